@@ -1,0 +1,975 @@
+package dev.latchkey.core;
+
+import dev.latchkey.core.port.ApproverDirectory;
+import dev.latchkey.core.port.AuditLog;
+import dev.latchkey.core.port.ClusterAccess;
+import dev.latchkey.core.port.ClusterAccess.GrantResult;
+import dev.latchkey.core.port.ClusterAccess.Listing;
+import dev.latchkey.core.port.ClusterAccess.ManagedGrant;
+import dev.latchkey.core.port.ClusterAccess.RemovalResult;
+import dev.latchkey.core.port.ClusterAccess.RoleCheck;
+import dev.latchkey.core.port.EnablementStore;
+import dev.latchkey.core.port.Notifier;
+import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.port.RequestStore.Update;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * Every use case of Latchkey and every rule it enforces. Adapters call these methods; none of them decides
+ * anything itself. Each state change is one conditional store update carrying its audit events; losing a race
+ * means re-reading and re-deciding, never overwriting.
+ */
+public final class AccessService {
+  /** Slack shows at most this much of a reason; longer ones are refused rather than cut. */
+  public static final int MAX_REASON_LENGTH = 500;
+
+  /** Kubernetes' shortest token lifetime: a token-mode grant is never shorter, and no token is minted later. */
+  public static final Duration MIN_TOKEN_LIFETIME = Duration.ofMinutes(10);
+
+  /** How many due requests one timer pass takes on. */
+  public static final int DUE_BATCH = 500;
+
+  /** A grant younger than this is not judged missing by reconciliation (the listing may predate it). */
+  static final Duration RECONCILE_GRACE = Duration.ofSeconds(10);
+
+  private static final int MAX_RACE_RETRIES = 50;
+
+  private final Customers customers;
+  private final RequestStore requests;
+  private final EnablementStore enablements;
+  private final AuditLog audit;
+  private final ClusterAccess clusters;
+  private final Notifier notifier;
+  private final ApproverDirectory directory;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final RetryPolicy retry;
+
+  public AccessService(
+      Customers customers,
+      RequestStore requests,
+      EnablementStore enablements,
+      AuditLog audit,
+      ClusterAccess clusters,
+      Notifier notifier,
+      ApproverDirectory directory,
+      Clock clock,
+      RandomGenerator random,
+      RetryPolicy retry) {
+    this.customers = customers;
+    this.requests = requests;
+    this.enablements = enablements;
+    this.audit = audit;
+    this.clusters = clusters;
+    this.notifier = notifier;
+    this.directory = directory;
+    this.clock = clock;
+    this.random = random;
+    this.retry = retry;
+  }
+
+  public Customers customers() {
+    return customers;
+  }
+
+  public Optional<AccessRequest> find(RequestId id) {
+    return requests.find(id);
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  /** Returns {@link Outcome.Submitted} or {@link Outcome.Refused}; refusals are audited. */
+  public Outcome submit(Submission s) {
+    Instant now = clock.instant();
+    Optional<Customer> customer = customers.find(s.customer());
+    if (customer.isEmpty()) {
+      return new Outcome.Refused(Refusal.Reason.UNKNOWN_CUSTOMER, "This channel belongs to no customer.");
+    }
+    Outcome checked = checkSubmission(customer.get(), s);
+    if (checked instanceof Outcome.Refused refused) {
+      audit.append(
+          new AuditEvent(now, s.requester().user(), Optional.of(s.customer()), Optional.empty(),
+              AuditAction.REQUEST_REFUSED, AuditResult.REFUSED,
+              Map.of("reason", refused.refusal().reason().name(), "cluster", s.cluster(), "role", s.role())));
+      return refused;
+    }
+    return checked;
+  }
+
+  private Outcome checkSubmission(Customer customer, Submission s) {
+    Optional<ClusterPolicy> policyFound = customer.cluster(s.cluster());
+    if (policyFound.isEmpty()) {
+      return refused(Refusal.Reason.UNKNOWN_CLUSTER,
+          "Unknown cluster `" + s.cluster() + "`. Clusters: " + String.join(", ", customer.clusterNames()) + ".");
+    }
+    ClusterPolicy policy = policyFound.get();
+    Optional<RoleDefinition> roleFound = policy.role(s.role());
+    if (roleFound.isEmpty()) {
+      return refused(Refusal.Reason.UNKNOWN_ROLE,
+          "Unknown role `" + s.role() + "` on " + policy.cluster().name() + ". Roles: "
+              + String.join(", ", policy.roles().keySet()) + ".");
+    }
+    RoleDefinition role = roleFound.get();
+    Optional<Refusal> enabled = checkEnabled(policy.cluster(), role.name());
+    if (enabled.isPresent()) {
+      return new Outcome.Refused(enabled.get());
+    }
+    String reason = s.reason().strip();
+    if (reason.isEmpty()) {
+      return refused(Refusal.Reason.MISSING_REASON, "A reason is required: say why you need access.");
+    }
+    if (reason.codePointCount(0, reason.length()) > MAX_REASON_LENGTH) {
+      return refused(Refusal.Reason.REASON_TOO_LONG,
+          "The reason is longer than " + MAX_REASON_LENGTH + " characters; link a ticket instead.");
+    }
+    Duration duration = s.duration().orElse(policy.defaultDuration(role));
+    Optional<Refusal> badDuration = checkDuration(policy, role, duration);
+    if (badDuration.isPresent()) {
+      return new Outcome.Refused(badDuration.get());
+    }
+    Scope scope;
+    if (s.namespaces().isEmpty()) {
+      scope = Scope.CLUSTER;
+    } else {
+      for (String ns : s.namespaces()) {
+        if (!Scope.isNamespaceName(ns)) {
+          return refused(Refusal.Reason.INVALID_NAMESPACE, "`" + ns + "` is not a namespace name.");
+        }
+        if (!policy.allowedNamespaces().isEmpty() && !policy.allowedNamespaces().contains(ns)) {
+          return refused(Refusal.Reason.NAMESPACE_NOT_ALLOWED,
+              "Namespace `" + ns + "` cannot be requested on " + policy.cluster().name() + ". Allowed: "
+                  + String.join(", ", policy.allowedNamespaces()) + ".");
+        }
+      }
+      if (new LinkedHashSet<>(s.namespaces()).size() > Scope.MAX_NAMESPACES) {
+        return refused(Refusal.Reason.INVALID_NAMESPACE,
+            "At most " + Scope.MAX_NAMESPACES + " namespaces per request.");
+      }
+      scope = new Scope.Namespaces(s.namespaces());
+    }
+    Instant now = clock.instant();
+    AccessRequest request =
+        AccessRequest.submitted(RequestId.random(random), RequestKind.ACCESS, Optional.empty(), policy.cluster(),
+            role.name(), scope, policy.credentials(), s.requester(), reason, duration, now, policy.pendingTtl(),
+            role.approvalsRequired());
+    AuditEvent event =
+        AuditEvent.about(request, now, s.requester().user(), AuditAction.REQUEST_SUBMITTED, AuditResult.OK,
+            Map.of("cluster", policy.cluster().name(), "role", role.name(), "scope", scope.describe(),
+                "duration", Durations.format(duration), "reason", reason));
+    requests.insert(request, List.of(event));
+    notifier.requestChanged(request, event);
+    return new Outcome.Submitted(request);
+  }
+
+  private Optional<Refusal> checkDuration(ClusterPolicy policy, RoleDefinition role, Duration duration) {
+    if (duration.isNegative() || duration.isZero()) {
+      return Optional.of(new Refusal(Refusal.Reason.INVALID_DURATION, "The duration must be above zero."));
+    }
+    if (duration.compareTo(role.maxDuration()) > 0) {
+      return Optional.of(new Refusal(Refusal.Reason.DURATION_ABOVE_MAXIMUM,
+          "Role " + role.name() + " can be held for at most " + Durations.format(role.maxDuration())
+              + "; you asked for " + Durations.format(duration) + "."));
+    }
+    if (policy.credentials() == CredentialMode.TOKEN && duration.compareTo(MIN_TOKEN_LIFETIME) < 0) {
+      return Optional.of(new Refusal(Refusal.Reason.DURATION_TOO_SHORT,
+          "Access on " + policy.cluster().name() + " lasts at least " + Durations.format(MIN_TOKEN_LIFETIME)
+              + " (the shortest token Kubernetes issues)."));
+    }
+    return Optional.empty();
+  }
+
+  private Optional<Refusal> checkEnabled(ClusterRef cluster, String role) {
+    ClusterEnablement state = enablement(cluster);
+    if (!state.enabled()) {
+      return Optional.of(new Refusal(Refusal.Reason.CLUSTER_DISABLED,
+          "Support access to " + cluster.name() + " is disabled. A customer admin or approver can turn it on with "
+              + "`/access enable " + cluster.name() + "`."));
+    }
+    if (!state.roles().contains(role)) {
+      return Optional.of(new Refusal(Refusal.Reason.ROLE_NOT_ENABLED,
+          "Role " + role + " is not enabled on " + cluster.name() + ". Enabled: "
+              + String.join(", ", state.roles().stream().sorted().toList()) + "."));
+    }
+    return Optional.empty();
+  }
+
+  public ClusterEnablement enablement(ClusterRef cluster) {
+    return enablements.find(cluster).orElse(ClusterEnablement.disabledByDefault(cluster));
+  }
+
+  // ---------------------------------------------------------------- decide
+
+  /**
+   * An approver's yes. Returns {@link Outcome.Approved} (with the request as it stands after the grant attempt),
+   * {@link Outcome.AwaitingMoreApprovals}, {@link Outcome.Refused}, {@link Outcome.AlreadyDecided} or
+   * {@link Outcome.NotFound}. Repeating an approval already given changes nothing.
+   */
+  public Outcome approve(RequestId id, Actor.SlackUser approver, DecisionMethod method, Map<String, String> details) {
+    for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      Optional<AccessRequest> found = requests.find(id);
+      if (found.isEmpty()) {
+        return new Outcome.NotFound(id.value());
+      }
+      AccessRequest r = found.get();
+      Optional<Outcome> refused = refuseDecider(r, approver, method, "approve", details);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
+      if (r.state() != RequestState.PENDING) {
+        return new Outcome.AlreadyDecided(r);
+      }
+      if (r.approvedBy(approver)) {
+        return new Outcome.AwaitingMoreApprovals(r, r.approvals().size(), r.approvalsRequired());
+      }
+      Instant now = clock.instant();
+      List<Approval> approvals = new ArrayList<>(r.approvals());
+      approvals.add(new Approval(approver, now, method));
+      Map<String, String> eventDetails = withMethod(details, method);
+      List<AuditEvent> events = new ArrayList<>();
+      events.add(AuditEvent.about(r, now, approver, AuditAction.APPROVAL_GIVEN, AuditResult.OK,
+          withExtra(eventDetails, "approvals", approvals.size() + " of " + r.approvalsRequired())));
+      AccessRequest next = r.withApprovals(approvals);
+      boolean complete = approvals.size() >= r.approvalsRequired();
+      if (complete) {
+        Optional<Instant> expiry = approvedExpiry(r, now);
+        if (expiry.isEmpty()) {
+          return refuseDecision(r, approver, Refusal.Reason.NOT_ACTIVE,
+              "The access this extension is for has already ended.", method, details);
+        }
+        next = next.withState(RequestState.APPROVED).withDecision(now, approver).withExpiresAt(expiry.get())
+            .withGrantPresent(r.kind() == RequestKind.ACCESS).withRetry(0, Optional.of(now));
+        events.add(AuditEvent.about(r, now, approver, AuditAction.REQUEST_APPROVED, AuditResult.OK,
+            withExtra(eventDetails, "expires_at", expiry.get().toString())));
+      }
+      switch (requests.update(r, next, events)) {
+        case Update.Applied applied -> {
+          AccessRequest stored = applied.stored();
+          notifier.requestChanged(stored, events.getLast());
+          if (!complete) {
+            return new Outcome.AwaitingMoreApprovals(stored, approvals.size(), r.approvalsRequired());
+          }
+          return new Outcome.Approved(carryOut(stored));
+        }
+        case Update.Conflict conflict -> {
+          // Someone changed it first: decide again against what they left.
+        }
+      }
+    }
+    throw new IllegalStateException("request " + id + " kept changing under approval");
+  }
+
+  /** Access: from now for the requested duration. Extension: the original's end moved on, never past the role's
+   *  maximum from now. Empty when an extension's original is no longer active. */
+  private Optional<Instant> approvedExpiry(AccessRequest r, Instant now) {
+    if (r.kind() == RequestKind.ACCESS) {
+      return Optional.of(now.plus(r.duration()));
+    }
+    Optional<AccessRequest> original = requests.find(r.extendsRequest().orElseThrow());
+    if (original.isEmpty() || original.get().state() != RequestState.ACTIVE) {
+      return Optional.empty();
+    }
+    Instant extended = original.get().expiresAt().orElseThrow().plus(r.duration());
+    Instant ceiling = now.plus(maxDuration(r));
+    return Optional.of(extended.isAfter(ceiling) ? ceiling : extended);
+  }
+
+  private Duration maxDuration(AccessRequest r) {
+    return customers.policy(r.cluster()).flatMap(p -> p.role(r.role())).map(RoleDefinition::maxDuration)
+        .orElse(RoleDefinition.DEFAULT_MAX_DURATION);
+  }
+
+  /**
+   * An approver's no. Returns {@link Outcome.Denied}, {@link Outcome.Refused}, {@link Outcome.AlreadyDecided} or
+   * {@link Outcome.NotFound}.
+   */
+  public Outcome deny(RequestId id, Actor.SlackUser approver, DecisionMethod method, Map<String, String> details) {
+    for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      Optional<AccessRequest> found = requests.find(id);
+      if (found.isEmpty()) {
+        return new Outcome.NotFound(id.value());
+      }
+      AccessRequest r = found.get();
+      Optional<Outcome> refused = refuseDecider(r, approver, method, "deny", details);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
+      if (r.state() != RequestState.PENDING) {
+        return new Outcome.AlreadyDecided(r);
+      }
+      Instant now = clock.instant();
+      AccessRequest next = r.withState(RequestState.DENIED).withDecision(now, approver).withEnd(now, approver);
+      AuditEvent event = AuditEvent.about(r, now, approver, AuditAction.REQUEST_DENIED, AuditResult.OK,
+          withMethod(details, method));
+      if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
+        notifier.requestChanged(applied.stored(), event);
+        return new Outcome.Denied(applied.stored());
+      }
+    }
+    throw new IllegalStateException("request " + id + " kept changing under denial");
+  }
+
+  /**
+   * Whether this user may decide this request, checked on every decision whatever the UI showed: never the
+   * requester, only a user of the customer's own workspace, listed or in the approver group, and only while the
+   * cluster and role are enabled. A refusal is audited.
+   */
+  private Optional<Outcome> refuseDecider(
+      AccessRequest r, Actor.SlackUser user, DecisionMethod method, String verb, Map<String, String> details) {
+    Optional<Refusal> refusal = approverRefusal(r, user);
+    if (refusal.isEmpty() && r.state() == RequestState.PENDING && verb.equals("approve")) {
+      refusal = checkEnabled(r.cluster(), r.role()).map(disabled ->
+          new Refusal(disabled.reason(), "This request can no longer be approved: " + disabled.message()));
+    }
+    return refusal.map(x -> refuseDecision(r, user, x.reason(), x.message(), method, details));
+  }
+
+  private Outcome refuseDecision(
+      AccessRequest r, Actor actor, Refusal.Reason reason, String message, DecisionMethod method,
+      Map<String, String> details) {
+    audit.append(AuditEvent.about(r, clock.instant(), actor, AuditAction.DECISION_REFUSED, AuditResult.REFUSED,
+        withExtra(withMethod(details, method), "reason", reason.name())));
+    return new Outcome.Refused(reason, message);
+  }
+
+  private Optional<Refusal> approverRefusal(AccessRequest r, Actor.SlackUser user) {
+    if (r.requester().is(user)) {
+      return Optional.of(new Refusal(Refusal.Reason.SELF_APPROVAL, "You cannot decide your own request."));
+    }
+    return approverCheck(r.cluster().customer(), user);
+  }
+
+  /** Whether {@code user} holds the approver role of this customer. */
+  public Optional<Refusal> approverCheck(CustomerId customerId, Actor.SlackUser user) {
+    Optional<Customer> found = customers.find(customerId);
+    if (found.isEmpty()) {
+      return Optional.of(new Refusal(Refusal.Reason.NOT_APPROVER, "You are not an approver for this request."));
+    }
+    Customer customer = found.get();
+    if (!customer.isOwnWorkspace(user)) {
+      return Optional.of(new Refusal(Refusal.Reason.FOREIGN_WORKSPACE,
+          "You are not an approver for this request: only the customer's own workspace can decide."));
+    }
+    if (customer.approverUserIds().contains(user.userId())) {
+      return Optional.empty();
+    }
+    if (customer.approverGroupId().isPresent()) {
+      switch (directory.membership(customer.approverGroupId().get(), user)) {
+        case MEMBER -> {
+          return Optional.empty();
+        }
+        case UNKNOWN -> {
+          return Optional.of(new Refusal(Refusal.Reason.APPROVER_UNVERIFIED,
+              "Your approver role could not be checked just now (Slack did not answer). Try again in a minute."));
+        }
+        case NOT_MEMBER -> {}
+      }
+    }
+    return Optional.of(new Refusal(Refusal.Reason.NOT_APPROVER, "You are not an approver for this request."));
+  }
+
+  // ---------------------------------------------------------------- cancel, revoke, extend
+
+  /** The requester withdraws a pending request: {@link Outcome.Cancelled}, Refused, AlreadyDecided or NotFound. */
+  public Outcome cancel(RequestId id, Actor.SlackUser actor) {
+    for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      Optional<AccessRequest> found = requests.find(id);
+      if (found.isEmpty()) {
+        return new Outcome.NotFound(id.value());
+      }
+      AccessRequest r = found.get();
+      Instant now = clock.instant();
+      if (!r.requester().is(actor)) {
+        audit.append(AuditEvent.about(r, now, actor, AuditAction.DECISION_REFUSED, AuditResult.REFUSED,
+            Map.of("reason", Refusal.Reason.NOT_REQUESTER.name(), "action", "cancel")));
+        return new Outcome.Refused(Refusal.Reason.NOT_REQUESTER, "Only the requester can cancel a request.");
+      }
+      if (r.state() != RequestState.PENDING) {
+        return new Outcome.AlreadyDecided(r);
+      }
+      AccessRequest next = r.withState(RequestState.CANCELLED).withEnd(now, actor);
+      AuditEvent event = AuditEvent.about(r, now, actor, AuditAction.REQUEST_CANCELLED, AuditResult.OK, Map.of());
+      if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
+        notifier.requestChanged(applied.stored(), event);
+        return new Outcome.Cancelled(applied.stored());
+      }
+    }
+    throw new IllegalStateException("request " + id + " kept changing under cancel");
+  }
+
+  /**
+   * Ends access now, by the requester or an approver of the customer: {@link Outcome.Revoked} (the request as it
+   * stands after the removal attempt), Refused, AlreadyDecided or NotFound. The removal is retried until done.
+   */
+  public Outcome revoke(RequestId id, Actor.SlackUser actor) {
+    Optional<AccessRequest> found = requests.find(id);
+    if (found.isEmpty()) {
+      return new Outcome.NotFound(id.value());
+    }
+    AccessRequest r = found.get();
+    if (!r.requester().is(actor)) {
+      Optional<Refusal> notApprover = approverCheck(r.cluster().customer(), actor);
+      if (notApprover.isPresent()) {
+        audit.append(AuditEvent.about(r, clock.instant(), actor, AuditAction.REVOKE_REFUSED, AuditResult.REFUSED,
+            Map.of("reason", notApprover.get().reason().name())));
+        return new Outcome.Refused(Refusal.Reason.NOT_ALLOWED,
+            "Only the requester or an approver of this customer can revoke access.");
+      }
+    }
+    if (r.kind() != RequestKind.ACCESS || r.state() == RequestState.PENDING) {
+      return new Outcome.Refused(Refusal.Reason.NOT_ACTIVE,
+          r.id() + " is not active access (it is " + r.state() + "); pending requests are cancelled or denied.");
+    }
+    return endAccess(r, actor, Map.of())
+        .<Outcome>map(Outcome.Revoked::new)
+        .orElseGet(() -> new Outcome.AlreadyDecided(requests.find(id).orElseThrow()));
+  }
+
+  /** Moves APPROVED/ACTIVE to REVOKED and removes the grant; empty if the request was already final. */
+  private Optional<AccessRequest> endAccess(AccessRequest start, Actor actor, Map<String, String> details) {
+    AccessRequest r = start;
+    for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      if (!r.state().holdsAccess()) {
+        return Optional.empty();
+      }
+      Instant now = clock.instant();
+      AccessRequest next = r.withState(RequestState.REVOKED).withEnd(now, actor).withGrantPresent(true)
+          .withRetry(0, Optional.of(now));
+      AuditEvent event = AuditEvent.about(r, now, actor, AuditAction.REQUEST_REVOKED, AuditResult.OK, details);
+      switch (requests.update(r, next, List.of(event))) {
+        case Update.Applied applied -> {
+          notifier.requestChanged(applied.stored(), event);
+          return Optional.of(removeGrant(applied.stored()));
+        }
+        case Update.Conflict conflict -> r = conflict.current();
+      }
+    }
+    throw new IllegalStateException("request " + start.id() + " kept changing under revoke");
+  }
+
+  /**
+   * The requester asks for more time on active access: a new request that needs approval like the first.
+   * Refused when the new end would be more than the role's maximum from now (never cut silently).
+   */
+  public Outcome extend(RequestId id, Actor.SlackUser actor, Duration more) {
+    Optional<AccessRequest> found = requests.find(id);
+    if (found.isEmpty()) {
+      return new Outcome.NotFound(id.value());
+    }
+    AccessRequest original = found.get();
+    Instant now = clock.instant();
+    if (!original.requester().is(actor)) {
+      return new Outcome.Refused(Refusal.Reason.NOT_REQUESTER, "Only the requester can ask for an extension.");
+    }
+    if (original.kind() != RequestKind.ACCESS || original.state() != RequestState.ACTIVE) {
+      return new Outcome.Refused(Refusal.Reason.NOT_ACTIVE,
+          original.id() + " is not active (it is " + original.state() + "); only active access can be extended.");
+    }
+    Optional<ClusterPolicy> policy = customers.policy(original.cluster());
+    Optional<RoleDefinition> role = policy.flatMap(p -> p.role(original.role()));
+    if (policy.isEmpty() || role.isEmpty()) {
+      return new Outcome.Refused(Refusal.Reason.UNKNOWN_ROLE, "Role " + original.role() + " is no longer offered.");
+    }
+    Optional<Refusal> enabled = checkEnabled(original.cluster(), original.role());
+    if (enabled.isPresent()) {
+      return new Outcome.Refused(enabled.get());
+    }
+    if (more.isNegative() || more.isZero()) {
+      return new Outcome.Refused(Refusal.Reason.INVALID_DURATION, "The extension must be above zero.");
+    }
+    Instant currentEnd = original.expiresAt().orElseThrow();
+    Duration total = Duration.between(now, currentEnd.plus(more));
+    if (total.compareTo(role.get().maxDuration()) > 0) {
+      Duration allowed = role.get().maxDuration().minus(Duration.between(now, currentEnd));
+      return new Outcome.Refused(Refusal.Reason.DURATION_ABOVE_MAXIMUM,
+          "Role " + original.role() + " can be held for at most " + Durations.format(role.get().maxDuration())
+              + " from now; you can extend by at most " + Durations.format(allowed.isNegative() ? Duration.ZERO
+              : allowed) + ".");
+    }
+    if (!requests.findPendingExtensions(original.id()).isEmpty()) {
+      return new Outcome.Refused(Refusal.Reason.EXTENSION_PENDING,
+          "An extension of " + original.id() + " is already waiting for approval.");
+    }
+    Duration untilEnd = Duration.between(now, currentEnd);
+    Duration ttl = policy.get().pendingTtl().compareTo(untilEnd) < 0 ? policy.get().pendingTtl() : untilEnd;
+    AccessRequest extension =
+        AccessRequest.submitted(RequestId.random(random), RequestKind.EXTENSION, Optional.of(original.id()),
+            original.cluster(), original.role(), original.scope(), original.credentials(), original.requester(),
+            original.reason(), more, now, ttl, role.get().approvalsRequired());
+    AuditEvent event = AuditEvent.about(extension, now, actor, AuditAction.EXTENSION_REQUESTED, AuditResult.OK,
+        Map.of("extends", original.id().value(), "duration", Durations.format(more)));
+    requests.insert(extension, List.of(event));
+    notifier.requestChanged(extension, event);
+    return new Outcome.ExtensionRequested(extension, original);
+  }
+
+  // ---------------------------------------------------------------- credentials
+
+  /**
+   * A fresh kubeconfig for the requester of active token-mode access, with a token that ends with the grant; never
+   * in the grant's last ten minutes, so no token outlives its grant. Audited without the token.
+   */
+  public CredentialOutcome issueCredential(RequestId id, Actor.SlackUser actor) {
+    Optional<AccessRequest> found = requests.find(id);
+    if (found.isEmpty()) {
+      return new CredentialOutcome.NotFound(id.value());
+    }
+    AccessRequest r = found.get();
+    Instant now = clock.instant();
+    Optional<Refusal> refusal = credentialRefusal(r, actor, now);
+    if (refusal.isPresent()) {
+      audit.append(AuditEvent.about(r, now, actor, AuditAction.CREDENTIAL_REFUSED, AuditResult.REFUSED,
+          Map.of("reason", refusal.get().reason().name())));
+      return new CredentialOutcome.Refused(refusal.get());
+    }
+    Instant notAfter = r.expiresAt().orElseThrow();
+    return switch (clusters.issueCredential(r.cluster(), r.id(), notAfter)) {
+      case ClusterAccess.CredentialResult.Issued issued -> {
+        audit.append(AuditEvent.about(r, now, actor, AuditAction.CREDENTIAL_ISSUED, AuditResult.OK,
+            Map.of("token_expires_at", issued.kubeconfig().tokenExpiresAt().toString())));
+        yield new CredentialOutcome.Issued(r, issued.kubeconfig());
+      }
+      case ClusterAccess.CredentialResult.Unavailable unavailable -> {
+        audit.append(AuditEvent.about(r, now, actor, AuditAction.CREDENTIAL_REFUSED, AuditResult.FAILED,
+            Map.of("reason", Refusal.Reason.CLUSTER_UNREACHABLE.name(), "error", unavailable.message())));
+        yield new CredentialOutcome.Refused(new Refusal(Refusal.Reason.CLUSTER_UNREACHABLE,
+            "The cluster could not mint a token just now: " + unavailable.message()));
+      }
+    };
+  }
+
+  private Optional<Refusal> credentialRefusal(AccessRequest r, Actor.SlackUser actor, Instant now) {
+    if (!r.requester().is(actor)) {
+      return Optional.of(new Refusal(Refusal.Reason.NOT_REQUESTER, "Only the requester can fetch credentials."));
+    }
+    if (r.kind() != RequestKind.ACCESS || r.state() != RequestState.ACTIVE) {
+      return Optional.of(new Refusal(Refusal.Reason.NOT_ACTIVE,
+          r.id() + " is not active (it is " + r.state() + ")."));
+    }
+    if (r.credentials() != CredentialMode.TOKEN) {
+      return Optional.of(new Refusal(Refusal.Reason.NOT_TOKEN_MODE,
+          r.cluster().name() + " uses your own identity (external credentials); use your usual kubeconfig."));
+    }
+    Instant expiry = r.expiresAt().orElseThrow();
+    if (Duration.between(now, expiry).compareTo(MIN_TOKEN_LIFETIME) < 0) {
+      return Optional.of(new Refusal(Refusal.Reason.TOO_CLOSE_TO_EXPIRY,
+          "Access ends at " + expiry + ", in less than " + Durations.format(MIN_TOKEN_LIFETIME)
+              + "; no token is issued that could outlive it. Ask for an extension: `/access extend " + r.id()
+              + " <duration>`."));
+    }
+    return Optional.empty();
+  }
+
+  // ---------------------------------------------------------------- enable / disable
+
+  /**
+   * Turns support access on for the given roles (readonly when none; operator implies readonly), after checking
+   * each role's ClusterRole exists and that readonly cannot read Secrets. Customer admins and approvers only.
+   */
+  public ClusterOutcome enable(ClusterRef cluster, Actor.SlackUser actor, Set<String> roles) {
+    Instant now = clock.instant();
+    Optional<ClusterPolicy> policy = customers.policy(cluster);
+    if (policy.isEmpty()) {
+      return refusedChange(cluster, actor, Refusal.Reason.UNKNOWN_CLUSTER, "Unknown cluster `" + cluster.name()
+          + "`.", true);
+    }
+    Optional<Refusal> notAllowed = adminCheck(cluster.customer(), actor);
+    if (notAllowed.isPresent()) {
+      return refusedChange(cluster, actor, notAllowed.get().reason(), notAllowed.get().message(), true);
+    }
+    Set<String> wanted = new LinkedHashSet<>(roles.isEmpty() ? Set.of(RoleDefinition.READONLY) : roles);
+    if (wanted.contains(RoleDefinition.OPERATOR) && policy.get().role(RoleDefinition.READONLY).isPresent()) {
+      wanted.add(RoleDefinition.READONLY);
+    }
+    for (String name : wanted) {
+      Optional<RoleDefinition> role = policy.get().role(name);
+      if (role.isEmpty()) {
+        return refusedChange(cluster, actor, Refusal.Reason.UNKNOWN_ROLE, "Role `" + name + "` is not offered on "
+            + cluster.name() + ". Roles: " + String.join(", ", policy.get().roles().keySet()) + ".", true);
+      }
+      Optional<Refusal> problem = roleProblem(cluster, role.get());
+      if (problem.isPresent()) {
+        return refusedChange(cluster, actor, problem.get().reason(), problem.get().message(), true);
+      }
+    }
+    ClusterEnablement next = new ClusterEnablement(cluster, true, wanted, Optional.of(now), Optional.of(actor));
+    enablements.save(next, new AuditEvent(now, actor, Optional.of(cluster.customer()), Optional.empty(),
+        AuditAction.CLUSTER_ENABLED, AuditResult.OK,
+        Map.of("cluster", cluster.name(), "roles", String.join(",", wanted.stream().sorted().toList()))));
+    return new ClusterOutcome.Changed(next, List.of());
+  }
+
+  /** Whether a role's ClusterRole is usable on the cluster: present, and for readonly unable to read Secrets. */
+  public Optional<Refusal> roleProblem(ClusterRef cluster, RoleDefinition role) {
+    return switch (clusters.checkRole(cluster, role.clusterRole())) {
+      case RoleCheck.Missing missing -> Optional.of(new Refusal(Refusal.Reason.ROLE_MISSING_IN_CLUSTER,
+          "ClusterRole `" + role.clusterRole() + "` (role " + role.name() + ") does not exist on " + cluster.name()
+              + ". Apply deploy/catalogue.yaml (or create the custom role) first."));
+      case RoleCheck.Present present when present.readsSecrets() && role.name().equals(RoleDefinition.READONLY) ->
+          Optional.of(new Refusal(Refusal.Reason.ROLE_GRANTS_SECRETS,
+              "ClusterRole `" + role.clusterRole() + "` on " + cluster.name()
+                  + " lets its holder read Secrets; readonly must not. Re-apply deploy/catalogue.yaml."));
+      case RoleCheck.Present present -> Optional.empty();
+      case RoleCheck.Unavailable unavailable -> Optional.of(new Refusal(Refusal.Reason.CLUSTER_UNREACHABLE,
+          cluster.name() + " could not be reached to check its roles: " + unavailable.message()));
+    };
+  }
+
+  /** Problems with the roles enabled right now on every cluster (checked at start-up). */
+  public List<String> checkEnabledRoles() {
+    List<String> problems = new ArrayList<>();
+    for (ClusterPolicy policy : customers.allClusters()) {
+      ClusterEnablement state = enablement(policy.cluster());
+      if (!state.enabled()) {
+        continue;
+      }
+      for (String name : state.roles()) {
+        policy.role(name).flatMap(role -> roleProblem(policy.cluster(), role))
+            .ifPresent(problem -> problems.add(problem.message()));
+      }
+    }
+    return problems;
+  }
+
+  /** Stops new requests; with {@code now} also revokes every grant on the cluster. */
+  public ClusterOutcome disable(ClusterRef cluster, Actor.SlackUser actor, boolean now) {
+    Instant at = clock.instant();
+    if (customers.policy(cluster).isEmpty()) {
+      return refusedChange(cluster, actor, Refusal.Reason.UNKNOWN_CLUSTER, "Unknown cluster `" + cluster.name()
+          + "`.", false);
+    }
+    Optional<Refusal> notAllowed = adminCheck(cluster.customer(), actor);
+    if (notAllowed.isPresent()) {
+      return refusedChange(cluster, actor, notAllowed.get().reason(), notAllowed.get().message(), false);
+    }
+    ClusterEnablement next = new ClusterEnablement(cluster, false, Set.of(), Optional.of(at), Optional.of(actor));
+    enablements.save(next, new AuditEvent(at, actor, Optional.of(cluster.customer()), Optional.empty(),
+        AuditAction.CLUSTER_DISABLED, AuditResult.OK,
+        Map.of("cluster", cluster.name(), "revoke_now", Boolean.toString(now))));
+    List<AccessRequest> revoked = new ArrayList<>();
+    if (now) {
+      for (AccessRequest r : requests.findHoldingAccess(cluster)) {
+        if (r.kind() == RequestKind.ACCESS) {
+          endAccess(r, actor, Map.of("cause", "cluster disabled")).ifPresent(revoked::add);
+        }
+      }
+    }
+    return new ClusterOutcome.Changed(next, revoked);
+  }
+
+  /** Customer admins (listed) and approvers may switch support access. */
+  private Optional<Refusal> adminCheck(CustomerId customerId, Actor.SlackUser actor) {
+    Optional<Customer> customer = customers.find(customerId);
+    if (customer.isPresent() && customer.get().isOwnWorkspace(actor)
+        && customer.get().adminUserIds().contains(actor.userId())) {
+      return Optional.empty();
+    }
+    return approverCheck(customerId, actor).map(r -> new Refusal(Refusal.Reason.NOT_ALLOWED,
+        "Only the customer's admins and approvers can enable or disable support access."));
+  }
+
+  private ClusterOutcome refusedChange(
+      ClusterRef cluster, Actor actor, Refusal.Reason reason, String message, boolean enabling) {
+    audit.append(new AuditEvent(clock.instant(), actor, Optional.of(cluster.customer()), Optional.empty(),
+        AuditAction.CLUSTER_CHANGE_REFUSED, AuditResult.REFUSED,
+        Map.of("cluster", cluster.name(), "reason", reason.name(), "change", enabling ? "enable" : "disable")));
+    return new ClusterOutcome.Refused(new Refusal(reason, message));
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  /**
+   * Handles everything due now: unanswered requests time out, approved ones are granted (or retried), access at
+   * its end expires and is removed, removals that failed are retried, requesters are reminded before the end.
+   * Safe to run from several processes at once: every change is conditional.
+   */
+  public DueReport runDue() {
+    Instant now = clock.instant();
+    List<AccessRequest> due = requests.findDue(now, DUE_BATCH);
+    List<String> errors = new ArrayList<>();
+    for (AccessRequest r : due) {
+      try {
+        handleDue(r, now);
+      } catch (RuntimeException e) {
+        errors.add(r.id() + ": " + e);
+      }
+    }
+    return new DueReport(due.size(), errors);
+  }
+
+  private void handleDue(AccessRequest r, Instant now) {
+    switch (r.state()) {
+      case PENDING -> {
+        if (!r.pendingExpiresAt().isAfter(now)) {
+          transition(r, r.withState(RequestState.TIMED_OUT).withEnd(now, Actor.SYSTEM), AuditAction.REQUEST_TIMED_OUT,
+              Map.of());
+        }
+      }
+      case APPROVED -> carryOut(r);
+      case ACTIVE -> {
+        Instant expiry = r.expiresAt().orElseThrow();
+        if (!expiry.isAfter(now)) {
+          expire(r, now);
+        } else if (!r.reminderSent() && !expiry.minus(AccessRequest.REMINDER_BEFORE_EXPIRY).isAfter(now)) {
+          if (requests.update(r, r.withReminderSent(true), List.of()) instanceof Update.Applied applied) {
+            notifier.expiringSoon(applied.stored());
+          }
+        }
+      }
+      default -> {
+        if (r.grantPresent()) {
+          removeGrant(r);
+        }
+      }
+    }
+  }
+
+  private void expire(AccessRequest r, Instant now) {
+    AccessRequest next = r.withState(RequestState.EXPIRED).withEnd(now, Actor.SYSTEM).withGrantPresent(true)
+        .withRetry(0, Optional.of(now));
+    Optional<AccessRequest> stored = transition(r, next, AuditAction.REQUEST_EXPIRED,
+        Map.of("expires_at", r.expiresAt().map(Instant::toString).orElse("")));
+    stored.ifPresent(this::removeGrant);
+  }
+
+  /** An APPROVED request: grant it (access) or apply it to its original (extension); expire it if too late. */
+  private AccessRequest carryOut(AccessRequest r) {
+    Instant now = clock.instant();
+    if (r.kind() == RequestKind.EXTENSION) {
+      return applyExtension(r, now);
+    }
+    if (!r.expiresAt().orElseThrow().isAfter(now)) {
+      AccessRequest next = r.withState(RequestState.EXPIRED).withEnd(now, Actor.SYSTEM).withRetry(0,
+          Optional.of(now));
+      return transition(r, next, AuditAction.REQUEST_EXPIRED, Map.of("note", "window ended before the grant"))
+          .map(this::removeGrant).orElse(r);
+    }
+    ClusterAccess.Grant grant = desiredGrant(r);
+    GrantResult result = clusters.grant(grant);
+    return switch (result) {
+      case GrantResult.Granted granted -> {
+        AccessRequest next = r.withState(RequestState.ACTIVE).withGrantedAt(now).withRetry(0, Optional.empty());
+        Optional<AccessRequest> stored = transition(r, next, AuditAction.GRANT_CREATED,
+            Map.of("cluster_role", grant.clusterRole(), "subject", describe(grant.subject()),
+                "expires_at", r.expiresAt().orElseThrow().toString()));
+        // Lost the race (e.g. revoked meanwhile): the winner's state stands and its clean-up removes the grant.
+        yield stored.orElseGet(() -> requests.find(r.id()).orElse(r));
+      }
+      case GrantResult.Refused refused -> {
+        AccessRequest next = r.withState(RequestState.FAILED).withFailure(refused.message()).withEnd(now,
+            Actor.SYSTEM).withRetry(0, Optional.of(now));
+        yield transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", refused.message()))
+            .map(this::removeGrant).orElse(r);
+      }
+      case GrantResult.Unavailable unavailable -> {
+        Instant approvedAt = r.decidedAt().orElse(r.createdAt());
+        if (!approvedAt.plus(retry.grantGiveUp()).isAfter(now)) {
+          String message = "the cluster could not be reached for " + Durations.format(retry.grantGiveUp()) + ": "
+              + unavailable.message();
+          AccessRequest next = r.withState(RequestState.FAILED).withFailure(message).withEnd(now, Actor.SYSTEM)
+              .withRetry(0, Optional.of(now));
+          yield transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", message))
+              .map(this::removeGrant).orElse(r);
+        }
+        int attempts = r.attempts() + 1;
+        AccessRequest next = r.withRetry(attempts, Optional.of(now.plus(retry.backoff(attempts))));
+        List<AuditEvent> events = attempts == 1
+            ? List.of(AuditEvent.about(r, now, Actor.SYSTEM, AuditAction.GRANT_RETRY, AuditResult.FAILED,
+                Map.of("error", unavailable.message())))
+            : List.of();
+        yield requests.update(r, next, events) instanceof Update.Applied applied ? applied.stored() : r;
+      }
+    };
+  }
+
+  private AccessRequest applyExtension(AccessRequest extension, Instant now) {
+    for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      AccessRequest original = requests.find(extension.extendsRequest().orElseThrow()).orElseThrow();
+      Instant newEnd = extension.expiresAt().orElseThrow();
+      if (original.state() != RequestState.ACTIVE) {
+        AccessRequest next = extension.withState(RequestState.FAILED).withEnd(now, Actor.SYSTEM)
+            .withFailure("the access it extends ended first").withRetry(0, Optional.empty());
+        return transition(extension, next, AuditAction.GRANT_FAILED, Map.of("error", "original no longer active"))
+            .orElse(extension);
+      }
+      if (original.expiresAt().orElseThrow().isBefore(newEnd)) {
+        AccessRequest longer = original.withExpiresAt(newEnd).withReminderSent(false);
+        AuditEvent event = AuditEvent.about(original, now, extension.decidedBy().orElse(Actor.SYSTEM),
+            AuditAction.REQUEST_EXTENDED, AuditResult.OK,
+            Map.of("extension", extension.id().value(), "expires_at", newEnd.toString()));
+        if (!(requests.update(original, longer, List.of(event)) instanceof Update.Applied applied)) {
+          continue;
+        }
+        notifier.requestChanged(applied.stored(), event);
+      }
+      AccessRequest done = extension.withGrantedAt(now).withRetry(0, Optional.empty());
+      return requests.update(extension, done, List.of()) instanceof Update.Applied applied ? applied.stored()
+          : extension;
+    }
+    throw new IllegalStateException("request " + extension.id() + " kept changing under extension");
+  }
+
+  /** Removes what the cluster holds for a final request; on failure schedules the next try and says if overdue. */
+  private AccessRequest removeGrant(AccessRequest r) {
+    if (!r.grantPresent()) {
+      return r;
+    }
+    Instant now = clock.instant();
+    return switch (clusters.revoke(r.cluster(), r.id())) {
+      case RemovalResult.Removed removed -> {
+        AccessRequest next = r.withGrantPresent(false).withRetry(0, Optional.empty());
+        AuditEvent event = AuditEvent.about(r, now, Actor.SYSTEM, AuditAction.GRANT_REMOVED, AuditResult.OK,
+            Map.of("attempts", Integer.toString(r.attempts() + 1)));
+        if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
+          notifier.requestChanged(applied.stored(), event);
+          yield applied.stored();
+        }
+        yield requests.find(r.id()).orElse(r);
+      }
+      case RemovalResult.Unavailable unavailable -> {
+        int attempts = r.attempts() + 1;
+        AccessRequest next = r.withRetry(attempts, Optional.of(now.plus(retry.backoff(attempts))));
+        List<AuditEvent> events = attempts == 1
+            ? List.of(AuditEvent.about(r, now, Actor.SYSTEM, AuditAction.GRANT_REMOVAL_RETRY, AuditResult.FAILED,
+                Map.of("error", unavailable.message())))
+            : List.of();
+        AccessRequest stored = requests.update(r, next, events) instanceof Update.Applied applied
+            ? applied.stored() : r;
+        if (isOverdue(stored, now)) {
+          notifier.revocationOverdue(stored);
+        }
+        yield stored;
+      }
+    };
+  }
+
+  private boolean isOverdue(AccessRequest r, Instant now) {
+    return r.removalDueSince().map(since -> !since.plus(retry.overdueNotice()).isAfter(now)).orElse(false);
+  }
+
+  /** Grants whose removal is late by more than the notice period (for metrics and the channel). */
+  public List<AccessRequest> overdueRevocations() {
+    Instant now = clock.instant();
+    return requests.findRevocationsPending().stream().filter(r -> isOverdue(r, now)).toList();
+  }
+
+  /**
+   * Brings forward the next try of every pending grant removal on a cluster, e.g. as soon as it answers again, so
+   * a long outage is not followed by a long backoff.
+   */
+  public void retryRemovalsNow(ClusterRef cluster) {
+    Instant now = clock.instant();
+    for (AccessRequest r : requests.findRevocationsPending()) {
+      if (r.cluster().equals(cluster) && r.nextAttemptAt().map(at -> at.isAfter(now)).orElse(false)) {
+        requests.update(r, r.withRetry(r.attempts(), Optional.of(now)), List.of());
+      }
+    }
+  }
+
+  /** The objects an approved request needs: a pure function of the request and its cluster's policy. */
+  public ClusterAccess.Grant desiredGrant(AccessRequest r) {
+    ClusterPolicy policy = customers.policy(r.cluster()).orElseThrow(
+        () -> new IllegalStateException("cluster " + r.cluster() + " is no longer configured"));
+    RoleDefinition role = policy.role(r.role()).orElseThrow(
+        () -> new IllegalStateException("role " + r.role() + " is no longer offered on " + r.cluster()));
+    Subject subject = Subject.of(r.id(), r.credentials(), r.requester(), policy.subjectTemplate());
+    List<String> approvers = r.approvals().stream().map(a -> a.approver().audit()).toList();
+    return new ClusterAccess.Grant(r.id(), r.cluster(), role.clusterRole(), r.scope(), subject,
+        r.expiresAt().orElseThrow(), approvers, r.reason());
+  }
+
+  private static String describe(Subject subject) {
+    return switch (subject) {
+      case Subject.ServiceAccount sa -> "ServiceAccount " + sa.namespace() + "/" + sa.name();
+      case Subject.User user -> "User " + user.name();
+    };
+  }
+
+  // ---------------------------------------------------------------- reconciliation
+
+  /**
+   * Compares what a cluster holds with the records: objects of unknown or finished requests are removed and
+   * audited; active access whose binding someone removed outside Latchkey becomes REVOKED (actor: cluster).
+   */
+  public ReconcileReport reconcile(ClusterRef cluster) {
+    Instant listedAt = clock.instant();
+    Listing listing = clusters.listManaged(cluster);
+    if (listing instanceof Listing.Unavailable unavailable) {
+      return new ReconcileReport(cluster, List.of(), List.of(), Optional.of(unavailable.message()));
+    }
+    List<ManagedGrant> found = ((Listing.Listed) listing).grants();
+    Map<RequestId, ManagedGrant> byId = new HashMap<>();
+    found.forEach(g -> byId.put(g.id(), g));
+    Function<RequestId, Optional<AccessRequest>> lookup = requests::find;
+
+    List<RequestId> orphans = new ArrayList<>();
+    for (ManagedGrant grant : found) {
+      Optional<AccessRequest> request = lookup.apply(grant.id());
+      boolean keep = request.isPresent() && request.get().cluster().equals(cluster)
+          && (request.get().state().holdsAccess() || request.get().grantPresent());
+      if (keep) {
+        continue;
+      }
+      if (clusters.revoke(cluster, grant.id()) instanceof RemovalResult.Removed) {
+        orphans.add(grant.id());
+        audit.append(new AuditEvent(clock.instant(), Actor.SYSTEM, Optional.of(cluster.customer()),
+            Optional.of(grant.id()), AuditAction.RECONCILE_ORPHAN_REMOVED, AuditResult.OK,
+            Map.of("cluster", cluster.name(), "kinds", grant.kinds().stream().map(Enum::name).sorted().toList()
+                .toString(), "request_state", request.map(r -> r.state().name()).orElse("unknown"))));
+      }
+    }
+
+    List<RequestId> revokedOutside = new ArrayList<>();
+    for (AccessRequest r : requests.findHoldingAccess(cluster)) {
+      boolean settled = r.state() == RequestState.ACTIVE && r.kind() == RequestKind.ACCESS
+          && r.grantedAt().map(at -> at.plus(RECONCILE_GRACE).isBefore(listedAt)).orElse(false);
+      ManagedGrant grant = byId.get(r.id());
+      if (settled && (grant == null || !grant.hasBinding())) {
+        endAccess(r, Actor.CLUSTER, Map.of("cause", "binding removed outside Latchkey"))
+            .ifPresent(x -> revokedOutside.add(r.id()));
+      }
+    }
+    return new ReconcileReport(cluster, orphans, revokedOutside, Optional.empty());
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Optional<AccessRequest> transition(
+      AccessRequest r, AccessRequest next, AuditAction action, Map<String, String> details) {
+    Actor actor = next.endedBy().filter(a -> next.state().isFinal()).orElse(Actor.SYSTEM);
+    if (action == AuditAction.GRANT_CREATED) {
+      actor = Actor.SYSTEM;
+    }
+    AuditEvent event = AuditEvent.about(r, clock.instant(), actor, action,
+        action == AuditAction.GRANT_FAILED ? AuditResult.FAILED : AuditResult.OK, details);
+    if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
+      notifier.requestChanged(applied.stored(), event);
+      return Optional.of(applied.stored());
+    }
+    return Optional.empty();
+  }
+
+  private static Outcome refused(Refusal.Reason reason, String message) {
+    return new Outcome.Refused(reason, message);
+  }
+
+  private static Map<String, String> withMethod(Map<String, String> details, DecisionMethod method) {
+    return withExtra(details, "method", method.audit());
+  }
+
+  private static Map<String, String> withExtra(Map<String, String> details, String key, String value) {
+    Map<String, String> out = new HashMap<>(details);
+    out.put(key, value);
+    return out;
+  }
+}

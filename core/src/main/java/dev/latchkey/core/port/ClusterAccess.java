@@ -1,0 +1,117 @@
+package dev.latchkey.core.port;
+
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.Scope;
+import dev.latchkey.core.Subject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Realises grants in a cluster and removes them. Every call is idempotent: granting what exists and removing
+ * what is gone both succeed. A refused grant leaves nothing behind.
+ */
+public interface ClusterAccess {
+
+  GrantResult grant(Grant grant);
+
+  /** Removes every object labelled with this request id (bindings and, in token mode, the ServiceAccount). */
+  RemovalResult revoke(ClusterRef cluster, RequestId id);
+
+  /** Every object Latchkey manages on the cluster, grouped by request id. */
+  Listing listManaged(ClusterRef cluster);
+
+  /** Mints a token for the request's ServiceAccount lasting until {@code notAfter} and wraps it in a kubeconfig. */
+  CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter);
+
+  /** Whether a ClusterRole exists and whether it lets its holder read Secrets. */
+  RoleCheck checkRole(ClusterRef cluster, String clusterRole);
+
+  /** What to create: derived from an approved request by the core. */
+  record Grant(
+      RequestId id,
+      ClusterRef cluster,
+      String clusterRole,
+      Scope scope,
+      Subject subject,
+      Instant expiresAt,
+      List<String> approvers,
+      String reason) {
+    public Grant {
+      approvers = List.copyOf(approvers);
+    }
+  }
+
+  sealed interface GrantResult {
+    record Granted() implements GrantResult {}
+
+    /** The API server said no for good (e.g. 403); nothing of the grant is left. */
+    record Refused(String message) implements GrantResult {}
+
+    /** Could not finish now (unreachable, 5xx, timeout); may have left a part, which a retry completes. */
+    record Unavailable(String message) implements GrantResult {}
+  }
+
+  sealed interface RemovalResult {
+    record Removed() implements RemovalResult {}
+
+    record Unavailable(String message) implements RemovalResult {}
+  }
+
+  sealed interface Listing {
+    record Listed(List<ManagedGrant> grants) implements Listing {
+      public Listed {
+        grants = List.copyOf(grants);
+      }
+    }
+
+    record Unavailable(String message) implements Listing {}
+  }
+
+  /** What the cluster holds for one request id. */
+  record ManagedGrant(RequestId id, Set<ObjectKind> kinds, Optional<Instant> annotatedExpiry) {
+    public ManagedGrant {
+      kinds = Set.copyOf(kinds);
+    }
+
+    public boolean hasBinding() {
+      return kinds.contains(ObjectKind.CLUSTER_ROLE_BINDING) || kinds.contains(ObjectKind.ROLE_BINDING);
+    }
+  }
+
+  enum ObjectKind {
+    CLUSTER_ROLE_BINDING,
+    ROLE_BINDING,
+    SERVICE_ACCOUNT
+  }
+
+  sealed interface CredentialResult {
+    record Issued(Kubeconfig kubeconfig) implements CredentialResult {}
+
+    record Unavailable(String message) implements CredentialResult {}
+  }
+
+  /** A ready kubeconfig holding a bearer token. Its text is a secret: toString never shows it. */
+  record Kubeconfig(String text, Instant tokenExpiresAt) {
+    public Kubeconfig {
+      Objects.requireNonNull(text, "text");
+      Objects.requireNonNull(tokenExpiresAt, "tokenExpiresAt");
+    }
+
+    @Override
+    public String toString() {
+      return "Kubeconfig[token expires " + tokenExpiresAt + ", contents redacted]";
+    }
+  }
+
+  sealed interface RoleCheck {
+    record Present(boolean readsSecrets) implements RoleCheck {}
+
+    record Missing() implements RoleCheck {}
+
+    record Unavailable(String message) implements RoleCheck {}
+  }
+}

@@ -1,0 +1,52 @@
+package dev.latchkey.core.port;
+
+import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.CustomerId;
+import dev.latchkey.core.RequestId;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable requests. Every change is conditional on the version the caller read, and writes its audit events in
+ * the same transaction, so a race has exactly one winner and exactly one record of what it did. Nothing is ever
+ * deleted.
+ */
+public interface RequestStore {
+
+  /** Stores a new request (version 0) with its events; the id must be new. */
+  void insert(AccessRequest request, List<AuditEvent> events);
+
+  Optional<AccessRequest> find(RequestId id);
+
+  /**
+   * Replaces {@code current} by {@code next} if the stored request still has {@code current}'s version and state,
+   * and appends {@code events} in the same transaction. {@code next} is stored with version + 1.
+   */
+  Update update(AccessRequest current, AccessRequest next, List<AuditEvent> events);
+
+  /** Requests whose {@link AccessRequest#dueAt()} is at or before {@code now}, earliest first. */
+  List<AccessRequest> findDue(Instant now, int limit);
+
+  /** PENDING, APPROVED and ACTIVE requests of a customer, oldest first. */
+  List<AccessRequest> findOpen(CustomerId customer);
+
+  /** APPROVED and ACTIVE requests on one cluster. */
+  List<AccessRequest> findHoldingAccess(ClusterRef cluster);
+
+  /** PENDING extension requests of one original request. */
+  List<AccessRequest> findPendingExtensions(RequestId original);
+
+  /** Requests in a final state whose grant may still be in a cluster (clean-up not yet confirmed). */
+  List<AccessRequest> findRevocationsPending();
+
+  /** The result of a conditional update. */
+  sealed interface Update {
+    record Applied(AccessRequest stored) implements Update {}
+
+    /** Someone else changed the request first; this is how it now stands. */
+    record Conflict(AccessRequest current) implements Update {}
+  }
+}

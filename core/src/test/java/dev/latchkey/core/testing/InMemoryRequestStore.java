@@ -1,0 +1,91 @@
+package dev.latchkey.core.testing;
+
+import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.CustomerId;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestKind;
+import dev.latchkey.core.RequestState;
+import dev.latchkey.core.port.RequestStore;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A request store in a map with the same conditional-update contract as the real one. */
+public final class InMemoryRequestStore implements RequestStore {
+  private final Map<RequestId, AccessRequest> rows = new LinkedHashMap<>();
+  private final InMemoryAuditLog audit;
+
+  public InMemoryRequestStore(InMemoryAuditLog audit) {
+    this.audit = audit;
+  }
+
+  @Override
+  public synchronized void insert(AccessRequest request, List<AuditEvent> events) {
+    if (rows.putIfAbsent(request.id(), request.withVersion(0)) != null) {
+      throw new IllegalStateException("duplicate id " + request.id());
+    }
+    audit.appendAll(events);
+  }
+
+  @Override
+  public synchronized Optional<AccessRequest> find(RequestId id) {
+    return Optional.ofNullable(rows.get(id));
+  }
+
+  @Override
+  public synchronized Update update(AccessRequest current, AccessRequest next, List<AuditEvent> events) {
+    AccessRequest stored = rows.get(current.id());
+    if (stored == null || stored.version() != current.version() || stored.state() != current.state()) {
+      return new Update.Conflict(stored);
+    }
+    AccessRequest written = next.withVersion(current.version() + 1);
+    rows.put(current.id(), written);
+    audit.appendAll(events);
+    return new Update.Applied(written);
+  }
+
+  @Override
+  public synchronized List<AccessRequest> findDue(Instant now, int limit) {
+    return rows.values().stream()
+        .filter(r -> r.dueAt().map(due -> !due.isAfter(now)).orElse(false))
+        .sorted(Comparator.comparing(r -> r.dueAt().orElseThrow()))
+        .limit(limit)
+        .toList();
+  }
+
+  @Override
+  public synchronized List<AccessRequest> findOpen(CustomerId customer) {
+    return rows.values().stream()
+        .filter(r -> r.cluster().customer().equals(customer))
+        .filter(r -> !r.state().isFinal())
+        .toList();
+  }
+
+  @Override
+  public synchronized List<AccessRequest> findHoldingAccess(ClusterRef cluster) {
+    return rows.values().stream().filter(r -> r.cluster().equals(cluster) && r.state().holdsAccess()).toList();
+  }
+
+  @Override
+  public synchronized List<AccessRequest> findPendingExtensions(RequestId original) {
+    return rows.values().stream()
+        .filter(r -> r.kind() == RequestKind.EXTENSION && r.extendsRequest().equals(Optional.of(original)))
+        .filter(r -> r.state() == RequestState.PENDING)
+        .toList();
+  }
+
+  @Override
+  public synchronized List<AccessRequest> findRevocationsPending() {
+    return rows.values().stream().filter(AccessRequest::revocationPending).toList();
+  }
+
+  /** Puts a request in any shape (tests that start from a given state). */
+  public synchronized void put(AccessRequest request) {
+    rows.put(request.id(), request);
+  }
+}
