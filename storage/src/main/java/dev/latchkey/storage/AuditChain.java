@@ -1,0 +1,116 @@
+package dev.latchkey.storage;
+
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.CustomerId;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.StoredAuditEvent;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Update;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends events to the hash chain inside a caller's transaction, and forwards them to the sinks once that
+ * transaction has committed. Appends are serialized by a row lock on {@code audit_head}, which holds across
+ * threads and across processes sharing one database.
+ */
+final class AuditChain {
+  private static final Logger LOG = LoggerFactory.getLogger(AuditChain.class);
+
+  static final String COLUMNS = "seq, at, actor, customer, request_id, action, result, details, prev_hash, hash";
+
+  private final List<AuditSink> sinks;
+
+  AuditChain(List<AuditSink> sinks) {
+    this.sinks = List.copyOf(sinks);
+  }
+
+  /** Appends {@code events} in order; must run inside a transaction, which holds the chain's lock until it ends. */
+  List<StoredAuditEvent> append(Handle handle, List<AuditEvent> events) {
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    Head head = handle.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+        .map((rs, ctx) -> new Head(rs.getLong("seq"), rs.getString("hash")))
+        .one();
+    long seq = head.seq();
+    String previous = head.hash();
+    List<StoredAuditEvent> stored = new ArrayList<>(events.size());
+    for (AuditEvent event : events) {
+      seq++;
+      AuditJson.Content content = AuditJson.Content.of(seq, event);
+      String hash = AuditJson.hash(previous, AuditJson.canonical(content));
+      Update insert = handle.createUpdate("INSERT INTO audit_events (" + COLUMNS + ") VALUES "
+              + "(:seq, :at, :actor, :customer, :request_id, :action, :result, :details, :prev_hash, :hash)")
+          .bind("seq", seq)
+          .bind("at", content.at())
+          .bind("actor", content.actor())
+          .bind("action", content.action())
+          .bind("result", content.result())
+          .bind("details", Codec.details(content.details()))
+          .bind("prev_hash", previous)
+          .bind("hash", hash);
+      Sql.bindText(insert, "customer", Optional.ofNullable(content.customer()));
+      Sql.bindText(insert, "request_id", Optional.ofNullable(content.requestId()));
+      insert.execute();
+      stored.add(new StoredAuditEvent(seq, event, previous, hash));
+      previous = hash;
+    }
+    handle.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1")
+        .bind("seq", seq)
+        .bind("hash", previous)
+        .execute();
+    return stored;
+  }
+
+  /** Hands committed events to every sink; a failing sink is logged and never affects the others. */
+  void forward(List<StoredAuditEvent> committed) {
+    if (committed.isEmpty()) {
+      return;
+    }
+    for (AuditSink sink : sinks) {
+      try {
+        sink.write(committed);
+      } catch (Exception e) {
+        LOG.warn("{} failed for audit events {}..{}: {}", sink, committed.getFirst().sequence(),
+            committed.getLast().sequence(), e.toString());
+      }
+    }
+  }
+
+  void closeSinks() {
+    for (AuditSink sink : sinks) {
+      try {
+        sink.close();
+      } catch (Exception e) {
+        LOG.warn("{} could not be closed: {}", sink, e.toString());
+      }
+    }
+  }
+
+  /** Reads a row written by {@link #append}. */
+  static StoredAuditEvent read(ResultSet rs) throws SQLException {
+    long seq = rs.getLong("seq");
+    try {
+      AuditEvent event = new AuditEvent(
+          Instant.parse(rs.getString("at")),
+          Codec.actor(rs.getString("actor")),
+          Optional.ofNullable(rs.getString("customer")).map(CustomerId::new),
+          Optional.ofNullable(rs.getString("request_id")).map(RequestId::new),
+          AuditJson.action(rs.getString("action")),
+          AuditJson.result(rs.getString("result")),
+          Codec.details(rs.getString("details")));
+      return new StoredAuditEvent(seq, event, rs.getString("prev_hash"), rs.getString("hash"));
+    } catch (RuntimeException e) {
+      throw new StoreException("audit event " + seq + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  record Head(long seq, String hash) {}
+}

@@ -1,0 +1,265 @@
+package dev.latchkey.storage;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.latchkey.core.port.AuditLog;
+import dev.latchkey.core.port.CardStore;
+import dev.latchkey.core.port.EnablementStore;
+import dev.latchkey.core.port.RequestStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Latchkey's database: H2 in a file by default, PostgreSQL (or another H2) by JDBC URL. Opening it migrates the
+ * schema (Flyway, {@code db/migration}) and starts a connection pool (HikariCP); the stores share both.
+ *
+ * <pre>{@code
+ * Database db = Database.builder(url).credentials(user, password)
+ *     .sinks(List.of(JsonLinesAuditSink.stdout(), new JsonLinesAuditSink(Path.of("audit.jsonl"))))
+ *     .open();
+ * }</pre>
+ *
+ * <p>For an H2 file database the parent folder is created, and options not given in the URL default to
+ * {@code DB_CLOSE_ON_EXIT=FALSE} (this class closes it, after the pool) and {@code LOCK_TIMEOUT=10000}.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  /** The default database: an H2 file under {@code ./data/}. */
+  public static final String DEFAULT_URL = "jdbc:h2:file:./data/latchkey";
+
+  /** H2's default account; the password is empty. */
+  public static final String DEFAULT_USER = "sa";
+
+  static final int DEFAULT_POOL_SIZE = 10;
+
+  private static final String H2 = "jdbc:h2:";
+  private static final List<String> H2_DEFAULTS = List.of("DB_CLOSE_ON_EXIT=FALSE", "LOCK_TIMEOUT=10000");
+  private static final Pattern SECRET_IN_URL =
+      Pattern.compile("(?i)(password|passwd|pwd|sslpassword|sslkey|secret)=[^;&]*");
+
+  private final HikariDataSource pool;
+  private final AuditChain chain;
+  private final RequestStore requests;
+  private final AuditLog audit;
+  private final EnablementStore enablements;
+  private final CardStore cards;
+  private final String description;
+
+  private Database(HikariDataSource pool, AuditChain chain, Clock clock, String description) {
+    this.pool = pool;
+    this.chain = chain;
+    this.description = description;
+    Sql sql = new Sql(Jdbi.create(pool));
+    this.requests = new JdbiRequestStore(sql, chain, clock);
+    this.audit = new JdbiAuditLog(sql, chain);
+    this.enablements = new JdbiEnablementStore(sql, chain);
+    this.cards = new JdbiCardStore(sql, clock);
+  }
+
+  /** Opens the database at {@code jdbcUrl}; audit events are forwarded to stdout. */
+  public static Database open(String jdbcUrl, String user, String password) {
+    return builder(jdbcUrl).credentials(user, password).open();
+  }
+
+  /** Opens the database at {@code jdbcUrl}, forwarding audit events to {@code sinks} (none when empty). */
+  public static Database open(String jdbcUrl, String user, String password, List<AuditSink> sinks) {
+    return builder(jdbcUrl).credentials(user, password).sinks(sinks).open();
+  }
+
+  /** The default H2 file {@value #DEFAULT_URL}; audit events are forwarded to stdout. */
+  public static Database openDefault() {
+    return open(DEFAULT_URL, DEFAULT_USER, "");
+  }
+
+  public static Builder builder(String jdbcUrl) {
+    return new Builder(jdbcUrl);
+  }
+
+  public RequestStore requests() {
+    return requests;
+  }
+
+  public AuditLog audit() {
+    return audit;
+  }
+
+  public EnablementStore enablements() {
+    return enablements;
+  }
+
+  public CardStore cards() {
+    return cards;
+  }
+
+  /** Whether the database answers a trivial query now; never throws. */
+  public boolean ping() {
+    if (pool.isClosed()) {
+      return false;
+    }
+    try (var connection = pool.getConnection(); var statement = connection.createStatement();
+        var result = statement.executeQuery("SELECT 1")) {
+      return result.next() && result.getInt(1) == 1;
+    } catch (Exception e) {
+      LOG.debug("database {} did not answer: {}", description, e.toString());
+      return false;
+    }
+  }
+
+  /** Closes the pool, then the sinks this database was given. Safe to call twice. */
+  @Override
+  public void close() {
+    if (!pool.isClosed()) {
+      pool.close();
+      chain.closeSinks();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Database[" + description + "]";
+  }
+
+  /** The URL with anything that looks like a secret replaced, for messages and logs. */
+  static String redact(String jdbcUrl) {
+    return SECRET_IN_URL.matcher(jdbcUrl).replaceAll("$1=***");
+  }
+
+  /**
+   * For an H2 file URL: creates the folder of the database file and adds the default options not given. Other
+   * URLs are returned as they are.
+   */
+  static String prepare(String jdbcUrl) {
+    if (!jdbcUrl.regionMatches(true, 0, H2, 0, H2.length())) {
+      return jdbcUrl;
+    }
+    String rest = jdbcUrl.substring(H2.length());
+    int semicolon = rest.indexOf(';');
+    String location = semicolon < 0 ? rest : rest.substring(0, semicolon);
+    String lower = location.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("mem:") || lower.startsWith("tcp:") || lower.startsWith("ssl:")
+        || lower.startsWith("zip:")) {
+      return jdbcUrl;
+    }
+    String path = lower.startsWith("file:") ? location.substring("file:".length()) : location;
+    if (path.startsWith("~")) {
+      path = System.getProperty("user.home") + path.substring(1);
+    }
+    Path parent = Path.of(path).toAbsolutePath().getParent();
+    if (parent != null) {
+      try {
+        Files.createDirectories(parent);
+      } catch (IOException e) {
+        throw new StoreException("could not create the database folder " + parent + ": " + e.getMessage(), e);
+      }
+    }
+    String options = semicolon < 0 ? "" : rest.substring(semicolon);
+    StringBuilder url = new StringBuilder(jdbcUrl);
+    for (String option : H2_DEFAULTS) {
+      String key = option.substring(0, option.indexOf('=') + 1).toUpperCase(Locale.ROOT);
+      if (!(options.toUpperCase(Locale.ROOT) + ";").contains(";" + key)) {
+        url.append(';').append(option);
+      }
+    }
+    return url.toString();
+  }
+
+  /** Settings for {@link #open()}; only the URL is required. */
+  public static final class Builder {
+    private final String jdbcUrl;
+    private String user = DEFAULT_USER;
+    private String password = "";
+    private final List<AuditSink> sinks = new ArrayList<>(List.of(JsonLinesAuditSink.stdout()));
+    private Clock clock = Clock.systemUTC();
+    private int poolSize = DEFAULT_POOL_SIZE;
+
+    private Builder(String jdbcUrl) {
+      this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    }
+
+    public Builder credentials(String user, String password) {
+      this.user = Objects.requireNonNull(user, "user");
+      this.password = password == null ? "" : password;
+      return this;
+    }
+
+    /** Replaces the sinks audit events are forwarded to (stdout unless replaced; an empty list forwards nothing). */
+    public Builder sinks(List<AuditSink> sinks) {
+      this.sinks.clear();
+      this.sinks.addAll(sinks);
+      return this;
+    }
+
+    /** Adds a sink to those already set (stdout by default). */
+    public Builder addSink(AuditSink sink) {
+      this.sinks.add(Objects.requireNonNull(sink, "sink"));
+      return this;
+    }
+
+    /** The clock for the store's own bookkeeping (when a row changed; how old a cardless request is). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public Builder poolSize(int size) {
+      if (size < 1) {
+        throw new IllegalArgumentException("pool size must be at least 1");
+      }
+      this.poolSize = size;
+      return this;
+    }
+
+    /** Connects, migrates the schema and returns the open database; {@link StoreException} when it cannot. */
+    public Database open() {
+      String description = redact(jdbcUrl);
+      String url = prepare(jdbcUrl);
+      HikariConfig config = new HikariConfig();
+      config.setPoolName("latchkey-db");
+      config.setJdbcUrl(url);
+      config.setUsername(user);
+      config.setPassword(password);
+      config.setMaximumPoolSize(poolSize);
+      config.setMinimumIdle(Math.min(2, poolSize));
+      config.setConnectionTimeout(10_000);
+      config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+      HikariDataSource pool;
+      try {
+        pool = new HikariDataSource(config);
+      } catch (RuntimeException e) {
+        throw new StoreException("could not connect to database " + description + " as " + user + ": "
+            + Sql.reason(e), e);
+      }
+      try {
+        Flyway.configure()
+            .dataSource(pool)
+            .locations("classpath:db/migration")
+            .failOnMissingLocations(true)
+            .load()
+            .migrate();
+      } catch (FlywayException | UncheckedIOException e) {
+        pool.close();
+        throw new StoreException("could not migrate the schema of database " + description + ": "
+            + Sql.reason(e), e);
+      } catch (RuntimeException e) {
+        pool.close();
+        throw e;
+      }
+      LOG.info("database {} open", description);
+      return new Database(pool, new AuditChain(sinks), clock, description);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.latchkey.storage;
+
+import dev.latchkey.core.Actor;
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.ClusterEnablement;
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.StoredAuditEvent;
+import dev.latchkey.core.port.EnablementStore;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.statement.Update;
+
+/** Support access switches in table {@code cluster_enablements}, one row per cluster once first changed. */
+final class JdbiEnablementStore implements EnablementStore {
+  private final Sql sql;
+  private final AuditChain chain;
+
+  JdbiEnablementStore(Sql sql, AuditChain chain) {
+    this.sql = sql;
+    this.chain = chain;
+  }
+
+  @Override
+  public Optional<ClusterEnablement> find(ClusterRef cluster) {
+    return sql.withHandle("read whether " + cluster + " is enabled", h ->
+        h.createQuery("SELECT enabled, roles, changed_at, changed_by FROM cluster_enablements "
+                + "WHERE customer = :customer AND cluster = :cluster")
+            .bind("customer", cluster.customer().value())
+            .bind("cluster", cluster.name())
+            .map((rs, ctx) -> {
+              try {
+                return new ClusterEnablement(cluster, rs.getBoolean("enabled"), Codec.roles(rs.getString("roles")),
+                    Codec.optionalInstant(rs, "changed_at"), Codec.optionalActor(rs, "changed_by"));
+              } catch (RuntimeException e) {
+                throw new StoreException("the switch of " + cluster + " cannot be read: " + e.getMessage(), e);
+              }
+            })
+            .findOne());
+  }
+
+  /**
+   * Appends the event first: the chain's lock then also serializes concurrent saves, so update-else-insert cannot
+   * race with another insert of the same cluster.
+   */
+  @Override
+  public void save(ClusterEnablement enablement, AuditEvent event) {
+    List<StoredAuditEvent> stored = sql.inTransaction("switch " + enablement.cluster(), h -> {
+      List<StoredAuditEvent> appended = chain.append(h, List.of(event));
+      int changed = bind(h.createUpdate("UPDATE cluster_enablements SET enabled = :enabled, roles = :roles, "
+          + "changed_at = :changed_at, changed_by = :changed_by WHERE customer = :customer AND cluster = :cluster"),
+          enablement).execute();
+      if (changed == 0) {
+        bind(h.createUpdate("INSERT INTO cluster_enablements (customer, cluster, enabled, roles, changed_at, "
+            + "changed_by) VALUES (:customer, :cluster, :enabled, :roles, :changed_at, :changed_by)"), enablement)
+            .execute();
+      }
+      return appended;
+    });
+    chain.forward(stored);
+  }
+
+  private static Update bind(Update update, ClusterEnablement e) {
+    update.bind("customer", e.cluster().customer().value())
+        .bind("cluster", e.cluster().name())
+        .bind("enabled", e.enabled())
+        .bind("roles", Codec.roles(e.roles()));
+    Sql.bindLong(update, "changed_at", Codec.nanos(e.changedAt()));
+    Sql.bindText(update, "changed_by", e.changedBy().map(Actor::audit));
+    return update;
+  }
+}

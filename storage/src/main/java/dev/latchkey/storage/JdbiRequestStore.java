@@ -1,0 +1,166 @@
+package dev.latchkey.storage;
+
+import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.CustomerId;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestState;
+import dev.latchkey.core.StoredAuditEvent;
+import dev.latchkey.core.port.RequestStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Requests in table {@code requests}. Every write is one transaction holding the row change and its audit events;
+ * changes are conditional on the version and state the caller read.
+ */
+final class JdbiRequestStore implements RequestStore {
+  private static final String INSERT = "INSERT INTO requests (" + String.join(", ", RequestRows.FIELDS)
+      + ", version, due_at, changed_at, card_outdated) VALUES ("
+      + RequestRows.FIELDS.stream().map(f -> ":" + f).collect(Collectors.joining(", "))
+      + ", 0, :due_at, :changed_at, TRUE)";
+
+  private static final String UPDATE = "UPDATE requests SET "
+      + RequestRows.FIELDS.stream().filter(f -> !f.equals("id")).map(f -> f + " = :" + f)
+          .collect(Collectors.joining(", "))
+      + ", version = version + 1, due_at = :due_at, changed_at = :changed_at, card_outdated = TRUE"
+      + " WHERE id = :id AND version = :expected_version AND state = :expected_state";
+
+  private static final String FINAL_STATES = Arrays.stream(RequestState.values()).filter(RequestState::isFinal)
+      .map(s -> "'" + s.name() + "'").collect(Collectors.joining(", "));
+
+  private final Sql sql;
+  private final AuditChain chain;
+  private final Clock clock;
+
+  JdbiRequestStore(Sql sql, AuditChain chain, Clock clock) {
+    this.sql = sql;
+    this.chain = chain;
+    this.clock = clock;
+  }
+
+  @Override
+  public void insert(AccessRequest request, List<AuditEvent> events) {
+    List<StoredAuditEvent> stored;
+    try {
+      stored = sql.inTransaction("store request " + request.id(), h -> {
+        RequestRows.bind(h.createUpdate(INSERT), request)
+            .bind("changed_at", Codec.nanos(clock.instant()))
+            .execute();
+        return chain.append(h, events);
+      });
+    } catch (StoreException e) {
+      if (Sql.isUniqueViolation(e) && exists(request.id())) {
+        throw new StoreException("request " + request.id() + " already exists", e.getCause());
+      }
+      throw e;
+    }
+    chain.forward(stored);
+  }
+
+  @Override
+  public Optional<AccessRequest> find(RequestId id) {
+    return sql.withHandle("read request " + id, h -> find(h, id));
+  }
+
+  @Override
+  public Update update(AccessRequest current, AccessRequest next, List<AuditEvent> events) {
+    if (!current.id().equals(next.id())) {
+      throw new IllegalArgumentException("an update cannot change the id: " + current.id() + " to " + next.id());
+    }
+    Outcome outcome = sql.inTransaction("update request " + current.id(), h -> {
+      int changed = RequestRows.bind(h.createUpdate(UPDATE), next)
+          .bind("changed_at", Codec.nanos(clock.instant()))
+          .bind("expected_version", current.version())
+          .bind("expected_state", current.state().name())
+          .execute();
+      if (changed == 0) {
+        AccessRequest winner = find(h, current.id())
+            .orElseThrow(() -> new StoreException("request " + current.id() + " does not exist"));
+        return new Outcome(new Update.Conflict(winner), List.of());
+      }
+      List<StoredAuditEvent> stored = chain.append(h, events);
+      return new Outcome(new Update.Applied(next.withVersion(current.version() + 1)), stored);
+    });
+    chain.forward(outcome.events());
+    return outcome.update();
+  }
+
+  @Override
+  public List<AccessRequest> findDue(Instant now, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return sql.withHandle("find due requests", h ->
+        h.createQuery(RequestRows.SELECT + " WHERE due_at <= :now ORDER BY due_at, id LIMIT :limit")
+            .bind("now", Codec.nanos(now))
+            .bind("limit", limit)
+            .map((rs, ctx) -> RequestRows.read(rs))
+            .list());
+  }
+
+  @Override
+  public List<AccessRequest> findOpen(CustomerId customer) {
+    return sql.withHandle("find open requests of " + customer, h ->
+        h.createQuery(RequestRows.SELECT
+                + " WHERE customer = :customer AND state IN ('PENDING', 'APPROVED', 'ACTIVE')"
+                + " ORDER BY created_at, id")
+            .bind("customer", customer.value())
+            .map((rs, ctx) -> RequestRows.read(rs))
+            .list());
+  }
+
+  @Override
+  public List<AccessRequest> findHoldingAccess(ClusterRef cluster) {
+    return sql.withHandle("find requests holding access on " + cluster, h ->
+        h.createQuery(RequestRows.SELECT
+                + " WHERE customer = :customer AND cluster = :cluster AND state IN ('APPROVED', 'ACTIVE')"
+                + " ORDER BY created_at, id")
+            .bind("customer", cluster.customer().value())
+            .bind("cluster", cluster.name())
+            .map((rs, ctx) -> RequestRows.read(rs))
+            .list());
+  }
+
+  @Override
+  public List<AccessRequest> findPendingExtensions(RequestId original) {
+    return sql.withHandle("find pending extensions of " + original, h ->
+        h.createQuery(RequestRows.SELECT
+                + " WHERE extends_request = :original AND state = 'PENDING' ORDER BY created_at, id")
+            .bind("original", original.value())
+            .map((rs, ctx) -> RequestRows.read(rs))
+            .list());
+  }
+
+  @Override
+  public List<AccessRequest> findRevocationsPending() {
+    return sql.withHandle("find pending revocations", h ->
+        h.createQuery(RequestRows.SELECT + " WHERE grant_present = TRUE AND state IN (" + FINAL_STATES + ")"
+                + " ORDER BY due_at, id")
+            .map((rs, ctx) -> RequestRows.read(rs))
+            .list());
+  }
+
+  private static Optional<AccessRequest> find(Handle h, RequestId id) {
+    return h.createQuery(RequestRows.SELECT + " WHERE id = :id")
+        .bind("id", id.value())
+        .map((rs, ctx) -> RequestRows.read(rs))
+        .findOne();
+  }
+
+  private boolean exists(RequestId id) {
+    try {
+      return find(id).isPresent();
+    } catch (StoreException e) {
+      return false;
+    }
+  }
+
+  private record Outcome(Update update, List<StoredAuditEvent> events) {}
+}

@@ -1,0 +1,99 @@
+package dev.latchkey.storage;
+
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+/** Runs statements and turns every database failure into a {@link StoreException} that says what was being done. */
+final class Sql {
+  /** SQLSTATE of a unique or primary key violation, the same on H2 and PostgreSQL. */
+  private static final String UNIQUE_VIOLATION = "23505";
+
+  private final Jdbi jdbi;
+
+  Sql(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  <T> T inTransaction(String what, HandleCallback<T, RuntimeException> callback) {
+    try {
+      return jdbi.inTransaction(callback);
+    } catch (JdbiException e) {
+      throw failure(what, e);
+    }
+  }
+
+  <T> T inSnapshot(String what, HandleCallback<T, RuntimeException> callback) {
+    try {
+      return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, callback);
+    } catch (JdbiException e) {
+      throw failure(what, e);
+    }
+  }
+
+  <T> T withHandle(String what, HandleCallback<T, RuntimeException> callback) {
+    try {
+      return jdbi.withHandle(callback);
+    } catch (JdbiException e) {
+      throw failure(what, e);
+    }
+  }
+
+  static StoreException failure(String what, Throwable e) {
+    return new StoreException("could not " + what + ": " + reason(e), e);
+  }
+
+  /**
+   * The database's own words, without the statement and bound values that JDBI adds to its messages. Drivers do
+   * not put passwords in their messages; bound values never reach this text.
+   */
+  static String reason(Throwable e) {
+    SQLException sql = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s) {
+        sql = s;
+      }
+    }
+    if (sql != null) {
+      String state = sql.getSQLState() == null ? "" : " [SQLSTATE " + sql.getSQLState() + "]";
+      return firstLine(sql.getMessage()) + state;
+    }
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
+  }
+
+  static boolean isUniqueViolation(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  // Typed binds: PostgreSQL wants to know the type of a NULL.
+
+  static <S extends SqlStatement<S>> S bindLong(S statement, String name, Optional<Long> value) {
+    return value.isPresent() ? statement.bind(name, value.get().longValue()) : statement.bindNull(name, Types.BIGINT);
+  }
+
+  static <S extends SqlStatement<S>> S bindText(S statement, String name, Optional<String> value) {
+    return value.isPresent() ? statement.bind(name, value.get()) : statement.bindNull(name, Types.VARCHAR);
+  }
+}
