@@ -1,0 +1,335 @@
+package dev.latchkey.k8s;
+
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.Subject;
+import dev.latchkey.core.port.ClusterAccess;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ClusterAccess} port on Kubernetes (fabric8). It only translates: the core decides what to grant and
+ * when to revoke; this class creates and deletes the labelled objects and says how the API server answered.
+ *
+ * <p>Each call makes a few short requests (see {@link ClusterConnections} for the timeouts) and never throws: an
+ * answer of the API server that will not change becomes a refusal, anything else is "unavailable" and left to the
+ * core's retries.
+ */
+public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
+  /** Kubernetes' shortest token lifetime. */
+  public static final Duration MIN_TOKEN_LIFETIME = Duration.ofSeconds(600);
+
+  /**
+   * A token asked to end this much before the grant does, so that the time the request takes to reach the API
+   * server (which counts the lifetime from when it mints) can never carry the token past the grant's end.
+   */
+  static final Duration TOKEN_END_MARGIN = Duration.ofSeconds(5);
+
+  private static final Logger log = LoggerFactory.getLogger(FabricClusterAccess.class);
+
+  private final Map<ClusterRef, ClusterConnection> clusters;
+  private final Clock clock;
+
+  public FabricClusterAccess(Map<ClusterRef, ClusterConnection> clusters) {
+    this(clusters, Clock.systemUTC());
+  }
+
+  public FabricClusterAccess(Map<ClusterRef, ClusterConnection> clusters, Clock clock) {
+    this.clusters = Map.copyOf(clusters);
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  // ---------------------------------------------------------------- grant
+
+  @Override
+  public GrantResult grant(Grant grant) {
+    ClusterConnection connection = clusters.get(grant.cluster());
+    if (connection == null) {
+      return new GrantResult.Refused("cluster " + grant.cluster() + " is not configured");
+    }
+    if (grant.subject() instanceof Subject.ServiceAccount sa
+        && !(GrantObjects.GRANTS_NAMESPACE.equals(sa.namespace()) && grant.id().value().equals(sa.name()))) {
+      return new GrantResult.Refused("a request's ServiceAccount must be " + GrantObjects.GRANTS_NAMESPACE + "/"
+          + grant.id() + ", not " + sa.namespace() + "/" + sa.name());
+    }
+    KubernetesClient client = connection.client();
+    List<HasMetadata> objects = new ArrayList<>();
+    GrantObjects.serviceAccount(grant).ifPresent(objects::add);
+    objects.addAll(GrantObjects.bindings(grant));
+    try {
+      for (HasMetadata desired : objects) {
+        ensure(client, desired, grant.id());
+      }
+    } catch (Failed failed) {
+      if (failed.error.is(ApiError.Kind.UNAVAILABLE)) {
+        log.warn("grant {} on {} not finished: {}", grant.id(), grant.cluster(), failed.error.message());
+        return new GrantResult.Unavailable(failed.error.message());
+      }
+      log.warn("grant {} on {} refused: {}", grant.id(), grant.cluster(), failed.error.message());
+      removeAfterRefusal(grant);
+      return new GrantResult.Refused(failed.error.message());
+    }
+    log.info("granted {} on {}: ClusterRole {} to {} {}, until {}", grant.id(), grant.cluster(),
+        grant.clusterRole(), describe(grant.subject()), grant.scope().describe(), grant.expiresAt());
+    return new GrantResult.Granted();
+  }
+
+  /** Creates {@code desired}; an identical object of this request that exists already is success. */
+  private static void ensure(KubernetesClient client, HasMetadata desired, RequestId id) {
+    try {
+      client.resource(desired).create();
+      return;
+    } catch (RuntimeException e) {
+      ApiError error = ApiError.of(e);
+      if (!error.is(ApiError.Kind.EXISTS)) {
+        throw new Failed(error);
+      }
+    }
+    HasMetadata existing;
+    try {
+      existing = client.resource(desired).get();
+    } catch (RuntimeException e) {
+      throw new Failed(ApiError.of(e));
+    }
+    if (existing == null) {
+      throw new Failed(new ApiError(ApiError.Kind.UNAVAILABLE, 409, describe(desired) + " is being deleted"));
+    }
+    if (!sameGrant(existing, desired, id)) {
+      throw new Failed(new ApiError(ApiError.Kind.REFUSED, 409,
+          describe(desired) + " already exists and is not Latchkey's object for " + id));
+    }
+  }
+
+  private static boolean sameGrant(HasMetadata existing, HasMetadata desired, RequestId id) {
+    if (!GrantObjects.belongsTo(existing, id)) {
+      return false;
+    }
+    return switch (desired) {
+      case ClusterRoleBinding want when existing instanceof ClusterRoleBinding have ->
+          want.getRoleRef().equals(have.getRoleRef()) && want.getSubjects().equals(have.getSubjects());
+      case RoleBinding want when existing instanceof RoleBinding have ->
+          want.getRoleRef().equals(have.getRoleRef()) && want.getSubjects().equals(have.getSubjects());
+      case ServiceAccount want -> existing instanceof ServiceAccount;
+      default -> false;
+    };
+  }
+
+  /** A refused grant leaves nothing: whatever this or an earlier attempt created is deleted now. */
+  private void removeAfterRefusal(Grant grant) {
+    if (revoke(grant.cluster(), grant.id()) instanceof RemovalResult.Unavailable unavailable) {
+      // The core removes it too (a failed grant is still marked present), retrying until it succeeds.
+      log.warn("objects of refused grant {} on {} not removed yet: {}", grant.id(), grant.cluster(),
+          unavailable.message());
+    }
+  }
+
+  // ---------------------------------------------------------------- revoke
+
+  @Override
+  public RemovalResult revoke(ClusterRef cluster, RequestId id) {
+    ClusterConnection connection = clusters.get(cluster);
+    if (connection == null) {
+      return new RemovalResult.Unavailable("cluster " + cluster + " is not configured");
+    }
+    KubernetesClient client = connection.client();
+    Map<String, String> selector = GrantObjects.requestSelector(id);
+    int deleted = 0;
+    try {
+      // Bindings first: deleting them ends access at once, whatever the credential.
+      for (ClusterRoleBinding crb : client.rbac().clusterRoleBindings().withLabels(selector).list().getItems()) {
+        client.rbac().clusterRoleBindings().withName(crb.getMetadata().getName()).delete();
+        deleted++;
+      }
+      for (RoleBinding rb : client.rbac().roleBindings().inAnyNamespace().withLabels(selector).list().getItems()) {
+        client.rbac().roleBindings().inNamespace(rb.getMetadata().getNamespace())
+            .withName(rb.getMetadata().getName()).delete();
+        deleted++;
+      }
+      for (ServiceAccount sa : client.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE)
+          .withLabels(selector).list().getItems()) {
+        client.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE).withName(sa.getMetadata().getName())
+            .delete();
+        deleted++;
+      }
+    } catch (RuntimeException e) {
+      ApiError error = ApiError.of(e);
+      log.warn("revoking {} on {} not finished: {}", id, cluster, error.message());
+      return new RemovalResult.Unavailable(error.message());
+    }
+    log.info("revoked {} on {}: {} object(s) deleted", id, cluster, deleted);
+    return new RemovalResult.Removed();
+  }
+
+  // ---------------------------------------------------------------- reconcile
+
+  @Override
+  public Listing listManaged(ClusterRef cluster) {
+    ClusterConnection connection = clusters.get(cluster);
+    if (connection == null) {
+      return new Listing.Unavailable("cluster " + cluster + " is not configured");
+    }
+    KubernetesClient client = connection.client();
+    Map<String, String> selector = GrantObjects.managedSelector();
+    Map<RequestId, Found> found = new TreeMap<>((a, b) -> a.value().compareTo(b.value()));
+    try {
+      client.rbac().clusterRoleBindings().withLabels(selector).list().getItems()
+          .forEach(o -> add(found, o, ObjectKind.CLUSTER_ROLE_BINDING));
+      client.rbac().roleBindings().inAnyNamespace().withLabels(selector).list().getItems()
+          .forEach(o -> add(found, o, ObjectKind.ROLE_BINDING));
+      client.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE).withLabels(selector).list().getItems()
+          .forEach(o -> add(found, o, ObjectKind.SERVICE_ACCOUNT));
+    } catch (RuntimeException e) {
+      return new Listing.Unavailable(ApiError.of(e).message());
+    }
+    return new Listing.Listed(found.entrySet().stream()
+        .map(e -> new ManagedGrant(e.getKey(), e.getValue().kinds, e.getValue().expiry))
+        .toList());
+  }
+
+  private static final class Found {
+    final Set<ObjectKind> kinds = EnumSet.noneOf(ObjectKind.class);
+    Optional<Instant> expiry = Optional.empty();
+  }
+
+  private static void add(Map<RequestId, Found> found, HasMetadata object, ObjectKind kind) {
+    Optional<RequestId> id = GrantObjects.requestId(object);
+    if (id.isEmpty()) {
+      log.warn("{} is labelled {}={} but has no valid {} label; ignored", describe(object),
+          GrantObjects.MANAGED_BY, GrantObjects.MANAGED_BY_VALUE, GrantObjects.REQUEST_ID);
+      return;
+    }
+    Found entry = found.computeIfAbsent(id.get(), k -> new Found());
+    entry.kinds.add(kind);
+    // Objects of one grant carry the same expiry; should they differ, the earliest one counts.
+    Optional<Instant> expiry = GrantObjects.annotatedExpiry(object);
+    if (expiry.isPresent() && (entry.expiry.isEmpty() || expiry.get().isBefore(entry.expiry.get()))) {
+      entry.expiry = expiry;
+    }
+  }
+
+  // ---------------------------------------------------------------- credentials
+
+  /**
+   * Mints a token for the request's ServiceAccount lasting until {@code notAfter} (a few seconds less, see
+   * {@link #TOKEN_END_MARGIN}; never less than Kubernetes' ten-minute minimum) and wraps it in a kubeconfig for the
+   * support server. The token is neither logged nor kept.
+   */
+  @Override
+  public CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
+    ClusterConnection connection = clusters.get(cluster);
+    if (connection == null) {
+      return new CredentialResult.Unavailable("cluster " + cluster + " is not configured");
+    }
+    long seconds = Math.max(MIN_TOKEN_LIFETIME.toSeconds(),
+        Duration.between(clock.instant(), notAfter).minus(TOKEN_END_MARGIN).toSeconds());
+    TokenRequest request = new TokenRequestBuilder()
+        .withNewSpec().withExpirationSeconds(seconds).endSpec()
+        .build();
+    TokenRequest answer;
+    try {
+      answer = connection.client().serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE)
+          .withName(id.value()).tokenRequest(request);
+    } catch (RuntimeException e) {
+      ApiError error = ApiError.of(e);
+      log.warn("no token for {} on {}: {}", id, cluster, error.message());
+      return new CredentialResult.Unavailable(error.message());
+    }
+    if (answer == null || answer.getStatus() == null || answer.getStatus().getToken() == null
+        || answer.getStatus().getExpirationTimestamp() == null) {
+      return new CredentialResult.Unavailable("the API server returned no token");
+    }
+    Instant expiresAt;
+    try {
+      expiresAt = Instant.parse(answer.getStatus().getExpirationTimestamp());
+    } catch (RuntimeException e) {
+      return new CredentialResult.Unavailable("the API server returned an unreadable token expiry");
+    }
+    String text = KubeconfigText.of(cluster, id, connection.supportServer(), connection.caCertData(),
+        answer.getStatus().getToken());
+    log.info("token for {} on {} minted, expires {}", id, cluster, expiresAt);
+    return new CredentialResult.Issued(new Kubeconfig(text, expiresAt));
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  @Override
+  public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
+    ClusterConnection connection = clusters.get(cluster);
+    if (connection == null) {
+      return new RoleCheck.Unavailable("cluster " + cluster + " is not configured");
+    }
+    ClusterRole role;
+    try {
+      role = connection.client().rbac().clusterRoles().withName(clusterRole).get();
+    } catch (RuntimeException e) {
+      return new RoleCheck.Unavailable(ApiError.of(e).message());
+    }
+    return role == null ? new RoleCheck.Missing() : new RoleCheck.Present(RoleRules.readsSecrets(role.getRules()));
+  }
+
+  /**
+   * Whether the cluster's API server answers (for readiness): empty when it does, else why not. Asks for the
+   * server version, which every authenticated identity may read, so it needs no extra permission.
+   */
+  public Optional<String> unreachable(ClusterRef cluster) {
+    ClusterConnection connection = clusters.get(cluster);
+    if (connection == null) {
+      return Optional.of("cluster " + cluster + " is not configured");
+    }
+    try {
+      connection.client().getKubernetesVersion();
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of(ApiError.of(e).message());
+    }
+  }
+
+  @Override
+  public void close() {
+    clusters.values().forEach(ClusterConnection::close);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static String describe(Subject subject) {
+    return switch (subject) {
+      case Subject.ServiceAccount sa -> "ServiceAccount " + sa.namespace() + "/" + sa.name();
+      case Subject.User user -> "User " + user.name();
+    };
+  }
+
+  private static String describe(HasMetadata object) {
+    String ns = object.getMetadata().getNamespace();
+    return object.getKind() + " " + (ns == null ? "" : ns + "/") + object.getMetadata().getName();
+  }
+
+  /** Ends a grant attempt at the first call that did not succeed. */
+  private static final class Failed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient ApiError error;
+
+    Failed(ApiError error) {
+      super(error.message(), null, false, false);
+      this.error = error;
+    }
+  }
+}
