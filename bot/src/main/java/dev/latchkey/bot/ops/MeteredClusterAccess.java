@@ -1,0 +1,87 @@
+package dev.latchkey.bot.ops;
+
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.port.ClusterAccess;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/**
+ * Measures the Kubernetes side without changing it: grant and revoke latency, and errors by operation
+ * ({@code latchkey_grant_seconds}, {@code latchkey_revoke_seconds}, {@code latchkey_kubernetes_errors_total}).
+ */
+public final class MeteredClusterAccess implements ClusterAccess {
+  private final ClusterAccess delegate;
+  private final MeterRegistry registry;
+  private final Timer grants;
+  private final Timer revokes;
+
+  public MeteredClusterAccess(ClusterAccess delegate, MeterRegistry registry) {
+    this.delegate = delegate;
+    this.registry = registry;
+    this.grants = Timer.builder("latchkey.grant").description("Time to create a grant in a cluster")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    this.revokes = Timer.builder("latchkey.revoke").description("Time to remove a grant from a cluster")
+        .publishPercentiles(0.5, 0.99).register(registry);
+  }
+
+  @Override
+  public GrantResult grant(Grant grant) {
+    GrantResult result = time(grants, () -> delegate.grant(grant));
+    if (!(result instanceof GrantResult.Granted)) {
+      error("grant", result instanceof GrantResult.Refused ? "refused" : "unavailable");
+    }
+    return result;
+  }
+
+  @Override
+  public RemovalResult revoke(ClusterRef cluster, RequestId id) {
+    RemovalResult result = time(revokes, () -> delegate.revoke(cluster, id));
+    if (result instanceof RemovalResult.Unavailable) {
+      error("revoke", "unavailable");
+    }
+    return result;
+  }
+
+  @Override
+  public Listing listManaged(ClusterRef cluster) {
+    Listing result = delegate.listManaged(cluster);
+    if (result instanceof Listing.Unavailable) {
+      error("list", "unavailable");
+    }
+    return result;
+  }
+
+  @Override
+  public CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
+    CredentialResult result = delegate.issueCredential(cluster, id, notAfter);
+    if (result instanceof CredentialResult.Unavailable) {
+      error("token", "unavailable");
+    }
+    return result;
+  }
+
+  @Override
+  public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
+    RoleCheck result = delegate.checkRole(cluster, clusterRole);
+    if (result instanceof RoleCheck.Unavailable) {
+      error("role_check", "unavailable");
+    }
+    return result;
+  }
+
+  private static <T> T time(Timer timer, Supplier<T> call) {
+    Timer.Sample sample = Timer.start();
+    try {
+      return call.get();
+    } finally {
+      sample.stop(timer);
+    }
+  }
+
+  private void error(String operation, String kind) {
+    registry.counter("latchkey.kubernetes.errors", "operation", operation, "kind", kind).increment();
+  }
+}

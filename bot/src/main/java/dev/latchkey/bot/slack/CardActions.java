@@ -1,0 +1,185 @@
+package dev.latchkey.bot.slack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.slack.api.app_backend.interactive_components.payload.BlockActionPayload;
+import com.slack.api.app_backend.views.payload.ViewSubmissionPayload;
+import com.slack.api.bolt.context.builtin.ActionContext;
+import com.slack.api.bolt.context.builtin.ViewSubmissionContext;
+import com.slack.api.bolt.request.builtin.BlockActionRequest;
+import com.slack.api.bolt.request.builtin.ViewSubmissionRequest;
+import com.slack.api.bolt.response.Response;
+import dev.latchkey.core.AccessService;
+import dev.latchkey.core.Actor;
+import dev.latchkey.core.Customer;
+import dev.latchkey.core.Customers;
+import dev.latchkey.core.DecisionMethod;
+import dev.latchkey.core.Durations;
+import dev.latchkey.core.Outcome;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestState;
+import dev.latchkey.core.Requester;
+import dev.latchkey.core.Submission;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The card's buttons (approve, deny, revoke) and the request form's submission. Each acknowledges at once and
+ * does the work on the executor: one {@link AccessService} call, whose refusals go back to the person who clicked
+ * as an ephemeral message. The card itself is updated by the notifier from the stored state.
+ */
+final class CardActions {
+  private static final Logger log = LoggerFactory.getLogger(CardActions.class);
+
+  enum Kind {
+    APPROVE,
+    DENY,
+    REVOKE
+  }
+
+  private final AccessService service;
+  private final Customers customers;
+  private final SlackApi api;
+  private final SlackUsers users;
+  private final Executor executor;
+
+  CardActions(AccessService service, Customers customers, SlackApi api, SlackUsers users, Executor executor) {
+    this.service = service;
+    this.customers = customers;
+    this.api = api;
+    this.users = users;
+    this.executor = executor;
+  }
+
+  Response click(Kind kind, BlockActionRequest request, ActionContext ctx) {
+    BlockActionPayload payload = request.getPayload();
+    JsonNode raw = Payloads.interaction(request.getRequestBodyAsString());
+    Optional<String> userId = Payloads.text(raw, "user/id");
+    Optional<String> teamId = Payloads.text(raw, "user/team_id");
+    Optional<String> enterpriseId = Payloads.text(raw, "user/enterprise_id");
+    Optional<String> channel = Optional.ofNullable(payload.getChannel()).map(BlockActionPayload.Channel::getId)
+        .or(() -> Optional.ofNullable(payload.getContainer()).map(BlockActionPayload.Container::getChannelId))
+        .filter(c -> !c.isBlank());
+    if (userId.isEmpty() || teamId.isEmpty()) {
+      return BadRequests.of("The block_actions payload lacks user.id or user.team_id.");
+    }
+    if (channel.isEmpty()) {
+      return BadRequests.of("The block_actions payload lacks the channel.");
+    }
+    String value = payload.getActions().getFirst().getValue();
+    Optional<RequestId> id = RequestId.parse(value);
+    try {
+      executor.execute(() -> {
+        try {
+          if (id.isEmpty()) {
+            ephemeral(channel.get(), userId.get(), ":warning: This button does not belong to a known request.");
+            return;
+          }
+          decide(kind, id.get(), userId, teamId, enterpriseId, channel.get());
+        } catch (RuntimeException e) {
+          log.error("{} of {} failed", kind, value, e);
+          ephemeral(channel.get(), userId.get(), Texts.internalError());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      return BadRequests.text(503, "Latchkey is shutting down; try again in a minute.");
+    }
+    return ctx.ack();
+  }
+
+  private void decide(Kind kind, RequestId id, Optional<String> userId, Optional<String> teamId,
+      Optional<String> enterpriseId, String channel) {
+    Optional<Customer> customer = service.find(id).flatMap(r -> customers.find(r.cluster().customer()))
+        .or(() -> customers.byChannel(channel));
+    Optional<Actor.SlackUser> actor = SlackIdentity.of(userId, teamId, enterpriseId, customer);
+    if (actor.isEmpty()) {
+      ephemeral(channel, userId.orElseThrow(), ":warning: Slack did not say who you are; nothing changed.");
+      return;
+    }
+    Outcome outcome = switch (kind) {
+      case APPROVE -> service.approve(id, actor.get(), DecisionMethod.BUTTON, Map.of());
+      case DENY -> service.deny(id, actor.get(), DecisionMethod.BUTTON, Map.of());
+      case REVOKE -> service.revoke(id, actor.get());
+    };
+    feedback(outcome).ifPresent(text -> ephemeral(channel, actor.get().userId(), text));
+  }
+
+  /** What the clicker is told; the card and its thread tell everyone else. */
+  static Optional<String> feedback(Outcome outcome) {
+    return switch (outcome) {
+      case Outcome.Refused refused -> Optional.of(Texts.refused(refused.refusal()));
+      case Outcome.AlreadyDecided already -> Optional.of(Texts.alreadyDecided(already.request()));
+      case Outcome.NotFound notFound -> Optional.of(":warning: Request " + Mrkdwn.escape(notFound.typedId())
+          + " does not exist.");
+      case Outcome.AwaitingMoreApprovals waiting -> Optional.of(":ballot_box_with_check: Your approval of "
+          + Mrkdwn.code(waiting.request().id().value()) + " is recorded (" + waiting.given() + " of "
+          + waiting.required() + "); another approver must approve too.");
+      case Outcome.Approved approved when approved.request().state() == RequestState.FAILED ->
+          Optional.of(":x: Approved, but the grant failed: " + Mrkdwn.truncate(Mrkdwn.escape(
+              approved.request().failure().orElse("unknown error")), 1500));
+      default -> Optional.empty();
+    };
+  }
+
+  // ---------------------------------------------------------------- request form
+
+  Response submitForm(ViewSubmissionRequest request, ViewSubmissionContext ctx) {
+    ViewSubmissionPayload payload = request.getPayload();
+    JsonNode raw = Payloads.interaction(request.getRequestBodyAsString());
+    Optional<String> userId = Payloads.text(raw, "user/id");
+    Optional<String> teamId = Payloads.text(raw, "user/team_id");
+    Optional<String> enterpriseId = Payloads.text(raw, "user/enterprise_id");
+    if (userId.isEmpty() || teamId.isEmpty() || payload.getView() == null) {
+      return BadRequests.of("The view_submission payload lacks user.id, user.team_id or the view.");
+    }
+    String channel = Optional.ofNullable(payload.getView().getPrivateMetadata()).orElse("");
+    Optional<Customer> customer = customers.byChannel(channel);
+    if (customer.isEmpty()) {
+      return ctx.ackWithErrors(Map.of(RequestModal.REASON, "This form no longer belongs to a support channel; "
+          + "run /access request again in the channel."));
+    }
+    RequestModal.Read read = RequestModal.read(payload.getView().getState());
+    if (read instanceof RequestModal.Read.Errors errors) {
+      return ctx.ackWithErrors(errors.byBlock());
+    }
+    RequestModal.Read.Form form = (RequestModal.Read.Form) read;
+    Optional<Actor.SlackUser> actor = SlackIdentity.of(userId, teamId, enterpriseId, customer);
+    if (actor.isEmpty()) {
+      return BadRequests.of("The view_submission payload has an unusable user or team id.");
+    }
+    try {
+      executor.execute(() -> {
+        try {
+          Requester requester = new Requester(actor.get(), users.email(actor.get().userId()));
+          Outcome outcome = service.submit(new Submission(customer.get().id(), form.cluster(), form.role(),
+              form.duration(), form.namespaces(), requester, form.reason()));
+          String text = switch (outcome) {
+            case Outcome.Submitted s -> ":inbox_tray: Request " + Mrkdwn.code(s.request().id().value()) + " ("
+                + Mrkdwn.escape(s.request().role()) + " on " + Mrkdwn.escape(s.request().cluster().name()) + ", "
+                + Durations.format(s.request().duration()) + ") is posted for approval.";
+            case Outcome.Refused refused -> Texts.refused(refused.refusal(), Command.REQUEST_USAGE);
+            default -> Texts.internalError();
+          };
+          ephemeral(channel, actor.get().userId(), text);
+        } catch (RuntimeException e) {
+          log.error("request form submission failed", e);
+          ephemeral(channel, actor.get().userId(), Texts.internalError());
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      return ctx.ackWithErrors(Map.of(RequestModal.REASON, "Latchkey is shutting down; try again in a minute."));
+    }
+    return ctx.ack();
+  }
+
+  private void ephemeral(String channel, String user, String text) {
+    try {
+      api.postEphemeral(channel, user, Optional.empty(), text);
+    } catch (SlackCallException e) {
+      log.warn("ephemeral answer to {} not delivered: {}", user, e.error());
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package dev.latchkey.bot.slack;
+
+import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.Customer;
+import dev.latchkey.core.Customers;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RetryPolicy;
+import dev.latchkey.core.RoleDefinition;
+import dev.latchkey.core.port.CardStore;
+import dev.latchkey.core.port.CardStore.CardRef;
+import dev.latchkey.core.port.RequestStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps every request's card in Slack in step with the stored request. A card is posted once (its channel and ts
+ * saved in the {@link CardStore}) and afterwards only updated in place; what it shows is always rendered from the
+ * store, never from a possibly older copy. The version each card shows is recorded, so a card update that failed
+ * or was cut short by a crash stays "out of date" and is made by a later {@link #syncOutOfDate()}.
+ *
+ * <p>Call {@link #syncOutOfDate()} at start-up and periodically; it is also run after every change and, after a
+ * retryable Slack failure, again with backoff (1 s doubling to 30 s) until Slack answers.
+ */
+public final class CardSync implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CardSync.class);
+  static final int BATCH = 100;
+  private static final int MAX_ROUNDS = 20;
+  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+  private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+  /** Errors after which this version of the card is given up (the message is gone or can no longer change). */
+  private static final Set<String> GIVE_UP_ON_VERSION = Set.of("message_not_found", "cant_update_message",
+      "edit_window_closed", "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text");
+
+  /** What one sync did. */
+  enum Result {
+    SHOWN,
+    /** Nothing to show, or a failure retrying cannot fix. */
+    SKIPPED,
+    /** Slack failed in a way a later try may fix; the card stays out of date. */
+    RETRY_LATER
+  }
+
+  private final SlackApi api;
+  private final Customers customers;
+  private final RequestStore requests;
+  private final CardStore cards;
+  private final Clock clock;
+  private final Executor executor;
+  private final Object[] locks = new Object[64];
+  private final AtomicBoolean running = new AtomicBoolean();
+  private final AtomicBoolean again = new AtomicBoolean();
+  private final AtomicBoolean retryScheduled = new AtomicBoolean();
+  private final AtomicInteger consecutiveFailures = new AtomicInteger();
+  private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "latchkey-card-retry");
+    t.setDaemon(true);
+    return t;
+  });
+
+  public CardSync(
+      SlackApi api, Customers customers, RequestStore requests, CardStore cards, Clock clock, Executor executor) {
+    this.api = api;
+    this.customers = customers;
+    this.requests = requests;
+    this.cards = cards;
+    this.clock = clock;
+    this.executor = executor;
+    for (int i = 0; i < locks.length; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  /**
+   * Brings every out-of-date card up to date (posting missing ones), oldest change first; returns how many cards
+   * were posted or updated. Never throws. Concurrent calls are merged into one pass plus one more.
+   */
+  public int syncOutOfDate() {
+    if (!running.compareAndSet(false, true)) {
+      again.set(true);
+      return 0;
+    }
+    int shown = 0;
+    try {
+      do {
+        again.set(false);
+        shown += pass();
+      } while (again.get());
+    } catch (RuntimeException e) {
+      log.error("card sync failed", e);
+      scheduleRetry(Optional.empty());
+    } finally {
+      running.set(false);
+    }
+    return shown;
+  }
+
+  private int pass() {
+    int shown = 0;
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+      List<RequestId> ids = cards.findOutOfDate(BATCH);
+      int progressed = 0;
+      for (RequestId id : ids) {
+        Result result = sync(id);
+        if (result == Result.RETRY_LATER) {
+          return shown + progressed;
+        }
+        if (result == Result.SHOWN) {
+          progressed++;
+        }
+      }
+      shown += progressed;
+      if (ids.size() < BATCH || progressed == 0) {
+        break;
+      }
+    }
+    return shown;
+  }
+
+  /** Posts or updates one request's card from the store. */
+  Result sync(RequestId id) {
+    synchronized (locks[Math.floorMod(id.hashCode(), locks.length)]) {
+      Optional<AccessRequest> found = requests.find(id);
+      if (found.isEmpty()) {
+        return Result.SKIPPED;
+      }
+      AccessRequest r = found.get();
+      Optional<Customer> customer = customers.find(r.cluster().customer());
+      if (customer.isEmpty()) {
+        log.warn("request {} belongs to customer {} which is no longer configured; its card is left as is", id,
+            r.cluster().customer());
+        return Result.SKIPPED;
+      }
+      RequestCard.Rendered card = RequestCard.render(r, context(r));
+      Optional<CardRef> ref = cards.find(id);
+      try {
+        if (ref.isEmpty()) {
+          String channel = customer.get().channelId();
+          String ts = api.postMessage(channel, Optional.empty(), card.text(), card.blocks());
+          cards.save(id, new CardRef(channel, ts));
+        } else {
+          api.update(ref.get().channelId(), ref.get().ts(), card.text(), card.blocks());
+        }
+        cards.markShown(id, r.version());
+        consecutiveFailures.set(0);
+        return Result.SHOWN;
+      } catch (SlackCallException e) {
+        if (e.retryable()) {
+          log.warn("card of {} not {} yet: {}; will retry", id, ref.isEmpty() ? "posted" : "updated", e.error());
+          scheduleRetry(e.retryAfter());
+          return Result.RETRY_LATER;
+        }
+        if (ref.isPresent() && GIVE_UP_ON_VERSION.contains(e.error())) {
+          log.error("card of {} cannot show version {} ({}); skipping this version", id, r.version(), e.error());
+          cards.markShown(id, r.version());
+        } else {
+          log.error("card of {} not {}: {} (fix the app's access to the channel; retried on the next sync)", id,
+              ref.isEmpty() ? "posted" : "updated", e.error());
+        }
+        return Result.SKIPPED;
+      }
+    }
+  }
+
+  /** Where the card of a request is, if it was posted. */
+  Optional<CardRef> card(RequestId id) {
+    return cards.find(id);
+  }
+
+  RequestCard.Context context(AccessRequest r) {
+    String description = customers.policy(r.cluster()).flatMap(p -> p.role(r.role()))
+        .map(RoleDefinition::description).orElse("");
+    return new RequestCard.Context(clock.instant(), description, true, RetryPolicy.DEFAULT.overdueNotice());
+  }
+
+  private void scheduleRetry(Optional<Duration> retryAfter) {
+    if (!retryScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    int failures = consecutiveFailures.incrementAndGet();
+    Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 5));
+    Duration wait = retryAfter.filter(d -> d.compareTo(backoff) > 0).orElse(backoff);
+    if (wait.compareTo(MAX_RETRY) > 0 && retryAfter.isEmpty()) {
+      wait = MAX_RETRY;
+    }
+    try {
+      retries.schedule(() -> {
+        retryScheduled.set(false);
+        try {
+          executor.execute(this::syncOutOfDate);
+        } catch (RejectedExecutionException e) {
+          log.warn("card retry not run: executor is shut down");
+        }
+      }, wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      retryScheduled.set(false);
+    }
+  }
+
+  @Override
+  public void close() {
+    retries.shutdownNow();
+  }
+}

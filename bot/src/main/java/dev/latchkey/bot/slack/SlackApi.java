@@ -1,0 +1,287 @@
+package dev.latchkey.bot.slack;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.slack.api.Slack;
+import com.slack.api.SlackConfig;
+import com.slack.api.methods.MethodsClient;
+import com.slack.api.methods.SlackApiException;
+import com.slack.api.methods.SlackApiTextResponse;
+import com.slack.api.model.Message;
+import com.slack.api.model.User;
+import com.slack.api.model.block.LayoutBlock;
+import com.slack.api.model.view.View;
+import com.slack.api.util.http.SlackHttpClient;
+import com.slack.api.util.json.GsonFactory;
+import com.slack.api.webhook.WebhookResponse;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Slack Web API methods Latchkey uses, each with the same failure handling: a 429 waits for Retry-After (up
+ * to {@link #MAX_INLINE_WAIT}) and tries again; 5xx, timeouts and Slack's transient errors are retried with a
+ * short backoff, at most {@link #ATTEMPTS} times; every HTTP call is bounded by the client's timeouts. What still
+ * fails comes back as a {@link SlackCallException} saying whether a later retry may help.
+ *
+ * <p>Every method needs a bot scope; see {@code manifest.yml}.
+ */
+public class SlackApi {
+  private static final Logger log = LoggerFactory.getLogger(SlackApi.class);
+
+  /** Tries per call (429 waits do not count against them, up to {@link #MAX_RATE_LIMIT_WAITS}). */
+  public static final int ATTEMPTS = 3;
+  public static final Duration MAX_INLINE_WAIT = Duration.ofSeconds(30);
+  static final int MAX_RATE_LIMIT_WAITS = 5;
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+  private static final Set<String> TRANSIENT_ERRORS = Set.of("ratelimited", "rate_limited", "internal_error",
+      "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org");
+
+  /** Waits between tries; replaced in tests that must not wait. */
+  @FunctionalInterface
+  public interface Sleeper {
+    void sleep(Duration duration) throws InterruptedException;
+  }
+
+  private final Slack slack;
+  private final MethodsClient methods;
+  private final Sleeper sleeper;
+  private final ObjectMapper json = new ObjectMapper();
+
+  public SlackApi(Slack slack, String botToken, Sleeper sleeper) {
+    this.slack = slack;
+    this.methods = slack.methods(botToken);
+    this.sleeper = sleeper;
+  }
+
+  /** A client for the settings' Web API URL with bounded timeouts and no background statistics. */
+  public static SlackApi create(SlackSettings settings) {
+    return new SlackApi(slackFor(settings), settings.botToken(), d -> Thread.sleep(d.toMillis()));
+  }
+
+  public static Slack slackFor(SlackSettings settings) {
+    SlackConfig config = new SlackConfig();
+    config.setMethodsEndpointUrlPrefix(settings.apiUrl());
+    config.setStatsEnabled(false);
+    config.setPrettyResponseLoggingEnabled(false);
+    config.setHttpClientReadTimeoutMillis(10_000);
+    config.setHttpClientWriteTimeoutMillis(10_000);
+    config.setHttpClientCallTimeoutMillis(15_000);
+    return Slack.getInstance(config, SlackHttpClient.buildSlackHttpClient(config));
+  }
+
+  public Slack slack() {
+    return slack;
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** Posts a message (a thread reply when {@code threadTs} is given) and returns its ts. */
+  public String postMessage(String channel, Optional<String> threadTs, String text, List<LayoutBlock> blocks)
+      throws SlackCallException {
+    return call("chat.postMessage", () -> methods.chatPostMessage(r -> {
+      r.channel(channel).text(text).unfurlLinks(false).unfurlMedia(false).linkNames(false);
+      if (!blocks.isEmpty()) {
+        r.blocks(blocks);
+      }
+      threadTs.ifPresent(r::threadTs);
+      return r;
+    })).getTs();
+  }
+
+  public void update(String channel, String ts, String text, List<LayoutBlock> blocks) throws SlackCallException {
+    call("chat.update", () -> methods.chatUpdate(r -> r.channel(channel).ts(ts).text(text).blocks(blocks)
+        .linkNames(false)));
+  }
+
+  public void postEphemeral(String channel, String user, Optional<String> threadTs, String text)
+      throws SlackCallException {
+    call("chat.postEphemeral", () -> methods.chatPostEphemeral(r -> {
+      r.channel(channel).user(user).text(text).linkNames(false);
+      threadTs.ifPresent(r::threadTs);
+      return r;
+    }));
+  }
+
+  /** The id of the app's direct-message conversation with a user. */
+  public String openDirectMessage(String user) throws SlackCallException {
+    return call("conversations.open", () -> methods.conversationsOpen(r -> r.users(List.of(user))))
+        .getChannel().getId();
+  }
+
+  public Optional<String> permalink(String channel, String ts) throws SlackCallException {
+    return Optional.ofNullable(call("chat.getPermalink",
+        () -> methods.chatGetPermalink(r -> r.channel(channel).messageTs(ts))).getPermalink());
+  }
+
+  /** Every message of a thread, parent first, following pagination. */
+  public List<Message> replies(String channel, String threadTs) throws SlackCallException {
+    List<Message> out = new ArrayList<>();
+    String cursor = null;
+    for (int page = 0; page < 50; page++) {
+      String current = cursor;
+      var response = call("conversations.replies", () -> methods.conversationsReplies(r -> {
+        r.channel(channel).ts(threadTs).limit(200);
+        if (current != null) {
+          r.cursor(current);
+        }
+        return r;
+      }));
+      if (response.getMessages() != null) {
+        out.addAll(response.getMessages());
+      }
+      cursor = response.getResponseMetadata() == null ? null : response.getResponseMetadata().getNextCursor();
+      if (cursor == null || cursor.isBlank()) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- people
+
+  public User userInfo(String user) throws SlackCallException {
+    return call("users.info", () -> methods.usersInfo(r -> r.user(user))).getUser();
+  }
+
+  public Set<String> userGroupMembers(String userGroupId) throws SlackCallException {
+    List<String> users = call("usergroups.users.list",
+        () -> methods.usergroupsUsersList(r -> r.usergroup(userGroupId))).getUsers();
+    return users == null ? Set.of() : new HashSet<>(users);
+  }
+
+  // ---------------------------------------------------------------- interactivity
+
+  public void openView(String triggerId, View view) throws SlackCallException {
+    call("views.open", () -> methods.viewsOpen(r -> r.triggerId(triggerId).view(view)));
+  }
+
+  /**
+   * Answers through an interaction's {@code response_url} (ephemeral unless {@code inChannel}). The text is never
+   * logged: it may hold a kubeconfig.
+   */
+  public void respond(String responseUrl, String text, List<LayoutBlock> blocks, boolean inChannel)
+      throws SlackCallException {
+    ObjectNode body = json.createObjectNode();
+    body.put("response_type", inChannel ? "in_channel" : "ephemeral");
+    body.put("replace_original", false);
+    body.put("text", text);
+    if (!blocks.isEmpty()) {
+      try {
+        ArrayNode array = (ArrayNode) json.readTree(GsonFactory.createSnakeCase().toJson(blocks));
+        body.set("blocks", array);
+      } catch (IOException e) {
+        throw new SlackCallException("response_url", "unrenderable blocks", false, Optional.empty());
+      }
+    }
+    String payload = body.toString();
+    SlackCallException last = null;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        WebhookResponse response = slack.send(responseUrl, payload);
+        int code = response.getCode() == null ? 0 : response.getCode();
+        if (code >= 200 && code < 300) {
+          return;
+        }
+        last = new SlackCallException("response_url", "http_" + code, code == 429 || code >= 500,
+            Optional.empty());
+        if (!last.retryable()) {
+          throw last;
+        }
+      } catch (IOException e) {
+        last = new SlackCallException("response_url", "io: " + e.getClass().getSimpleName(), true,
+            Optional.empty());
+      }
+      pause(backoff(attempt), "response_url");
+    }
+    throw last;
+  }
+
+  // ---------------------------------------------------------------- retries
+
+  @FunctionalInterface
+  interface ApiCall<T extends SlackApiTextResponse> {
+    T run() throws IOException, SlackApiException;
+  }
+
+  <T extends SlackApiTextResponse> T call(String method, ApiCall<T> apiCall) throws SlackCallException {
+    int failures = 0;
+    int waits = 0;
+    while (true) {
+      SlackCallException failure;
+      try {
+        T response = apiCall.run();
+        if (response.isOk()) {
+          return response;
+        }
+        String error = response.getError() == null ? "unknown_error" : response.getError();
+        failure = new SlackCallException(method, error, TRANSIENT_ERRORS.contains(error), Optional.empty());
+      } catch (SlackApiException e) {
+        int code = e.getResponse() == null ? 0 : e.getResponse().code();
+        Optional<Duration> retryAfter = code == 429 ? retryAfter(e) : Optional.empty();
+        String error = e.getError() != null && e.getError().getError() != null ? e.getError().getError()
+            : "http_" + code;
+        failure = new SlackCallException(method, error, code == 429 || code >= 500 || code == 408, retryAfter);
+      } catch (InterruptedIOException e) {
+        failure = new SlackCallException(method, "timeout", true, Optional.empty());
+      } catch (IOException e) {
+        failure = new SlackCallException(method, "io: " + e.getClass().getSimpleName(), true, Optional.empty());
+      } catch (RuntimeException e) {
+        // e.g. an unparsable answer from a proxy in front of Slack
+        failure = new SlackCallException(method, "bad_response: " + e.getClass().getSimpleName(), true,
+            Optional.empty());
+      }
+      if (!failure.retryable()) {
+        throw failure;
+      }
+      if (failure.retryAfter().isPresent()) {
+        Duration wait = failure.retryAfter().get();
+        if (wait.compareTo(MAX_INLINE_WAIT) > 0 || ++waits > MAX_RATE_LIMIT_WAITS) {
+          throw failure;
+        }
+        log.info("Slack rate-limited {}; retrying after {} s", method, wait.toSeconds());
+        pause(wait, method);
+        continue;
+      }
+      if (++failures >= ATTEMPTS) {
+        throw failure;
+      }
+      log.info("Slack {} failed ({}); retry {} of {}", method, failure.error(), failures, ATTEMPTS - 1);
+      pause(backoff(failures), method);
+    }
+  }
+
+  private static Optional<Duration> retryAfter(SlackApiException e) {
+    String header = e.getResponse().header("Retry-After");
+    long seconds = 1;
+    if (header != null) {
+      try {
+        seconds = Math.max(0, Long.parseLong(header.strip()));
+      } catch (NumberFormatException ignored) {
+        seconds = 1;
+      }
+    }
+    return Optional.of(Duration.ofSeconds(seconds));
+  }
+
+  private static Duration backoff(int failures) {
+    return FIRST_BACKOFF.multipliedBy(1L << Math.min(failures - 1, 4));
+  }
+
+  private void pause(Duration wait, String method) throws SlackCallException {
+    try {
+      sleeper.sleep(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SlackCallException(method, "interrupted", true, Optional.empty());
+    }
+  }
+}

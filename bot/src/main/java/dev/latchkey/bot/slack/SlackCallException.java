@@ -1,0 +1,43 @@
+package dev.latchkey.bot.slack;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A Slack Web API call that did not succeed. {@code retryable} failures (rate limits, 5xx, timeouts, Slack's own
+ * internal errors) are worth trying again later; the others (e.g. {@code channel_not_found}) are not.
+ */
+public final class SlackCallException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  private final String method;
+  private final String error;
+  private final boolean retryable;
+  private final transient Optional<Duration> retryAfter;
+
+  public SlackCallException(String method, String error, boolean retryable, Optional<Duration> retryAfter) {
+    super(method + " failed: " + error + (retryable ? " (will retry)" : ""));
+    this.method = method;
+    this.error = error;
+    this.retryable = retryable;
+    this.retryAfter = retryAfter;
+  }
+
+  public String method() {
+    return method;
+  }
+
+  /** Slack's error code ({@code channel_not_found}, {@code ratelimited}, {@code http_503}, {@code io}...). */
+  public String error() {
+    return error;
+  }
+
+  public boolean retryable() {
+    return retryable;
+  }
+
+  /** What Slack asked for in Retry-After, when it did. */
+  public Optional<Duration> retryAfter() {
+    return retryAfter == null ? Optional.empty() : retryAfter;
+  }
+}

@@ -1,0 +1,214 @@
+package dev.latchkey.bot.slack;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.Actor;
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.CredentialMode;
+import dev.latchkey.core.Customer;
+import dev.latchkey.core.Customers;
+import dev.latchkey.core.Durations;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestKind;
+import dev.latchkey.core.port.CardStore.CardRef;
+import dev.latchkey.core.port.Notifier;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells people about committed changes through Slack: the card is brought up to date, each event gets a short
+ * reply in the card's thread, and the requester gets a direct message when their request is decided, 15 minutes
+ * before their access ends, and when it ends. Every method only queues work (per request, in order) and returns;
+ * none throws.
+ */
+public final class SlackNotifier implements Notifier {
+  private static final Logger log = LoggerFactory.getLogger(SlackNotifier.class);
+
+  private final SlackApi api;
+  private final CardSync cards;
+  private final Customers customers;
+  private final KeyedSerialExecutor serial;
+  private final Cache<RequestId, Boolean> overdueAnnounced =
+      Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(7)).maximumSize(100_000).build();
+  private final Cache<String, String> dmChannels =
+      Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(12)).maximumSize(20_000).build();
+
+  SlackNotifier(SlackApi api, CardSync cards, Customers customers, KeyedSerialExecutor serial) {
+    this.api = api;
+    this.cards = cards;
+    this.customers = customers;
+    this.serial = serial;
+  }
+
+  @Override
+  public void requestChanged(AccessRequest request, AuditEvent cause) {
+    try {
+      serial.execute(request.id(), () -> {
+        cards.sync(request.id());
+        threadReply(request, cause);
+        directMessage(request, cause);
+        cards.syncOutOfDate();
+      });
+      if (cause.action() == dev.latchkey.core.AuditAction.EXTENSION_REQUESTED) {
+        request.extendsRequest().ifPresent(original -> serial.execute(original, () -> replyInThread(original,
+            ":hourglass_flowing_sand: " + Mrkdwn.user(request.requester().user().userId())
+                + " asked to extend this access by " + Durations.format(request.duration()) + ": see "
+                + Mrkdwn.code(request.id().value()) + ".")));
+      }
+    } catch (RuntimeException e) {
+      log.error("could not queue the notice for {}", request.id(), e);
+    }
+  }
+
+  @Override
+  public void expiringSoon(AccessRequest request) {
+    try {
+      serial.execute(request.id(), () -> dm(request, ":alarm_clock: Your access " + Mrkdwn.code(request.id().value())
+          + " (" + what(request) + ") ends " + request.expiresAt().map(Mrkdwn::date).orElse("soon")
+          + ". Need longer? " + Mrkdwn.code("/access extend " + request.id().value() + " 1h")
+          + " in the support channel."));
+    } catch (RuntimeException e) {
+      log.error("could not queue the reminder for {}", request.id(), e);
+    }
+  }
+
+  @Override
+  public void revocationOverdue(AccessRequest request) {
+    try {
+      if (overdueAnnounced.asMap().putIfAbsent(request.id(), Boolean.TRUE) != null) {
+        return;
+      }
+      serial.execute(request.id(), () -> {
+        cards.sync(request.id());
+        String text = ":rotating_light: Access " + Mrkdwn.code(request.id().value()) + " (" + what(request)
+            + ") should have ended " + request.removalDueSince().map(Mrkdwn::date).orElse("already")
+            + ", but the cluster could not be reached to remove it. Latchkey keeps retrying; this thread will say "
+            + "when it is gone.";
+        if (!replyInThread(request.id(), text)) {
+          customer(request).ifPresent(c -> post(c.channelId(), Optional.empty(), text));
+        }
+      });
+    } catch (RuntimeException e) {
+      log.error("could not queue the overdue notice for {}", request.id(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- thread replies
+
+  private void threadReply(AccessRequest r, AuditEvent cause) {
+    threadText(r, cause).ifPresent(text -> replyInThread(r.id(), text));
+  }
+
+  static Optional<String> threadText(AccessRequest r, AuditEvent cause) {
+    String by = RequestCard.actor(cause.actor());
+    boolean written = "thread_reply".equals(cause.details().get("method"));
+    String until = r.expiresAt().map(Mrkdwn::date).orElse("?");
+    return switch (cause.action()) {
+      case APPROVAL_GIVEN -> Optional.of(":ballot_box_with_check: " + by + " approved"
+          + (written ? " in a written reply" : "") + " (" + Mrkdwn.escape(cause.details().getOrDefault("approvals",
+          r.approvals().size() + " of " + r.approvalsRequired())) + " approvals).");
+      case REQUEST_APPROVED -> Optional.of(":white_check_mark: Approved by " + by + (written ? " in a written reply"
+          : "") + (r.kind() == RequestKind.EXTENSION ? "; extending the access." : "; access until " + until + "."));
+      case GRANT_CREATED -> Optional.of(":large_green_circle: Access granted to "
+          + Mrkdwn.escape(cause.details().getOrDefault("subject", "the requester")) + " until " + until + ".");
+      case GRANT_FAILED -> Optional.of(":x: " + (r.kind() == RequestKind.EXTENSION ? "The extension could not be"
+          + " applied: " : "The grant failed: ") + Mrkdwn.truncate(Mrkdwn.escape(r.failure().orElse(
+          cause.details().getOrDefault("error", "unknown error"))), 1500));
+      case REQUEST_DENIED -> Optional.of(":no_entry: Denied by " + by + (written ? " in a written reply" : "")
+          + ".");
+      case REQUEST_TIMED_OUT -> Optional.of(":zzz: Nobody answered in time; the request timed out and nothing was "
+          + "granted.");
+      case REQUEST_CANCELLED -> Optional.of(":heavy_minus_sign: Cancelled by the requester.");
+      case REQUEST_REVOKED -> Optional.of(cause.actor() instanceof Actor.Cluster
+          ? ":scissors: The binding was removed outside Latchkey; the access is marked revoked."
+          : ":scissors: Revoked by " + by + ("cluster disabled".equals(cause.details().get("cause"))
+              ? " (support access on the cluster was disabled)." : "."));
+      case REQUEST_EXPIRED -> Optional.of(":checkered_flag: Access expired.");
+      case GRANT_REMOVED -> Optional.of(":broom: Removed from the cluster.");
+      case REQUEST_EXTENDED -> Optional.of(":hourglass_flowing_sand: Extended until " + until + " (extension "
+          + Mrkdwn.code(cause.details().getOrDefault("extension", "?")) + ").");
+      default -> Optional.empty();
+    };
+  }
+
+  /** Replies in a request's card thread; false when the request has no card. */
+  private boolean replyInThread(RequestId id, String text) {
+    Optional<CardRef> card = cards.card(id);
+    if (card.isEmpty()) {
+      log.warn("no card for {} yet; thread reply skipped", id);
+      return false;
+    }
+    post(card.get().channelId(), Optional.of(card.get().ts()), text);
+    return true;
+  }
+
+  private void post(String channel, Optional<String> threadTs, String text) {
+    try {
+      api.postMessage(channel, threadTs, text, List.of());
+    } catch (SlackCallException e) {
+      log.warn("message to {} not posted: {}", channel, e.error());
+    }
+  }
+
+  // ---------------------------------------------------------------- direct messages
+
+  private void directMessage(AccessRequest r, AuditEvent cause) {
+    String id = Mrkdwn.code(r.id().value());
+    String by = RequestCard.actor(cause.actor());
+    Optional<String> text = switch (cause.action()) {
+      case REQUEST_APPROVED -> Optional.of(r.kind() == RequestKind.EXTENSION
+          ? ":white_check_mark: Your extension " + id + " (" + what(r) + ") was approved by " + by + "."
+          : ":white_check_mark: Your request " + id + " (" + what(r) + ") was approved by " + by
+              + ". Access until " + r.expiresAt().map(Mrkdwn::date).orElse("?") + "."
+              + (r.credentials() == CredentialMode.TOKEN ? " Get your kubeconfig with "
+                  + Mrkdwn.code("/access kubeconfig " + r.id().value()) + " in the support channel." : ""));
+      case REQUEST_DENIED -> Optional.of(":no_entry: Your request " + id + " (" + what(r) + ") was denied by " + by
+          + ".");
+      case GRANT_FAILED -> Optional.of(":x: Your request " + id + " (" + what(r) + ") could not be granted: "
+          + Mrkdwn.truncate(Mrkdwn.escape(r.failure().orElse("unknown error")), 1500));
+      case REQUEST_EXPIRED -> Optional.of(":checkered_flag: Your access " + id + " (" + what(r) + ") has ended.");
+      case REQUEST_REVOKED -> cause.actor().equals(r.requester().user()) ? Optional.empty()
+          : Optional.of(":scissors: Your access " + id + " (" + what(r) + ") was revoked by " + by + ".");
+      case REQUEST_TIMED_OUT -> Optional.of(":zzz: Your request " + id + " (" + what(r) + ") timed out: nobody "
+          + "answered in time.");
+      default -> Optional.empty();
+    };
+    text.ifPresent(t -> dm(r, t));
+  }
+
+  private void dm(AccessRequest r, String text) {
+    String user = r.requester().user().userId();
+    try {
+      String channel = dmChannels.getIfPresent(user);
+      if (channel == null) {
+        channel = api.openDirectMessage(user);
+        dmChannels.put(user, channel);
+      }
+      api.postMessage(channel, Optional.empty(), text, List.of());
+    } catch (SlackCallException e) {
+      // e.g. a Slack Connect guest the app may not message directly: tell them in the channel instead.
+      log.info("direct message to {} not sent ({}); answering in the channel", user, e.error());
+      Optional<CardRef> card = cards.card(r.id());
+      Optional<String> channel = card.map(CardRef::channelId).or(() -> customer(r).map(Customer::channelId));
+      if (channel.isPresent()) {
+        try {
+          api.postEphemeral(channel.get(), user, card.map(CardRef::ts), text);
+        } catch (SlackCallException again) {
+          log.warn("ephemeral notice to {} not sent either: {}", user, again.error());
+        }
+      }
+    }
+  }
+
+  private Optional<Customer> customer(AccessRequest r) {
+    return customers.find(r.cluster().customer());
+  }
+
+  private static String what(AccessRequest r) {
+    return Mrkdwn.escape(r.role()) + " on " + Mrkdwn.escape(r.cluster().name());
+  }
+}

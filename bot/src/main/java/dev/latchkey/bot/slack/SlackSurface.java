@@ -1,0 +1,205 @@
+package dev.latchkey.bot.slack;
+
+import com.slack.api.bolt.App;
+import com.slack.api.bolt.AppConfig;
+import com.slack.api.model.event.MessageEvent;
+import dev.latchkey.bot.http.SlackEventsServlet;
+import dev.latchkey.core.AccessService;
+import dev.latchkey.core.Customers;
+import dev.latchkey.core.port.ApproverDirectory;
+import dev.latchkey.core.port.AuditLog;
+import dev.latchkey.core.port.CardStore;
+import dev.latchkey.core.port.Notifier;
+import dev.latchkey.core.port.RequestStore;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Latchkey's Slack side, wired. {@link AccessService} needs the {@link Notifier} and {@link ApproverDirectory},
+ * and the Slack handlers need the AccessService, so wiring takes two steps:
+ *
+ * <pre>{@code
+ * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit, clock, pool);
+ * AccessService service = new AccessService(customers, requests, enablements, audit, clusters,
+ *     slack.notifier(), slack.approverDirectory(), clock, random, RetryPolicy.DEFAULT);
+ * SlackSurface surface = slack.complete(service);
+ * surface.cardSync().syncOutOfDate();          // at start-up, then periodically
+ * surface.threadReplay().replayPendingThreads(); // at start-up, before serving
+ * httpServer.addServlet(HttpServer.SLACK_EVENTS_PATH, surface.servlet());
+ * }</pre>
+ *
+ * or in one call with {@link #create}. Slow work (Kubernetes, chat.update) runs on the given executor.
+ */
+public final class SlackSurface implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SlackSurface.class);
+
+  private final Foundation foundation;
+  private final App app;
+  private final ThreadReplay threadReplay;
+  private volatile SlackEventsServlet servlet;
+
+  private SlackSurface(Foundation foundation, App app, ThreadReplay threadReplay) {
+    this.foundation = foundation;
+    this.app = app;
+    this.threadReplay = threadReplay;
+  }
+
+  /** Step one: what AccessService needs from Slack. */
+  public static Foundation foundation(SlackSettings settings, Customers customers, RequestStore requests,
+      CardStore cards, AuditLog audit, Clock clock, ExecutorService executor) {
+    return foundation(settings, SlackApi.create(settings), customers, requests, cards, audit, clock, executor);
+  }
+
+  /** Step one with a given Web API client (tests use one that does not really wait between retries). */
+  public static Foundation foundation(SlackSettings settings, SlackApi api, Customers customers,
+      RequestStore requests, CardStore cards, AuditLog audit, Clock clock, ExecutorService executor) {
+    return new Foundation(settings, api, customers, requests, cards, audit, clock, executor);
+  }
+
+  /** Both steps; {@code accessService} builds the AccessService from the notifier and directory. */
+  public static SlackSurface create(SlackSettings settings, Customers customers, RequestStore requests,
+      CardStore cards, AuditLog audit, Clock clock, ExecutorService executor,
+      BiFunction<Notifier, ApproverDirectory, AccessService> accessService) {
+    Foundation foundation = foundation(settings, customers, requests, cards, audit, clock, executor);
+    return foundation.complete(accessService.apply(foundation.notifier(), foundation.approverDirectory()));
+  }
+
+  /** The Slack pieces that need no AccessService. */
+  public static final class Foundation {
+    private final SlackSettings settings;
+    private final SlackApi api;
+    private final Customers customers;
+    private final RequestStore requests;
+    private final CardStore cards;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final ExecutorService executor;
+    private final SlackUsers users;
+    private final CardSync cardSync;
+    private final SlackNotifier notifier;
+    private final SlackApproverDirectory directory;
+
+    private Foundation(SlackSettings settings, SlackApi api, Customers customers, RequestStore requests,
+        CardStore cards, AuditLog audit, Clock clock, ExecutorService executor) {
+      this.settings = Objects.requireNonNull(settings, "settings");
+      this.api = Objects.requireNonNull(api, "api");
+      this.customers = Objects.requireNonNull(customers, "customers");
+      this.requests = Objects.requireNonNull(requests, "requests");
+      this.cards = Objects.requireNonNull(cards, "cards");
+      this.audit = Objects.requireNonNull(audit, "audit");
+      this.clock = Objects.requireNonNull(clock, "clock");
+      this.executor = Objects.requireNonNull(executor, "executor");
+      this.users = new SlackUsers(api);
+      this.cardSync = new CardSync(api, customers, requests, cards, clock, executor);
+      this.notifier = new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
+      this.directory = new SlackApproverDirectory(api, clock);
+    }
+
+    public Notifier notifier() {
+      return notifier;
+    }
+
+    public ApproverDirectory approverDirectory() {
+      return directory;
+    }
+
+    public CardSync cardSync() {
+      return cardSync;
+    }
+
+    /** Step two: the Bolt app and its handlers on top of the AccessService. */
+    public SlackSurface complete(AccessService service) {
+      Objects.requireNonNull(service, "service");
+      AccessCommands commands = new AccessCommands(service, customers, requests, audit, api, users, executor, clock);
+      CardActions actions = new CardActions(service, customers, api, users, executor);
+      WrittenDecisions decisions = new WrittenDecisions(service, customers, cards, audit, api, users, executor);
+      ThreadReplay replay = new ThreadReplay(customers, requests, cards, api, decisions);
+
+      AppConfig config = AppConfig.builder()
+          .singleTeamBotToken(settings.botToken())
+          .signingSecret(settings.signingSecret())
+          .slack(api.slack())
+          // auth.test once, on the first request (or start()); never again in the acknowledgement path
+          .authTestCacheExpirationMillis(-1L)
+          .allEventsApiAutoAckEnabled(true)
+          .subtypedMessageEventsAutoAckEnabled(true)
+          .unmatchedRequestHandler(request -> BadRequests.text(404,
+              "No handler for this Slack request (unknown command, action id or callback id)."))
+          .build();
+      // No app.use(...): adding middleware builds Bolt's default chain at once, which calls auth.test during
+      // wiring; left alone, Bolt does that on the first request (or start()).
+      App app = new App(config);
+      RepeatedDeliveryGuard guard = new RepeatedDeliveryGuard();
+      app.command("/access", (req, ctx) -> guard.repeated(req) ? ctx.ack() : commands.handle(req, ctx));
+      for (CardActions.Kind kind : CardActions.Kind.values()) {
+        app.blockAction(RequestCard.actionId(kind),
+            (req, ctx) -> guard.repeated(req) ? ctx.ack() : actions.click(kind, req, ctx));
+      }
+      app.viewSubmission(RequestModal.CALLBACK_ID,
+          (req, ctx) -> guard.repeated(req) ? ctx.ack() : actions.submitForm(req, ctx));
+      app.event(MessageEvent.class, (payload, ctx) -> {
+        Optional<String> eventId = Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
+        return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
+            : decisions.onMessage(payload, ctx);
+      });
+      return new SlackSurface(this, app, replay);
+    }
+  }
+
+  public App app() {
+    return app;
+  }
+
+  /** The servlet for {@code /slack/events} (size limit, signature check, then Bolt). */
+  public synchronized SlackEventsServlet servlet() {
+    if (servlet == null) {
+      servlet = new SlackEventsServlet(app, foundation.settings.signingSecret());
+    }
+    return servlet;
+  }
+
+  public Notifier notifier() {
+    return foundation.notifier;
+  }
+
+  public ApproverDirectory approverDirectory() {
+    return foundation.directory;
+  }
+
+  public CardSync cardSync() {
+    return foundation.cardSync;
+  }
+
+  public ThreadReplay threadReplay() {
+    return threadReplay;
+  }
+
+  /**
+   * Checks the bot token (auth.test) now instead of on the first request; false (and a warning) when Slack
+   * cannot be reached, in which case the first request tries again.
+   */
+  public boolean start() {
+    try {
+      app.start();
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("Slack app not started yet: {}", e.getMessage());
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      app.stop();
+    } catch (RuntimeException e) {
+      log.debug("stopping the Slack app: {}", e.toString());
+    }
+    foundation.cardSync.close();
+  }
+}

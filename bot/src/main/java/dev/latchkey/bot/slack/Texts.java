@@ -1,0 +1,65 @@
+package dev.latchkey.bot.slack;
+
+import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.Customer;
+import dev.latchkey.core.Customers;
+import dev.latchkey.core.Refusal;
+import java.util.stream.Collectors;
+
+/** The words Latchkey answers with. Anything typed by a person or echoed by the core is escaped here. */
+final class Texts {
+  private Texts() {}
+
+  static String help() {
+    return "*Latchkey: customer-approved, time-bound access to Kubernetes*\n"
+        + Command.ALL_USAGES.stream().map(u -> "• " + usage(u)).collect(Collectors.joining("\n"))
+        + "\nDurations are whole minutes, hours or days (30m, 2h, 1h30m, 1d). Requests are decided by the "
+        + "customer's approvers on the card; access ends by itself.";
+  }
+
+  static String usage(String form) {
+    return "`" + Mrkdwn.escape(form) + "`";
+  }
+
+  /** A problem in plain words (escaped) and the form to use. */
+  static String problem(String plainProblem, String usageForm) {
+    return ":warning: " + Mrkdwn.escape(plainProblem) + "\nUsage: " + usage(usageForm);
+  }
+
+  static String invalid(Command.Invalid invalid) {
+    return problem(invalid.problem(), invalid.usage());
+  }
+
+  static String refused(Refusal refusal, String usageForm) {
+    return problem(refusal.message(), usageForm);
+  }
+
+  static String refused(Refusal refusal) {
+    return ":no_entry_sign: " + Mrkdwn.escape(refusal.message());
+  }
+
+  static String notFound(String typedId, String usageForm) {
+    return problem("No request " + typedId + " in this channel. See /access list for open requests.", usageForm);
+  }
+
+  static String alreadyDecided(AccessRequest r) {
+    return ":information_source: " + Mrkdwn.code(r.id().value()) + " is already " + RequestCard.stateName(r)
+        + "; nothing changed.";
+  }
+
+  /** Where to use /access when it came from a DM or a channel of no customer. */
+  static String wrongChannel(Customers customers) {
+    if (customers.all().size() == 1) {
+      Customer only = customers.all().iterator().next();
+      return ":warning: Use `/access` in the support channel " + Mrkdwn.channel(only.channelId())
+          + ": requests belong to the customer whose channel they come from.";
+    }
+    return ":warning: Use `/access` in your customer's shared support channel (where Latchkey posts request "
+        + "cards): requests belong to the customer whose channel they come from.";
+  }
+
+  static String internalError() {
+    return ":warning: Latchkey could not finish this just now (the error is logged). Check the request with "
+        + "`/access list` before trying again.";
+  }
+}

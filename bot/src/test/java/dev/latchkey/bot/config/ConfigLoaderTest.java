@@ -1,0 +1,116 @@
+package dev.latchkey.bot.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.CredentialMode;
+import dev.latchkey.core.CustomerId;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final String MINIMAL = """
+      customers:
+        - id: acme
+          slack:
+            teamId: T0123ABCD
+            channel: C0456EFGH
+            approvers: { users: [U0APPROVER1] }
+          clusters:
+            - name: prod
+              kubeconfig: /tmp/kubeconfig
+      """;
+
+  @Test
+  void theShippedExampleIsValid() {
+    LatchkeyConfig config = ConfigLoader.load(projectFile("latchkey.example.yml"));
+    ClusterRef prod = new ClusterRef(new CustomerId("acme"), "prod");
+    var policy = config.customers().policy(prod).orElseThrow();
+    assertThat(policy.credentials()).isEqualTo(CredentialMode.TOKEN);
+    assertThat(policy.role("admin").orElseThrow().approvalsRequired()).isEqualTo(2);
+    assertThat(policy.role("operator").orElseThrow().maxDuration()).isEqualTo(Duration.ofHours(4));
+    assertThat(config.connections()).singleElement().satisfies(c -> {
+      assertThat(c.supportServer()).contains("https://k8s.acme.example:6443");
+      assertThat(c.context()).contains("acme-prod");
+    });
+    assertThat(config.reconcileInterval()).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void defaultsAreSafe() {
+    LatchkeyConfig config = ConfigLoader.parse(MINIMAL, "latchkey.yml");
+    var policy = config.customers().allClusters().getFirst();
+    assertThat(policy.roles()).containsOnlyKeys("readonly", "operator");
+    assertThat(policy.pendingTtl()).isEqualTo(Duration.ofHours(2));
+    assertThat(policy.credentials()).isEqualTo(CredentialMode.TOKEN);
+    assertThat(config.databaseUrl()).isEqualTo("jdbc:h2:file:./data/latchkey");
+  }
+
+  @Test
+  void errorsNameTheKey() {
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        credentials: magic"),
+        "customers[0].clusters[0].credentials must be `token` or `external`");
+    assertError(MINIMAL.replace("[U0APPROVER1]", "[alice]"), "customers[0].slack.approvers.users");
+    assertError(MINIMAL.replace("approvers: { users: [U0APPROVER1] }", "approvers: {}"),
+        "customers[0].slack.approvers needs");
+    assertError(MINIMAL.replace("teamId:", "team:"), "customers[0].slack.team is not a known key");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        roles:\n"
+        + "          admin: { approvals: 9 }"), "customers[0].clusters[0].roles.admin approvals required must be");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        roles:\n"
+        + "          debug: { maxDuration: 1h }"), "customers[0].clusters[0].roles.debug.clusterRole is required");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        pendingTtl: soon"),
+        "customers[0].clusters[0].pendingTtl `soon` is not a duration");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "inCluster: false"),
+        "customers[0].clusters[0] set exactly one of");
+    assertError(MINIMAL.replace("- name: prod", "- name: Prod_1"), "customers[0].clusters[0].name");
+    assertError("customers: []", "customers is required");
+    assertError("customers: [ {", "is not valid YAML");
+  }
+
+  @Test
+  void aMissingFileSaysWhatToDo(@TempDir Path dir) {
+    assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("latchkey.yml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("does not exist")
+        .hasMessageContaining("latchkey.example.yml");
+  }
+
+  @Test
+  void settingsListEveryMissingSecretAndNeverShowThem() {
+    assertThatThrownBy(() -> Settings.from(Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("SLACK_BOT_TOKEN is not set")
+        .hasMessageContaining("SLACK_SIGNING_SECRET is not set");
+    assertThatThrownBy(() -> Settings.from(Map.of("SLACK_BOT_TOKEN", "xoxb-1", "SLACK_SIGNING_SECRET", "s",
+        "PORT", "http", "SLACK_API_URL", "http://localhost:1/")))
+        .hasMessageContaining("PORT must be a number")
+        .hasMessageContaining("SLACK_API_URL must be");
+    Settings settings = Settings.from(Map.of("SLACK_BOT_TOKEN", "xoxb-secret-token", "SLACK_SIGNING_SECRET",
+        "very-secret"));
+    assertThat(settings.port()).isEqualTo(3000);
+    assertThat(settings.slackApiUrl()).isEqualTo("https://slack.com/api/");
+    assertThat(settings.toString()).doesNotContain("xoxb-secret-token").doesNotContain("very-secret");
+  }
+
+  private static void assertError(String yaml, String expected) {
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "latchkey.yml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(expected);
+  }
+
+  static Path projectFile(String name) {
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null && !Files.exists(dir.resolve(name))) {
+      dir = dir.getParent();
+    }
+    if (dir == null) {
+      throw new IllegalStateException(name + " not found above " + Path.of("").toAbsolutePath());
+    }
+    return dir.resolve(name);
+  }
+}

@@ -1,0 +1,104 @@
+package dev.latchkey.bot.slack;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.latchkey.core.Customer;
+import dev.latchkey.core.port.ApproverDirectory.Membership;
+import dev.latchkey.core.testing.Fixtures;
+import dev.latchkey.core.testing.MutableClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Mrkdwn, settings, identities and the approver directory's cache. */
+class SmallPartsTest {
+
+  @Test
+  void escapeMakesTypedMarkupInert() {
+    assertThat(Mrkdwn.escape("<!channel> & <@U1> <http://x|y>"))
+        .isEqualTo("&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;http://x|y&gt;");
+    assertThat(Mrkdwn.escape(null)).isEmpty();
+    assertThat(Mrkdwn.user("U0APPROVER1")).isEqualTo("<@U0APPROVER1>");
+    assertThat(Mrkdwn.user("<!channel>")).isEqualTo("&lt;!channel&gt;");
+  }
+
+  @Test
+  void truncateNeverCutsAnEntityOrASurrogatePair() {
+    assertThat(Mrkdwn.truncate("abc", 3)).isEqualTo("abc");
+    assertThat(Mrkdwn.truncate("ab&amp;cd", 5)).isEqualTo("ab…");
+    assertThat(Mrkdwn.truncate("a\uD83D\uDE00bc", 3)).isEqualTo("a…");
+    String escaped = Mrkdwn.escape("&".repeat(1000));
+    assertThat(Mrkdwn.truncate(escaped, 3000)).hasSizeLessThanOrEqualTo(3000).endsWith(";…");
+  }
+
+  @Test
+  void settingsNeverShowSecretsAndNameWhatIsMissing() {
+    SlackSettings settings = new SlackSettings("xoxb-very-secret", "signing-very-secret", null);
+
+    assertThat(settings.apiUrl()).isEqualTo("https://slack.com/api/");
+    assertThat(settings.toString()).doesNotContain("very-secret").contains("https://slack.com/api/");
+    assertThatThrownBy(() -> SlackSettings.from(Map.of())).hasMessageContaining("SLACK_BOT_TOKEN")
+        .hasMessageContaining("SLACK_SIGNING_SECRET");
+    assertThatThrownBy(() -> new SlackSettings("t", "s", "https://slack.example/api"))
+        .hasMessageContaining("must end with /api/");
+    assertThatThrownBy(() -> new SlackSettings("t", "s", "ftp://slack.example/api/"))
+        .hasMessageContaining("http(s)");
+    assertThat(SlackSettings.from(Map.of("SLACK_BOT_TOKEN", "t", "SLACK_SIGNING_SECRET", "s", "SLACK_API_URL",
+        "https://slack-gov.com/api/")).apiUrl()).isEqualTo("https://slack-gov.com/api/");
+  }
+
+  @Test
+  void identityUsesTheUsersOwnWorkspaceOrEnterpriseOrg() {
+    Customer acme = Fixtures.acme();
+    Customer grid = new Customer(acme.id(), "E0ACMEORG", acme.channelId(), acme.approverUserIds(),
+        acme.approverGroupId(), acme.adminUserIds(), acme.clusters());
+
+    assertThat(SlackIdentity.of(Optional.of("U1"), Optional.of("T0CUSTOMER"), Optional.of("E0ACMEORG"),
+        Optional.of(acme))).hasValueSatisfying(u -> assertThat(u.teamId()).isEqualTo("T0CUSTOMER"));
+    assertThat(SlackIdentity.of(Optional.of("U1"), Optional.of("T0WORKSPACE"), Optional.of("E0ACMEORG"),
+        Optional.of(grid))).hasValueSatisfying(u -> assertThat(u.teamId()).isEqualTo("E0ACMEORG"));
+    assertThat(SlackIdentity.of(Optional.of("U1"), Optional.of("T0WORKSPACE"), Optional.empty(),
+        Optional.of(grid))).hasValueSatisfying(u -> assertThat(u.teamId()).isEqualTo("T0WORKSPACE"));
+    assertThat(SlackIdentity.of(Optional.of("U1"), Optional.empty(), Optional.empty(), Optional.of(acme)))
+        .isEmpty();
+    assertThat(SlackIdentity.of(Optional.of("<script>"), Optional.of("T1"), Optional.empty(), Optional.empty()))
+        .isEmpty();
+  }
+
+  @Test
+  void approverGroupIsCachedForAtMostSixtySecondsAndUnknownWhenSlackFails() throws Exception {
+    WireMockServer wm = SlackHarness.wireMock();
+    wm.resetAll();
+    wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
+    List<Duration> sleeps = new ArrayList<>();
+    SlackSettings settings = new SlackSettings("xoxb-t", "s", wm.baseUrl() + "/api/");
+    SlackApi api = new SlackApi(SlackApi.slackFor(settings), "xoxb-t", sleeps::add);
+    MutableClock clock = MutableClock.at("2026-03-02T09:00:00Z");
+    SlackApproverDirectory directory = new SlackApproverDirectory(api, clock);
+
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+    assertThat(directory.membership("S0APPROVERS", Fixtures.BYSTANDER)).isEqualTo(Membership.NOT_MEMBER);
+    clock.advance(Duration.ofSeconds(59));
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+    wm.verify(1, postRequestedFor(urlEqualTo("/api/usergroups.users.list")));
+
+    wm.stubFor(post("/api/usergroups.users.list").willReturn(aResponse().withStatus(500)));
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.UNKNOWN);
+    wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":false,\"error\":\"missing_scope\"}")));
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.UNKNOWN);
+    wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[]}")));
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.NOT_MEMBER);
+    assertThat(sleeps).hasSize(SlackApi.ATTEMPTS - 1);
+  }
+}

@@ -1,0 +1,206 @@
+package dev.latchkey.bot.slack;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.AuditAction;
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.DecisionMethod;
+import dev.latchkey.core.RequestState;
+import dev.latchkey.core.testing.Fixtures;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Emergency written approval: replies in a card's thread, live and replayed at start-up. */
+class WrittenDecisionTest {
+  private SlackHarness slack;
+
+  @BeforeEach
+  void start() throws Exception {
+    slack = new SlackHarness().enableProd();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    slack.close();
+  }
+
+  @Test
+  void writtenApprovalDecidesLikeTheButtonAndIsRecordedVerbatim() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h buttons broken for approver");
+
+    HttpResponse<String> response = slack.threadReply(Fixtures.APPROVER, r.id(), "1772442100.000200",
+        "Approved. Go ahead <!channel>", "Ev0APPROVE1", Map.of());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(slack.get(r.id()).approvals().getFirst().method()).isEqualTo(DecisionMethod.THREAD_REPLY);
+    AuditEvent approved = event(r, AuditAction.REQUEST_APPROVED);
+    assertThat(approved.details())
+        .containsEntry("method", "thread_reply")
+        .containsEntry("message_ts", "1772442100.000200")
+        .containsEntry("permalink", "https://acme.slack.com/archives/C0SHARED/p1")
+        .containsEntry("text", "Approved. Go ahead <!channel>");
+    assertThat(approved.actor()).isEqualTo(Fixtures.APPROVER);
+    assertThat(slack.calls("chat.getPermalink").getFirst()).containsEntry("message_ts", "1772442100.000200");
+    slack.awaitCardShows(r.id());
+    assertThat(slack.latestCard(r.id())).contains("Active", "<@U0APPROVER1> (written reply)");
+    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
+        .anySatisfy(t -> assertThat(t).contains("Approved by <@U0APPROVER1> in a written reply")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"deny", "Denied!", "*DENY* not during the freeze", "denied, use staging"})
+  void writtenDenialDecides(String text) throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h denial");
+
+    slack.threadReply(Fixtures.APPROVER_2, r.id(), "1772442100.000300", text, "Ev0DENY", Map.of());
+
+    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.DENIED));
+    assertThat(event(r, AuditAction.REQUEST_DENIED).details()).containsEntry("text", text)
+        .containsEntry("method", "thread_reply");
+    slack.awaitCardShows(r.id());
+    assertThat(slack.latestCard(r.id())).contains("Denied", "<@U0APPROVER2>");
+  }
+
+  @Test
+  void writtenApprovalByANonApproverChangesNothingButIsAuditedAndAnswered() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h bystander");
+
+    slack.threadReply(Fixtures.BYSTANDER, r.id(), "1772442100.000400", "approve", "Ev0BYSTANDER", Map.of());
+    slack.threadReply(Fixtures.ENGINEER, r.id(), "1772442100.000500", "approved", "Ev0SELF", Map.of());
+
+    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id())).hasSize(2)
+        .anySatisfy(t -> assertThat(t).contains("<@U0BYSTANDER>", "not an approver for this request",
+            "Nothing changed"))
+        .anySatisfy(t -> assertThat(t).contains("<@U0ENGINEER>", "cannot decide your own request")));
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+    assertThat(slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event())
+        .filter(e -> e.action() == AuditAction.DECISION_REFUSED)
+        .map(e -> e.details().get("method") + "/" + e.details().get("message_ts")))
+        .containsExactlyInAnyOrder("thread_reply/1772442100.000400", "thread_reply/1772442100.000500");
+  }
+
+  @Test
+  void otherRepliesBotsAndEditsChangeNothing() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h chatter");
+
+    slack.threadReply(Fixtures.APPROVER, r.id(), "1772442100.000600", "looking into it, will approve soon",
+        "Ev0CHAT", Map.of());
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    ObjectNode bot = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER, threadTs,
+        "1772442100.000700", "approve", "Ev0BOT"));
+    ((ObjectNode) bot.get("event")).put("bot_id", "B0OTHER");
+    slack.postSigned(bot.toString(), "application/json", Map.of());
+    ObjectNode edit = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER, threadTs,
+        "1772442100.000800", "approve", "Ev0EDIT"));
+    ((ObjectNode) edit.get("event")).put("subtype", "message_changed");
+    HttpResponse<String> edited = slack.postSigned(edit.toString(), "application/json", Map.of());
+
+    assertThat(edited.statusCode()).isEqualTo(200);
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+      assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+      assertThat(slack.threadReplies(r.id())).isEmpty();
+      assertThat(slack.calls("chat.getPermalink")).isEmpty();
+    });
+    assertThat(slack.memoryAudit.actions(r.id())).containsExactly(AuditAction.REQUEST_SUBMITTED);
+  }
+
+  @Test
+  void retriedEventDeliveryHasOneEffect() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod admin 1h two approvers needed");
+
+    slack.threadReply(Fixtures.APPROVER, r.id(), "1772442100.000900", "approve", "Ev0RETRIED", Map.of());
+    HttpResponse<String> retry = slack.threadReply(Fixtures.APPROVER, r.id(), "1772442100.000900", "approve",
+        "Ev0RETRIED", Map.of("X-Slack-Retry-Num", "1", "X-Slack-Retry-Reason", "http_timeout"));
+
+    assertThat(retry.statusCode()).isEqualTo(200);
+    await().untilAsserted(() -> assertThat(slack.get(r.id()).approvals()).hasSize(1));
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+      assertThat(slack.memoryAudit.count(AuditAction.APPROVAL_GIVEN)).isEqualTo(1);
+      assertThat(slack.calls("chat.getPermalink")).hasSize(1);
+      assertThat(slack.threadReplies(r.id())).hasSize(1);
+    });
+  }
+
+  @Test
+  void repliesWrittenWhileDownAreAppliedAtStartUpInOrder() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h written while down");
+    AccessRequest untouched = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h nobody replied");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    // Out of order on purpose: Latchkey sorts by ts. The bystander's is refused, the approval wins, the later
+    // denial finds the request already decided.
+    ArrayNode messages = SlackHarness.JSON.createArrayNode();
+    messages.add(message(threadTs, "U0LATCHKEY", "T0CUSTOMER", "card").put("bot_id", "B0LATCHKEY"));
+    messages.add(message("1772442300.000001", "U0APPROVER2", "T0CUSTOMER", "deny"));
+    messages.add(message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approved, go"));
+    messages.add(message("1772442100.000001", "U0BYSTANDER", "T0CUSTOMER", "approve"));
+    messages.add(message("1772442050.000001", "U0APPROVER3", "T0CUSTOMER", "checking with the team"));
+    ObjectNode replies = SlackHarness.JSON.createObjectNode().put("ok", true);
+    replies.set("messages", messages);
+    slack.wm.stubFor(post("/api/conversations.replies")
+        .withRequestBody(containing("ts=" + URLEncoder.encode(threadTs, StandardCharsets.UTF_8)))
+        .willReturn(okJson(replies.toString())));
+
+    int applied = slack.surface.threadReplay().replayPendingThreads();
+
+    assertThat(applied).isEqualTo(1);
+    AccessRequest after = slack.get(r.id());
+    assertThat(after.state()).isEqualTo(RequestState.ACTIVE);
+    assertThat(after.decidedBy()).contains(Fixtures.APPROVER);
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442200.000001");
+    assertThat(slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event())
+        .filter(e -> e.action() == AuditAction.DECISION_REFUSED)).hasSize(1);
+    assertThat(slack.get(untouched.id()).state()).isEqualTo(RequestState.PENDING);
+    assertThat(slack.calls("conversations.replies")).extracting(c -> c.get("ts"))
+        .contains(threadTs, slack.cards.find(untouched.id()).orElseThrow().ts());
+
+    // A second start-up finds nothing new to apply and records nothing twice.
+    int events = slack.memoryAudit.forRequest(r.id()).size();
+    assertThat(slack.surface.threadReplay().replayPendingThreads()).isZero();
+    assertThat(slack.memoryAudit.forRequest(r.id())).hasSize(events);
+  }
+
+  @Test
+  void decisionWordIsTheFirstWordInAnyCaseWithPunctuation() {
+    assertThat(WrittenDecisions.parse("Approved.")).contains(WrittenDecisions.Decision.APPROVE);
+    assertThat(WrittenDecisions.parse("  APPROVE!! thanks")).contains(WrittenDecisions.Decision.APPROVE);
+    assertThat(WrittenDecisions.parse("*approved*")).contains(WrittenDecisions.Decision.APPROVE);
+    assertThat(WrittenDecisions.parse("Deny: too risky")).contains(WrittenDecisions.Decision.DENY);
+    assertThat(WrittenDecisions.parse("denied")).contains(WrittenDecisions.Decision.DENY);
+    assertThat(WrittenDecisions.parse("I approve")).isEmpty();
+    assertThat(WrittenDecisions.parse("approves")).isEmpty();
+    assertThat(WrittenDecisions.parse("disapprove")).isEmpty();
+    assertThat(WrittenDecisions.parse("")).isEmpty();
+    assertThat(WrittenDecisions.parse(null)).isEmpty();
+  }
+
+  private static ObjectNode message(String ts, String user, String team, String text) {
+    ObjectNode m = SlackHarness.JSON.createObjectNode();
+    m.put("type", "message");
+    m.put("user", user);
+    m.put("team", team);
+    m.put("text", text);
+    m.put("ts", ts);
+    return m;
+  }
+
+  private AuditEvent event(AccessRequest r, AuditAction action) {
+    return slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event()).filter(e -> e.action() == action)
+        .findFirst().orElseThrow();
+  }
+}
