@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -910,11 +909,10 @@ public final class AccessService {
     List<ManagedGrant> found = ((Listing.Listed) listing).grants();
     Map<RequestId, ManagedGrant> byId = new HashMap<>();
     found.forEach(g -> byId.put(g.id(), g));
-    Function<RequestId, Optional<AccessRequest>> lookup = requests::find;
 
     List<RequestId> orphans = new ArrayList<>();
     for (ManagedGrant grant : found) {
-      Optional<AccessRequest> request = lookup.apply(grant.id());
+      Optional<AccessRequest> request = requests.find(grant.id());
       boolean keep = request.isPresent() && request.get().cluster().equals(cluster)
           && (request.get().state().holdsAccess() || request.get().grantPresent());
       if (keep) {
@@ -944,13 +942,10 @@ public final class AccessService {
 
   // ---------------------------------------------------------------- helpers
 
+  /** A change the timers make (time-out, grant, expiry, failure): Latchkey itself is the actor. */
   private Optional<AccessRequest> transition(
       AccessRequest r, AccessRequest next, AuditAction action, Map<String, String> details) {
-    Actor actor = next.endedBy().filter(a -> next.state().isFinal()).orElse(Actor.SYSTEM);
-    if (action == AuditAction.GRANT_CREATED) {
-      actor = Actor.SYSTEM;
-    }
-    AuditEvent event = AuditEvent.about(r, clock.instant(), actor, action,
+    AuditEvent event = AuditEvent.about(r, clock.instant(), Actor.SYSTEM, action,
         action == AuditAction.GRANT_FAILED ? AuditResult.FAILED : AuditResult.OK, details);
     if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
       notifier.requestChanged(applied.stored(), event);

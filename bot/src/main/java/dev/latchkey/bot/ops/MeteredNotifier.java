@@ -22,12 +22,8 @@ public final class MeteredNotifier implements Notifier {
   @Override
   public void requestChanged(AccessRequest request, AuditEvent cause) {
     registry.counter("latchkey.events", "event", cause.action().eventName()).increment();
-    String decision = switch (cause.action()) {
-      case APPROVAL_GIVEN, REQUEST_APPROVED -> "approve";
-      case REQUEST_DENIED -> "deny";
-      default -> "";
-    };
-    if (!decision.isEmpty() && cause.action() != AuditAction.APPROVAL_GIVEN) {
+    if (cause.action() == AuditAction.REQUEST_APPROVED || cause.action() == AuditAction.REQUEST_DENIED) {
+      String decision = cause.action() == AuditAction.REQUEST_APPROVED ? "approve" : "deny";
       registry.counter("latchkey.decisions", "decision", decision, "method",
           cause.details().getOrDefault("method", "unknown")).increment();
     }

@@ -1,13 +1,9 @@
 package dev.latchkey.bot.slack;
 
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 
 /**
- * How Latchkey talks to Slack: the bot token, the signing secret that authenticates Slack's requests, and the Web
+ * How Latchkey talks to Slack (read from the environment by {@code config.Settings}): the bot token, the signing secret that authenticates Slack's requests, and the Web
  * API base URL (Slack's by default; GovSlack users and tests point it elsewhere). {@link #toString()} never shows
  * the token or the secret.
  */
@@ -41,29 +37,6 @@ public record SlackSettings(String botToken, String signingSecret, String apiUrl
 
   public SlackSettings(String botToken, String signingSecret) {
     this(botToken, signingSecret, DEFAULT_API_URL);
-  }
-
-  /**
-   * Reads {@code SLACK_BOT_TOKEN}, {@code SLACK_SIGNING_SECRET} and the optional {@code SLACK_API_URL}; the error
-   * names every key that is missing.
-   */
-  public static SlackSettings from(Map<String, String> env) {
-    Objects.requireNonNull(env, "env");
-    List<String> missing = new ArrayList<>();
-    if (isBlank(env.get(BOT_TOKEN_KEY))) {
-      missing.add(BOT_TOKEN_KEY);
-    }
-    if (isBlank(env.get(SIGNING_SECRET_KEY))) {
-      missing.add(SIGNING_SECRET_KEY);
-    }
-    if (!missing.isEmpty()) {
-      throw new IllegalArgumentException("missing Slack settings: " + String.join(", ", missing));
-    }
-    return new SlackSettings(env.get(BOT_TOKEN_KEY), env.get(SIGNING_SECRET_KEY), env.get(API_URL_KEY));
-  }
-
-  private static boolean isBlank(String value) {
-    return value == null || value.isBlank();
   }
 
   @Override
