@@ -141,6 +141,9 @@ class LatchkeyTest {
 
     String output = printed.toString(StandardCharsets.UTF_8);
     assertThat(output).as("audit events and logs were printed").contains("\"request.expired\"");
+    assertThat(output).as("log lines about the request carry its id")
+        .containsPattern("\\{[^\\n]*\"message\":\"granted " + pending.id() + "[^\\n]*\"request_id\":\""
+            + pending.id() + "\"");
     assertThat(output).doesNotContain(BOT_TOKEN).doesNotContain(SIGNING_SECRET).doesNotContain(MINTED_TOKEN);
   }
 

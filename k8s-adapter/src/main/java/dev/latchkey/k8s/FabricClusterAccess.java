@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The {@link ClusterAccess} port on Kubernetes (fabric8). It only translates: the core decides what to grant and
@@ -45,6 +46,8 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
   static final Duration TOKEN_END_MARGIN = Duration.ofSeconds(5);
 
   private static final Logger log = LoggerFactory.getLogger(FabricClusterAccess.class);
+  /** Log lines about one request carry its id in this field (the bot's JSON logs show it). */
+  private static final String REQUEST_ID = "request_id";
 
   private final Map<ClusterRef, ClusterConnection> clusters;
   private final Clock clock;
@@ -62,6 +65,12 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
 
   @Override
   public GrantResult grant(Grant grant) {
+    try (var context = MDC.putCloseable(REQUEST_ID, grant.id().value())) {
+      return grantLogged(grant);
+    }
+  }
+
+  private GrantResult grantLogged(Grant grant) {
     ClusterConnection connection = clusters.get(grant.cluster());
     if (connection == null) {
       return new GrantResult.Refused("cluster " + grant.cluster() + " is not configured");
@@ -146,6 +155,12 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
 
   @Override
   public RemovalResult revoke(ClusterRef cluster, RequestId id) {
+    try (var context = MDC.putCloseable(REQUEST_ID, id.value())) {
+      return revokeLogged(cluster, id);
+    }
+  }
+
+  private RemovalResult revokeLogged(ClusterRef cluster, RequestId id) {
     ClusterConnection connection = clusters.get(cluster);
     if (connection == null) {
       return new RemovalResult.Unavailable("cluster " + cluster + " is not configured");
@@ -235,6 +250,12 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
    */
   @Override
   public CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
+    try (var context = MDC.putCloseable(REQUEST_ID, id.value())) {
+      return issueCredentialLogged(cluster, id, notAfter);
+    }
+  }
+
+  private CredentialResult issueCredentialLogged(ClusterRef cluster, RequestId id, Instant notAfter) {
     ClusterConnection connection = clusters.get(cluster);
     if (connection == null) {
       return new CredentialResult.Unavailable("cluster " + cluster + " is not configured");

@@ -78,7 +78,9 @@ final class CardActions {
             ephemeral(channel.get(), userId.get(), ":warning: This button does not belong to a known request.");
             return;
           }
-          decide(kind, id.get(), userId, teamId, enterpriseId, channel.get());
+          try (var context = LogContext.request(id.get())) {
+            decide(kind, id.get(), userId, teamId, enterpriseId, channel.get());
+          }
         } catch (RuntimeException e) {
           log.error("{} of {} failed", kind, value, e);
           ephemeral(channel.get(), userId.get(), Texts.internalError());

@@ -130,6 +130,12 @@ public final class CardSync implements AutoCloseable {
 
   /** Posts or updates one request's card from the store. */
   Result sync(RequestId id) {
+    try (var context = LogContext.request(id)) {
+      return syncLogged(id);
+    }
+  }
+
+  private Result syncLogged(RequestId id) {
     synchronized (locks[Math.floorMod(id.hashCode(), locks.length)]) {
       Optional<AccessRequest> found = requests.find(id);
       if (found.isEmpty()) {

@@ -41,7 +41,7 @@ final class KeyedSerialExecutor {
   }
 
   private static void runSafely(Object key, Runnable task) {
-    try {
+    try (var context = key instanceof dev.latchkey.core.RequestId id ? LogContext.request(id) : null) {
       task.run();
     } catch (RuntimeException e) {
       log.error("Slack work for {} failed", key, e);

@@ -144,9 +144,12 @@ final class WrittenDecisions {
       log.info("permalink of {} not available: {}", reply.ts(), e.error());
     }
     Map<String, String> details = Map.of("message_ts", reply.ts(), "permalink", permalink, "text", reply.text());
-    Outcome outcome = decision.get() == Decision.APPROVE
-        ? service.approve(id.get(), actor.get(), DecisionMethod.THREAD_REPLY, details)
-        : service.deny(id.get(), actor.get(), DecisionMethod.THREAD_REPLY, details);
+    Outcome outcome;
+    try (var context = LogContext.request(id.get())) {
+      outcome = decision.get() == Decision.APPROVE
+          ? service.approve(id.get(), actor.get(), DecisionMethod.THREAD_REPLY, details)
+          : service.deny(id.get(), actor.get(), DecisionMethod.THREAD_REPLY, details);
+    }
     Optional<String> answer = switch (outcome) {
       case Outcome.Refused refused -> Optional.of(Mrkdwn.user(actor.get().userId()) + " "
           + Mrkdwn.escape(refused.refusal().message()) + " Nothing changed.");
