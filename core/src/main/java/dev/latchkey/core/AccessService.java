@@ -42,6 +42,12 @@ public final class AccessService {
   /** A grant younger than this is not judged missing by reconciliation (the listing may predate it). */
   static final Duration RECONCILE_GRACE = Duration.ofSeconds(10);
 
+  /**
+   * The approving caller carries out the grant itself; the timers take over only if it has not finished (or died)
+   * within this lease, so one approval is not granted twice at once.
+   */
+  static final Duration GRANT_LEASE = Duration.ofSeconds(30);
+
   private static final int MAX_RACE_RETRIES = 50;
 
   private final Customers customers;
@@ -247,7 +253,7 @@ public final class AccessService {
               "The access this extension is for has already ended.", method, details);
         }
         next = next.withState(RequestState.APPROVED).withDecision(now, approver).withExpiresAt(expiry.get())
-            .withGrantPresent(r.kind() == RequestKind.ACCESS).withRetry(0, Optional.of(now));
+            .withGrantPresent(r.kind() == RequestKind.ACCESS).withRetry(0, Optional.of(now.plus(GRANT_LEASE)));
         events.add(AuditEvent.about(r, now, approver, AuditAction.REQUEST_APPROVED, AuditResult.OK,
             withExtra(eventDetails, "expires_at", expiry.get().toString())));
       }
@@ -761,8 +767,13 @@ public final class AccessService {
         Optional<AccessRequest> stored = transition(r, next, AuditAction.GRANT_CREATED,
             Map.of("cluster_role", grant.clusterRole(), "subject", describe(grant.subject()),
                 "expires_at", r.expiresAt().orElseThrow().toString()));
-        // Lost the race (e.g. revoked meanwhile): the winner's state stands and its clean-up removes the grant.
-        yield stored.orElseGet(() -> requests.find(r.id()).orElse(r));
+        if (stored.isPresent()) {
+          yield stored.get();
+        }
+        // Lost the race. If it was ended meanwhile (revoked, expired) its clean-up may already have run, before
+        // this grant re-created the objects: remove them again rather than leave them to reconciliation.
+        AccessRequest current = requests.find(r.id()).orElse(r);
+        yield current.state().isFinal() ? removeAfterLostRace(current) : current;
       }
       case GrantResult.Refused refused -> {
         AccessRequest next = r.withState(RequestState.FAILED).withFailure(refused.message()).withEnd(now,
@@ -816,6 +827,19 @@ public final class AccessService {
           : extension;
     }
     throw new IllegalStateException("request " + extension.id() + " kept changing under extension");
+  }
+
+  private AccessRequest removeAfterLostRace(AccessRequest ended) {
+    for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      AccessRequest owing = ended.withGrantPresent(true).withRetry(0, Optional.of(clock.instant()));
+      switch (requests.update(ended, owing, List.of())) {
+        case Update.Applied applied -> {
+          return removeGrant(applied.stored());
+        }
+        case Update.Conflict conflict -> ended = conflict.current();
+      }
+    }
+    throw new IllegalStateException("request " + ended.id() + " kept changing after a late grant");
   }
 
   /** Removes what the cluster holds for a final request; on failure schedules the next try and says if overdue. */

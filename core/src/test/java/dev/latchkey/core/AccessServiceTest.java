@@ -259,6 +259,81 @@ class AccessServiceTest {
       assertThat(rig.cluster.granted()).isEmpty();
     }
 
+    /** A cluster whose grant call first lets something else happen, as another thread would meanwhile. */
+    private AccessService serviceWhoseGrantsAreInterruptedBy(java.util.function.Consumer<ClusterAccess.Grant> meanwhile) {
+      ClusterAccess interrupted = new ClusterAccess() {
+        @Override
+        public GrantResult grant(Grant grant) {
+          meanwhile.accept(grant);
+          return rig.cluster.grant(grant);
+        }
+
+        @Override
+        public RemovalResult revoke(ClusterRef cluster, RequestId id) {
+          return rig.cluster.revoke(cluster, id);
+        }
+
+        @Override
+        public Listing listManaged(ClusterRef cluster) {
+          return rig.cluster.listManaged(cluster);
+        }
+
+        @Override
+        public CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
+          return rig.cluster.issueCredential(cluster, id, notAfter);
+        }
+
+        @Override
+        public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
+          return rig.cluster.checkRole(cluster, clusterRole);
+        }
+      };
+      return new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit, interrupted,
+          rig.notifier, rig.directory, rig.clock, new java.util.Random(3), RetryPolicy.DEFAULT);
+    }
+
+    @Test
+    void aTimerPassDuringTheApproversGrantDoesNotGrantASecondTime() {
+      java.util.concurrent.atomic.AtomicReference<AccessService> self = new java.util.concurrent.atomic.AtomicReference<>();
+      AccessService racing = serviceWhoseGrantsAreInterruptedBy(grant -> {
+        if (rig.cluster.grantCalls() == 0) {
+          self.get().runDue(); // the timers wake up while the approving thread is still granting
+        }
+      });
+      self.set(racing);
+      AccessRequest pending = rig.pending();
+      racing.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
+      assertThat(rig.cluster.grantCalls()).isEqualTo(1);
+      assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.ACTIVE);
+    }
+
+    @Test
+    void aGrantThatLandsAfterARevokeIsRemovedAgain() {
+      java.util.concurrent.atomic.AtomicReference<AccessService> self = new java.util.concurrent.atomic.AtomicReference<>();
+      AccessService racing = serviceWhoseGrantsAreInterruptedBy(grant -> self.get().revoke(grant.id(), ENGINEER));
+      self.set(racing);
+      AccessRequest pending = rig.pending();
+      racing.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
+      AccessRequest revoked = rig.get(pending.id());
+      assertThat(revoked.state()).isEqualTo(RequestState.REVOKED);
+      assertThat(rig.cluster.holds(pending.id())).as("re-created objects removed again").isFalse();
+      assertThat(revoked.grantPresent()).isFalse();
+    }
+
+    @Test
+    void theTimersTakeOverAGrantWhoseApproverDiedAfterTheLease() {
+      AccessRequest pending = rig.pending();
+      AccessRequest approved = pending.withState(RequestState.APPROVED).withDecision(rig.clock.instant(), APPROVER)
+          .withExpiresAt(rig.clock.instant().plus(Duration.ofHours(1))).withGrantPresent(true)
+          .withRetry(0, Optional.of(rig.clock.instant().plus(AccessService.GRANT_LEASE)));
+      rig.requests.put(approved.withVersion(pending.version() + 1));
+      service.runDue();
+      assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.APPROVED);
+      rig.clock.advance(AccessService.GRANT_LEASE);
+      service.runDue();
+      assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.ACTIVE);
+    }
+
     @Test
     void externalSubjectsComeFromTheVerifiedIdentity() {
       AccessRequest r = ((Outcome.Submitted) submit(STAGING, "readonly", "1h", List.of("web"), "x")).request();
