@@ -29,7 +29,7 @@ class DatabaseTest {
     String url = Database.prepare("jdbc:h2:file:" + nested);
 
     assertThat(nested.getParent()).isDirectory();
-    assertThat(url).isEqualTo("jdbc:h2:file:" + nested + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000");
+    assertThat(url).isEqualTo("jdbc:h2:file:" + nested + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0");
     assertThat(url).doesNotContainIgnoringCase("AUTO_SERVER");
   }
 
@@ -37,7 +37,7 @@ class DatabaseTest {
   void optionsGivenInTheUrlAreKept() {
     String url = Database.prepare("jdbc:h2:" + dir.resolve("x") + ";lock_timeout=500");
 
-    assertThat(url).isEqualTo("jdbc:h2:" + dir.resolve("x") + ";lock_timeout=500;DB_CLOSE_ON_EXIT=FALSE");
+    assertThat(url).isEqualTo("jdbc:h2:" + dir.resolve("x") + ";lock_timeout=500;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
   }
 
   @Test
