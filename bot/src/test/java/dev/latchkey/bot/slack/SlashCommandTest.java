@@ -204,8 +204,11 @@ class SlashCommandTest {
     assertThat(slack.latestCard(extension.id())).contains("Extension request", "extend `" + active.id().value()
         + "` by *2h*", "Approve");
     slack.command(Fixtures.ENGINEER, "revoke " + active.id().value());
-    await().untilAsserted(() -> assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.REVOKED));
-    assertThat(slack.cluster.holds(active.id())).isFalse();
+    // The removal follows the committed REVOKED state: wait for both.
+    await().untilAsserted(() -> {
+      assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.REVOKED);
+      assertThat(slack.cluster.holds(active.id())).isFalse();
+    });
   }
 
   @Test
@@ -227,8 +230,11 @@ class SlashCommandTest {
     });
 
     slack.command(Fixtures.ADMIN, "disable prod --now");
-    await().untilAsserted(() -> assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.REVOKED));
-    assertThat(slack.cluster.holds(active.id())).isFalse();
+    // The removal follows the committed REVOKED state: wait for both.
+    await().untilAsserted(() -> {
+      assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.REVOKED);
+      assertThat(slack.cluster.holds(active.id())).isFalse();
+    });
     await().untilAsserted(() -> assertThat(slack.responses()).anySatisfy(j -> {
       assertThat(j.path("response_type").asText()).isEqualTo("in_channel");
       assertThat(j.path("text").asText()).contains("now disabled", "Revoked now: `" + active.id().value());
