@@ -131,10 +131,11 @@ public final class Latchkey implements AutoCloseable {
       opened.add(slack);
 
       List<ClusterRef> refs = List.copyOf(connections.keySet());
-      AtomicLong lastRepair = new AtomicLong();
+      // Real elapsed time, not the domain clock: this paces Slack calls, it decides nothing.
+      AtomicLong lastRepair = new AtomicLong(System.nanoTime());
       Runnable repairCards = () -> {
-        long now = clock.millis();
-        if (now - lastRepair.get() >= CARD_REPAIR_PERIOD.toMillis()) {
+        long now = System.nanoTime();
+        if (now - lastRepair.get() >= CARD_REPAIR_PERIOD.toNanos()) {
           lastRepair.set(now);
           slack.cardSync().syncOutOfDate();
         }
