@@ -98,7 +98,11 @@ final class JdbiRequestStore implements RequestStore {
       return List.of();
     }
     return sql.withHandle("find due requests", h ->
-        h.createQuery(RequestRows.SELECT + " WHERE due_at <= :now ORDER BY due_at, id LIMIT :limit")
+        // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of the index, so an
+        // open-ended range would walk past every finished request before reaching the first due one.
+        h.createQuery(RequestRows.SELECT
+                + " WHERE due_at >= :earliest AND due_at <= :now ORDER BY due_at, id LIMIT :limit")
+            .bind("earliest", Long.MIN_VALUE)
             .bind("now", Codec.nanos(now))
             .bind("limit", limit)
             .map((rs, ctx) -> RequestRows.read(rs))
