@@ -283,7 +283,12 @@ final class DueQueryBench {
     }
 
     @Override
-    public RemovalResult revoke(ClusterRef cluster, RequestId id) {
+    public RemovalResult revoke(Footprint footprint) {
+      return new RemovalResult.Removed();
+    }
+
+    @Override
+    public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
       return new RemovalResult.Removed();
     }
 

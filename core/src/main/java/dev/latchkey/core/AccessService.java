@@ -848,7 +848,7 @@ public final class AccessService {
       return r;
     }
     Instant now = clock.instant();
-    return switch (clusters.revoke(r.cluster(), r.id())) {
+    return switch (clusters.revoke(footprint(r))) {
       case RemovalResult.Removed removed -> {
         AccessRequest next = r.withGrantPresent(false).withRetry(0, Optional.empty());
         AuditEvent event = AuditEvent.about(r, now, Actor.SYSTEM, AuditAction.GRANT_REMOVED, AuditResult.OK,
@@ -911,6 +911,11 @@ public final class AccessService {
         r.expiresAt().orElseThrow(), approvers, r.reason());
   }
 
+  /** Where a request's objects are, from what it was granted with (scope and credentials never change). */
+  static ClusterAccess.Footprint footprint(AccessRequest r) {
+    return new ClusterAccess.Footprint(r.cluster(), r.id(), r.scope(), r.credentials() == CredentialMode.TOKEN);
+  }
+
   private static String describe(Subject subject) {
     return switch (subject) {
       case Subject.ServiceAccount sa -> "ServiceAccount " + sa.namespace() + "/" + sa.name();
@@ -942,7 +947,7 @@ public final class AccessService {
       if (keep) {
         continue;
       }
-      if (clusters.revoke(cluster, grant.id()) instanceof RemovalResult.Removed) {
+      if (clusters.removeListed(cluster, grant) instanceof RemovalResult.Removed) {
         orphans.add(grant.id());
         audit.append(new AuditEvent(clock.instant(), Actor.SYSTEM, Optional.of(cluster.customer()),
             Optional.of(grant.id()), AuditAction.RECONCILE_ORPHAN_REMOVED, AuditResult.OK,

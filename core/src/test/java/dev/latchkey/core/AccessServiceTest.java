@@ -269,13 +269,18 @@ class AccessServiceTest {
         }
 
         @Override
-        public RemovalResult revoke(ClusterRef cluster, RequestId id) {
-          return rig.cluster.revoke(cluster, id);
+        public RemovalResult revoke(Footprint footprint) {
+          return rig.cluster.revoke(footprint);
         }
 
         @Override
         public Listing listManaged(ClusterRef cluster) {
           return rig.cluster.listManaged(cluster);
+        }
+
+        @Override
+        public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
+          return rig.cluster.removeListed(cluster, found);
         }
 
         @Override

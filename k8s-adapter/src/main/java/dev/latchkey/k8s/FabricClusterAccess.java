@@ -12,16 +12,15 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -144,7 +143,7 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
 
   /** A refused grant leaves nothing: whatever this or an earlier attempt created is deleted now. */
   private void removeAfterRefusal(Grant grant) {
-    if (revoke(grant.cluster(), grant.id()) instanceof RemovalResult.Unavailable unavailable) {
+    if (revoke(Footprint.of(grant)) instanceof RemovalResult.Unavailable unavailable) {
       // The core removes it too (a failed grant is still marked present), retrying until it succeeds.
       log.warn("objects of refused grant {} on {} not removed yet: {}", grant.id(), grant.cluster(),
           unavailable.message());
@@ -153,37 +152,42 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
 
   // ---------------------------------------------------------------- revoke
 
+  /**
+   * Deletes the request's objects by the names they were created with. Each deletion names the object and also
+   * requires the request's labels, so a same-named object that is not Latchkey's is left alone; the API server
+   * answers it from that one object, so the cost does not grow with the number of grants on the cluster (a
+   * label-selected listing reads every binding of the cluster, which a mass expiry of thousands of grants turns
+   * into quadratic work). Objects labelled with the request under other names are found by {@link #listManaged}
+   * and removed by reconciliation.
+   */
   @Override
-  public RemovalResult revoke(ClusterRef cluster, RequestId id) {
-    try (var context = MDC.putCloseable(REQUEST_ID, id.value())) {
-      return revokeLogged(cluster, id);
+  public RemovalResult revoke(Footprint footprint) {
+    try (var context = MDC.putCloseable(REQUEST_ID, footprint.id().value())) {
+      return delete(footprint.cluster(), footprint.id(), GrantObjects.objects(footprint));
     }
   }
 
-  private RemovalResult revokeLogged(ClusterRef cluster, RequestId id) {
+  @Override
+  public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
+    try (var context = MDC.putCloseable(REQUEST_ID, found.id().value())) {
+      return delete(cluster, found.id(), found.objects());
+    }
+  }
+
+  private RemovalResult delete(ClusterRef cluster, RequestId id, List<ManagedObject> objects) {
     ClusterConnection connection = clusters.get(cluster);
     if (connection == null) {
       return new RemovalResult.Unavailable("cluster " + cluster + " is not configured");
     }
     KubernetesClient client = connection.client();
-    Map<String, String> selector = GrantObjects.requestSelector(id);
+    Map<String, String> labels = GrantObjects.requestSelector(id);
     int deleted = 0;
     try {
       // Bindings first: deleting them ends access at once, whatever the credential.
-      for (ClusterRoleBinding crb : client.rbac().clusterRoleBindings().withLabels(selector).list().getItems()) {
-        client.rbac().clusterRoleBindings().withName(crb.getMetadata().getName()).delete();
-        deleted++;
-      }
-      for (RoleBinding rb : client.rbac().roleBindings().inAnyNamespace().withLabels(selector).list().getItems()) {
-        client.rbac().roleBindings().inNamespace(rb.getMetadata().getNamespace())
-            .withName(rb.getMetadata().getName()).delete();
-        deleted++;
-      }
-      for (ServiceAccount sa : client.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE)
-          .withLabels(selector).list().getItems()) {
-        client.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE).withName(sa.getMetadata().getName())
-            .delete();
-        deleted++;
+      for (ManagedObject object : GrantObjects.bindingsFirst(objects)) {
+        // Already gone is success: nothing matches, nothing is deleted.
+        deleted += selected(client, object).withField("metadata.name", object.name()).withLabels(labels).delete()
+            .size();
       }
     } catch (RuntimeException e) {
       ApiError error = ApiError.of(e);
@@ -192,6 +196,15 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     }
     log.info("revoked {} on {}: {} object(s) deleted", id, cluster, deleted);
     return new RemovalResult.Removed();
+  }
+
+  private static FilterWatchListDeletable<? extends HasMetadata, ?, ?> selected(
+      KubernetesClient client, ManagedObject object) {
+    return switch (object.kind()) {
+      case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings();
+      case ROLE_BINDING -> client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow());
+      case SERVICE_ACCOUNT -> client.serviceAccounts().inNamespace(object.namespace().orElseThrow());
+    };
   }
 
   // ---------------------------------------------------------------- reconcile
@@ -216,12 +229,12 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       return new Listing.Unavailable(ApiError.of(e).message());
     }
     return new Listing.Listed(found.entrySet().stream()
-        .map(e -> new ManagedGrant(e.getKey(), e.getValue().kinds, e.getValue().expiry))
+        .map(e -> new ManagedGrant(e.getKey(), e.getValue().objects, e.getValue().expiry))
         .toList());
   }
 
   private static final class Found {
-    final Set<ObjectKind> kinds = EnumSet.noneOf(ObjectKind.class);
+    final List<ManagedObject> objects = new ArrayList<>();
     Optional<Instant> expiry = Optional.empty();
   }
 
@@ -233,7 +246,8 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       return;
     }
     Found entry = found.computeIfAbsent(id.get(), k -> new Found());
-    entry.kinds.add(kind);
+    entry.objects.add(new ManagedObject(kind, Optional.ofNullable(object.getMetadata().getNamespace()),
+        object.getMetadata().getName()));
     // Objects of one grant carry the same expiry; should they differ, the earliest one counts.
     Optional<Instant> expiry = GrantObjects.annotatedExpiry(object);
     if (expiry.isPresent() && (entry.expiry.isEmpty() || expiry.get().isBefore(entry.expiry.get()))) {

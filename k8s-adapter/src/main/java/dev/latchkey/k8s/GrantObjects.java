@@ -3,7 +3,10 @@ package dev.latchkey.k8s;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
+import dev.latchkey.core.port.ClusterAccess.Footprint;
 import dev.latchkey.core.port.ClusterAccess.Grant;
+import dev.latchkey.core.port.ClusterAccess.ManagedObject;
+import dev.latchkey.core.port.ClusterAccess.ObjectKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -18,6 +21,8 @@ import io.fabric8.kubernetes.api.model.rbac.RoleRefBuilder;
 import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +38,7 @@ public final class GrantObjects {
 
   public static final String MANAGED_BY_VALUE = "latchkey";
 
-  /** The request an object belongs to: revocation deletes by this label. */
+  /** The request an object belongs to: reconciliation finds every object of a request by this label. */
   public static final String REQUEST_ID = "latchkey.dev/request-id";
 
   public static final String EXPIRES_AT = "latchkey.dev/expires-at";
@@ -63,6 +68,29 @@ public final class GrantObjects {
   /** The label selector of one request's objects. */
   public static Map<String, String> requestSelector(RequestId id) {
     return Map.of(MANAGED_BY, MANAGED_BY_VALUE, REQUEST_ID, id.value());
+  }
+
+  /** The objects of a footprint, by kind, namespace and name: what {@link #serviceAccount} and {@link #bindings} make. */
+  public static List<ManagedObject> objects(Footprint footprint) {
+    List<ManagedObject> objects = new ArrayList<>();
+    String binding = bindingName(footprint.id());
+    switch (footprint.scope()) {
+      case Scope.Cluster c -> objects.add(new ManagedObject(ObjectKind.CLUSTER_ROLE_BINDING, Optional.empty(), binding));
+      case Scope.Namespaces n -> n.names().forEach(ns ->
+          objects.add(new ManagedObject(ObjectKind.ROLE_BINDING, Optional.of(ns), binding)));
+    }
+    if (footprint.serviceAccount()) {
+      objects.add(new ManagedObject(ObjectKind.SERVICE_ACCOUNT, Optional.of(GRANTS_NAMESPACE),
+          footprint.id().value()));
+    }
+    return objects;
+  }
+
+  /** Bindings before ServiceAccounts: removing a binding ends access at once, whatever the credential. */
+  static List<ManagedObject> bindingsFirst(List<ManagedObject> objects) {
+    return objects.stream()
+        .sorted(Comparator.comparing((ManagedObject o) -> o.kind() == ObjectKind.SERVICE_ACCOUNT))
+        .toList();
   }
 
   /** Token mode: the request's own ServiceAccount, which never gets a token mounted into a pod. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
+import dev.latchkey.core.port.ClusterAccess.Footprint;
 import dev.latchkey.core.port.ClusterAccess.Grant;
 import dev.latchkey.core.port.ClusterAccess.GrantResult;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
@@ -44,13 +45,13 @@ class ExternalModeIT {
     ResourceAttributes exec = can("create", "pods/exec", ns);
     assertThat(cluster.allowed(user, exec)).isFalse();
 
-    assertThat(access.grant(grant(id, "latchkey-operator", Grants.namespaces(ns), user)))
-        .isEqualTo(new GrantResult.Granted());
+    Grant grant = grant(id, "latchkey-operator", Grants.namespaces(ns), user);
+    assertThat(access.grant(grant)).isEqualTo(new GrantResult.Granted());
     cluster.awaitAllowed(user, exec, true);
     assertThat(cluster.allowed(user, can("create", "pods/exec", "default"))).isFalse();
     assertThat(cluster.allowed(user, can("get", "secrets", ns))).isFalse();
 
-    assertThat(access.revoke(RealCluster.REF, id)).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
     cluster.awaitAllowed(user, exec, false);
   }
 
@@ -61,11 +62,11 @@ class ExternalModeIT {
     ResourceAttributes nodes = can("list", "nodes", null);
     assertThat(cluster.allowed(user, nodes)).isFalse();
 
-    assertThat(access.grant(grant(id, "latchkey-readonly", Scope.CLUSTER, user)))
-        .isEqualTo(new GrantResult.Granted());
+    Grant grant = grant(id, "latchkey-readonly", Scope.CLUSTER, user);
+    assertThat(access.grant(grant)).isEqualTo(new GrantResult.Granted());
     cluster.awaitAllowed(user, nodes, true);
 
-    assertThat(access.revoke(RealCluster.REF, id)).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
     cluster.awaitAllowed(user, nodes, false);
   }
 

@@ -8,14 +8,18 @@ import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.port.ClusterAccess.CredentialResult;
+import dev.latchkey.core.port.ClusterAccess.Footprint;
+import dev.latchkey.core.port.ClusterAccess.Grant;
 import dev.latchkey.core.port.ClusterAccess.GrantResult;
 import dev.latchkey.core.port.ClusterAccess.Listing;
 import dev.latchkey.core.port.ClusterAccess.ManagedGrant;
+import dev.latchkey.core.port.ClusterAccess.ManagedObject;
 import dev.latchkey.core.port.ClusterAccess.ObjectKind;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
 import dev.latchkey.core.port.ClusterAccess.RoleCheck;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
@@ -24,6 +28,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -170,6 +175,11 @@ class FabricClusterAccessTest {
         .isEqualTo("ClusterRoleBinding latchkey-" + id + " already exists and is not Latchkey's object for " + id));
     assertThat(client.rbac().clusterRoleBindings().withName("latchkey-" + id).get()).isNotNull();
     assertThat(client.serviceAccounts().inNamespace("latchkey-grants").list().getItems()).isEmpty();
+
+    // Revoking the failed grant (as the core does) removes nothing that is not Latchkey's either.
+    assertThat(access.revoke(new Footprint(Grants.CLUSTER, id, Scope.CLUSTER, true)))
+        .isEqualTo(new RemovalResult.Removed());
+    assertThat(client.rbac().clusterRoleBindings().withName("latchkey-" + id).get()).isNotNull();
   }
 
   // ---------------------------------------------------------------- refusals leave nothing behind
@@ -234,11 +244,12 @@ class FabricClusterAccessTest {
   void revokeDeletesBindingsAndServiceAccountAndIsIdempotent() {
     RequestId id = Grants.newId();
     RequestId other = Grants.newId();
-    access.grant(Grants.token(id, "latchkey-operator", Grants.namespaces("api", "web")));
+    Grant grant = Grants.token(id, "latchkey-operator", Grants.namespaces("api", "web"));
+    access.grant(grant);
     access.grant(Grants.token(other, "latchkey-readonly", Scope.CLUSTER));
 
-    assertThat(access.revoke(Grants.CLUSTER, id)).isEqualTo(new RemovalResult.Removed());
-    assertThat(access.revoke(Grants.CLUSTER, id)).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
 
     assertThat(roleBindingsOf(id)).isEmpty();
     assertThat(client.serviceAccounts().inNamespace("latchkey-grants").withName(id.value()).get()).isNull();
@@ -248,34 +259,62 @@ class FabricClusterAccessTest {
 
   @Test
   void revokingWhatWasNeverGrantedIsSuccess() {
-    assertThat(access.revoke(Grants.CLUSTER, Grants.newId())).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(Grants.token(Grants.newId(), "latchkey-readonly", Scope.CLUSTER))))
+        .isEqualTo(new RemovalResult.Removed());
   }
 
   @Test
-  void revokeRemovesBothKindsOfBinding() {
+  void revokeAddressesObjectsByNameWithoutListing() {
+    RequestId id = Grants.newId();
+    Grant grant = Grants.token(id, "latchkey-readonly", Scope.CLUSTER);
+    access.grant(grant);
+    // Listing would fail: a revocation that needed it could not finish.
+    server.expect().get().withPath(RBAC + "/clusterrolebindings?labelSelector=" + requestLabels(id))
+        .andReturn(500, status(500, "listing is not how a grant is revoked")).always();
+
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
+
+    assertThat(client.rbac().clusterRoleBindings().withName("latchkey-" + id).get()).isNull();
+    assertThat(client.serviceAccounts().inNamespace("latchkey-grants").withName(id.value()).get()).isNull();
+  }
+
+  @Test
+  void removeListedDeletesWhatTheListingFoundWhateverItsName() {
     RequestId id = Grants.newId();
     access.grant(Grants.external(id, "latchkey-readonly", Scope.CLUSTER, "u"));
-    // A namespaced binding of the same request, e.g. left by an earlier scope.
-    client.rbac().roleBindings().inNamespace("x").resource(
-        (RoleBinding) GrantObjects.bindings(Grants.external(id, "latchkey-readonly", Grants.namespaces("x"), "u"))
-            .getFirst()).create();
+    // Objects labelled as this request's by hand, under names Latchkey never uses.
+    client.rbac().roleBindings().inNamespace("x").resource(new RoleBindingBuilder()
+        .withNewMetadata().withName("hand-made").withNamespace("x")
+        .addToLabels("app.kubernetes.io/managed-by", "latchkey").addToLabels("latchkey.dev/request-id", id.value())
+        .endMetadata()
+        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "view").build()).create();
+    client.serviceAccounts().inNamespace("latchkey-grants").resource(new ServiceAccountBuilder()
+        .withNewMetadata().withName("also-hand-made").withNamespace("latchkey-grants")
+        .addToLabels("app.kubernetes.io/managed-by", "latchkey").addToLabels("latchkey.dev/request-id", id.value())
+        .endMetadata().build()).create();
+    ManagedGrant found = ((Listing.Listed) access.listManaged(Grants.CLUSTER)).grants().getFirst();
+    assertThat(found.objects()).hasSize(3);
 
-    assertThat(access.revoke(Grants.CLUSTER, id)).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.removeListed(Grants.CLUSTER, found)).isEqualTo(new RemovalResult.Removed());
 
     assertThat(client.rbac().clusterRoleBindings().list().getItems()).isEmpty();
     assertThat(client.rbac().roleBindings().inAnyNamespace().list().getItems()).isEmpty();
+    assertThat(client.serviceAccounts().inNamespace("latchkey-grants").list().getItems()).isEmpty();
+    assertThat(((Listing.Listed) access.listManaged(Grants.CLUSTER)).grants()).isEmpty();
   }
 
   @Test
   void aFailedDeletionIsUnavailable() {
     RequestId id = Grants.newId();
-    access.grant(Grants.external(id, "latchkey-readonly", Scope.CLUSTER, "u"));
-    server.expect().delete().withPath(RBAC + "/clusterrolebindings/latchkey-" + id)
+    Grant grant = Grants.external(id, "latchkey-readonly", Scope.CLUSTER, "u");
+    access.grant(grant);
+    server.expect().delete().withPath(RBAC + "/clusterrolebindings?fieldSelector=metadata.name%3Dlatchkey-" + id
+            + "&labelSelector=" + requestLabels(id))
         .andReturn(500, status(500, "Internal error occurred: etcd")).once();
 
-    assertThat(access.revoke(Grants.CLUSTER, id))
+    assertThat(access.revoke(Footprint.of(grant)))
         .isEqualTo(new RemovalResult.Unavailable("Internal error occurred: etcd"));
-    assertThat(access.revoke(Grants.CLUSTER, id)).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
   }
 
   // ---------------------------------------------------------------- listManaged
@@ -300,9 +339,14 @@ class FabricClusterAccessTest {
 
     assertThat(listing).isInstanceOfSatisfying(Listing.Listed.class, l -> assertThat(l.grants())
         .containsExactlyInAnyOrder(
-            new ManagedGrant(a, java.util.Set.of(ObjectKind.ROLE_BINDING, ObjectKind.SERVICE_ACCOUNT),
+            new ManagedGrant(a, List.of(
+                new ManagedObject(ObjectKind.ROLE_BINDING, Optional.of("api"), "latchkey-" + a),
+                new ManagedObject(ObjectKind.ROLE_BINDING, Optional.of("web"), "latchkey-" + a),
+                new ManagedObject(ObjectKind.SERVICE_ACCOUNT, Optional.of("latchkey-grants"), a.value())),
                 Optional.of(Grants.EXPIRES)),
-            new ManagedGrant(b, java.util.Set.of(ObjectKind.CLUSTER_ROLE_BINDING), Optional.of(laterExpiry))));
+            new ManagedGrant(b, List.of(
+                new ManagedObject(ObjectKind.CLUSTER_ROLE_BINDING, Optional.empty(), "latchkey-" + b)),
+                Optional.of(laterExpiry))));
   }
 
   @Test
@@ -408,7 +452,8 @@ class FabricClusterAccessTest {
         ClusterConnections.of(config, Optional.empty())))) {
       assertThat(down.grant(Grants.token(id, "latchkey-readonly", Scope.CLUSTER)))
           .isEqualTo(new GrantResult.Unavailable("the API server could not be reached: connection refused"));
-      assertThat(down.revoke(Grants.CLUSTER, id)).isInstanceOf(RemovalResult.Unavailable.class);
+      assertThat(down.revoke(Footprint.of(Grants.token(id, "latchkey-readonly", Scope.CLUSTER))))
+          .isInstanceOf(RemovalResult.Unavailable.class);
       assertThat(down.listManaged(Grants.CLUSTER)).isInstanceOf(Listing.Unavailable.class);
       assertThat(down.checkRole(Grants.CLUSTER, "latchkey-readonly")).isInstanceOf(RoleCheck.Unavailable.class);
       assertThat(down.issueCredential(Grants.CLUSTER, id, NOW)).isInstanceOf(CredentialResult.Unavailable.class);
@@ -424,7 +469,8 @@ class FabricClusterAccessTest {
 
     assertThat(access.grant(Grants.grant(unknown, id, "latchkey-readonly", Scope.CLUSTER, Grants.user("u"),
         Grants.EXPIRES))).isInstanceOf(GrantResult.Refused.class);
-    assertThat(access.revoke(unknown, id)).isInstanceOf(RemovalResult.Unavailable.class);
+    assertThat(access.revoke(new Footprint(unknown, id, Scope.CLUSTER, true)))
+        .isInstanceOf(RemovalResult.Unavailable.class);
     assertThat(access.listManaged(unknown)).isInstanceOf(Listing.Unavailable.class);
     assertThat(access.checkRole(unknown, "x")).isInstanceOf(RoleCheck.Unavailable.class);
     assertThat(access.issueCredential(unknown, id, NOW)).isInstanceOf(CredentialResult.Unavailable.class);
@@ -463,6 +509,11 @@ class FabricClusterAccessTest {
     assertThat(annotations).containsOnly(entry("latchkey.dev/expires-at", "2030-01-02T03:04:05Z"),
         entry("latchkey.dev/approvers", "slack:T0CUSTOMER/U0APPROVER,slack:T0CUSTOMER/U0SECOND"),
         entry("latchkey.dev/reason", "INC-4711: pods crash-looping"));
+  }
+
+  /** The request's label selector as fabric8 puts it in a URL. */
+  private static String requestLabels(RequestId id) {
+    return "app.kubernetes.io%2Fmanaged-by%3Dlatchkey%2Clatchkey.dev%2Frequest-id%3D" + id;
   }
 
   private static Status status(int code, String message) {

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
+import dev.latchkey.core.port.ClusterAccess.Footprint;
 import dev.latchkey.core.port.ClusterAccess.Grant;
 import dev.latchkey.core.port.ClusterAccess.GrantResult;
 import dev.latchkey.core.port.ClusterAccess.Listing;
-import dev.latchkey.core.port.ClusterAccess.ManagedGrant;
 import dev.latchkey.core.port.ClusterAccess.ObjectKind;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
@@ -82,11 +82,14 @@ class GrantAsLatchkeyIT {
       kinds.add(ObjectKind.SERVICE_ACCOUNT);
     }
     assertThat(access.listManaged(RealCluster.REF)).isInstanceOfSatisfying(Listing.Listed.class,
-        l -> assertThat(l.grants()).contains(new ManagedGrant(id, kinds, Optional.of(grant.expiresAt()))));
+        l -> assertThat(l.grants()).filteredOn(g -> g.id().equals(id)).singleElement().satisfies(g -> {
+          assertThat(g.kinds()).isEqualTo(kinds);
+          assertThat(g.annotatedExpiry()).contains(grant.expiresAt());
+        }));
     assertThat(cluster.objectsOf(id)).hasSize((namespaced ? 2 : 1) + (token ? 1 : 0));
 
-    assertThat(access.revoke(RealCluster.REF, id)).isEqualTo(new RemovalResult.Removed());
-    assertThat(access.revoke(RealCluster.REF, id)).as("revoking again").isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).as("revoking again").isEqualTo(new RemovalResult.Removed());
 
     assertThat(cluster.objectsOf(id)).isEmpty();
     cluster.awaitAllowed(user, inScope, false);

@@ -7,6 +7,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
 import dev.latchkey.core.port.ClusterAccess.CredentialResult;
+import dev.latchkey.core.port.ClusterAccess.Footprint;
 import dev.latchkey.core.port.ClusterAccess.Grant;
 import dev.latchkey.core.port.ClusterAccess.GrantResult;
 import dev.latchkey.core.port.ClusterAccess.Listing;
@@ -130,16 +131,19 @@ class LeastPrivilegeIT {
                 () -> expect("grant cluster-admin", access.grant(userAdmin), new GrantResult.Granted()),
                 () -> listed(access.listManaged(RealCluster.REF), a, b, c),
                 () -> issued(access.issueCredential(RealCluster.REF, a, Instant.now().plusSeconds(3600))),
-                () -> expect("revoke readonly", access.revoke(RealCluster.REF, a), new RemovalResult.Removed()),
-                () -> expect("revoke operator", access.revoke(RealCluster.REF, b), new RemovalResult.Removed()),
-                () -> expect("revoke cluster-admin", access.revoke(RealCluster.REF, c), new RemovalResult.Removed()),
+                () -> expect("revoke readonly", access.revoke(Footprint.of(tokenReadonly)), new RemovalResult.Removed()),
+                () -> expect("revoke operator", access.revoke(Footprint.of(userOperator)), new RemovalResult.Removed()),
+                () -> expect("revoke cluster-admin", access.revoke(Footprint.of(userAdmin)), new RemovalResult.Removed()),
                 () -> cluster.objectsOf(a).isEmpty() && cluster.objectsOf(b).isEmpty()
                     && cluster.objectsOf(c).isEmpty() ? Optional.empty() : Optional.of("objects left after revoke"))
             .map(Supplier::get).flatMap(Optional::stream).findFirst();
       }
     } finally {
       try (FabricClusterAccess admin = cluster.accessAsAdmin()) {
-        Stream.of(a, b, c).forEach(id -> admin.revoke(RealCluster.REF, id));
+        Stream.of(new Footprint(RealCluster.REF, a, Scope.CLUSTER, true),
+                new Footprint(RealCluster.REF, b, Grants.namespaces(ns), false),
+                new Footprint(RealCluster.REF, c, Scope.CLUSTER, false))
+            .forEach(admin::revoke);
       }
       cleanup.reversed().forEach(Runnable::run);
     }

@@ -77,9 +77,13 @@ class ManifestsTest {
     assertThat(rules).allSatisfy(rule -> {
       assertThat(rule.getApiGroups()).doesNotContain("*");
       assertThat(rule.getResources()).doesNotContain("*", "secrets", "roles");
-      assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "impersonate", "update", "patch",
-          "deletecollection");
+      assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "impersonate", "update", "patch");
     });
+    // Grant objects: made, checked, listed for reconciliation, and deleted by name and label; nothing else.
+    assertThat(rules).filteredOn(r -> r.getResources().contains("clusterrolebindings")
+            || r.getResources().contains("serviceaccounts"))
+        .allSatisfy(rule -> assertThat(rule.getVerbs())
+            .containsExactlyInAnyOrder("create", "deletecollection", "get", "list"));
     assertThat(rules).filteredOn(r -> r.getResources().contains("clusterroles"))
         .flatExtracting(PolicyRule::getVerbs).containsOnly("get", "bind");
     assertThat(RoleRules.readsSecrets(rules)).isFalse();

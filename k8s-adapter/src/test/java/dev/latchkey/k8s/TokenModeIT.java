@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.port.ClusterAccess.CredentialResult;
+import dev.latchkey.core.port.ClusterAccess.Footprint;
 import dev.latchkey.core.port.ClusterAccess.Grant;
 import dev.latchkey.core.port.ClusterAccess.GrantResult;
 import dev.latchkey.core.port.ClusterAccess.Kubeconfig;
@@ -63,7 +64,7 @@ class TokenModeIT {
           .isEqualTo(403);
       assertThat(status(engineer, "default")).as("outside the granted namespace").isEqualTo(403);
 
-      assertThat(access.revoke(RealCluster.REF, id)).isEqualTo(new RemovalResult.Removed());
+      assertThat(access.revoke(Footprint.of(grant(id, expires)))).isEqualTo(new RemovalResult.Removed());
       long revoked = System.nanoTime();
 
       await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
@@ -91,7 +92,7 @@ class TokenModeIT {
       Kubeconfig longer = issue(id, far);
       assertThat(longer.tokenExpiresAt()).isBetween(far.minusSeconds(60), far);
     } finally {
-      access.revoke(RealCluster.REF, id);
+      access.revoke(Footprint.of(grant(id, expires)));
     }
   }
 

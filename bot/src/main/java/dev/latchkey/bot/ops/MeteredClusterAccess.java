@@ -37,8 +37,17 @@ public final class MeteredClusterAccess implements ClusterAccess {
   }
 
   @Override
-  public RemovalResult revoke(ClusterRef cluster, RequestId id) {
-    RemovalResult result = time(revokes, () -> delegate.revoke(cluster, id));
+  public RemovalResult revoke(Footprint footprint) {
+    RemovalResult result = time(revokes, () -> delegate.revoke(footprint));
+    if (result instanceof RemovalResult.Unavailable) {
+      error("revoke", "unavailable");
+    }
+    return result;
+  }
+
+  @Override
+  public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
+    RemovalResult result = time(revokes, () -> delegate.removeListed(cluster, found));
     if (result instanceof RemovalResult.Unavailable) {
       error("revoke", "unavailable");
     }

@@ -5,6 +5,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,11 +19,17 @@ public interface ClusterAccess {
 
   GrantResult grant(Grant grant);
 
-  /** Removes every object labelled with this request id (bindings and, in token mode, the ServiceAccount). */
-  RemovalResult revoke(ClusterRef cluster, RequestId id);
+  /**
+   * Removes a request's objects, addressed by the names they were created with (bindings first, then the
+   * ServiceAccount), so the cost does not grow with how many grants the cluster holds.
+   */
+  RemovalResult revoke(Footprint footprint);
 
-  /** Every object Latchkey manages on the cluster, grouped by request id. */
+  /** Every object Latchkey manages on the cluster (found by its labels), grouped by request id. */
   Listing listManaged(ClusterRef cluster);
+
+  /** Removes exactly the objects a listing found, whatever their names (e.g. labelled by hand). */
+  RemovalResult removeListed(ClusterRef cluster, ManagedGrant found);
 
   /** Mints a token for the request's ServiceAccount lasting until {@code notAfter} and wraps it in a kubeconfig. */
   CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter);
@@ -42,6 +49,23 @@ public interface ClusterAccess {
       String reason) {
     public Grant {
       approvers = List.copyOf(approvers);
+    }
+  }
+
+  /**
+   * Where a request's objects are: a ClusterRoleBinding (cluster scope) or a RoleBinding in each namespace of its
+   * scope, and in token mode its ServiceAccount; all named from the request id by the adapter.
+   */
+  record Footprint(ClusterRef cluster, RequestId id, Scope scope, boolean serviceAccount) {
+    public Footprint {
+      Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(scope, "scope");
+    }
+
+    public static Footprint of(Grant grant) {
+      return new Footprint(grant.cluster(), grant.id(), grant.scope(),
+          grant.subject() instanceof Subject.ServiceAccount);
     }
   }
 
@@ -71,14 +95,30 @@ public interface ClusterAccess {
     record Unavailable(String message) implements Listing {}
   }
 
-  /** What the cluster holds for one request id. */
-  record ManagedGrant(RequestId id, Set<ObjectKind> kinds, Optional<Instant> annotatedExpiry) {
+  /** What the cluster holds for one request id: the objects labelled with it, as listed. */
+  record ManagedGrant(RequestId id, List<ManagedObject> objects, Optional<Instant> annotatedExpiry) {
     public ManagedGrant {
-      kinds = Set.copyOf(kinds);
+      objects = List.copyOf(objects);
+    }
+
+    public Set<ObjectKind> kinds() {
+      Set<ObjectKind> kinds = EnumSet.noneOf(ObjectKind.class);
+      objects.forEach(o -> kinds.add(o.kind()));
+      return Set.copyOf(kinds);
     }
 
     public boolean hasBinding() {
+      Set<ObjectKind> kinds = kinds();
       return kinds.contains(ObjectKind.CLUSTER_ROLE_BINDING) || kinds.contains(ObjectKind.ROLE_BINDING);
+    }
+  }
+
+  /** One listed object; {@code namespace} is empty for a ClusterRoleBinding. */
+  record ManagedObject(ObjectKind kind, Optional<String> namespace, String name) {
+    public ManagedObject {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(namespace, "namespace");
+      Objects.requireNonNull(name, "name");
     }
   }
 

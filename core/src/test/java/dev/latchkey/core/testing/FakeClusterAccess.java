@@ -2,15 +2,15 @@ package dev.latchkey.core.testing;
 
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.RequestId;
+import dev.latchkey.core.Scope;
+import dev.latchkey.core.Subject;
 import dev.latchkey.core.port.ClusterAccess;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,6 +21,7 @@ public final class FakeClusterAccess implements ClusterAccess {
   private final Map<RequestId, Grant> live = new LinkedHashMap<>();
   private final List<Grant> granted = new ArrayList<>();
   private final List<RequestId> revoked = new ArrayList<>();
+  private final List<Footprint> footprints = new ArrayList<>();
   private final Map<String, RoleCheck> roles = new LinkedHashMap<>();
   private volatile boolean reachable = true;
   private volatile Optional<String> refuseGrants = Optional.empty();
@@ -69,12 +70,13 @@ public final class FakeClusterAccess implements ClusterAccess {
   }
 
   @Override
-  public synchronized RemovalResult revoke(ClusterRef cluster, RequestId id) {
+  public synchronized RemovalResult revoke(Footprint footprint) {
     if (!reachable) {
       return new RemovalResult.Unavailable("connect timed out");
     }
-    live.remove(id);
-    revoked.add(id);
+    footprints.add(footprint);
+    live.remove(footprint.id());
+    revoked.add(footprint.id());
     return new RemovalResult.Removed();
   }
 
@@ -86,15 +88,31 @@ public final class FakeClusterAccess implements ClusterAccess {
     List<ManagedGrant> out = new ArrayList<>();
     for (Grant g : live.values()) {
       if (g.cluster().equals(cluster)) {
-        Set<ObjectKind> kinds = EnumSet.of(g.scope() instanceof dev.latchkey.core.Scope.Cluster
-            ? ObjectKind.CLUSTER_ROLE_BINDING : ObjectKind.ROLE_BINDING);
-        if (g.subject() instanceof dev.latchkey.core.Subject.ServiceAccount) {
-          kinds.add(ObjectKind.SERVICE_ACCOUNT);
+        List<ManagedObject> objects = new ArrayList<>();
+        String binding = "latchkey-" + g.id().value();
+        switch (g.scope()) {
+          case Scope.Cluster c -> objects.add(new ManagedObject(ObjectKind.CLUSTER_ROLE_BINDING, Optional.empty(),
+              binding));
+          case Scope.Namespaces n -> n.names().forEach(ns ->
+              objects.add(new ManagedObject(ObjectKind.ROLE_BINDING, Optional.of(ns), binding)));
         }
-        out.add(new ManagedGrant(g.id(), kinds, Optional.of(g.expiresAt())));
+        if (g.subject() instanceof Subject.ServiceAccount sa) {
+          objects.add(new ManagedObject(ObjectKind.SERVICE_ACCOUNT, Optional.of(sa.namespace()), sa.name()));
+        }
+        out.add(new ManagedGrant(g.id(), objects, Optional.of(g.expiresAt())));
       }
     }
     return new Listing.Listed(out);
+  }
+
+  @Override
+  public synchronized RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
+    if (!reachable) {
+      return new RemovalResult.Unavailable("connect timed out");
+    }
+    live.remove(found.id());
+    revoked.add(found.id());
+    return new RemovalResult.Removed();
   }
 
   @Override
@@ -127,6 +145,11 @@ public final class FakeClusterAccess implements ClusterAccess {
 
   public synchronized List<RequestId> revoked() {
     return List.copyOf(revoked);
+  }
+
+  /** What each {@link #revoke} was asked to remove, in order. */
+  public synchronized List<Footprint> footprints() {
+    return List.copyOf(footprints);
   }
 
   public int grantCalls() {
