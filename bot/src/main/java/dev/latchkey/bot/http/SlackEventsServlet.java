@@ -35,6 +35,7 @@ public class SlackEventsServlet extends SlackAppServlet {
   private static final Logger log = LoggerFactory.getLogger(SlackEventsServlet.class);
 
   public static final int MAX_BODY_BYTES = 1024 * 1024;
+  private static final long DISCARD_LIMIT_BYTES = 8L * 1024 * 1024;
   static final long MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
   private final transient App app;
@@ -59,14 +60,12 @@ public class SlackEventsServlet extends SlackAppServlet {
   protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     long declared = req.getContentLengthLong();
     if (declared > MAX_BODY_BYTES) {
-      drainAndClose(resp);
-      plain(resp, 413, "Request body too large: the limit is 1 MB.");
+      tooLarge(req, resp);
       return;
     }
     byte[] bytes = readAtMost(req.getInputStream(), MAX_BODY_BYTES);
     if (bytes == null) {
-      drainAndClose(resp);
-      plain(resp, 413, "Request body too large: the limit is 1 MB.");
+      tooLarge(req, resp);
       return;
     }
     String body;
@@ -164,9 +163,26 @@ public class SlackEventsServlet extends SlackAppServlet {
     return out.toByteArray();
   }
 
-  private static void drainAndClose(HttpServletResponse resp) {
-    // Do not read the rest of an oversized body: close the connection after answering.
+  /**
+   * Answers 413 and closes the connection. The rest of the body is read and thrown away, up to
+   * {@link #DISCARD_LIMIT_BYTES}, so that a client still sending it reads the answer instead of a reset connection;
+   * beyond that the connection is simply closed.
+   */
+  private static void tooLarge(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     resp.setHeader("Connection", "close");
+    plain(resp, 413, "Request body too large: the limit is 1 MB.");
+    resp.flushBuffer();
+    long declared = req.getContentLengthLong();
+    if (declared > DISCARD_LIMIT_BYTES) {
+      return;
+    }
+    InputStream in = req.getInputStream();
+    byte[] buffer = new byte[16 * 1024];
+    long discarded = 0;
+    int n;
+    while (discarded <= DISCARD_LIMIT_BYTES && (n = in.read(buffer)) != -1) {
+      discarded += n;
+    }
   }
 
   static void plain(HttpServletResponse resp, int status, String message) throws IOException {
