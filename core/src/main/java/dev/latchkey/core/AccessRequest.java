@@ -156,6 +156,12 @@ public record AccessRequest(
         expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt, reminderSent, version);
   }
 
+  public AccessRequest withApprovalsRequired(int required) {
+    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
+        duration, createdAt, pendingExpiresAt, required, approvals, state, decidedAt, decidedBy, grantedAt,
+        expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt, reminderSent, version);
+  }
+
   public AccessRequest withDecision(Instant at, Actor by) {
     return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
         duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, Optional.of(at),

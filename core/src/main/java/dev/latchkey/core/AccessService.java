@@ -33,8 +33,18 @@ public final class AccessService {
   /** Slack shows at most this much of a reason; longer ones are refused rather than cut. */
   public static final int MAX_REASON_LENGTH = 500;
 
-  /** Kubernetes' shortest token lifetime: a token-mode grant is never shorter, and no token is minted later. */
+  /** Kubernetes' shortest token lifetime: no token is minted when less than this (plus the leeway) is left. */
   public static final Duration MIN_TOKEN_LIFETIME = Duration.ofMinutes(10);
+
+  /**
+   * Time the hand-out itself may take (reaching the API server, which counts a token's lifetime from when it mints
+   * it): a kubeconfig is handed out only while at least {@link #MIN_TOKEN_LIFETIME} plus this is left, so the
+   * adapter never has to use Kubernetes' minimum, which would outlive the grant.
+   */
+  public static final Duration CREDENTIAL_LEEWAY = Duration.ofSeconds(30);
+
+  /** The shortest token-mode grant: long enough to leave a few minutes in which a kubeconfig can be fetched. */
+  public static final Duration MIN_TOKEN_GRANT = Duration.ofMinutes(15);
 
   /** How many due requests one timer pass takes on. */
   public static final int DUE_BATCH = 500;
@@ -98,15 +108,15 @@ public final class AccessService {
   public Outcome submit(Submission s) {
     Instant now = clock.instant();
     Optional<Customer> customer = customers.find(s.customer());
-    if (customer.isEmpty()) {
-      return new Outcome.Refused(Refusal.Reason.UNKNOWN_CUSTOMER, "This channel belongs to no customer.");
-    }
-    Outcome checked = checkSubmission(customer.get(), s);
+    Outcome checked = customer.isEmpty()
+        ? refused(Refusal.Reason.UNKNOWN_CUSTOMER, "This channel belongs to no customer.")
+        : checkSubmission(customer.get(), s);
     if (checked instanceof Outcome.Refused refused) {
       audit.append(
-          new AuditEvent(now, s.requester().user(), Optional.of(s.customer()), Optional.empty(),
+          new AuditEvent(now, s.requester().user(), customer.map(Customer::id), Optional.empty(),
               AuditAction.REQUEST_REFUSED, AuditResult.REFUSED,
-              Map.of("reason", refused.refusal().reason().name(), "cluster", s.cluster(), "role", s.role())));
+              Map.of("reason", refused.refusal().reason().name(), "cluster", PlainText.clean(s.cluster()),
+                  "role", PlainText.clean(s.role()))));
       return refused;
     }
     return checked;
@@ -137,6 +147,10 @@ public final class AccessService {
     if (reason.codePointCount(0, reason.length()) > MAX_REASON_LENGTH) {
       return refused(Refusal.Reason.REASON_TOO_LONG,
           "The reason is longer than " + MAX_REASON_LENGTH + " characters; link a ticket instead.");
+    }
+    if (!PlainText.isPlain(reason)) {
+      return refused(Refusal.Reason.INVALID_REASON,
+          "The reason holds control characters or broken Unicode; write it as plain text.");
     }
     Duration duration = s.duration().orElse(policy.defaultDuration(role));
     Optional<Refusal> badDuration = checkDuration(policy, role, duration);
@@ -186,10 +200,11 @@ public final class AccessService {
           "Role " + role.name() + " can be held for at most " + Durations.format(role.maxDuration())
               + "; you asked for " + Durations.format(duration) + "."));
     }
-    if (policy.credentials() == CredentialMode.TOKEN && duration.compareTo(MIN_TOKEN_LIFETIME) < 0) {
+    if (policy.credentials() == CredentialMode.TOKEN && duration.compareTo(MIN_TOKEN_GRANT) < 0) {
       return Optional.of(new Refusal(Refusal.Reason.DURATION_TOO_SHORT,
-          "Access on " + policy.cluster().name() + " lasts at least " + Durations.format(MIN_TOKEN_LIFETIME)
-              + " (the shortest token Kubernetes issues)."));
+          "Access on " + policy.cluster().name() + " lasts at least " + Durations.format(MIN_TOKEN_GRANT)
+              + ": Kubernetes issues no token shorter than " + Durations.format(MIN_TOKEN_LIFETIME)
+              + ", and none is handed out that could outlive the access."));
     }
     return Optional.empty();
   }
@@ -234,18 +249,46 @@ public final class AccessService {
       if (r.state() != RequestState.PENDING) {
         return new Outcome.AlreadyDecided(r);
       }
+      Instant now = clock.instant();
+      if (pastPendingWindow(r, now)) {
+        return new Outcome.AlreadyDecided(timeOut(r, now));
+      }
       if (r.approvedBy(approver)) {
         return new Outcome.AwaitingMoreApprovals(r, r.approvals().size(), r.approvalsRequired());
       }
-      Instant now = clock.instant();
-      List<Approval> approvals = new ArrayList<>(r.approvals());
+      // The rules as they stand now, not as they stood at submission: a role since removed or shortened, an
+      // approval count since raised, an earlier approver since removed from the role.
+      Optional<RoleDefinition> role = customers.policy(r.cluster()).flatMap(p -> p.role(r.role()));
+      if (role.isEmpty()) {
+        return refuseDecision(r, approver, Refusal.Reason.UNKNOWN_ROLE, "This request can no longer be approved: "
+            + "role " + r.role() + " is no longer offered on " + r.cluster().name() + ".", method, details);
+      }
+      if (r.kind() == RequestKind.ACCESS && r.duration().compareTo(role.get().maxDuration()) > 0) {
+        return refuseDecision(r, approver, Refusal.Reason.DURATION_ABOVE_MAXIMUM, "This request can no longer be "
+            + "approved: role " + r.role() + " can now be held for at most "
+            + Durations.format(role.get().maxDuration()) + ", and " + Durations.format(r.duration())
+            + " was asked. Deny it; the requester can ask again.", method, details);
+      }
+      int required = Math.max(r.approvalsRequired(), role.get().approvalsRequired());
+      List<Approval> approvals = new ArrayList<>();
+      List<String> withdrawn = new ArrayList<>();
+      for (Approval earlier : r.approvals()) {
+        if (approverCheck(r.cluster().customer(), earlier.approver()).isEmpty()) {
+          approvals.add(earlier);
+        } else {
+          withdrawn.add(earlier.approver().audit());
+        }
+      }
       approvals.add(new Approval(approver, now, method));
       Map<String, String> eventDetails = withMethod(details, method);
+      Map<String, String> givenDetails = withExtra(eventDetails, "approvals", approvals.size() + " of " + required);
+      if (!withdrawn.isEmpty()) {
+        givenDetails = withExtra(givenDetails, "no_longer_approvers", String.join(",", withdrawn));
+      }
       List<AuditEvent> events = new ArrayList<>();
-      events.add(AuditEvent.about(r, now, approver, AuditAction.APPROVAL_GIVEN, AuditResult.OK,
-          withExtra(eventDetails, "approvals", approvals.size() + " of " + r.approvalsRequired())));
-      AccessRequest next = r.withApprovals(approvals);
-      boolean complete = approvals.size() >= r.approvalsRequired();
+      events.add(AuditEvent.about(r, now, approver, AuditAction.APPROVAL_GIVEN, AuditResult.OK, givenDetails));
+      AccessRequest next = r.withApprovals(approvals).withApprovalsRequired(required);
+      boolean complete = approvals.size() >= required;
       if (complete) {
         Optional<Instant> expiry = approvedExpiry(r, now);
         if (expiry.isEmpty()) {
@@ -262,7 +305,7 @@ public final class AccessService {
           AccessRequest stored = applied.stored();
           notifier.requestChanged(stored, events.getLast());
           if (!complete) {
-            return new Outcome.AwaitingMoreApprovals(stored, approvals.size(), r.approvalsRequired());
+            return new Outcome.AwaitingMoreApprovals(stored, approvals.size(), required);
           }
           return new Outcome.Approved(carryOut(stored));
         }
@@ -313,6 +356,9 @@ public final class AccessService {
         return new Outcome.AlreadyDecided(r);
       }
       Instant now = clock.instant();
+      if (pastPendingWindow(r, now)) {
+        return new Outcome.AlreadyDecided(timeOut(r, now));
+      }
       AccessRequest next = r.withState(RequestState.DENIED).withDecision(now, approver).withEnd(now, approver);
       AuditEvent event = AuditEvent.about(r, now, approver, AuditAction.REQUEST_DENIED, AuditResult.OK,
           withMethod(details, method));
@@ -402,6 +448,9 @@ public final class AccessService {
       if (r.state() != RequestState.PENDING) {
         return new Outcome.AlreadyDecided(r);
       }
+      if (pastPendingWindow(r, now)) {
+        return new Outcome.AlreadyDecided(timeOut(r, now));
+      }
       AccessRequest next = r.withState(RequestState.CANCELLED).withEnd(now, actor);
       AuditEvent event = AuditEvent.about(r, now, actor, AuditAction.REQUEST_CANCELLED, AuditResult.OK, Map.of());
       if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
@@ -432,6 +481,8 @@ public final class AccessService {
       }
     }
     if (r.kind() != RequestKind.ACCESS || r.state() == RequestState.PENDING) {
+      audit.append(AuditEvent.about(r, clock.instant(), actor, AuditAction.REVOKE_REFUSED, AuditResult.REFUSED,
+          Map.of("reason", Refusal.Reason.NOT_ACTIVE.name())));
       return new Outcome.Refused(Refusal.Reason.NOT_ACTIVE,
           r.id() + " is not active access (it is " + r.state() + "); pending requests are cancelled or denied.");
     }
@@ -442,6 +493,12 @@ public final class AccessService {
 
   /** Moves APPROVED/ACTIVE to REVOKED and removes the grant; empty if the request was already final. */
   private Optional<AccessRequest> endAccess(AccessRequest start, Actor actor, Map<String, String> details) {
+    return endAccess(start, actor, details, List.of());
+  }
+
+  /** The same, recording {@code before} (e.g. what reconciliation noticed) in the same transaction. */
+  private Optional<AccessRequest> endAccess(AccessRequest start, Actor actor, Map<String, String> details,
+      List<AuditEvent> before) {
     AccessRequest r = start;
     for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
       if (!r.state().holdsAccess()) {
@@ -451,7 +508,9 @@ public final class AccessService {
       AccessRequest next = r.withState(RequestState.REVOKED).withEnd(now, actor).withGrantPresent(true)
           .withRetry(0, Optional.of(now));
       AuditEvent event = AuditEvent.about(r, now, actor, AuditAction.REQUEST_REVOKED, AuditResult.OK, details);
-      switch (requests.update(r, next, List.of(event))) {
+      List<AuditEvent> events = new ArrayList<>(before);
+      events.add(event);
+      switch (requests.update(r, next, events)) {
         case Update.Applied applied -> {
           notifier.requestChanged(applied.stored(), event);
           return Optional.of(removeGrant(applied.stored()));
@@ -473,49 +532,63 @@ public final class AccessService {
     }
     AccessRequest original = found.get();
     Instant now = clock.instant();
-    if (!original.requester().is(actor)) {
-      return new Outcome.Refused(Refusal.Reason.NOT_REQUESTER, "Only the requester can ask for an extension.");
+    Optional<Refusal> refusal = extensionRefusal(original, actor, more, now);
+    if (refusal.isPresent()) {
+      audit.append(AuditEvent.about(original, now, actor, AuditAction.EXTENSION_REFUSED, AuditResult.REFUSED,
+          Map.of("reason", refusal.get().reason().name(), "duration", Durations.format(more))));
+      return new Outcome.Refused(refusal.get());
     }
-    if (original.kind() != RequestKind.ACCESS || original.state() != RequestState.ACTIVE) {
-      return new Outcome.Refused(Refusal.Reason.NOT_ACTIVE,
-          original.id() + " is not active (it is " + original.state() + "); only active access can be extended.");
-    }
-    Optional<ClusterPolicy> policy = customers.policy(original.cluster());
-    Optional<RoleDefinition> role = policy.flatMap(p -> p.role(original.role()));
-    if (policy.isEmpty() || role.isEmpty()) {
-      return new Outcome.Refused(Refusal.Reason.UNKNOWN_ROLE, "Role " + original.role() + " is no longer offered.");
-    }
-    Optional<Refusal> enabled = checkEnabled(original.cluster(), original.role());
-    if (enabled.isPresent()) {
-      return new Outcome.Refused(enabled.get());
-    }
-    if (more.isNegative() || more.isZero()) {
-      return new Outcome.Refused(Refusal.Reason.INVALID_DURATION, "The extension must be above zero.");
-    }
+    ClusterPolicy policy = customers.policy(original.cluster()).orElseThrow();
+    RoleDefinition role = policy.role(original.role()).orElseThrow();
     Instant currentEnd = original.expiresAt().orElseThrow();
-    Duration total = Duration.between(now, currentEnd.plus(more));
-    if (total.compareTo(role.get().maxDuration()) > 0) {
-      Duration allowed = role.get().maxDuration().minus(Duration.between(now, currentEnd));
-      return new Outcome.Refused(Refusal.Reason.DURATION_ABOVE_MAXIMUM,
-          "Role " + original.role() + " can be held for at most " + Durations.format(role.get().maxDuration())
-              + " from now; you can extend by at most " + Durations.format(allowed.isNegative() ? Duration.ZERO
-              : allowed) + ".");
-    }
-    if (!requests.findPendingExtensions(original.id()).isEmpty()) {
-      return new Outcome.Refused(Refusal.Reason.EXTENSION_PENDING,
-          "An extension of " + original.id() + " is already waiting for approval.");
-    }
     Duration untilEnd = Duration.between(now, currentEnd);
-    Duration ttl = policy.get().pendingTtl().compareTo(untilEnd) < 0 ? policy.get().pendingTtl() : untilEnd;
+    Duration ttl = policy.pendingTtl().compareTo(untilEnd) < 0 ? policy.pendingTtl() : untilEnd;
     AccessRequest extension =
         AccessRequest.submitted(RequestId.random(random), RequestKind.EXTENSION, Optional.of(original.id()),
             original.cluster(), original.role(), original.scope(), original.credentials(), original.requester(),
-            original.reason(), more, now, ttl, role.get().approvalsRequired());
+            original.reason(), more, now, ttl, role.approvalsRequired());
     AuditEvent event = AuditEvent.about(extension, now, actor, AuditAction.EXTENSION_REQUESTED, AuditResult.OK,
         Map.of("extends", original.id().value(), "duration", Durations.format(more)));
     requests.insert(extension, List.of(event));
     notifier.requestChanged(extension, event);
     return new Outcome.ExtensionRequested(extension, original);
+  }
+
+  private Optional<Refusal> extensionRefusal(AccessRequest original, Actor.SlackUser actor, Duration more,
+      Instant now) {
+    if (!original.requester().is(actor)) {
+      return Optional.of(new Refusal(Refusal.Reason.NOT_REQUESTER, "Only the requester can ask for an extension."));
+    }
+    if (original.kind() != RequestKind.ACCESS || original.state() != RequestState.ACTIVE) {
+      return Optional.of(new Refusal(Refusal.Reason.NOT_ACTIVE,
+          original.id() + " is not active (it is " + original.state() + "); only active access can be extended."));
+    }
+    Optional<RoleDefinition> role = customers.policy(original.cluster()).flatMap(p -> p.role(original.role()));
+    if (role.isEmpty()) {
+      return Optional.of(new Refusal(Refusal.Reason.UNKNOWN_ROLE, "Role " + original.role()
+          + " is no longer offered."));
+    }
+    Optional<Refusal> enabled = checkEnabled(original.cluster(), original.role());
+    if (enabled.isPresent()) {
+      return enabled;
+    }
+    if (more.isNegative() || more.isZero()) {
+      return Optional.of(new Refusal(Refusal.Reason.INVALID_DURATION, "The extension must be above zero."));
+    }
+    Instant currentEnd = original.expiresAt().orElseThrow();
+    Duration total = Duration.between(now, currentEnd.plus(more));
+    if (total.compareTo(role.get().maxDuration()) > 0) {
+      Duration allowed = role.get().maxDuration().minus(Duration.between(now, currentEnd));
+      return Optional.of(new Refusal(Refusal.Reason.DURATION_ABOVE_MAXIMUM,
+          "Role " + original.role() + " can be held for at most " + Durations.format(role.get().maxDuration())
+              + " from now; you can extend by at most " + Durations.format(allowed.isNegative() ? Duration.ZERO
+              : allowed) + "."));
+    }
+    if (!requests.findPendingExtensions(original.id()).isEmpty()) {
+      return Optional.of(new Refusal(Refusal.Reason.EXTENSION_PENDING,
+          "An extension of " + original.id() + " is already waiting for approval."));
+    }
+    return Optional.empty();
   }
 
   // ---------------------------------------------------------------- credentials
@@ -566,11 +639,11 @@ public final class AccessService {
           r.cluster().name() + " uses your own identity (external credentials); use your usual kubeconfig."));
     }
     Instant expiry = r.expiresAt().orElseThrow();
-    if (Duration.between(now, expiry).compareTo(MIN_TOKEN_LIFETIME) < 0) {
+    if (Duration.between(now, expiry).compareTo(MIN_TOKEN_LIFETIME.plus(CREDENTIAL_LEEWAY)) < 0) {
       return Optional.of(new Refusal(Refusal.Reason.TOO_CLOSE_TO_EXPIRY,
-          "Access ends at " + expiry + ", in less than " + Durations.format(MIN_TOKEN_LIFETIME)
-              + "; no token is issued that could outlive it. Ask for an extension: `/access extend " + r.id()
-              + " <duration>`."));
+          "Access ends at " + expiry + ", in less than " + Durations.format(MIN_TOKEN_LIFETIME) + " and "
+              + CREDENTIAL_LEEWAY.toSeconds() + "s; no token is issued that could outlive it. Ask for an extension: "
+              + "`/access extend " + r.id() + " <duration>`."));
     }
     return Optional.empty();
   }
@@ -715,9 +788,8 @@ public final class AccessService {
   private void handleDue(AccessRequest r, Instant now) {
     switch (r.state()) {
       case PENDING -> {
-        if (!r.pendingExpiresAt().isAfter(now)) {
-          transition(r, r.withState(RequestState.TIMED_OUT).withEnd(now, Actor.SYSTEM), AuditAction.REQUEST_TIMED_OUT,
-              Map.of());
+        if (pastPendingWindow(r, now)) {
+          timeOut(r, now);
         }
       }
       case APPROVED -> carryOut(r);
@@ -737,6 +809,21 @@ public final class AccessService {
         }
       }
     }
+  }
+
+  /**
+   * The two-hour rule does not depend on the timer being on time: a request whose window has passed is timed out
+   * by whoever touches it first, and a decision arriving late grants nothing.
+   */
+  private static boolean pastPendingWindow(AccessRequest r, Instant now) {
+    return r.state() == RequestState.PENDING && !now.isBefore(r.pendingExpiresAt());
+  }
+
+  /** PENDING to TIMED_OUT; returns the request as it then stands (timed out here or decided by someone else). */
+  private AccessRequest timeOut(AccessRequest r, Instant now) {
+    return transition(r, r.withState(RequestState.TIMED_OUT).withEnd(now, Actor.SYSTEM),
+        AuditAction.REQUEST_TIMED_OUT, Map.of())
+        .orElseGet(() -> requests.find(r.id()).orElse(r));
   }
 
   private void expire(AccessRequest r, Instant now) {
@@ -759,6 +846,14 @@ public final class AccessService {
       return transition(r, next, AuditAction.REQUEST_EXPIRED, Map.of("note", "window ended before the grant"))
           .map(this::removeGrant).orElse(r);
     }
+    Optional<String> blocked = grantBlocked(r);
+    if (blocked.isPresent()) {
+      // Nothing was created for it; the removal that follows FAILED only confirms that.
+      AccessRequest next = r.withState(RequestState.FAILED).withFailure(blocked.get()).withEnd(now, Actor.SYSTEM)
+          .withRetry(0, Optional.of(now));
+      return transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", blocked.get()))
+          .map(this::removeGrant).orElseGet(() -> afterLostRace(r));
+    }
     ClusterAccess.Grant grant = desiredGrant(r);
     GrantResult result = clusters.grant(grant);
     return switch (result) {
@@ -767,13 +862,7 @@ public final class AccessService {
         Optional<AccessRequest> stored = transition(r, next, AuditAction.GRANT_CREATED,
             Map.of("cluster_role", grant.clusterRole(), "subject", describe(grant.subject()),
                 "expires_at", r.expiresAt().orElseThrow().toString()));
-        if (stored.isPresent()) {
-          yield stored.get();
-        }
-        // Lost the race. If it was ended meanwhile (revoked, expired) its clean-up may already have run, before
-        // this grant re-created the objects: remove them again rather than leave them to reconciliation.
-        AccessRequest current = requests.find(r.id()).orElse(r);
-        yield current.state().isFinal() ? removeAfterLostRace(current) : current;
+        yield stored.orElseGet(() -> afterLostRace(r));
       }
       case GrantResult.Refused refused -> {
         AccessRequest next = r.withState(RequestState.FAILED).withFailure(refused.message()).withEnd(now,
@@ -797,9 +886,35 @@ public final class AccessService {
             ? List.of(AuditEvent.about(r, now, Actor.SYSTEM, AuditAction.GRANT_RETRY, AuditResult.FAILED,
                 Map.of("error", unavailable.message())))
             : List.of();
-        yield requests.update(r, next, events) instanceof Update.Applied applied ? applied.stored() : r;
+        yield requests.update(r, next, events) instanceof Update.Applied applied ? applied.stored()
+            : afterLostRace(r);
       }
     };
+  }
+
+  /**
+   * Why an approved request must not be granted after all: its cluster or role is no longer configured, or
+   * support access was disabled since the approval (a {@code disable} racing the approval must not be outrun by
+   * the grant).
+   */
+  private Optional<String> grantBlocked(AccessRequest r) {
+    Optional<ClusterPolicy> policy = customers.policy(r.cluster());
+    if (policy.isEmpty()) {
+      return Optional.of("cluster " + r.cluster().name() + " is no longer configured");
+    }
+    if (policy.get().role(r.role()).isEmpty()) {
+      return Optional.of("role " + r.role() + " is no longer offered on " + r.cluster().name());
+    }
+    return checkEnabled(r.cluster(), r.role()).map(refusal -> "not granted: " + refusal.message());
+  }
+
+  /**
+   * A grant step lost a race. If the request was ended meanwhile (revoked, expired), its clean-up may already have
+   * run, before this grant (re-)created objects: remove them again rather than leave them to reconciliation.
+   */
+  private AccessRequest afterLostRace(AccessRequest r) {
+    AccessRequest current = requests.find(r.id()).orElse(r);
+    return current.state().isFinal() ? removeAfterLostRace(current) : current;
   }
 
   private AccessRequest applyExtension(AccessRequest extension, Instant now) {
@@ -880,10 +995,31 @@ public final class AccessService {
     return r.removalDueSince().map(since -> !since.plus(retry.overdueNotice()).isAfter(now)).orElse(false);
   }
 
-  /** Grants whose removal is late by more than the notice period (for metrics and the channel). */
+  /**
+   * Grants still in a cluster more than the notice period after their end (for metrics): removals that keep
+   * failing, and access the timers have not ended although its window closed (e.g. a backlog).
+   */
   public List<AccessRequest> overdueRevocations() {
     Instant now = clock.instant();
-    return requests.findRevocationsPending().stream().filter(r -> isOverdue(r, now)).toList();
+    Instant lateSince = now.minus(retry.overdueNotice());
+    List<AccessRequest> overdue = new ArrayList<>(
+        requests.findRevocationsPending().stream().filter(r -> isOverdue(r, now)).toList());
+    requests.findDue(lateSince, DUE_BATCH).stream()
+        .filter(r -> r.state().holdsAccess() && r.expiresAt().map(e -> !e.isAfter(lateSince)).orElse(false))
+        .forEach(overdue::add);
+    return overdue;
+  }
+
+  /** Clusters where a removal failed and waits for its next try: worth probing, to retry as soon as they answer. */
+  public Set<ClusterRef> clustersOwingRemovals() {
+    Instant now = clock.instant();
+    Set<ClusterRef> owing = new LinkedHashSet<>();
+    for (AccessRequest r : requests.findRevocationsPending()) {
+      if (r.nextAttemptAt().map(at -> at.isAfter(now)).orElse(false)) {
+        owing.add(r.cluster());
+      }
+    }
+    return owing;
   }
 
   /**
@@ -942,8 +1078,11 @@ public final class AccessService {
     List<RequestId> orphans = new ArrayList<>();
     for (ManagedGrant grant : found) {
       Optional<AccessRequest> request = requests.find(grant.id());
-      boolean keep = request.isPresent() && request.get().cluster().equals(cluster)
-          && (request.get().state().holdsAccess() || request.get().grantPresent());
+      if (request.isPresent() && !request.get().cluster().equals(cluster)) {
+        // Another configured entry for the same API server made it: that entry's reconciliation judges it.
+        continue;
+      }
+      boolean keep = request.isPresent() && (request.get().state().holdsAccess() || request.get().grantPresent());
       if (keep) {
         continue;
       }
@@ -958,11 +1097,21 @@ public final class AccessService {
 
     List<RequestId> revokedOutside = new ArrayList<>();
     for (AccessRequest r : requests.findHoldingAccess(cluster)) {
-      boolean settled = r.state() == RequestState.ACTIVE && r.kind() == RequestKind.ACCESS
-          && r.grantedAt().map(at -> at.plus(RECONCILE_GRACE).isBefore(listedAt)).orElse(false);
-      ManagedGrant grant = byId.get(r.id());
-      if (settled && (grant == null || !grant.hasBinding())) {
-        endAccess(r, Actor.CLUSTER, Map.of("cause", "binding removed outside Latchkey"))
+      if (r.kind() != RequestKind.ACCESS || r.state() != RequestState.ACTIVE) {
+        continue;
+      }
+      if (!r.expiresAt().orElseThrow().isAfter(listedAt)) {
+        // The timer is late (or was stopped): the listing is the moment to end it.
+        expire(r, listedAt);
+        continue;
+      }
+      boolean settled = r.grantedAt().map(at -> at.plus(RECONCILE_GRACE).isBefore(listedAt)).orElse(false);
+      List<String> missing = footprint(r).missingFrom(Optional.ofNullable(byId.get(r.id())));
+      if (settled && !missing.isEmpty()) {
+        String what = String.join(", ", missing);
+        AuditEvent noticed = AuditEvent.about(r, clock.instant(), Actor.CLUSTER, AuditAction.RECONCILE_GRANT_MISSING,
+            AuditResult.OK, Map.of("missing", what));
+        endAccess(r, Actor.CLUSTER, Map.of("cause", what + " removed outside Latchkey"), List.of(noticed))
             .ifPresent(x -> revokedOutside.add(r.id()));
       }
     }

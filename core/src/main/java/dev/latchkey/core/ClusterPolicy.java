@@ -46,9 +46,13 @@ public record ClusterPolicy(
     }
     Objects.requireNonNull(credentials, "credentials");
     Objects.requireNonNull(subjectTemplate, "subjectTemplate");
-    if (!subjectTemplate.matches("[A-Za-z0-9:@._-]*(\\{(email|team|user)\\}[A-Za-z0-9:@._-]*)+")) {
+    // A fixed prefix keeps derived users apart from every other identity the cluster knows; "system:" names are
+    // Kubernetes' own (nodes, ServiceAccounts, controllers).
+    if (!subjectTemplate.matches("[A-Za-z0-9:@._-]+(\\{(email|team|user)\\}[A-Za-z0-9:@._-]*)+")
+        || subjectTemplate.startsWith("system:")) {
       throw new IllegalArgumentException(
-          "subject template must use {email}, {team} or {user} with a fixed prefix, e.g. support:{email}");
+          "subject template must use {email}, {team} or {user} after a fixed prefix that is not system:, e.g. "
+              + "support:{email}");
     }
   }
 

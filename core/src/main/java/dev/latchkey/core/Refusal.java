@@ -18,6 +18,7 @@ public record Refusal(Reason reason, String message) {
     ROLE_NOT_ENABLED,
     MISSING_REASON,
     REASON_TOO_LONG,
+    INVALID_REASON,
     INVALID_DURATION,
     DURATION_ABOVE_MAXIMUM,
     DURATION_TOO_SHORT,

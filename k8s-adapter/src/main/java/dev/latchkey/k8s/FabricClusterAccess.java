@@ -220,11 +220,11 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     Map<RequestId, Found> found = new TreeMap<>((a, b) -> a.value().compareTo(b.value()));
     try {
       client.rbac().clusterRoleBindings().withLabels(selector).list().getItems()
-          .forEach(o -> add(found, o, ObjectKind.CLUSTER_ROLE_BINDING));
+          .forEach(o -> add(found, cluster, o, ObjectKind.CLUSTER_ROLE_BINDING));
       client.rbac().roleBindings().inAnyNamespace().withLabels(selector).list().getItems()
-          .forEach(o -> add(found, o, ObjectKind.ROLE_BINDING));
+          .forEach(o -> add(found, cluster, o, ObjectKind.ROLE_BINDING));
       client.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE).withLabels(selector).list().getItems()
-          .forEach(o -> add(found, o, ObjectKind.SERVICE_ACCOUNT));
+          .forEach(o -> add(found, cluster, o, ObjectKind.SERVICE_ACCOUNT));
     } catch (RuntimeException e) {
       return new Listing.Unavailable(ApiError.of(e).message());
     }
@@ -238,7 +238,10 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     Optional<Instant> expiry = Optional.empty();
   }
 
-  private static void add(Map<RequestId, Found> found, HasMetadata object, ObjectKind kind) {
+  private static void add(Map<RequestId, Found> found, ClusterRef cluster, HasMetadata object, ObjectKind kind) {
+    if (!GrantObjects.mayBelongTo(object, cluster)) {
+      return;
+    }
     Optional<RequestId> id = GrantObjects.requestId(object);
     if (id.isEmpty()) {
       log.warn("{} is labelled {}={} but has no valid {} label; ignored", describe(object),

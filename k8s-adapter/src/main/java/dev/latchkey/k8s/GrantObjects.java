@@ -1,5 +1,6 @@
 package dev.latchkey.k8s;
 
+import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
@@ -41,6 +42,15 @@ public final class GrantObjects {
   /** The request an object belongs to: reconciliation finds every object of a request by this label. */
   public static final String REQUEST_ID = "latchkey.dev/request-id";
 
+  /**
+   * The configured cluster entry an object was made for: two entries (of one customer or two) may name the same API
+   * server, and each reconciles only its own objects.
+   */
+  public static final String CUSTOMER = "latchkey.dev/customer";
+
+  public static final String CLUSTER = "latchkey.dev/cluster";
+
+  /** The request's end when it was granted; an extension moves the end in Latchkey's records only. */
   public static final String EXPIRES_AT = "latchkey.dev/expires-at";
   public static final String APPROVERS = "latchkey.dev/approvers";
   public static final String REASON = "latchkey.dev/reason";
@@ -65,9 +75,12 @@ public final class GrantObjects {
     return Map.of(MANAGED_BY, MANAGED_BY_VALUE);
   }
 
-  /** The label selector of one request's objects. */
+  /** The label selector of one request's objects (in a fixed order, so requests built from it are repeatable). */
   public static Map<String, String> requestSelector(RequestId id) {
-    return Map.of(MANAGED_BY, MANAGED_BY_VALUE, REQUEST_ID, id.value());
+    Map<String, String> selector = new LinkedHashMap<>();
+    selector.put(MANAGED_BY, MANAGED_BY_VALUE);
+    selector.put(REQUEST_ID, id.value());
+    return java.util.Collections.unmodifiableMap(selector);
   }
 
   /** The objects of a footprint, by kind, namespace and name: what {@link #serviceAccount} and {@link #bindings} make. */
@@ -150,7 +163,7 @@ public final class GrantObjects {
     return new ObjectMetaBuilder()
         .withName(name)
         .withNamespace(namespace)
-        .withLabels(new LinkedHashMap<>(requestSelector(grant.id())))
+        .withLabels(labels(grant))
         .withAnnotations(annotations)
         .build();
   }
@@ -171,6 +184,25 @@ public final class GrantObjects {
       end--;
     }
     return out.substring(0, end) + "…";
+  }
+
+  private static Map<String, String> labels(Grant grant) {
+    Map<String, String> labels = new LinkedHashMap<>(requestSelector(grant.id()));
+    labels.put(CUSTOMER, grant.cluster().customer().value());
+    labels.put(CLUSTER, grant.cluster().name());
+    return labels;
+  }
+
+  /**
+   * Whether an object labelled as Latchkey's may belong to this cluster entry: it names this entry, or no entry at
+   * all (made by hand, or by a release before the entry labels).
+   */
+  static boolean mayBelongTo(HasMetadata object, ClusterRef cluster) {
+    Map<String, String> labels = object.getMetadata().getLabels();
+    String customer = labels == null ? null : labels.get(CUSTOMER);
+    String name = labels == null ? null : labels.get(CLUSTER);
+    return (customer == null || customer.equals(cluster.customer().value()))
+        && (name == null || name.equals(cluster.name()));
   }
 
   /** Whether an object carries the labels of this request (so that it is Latchkey's own). */

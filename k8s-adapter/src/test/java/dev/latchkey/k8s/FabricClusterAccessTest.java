@@ -350,6 +350,25 @@ class FabricClusterAccessTest {
   }
 
   @Test
+  void objectsOfAnotherEntryForTheSameApiServerAreNotListed() {
+    ClusterRef other = new ClusterRef(new CustomerId("globex"), "prod-eu");
+    var both = new FabricClusterAccess(Map.of(
+        Grants.CLUSTER, new ClusterConnection(adapterClient, SUPPORT_SERVER, Optional.of(CA)),
+        other, new ClusterConnection(adapterClient, SUPPORT_SERVER, Optional.of(CA))),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+    RequestId ours = Grants.newId();
+    RequestId theirs = Grants.newId();
+    both.grant(Grants.token(ours, "latchkey-readonly", Scope.CLUSTER));
+    both.grant(Grants.grant(other, theirs, "latchkey-readonly", Scope.CLUSTER, Grants.tokenSubject(theirs),
+        Grants.EXPIRES));
+
+    assertThat(both.listManaged(Grants.CLUSTER)).isInstanceOfSatisfying(Listing.Listed.class,
+        l -> assertThat(l.grants()).extracting(ManagedGrant::id).containsExactly(ours));
+    assertThat(both.listManaged(other)).isInstanceOfSatisfying(Listing.Listed.class,
+        l -> assertThat(l.grants()).extracting(ManagedGrant::id).containsExactly(theirs));
+  }
+
+  @Test
   void aServiceAccountWithoutBindingIsListedAsSuch() {
     RequestId id = Grants.newId();
     access.grant(Grants.token(id, "latchkey-readonly", Scope.CLUSTER));
@@ -505,7 +524,8 @@ class FabricClusterAccessTest {
   private static void assertLabelledAndAnnotated(Map<String, String> labels, Map<String, String> annotations,
       RequestId id) {
     assertThat(labels).containsOnly(entry("app.kubernetes.io/managed-by", "latchkey"),
-        entry("latchkey.dev/request-id", id.value()));
+        entry("latchkey.dev/request-id", id.value()), entry("latchkey.dev/customer", "acme"),
+        entry("latchkey.dev/cluster", "prod-eu"));
     assertThat(annotations).containsOnly(entry("latchkey.dev/expires-at", "2030-01-02T03:04:05Z"),
         entry("latchkey.dev/approvers", "slack:T0CUSTOMER/U0APPROVER,slack:T0CUSTOMER/U0SECOND"),
         entry("latchkey.dev/reason", "INC-4711: pods crash-looping"));

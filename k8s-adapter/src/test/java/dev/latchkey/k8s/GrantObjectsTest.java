@@ -80,7 +80,9 @@ class GrantObjectsTest {
     HasMetadata rb = GrantObjects.bindings(grant).getFirst();
     assertThat(rb.getMetadata().getLabels()).containsOnly(
         org.assertj.core.api.Assertions.entry("app.kubernetes.io/managed-by", "latchkey"),
-        org.assertj.core.api.Assertions.entry("latchkey.dev/request-id", "ar-0123abcd"));
+        org.assertj.core.api.Assertions.entry("latchkey.dev/request-id", "ar-0123abcd"),
+        org.assertj.core.api.Assertions.entry("latchkey.dev/customer", "acme"),
+        org.assertj.core.api.Assertions.entry("latchkey.dev/cluster", "prod-eu"));
     assertThat(rb.getMetadata().getAnnotations())
         .containsEntry("latchkey.dev/expires-at", "2030-01-02T03:04:05Z")
         .containsEntry("latchkey.dev/approvers", "slack:T0CUSTOMER/U0APPROVER,slack:T0CUSTOMER/U0SECOND")

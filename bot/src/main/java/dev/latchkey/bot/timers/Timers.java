@@ -1,18 +1,15 @@
 package dev.latchkey.bot.timers;
 
-import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.DueReport;
 import dev.latchkey.core.ReconcileReport;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,9 +80,7 @@ public final class Timers implements AutoCloseable {
 
   /** Clusters owing a removal whose backoff is running: if one answers again, retry now. */
   void probeOwedClusters() {
-    Set<ClusterRef> owing = service.overdueRevocations().stream().map(AccessRequest::cluster)
-        .collect(Collectors.toSet());
-    for (ClusterRef cluster : owing) {
+    for (ClusterRef cluster : service.clustersOwingRemovals()) {
       if (reachable.test(cluster)) {
         service.retryRemovalsNow(cluster);
       }

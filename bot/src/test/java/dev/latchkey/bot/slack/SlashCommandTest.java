@@ -92,7 +92,7 @@ class SlashCommandTest {
       "request prod superuser 1h fix it | Unknown role `superuser` on prod. Roles: readonly, operator, admin.",
       "request prod operator 5h fix it | Role operator can be held for at most 4h; you asked for 5h.",
       "request prod readonly 999999h fix it       | Role readonly can be held for at most 8h",
-      "request prod readonly 5m fix it            | lasts at least 10m",
+      "request prod readonly 5m fix it            | lasts at least 15m",
       "request staging readonly 1h fix it         | Support access to staging is disabled",
       "request prod readonly ns=Bad_NS 1h fix it  | is not a namespace name"})
   void refusedRequestsNameTheProblemAndTheForm(String text, String problem) throws Exception {

@@ -5,6 +5,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -25,7 +26,10 @@ public interface ClusterAccess {
    */
   RemovalResult revoke(Footprint footprint);
 
-  /** Every object Latchkey manages on the cluster (found by its labels), grouped by request id. */
+  /**
+   * Every object Latchkey manages for this cluster entry (found by its labels; objects labelled for another entry
+   * on the same API server are not listed), grouped by request id.
+   */
   Listing listManaged(ClusterRef cluster);
 
   /** Removes exactly the objects a listing found, whatever their names (e.g. labelled by hand). */
@@ -66,6 +70,27 @@ public interface ClusterAccess {
     public static Footprint of(Grant grant) {
       return new Footprint(grant.cluster(), grant.id(), grant.scope(),
           grant.subject() instanceof Subject.ServiceAccount);
+    }
+
+    /** What of this footprint a listing did not find, e.g. {@code "RoleBinding in web"}; empty when complete. */
+    public List<String> missingFrom(Optional<ManagedGrant> found) {
+      List<ManagedObject> objects = found.map(ManagedGrant::objects).orElse(List.of());
+      List<String> missing = new ArrayList<>();
+      switch (scope) {
+        case Scope.Cluster c -> {
+          if (objects.stream().noneMatch(o -> o.kind() == ObjectKind.CLUSTER_ROLE_BINDING)) {
+            missing.add("ClusterRoleBinding");
+          }
+        }
+        case Scope.Namespaces n -> n.names().stream()
+            .filter(ns -> objects.stream().noneMatch(o -> o.kind() == ObjectKind.ROLE_BINDING
+                && o.namespace().equals(Optional.of(ns))))
+            .forEach(ns -> missing.add("RoleBinding in " + ns));
+      }
+      if (serviceAccount && objects.stream().noneMatch(o -> o.kind() == ObjectKind.SERVICE_ACCOUNT)) {
+        missing.add("ServiceAccount");
+      }
+      return missing;
     }
   }
 

@@ -7,10 +7,13 @@ import dev.latchkey.core.Subject;
 import dev.latchkey.core.port.ClusterAccess;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,6 +25,7 @@ public final class FakeClusterAccess implements ClusterAccess {
   private final List<Grant> granted = new ArrayList<>();
   private final List<RequestId> revoked = new ArrayList<>();
   private final List<Footprint> footprints = new ArrayList<>();
+  private final Map<RequestId, Set<String>> removedByHand = new HashMap<>();
   private final Map<String, RoleCheck> roles = new LinkedHashMap<>();
   private volatile boolean reachable = true;
   private volatile Optional<String> refuseGrants = Optional.empty();
@@ -50,6 +54,11 @@ public final class FakeClusterAccess implements ClusterAccess {
     live.remove(id);
   }
 
+  /** Someone deletes one object of a grant outside Latchkey (its ServiceAccount, one RoleBinding). */
+  public synchronized void deleteObjectByHand(RequestId id, ObjectKind kind, Optional<String> namespace) {
+    removedByHand.computeIfAbsent(id, k -> new HashSet<>()).add(kind + "/" + namespace.orElse(""));
+  }
+
   /** Someone (or an earlier run) left objects labelled with this id. */
   public synchronized void addByHand(Grant grant) {
     live.put(grant.id(), grant);
@@ -65,6 +74,7 @@ public final class FakeClusterAccess implements ClusterAccess {
       return new GrantResult.Refused(refuseGrants.get());
     }
     live.put(grant.id(), grant);
+    removedByHand.remove(grant.id());
     granted.add(grant);
     return new GrantResult.Granted();
   }
@@ -99,6 +109,8 @@ public final class FakeClusterAccess implements ClusterAccess {
         if (g.subject() instanceof Subject.ServiceAccount sa) {
           objects.add(new ManagedObject(ObjectKind.SERVICE_ACCOUNT, Optional.of(sa.namespace()), sa.name()));
         }
+        Set<String> gone = removedByHand.getOrDefault(g.id(), Set.of());
+        objects.removeIf(o -> gone.contains(o.kind() + "/" + o.namespace().orElse("")));
         out.add(new ManagedGrant(g.id(), objects, Optional.of(g.expiresAt())));
       }
     }
