@@ -9,6 +9,7 @@ import dev.latchkey.bot.ops.HealthServlet;
 import dev.latchkey.bot.ops.MeteredClusterAccess;
 import dev.latchkey.bot.ops.MeteredNotifier;
 import dev.latchkey.bot.ops.MetricsServlet;
+import dev.latchkey.bot.ops.StartingGate;
 import dev.latchkey.bot.slack.SlackSettings;
 import dev.latchkey.bot.slack.SlackSurface;
 import dev.latchkey.bot.timers.Timers;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -140,29 +142,40 @@ public final class Latchkey implements AutoCloseable {
           slack.cardSync().syncOutOfDate();
         }
       };
-      Timers timers = new Timers(service, refs, config.reconcileInterval(),
-          ref -> clusters.unreachable(ref).isEmpty(), List.of(repairCards));
+      Timers timers = new Timers(service, refs, config.reconcileInterval(), ref -> {
+        Optional<String> why = clusters.unreachable(ref);
+        why.ifPresent(reason -> log.warn("cluster {} does not answer: {}", ref, reason));
+        return why.isEmpty();
+      }, List.of(repairCards));
       opened.add(timers);
 
-      // Before serving: what fell due while stopped, reconciliation, role checks, replies written meanwhile.
-      timers.catchUp();
-      for (String problem : service.checkEnabledRoles()) {
-        log.warn("enabled role problem: {}", problem);
-      }
+      // HTTP first, so the process is seen alive while it catches up; Slack waits behind the gate until then.
+      registerGauges(metrics, database, service, config);
+      StartingGate slackGate = new StartingGate(slack.servlet());
+      HttpServer http = new HttpServer(settings.port())
+          .addServlet(HttpServer.SLACK_EVENTS_PATH, slackGate)
+          .addServlet("/healthz", HealthServlet.liveness())
+          .addServlet("/readyz", HealthServlet.readiness(() -> slackGate.isOpen()
+              ? readinessProblems(database, clusters, refs)
+              : List.of("starting: handling what fell due while Latchkey was stopped")))
+          .addServlet("/metrics", new MetricsServlet(metrics));
+      http.start();
+      opened.add(http::stop);
+
+      // Before serving: decisions written in card threads while stopped (they count from when they were written,
+      // so they go before the time-outs), then what fell due, reconciliation and role checks.
       slack.start();
       int replayed = slack.threadReplay().replayPendingThreads();
       if (replayed > 0) {
         log.info("applied {} written decisions made while Latchkey was stopped", replayed);
       }
+      timers.catchUp();
+      for (String problem : service.checkEnabledRoles()) {
+        log.warn("enabled role problem: {}", problem);
+      }
       slack.cardSync().syncOutOfDate();
 
-      registerGauges(metrics, database, service, config);
-      HttpServer http = new HttpServer(settings.port())
-          .addServlet(HttpServer.SLACK_EVENTS_PATH, slack.servlet())
-          .addServlet("/healthz", HealthServlet.liveness())
-          .addServlet("/readyz", HealthServlet.readiness(() -> readinessProblems(database, clusters, refs)))
-          .addServlet("/metrics", new MetricsServlet(metrics));
-      http.start();
+      slackGate.open();
       timers.start();
       log.info("Latchkey ready on port {} serving {} customer(s), {} cluster(s)", http.port(),
           config.customers().all().size(), refs.size());

@@ -82,7 +82,8 @@ class LatchkeyTest {
     stubSlack();
     for (String role : List.of("latchkey-readonly", "latchkey-operator")) {
       client.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(role).endMetadata()
-          .addNewRule().withApiGroups("").withResources("pods").withVerbs("get", "list").endRule().build()).create();
+          .addNewRule().withApiGroups("").withResources("pods").withVerbs("get", "list").endRule().build())
+          .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     }
   }
 
@@ -147,12 +148,58 @@ class LatchkeyTest {
     assertThat(output).doesNotContain(BOT_TOKEN).doesNotContain(SIGNING_SECRET).doesNotContain(MINTED_TOKEN);
   }
 
+  @Test
+  void slackIsServedOnlyOnceWhatFellDueWhileStoppedIsHandled() throws Exception {
+    latchkey = start();
+    command("T0CUSTOMER", "U0ADMIN", "enable prod");
+    await().until(() -> latchkey.service().enablement(PROD_REF).enabled());
+    command("T0VENDOR", "U0ENGINEER", "request prod readonly 1h INC-78 pods");
+    AccessRequest active = await().until(this::onlyRequest, Optional::isPresent).orElseThrow();
+    click("T0CUSTOMER", "U0APPROVER1", active);
+    await().until(() -> state(active) == RequestState.ACTIVE);
+    command("T0VENDOR", "U0ENGINEER", "request prod readonly 1h INC-79 more pods");
+    await().until(() -> latchkey.database().requests().findOpen(new CustomerId("acme")).size() == 2);
+    int port = latchkey.port();
+    latchkey.close();
+    latchkey = null;
+    clock.advance(Duration.ofHours(1).plusMinutes(1)); // the grant's window ends while Latchkey is stopped
+    // Reading the pending card's thread (written decisions) is slow this time: the start is caught in the act.
+    slack.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")
+        .withFixedDelay(3000)));
+
+    // Its own thread: the common pool is small on a small machine, and the HTTP clients complete on it.
+    var starter = java.util.concurrent.Executors.newSingleThreadExecutor();
+    var starting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return start(port);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, starter);
+    starter.shutdown();
+    URI base = URI.create("http://localhost:" + port);
+    await().ignoreExceptions().until(() -> get(base, "/healthz").statusCode() == 200);
+    assertThat(starting).isNotDone();
+    assertThat(get(base, "/readyz").statusCode()).isEqualTo(503);
+    assertThat(command(base, "T0VENDOR", "U0ENGINEER", "list").statusCode()).isEqualTo(503);
+
+    latchkey = starting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(state(active)).isEqualTo(RequestState.EXPIRED);
+    assertThat(client.rbac().clusterRoleBindings().withName("latchkey-" + active.id()).get()).isNull();
+    assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    assertThat(command("T0VENDOR", "U0ENGINEER", "list").statusCode()).isEqualTo(200);
+  }
+
   // ---------------------------------------------------------------- wiring
 
   private static final dev.latchkey.core.ClusterRef PROD_REF =
       new dev.latchkey.core.ClusterRef(new CustomerId("acme"), "prod");
 
   private Latchkey start() throws Exception {
+    return start(0);
+  }
+
+  private Latchkey start(int port) throws Exception {
     String yaml = """
         database:
           url: jdbc:h2:file:%s
@@ -170,7 +217,7 @@ class LatchkeyTest {
         """.formatted(dir.resolve("latchkey"));
     LatchkeyConfig config = ConfigLoader.parse(yaml, "latchkey.yml");
     Settings settings = Settings.from(Map.of("SLACK_BOT_TOKEN", BOT_TOKEN, "SLACK_SIGNING_SECRET", SIGNING_SECRET,
-        "SLACK_API_URL", slack.baseUrl() + "/api/", "PORT", "0"));
+        "SLACK_API_URL", slack.baseUrl() + "/api/", "PORT", Integer.toString(port)));
     return Latchkey.start(settings, config, clock, c -> ClusterConnections.of(client.getConfiguration(),
         c.supportServer()));
   }
@@ -186,8 +233,10 @@ class LatchkeyTest {
   private void stubSlack() {
     slack.stubFor(post("/api/auth.test").willReturn(okJson("{\"ok\":true,\"team_id\":\"T0CUSTOMER\","
         + "\"user_id\":\"U0LATCHKEY\",\"bot_id\":\"B0LATCHKEY\",\"url\":\"https://acme.slack.com/\"}")));
+    // A new ts for every message, as Slack gives: cards are told apart by it.
     slack.stubFor(post("/api/chat.postMessage").willReturn(okJson(
-        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.000100\"}")));
+        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.{{randomValue length=6 type='NUMERIC'}}\"}")
+        .withTransformers("response-template")));
     slack.stubFor(post(urlPathMatching("/api/(chat.update|chat.postEphemeral)"))
         .willReturn(okJson("{\"ok\":true,\"ts\":\"1772442000.000100\"}")));
     slack.stubFor(post("/api/users.info").willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
@@ -216,7 +265,11 @@ class LatchkeyTest {
   // ---------------------------------------------------------------- Slack requests, signed
 
   private HttpResponse<String> command(String team, String user, String text) throws Exception {
-    return postSigned(form(Map.of("team_id", team, "user_id", user, "channel_id", "C0SHARED",
+    return command(uri(""), team, user, text);
+  }
+
+  private HttpResponse<String> command(URI base, String team, String user, String text) throws Exception {
+    return postSigned(base, form(Map.of("team_id", team, "user_id", user, "channel_id", "C0SHARED",
         "command", "/access", "text", text, "response_url", slack.baseUrl() + "/response/c",
         "trigger_id", "1.2." + triggers.incrementAndGet())));
   }
@@ -237,16 +290,24 @@ class LatchkeyTest {
   }
 
   private HttpResponse<String> postSigned(String body) throws Exception {
+    return postSigned(uri(""), body);
+  }
+
+  private HttpResponse<String> postSigned(URI base, String body) throws Exception {
     String ts = Long.toString(System.currentTimeMillis() / 1000);
     String signature = new SlackSignature.Generator(SIGNING_SECRET).generate(ts, body);
-    return http.send(HttpRequest.newBuilder(uri("/slack/events"))
+    return http.send(HttpRequest.newBuilder(URI.create(base + "/slack/events"))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .header("X-Slack-Request-Timestamp", ts).header("X-Slack-Signature", signature)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    return get(uri(""), path);
+  }
+
+  private HttpResponse<String> get(URI base, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private URI uri(String path) {

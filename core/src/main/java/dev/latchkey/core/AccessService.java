@@ -236,6 +236,16 @@ public final class AccessService {
    * {@link Outcome.NotFound}. Repeating an approval already given changes nothing.
    */
   public Outcome approve(RequestId id, Actor.SlackUser approver, DecisionMethod method, Map<String, String> details) {
+    return approve(id, approver, method, details, Optional.empty());
+  }
+
+  /**
+   * The same for a decision made earlier than it reaches Latchkey (a written reply read back after a restart):
+   * {@code madeAt}, if between the request's creation and now, is when it counts — whether it was in the
+   * two-hour window, and where the access window starts.
+   */
+  public Outcome approve(RequestId id, Actor.SlackUser approver, DecisionMethod method, Map<String, String> details,
+      Optional<Instant> madeAt) {
     for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
       Optional<AccessRequest> found = requests.find(id);
       if (found.isEmpty()) {
@@ -250,7 +260,8 @@ public final class AccessService {
         return new Outcome.AlreadyDecided(r);
       }
       Instant now = clock.instant();
-      if (pastPendingWindow(r, now)) {
+      Instant at = decisionInstant(r, madeAt, now);
+      if (pastPendingWindow(r, at)) {
         return new Outcome.AlreadyDecided(timeOut(r, now));
       }
       if (r.approvedBy(approver)) {
@@ -279,7 +290,7 @@ public final class AccessService {
           withdrawn.add(earlier.approver().audit());
         }
       }
-      approvals.add(new Approval(approver, now, method));
+      approvals.add(new Approval(approver, at, method));
       Map<String, String> eventDetails = withMethod(details, method);
       Map<String, String> givenDetails = withExtra(eventDetails, "approvals", approvals.size() + " of " + required);
       if (!withdrawn.isEmpty()) {
@@ -290,12 +301,12 @@ public final class AccessService {
       AccessRequest next = r.withApprovals(approvals).withApprovalsRequired(required);
       boolean complete = approvals.size() >= required;
       if (complete) {
-        Optional<Instant> expiry = approvedExpiry(r, now);
+        Optional<Instant> expiry = approvedExpiry(r, at);
         if (expiry.isEmpty()) {
           return refuseDecision(r, approver, Refusal.Reason.NOT_ACTIVE,
               "The access this extension is for has already ended.", method, details);
         }
-        next = next.withState(RequestState.APPROVED).withDecision(now, approver).withExpiresAt(expiry.get())
+        next = next.withState(RequestState.APPROVED).withDecision(at, approver).withExpiresAt(expiry.get())
             .withGrantPresent(r.kind() == RequestKind.ACCESS).withRetry(0, Optional.of(now.plus(GRANT_LEASE)));
         events.add(AuditEvent.about(r, now, approver, AuditAction.REQUEST_APPROVED, AuditResult.OK,
             withExtra(eventDetails, "expires_at", expiry.get().toString())));
@@ -342,6 +353,13 @@ public final class AccessService {
    * {@link Outcome.NotFound}.
    */
   public Outcome deny(RequestId id, Actor.SlackUser approver, DecisionMethod method, Map<String, String> details) {
+    return deny(id, approver, method, details, Optional.empty());
+  }
+
+  /** The same for a denial made earlier than it reaches Latchkey; see {@link #approve(RequestId, Actor.SlackUser,
+   *  DecisionMethod, Map, Optional)}. */
+  public Outcome deny(RequestId id, Actor.SlackUser approver, DecisionMethod method, Map<String, String> details,
+      Optional<Instant> madeAt) {
     for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
       Optional<AccessRequest> found = requests.find(id);
       if (found.isEmpty()) {
@@ -356,10 +374,11 @@ public final class AccessService {
         return new Outcome.AlreadyDecided(r);
       }
       Instant now = clock.instant();
-      if (pastPendingWindow(r, now)) {
+      Instant at = decisionInstant(r, madeAt, now);
+      if (pastPendingWindow(r, at)) {
         return new Outcome.AlreadyDecided(timeOut(r, now));
       }
-      AccessRequest next = r.withState(RequestState.DENIED).withDecision(now, approver).withEnd(now, approver);
+      AccessRequest next = r.withState(RequestState.DENIED).withDecision(at, approver).withEnd(at, approver);
       AuditEvent event = AuditEvent.about(r, now, approver, AuditAction.REQUEST_DENIED, AuditResult.OK,
           withMethod(details, method));
       if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
@@ -767,36 +786,66 @@ public final class AccessService {
   // ---------------------------------------------------------------- timers
 
   /**
-   * Handles everything due now: unanswered requests time out, approved ones are granted (or retried), access at
-   * its end expires and is removed, removals that failed are retried, requesters are reminded before the end.
-   * Safe to run from several processes at once: every change is conditional.
+   * Handles everything due now, cluster after cluster: unanswered requests time out, approved ones are granted (or
+   * retried), access at its end expires and is removed, removals that failed are retried, requesters are reminded
+   * before the end. Safe to run from several processes at once: every change is conditional. The running service
+   * spreads the same work over one lane per cluster instead ({@link #clustersWithDueWork}, {@link #dueOn},
+   * {@link #handleDue}); this sequential form is for start-up and tests.
    */
   public DueReport runDue() {
-    Instant now = clock.instant();
-    List<AccessRequest> due = requests.findDue(now, DUE_BATCH);
+    int handled = 0;
     List<String> errors = new ArrayList<>();
-    for (AccessRequest r : due) {
-      try {
-        handleDue(r, now);
-      } catch (RuntimeException e) {
-        errors.add(r.id() + ": " + e);
+    for (ClusterRef cluster : clustersWithDueWork()) {
+      for (AccessRequest r : dueOn(cluster)) {
+        handled++;
+        handleDue(r, true).ifPresent(errors::add);
       }
     }
-    return new DueReport(due.size(), errors);
+    return new DueReport(handled, errors);
   }
 
-  private void handleDue(AccessRequest r, Instant now) {
+  /** The clusters with requests due now. */
+  public Set<ClusterRef> clustersWithDueWork() {
+    return requests.findClustersWithDue(clock.instant());
+  }
+
+  /** Up to {@link #DUE_BATCH} requests due now on one cluster, earliest first. */
+  public List<AccessRequest> dueOn(ClusterRef cluster) {
+    return requests.findDue(cluster, clock.instant(), DUE_BATCH);
+  }
+
+  /**
+   * Handles one due request as read by {@link #dueOn} (a stale copy only loses its conditional updates). When its
+   * cluster is known not to answer ({@code clusterReachable} false), only what needs no cluster is done: time-outs,
+   * the end of access whose window closed (its removal stays due), reminders. Returns what went wrong, if anything.
+   */
+  public Optional<String> handleDue(AccessRequest r, boolean clusterReachable) {
+    try {
+      handleDue(r, clock.instant(), clusterReachable);
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of(r.id() + ": " + e);
+    }
+  }
+
+  private void handleDue(AccessRequest r, Instant now, boolean clusterReachable) {
     switch (r.state()) {
       case PENDING -> {
         if (pastPendingWindow(r, now)) {
           timeOut(r, now);
         }
       }
-      case APPROVED -> carryOut(r);
+      case APPROVED -> {
+        if (clusterReachable || r.kind() == RequestKind.EXTENSION) { // an extension only moves a stored end
+          carryOut(r);
+        } else if (r.kind() == RequestKind.ACCESS && !r.expiresAt().orElseThrow().isAfter(now)) {
+          expire(r, now, false);
+        }
+      }
       case ACTIVE -> {
         Instant expiry = r.expiresAt().orElseThrow();
         if (!expiry.isAfter(now)) {
-          expire(r, now);
+          expire(r, now, clusterReachable);
         } else if (!r.reminderSent() && !expiry.minus(AccessRequest.REMINDER_BEFORE_EXPIRY).isAfter(now)) {
           if (requests.update(r, r.withReminderSent(true), List.of()) instanceof Update.Applied applied) {
             notifier.expiringSoon(applied.stored());
@@ -804,11 +853,16 @@ public final class AccessService {
         }
       }
       default -> {
-        if (r.grantPresent()) {
+        if (r.grantPresent() && clusterReachable) {
           removeGrant(r);
         }
       }
     }
+  }
+
+  /** When a decision counts: when it was made, if that is known and plausible (not before the request, not ahead). */
+  private static Instant decisionInstant(AccessRequest r, Optional<Instant> madeAt, Instant now) {
+    return madeAt.filter(t -> !t.isAfter(now) && !t.isBefore(r.createdAt())).orElse(now);
   }
 
   /**
@@ -826,12 +880,15 @@ public final class AccessService {
         .orElseGet(() -> requests.find(r.id()).orElse(r));
   }
 
-  private void expire(AccessRequest r, Instant now) {
+  /** ACTIVE (or APPROVED, never granted) to EXPIRED; the removal follows now or stays due. */
+  private void expire(AccessRequest r, Instant now, boolean removeNow) {
     AccessRequest next = r.withState(RequestState.EXPIRED).withEnd(now, Actor.SYSTEM).withGrantPresent(true)
         .withRetry(0, Optional.of(now));
     Optional<AccessRequest> stored = transition(r, next, AuditAction.REQUEST_EXPIRED,
         Map.of("expires_at", r.expiresAt().map(Instant::toString).orElse("")));
-    stored.ifPresent(this::removeGrant);
+    if (removeNow) {
+      stored.ifPresent(this::removeGrant);
+    }
   }
 
   /** An APPROVED request: grant it (access) or apply it to its original (extension); expire it if too late. */
@@ -1102,7 +1159,7 @@ public final class AccessService {
       }
       if (!r.expiresAt().orElseThrow().isAfter(listedAt)) {
         // The timer is late (or was stopped): the listing is the moment to end it.
-        expire(r, listedAt);
+        expire(r, listedAt, true);
         continue;
       }
       boolean settled = r.grantedAt().map(at -> at.plus(RECONCILE_GRACE).isBefore(listedAt)).orElse(false);

@@ -132,6 +132,45 @@ class AccessServiceEdgesTest {
     }
 
     @Test
+    void aWrittenApprovalMadeInsideTheWindowCountsWhenReadLaterAndItsWindowStartsThen() {
+      AccessRequest r = rig.pending(); // 1 h of readonly
+      java.time.Instant written = rig.clock.instant().plus(Duration.ofMinutes(115));
+      rig.clock.advance(Duration.ofMinutes(130)); // Latchkey was down when it was written
+
+      Outcome outcome = service.approve(r.id(), APPROVER, DecisionMethod.THREAD_REPLY, NO_DETAILS,
+          Optional.of(written));
+
+      assertThat(outcome).isInstanceOf(Outcome.Approved.class);
+      AccessRequest after = rig.get(r.id());
+      assertThat(after.state()).isEqualTo(RequestState.ACTIVE);
+      assertThat(after.decidedAt()).contains(written);
+      assertThat(after.expiresAt()).contains(written.plus(Duration.ofHours(1)));
+    }
+
+    @Test
+    void aWrittenApprovalWhoseAccessWindowAlsoPassedGrantsNothing() {
+      AccessRequest r = rig.pending();
+      java.time.Instant written = rig.clock.instant().plus(Duration.ofMinutes(10));
+      rig.clock.advance(Duration.ofHours(3));
+
+      service.approve(r.id(), APPROVER, DecisionMethod.THREAD_REPLY, NO_DETAILS, Optional.of(written));
+
+      assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED);
+      assertThat(rig.cluster.granted()).isEmpty();
+    }
+
+    @Test
+    void aClaimedDecisionTimeOutsideTheRequestsLifeIsIgnored() {
+      AccessRequest r = rig.pending();
+      rig.clock.advance(Duration.ofHours(3));
+
+      service.approve(r.id(), APPROVER, DecisionMethod.THREAD_REPLY, NO_DETAILS,
+          Optional.of(r.createdAt().minusSeconds(1)));
+
+      assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.TIMED_OUT);
+    }
+
+    @Test
     void aDecisionJustInsideTheWindowStillCounts() {
       AccessRequest r = rig.pending();
       rig.clock.advance(Duration.ofHours(2).minusMillis(1));

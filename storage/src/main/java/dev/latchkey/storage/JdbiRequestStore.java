@@ -12,7 +12,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 
@@ -107,6 +109,33 @@ final class JdbiRequestStore implements RequestStore {
             .bind("limit", limit)
             .map((rs, ctx) -> RequestRows.read(rs))
             .list());
+  }
+
+  @Override
+  public List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return sql.withHandle("find due requests on " + cluster, h ->
+        h.createQuery(RequestRows.SELECT + " WHERE customer = :customer AND cluster = :cluster"
+                + " AND due_at >= :earliest AND due_at <= :now ORDER BY due_at, id LIMIT :limit")
+            .bind("customer", cluster.customer().value())
+            .bind("cluster", cluster.name())
+            .bind("earliest", Long.MIN_VALUE)
+            .bind("now", Codec.nanos(now))
+            .bind("limit", limit)
+            .map((rs, ctx) -> RequestRows.read(rs))
+            .list());
+  }
+
+  @Override
+  public Set<ClusterRef> findClustersWithDue(Instant now) {
+    return sql.withHandle("find clusters with due requests", h ->
+        h.createQuery("SELECT DISTINCT customer, cluster FROM requests WHERE due_at >= :earliest AND due_at <= :now")
+            .bind("earliest", Long.MIN_VALUE)
+            .bind("now", Codec.nanos(now))
+            .map((rs, ctx) -> new ClusterRef(new CustomerId(rs.getString("customer")), rs.getString("cluster")))
+            .collect(Collectors.toCollection(LinkedHashSet::new)));
   }
 
   @Override

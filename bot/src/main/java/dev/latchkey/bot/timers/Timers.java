@@ -1,27 +1,48 @@
 package dev.latchkey.bot.timers;
 
+import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.ClusterRef;
-import dev.latchkey.core.DueReport;
 import dev.latchkey.core.ReconcileReport;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
- * Runs the core's timers on threads: what is due (every {@link #DUE_PERIOD}, so expiry lands within a second of
- * its instant), reconciliation of every cluster, and a quick probe of clusters that owe a removal so that a
- * recovered cluster is cleaned at once rather than after the backoff. All decisions stay in the core.
+ * Runs the core's timers on threads. Every {@link #DUE_PERIOD} it looks for clusters with due work and starts a
+ * pass in that cluster's own lane, so expiry lands within a second of its instant and a cluster that hangs (each
+ * call waiting for its timeout) holds up nobody but itself. A lane first commits what needs no cluster (time-outs,
+ * the end of expired access) for its whole batch, then does the cluster calls (grants, removals) a few at a time.
+ * Reconciliation and the probe of clusters owing a removal run in the lanes too; the scheduling thread only
+ * dispatches. All decisions stay in the core.
  */
 public final class Timers implements AutoCloseable {
   static final Duration DUE_PERIOD = Duration.ofMillis(500);
   static final Duration PROBE_PERIOD = Duration.ofSeconds(2);
+
+  /** Cluster calls one lane makes at once: enough to clear a mass expiry fast, few enough for any API server. */
+  static final int LANE_PARALLELISM = 4;
+
   private static final Logger log = LoggerFactory.getLogger(Timers.class);
+  private static final String REQUEST_ID = "request_id";
 
   private final AccessService service;
   private final List<ClusterRef> clusters;
@@ -30,8 +51,14 @@ public final class Timers implements AutoCloseable {
   private final List<Runnable> afterEachPass;
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("latchkey-timers").daemon().factory());
+  /** Runs lane passes, reconciliations, probes and housekeeping: one thread each at most while they run. */
+  private final ExecutorService runners =
+      Executors.newCachedThreadPool(Thread.ofPlatform().name("latchkey-lane-", 0).daemon().factory());
+  private final Map<ClusterRef, Lane> lanes = new ConcurrentHashMap<>();
+  private final AtomicBoolean housekeeping = new AtomicBoolean();
 
   /**
+   * @param clusters the configured clusters (reconciled and probed; due work is found on any cluster)
    * @param reachable a cheap check that a cluster's API server answers (no side effects)
    * @param afterEachPass housekeeping to run after each due pass (e.g. bringing cards up to date)
    */
@@ -45,21 +72,29 @@ public final class Timers implements AutoCloseable {
   }
 
   /**
-   * Handles everything that fell due while Latchkey was not running, then reconciles every cluster. Called
-   * before Slack is served, so nothing is decided on stale state.
+   * Handles everything that fell due while Latchkey was not running, then reconciles every cluster; called before
+   * Slack is served, so nothing is decided on stale state. A cluster that does not answer a quick probe gets only
+   * what needs no cluster (its requests end on time in the records; the removals follow once it answers), so one
+   * unreachable cluster cannot hold up the start.
    */
   public void catchUp() {
-    int passes = 0;
-    DueReport report;
-    do {
-      report = service.runDue();
-      logErrors(report);
-      passes++;
-    } while (report.handled() >= AccessService.DUE_BATCH && report.errors().size() < report.handled()
-        && passes < 1_000);
-    for (ClusterRef cluster : clusters) {
-      reconcile(cluster);
+    Set<ClusterRef> due = new LinkedHashSet<>(service.clustersWithDueWork());
+    List<Future<?>> work = new ArrayList<>();
+    for (ClusterRef cluster : due) {
+      work.add(runners.submit(() -> lane(cluster).drain(reachable.test(cluster))));
     }
+    awaitAll(work);
+    work.clear();
+    for (ClusterRef cluster : clusters) {
+      work.add(runners.submit(() -> {
+        if (reachable.test(cluster)) {
+          reconcile(cluster);
+        } else {
+          log.warn("cluster {} does not answer; its reconciliation and removals wait until it does", cluster);
+        }
+      }));
+    }
+    awaitAll(work);
   }
 
   public void start() {
@@ -67,24 +102,52 @@ public final class Timers implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(guarded("probe", this::probeOwedClusters), PROBE_PERIOD.toMillis(),
         PROBE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    scheduler.scheduleWithFixedDelay(guarded("reconcile", () -> clusters.forEach(this::reconcile)),
-        reconcileInterval.toMillis(), reconcileInterval.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(guarded("reconcile", this::reconcileAll), reconcileInterval.toMillis(),
+        reconcileInterval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Starts a pass in the lane of every cluster with due work (one that is still busy keeps going), then housekeeping. */
   void duePass() {
-    logErrors(service.runDue());
-    for (Runnable task : afterEachPass) {
-      task.run();
+    for (ClusterRef cluster : service.clustersWithDueWork()) {
+      lane(cluster).startPass();
+    }
+    if (!afterEachPass.isEmpty() && housekeeping.compareAndSet(false, true)) {
+      runners.execute(() -> {
+        try {
+          afterEachPass.forEach(Runnable::run);
+        } catch (RuntimeException e) {
+          log.error("housekeeping after the due pass failed, will retry", e);
+        } finally {
+          housekeeping.set(false);
+        }
+      });
     }
   }
 
-  /** Clusters owing a removal whose backoff is running: if one answers again, retry now. */
+  /** Clusters owing a removal whose backoff is running: if one answers again, retry now (in its lane). */
   void probeOwedClusters() {
     for (ClusterRef cluster : service.clustersOwingRemovals()) {
-      if (reachable.test(cluster)) {
-        service.retryRemovalsNow(cluster);
-      }
+      lane(cluster).startExclusive("probe", () -> {
+        if (reachable.test(cluster)) {
+          service.retryRemovalsNow(cluster);
+        }
+      });
     }
+  }
+
+  private void reconcileAll() {
+    for (ClusterRef cluster : clusters) {
+      lane(cluster).startExclusive("reconcile", () -> reconcile(cluster));
+    }
+  }
+
+  /** Whether no lane pass, reconciliation, probe or housekeeping is running. */
+  boolean idle() {
+    return !housekeeping.get() && lanes.values().stream().allMatch(Lane::idle);
+  }
+
+  private Lane lane(ClusterRef cluster) {
+    return lanes.computeIfAbsent(cluster, Lane::new);
   }
 
   private void reconcile(ClusterRef cluster) {
@@ -101,9 +164,129 @@ public final class Timers implements AutoCloseable {
     }
   }
 
-  private static void logErrors(DueReport report) {
-    for (String error : report.errors()) {
-      log.error("timer step failed, will retry: {}", error);
+  /** The timer work of one cluster: at most one due pass and one other task (reconcile, probe) at a time. */
+  private final class Lane {
+    private final ClusterRef cluster;
+    private final AtomicBoolean passRunning = new AtomicBoolean();
+    private final Set<String> tasksRunning = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor workers;
+
+    Lane(ClusterRef cluster) {
+      this.cluster = cluster;
+      this.workers = new ThreadPoolExecutor(LANE_PARALLELISM, LANE_PARALLELISM, 30, TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(),
+          Thread.ofPlatform().name("latchkey-lane-" + cluster.customer() + "-" + cluster.name() + "-", 0)
+              .daemon().factory());
+      this.workers.allowCoreThreadTimeOut(true);
+    }
+
+    boolean idle() {
+      return !passRunning.get() && tasksRunning.isEmpty();
+    }
+
+    void startPass() {
+      if (passRunning.compareAndSet(false, true)) {
+        try {
+          runners.execute(() -> {
+            try {
+              drain(true);
+            } catch (RuntimeException e) {
+              log.error("due pass on {} failed, will retry", cluster, e);
+            } finally {
+              passRunning.set(false);
+            }
+          });
+        } catch (RuntimeException e) { // shut down
+          passRunning.set(false);
+        }
+      }
+    }
+
+    void startExclusive(String name, Runnable task) {
+      if (tasksRunning.add(name)) {
+        try {
+          runners.execute(() -> {
+            try {
+              task.run();
+            } catch (RuntimeException e) {
+              log.error("{} of {} failed, will retry", name, cluster, e);
+            } finally {
+              tasksRunning.remove(name);
+            }
+          });
+        } catch (RuntimeException e) { // shut down
+          tasksRunning.remove(name);
+        }
+      }
+    }
+
+    /**
+     * Batches until nothing is due: first what needs no cluster, for the whole batch at once (so a slow cluster
+     * cannot delay the end of access in the records), then the cluster calls, {@link #LANE_PARALLELISM} at a time.
+     */
+    void drain(boolean clusterCalls) {
+      for (int batches = 0; batches < 1_000; batches++) {
+        List<AccessRequest> due = service.dueOn(cluster);
+        if (due.isEmpty()) {
+          return;
+        }
+        int failed = run(due, false);
+        if (clusterCalls) {
+          due = service.dueOn(cluster);
+          failed = run(due, true);
+        }
+        if (due.size() < AccessService.DUE_BATCH || failed == due.size()) {
+          return;
+        }
+      }
+    }
+
+    private int run(List<AccessRequest> due, boolean clusterCalls) {
+      List<Future<Optional<String>>> results = new ArrayList<>(due.size());
+      for (AccessRequest r : due) {
+        results.add(workers.submit(() -> {
+          try (var id = MDC.putCloseable(REQUEST_ID, r.id().value())) {
+            return service.handleDue(r, clusterCalls);
+          }
+        }));
+      }
+      int failed = 0;
+      for (Future<Optional<String>> result : results) {
+        Optional<String> error = get(result);
+        if (error.isPresent()) {
+          failed++;
+          log.error("timer step on {} failed, will retry: {}", cluster, error.get());
+        }
+      }
+      return failed;
+    }
+
+    void close() {
+      workers.shutdown();
+    }
+  }
+
+  private static Optional<String> get(Future<Optional<String>> result) {
+    try {
+      return result.get();
+    } catch (ExecutionException e) {
+      return Optional.of(String.valueOf(e.getCause()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted");
+    }
+  }
+
+  private static void awaitAll(List<Future<?>> work) {
+    for (Future<?> f : work) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        log.error("catch-up step failed, the timers retry it", e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -118,17 +301,23 @@ public final class Timers implements AutoCloseable {
     };
   }
 
-  /** Stops scheduling and waits for a pass in progress to finish. */
+  /** Stops scheduling and waits for the passes in progress to finish. */
   @Override
   public void close() {
     scheduler.shutdown();
+    runners.shutdown();
     try {
-      if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
+      if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
         scheduler.shutdownNow();
+      }
+      if (!runners.awaitTermination(20, TimeUnit.SECONDS)) {
+        runners.shutdownNow();
       }
     } catch (InterruptedException e) {
       scheduler.shutdownNow();
+      runners.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    lanes.values().forEach(Lane::close);
   }
 }

@@ -56,6 +56,16 @@ final class ListingRequestStore implements RequestStore {
   }
 
   @Override
+  public List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit) {
+    return delegate.findDue(cluster, now, limit);
+  }
+
+  @Override
+  public java.util.Set<ClusterRef> findClustersWithDue(Instant now) {
+    return delegate.findClustersWithDue(now);
+  }
+
+  @Override
   public List<AccessRequest> findOpen(CustomerId customer) {
     return delegate.findOpen(customer);
   }

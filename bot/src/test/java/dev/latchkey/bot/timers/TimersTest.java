@@ -1,13 +1,26 @@
 package dev.latchkey.bot.timers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.AccessService;
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.DecisionMethod;
+import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestState;
+import dev.latchkey.core.RetryPolicy;
+import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.TestRig;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -15,24 +28,50 @@ import org.junit.jupiter.api.Test;
 class TimersTest {
   private final TestRig rig = new TestRig().enabled();
 
+  private static void settle(Timers timers) {
+    await().atMost(Duration.ofSeconds(10)).until(timers::idle);
+  }
+
   @Test
   void catchUpHandlesEverythingThatFellDueWhileStopped() {
     List<AccessRequest> active = List.of(rig.active(), rig.active(), rig.active());
     AccessRequest pending = rig.pending();
     rig.clock.advance(Duration.ofHours(3));
     AtomicInteger housekeeping = new AtomicInteger();
-    Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> true,
-        List.of(housekeeping::incrementAndGet));
+    try (Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> true,
+        List.of(housekeeping::incrementAndGet))) {
 
-    timers.catchUp();
+      timers.catchUp();
 
-    assertThat(active).allSatisfy(r -> {
-      assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED);
+      assertThat(active).allSatisfy(r -> {
+        assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED);
+        assertThat(rig.cluster.holds(r.id())).isFalse();
+      });
+      assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.TIMED_OUT);
+      timers.duePass();
+      settle(timers);
+      assertThat(housekeeping).hasValue(1);
+    }
+  }
+
+  @Test
+  void catchUpEndsAccessInTheRecordsEvenWhenTheClusterDoesNotAnswer() {
+    AccessRequest r = rig.active();
+    rig.clock.advance(Duration.ofHours(3));
+    rig.cluster.setReachable(false);
+    try (Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false,
+        List.of())) {
+
+      timers.catchUp();
+
+      AccessRequest after = rig.get(r.id());
+      assertThat(after.state()).isEqualTo(RequestState.EXPIRED);
+      assertThat(after.revocationPending()).as("the removal waits for the cluster").isTrue();
+      rig.cluster.setReachable(true);
+      timers.duePass();
+      settle(timers);
       assertThat(rig.cluster.holds(r.id())).isFalse();
-    });
-    assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.TIMED_OUT);
-    timers.duePass();
-    assertThat(housekeeping).hasValue(1);
+    }
   }
 
   @Test
@@ -41,25 +80,118 @@ class TimersTest {
     rig.cluster.setReachable(false);
     rig.clock.set(r.expiresAt().orElseThrow());
     AtomicBoolean answers = new AtomicBoolean(false);
-    Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> answers.get(),
-        List.of());
-    timers.duePass();
-    for (int i = 0; i < 8; i++) { // fail long enough to be overdue, with the backoff at its 30 s cap
-      rig.clock.set(rig.get(r.id()).nextAttemptAt().orElseThrow());
+    try (Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1),
+        c -> answers.get(), List.of())) {
       timers.duePass();
+      settle(timers);
+      assertThat(rig.get(r.id()).revocationPending()).isTrue();
+      rig.clock.advance(Duration.ofSeconds(1)); // the next try is a backoff away
+
+      timers.probeOwedClusters(); // still down: nothing moves
+      settle(timers);
+      timers.duePass();
+      settle(timers);
+      assertThat(rig.cluster.holds(r.id())).isTrue();
+
+      rig.cluster.setReachable(true);
+      answers.set(true);
+      timers.probeOwedClusters();
+      settle(timers);
+      timers.duePass();
+      settle(timers);
+      assertThat(rig.cluster.holds(r.id())).isFalse();
+      assertThat(rig.get(r.id()).revocationPending()).isFalse();
     }
-    assertThat(rig.service.overdueRevocations()).hasSize(1);
-    rig.clock.advance(Duration.ofSeconds(1)); // the next try is still up to 30 s away
+  }
 
-    timers.probeOwedClusters(); // still down: nothing moves
-    timers.duePass();
-    assertThat(rig.cluster.holds(r.id())).isTrue();
+  @Test
+  void aClusterThatHangsDelaysNoOtherCluster() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ClusterAccess hangsOnProd = new DelegatingClusterAccess(rig.cluster) {
+      @Override
+      public RemovalResult revoke(Footprint footprint) {
+        if (footprint.cluster().equals(Fixtures.PROD)) {
+          waitFor(release);
+        }
+        return super.revoke(footprint);
+      }
+    };
+    AccessService service = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
+        hangsOnProd, rig.notifier, rig.directory, rig.clock, new Random(3), RetryPolicy.DEFAULT);
+    List<AccessRequest> onProd = List.of(rig.active(), rig.active(), rig.active(), rig.active(), rig.active());
+    AccessRequest onStaging = activeOnStaging();
+    rig.clock.advance(Duration.ofHours(2));
+    try (Timers timers = new Timers(service, List.of(Fixtures.PROD, Fixtures.STAGING), Duration.ofMinutes(1),
+        c -> true, List.of())) {
 
-    rig.cluster.setReachable(true);
-    answers.set(true);
-    timers.probeOwedClusters();
-    timers.duePass();
-    assertThat(rig.cluster.holds(r.id())).isFalse();
-    assertThat(rig.get(r.id()).revocationPending()).isFalse();
+      timers.duePass();
+
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        assertThat(rig.cluster.holds(onStaging.id())).as("staging cleaned while prod hangs").isFalse();
+        assertThat(onProd).allSatisfy(r -> assertThat(rig.get(r.id()).state()).as("ended in the records")
+            .isEqualTo(RequestState.EXPIRED));
+      });
+      assertThat(onProd).anySatisfy(r -> assertThat(rig.cluster.holds(r.id())).isTrue());
+      release.countDown();
+      settle(timers);
+      assertThat(onProd).allSatisfy(r -> assertThat(rig.cluster.holds(r.id())).isFalse());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  private AccessRequest activeOnStaging() {
+    Outcome submitted = rig.service.submit(rig.submission(Fixtures.STAGING, "readonly",
+        Optional.of(Duration.ofHours(1)), List.of("web")));
+    AccessRequest r = ((Outcome.Submitted) submitted).request();
+    return ((Outcome.Approved) rig.service.approve(r.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
+        .request();
+  }
+
+  private static void waitFor(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Passes every call to another ClusterAccess; tests override what they need. */
+  private static class DelegatingClusterAccess implements ClusterAccess {
+    private final ClusterAccess delegate;
+
+    DelegatingClusterAccess(ClusterAccess delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public GrantResult grant(Grant grant) {
+      return delegate.grant(grant);
+    }
+
+    @Override
+    public RemovalResult revoke(Footprint footprint) {
+      return delegate.revoke(footprint);
+    }
+
+    @Override
+    public Listing listManaged(ClusterRef cluster) {
+      return delegate.listManaged(cluster);
+    }
+
+    @Override
+    public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
+      return delegate.removeListed(cluster, found);
+    }
+
+    @Override
+    public CredentialResult issueCredential(ClusterRef cluster, dev.latchkey.core.RequestId id, Instant notAfter) {
+      return delegate.issueCredential(cluster, id, notAfter);
+    }
+
+    @Override
+    public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
+      return delegate.checkRole(cluster, clusterRole);
+    }
   }
 }

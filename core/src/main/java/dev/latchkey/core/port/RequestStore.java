@@ -8,6 +8,7 @@ import dev.latchkey.core.RequestId;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Durable requests. Every change is conditional on the version the caller read, and writes its audit events in
@@ -29,6 +30,12 @@ public interface RequestStore {
 
   /** Requests whose {@link AccessRequest#dueAt()} is at or before {@code now}, earliest first. */
   List<AccessRequest> findDue(Instant now, int limit);
+
+  /** The same, on one cluster only: each cluster's timer work goes on whatever another cluster does. */
+  List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit);
+
+  /** The clusters that have requests due at or before {@code now}. */
+  Set<ClusterRef> findClustersWithDue(Instant now);
 
   /** PENDING, APPROVED and ACTIVE requests of a customer, oldest first. */
   List<AccessRequest> findOpen(CustomerId customer);

@@ -13,7 +13,10 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** A request store in a map with the same conditional-update contract as the real one. */
 public final class InMemoryRequestStore implements RequestStore {
@@ -56,6 +59,17 @@ public final class InMemoryRequestStore implements RequestStore {
         .sorted(Comparator.comparing(r -> r.dueAt().orElseThrow()))
         .limit(limit)
         .toList();
+  }
+
+  @Override
+  public synchronized List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit) {
+    return findDue(now, Integer.MAX_VALUE).stream().filter(r -> r.cluster().equals(cluster)).limit(limit).toList();
+  }
+
+  @Override
+  public synchronized Set<ClusterRef> findClustersWithDue(Instant now) {
+    return findDue(now, Integer.MAX_VALUE).stream().map(AccessRequest::cluster)
+        .collect(Collectors.toCollection(LinkedHashSet::new));
   }
 
   @Override
