@@ -922,10 +922,11 @@ public final class AccessService {
         yield stored.orElseGet(() -> afterLostRace(r));
       }
       case GrantResult.Refused refused -> {
+        // A refused grant leaves nothing in the cluster (the adapter's promise): nothing to remove.
         AccessRequest next = r.withState(RequestState.FAILED).withFailure(refused.message()).withEnd(now,
-            Actor.SYSTEM).withRetry(0, Optional.of(now));
+            Actor.SYSTEM).withGrantPresent(false).withRetry(0, Optional.empty());
         yield transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", refused.message()))
-            .map(this::removeGrant).orElse(r);
+            .orElseGet(() -> afterLostRace(r));
       }
       case GrantResult.Unavailable unavailable -> {
         Instant approvedAt = r.decidedAt().orElse(r.createdAt());

@@ -214,8 +214,11 @@ class AccessServiceTest {
       assertThat(r.state()).isEqualTo(RequestState.FAILED);
       assertThat(r.failure()).hasValueSatisfying(f -> assertThat(f).contains("forbidden"));
       assertThat(r.grantPresent()).isFalse();
-      assertThat(rig.cluster.revoked()).contains(r.id());
-      assertThat(rig.audit.actions(r.id())).contains(AuditAction.GRANT_FAILED, AuditAction.GRANT_REMOVED);
+      // Refused means the cluster kept nothing of it (the adapter removed its own part): no removal is owed.
+      assertThat(rig.cluster.revoked()).doesNotContain(r.id());
+      assertThat(rig.audit.actions(r.id())).contains(AuditAction.GRANT_FAILED).doesNotContain(
+          AuditAction.GRANT_REMOVED);
+      assertThat(r.dueAt()).isEmpty();
     }
 
     @Test

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,7 +93,14 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
         return new GrantResult.Unavailable(failed.error.message());
       }
       log.warn("grant {} on {} refused: {}", grant.id(), grant.cluster(), failed.error.message());
-      removeAfterRefusal(grant);
+      Optional<String> notRemoved = removeOwn(client, objects, grant.id());
+      if (notRemoved.isPresent()) {
+        // Refused means nothing is left; until that holds, the grant is retried (and refused again) instead.
+        log.warn("objects of refused grant {} on {} not removed yet: {}", grant.id(), grant.cluster(),
+            notRemoved.get());
+        return new GrantResult.Unavailable(failed.error.message() + "; what the grant created could not be removed "
+            + "yet: " + notRemoved.get());
+      }
       return new GrantResult.Refused(failed.error.message());
     }
     log.info("granted {} on {}: ClusterRole {} to {} {}, until {}", grant.id(), grant.cluster(),
@@ -141,24 +148,36 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     };
   }
 
-  /** A refused grant leaves nothing: whatever this or an earlier attempt created is deleted now. */
-  private void removeAfterRefusal(Grant grant) {
-    if (revoke(Footprint.of(grant)) instanceof RemovalResult.Unavailable unavailable) {
-      // The core removes it too (a failed grant is still marked present), retrying until it succeeds.
-      log.warn("objects of refused grant {} on {} not removed yet: {}", grant.id(), grant.cluster(),
-          unavailable.message());
+  /**
+   * A refused grant leaves nothing: whatever this or an earlier attempt created is deleted now, and nothing else —
+   * an object of the same name that is not this request's (the reason for some refusals) is left alone. Returns
+   * what went wrong if the cluster could not be asked.
+   */
+  private static Optional<String> removeOwn(KubernetesClient client, List<HasMetadata> objects, RequestId id) {
+    List<HasMetadata> bindingsFirst = new ArrayList<>(objects);
+    bindingsFirst.sort(java.util.Comparator.comparing(o -> o instanceof ServiceAccount));
+    try {
+      for (HasMetadata object : bindingsFirst) {
+        HasMetadata existing = client.resource(object).get();
+        if (existing != null && GrantObjects.belongsTo(existing, id)) {
+          client.resource(existing).delete();
+        }
+      }
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of(ApiError.of(e).message());
     }
   }
 
   // ---------------------------------------------------------------- revoke
 
   /**
-   * Deletes the request's objects by the names they were created with. Each deletion names the object and also
-   * requires the request's labels, so a same-named object that is not Latchkey's is left alone; the API server
-   * answers it from that one object, so the cost does not grow with the number of grants on the cluster (a
-   * label-selected listing reads every binding of the cluster, which a mass expiry of thousands of grants turns
-   * into quadratic work). Objects labelled with the request under other names are found by {@link #listManaged}
-   * and removed by reconciliation.
+   * Deletes the request's objects by the names they were created with: plain deletes, one request per object, whose
+   * cost does not grow with the number of grants on the cluster (a label-selected listing reads every binding of
+   * the cluster, which a mass expiry of thousands of grants turns into quadratic work). The names are Latchkey's
+   * own ({@code latchkey-<id>}, and the request id in Latchkey's namespace): a grant refuses to adopt a same-named
+   * object that is not its own, and then leaves nothing for a revocation to find. Objects labelled with the request
+   * under other names are found by {@link #listManaged} and removed by reconciliation.
    */
   @Override
   public RemovalResult revoke(Footprint footprint) {
@@ -180,14 +199,14 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       return new RemovalResult.Unavailable("cluster " + cluster + " is not configured");
     }
     KubernetesClient client = connection.client();
-    Map<String, String> labels = GrantObjects.requestSelector(id);
     int deleted = 0;
     try {
       // Bindings first: deleting them ends access at once, whatever the credential.
       for (ManagedObject object : GrantObjects.bindingsFirst(objects)) {
-        // Already gone is success: nothing matches, nothing is deleted.
-        deleted += selected(client, object).withField("metadata.name", object.name()).withLabels(labels).delete()
-            .size();
+        // Already gone is success: fabric8 answers a 404 with an empty list.
+        if (!resource(client, object).delete().isEmpty()) {
+          deleted++;
+        }
       }
     } catch (RuntimeException e) {
       ApiError error = ApiError.of(e);
@@ -198,12 +217,13 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     return new RemovalResult.Removed();
   }
 
-  private static FilterWatchListDeletable<? extends HasMetadata, ?, ?> selected(
-      KubernetesClient client, ManagedObject object) {
+  private static Resource<? extends HasMetadata> resource(KubernetesClient client, ManagedObject object) {
     return switch (object.kind()) {
-      case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings();
-      case ROLE_BINDING -> client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow());
-      case SERVICE_ACCOUNT -> client.serviceAccounts().inNamespace(object.namespace().orElseThrow());
+      case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings().withName(object.name());
+      case ROLE_BINDING -> client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow())
+          .withName(object.name());
+      case SERVICE_ACCOUNT -> client.serviceAccounts().inNamespace(object.namespace().orElseThrow())
+          .withName(object.name());
     };
   }
 

@@ -77,13 +77,14 @@ class ManifestsTest {
     assertThat(rules).allSatisfy(rule -> {
       assertThat(rule.getApiGroups()).doesNotContain("*");
       assertThat(rule.getResources()).doesNotContain("*", "secrets", "roles");
-      assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "impersonate", "update", "patch");
+      assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "impersonate", "update", "patch",
+          "deletecollection");
     });
-    // Grant objects: made, checked, listed for reconciliation, and deleted by name and label; nothing else.
+    // Grant objects: made, checked, listed for reconciliation, and deleted one by one by name; nothing else.
     assertThat(rules).filteredOn(r -> r.getResources().contains("clusterrolebindings")
             || r.getResources().contains("serviceaccounts"))
         .allSatisfy(rule -> assertThat(rule.getVerbs())
-            .containsExactlyInAnyOrder("create", "deletecollection", "get", "list"));
+            .containsExactlyInAnyOrder("create", "delete", "get", "list"));
     assertThat(rules).filteredOn(r -> r.getResources().contains("clusterroles"))
         .flatExtracting(PolicyRule::getVerbs).containsOnly("get", "bind");
     assertThat(RoleRules.readsSecrets(rules)).isFalse();
