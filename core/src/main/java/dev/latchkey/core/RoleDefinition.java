@@ -49,7 +49,7 @@ public record RoleDefinition(
           new RoleDefinition(
               OPERATOR,
               "latchkey-operator",
-              "readonly plus exec, port-forward, deleting pods, scaling and restarting workloads, cordoning nodes",
+              "readonly plus exec, port-forward, deleting and evicting pods, scaling workloads, cordoning nodes",
               DEFAULT_MAX_DURATION,
               1);
       case ADMIN ->

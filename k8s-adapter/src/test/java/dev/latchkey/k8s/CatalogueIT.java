@@ -38,12 +38,14 @@ class CatalogueIT {
       can("create", "pods/exec", NS), can("get", "pods/exec", NS), can("create", "pods/attach", NS),
       can("create", "pods/portforward", NS), can("create", "pods/eviction", NS), can("delete", "pods", NS),
       can("update", "apps:deployments/scale", NS), can("patch", "apps:deployments/scale", NS),
-      can("update", "apps:statefulsets/scale", NS), can("patch", "apps:deployments", NS),
-      can("patch", "apps:statefulsets", NS), can("patch", "apps:daemonsets", NS), can("patch", "nodes", null));
+      can("update", "apps:statefulsets/scale", NS), can("patch", "nodes", null));
 
   private static final List<ResourceAttributes> NEVER = List.of(
       can("create", "pods", NS), can("update", "pods", NS), can("create", "apps:deployments", NS),
       can("delete", "apps:deployments", NS), can("update", "apps:deployments", NS), can("delete", "nodes", null),
+      // A pod template is write access to every Secret and ServiceAccount of the namespace: no rollout restart.
+      can("patch", "apps:deployments", NS), can("patch", "apps:statefulsets", NS),
+      can("patch", "apps:daemonsets", NS),
       can("create", "configmaps", NS), can("create", "rbac.authorization.k8s.io:rolebindings", NS),
       can("create", "serviceaccounts/token", NS), can("impersonate", "users", null),
       can("delete", "namespaces", null));
