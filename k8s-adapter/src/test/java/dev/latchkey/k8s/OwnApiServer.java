@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real API server of the test's own, from the kit's start.sh, for tests that freeze it: nothing else stalls
- * with it. Stopped (and its files removed) by {@link #close()}.
+ * with it. Stopped (and its files removed) by {@link #close()}. Shared with the bot module's fault tests.
  */
-final class OwnApiServer implements AutoCloseable {
-  static final String KIT_ENV = "LATCHKEY_IT_KUBE_KIT";
+public final class OwnApiServer implements AutoCloseable {
+  public static final String KIT_ENV = "LATCHKEY_IT_KUBE_KIT";
   private static final Logger log = LoggerFactory.getLogger(OwnApiServer.class);
 
   private final Path kit;
@@ -30,7 +30,7 @@ final class OwnApiServer implements AutoCloseable {
   }
 
   /** The kit: {@code $LATCHKEY_IT_KUBE_KIT}, else {@code ../shared/kube} beside the project; skips without it. */
-  static Path kit() {
+  public static Path kit() {
     String configured = System.getenv(KIT_ENV);
     Path kit = configured != null && !configured.isBlank() ? Path.of(configured)
         : Manifests.deployFile("rbac.yaml").getParent().getParent().resolve("../shared/kube").normalize();
@@ -40,7 +40,7 @@ final class OwnApiServer implements AutoCloseable {
   }
 
   /** Starts etcd and kube-apiserver (no controller manager: nothing here needs it). */
-  static OwnApiServer start(Path kit) {
+  public static OwnApiServer start(Path kit) {
     try {
       ProcessBuilder builder = new ProcessBuilder(kit.resolve("start.sh").toString())
           .redirectErrorStream(true);
@@ -67,21 +67,21 @@ final class OwnApiServer implements AutoCloseable {
     }
   }
 
-  Path adminKubeconfig() {
+  public Path adminKubeconfig() {
     return Path.of(env.get("ADMIN_KUBECONFIG"));
   }
 
-  String apiServerPid() {
+  public String apiServerPid() {
     return env.get("APISERVER_PID");
   }
 
   /** SIGSTOP: the server keeps its port and connections but answers nothing. */
-  void freeze() {
+  public void freeze() {
     signal("-STOP");
   }
 
   /** SIGCONT. */
-  void resume() {
+  public void resume() {
     signal("-CONT");
   }
 
