@@ -40,9 +40,11 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
 
   /**
    * A token asked to end this much before the grant does, so that the time the request takes to reach the API
-   * server (which counts the lifetime from when it mints) can never carry the token past the grant's end.
+   * server (which counts the lifetime from when it mints; at most the request timeout) can never carry the token
+   * past the grant's end. The core hands out no kubeconfig unless more than Kubernetes' minimum plus its own,
+   * larger, leeway is left, so this margin never pushes a token below that minimum.
    */
-  static final Duration TOKEN_END_MARGIN = Duration.ofSeconds(5);
+  static final Duration TOKEN_END_MARGIN = ClusterConnections.REQUEST_TIMEOUT.plusSeconds(5);
 
   private static final Logger log = LoggerFactory.getLogger(FabricClusterAccess.class);
   /** Log lines about one request carry its id in this field (the bot's JSON logs show it). */
