@@ -53,7 +53,7 @@ final class AuditChain {
           .bind("actor", content.actor())
           .bind("action", content.action())
           .bind("result", content.result())
-          .bind("details", Codec.details(content.details()))
+          .bind("details", content.details())
           .bind("prev_hash", previous)
           .bind("hash", hash);
       Sql.bindText(insert, "customer", Optional.ofNullable(content.customer()));
@@ -109,6 +109,19 @@ final class AuditChain {
       return new StoredAuditEvent(seq, event, rs.getString("prev_hash"), rs.getString("hash"));
     } catch (RuntimeException e) {
       throw new StoreException("audit event " + seq + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /** A row as stored, unparsed: what verification hashes and forwarding writes. */
+  record Row(AuditJson.Content content, String previousHash, String hash) {
+    static Row read(ResultSet rs) throws SQLException {
+      return new Row(new AuditJson.Content(rs.getLong("seq"), rs.getString("at"), rs.getString("actor"),
+          rs.getString("customer"), rs.getString("request_id"), rs.getString("action"), rs.getString("result"),
+          rs.getString("details")), rs.getString("prev_hash"), rs.getString("hash"));
+    }
+
+    long seq() {
+      return content.seq();
     }
   }
 

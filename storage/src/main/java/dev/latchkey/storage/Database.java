@@ -59,7 +59,7 @@ public final class Database implements AutoCloseable {
   private final HikariDataSource pool;
   private final AuditChain chain;
   private final RequestStore requests;
-  private final AuditLog audit;
+  private final JdbiAuditLog audit;
   private final EnablementStore enablements;
   private final CardStore cards;
   private final String description;
@@ -100,6 +100,14 @@ public final class Database implements AutoCloseable {
 
   public AuditLog audit() {
     return audit;
+  }
+
+  /**
+   * Walks the whole audit chain in one snapshot: the head as recorded, and intact or the first broken link. Reads
+   * every event, so its cost grows with the chain.
+   */
+  public AuditVerification verifyAudit() {
+    return audit.verification();
   }
 
   public EnablementStore enablements() {

@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** Committed events leave as JSON lines; a broken sink never costs a change, a failed change sends nothing. */
@@ -88,7 +87,7 @@ class AuditForwardingTest extends EngineTest {
       assertThat(line.get("customer").asText()).isEqualTo("acme");
       assertThat(JSON.convertValue(line.get("details"), new TypeReference<Map<String, String>>() {}))
           .isEqualTo(event.event().details());
-      assertThat(line.get("hash").asText()).isEqualTo(rehash(line));
+      assertThat(line.get("hash").asText()).isEqualTo(rehash(lines.get(i)));
     }
     assertThat(lines).extracting(l -> JSON.readTree(l).get("action").asText()).containsExactly(
         "request.submitted", "approval.given", "request.approved", "decision.refused", "cluster.enabled");
@@ -124,14 +123,15 @@ class AuditForwardingTest extends EngineTest {
         .containsExactly(1L, 2L);
   }
 
-  /** What a log pipeline can do on its own: the line minus its hashes is the canonical content. */
-  private static String rehash(JsonNode line) {
-    Map<String, String> details = new TreeMap<>();
-    line.get("details").properties().forEach(e -> details.put(e.getKey(), e.getValue().asText()));
-    return AuditJson.hash(line.get("prev_hash").asText(), AuditJson.canonical(new AuditJson.Content(
-        line.get("seq").asLong(), line.get("at").asText(), line.get("actor").asText(),
-        line.get("customer").isNull() ? null : line.get("customer").asText(),
-        line.get("request_id").isNull() ? null : line.get("request_id").asText(), line.get("action").asText(),
-        line.get("result").asText(), new TreeMap<>(details))));
+  /**
+   * What a log pipeline can do on its own: the line without its {@code hash} and {@code prev_hash} members is, byte
+   * for byte, the canonical content that was hashed.
+   */
+  static String rehash(String line) throws IOException {
+    JsonNode node = JSON.readTree(line);
+    String hashes = "\"hash\":\"" + node.get("hash").asText() + "\",\"prev_hash\":\""
+        + node.get("prev_hash").asText() + "\",";
+    assertThat(line).contains(hashes);
+    return AuditJson.hash(node.get("prev_hash").asText(), line.replace(hashes, ""));
   }
 }

@@ -76,4 +76,12 @@ class PostgresIT {
       return Engine.postgres();
     }
   }
+
+  @Nested
+  class CanonicalForm extends AuditCanonicalFormTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
 }
