@@ -228,6 +228,20 @@ final class Codec {
     return write(node).equals(json) ? Optional.empty() : Optional.of("details are not in canonical form");
   }
 
+  /** Whether {@code json} parses as a JSON object. */
+  static boolean isJsonObject(String json) {
+    try {
+      return read(json).isObject();
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** {@code text} as a JSON string literal. */
+  static String quoted(String text) {
+    return write(JSON.getNodeFactory().textNode(text));
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static List<String> strings(JsonNode array) {

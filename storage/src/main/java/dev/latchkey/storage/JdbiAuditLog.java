@@ -26,7 +26,7 @@ final class JdbiAuditLog implements AuditLog {
   public void append(AuditEvent event) {
     List<StoredAuditEvent> stored =
         sql.inTransaction("append audit event " + event.action().eventName(), h -> chain.append(h, List.of(event)));
-    chain.forward(stored);
+    chain.committed(stored);
   }
 
   @Override
