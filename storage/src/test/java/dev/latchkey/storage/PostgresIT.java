@@ -84,4 +84,12 @@ class PostgresIT {
       return Engine.postgres();
     }
   }
+
+  @Nested
+  class Verifier extends AuditVerifierTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
 }
