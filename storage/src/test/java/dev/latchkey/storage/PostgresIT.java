@@ -92,4 +92,12 @@ class PostgresIT {
       return Engine.postgres();
     }
   }
+
+  @Nested
+  class Hardening extends PostgresHardeningTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
 }
