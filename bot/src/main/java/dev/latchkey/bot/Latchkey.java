@@ -5,6 +5,7 @@ import dev.latchkey.bot.config.ConfigException;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.bot.config.Settings;
 import dev.latchkey.bot.http.HttpServer;
+import dev.latchkey.bot.ops.AuditChainMonitor;
 import dev.latchkey.bot.ops.HealthServlet;
 import dev.latchkey.bot.ops.MeteredClusterAccess;
 import dev.latchkey.bot.ops.MeteredNotifier;
@@ -61,9 +62,11 @@ public final class Latchkey implements AutoCloseable {
   private final Timers timers;
   private final HttpServer http;
   private final PrometheusMeterRegistry metrics;
+  private final AuditChainMonitor auditMonitor;
 
   private Latchkey(Database database, FabricClusterAccess clusters, ExecutorService executor, SlackSurface slack,
-      AccessService service, Timers timers, HttpServer http, PrometheusMeterRegistry metrics) {
+      AccessService service, Timers timers, HttpServer http, PrometheusMeterRegistry metrics,
+      AuditChainMonitor auditMonitor) {
     this.database = database;
     this.clusters = clusters;
     this.executor = executor;
@@ -72,6 +75,7 @@ public final class Latchkey implements AutoCloseable {
     this.timers = timers;
     this.http = http;
     this.metrics = metrics;
+    this.auditMonitor = auditMonitor;
   }
 
   /** Connects each configured cluster (kubeconfig or in-cluster). */
@@ -116,6 +120,9 @@ public final class Latchkey implements AutoCloseable {
       FabricClusterAccess clusters = new FabricClusterAccess(connections, clock);
 
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      // The whole chain is checked in the background while the rest starts; the head is logged to anchor it.
+      AuditChainMonitor auditMonitor = AuditChainMonitor.start(database, metrics);
+      opened.add(auditMonitor);
       ExecutorService executor = Executors.newFixedThreadPool(16,
           Thread.ofPlatform().name("latchkey-work-", 0).daemon().factory());
       opened.add(executor::shutdownNow);
@@ -179,7 +186,7 @@ public final class Latchkey implements AutoCloseable {
       timers.start();
       log.info("Latchkey ready on port {} serving {} customer(s), {} cluster(s)", http.port(),
           config.customers().all().size(), refs.size());
-      return new Latchkey(database, clusters, executor, slack, service, timers, http, metrics);
+      return new Latchkey(database, clusters, executor, slack, service, timers, http, metrics, auditMonitor);
     } catch (Exception | Error e) {
       for (AutoCloseable c : opened.reversed()) {
         try {
@@ -259,6 +266,7 @@ public final class Latchkey implements AutoCloseable {
     }
     slack.close();
     clusters.close();
+    auditMonitor.close();
     database.close();
     log.info("Latchkey stopped");
   }

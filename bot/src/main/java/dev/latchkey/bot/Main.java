@@ -4,18 +4,31 @@ import dev.latchkey.bot.config.ConfigException;
 import dev.latchkey.bot.config.ConfigLoader;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.bot.config.Settings;
+import dev.latchkey.bot.ops.VerifyAuditCommand;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts Latchkey from the environment and latchkey.yml; stops it gracefully on SIGTERM. */
+/**
+ * Starts Latchkey from the environment and latchkey.yml; stops it gracefully on SIGTERM. With the argument
+ * {@code verify-audit} it checks the audit chain instead and exits (see {@link VerifyAuditCommand}).
+ */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0) {
+      if (args.length == 1 && args[0].equals("verify-audit")) {
+        System.exit(VerifyAuditCommand.run(System.getenv(), System.out, System.err));
+        return;
+      }
+      System.err.println("usage: latchkey [verify-audit]   (no argument: run Latchkey)");
+      System.exit(2);
+      return;
+    }
     Settings settings;
     LatchkeyConfig config;
     try {

@@ -638,7 +638,7 @@ public final class AccessService {
       }
       case ClusterAccess.CredentialResult.Unavailable unavailable -> {
         audit.append(AuditEvent.about(r, now, actor, AuditAction.CREDENTIAL_REFUSED, AuditResult.FAILED,
-            Map.of("reason", Refusal.Reason.CLUSTER_UNREACHABLE.name(), "error", unavailable.message())));
+            Map.of("reason", Refusal.Reason.CLUSTER_UNREACHABLE.name(), "error", PlainText.clean(unavailable.message()))));
         yield new CredentialOutcome.Refused(new Refusal(Refusal.Reason.CLUSTER_UNREACHABLE,
             "The cluster could not mint a token just now: " + unavailable.message()));
       }
@@ -908,7 +908,7 @@ public final class AccessService {
       // Nothing was created for it; the removal that follows FAILED only confirms that.
       AccessRequest next = r.withState(RequestState.FAILED).withFailure(blocked.get()).withEnd(now, Actor.SYSTEM)
           .withRetry(0, Optional.of(now));
-      return transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", blocked.get()))
+      return transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", PlainText.clean(blocked.get())))
           .map(this::removeGrant).orElseGet(() -> afterLostRace(r));
     }
     ClusterAccess.Grant grant = desiredGrant(r);
@@ -923,9 +923,9 @@ public final class AccessService {
       }
       case GrantResult.Refused refused -> {
         // A refused grant leaves nothing in the cluster (the adapter's promise): nothing to remove.
-        AccessRequest next = r.withState(RequestState.FAILED).withFailure(refused.message()).withEnd(now,
+        AccessRequest next = r.withState(RequestState.FAILED).withFailure(PlainText.clean(refused.message())).withEnd(now,
             Actor.SYSTEM).withGrantPresent(false).withRetry(0, Optional.empty());
-        yield transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", refused.message()))
+        yield transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", PlainText.clean(refused.message())))
             .orElseGet(() -> afterLostRace(r));
       }
       case GrantResult.Unavailable unavailable -> {
@@ -933,16 +933,16 @@ public final class AccessService {
         if (!approvedAt.plus(retry.grantGiveUp()).isAfter(now)) {
           String message = "the cluster could not be reached for " + Durations.format(retry.grantGiveUp()) + ": "
               + unavailable.message();
-          AccessRequest next = r.withState(RequestState.FAILED).withFailure(message).withEnd(now, Actor.SYSTEM)
+          AccessRequest next = r.withState(RequestState.FAILED).withFailure(PlainText.clean(message)).withEnd(now, Actor.SYSTEM)
               .withRetry(0, Optional.of(now));
-          yield transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", message))
+          yield transition(r, next, AuditAction.GRANT_FAILED, Map.of("error", PlainText.clean(message)))
               .map(this::removeGrant).orElse(r);
         }
         int attempts = r.attempts() + 1;
         AccessRequest next = r.withRetry(attempts, Optional.of(now.plus(retry.backoff(attempts))));
         List<AuditEvent> events = attempts == 1
             ? List.of(AuditEvent.about(r, now, Actor.SYSTEM, AuditAction.GRANT_RETRY, AuditResult.FAILED,
-                Map.of("error", unavailable.message())))
+                Map.of("error", PlainText.clean(unavailable.message()))))
             : List.of();
         yield requests.update(r, next, events) instanceof Update.Applied applied ? applied.stored()
             : afterLostRace(r);
@@ -1037,7 +1037,7 @@ public final class AccessService {
         AccessRequest next = r.withRetry(attempts, Optional.of(now.plus(retry.backoff(attempts))));
         List<AuditEvent> events = attempts == 1
             ? List.of(AuditEvent.about(r, now, Actor.SYSTEM, AuditAction.GRANT_REMOVAL_RETRY, AuditResult.FAILED,
-                Map.of("error", unavailable.message())))
+                Map.of("error", PlainText.clean(unavailable.message()))))
             : List.of();
         AccessRequest stored = requests.update(r, next, events) instanceof Update.Applied applied
             ? applied.stored() : r;
@@ -1194,8 +1194,12 @@ public final class AccessService {
     return new Outcome.Refused(reason, message);
   }
 
+  /** The details an adapter passes with a decision (e.g. a written reply's text), cleaned to be recordable. */
   private static Map<String, String> withMethod(Map<String, String> details, DecisionMethod method) {
-    return withExtra(details, "method", method.audit());
+    Map<String, String> out = new HashMap<>();
+    details.forEach((k, v) -> out.put(PlainText.clean(k), PlainText.clean(v)));
+    out.put("method", method.audit());
+    return out;
   }
 
   private static Map<String, String> withExtra(Map<String, String> details, String key, String value) {

@@ -417,7 +417,7 @@ class FabricClusterAccessTest {
 
     CredentialResult result = access.issueCredential(Grants.CLUSTER, id, NOW.plus(Duration.ofHours(2)));
 
-    assertThat(askedSeconds).hasValue(7200 - 5);
+    assertThat(askedSeconds).hasValue(7200 - FabricClusterAccess.TOKEN_END_MARGIN.toSeconds());
     assertThat(result).isInstanceOfSatisfying(CredentialResult.Issued.class, issued -> {
       assertThat(issued.kubeconfig().tokenExpiresAt()).isEqualTo(Instant.parse("2030-01-01T02:00:00Z"));
       assertThat(issued.kubeconfig().toString()).doesNotContain("eyJ").contains("redacted");

@@ -12,23 +12,20 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Update;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Appends events to the hash chain inside a caller's transaction, and forwards them to the sinks once that
- * transaction has committed. Appends are serialized by a row lock on {@code audit_head}, which holds across
- * threads and across processes sharing one database.
+ * Appends events to the hash chain inside a caller's transaction, and wakes forwarding once that transaction has
+ * committed. Appends are serialized by a row lock on {@code audit_head}, which holds across threads and across
+ * processes sharing one database, until the appending transaction ends: events therefore commit in sequence order.
  */
 final class AuditChain {
-  private static final Logger LOG = LoggerFactory.getLogger(AuditChain.class);
-
   static final String COLUMNS = "seq, at, actor, customer, request_id, action, result, details, prev_hash, hash";
 
-  private final List<AuditSink> sinks;
+  private final Runnable onCommit;
 
-  AuditChain(List<AuditSink> sinks) {
-    this.sinks = List.copyOf(sinks);
+  /** {@code onCommit} runs after a transaction that appended events has committed; it must not block. */
+  AuditChain(Runnable onCommit) {
+    this.onCommit = onCommit;
   }
 
   /** Appends {@code events} in order; must run inside a transaction, which holds the chain's lock until it ends. */
@@ -53,7 +50,7 @@ final class AuditChain {
           .bind("actor", content.actor())
           .bind("action", content.action())
           .bind("result", content.result())
-          .bind("details", Codec.details(content.details()))
+          .bind("details", content.details())
           .bind("prev_hash", previous)
           .bind("hash", hash);
       Sql.bindText(insert, "customer", Optional.ofNullable(content.customer()));
@@ -69,28 +66,13 @@ final class AuditChain {
     return stored;
   }
 
-  /** Hands committed events to every sink; a failing sink is logged and never affects the others. */
-  void forward(List<StoredAuditEvent> committed) {
-    if (committed.isEmpty()) {
-      return;
-    }
-    for (AuditSink sink : sinks) {
-      try {
-        sink.write(committed);
-      } catch (Exception e) {
-        LOG.warn("{} failed for audit events {}..{}: {}", sink, committed.getFirst().sequence(),
-            committed.getLast().sequence(), e.toString());
-      }
-    }
-  }
-
-  void closeSinks() {
-    for (AuditSink sink : sinks) {
-      try {
-        sink.close();
-      } catch (Exception e) {
-        LOG.warn("{} could not be closed: {}", sink, e.toString());
-      }
+  /**
+   * Called after the transaction that appended {@code committed} has committed: forwarding reads them from the
+   * table (a crash before it does loses nothing). Never blocks the caller.
+   */
+  void committed(List<StoredAuditEvent> committed) {
+    if (!committed.isEmpty()) {
+      onCommit.run();
     }
   }
 
@@ -109,6 +91,19 @@ final class AuditChain {
       return new StoredAuditEvent(seq, event, rs.getString("prev_hash"), rs.getString("hash"));
     } catch (RuntimeException e) {
       throw new StoreException("audit event " + seq + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /** A row as stored, unparsed: what verification hashes and forwarding writes. */
+  record Row(AuditJson.Content content, String previousHash, String hash) {
+    static Row read(ResultSet rs) throws SQLException {
+      return new Row(new AuditJson.Content(rs.getLong("seq"), rs.getString("at"), rs.getString("actor"),
+          rs.getString("customer"), rs.getString("request_id"), rs.getString("action"), rs.getString("result"),
+          rs.getString("details")), rs.getString("prev_hash"), rs.getString("hash"));
+    }
+
+    long seq() {
+      return content.seq();
     }
   }
 

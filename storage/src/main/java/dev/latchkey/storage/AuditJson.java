@@ -11,13 +11,16 @@ import dev.latchkey.core.StoredAuditEvent;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -25,9 +28,18 @@ import java.util.TreeMap;
  *
  * <p>Canonical content: one JSON object, keys in sorted order, no whitespace, UTF-8: {@code action} (the event name,
  * e.g. {@code request.approved}), {@code actor} (audit form), {@code at} (ISO-8601 instant), {@code customer} (or
- * null), {@code details} (object of strings, sorted keys), {@code request_id} (or null), {@code result}
- * ({@code ok}, {@code refused}, {@code failed}) and {@code seq}. The hash is the lowercase hex SHA-256 of the
- * previous event's hash followed by the canonical content; the first event's previous hash is 64 zeros.
+ * null), {@code details} (an object of strings, sorted keys, exactly the text stored in the {@code details}
+ * column), {@code request_id} (or null), {@code result} ({@code ok}, {@code refused}, {@code failed}) and
+ * {@code seq}. The hash is the lowercase hex SHA-256 of the previous event's hash followed by the canonical
+ * content; the first event's previous hash is 64 zeros.
+ *
+ * <p>The stored details text is hashed as it is, never re-serialised: a row whose text was changed in any way
+ * (whitespace, escapes, key order, a repeated key) no longer matches its hash. Latchkey writes details in one form
+ * only ({@link Codec#details(java.util.Map)}), which is also the form every earlier version wrote and hashed, so
+ * hashes of existing rows are unchanged.
+ *
+ * <p>The forwarded line is the canonical content with {@code "hash":"…","prev_hash":"…",} inserted after
+ * {@code details}: removing exactly that text from a line gives back what was hashed.
  */
 final class AuditJson {
   static final String GENESIS = "0".repeat(64);
@@ -43,7 +55,7 @@ final class AuditJson {
 
   private AuditJson() {}
 
-  /** The columns of one event, as stored and as hashed. */
+  /** The columns of one event, as stored and as hashed; {@code details} is the stored JSON text. */
   record Content(
       long seq,
       String at,
@@ -52,7 +64,7 @@ final class AuditJson {
       String requestId,
       String action,
       String result,
-      SortedMap<String, String> details) {
+      String details) {
 
     static Content of(long seq, AuditEvent event) {
       return new Content(
@@ -63,7 +75,7 @@ final class AuditJson {
           event.requestId().map(RequestId::value).orElse(null),
           event.action().eventName(),
           AuditJson.result(event.result()),
-          new TreeMap<>(event.details()));
+          Codec.details(event.details()));
     }
   }
 
@@ -72,14 +84,44 @@ final class AuditJson {
   }
 
   /** The forwarded line: the canonical fields plus {@code hash} and {@code prev_hash}, keys sorted, no newline. */
-  static String line(StoredAuditEvent stored) {
-    return json(Content.of(stored.sequence(), stored.event()), stored.hash(), stored.previousHash());
+  static String line(Content content, String hash, String previousHash) {
+    return json(content, hash, previousHash);
   }
 
+  static String line(StoredAuditEvent stored) {
+    return line(Content.of(stored.sequence(), stored.event()), stored.hash(), stored.previousHash());
+  }
+
+  /**
+   * SHA-256 over the exact UTF-8 bytes; text that has no UTF-8 form (an unpaired surrogate) is refused, so two
+   * different texts can never hash alike.
+   */
   static String hash(String previousHash, String canonical) {
+    ByteBuffer bytes;
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest((previousHash + canonical).getBytes(StandardCharsets.UTF_8)));
+      bytes = StandardCharsets.UTF_8.newEncoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .encode(CharBuffer.wrap(previousHash + canonical));
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("the content holds an unpaired surrogate, which has no UTF-8 form", e);
+    }
+    MessageDigest sha = sha256();
+    sha.update(bytes);
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /**
+   * How events written before the strict rule were hashed: an unpaired surrogate counted as {@code ?}. Used only to
+   * verify those rows; for any other text it equals {@link #hash}.
+   */
+  static String legacyHash(String previousHash, String canonical) {
+    return HexFormat.of().formatHex(sha256().digest((previousHash + canonical).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is not available", e);
     }
@@ -115,11 +157,9 @@ final class AuditJson {
       g.writeStringField("actor", c.actor());
       g.writeStringField("at", c.at());
       g.writeStringField("customer", c.customer());
-      g.writeObjectFieldStart("details");
-      for (Map.Entry<String, String> detail : c.details().entrySet()) {
-        g.writeStringField(detail.getKey(), detail.getValue());
-      }
-      g.writeEndObject();
+      g.writeFieldName("details");
+      // Verbatim: the hash covers the stored text itself, not a re-serialisation of what it parses to.
+      g.writeRawValue(c.details());
       if (hash != null) {
         g.writeStringField("hash", hash);
         g.writeStringField("prev_hash", previousHash);

@@ -1,10 +1,14 @@
 package dev.latchkey.storage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.Approval;
 import dev.latchkey.core.DecisionMethod;
@@ -26,7 +30,11 @@ import java.util.TreeSet;
  * audit form, scope, approvals, roles and details as JSON text.
  */
 final class Codec {
-  static final ObjectMapper JSON = new ObjectMapper();
+  /** A key given twice is an error, never "the last one wins": stored text must read back one way only. */
+  static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   private Codec() {}
@@ -157,13 +165,22 @@ final class Codec {
     return Set.copyOf(strings(read(json)));
   }
 
+  /**
+   * The one form details are stored and hashed in: a JSON object, keys in sorted order, no whitespace, Jackson's
+   * default escaping. Every version of Latchkey has written exactly this form.
+   */
   static String details(Map<String, String> details) {
     ObjectNode node = JSON.createObjectNode();
     new TreeMap<>(details).forEach(node::put);
     return write(node);
   }
 
-  /** Details as stored; only an object of strings is accepted. */
+  /**
+   * Details as stored, for reading back into an {@link AuditEvent}; only an object of strings is accepted. Rows
+   * written by earlier versions may hold what an event no longer may: a JSON null (read as an absent key) or a
+   * control character or unpaired surrogate (read as U+FFFD). The row and its hash stay as they are; verification
+   * and forwarding use the stored text itself.
+   */
   static SortedMap<String, String> details(String json) {
     JsonNode node = read(json);
     if (!node.isObject()) {
@@ -175,9 +192,54 @@ final class Codec {
       if (!value.isTextual() && !value.isNull()) {
         throw new IllegalArgumentException("detail " + field.getKey() + " is not a string");
       }
-      details.put(field.getKey(), value.isNull() ? null : value.textValue());
+      String key = AuditEvent.storable(field.getKey());
+      if (value.isTextual() && !key.isEmpty()) {
+        details.put(key, AuditEvent.storable(value.textValue()));
+      }
     }
     return details;
+  }
+
+  /**
+   * Why {@code json} is not details in the form {@link #details(Map)} writes, or empty when it is. Stored details
+   * that hash right but are in another form were not written by Latchkey.
+   */
+  static Optional<String> detailsFormProblem(String json) {
+    JsonNode node;
+    try {
+      node = read(json);
+    } catch (IllegalArgumentException e) {
+      return Optional.of("details are " + e.getMessage());
+    }
+    if (!node.isObject()) {
+      return Optional.of("details are not a JSON object");
+    }
+    String previous = null;
+    for (Map.Entry<String, JsonNode> field : node.properties()) {
+      // JSON null: the form earlier versions wrote for a null value, still part of their hashed rows.
+      if (!field.getValue().isTextual() && !field.getValue().isNull()) {
+        return Optional.of("detail " + field.getKey() + " is not a string");
+      }
+      if (previous != null && previous.compareTo(field.getKey()) >= 0) {
+        return Optional.of("detail keys are not in sorted order");
+      }
+      previous = field.getKey();
+    }
+    return write(node).equals(json) ? Optional.empty() : Optional.of("details are not in canonical form");
+  }
+
+  /** Whether {@code json} parses as a JSON object. */
+  static boolean isJsonObject(String json) {
+    try {
+      return read(json).isObject();
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** {@code text} as a JSON string literal. */
+  static String quoted(String text) {
+    return write(JSON.getNodeFactory().textNode(text));
   }
 
   // ------------------------------------------------------------------ helpers

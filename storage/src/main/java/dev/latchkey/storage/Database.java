@@ -57,18 +57,19 @@ public final class Database implements AutoCloseable {
       Pattern.compile("(?i)(password|passwd|pwd|sslpassword|sslkey|secret)=[^;&]*");
 
   private final HikariDataSource pool;
-  private final AuditChain chain;
+  private final AuditForwarder forwarder;
   private final RequestStore requests;
-  private final AuditLog audit;
+  private final JdbiAuditLog audit;
   private final EnablementStore enablements;
   private final CardStore cards;
   private final String description;
 
-  private Database(HikariDataSource pool, AuditChain chain, Clock clock, String description) {
+  private Database(HikariDataSource pool, List<AuditSink> sinks, Clock clock, String description) {
     this.pool = pool;
-    this.chain = chain;
     this.description = description;
     Sql sql = new Sql(Jdbi.create(pool));
+    this.forwarder = new AuditForwarder(sql, sinks);
+    AuditChain chain = new AuditChain(forwarder::wake);
     this.requests = new JdbiRequestStore(sql, chain, clock);
     this.audit = new JdbiAuditLog(sql, chain);
     this.enablements = new JdbiEnablementStore(sql, chain);
@@ -102,6 +103,28 @@ public final class Database implements AutoCloseable {
     return audit;
   }
 
+  /**
+   * Walks the whole audit chain in one snapshot: the head as recorded, and intact or the first broken link. Reads
+   * every event, so its cost grows with the chain.
+   */
+  public AuditVerification verifyAudit() {
+    return audit.verification();
+  }
+
+  /**
+   * Forwards every committed audit event each sink has not yet received, now, in the calling thread, retrying failed
+   * sinks at once, and reports where each sink stands. Forwarding also runs by itself in the background (after each
+   * commit, at open and on retry); this is for tools and tests that need it done before they go on.
+   */
+  public List<AuditForwarding> forwardAudit() {
+    return forwarder.forwardNow();
+  }
+
+  /** Where forwarding to each sink stands (read from the database; forwards nothing). */
+  public List<AuditForwarding> auditForwarding() {
+    return forwarder.status();
+  }
+
   public EnablementStore enablements() {
     return enablements;
   }
@@ -124,12 +147,20 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Closes the pool, then the sinks this database was given. Safe to call twice. */
+  /**
+   * Stops background forwarding after a last attempt to forward what is left, then closes the pool and the sinks
+   * this database was given. Safe to call twice.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (!pool.isClosed()) {
+      try {
+        forwarder.stop();
+      } catch (RuntimeException e) {
+        LOG.warn("audit forwarding could not finish before closing: {}", e.getMessage());
+      }
       pool.close();
-      chain.closeSinks();
+      forwarder.closeSinks();
     }
   }
 
@@ -201,7 +232,10 @@ public final class Database implements AutoCloseable {
       return this;
     }
 
-    /** Replaces the sinks audit events are forwarded to (stdout unless replaced; an empty list forwards nothing). */
+    /**
+     * Replaces the sinks audit events are forwarded to (stdout unless replaced; an empty list forwards nothing).
+     * Names must differ: each sink's progress is kept in the database under its name.
+     */
     public Builder sinks(List<AuditSink> sinks) {
       this.sinks.clear();
       this.sinks.addAll(sinks);
@@ -263,8 +297,18 @@ public final class Database implements AutoCloseable {
         pool.close();
         throw e;
       }
+      Database database;
+      try {
+        database = new Database(pool, sinks, clock, description);
+        database.forwarder.register();
+      } catch (RuntimeException e) {
+        pool.close();
+        throw e;
+      }
       LOG.info("database {} open", description);
-      return new Database(pool, new AuditChain(sinks), clock, description);
+      // Catches up in the background on events committed but not forwarded (a crash, a sink that was down).
+      database.forwarder.start();
+      return database;
     }
   }
 }

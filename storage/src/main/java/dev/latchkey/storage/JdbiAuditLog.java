@@ -6,7 +6,8 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog;
 import java.util.List;
-import java.util.SortedMap;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 
 /** The audit trail in table {@code audit_events}, chained by {@link AuditChain}. */
 final class JdbiAuditLog implements AuditLog {
@@ -25,7 +26,7 @@ final class JdbiAuditLog implements AuditLog {
   public void append(AuditEvent event) {
     List<StoredAuditEvent> stored =
         sql.inTransaction("append audit event " + event.action().eventName(), h -> chain.append(h, List.of(event)));
-    chain.forward(stored);
+    chain.committed(stored);
   }
 
   @Override
@@ -51,70 +52,113 @@ final class JdbiAuditLog implements AuditLog {
             .list());
   }
 
-  /**
-   * Walks the chain in one snapshot, from the first event to the chain head, and reports the first event that is
-   * missing, altered, unlinked or outside the chain.
-   */
   @Override
   public ChainCheck verify() {
+    return verification().check();
+  }
+
+  @Override
+  public ChainHead head() {
+    return sql.withHandle("read the audit chain head", JdbiAuditLog::head);
+  }
+
+  /**
+   * Walks the chain in one snapshot, from the first event to the chain head, and reports the first event that is
+   * missing, altered, unlinked or outside the chain, together with the head it checked against.
+   */
+  AuditVerification verification() {
     return sql.inSnapshot("verify the audit chain", h -> {
-      AuditChain.Head head = h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1")
-          .map((rs, ctx) -> new AuditChain.Head(rs.getLong("seq"), rs.getString("hash")))
-          .one();
-      long expected = 1;
-      String previous = AuditJson.GENESIS;
-      while (expected <= head.seq()) {
-        List<Row> page = h.createQuery("SELECT " + AuditChain.COLUMNS + " FROM audit_events "
-                + "WHERE seq >= :from AND seq <= :to ORDER BY seq LIMIT :limit")
-            .bind("from", expected)
-            .bind("to", head.seq())
-            .bind("limit", VERIFY_PAGE)
-            .map((rs, ctx) -> new Row(rs.getLong("seq"), rs.getString("at"), rs.getString("actor"),
-                rs.getString("customer"), rs.getString("request_id"), rs.getString("action"),
-                rs.getString("result"), rs.getString("details"), rs.getString("prev_hash"), rs.getString("hash")))
-            .list();
-        if (page.isEmpty()) {
-          return missing(expected, head.seq());
-        }
-        for (Row row : page) {
-          if (row.seq() != expected) {
-            return new ChainCheck.Broken(expected,
-                "sequence gap: event " + expected + " is missing (the next event is " + row.seq() + ")");
-          }
-          SortedMap<String, String> details;
-          try {
-            details = Codec.details(row.details());
-          } catch (IllegalArgumentException e) {
-            return new ChainCheck.Broken(row.seq(), "content cannot be read: " + e.getMessage());
-          }
-          String canonical = AuditJson.canonical(new AuditJson.Content(row.seq(), row.at(), row.actor(),
-              row.customer(), row.requestId(), row.action(), row.result(), details));
-          if (!AuditJson.hash(row.previousHash(), canonical).equals(row.hash())) {
-            return new ChainCheck.Broken(row.seq(), "hash does not match content");
-          }
-          if (!row.previousHash().equals(previous)) {
-            return new ChainCheck.Broken(row.seq(), row.seq() == 1
-                ? "previous hash of the first event is not the genesis value"
-                : "previous hash does not match event " + (row.seq() - 1));
-          }
-          previous = row.hash();
-          expected++;
-        }
-      }
-      Long stray = h.createQuery("SELECT MIN(seq) FROM audit_events WHERE seq < 1 OR seq > :head")
-          .bind("head", head.seq())
-          .mapTo(Long.class)
-          .one();
-      if (stray != null) {
-        return new ChainCheck.Broken(stray,
-            "event " + stray + " is not part of the chain (the chain head records " + head.seq() + " events)");
-      }
-      if (!previous.equals(head.hash())) {
-        return new ChainCheck.Broken(head.seq(),
-            "the chain head records another hash for event " + head.seq() + " (the last event was altered)");
-      }
-      return new ChainCheck.Intact(head.seq());
+      ChainHead head = head(h);
+      return new AuditVerification(head, walk(h, head, strictFrom(h)));
     });
+  }
+
+  private static ChainCheck walk(Handle h, ChainHead head, long strictFrom) {
+    long expected = 1;
+    String previous = AuditJson.GENESIS;
+    while (expected <= head.sequence()) {
+      List<AuditChain.Row> page = h.createQuery("SELECT " + AuditChain.COLUMNS + " FROM audit_events "
+              + "WHERE seq >= :from AND seq <= :to ORDER BY seq LIMIT :limit")
+          .bind("from", expected)
+          .bind("to", head.sequence())
+          .bind("limit", VERIFY_PAGE)
+          .map((rs, ctx) -> AuditChain.Row.read(rs))
+          .list();
+      if (page.isEmpty()) {
+        return missing(expected, head.sequence());
+      }
+      for (AuditChain.Row row : page) {
+        if (row.seq() != expected) {
+          return new ChainCheck.Broken(expected,
+              "sequence gap: event " + expected + " is missing (the next event is " + row.seq() + ")");
+        }
+        Optional<String> problem = contentProblem(row, strictFrom);
+        if (problem.isPresent()) {
+          return new ChainCheck.Broken(row.seq(), problem.get());
+        }
+        if (!row.previousHash().equals(previous)) {
+          return new ChainCheck.Broken(row.seq(), row.seq() == 1
+              ? "previous hash of the first event is not the genesis value"
+              : "previous hash does not match event " + (row.seq() - 1));
+        }
+        previous = row.hash();
+        expected++;
+      }
+    }
+    Long stray = h.createQuery("SELECT MIN(seq) FROM audit_events WHERE seq < 1 OR seq > :head")
+        .bind("head", head.sequence())
+        .mapTo(Long.class)
+        .one();
+    if (stray != null) {
+      return new ChainCheck.Broken(stray,
+          "event " + stray + " is not part of the chain (the chain head records " + head.sequence() + " events)");
+    }
+    if (!previous.equals(head.hash())) {
+      return new ChainCheck.Broken(head.sequence(),
+          "the chain head records another hash for event " + head.sequence() + " (the last event was altered)");
+    }
+    return new ChainCheck.Intact(head.sequence());
+  }
+
+  /** Whether the row's hash covers exactly its stored content, in the one form Latchkey writes. */
+  private static Optional<String> contentProblem(AuditChain.Row row, long strictFrom) {
+    String canonical = AuditJson.canonical(row.content());
+    String hash;
+    if (row.seq() >= strictFrom) {
+      try {
+        hash = AuditJson.hash(row.previousHash(), canonical);
+      } catch (IllegalArgumentException e) {
+        return Optional.of("content cannot be hashed: " + e.getMessage());
+      }
+    } else {
+      hash = AuditJson.legacyHash(row.previousHash(), canonical);
+    }
+    if (!hash.equals(row.hash())) {
+      return Optional.of("hash does not match content");
+    }
+    return Codec.detailsFormProblem(row.content().details()).map(p -> "content cannot be read: " + p);
+  }
+
+  private static ChainHead head(Handle h) {
+    return h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .map((rs, ctx) -> new ChainHead(rs.getLong("seq"), rs.getString("hash")))
+        .one();
+  }
+
+  /**
+   * The first sequence number hashed over its exact bytes (see migration V2). A database not yet migrated to V2
+   * (opened read-only to verify it) holds only rows written the earlier way.
+   */
+  private static long strictFrom(Handle h) {
+    boolean migrated = h.createQuery("SELECT COUNT(*) FROM information_schema.tables "
+            + "WHERE LOWER(table_name) = 'audit_format'")
+        .mapTo(Long.class)
+        .one() > 0;
+    if (!migrated) {
+      return Long.MAX_VALUE;
+    }
+    // Without its row (deleted by hand) every row must meet the strict rule.
+    return h.createQuery("SELECT strict_from FROM audit_format WHERE id = 1").mapTo(Long.class).findOne().orElse(1L);
   }
 
   private static ChainCheck missing(long expected, long headSeq) {
@@ -123,8 +167,4 @@ final class JdbiAuditLog implements AuditLog {
         : "sequence gap: events " + expected + " to " + headSeq + " are missing (the chain head records "
             + headSeq + " events)");
   }
-
-  private record Row(
-      long seq, String at, String actor, String customer, String requestId, String action, String result,
-      String details, String previousHash, String hash) {}
 }

@@ -26,6 +26,8 @@ final class JdbiCardStore implements CardStore {
 
   @Override
   public void save(RequestId id, CardRef card) {
+    Sql.requireNoNul("store the card of " + id, "channel_id", card.channelId());
+    Sql.requireNoNul("store the card of " + id, "ts", card.ts());
     try {
       sql.inTransaction("store the card of " + id, h -> {
         boolean exists = h.createQuery("SELECT COUNT(*) FROM cards WHERE request_id = :id")
@@ -61,6 +63,9 @@ final class JdbiCardStore implements CardStore {
 
   @Override
   public Optional<RequestId> findByMessage(String channelId, String ts) {
+    if (channelId.indexOf('\0') >= 0 || ts.indexOf('\0') >= 0) {
+      return Optional.empty(); // no card is stored with a NUL, and the database must not be asked about one
+    }
     return sql.withHandle("find the request of message " + channelId + "/" + ts, h ->
         h.createQuery("SELECT request_id FROM cards WHERE channel_id = :channel AND ts = :ts")
             .bind("channel", channelId)

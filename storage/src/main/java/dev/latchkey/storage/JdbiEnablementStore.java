@@ -56,7 +56,7 @@ final class JdbiEnablementStore implements EnablementStore {
       }
       return appended;
     });
-    chain.forward(stored);
+    chain.committed(stored);
   }
 
   private static Update bind(Update update, ClusterEnablement e) {

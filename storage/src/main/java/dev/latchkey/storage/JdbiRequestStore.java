@@ -63,7 +63,7 @@ final class JdbiRequestStore implements RequestStore {
       }
       throw e;
     }
-    chain.forward(stored);
+    chain.committed(stored);
   }
 
   @Override
@@ -90,7 +90,7 @@ final class JdbiRequestStore implements RequestStore {
       List<StoredAuditEvent> stored = chain.append(h, events);
       return new Outcome(new Update.Applied(next.withVersion(current.version() + 1)), stored);
     });
-    chain.forward(outcome.events());
+    chain.committed(outcome.events());
     return outcome.update();
   }
 

@@ -14,33 +14,45 @@ import java.util.Objects;
 /**
  * Writes each audit event as one JSON object a line: the canonical fields ({@code action}, {@code actor},
  * {@code at}, {@code customer}, {@code details}, {@code request_id}, {@code result}, {@code seq}) plus
- * {@code prev_hash} and {@code hash}, keys sorted. A transaction's events are written and flushed together.
+ * {@code prev_hash} and {@code hash}, keys sorted. Each batch is written and flushed together.
  */
 public final class JsonLinesAuditSink implements AuditSink {
   private final OutputStream out;
   private final boolean owned;
-  private final String description;
+  private final String name;
 
-  /** Writes to a stream the caller owns: {@link #close()} flushes it but leaves it open. */
-  public JsonLinesAuditSink(OutputStream out) {
-    this(Objects.requireNonNull(out, "out"), false, "stream");
+  /** Writes to a stream the caller owns, under {@code name}: {@link #close()} flushes it but leaves it open. */
+  public JsonLinesAuditSink(String name, OutputStream out) {
+    this(Objects.requireNonNull(out, "out"), false, Objects.requireNonNull(name, "name"));
   }
 
-  /** Appends to a file, creating it and its parent folders when missing. */
+  /**
+   * Appends to a file, creating it and its parent folders when missing. Named {@code file:} and the absolute path,
+   * so processes that share the database and the file (a shared volume) share its progress and never write an
+   * event twice; processes with a file each at the same path share the events between their files instead.
+   */
   public JsonLinesAuditSink(Path file) throws IOException {
-    this(open(file), true, "file " + file);
+    this(open(file), true, "file:" + file.toAbsolutePath().normalize());
   }
 
-  private JsonLinesAuditSink(OutputStream out, boolean owned, String description) {
+  private JsonLinesAuditSink(OutputStream out, boolean owned, String name) {
     this.out = out;
     this.owned = owned;
-    this.description = description;
+    this.name = name;
   }
 
-  /** Standard output, the default sink. */
+  /**
+   * Standard output, the default sink, named {@code stdout}. With several processes on one database each event is
+   * written to the standard output of one of them: a log pipeline that collects them all sees each event once.
+   */
   public static JsonLinesAuditSink stdout() {
     PrintStream stdout = System.out;
     return new JsonLinesAuditSink(stdout, false, "stdout");
+  }
+
+  @Override
+  public String name() {
+    return name;
   }
 
   /** The line for one event, without the line break. */
@@ -49,10 +61,10 @@ public final class JsonLinesAuditSink implements AuditSink {
   }
 
   @Override
-  public synchronized void write(List<StoredAuditEvent> events) throws IOException {
+  public synchronized void write(List<AuditLine> events) throws IOException {
     StringBuilder lines = new StringBuilder();
-    for (StoredAuditEvent event : events) {
-      lines.append(AuditJson.line(event)).append('\n');
+    for (AuditLine event : events) {
+      lines.append(event.json()).append('\n');
     }
     out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
     out.flush();
@@ -69,7 +81,7 @@ public final class JsonLinesAuditSink implements AuditSink {
 
   @Override
   public String toString() {
-    return "audit JSON lines to " + description;
+    return "audit JSON lines to " + name;
   }
 
   private static OutputStream open(Path file) throws IOException {

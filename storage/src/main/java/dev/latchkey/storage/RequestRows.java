@@ -28,18 +28,19 @@ final class RequestRows {
 
   private RequestRows() {}
 
-  /** Binds every field of {@code r} and {@code due_at} under their column names. */
+  /** Binds every field of {@code r} and {@code due_at} under their column names; text holding a NUL is refused. */
   static <S extends SqlStatement<S>> S bind(S s, AccessRequest r) {
+    String what = "store request " + r.id();
     s.bind("id", r.id().value())
         .bind("kind", r.kind().name())
         .bind("customer", r.cluster().customer().value())
         .bind("cluster", r.cluster().name())
-        .bind("role", r.role())
+        .bind("role", Sql.requireNoNul(what, "role", r.role()))
         .bind("scope", Codec.scope(r.scope()))
         .bind("credentials", r.credentials().name())
         .bind("requester_team", r.requester().user().teamId())
         .bind("requester_user", r.requester().user().userId())
-        .bind("reason", r.reason())
+        .bind("reason", Sql.requireNoNul(what, "reason", r.reason()))
         .bind("duration", r.duration().toString())
         .bind("created_at", Codec.nanos(r.createdAt()))
         .bind("pending_expires_at", Codec.nanos(r.pendingExpiresAt()))
@@ -50,14 +51,14 @@ final class RequestRows {
         .bind("attempts", r.attempts())
         .bind("reminder_sent", r.reminderSent());
     Sql.bindText(s, "extends_request", r.extendsRequest().map(RequestId::value));
-    Sql.bindText(s, "requester_email", r.requester().email());
+    Sql.bindText(s, "requester_email", r.requester().email().map(e -> Sql.requireNoNul(what, "requester_email", e)));
     Sql.bindLong(s, "decided_at", Codec.nanos(r.decidedAt()));
     Sql.bindText(s, "decided_by", r.decidedBy().map(Actor::audit));
     Sql.bindLong(s, "granted_at", Codec.nanos(r.grantedAt()));
     Sql.bindLong(s, "expires_at", Codec.nanos(r.expiresAt()));
     Sql.bindLong(s, "ended_at", Codec.nanos(r.endedAt()));
     Sql.bindText(s, "ended_by", r.endedBy().map(Actor::audit));
-    Sql.bindText(s, "failure", r.failure());
+    Sql.bindText(s, "failure", r.failure().map(f -> Sql.requireNoNul(what, "failure", f)));
     Sql.bindLong(s, "next_attempt_at", Codec.nanos(r.nextAttemptAt()));
     Sql.bindLong(s, "due_at", Codec.nanos(r.dueAt()));
     return s;

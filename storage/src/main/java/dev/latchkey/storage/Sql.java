@@ -4,6 +4,9 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.argument.AbstractArgumentFactory;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.config.ConfigRegistry;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -18,12 +21,38 @@ final class Sql {
 
   Sql(Jdbi jdbi) {
     this.jdbi = jdbi;
+    // The last line of defence for text no store has checked itself: PostgreSQL refuses U+0000 in text while H2
+    // stores it, so a NUL would make the two engines behave differently. Stores check their fields first, to
+    // name them.
+    jdbi.registerArgument(new AbstractArgumentFactory<String>(Types.VARCHAR) {
+      @Override
+      protected Argument build(String value, ConfigRegistry config) {
+        if (value.indexOf('\0') >= 0) {
+          throw new NulInText("a text value contains a NUL character (U+0000) at index " + value.indexOf('\0')
+              + ", which the database cannot store");
+        }
+        return (position, statement, context) -> statement.setString(position, value);
+      }
+    });
+  }
+
+  /**
+   * {@code value}, if it holds no NUL character (U+0000), which PostgreSQL cannot store in text; otherwise a
+   * {@link StoreException} naming the field, before anything reaches the database.
+   */
+  static String requireNoNul(String what, String field, String value) {
+    int nul = value.indexOf('\0');
+    if (nul >= 0) {
+      throw new StoreException("could not " + what + ": " + field + " contains a NUL character (U+0000) at index "
+          + nul + ", which the database cannot store");
+    }
+    return value;
   }
 
   <T> T inTransaction(String what, HandleCallback<T, RuntimeException> callback) {
     try {
       return jdbi.inTransaction(callback);
-    } catch (JdbiException e) {
+    } catch (JdbiException | NulInText e) {
       throw failure(what, e);
     }
   }
@@ -31,7 +60,7 @@ final class Sql {
   <T> T inSnapshot(String what, HandleCallback<T, RuntimeException> callback) {
     try {
       return jdbi.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, callback);
-    } catch (JdbiException e) {
+    } catch (JdbiException | NulInText e) {
       throw failure(what, e);
     }
   }
@@ -39,13 +68,27 @@ final class Sql {
   <T> T withHandle(String what, HandleCallback<T, RuntimeException> callback) {
     try {
       return jdbi.withHandle(callback);
-    } catch (JdbiException e) {
+    } catch (JdbiException | NulInText e) {
       throw failure(what, e);
     }
   }
 
   static StoreException failure(String what, Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof NulInText nul) {
+        return new StoreException("could not " + what + ": " + nul.getMessage(), e);
+      }
+    }
     return new StoreException("could not " + what + ": " + reason(e), e);
+  }
+
+  /** Text with a NUL was about to be bound; refused before it reached the database. */
+  private static final class NulInText extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NulInText(String message) {
+      super(message);
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog.ChainCheck;
+import dev.latchkey.core.port.AuditLog.ChainHead;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,7 @@ class AuditLogTest extends EngineTest {
   @Test
   void anEmptyChainIsIntact() {
     assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(0));
+    assertThat(db.audit().head()).isEqualTo(new ChainHead(0, "0".repeat(64)));
   }
 
   @Test
@@ -102,6 +104,8 @@ class AuditLogTest extends EngineTest {
     assertThat(AuditJson.canonical(AuditJson.Content.of(1, one.event()))).isEqualTo(first);
     assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(2));
     assertThat(headHash()).isEqualTo(secondHash);
+    assertThat(db.audit().head()).isEqualTo(new ChainHead(2, secondHash));
+    assertThat(db.verifyAudit()).isEqualTo(new AuditVerification(new ChainHead(2, secondHash), new ChainCheck.Intact(2)));
   }
 
   /** Two pools on one database stand for two replicas: the row lock on the head serializes them. */

@@ -29,6 +29,10 @@ abstract class Engine implements AutoCloseable {
 
   abstract String password();
 
+  boolean isH2() {
+    return url().startsWith("jdbc:h2:");
+  }
+
   /** The query plan as text. */
   abstract String explain(String query) throws SQLException;
 

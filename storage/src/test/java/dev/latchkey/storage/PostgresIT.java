@@ -76,4 +76,28 @@ class PostgresIT {
       return Engine.postgres();
     }
   }
+
+  @Nested
+  class CanonicalForm extends AuditCanonicalFormTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
+
+  @Nested
+  class Verifier extends AuditVerifierTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
+
+  @Nested
+  class Hardening extends PostgresHardeningTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
 }

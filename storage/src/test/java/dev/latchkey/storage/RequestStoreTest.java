@@ -22,6 +22,7 @@ import dev.latchkey.core.Requester;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog.ChainCheck;
+import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.RequestStore.Update;
 import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.testing.Fixtures;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -203,6 +205,47 @@ class RequestStoreTest extends EngineTest {
     assertThat(store.findRevocationsPending()).extracting(AccessRequest::state)
         .containsExactlyInAnyOrder(RequestState.REVOKED, RequestState.FAILED);
     assertThat(store.findRevocationsPending()).allMatch(AccessRequest::revocationPending);
+  }
+
+  /** PostgreSQL refuses U+0000 in text and H2 stores it: refused before the database, on both, naming the field. */
+  @Test
+  void textHoldingANulNeverReachesTheDatabase() throws Exception {
+    AccessRequest withNul = AccessRequest.submitted(id(1), RequestKind.ACCESS, Optional.empty(), Fixtures.PROD,
+        "readonly", Scope.CLUSTER, CredentialMode.TOKEN, Fixtures.REQUESTER, "INC-1\u0000 pods", Duration.ofHours(1),
+        T0, Duration.ofHours(2), 1);
+
+    assertThatThrownBy(() -> store.insert(withNul, List.of(event(withNul, AuditAction.REQUEST_SUBMITTED, T0))))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("could not store request " + withNul.id() + ": reason contains a NUL character (U+0000) at "
+            + "index 5, which the database cannot store");
+    assertThat(store.find(withNul.id())).isEmpty();
+
+    AccessRequest pending = TestData.pending(id(2), T0);
+    store.insert(pending, List.of(event(pending, AuditAction.REQUEST_SUBMITTED, T0)));
+    AccessRequest failed = pending.withState(RequestState.FAILED).withFailure("API server said \u0000");
+    assertThatThrownBy(() -> store.update(pending, failed, List.of(event(pending, AuditAction.GRANT_FAILED, T0))))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(": failure contains a NUL character (U+0000) at index 16");
+    assertThat(store.find(pending.id())).contains(pending);
+    assertThat(actions(pending.id())).containsExactly(AuditAction.REQUEST_SUBMITTED);
+
+    assertThatThrownBy(() -> db.cards().save(pending.id(), new CardStore.CardRef("C0SHARED", "1.2\u0000")))
+        .isInstanceOf(StoreException.class).hasMessageContaining(": ts contains a NUL character");
+    assertThat(db.cards().findByMessage("C0SHARED", "1.2\u0000")).isEmpty();
+    assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(1));
+  }
+
+  /** Any other text bound anywhere is refused too, so no path can pass a NUL to PostgreSQL. */
+  @Test
+  void noStatementBindsTextHoldingANul() {
+    Sql sql = new Sql(Jdbi.create(Database.prepare(engine.url()), engine.user(), engine.password()));
+
+    assertThatThrownBy(() -> sql.withHandle("read a value", h ->
+        h.createQuery("SELECT COUNT(*) FROM requests WHERE reason = :reason").bind("reason", "a\u0000b")
+            .mapTo(Long.class).one()))
+        .isInstanceOf(StoreException.class)
+        .hasMessageStartingWith("could not read a value: ")
+        .hasMessageContaining("a text value contains a NUL character (U+0000) at index 1");
   }
 
   private List<AuditAction> actions(RequestId id) {

@@ -116,7 +116,7 @@ class RestartAndTamperTest extends EngineTest {
     String forgedHash = AuditJson.hash(original.previousHash(), AuditJson.canonical(new AuditJson.Content(3,
         original.event().at().toString(), original.event().actor().audit(), "acme",
         original.event().requestId().orElseThrow().value(), original.event().action().eventName(), "ok",
-        Codec.details(forgedDetails))));
+        forgedDetails)));
     ChainCheck check = verifyAfter("UPDATE audit_events SET details = '" + forgedDetails + "', hash = '"
         + forgedHash + "' WHERE seq = 3");
 

@@ -36,8 +36,13 @@ public final class InMemoryAuditLog implements AuditLog {
   }
 
   @Override
-  public ChainCheck verify() {
+  public synchronized ChainCheck verify() {
     return new ChainCheck.Intact(events.size());
+  }
+
+  @Override
+  public synchronized ChainHead head() {
+    return events.isEmpty() ? new ChainHead(0, "0".repeat(64)) : new ChainHead(events.size(), events.getLast().hash());
   }
 
   public synchronized List<AuditEvent> all() {

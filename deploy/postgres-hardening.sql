@@ -1,0 +1,20 @@
+-- Optional, PostgreSQL only: Latchkey's everyday role may add audit events but never change or remove them, so
+-- not even a compromised Latchkey can rewrite or cut short the audit trail. (The role that owns the tables always
+-- can: keep its credentials away from Latchkey.)
+--
+-- 1. As a superuser (or a role with CREATEROLE), create the everyday role:
+--      CREATE ROLE latchkey_app LOGIN PASSWORD '...';
+-- 2. Connected to Latchkey's database as the role that owns its tables (the one Latchkey ran its migrations as):
+--      psql -v ON_ERROR_STOP=1 -d latchkey -f deploy/postgres-hardening.sql
+-- 3. Run Latchkey with LATCHKEY_DB_USER=latchkey_app and LATCHKEY_DB_PASSWORD. A Latchkey version that brings a
+--    new migration is started once with the owner's credentials, which runs it, then again as latchkey_app.
+--
+-- Latchkey never deletes a row, so the everyday role gets no DELETE or TRUNCATE on anything, and on audit_events
+-- no UPDATE either. It keeps UPDATE on audit_head (appending moves the head), which is why the head hash is also
+-- logged: see "Audit log" in README.md.
+GRANT USAGE ON SCHEMA public TO latchkey_app;
+GRANT SELECT, INSERT, UPDATE ON requests, cards, cluster_enablements, audit_head, audit_forwarding TO latchkey_app;
+GRANT SELECT, INSERT ON audit_events TO latchkey_app;
+GRANT SELECT ON audit_format, flyway_schema_history TO latchkey_app;
+-- Tables that later migrations create get the everyday rights.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE ON TABLES TO latchkey_app;
