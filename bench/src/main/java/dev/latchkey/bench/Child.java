@@ -28,6 +28,8 @@ final class Child implements AutoCloseable {
     Files.createDirectories(dir);
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    // As ./latchkey run sets it: two malloc arenas, not one per thread that ever allocated (each up to 64 MB).
+    builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
     builder.environment().putAll(env);
     long started = System.nanoTime();
     Process process = builder.start();

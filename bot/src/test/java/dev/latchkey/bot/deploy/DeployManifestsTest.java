@@ -294,6 +294,9 @@ class DeployManifestsTest {
     List<String> command = jsonArray(entrypoint.rest());
     assertThat(command).as("exec form: java is PID 1 and receives SIGTERM").startsWith("java")
         .contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=60", "-Xss512k").endsWith("-jar", jar);
+    // The class archive sits in the data volume, the only place the service user can write (read-only root).
+    assertThat(command).contains("-XX:SharedArchiveFile=/data/latchkey.jsa", "-XX:+AutoCreateSharedArchive");
+    assertThat(only(runtime, "VOLUME").rest()).contains("/data");
 
     JsonNode container = onlyContainer();
     assertThat(only(runtime, "EXPOSE").rest()).isEqualTo(String.valueOf(containerPort(container, "http")));
