@@ -1,6 +1,7 @@
 package dev.latchkey.bot;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -241,6 +242,8 @@ class LatchkeyTest {
         .willReturn(okJson("{\"ok\":true,\"ts\":\"1772442000.000100\"}")));
     slack.stubFor(post("/api/users.info").willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
         + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
+    slack.stubFor(post("/api/users.info").withFormParam("user", matching("U0(APPROVER|ADMIN).*"))
+        .willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0APPROVER1\",\"team_id\":\"T0CUSTOMER\"}}")));
     slack.stubFor(post("/api/conversations.open").willReturn(okJson("{\"ok\":true,\"channel\":{\"id\":\"D0ALICE\"}}")));
     slack.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     slack.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[]}")));

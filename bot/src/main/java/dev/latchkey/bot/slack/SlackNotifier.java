@@ -171,7 +171,7 @@ public final class SlackNotifier implements Notifier {
       case GRANT_FAILED -> Optional.of(":x: Your request " + id + " (" + what(r) + ") could not be granted: "
           + Mrkdwn.truncate(Mrkdwn.escape(r.failure().orElse("unknown error")), 1500));
       case REQUEST_EXPIRED -> Optional.of(":checkered_flag: Your access " + id + " (" + what(r) + ") has ended.");
-      case REQUEST_REVOKED -> cause.actor().equals(r.requester().user()) ? Optional.empty()
+      case REQUEST_REVOKED -> r.requester().is(cause.actor()) ? Optional.empty()
           : Optional.of(":scissors: Your access " + id + " (" + what(r) + ") was revoked by " + by + ".");
       case REQUEST_TIMED_OUT -> Optional.of(":zzz: Your request " + id + " (" + what(r) + ") timed out: nobody "
           + "answered in time.");

@@ -79,7 +79,7 @@ public final class SlackSurface implements AutoCloseable {
     private final AuditLog audit;
     private final Clock clock;
     private final ExecutorService executor;
-    private final SlackUsers users;
+    private final SlackIdentities identities;
     private final CardSync cardSync;
     private final SlackNotifier notifier;
     private final SlackApproverDirectory directory;
@@ -94,7 +94,7 @@ public final class SlackSurface implements AutoCloseable {
       this.audit = Objects.requireNonNull(audit, "audit");
       this.clock = Objects.requireNonNull(clock, "clock");
       this.executor = Objects.requireNonNull(executor, "executor");
-      this.users = new SlackUsers(api);
+      this.identities = new SlackIdentities(api);
       this.cardSync = new CardSync(api, customers, requests, cards, clock, executor);
       this.notifier = new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
       this.directory = new SlackApproverDirectory(api, clock);
@@ -115,9 +115,11 @@ public final class SlackSurface implements AutoCloseable {
     /** Step two: the Bolt app and its handlers on top of the AccessService. */
     public SlackSurface complete(AccessService service) {
       Objects.requireNonNull(service, "service");
-      AccessCommands commands = new AccessCommands(service, customers, requests, audit, api, users, executor, clock);
-      CardActions actions = new CardActions(service, customers, api, users, executor);
-      WrittenDecisions decisions = new WrittenDecisions(service, customers, cards, audit, api, users, executor);
+      AccessCommands commands = new AccessCommands(service, customers, requests, audit, api, identities, executor,
+          clock);
+      CardActions actions = new CardActions(service, customers, api, identities, executor);
+      WrittenDecisions decisions = new WrittenDecisions(service, customers, cards, audit, api, identities,
+          executor);
       ThreadReplay replay = new ThreadReplay(customers, requests, cards, api, decisions);
 
       AppConfig config = AppConfig.builder()

@@ -84,7 +84,7 @@ public final class ThreadReplay {
     for (Message m : replies) {
       try {
         Optional<Outcome> outcome = decisions.apply(new WrittenDecisions.Reply(card.channelId(), card.ts(),
-            m.getTs(), m.getUser(), Optional.ofNullable(m.getTeam()).filter(t -> !t.isBlank()), m.getText()),
+            m.getTs(), m.getUser(), m.getText()),
             false);
         if (outcome.filter(o -> o instanceof Outcome.Approved || o instanceof Outcome.Denied
             || o instanceof Outcome.AwaitingMoreApprovals).isPresent()) {

@@ -39,24 +39,24 @@ final class WrittenDecisions {
   }
 
   /** One message in a thread, as Slack reported it. */
-  record Reply(String channel, String threadTs, String ts, String userId, Optional<String> teamId, String text) {}
+  record Reply(String channel, String threadTs, String ts, String userId, String text) {}
 
   private final AccessService service;
   private final Customers customers;
   private final CardStore cards;
   private final AuditLog audit;
   private final SlackApi api;
-  private final SlackUsers users;
+  private final SlackIdentities identities;
   private final Executor executor;
 
   WrittenDecisions(AccessService service, Customers customers, CardStore cards, AuditLog audit, SlackApi api,
-      SlackUsers users, Executor executor) {
+      SlackIdentities identities, Executor executor) {
     this.service = service;
     this.customers = customers;
     this.cards = cards;
     this.audit = audit;
     this.api = api;
-    this.users = users;
+    this.identities = identities;
     this.executor = executor;
   }
 
@@ -97,8 +97,7 @@ final class WrittenDecisions {
     if (parse(event.getText()).isEmpty()) {
       return ctx.ack();
     }
-    Optional<String> team = Optional.ofNullable(event.getTeam()).filter(t -> !t.isBlank());
-    Reply reply = new Reply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), team,
+    Reply reply = new Reply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(),
         event.getText());
     try {
       executor.execute(() -> {
@@ -132,7 +131,10 @@ final class WrittenDecisions {
     }
     Optional<AccessRequest> request = service.find(id.get());
     Optional<Customer> customer = request.flatMap(r -> customers.find(r.cluster().customer()));
-    Optional<Actor.SlackUser> actor = actorOf(reply, customer);
+    Optional<Actor.SlackUser> actor = switch (identities.resolve(reply.userId(), customer)) {
+      case SlackIdentities.Identity.Known known -> Optional.of(known.actor());
+      case SlackIdentities.Identity.Unknown unknown -> Optional.empty();
+    };
     if (actor.isEmpty()) {
       log.warn("written decision {} skipped: the author's workspace is unknown", reply.ts());
       return Optional.empty();
@@ -164,15 +166,6 @@ final class WrittenDecisions {
       }
     });
     return Optional.of(outcome);
-  }
-
-  private Optional<Actor.SlackUser> actorOf(Reply reply, Optional<Customer> customer) {
-    boolean byOrg = customer.map(c -> c.teamId().startsWith("E")).orElse(false);
-    Optional<SlackUsers.Profile> profile = reply.teamId().isEmpty() || byOrg ? users.profile(reply.userId())
-        : Optional.empty();
-    Optional<String> team = reply.teamId().or(() -> profile.flatMap(SlackUsers.Profile::teamId));
-    Optional<String> enterprise = profile.flatMap(SlackUsers.Profile::enterpriseId);
-    return SlackIdentity.of(Optional.of(reply.userId()), team, enterprise, customer);
   }
 
   /** Whether this message already decided, or was refused, on this request (Slack retries, restarts). */

@@ -153,9 +153,9 @@ class EndpointDefenceTest {
         .replace("\"user\":{", "\"someone\":{");
     HttpResponse<String> missingUser = slack.postSigned(SlackHarness.form(Map.of("payload", noUser)), FORM,
         Map.of());
-    String noTeam = slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id().value())
-        .replace("\"team_id\":\"T0CUSTOMER\"", "\"team_id\":null");
-    HttpResponse<String> missingTeam = slack.postSigned(SlackHarness.form(Map.of("payload", noTeam)), FORM,
+    String noId = slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id().value())
+        .replace("\"id\":\"U0APPROVER1\",\"username\"", "\"id\":null,\"username\"");
+    HttpResponse<String> missingId = slack.postSigned(SlackHarness.form(Map.of("payload", noId)), FORM,
         Map.of());
     String unknownAction = slack.clickPayload(Fixtures.APPROVER, "latchkey.self-destruct", r.id().value());
     HttpResponse<String> unknown = slack.postSigned(SlackHarness.form(Map.of("payload", unknownAction)), FORM,
@@ -169,8 +169,8 @@ class EndpointDefenceTest {
 
     assertThat(missingUser.statusCode()).isEqualTo(400);
     assertThat(missingUser.body()).contains("Malformed Slack payload");
-    assertThat(missingTeam.statusCode()).isEqualTo(400);
-    assertThat(missingTeam.body()).contains("lacks user.id or user.team_id");
+    assertThat(missingId.statusCode()).isEqualTo(400);
+    assertThat(missingId.body()).contains("lacks user.id");
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(unknown.body()).contains("No handler for this Slack request");
     assertThat(unknownView.statusCode()).isEqualTo(404);

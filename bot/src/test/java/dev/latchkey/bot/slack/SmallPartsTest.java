@@ -1,6 +1,7 @@
 package dev.latchkey.bot.slack;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -9,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.latchkey.core.Actor;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.port.ApproverDirectory.Membership;
 import dev.latchkey.core.testing.Fixtures;
@@ -57,21 +59,34 @@ class SmallPartsTest {
   }
 
   @Test
-  void identityUsesTheUsersOwnWorkspaceOrEnterpriseOrg() {
+  void identityIsTheUsersOwnWorkspaceOrEnterpriseOrgFromTheDirectory() throws Exception {
+    WireMockServer wm = SlackHarness.wireMock();
+    wm.resetAll();
+    wm.stubFor(post("/api/users.info").withFormParam("user", equalTo("U1")).willReturn(okJson(
+        "{\"ok\":true,\"user\":{\"id\":\"U1\",\"team_id\":\"T0WORKSPACE\",\"enterprise_user\":"
+            + "{\"enterprise_id\":\"E0ACMEORG\"},\"profile\":{\"email\":\"u1@acme.example\"}}}")));
+    wm.stubFor(post("/api/users.info").withFormParam("user", equalTo("U2")).willReturn(okJson(
+        "{\"ok\":true,\"user\":{\"id\":\"U2\",\"team_id\":\"T0CUSTOMER\",\"profile\":{}}}")));
+    wm.stubFor(post("/api/users.info").withFormParam("user", equalTo("U3")).willReturn(okJson(
+        "{\"ok\":false,\"error\":\"user_not_found\"}")));
+    SlackSettings settings = new SlackSettings("xoxb-t", "s", wm.baseUrl() + "/api/");
+    SlackIdentities identities = new SlackIdentities(new SlackApi(SlackApi.slackFor(settings), "xoxb-t", d -> {}));
     Customer acme = Fixtures.acme();
     Customer grid = new Customer(acme.id(), "E0ACMEORG", acme.channelId(), acme.approverUserIds(),
         acme.approverGroupId(), acme.adminUserIds(), acme.clusters());
 
-    assertThat(SlackIdentity.of(Optional.of("U1"), Optional.of("T0CUSTOMER"), Optional.of("E0ACMEORG"),
-        Optional.of(acme))).hasValueSatisfying(u -> assertThat(u.teamId()).isEqualTo("T0CUSTOMER"));
-    assertThat(SlackIdentity.of(Optional.of("U1"), Optional.of("T0WORKSPACE"), Optional.of("E0ACMEORG"),
-        Optional.of(grid))).hasValueSatisfying(u -> assertThat(u.teamId()).isEqualTo("E0ACMEORG"));
-    assertThat(SlackIdentity.of(Optional.of("U1"), Optional.of("T0WORKSPACE"), Optional.empty(),
-        Optional.of(grid))).hasValueSatisfying(u -> assertThat(u.teamId()).isEqualTo("T0WORKSPACE"));
-    assertThat(SlackIdentity.of(Optional.of("U1"), Optional.empty(), Optional.empty(), Optional.of(acme)))
-        .isEmpty();
-    assertThat(SlackIdentity.of(Optional.of("<script>"), Optional.of("T1"), Optional.empty(), Optional.empty()))
-        .isEmpty();
+    assertThat(identities.resolve("U1", Optional.of(acme))).isEqualTo(new SlackIdentities.Identity.Known(
+        new Actor.SlackUser("T0WORKSPACE", "U1"), Optional.of("u1@acme.example")));
+    assertThat(identities.resolve("U1", Optional.of(grid))).isEqualTo(new SlackIdentities.Identity.Known(
+        new Actor.SlackUser("E0ACMEORG", "U1"), Optional.of("u1@acme.example")));
+    assertThat(identities.resolve("U2", Optional.of(grid))).isEqualTo(new SlackIdentities.Identity.Known(
+        new Actor.SlackUser("T0CUSTOMER", "U2"), Optional.empty()));
+    assertThat(identities.resolve("U3", Optional.of(acme))).isInstanceOf(SlackIdentities.Identity.Unknown.class);
+    // Known profiles are cached; failures are asked again.
+    identities.resolve("U1", Optional.empty());
+    identities.resolve("U3", Optional.empty());
+    wm.verify(1, postRequestedFor(urlEqualTo("/api/users.info")).withFormParam("user", equalTo("U1")));
+    wm.verify(2, postRequestedFor(urlEqualTo("/api/users.info")).withFormParam("user", equalTo("U3")));
   }
 
   @Test
