@@ -120,7 +120,8 @@ public final class SlackSurface implements AutoCloseable {
       CardActions actions = new CardActions(service, customers, api, identities, executor);
       WrittenDecisions decisions = new WrittenDecisions(service, customers, cards, audit, api, identities,
           executor);
-      ThreadReplay replay = new ThreadReplay(customers, requests, cards, api, decisions);
+      ThreadReplay replay = new ThreadReplay(customers, requests, cards, api, decisions, executor);
+      decisions.onDeferred(replay::retryLater);
 
       AppConfig config = AppConfig.builder()
           .singleTeamBotToken(settings.botToken())
@@ -202,6 +203,7 @@ public final class SlackSurface implements AutoCloseable {
     } catch (RuntimeException e) {
       log.debug("stopping the Slack app: {}", e.toString());
     }
+    threadReplay.close();
     foundation.cardSync.close();
   }
 }

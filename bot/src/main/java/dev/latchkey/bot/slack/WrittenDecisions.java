@@ -7,10 +7,13 @@ import com.slack.api.model.event.MessageEvent;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.AuditResult;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
 import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.Outcome;
+import dev.latchkey.core.Refusal;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog;
@@ -20,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * recorded with method {@code thread_reply}, the message ts, its permalink and the verbatim text. Other replies
  * change nothing; decision replies by anyone who may not decide are refused (and audited by the core) and get a
  * short answer in the thread. A reply whose ts the request's audit trail already holds is not applied again.
+ *
+ * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
+ * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is recorded about it,
+ * and the thread is read again later ({@link ThreadReplay#retryLater}) until it can be decided. A refusal the core
+ * recorded for the same transient reason does not count as "recorded" either.
  */
 final class WrittenDecisions {
   private static final Logger log = LoggerFactory.getLogger(WrittenDecisions.class);
@@ -41,6 +50,20 @@ final class WrittenDecisions {
   /** One message in a thread, as Slack reported it. */
   record Reply(String channel, String threadTs, String ts, String userId, String text) {}
 
+  /** What became of one reply. */
+  sealed interface Result {
+    /** Not a decision on a card, or already recorded: nothing to do. */
+    record Ignored() implements Result {}
+
+    /** The core decided (which includes refusing the author for good). */
+    record Decided(RequestId id, Outcome outcome) implements Result {}
+
+    /** The author or their role could not be checked just now; nothing is recorded, try again later. */
+    record Deferred(RequestId id, String why) implements Result {}
+  }
+
+  private static final Result IGNORED = new Result.Ignored();
+
   private final AccessService service;
   private final Customers customers;
   private final CardStore cards;
@@ -48,6 +71,9 @@ final class WrittenDecisions {
   private final SlackApi api;
   private final SlackIdentities identities;
   private final Executor executor;
+  /** Check-then-decide of one request's replies is atomic in this process (a live reply racing a replay). */
+  private final Object[] locks = new Object[64];
+  private volatile Consumer<RequestId> deferred = id -> {};
 
   WrittenDecisions(AccessService service, Customers customers, CardStore cards, AuditLog audit, SlackApi api,
       SlackIdentities identities, Executor executor) {
@@ -58,6 +84,14 @@ final class WrittenDecisions {
     this.api = api;
     this.identities = identities;
     this.executor = executor;
+    for (int i = 0; i < locks.length; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  /** Where deferred replies go to be tried again (the thread replay); set once while wiring. */
+  void onDeferred(Consumer<RequestId> retry) {
+    this.deferred = retry;
   }
 
   /** The first word as a decision: {@code Approved.}, {@code *approve*}, {@code DENY!} ... */
@@ -102,7 +136,9 @@ final class WrittenDecisions {
     try {
       executor.execute(() -> {
         try {
-          apply(reply, true);
+          if (apply(reply, true) instanceof Result.Deferred d) {
+            deferred.accept(d.id());
+          }
         } catch (RuntimeException e) {
           log.error("written decision {} failed", reply.ts(), e);
         }
@@ -115,29 +151,52 @@ final class WrittenDecisions {
 
   /**
    * Applies one reply if it is a written decision on a card. {@code live} replies also get a short answer when the
-   * request was already decided; replayed ones do not.
+   * request was already decided, or when it has to wait; replayed ones do not.
    */
-  Optional<Outcome> apply(Reply reply, boolean live) {
+  Result apply(Reply reply, boolean live) {
     Optional<Decision> decision = parse(reply.text());
     if (decision.isEmpty()) {
-      return Optional.empty();
+      return IGNORED;
     }
     Optional<RequestId> id = cards.findByMessage(reply.channel(), reply.threadTs());
     if (id.isEmpty()) {
-      return Optional.empty();
+      return IGNORED;
     }
-    if (alreadyRecorded(id.get(), reply.ts())) {
-      return Optional.empty();
+    try (var context = LogContext.request(id.get())) {
+      Result result;
+      synchronized (locks[Math.floorMod(id.get().hashCode(), locks.length)]) {
+        result = decide(id.get(), decision.get(), reply, live);
+      }
+      if (result instanceof Result.Deferred d) {
+        log.warn("written decision {} on {} waits: {}; the thread is read again later", reply.ts(), id.get(),
+            d.why());
+        if (live) {
+          answer(reply, Mrkdwn.user(reply.userId()) + " " + DEFERRED_TEXT);
+        }
+      }
+      return result;
     }
-    Optional<AccessRequest> request = service.find(id.get());
+  }
+
+  static final String DEFERRED_TEXT = "Your written decision could not be checked just now (Slack did not answer); "
+      + "Latchkey applies it as soon as Slack answers. No need to write it again.";
+
+  private Result decide(RequestId id, Decision decision, Reply reply, boolean live) {
+    if (alreadyRecorded(id, reply.ts())) {
+      return IGNORED;
+    }
+    Optional<AccessRequest> request = service.find(id);
     Optional<Customer> customer = request.flatMap(r -> customers.find(r.cluster().customer()));
-    Optional<Actor.SlackUser> actor = switch (identities.resolve(reply.userId(), customer)) {
-      case SlackIdentities.Identity.Known known -> Optional.of(known.actor());
-      case SlackIdentities.Identity.Unknown unknown -> Optional.empty();
-    };
-    if (actor.isEmpty()) {
-      log.warn("written decision {} skipped: the author's workspace is unknown", reply.ts());
-      return Optional.empty();
+    Actor.SlackUser actor;
+    switch (identities.resolve(reply.userId(), customer)) {
+      case SlackIdentities.Identity.Known known -> actor = known.actor();
+      case SlackIdentities.Identity.Unknown unknown -> {
+        return new Result.Deferred(id, "the author's workspace is unknown (" + unknown.why() + ")");
+      }
+    }
+    if (request.isPresent() && service.approverCheck(request.get().cluster().customer(), actor)
+        .filter(r -> r.reason() == Refusal.Reason.APPROVER_UNVERIFIED).isPresent()) {
+      return new Result.Deferred(id, "the approver group could not be read");
     }
     String permalink = "";
     try {
@@ -146,35 +205,55 @@ final class WrittenDecisions {
       log.info("permalink of {} not available: {}", reply.ts(), e.error());
     }
     Map<String, String> details = Map.of("message_ts", reply.ts(), "permalink", permalink, "text", reply.text());
-    Outcome outcome;
-    try (var context = LogContext.request(id.get())) {
-      outcome = decision.get() == Decision.APPROVE
-          ? service.approve(id.get(), actor.get(), DecisionMethod.THREAD_REPLY, details)
-          : service.deny(id.get(), actor.get(), DecisionMethod.THREAD_REPLY, details);
+    Outcome outcome = decision == Decision.APPROVE
+        ? service.approve(id, actor, DecisionMethod.THREAD_REPLY, details)
+        : service.deny(id, actor, DecisionMethod.THREAD_REPLY, details);
+    if (outcome instanceof Outcome.Refused refused && transientRefusal(refused.refusal().reason())) {
+      return new Result.Deferred(id, "the approver group could not be read");
     }
-    Optional<String> answer = switch (outcome) {
-      case Outcome.Refused refused -> Optional.of(Mrkdwn.user(actor.get().userId()) + " "
+    Optional<String> text = switch (outcome) {
+      case Outcome.Refused refused -> Optional.of(Mrkdwn.user(actor.userId()) + " "
           + Mrkdwn.escape(refused.refusal().message()) + " Nothing changed.");
       case Outcome.AlreadyDecided already when live -> Optional.of(Texts.alreadyDecided(already.request()));
       default -> Optional.empty();
     };
-    answer.ifPresent(text -> {
-      try {
-        api.postMessage(reply.channel(), Optional.of(reply.threadTs()), text, java.util.List.of());
-      } catch (SlackCallException e) {
-        log.warn("thread answer to {} not posted: {}", reply.ts(), e.error());
-      }
-    });
-    return Optional.of(outcome);
+    text.ifPresent(t -> answer(reply, t));
+    return new Result.Decided(id, outcome);
   }
 
-  /** Whether this message already decided, or was refused, on this request (Slack retries, restarts). */
+  private void answer(Reply reply, String text) {
+    try {
+      api.postMessage(reply.channel(), Optional.of(reply.threadTs()), text, java.util.List.of());
+    } catch (SlackCallException e) {
+      log.warn("thread answer to {} not posted: {}", reply.ts(), e.error());
+    }
+  }
+
+  /** Refusals that say "not now" rather than "no": Slack could not be asked. */
+  private static boolean transientRefusal(Refusal.Reason reason) {
+    return reason == Refusal.Reason.APPROVER_UNVERIFIED;
+  }
+
+  /**
+   * Whether this message already decided, or was refused for good, on this request (Slack retries, restarts). A
+   * refusal because Slack could not be asked does not count: the reply is decided when it can be checked.
+   */
   private boolean alreadyRecorded(RequestId id, String ts) {
     for (StoredAuditEvent stored : audit.forRequest(id)) {
-      if (ts.equals(stored.event().details().get("message_ts"))) {
+      AuditEvent event = stored.event();
+      if (ts.equals(event.details().get("message_ts")) && !(event.result() == AuditResult.REFUSED
+          && transientRefusal(reason(event.details().get("reason"))))) {
         return true;
       }
     }
     return false;
+  }
+
+  private static Refusal.Reason reason(String name) {
+    try {
+      return name == null ? Refusal.Reason.NOT_ALLOWED : Refusal.Reason.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      return Refusal.Reason.NOT_ALLOWED;
+    }
   }
 }
