@@ -3,6 +3,7 @@ package dev.latchkey.bot.slack;
 import com.slack.api.bolt.App;
 import com.slack.api.bolt.AppConfig;
 import com.slack.api.model.event.MessageEvent;
+import com.slack.api.model.event.MessageThreadBroadcastEvent;
 import dev.latchkey.bot.http.SlackEventsServlet;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Customers;
@@ -149,6 +150,11 @@ public final class SlackSurface implements AutoCloseable {
         Optional<String> eventId = Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
         return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
             : decisions.onMessage(payload, ctx);
+      });
+      app.event(MessageThreadBroadcastEvent.class, (payload, ctx) -> {
+        Optional<String> eventId = Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
+        return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
+            : decisions.onBroadcast(payload, ctx);
       });
       return new SlackSurface(this, app, replay);
     }

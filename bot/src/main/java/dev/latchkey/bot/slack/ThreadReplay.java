@@ -191,7 +191,10 @@ public final class ThreadReplay implements AutoCloseable {
     int applied = 0;
     List<Message> replies = messages.stream()
         .filter(m -> m.getTs() != null && !m.getTs().equals(card.ts()))
-        .filter(m -> m.getSubtype() == null && m.getBotId() == null && m.getUser() != null)
+        .filter(m -> WrittenDecisions.decidingSubtype(m.getSubtype()) && m.getBotId() == null
+            && m.getUser() != null)
+        // Edited: Slack returns only the new text, and live edits are ignored, so neither decides.
+        .filter(m -> m.getEdited() == null)
         .filter(m -> WrittenDecisions.parse(m.getText()).isPresent())
         .sorted(Comparator.comparing(m -> timestamp(m.getTs())))
         .toList();

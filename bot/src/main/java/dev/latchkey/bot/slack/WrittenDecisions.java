@@ -4,6 +4,7 @@ import com.slack.api.app_backend.events.payload.EventsApiPayload;
 import com.slack.api.bolt.context.builtin.EventContext;
 import com.slack.api.bolt.response.Response;
 import com.slack.api.model.event.MessageEvent;
+import com.slack.api.model.event.MessageThreadBroadcastEvent;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
@@ -28,11 +29,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Emergency written approval: a reply in a card's thread whose first word is approve/approved or deny/denied (any
- * case, punctuation around it ignored) decides the request exactly as the button would, after the same checks,
- * recorded with method {@code thread_reply}, the message ts, its permalink and the verbatim text. Other replies
- * change nothing; decision replies by anyone who may not decide are refused (and audited by the core) and get a
- * short answer in the thread. A reply whose ts the request's audit trail already holds is not applied again.
+ * Emergency written approval: a reply in a card's thread (also one sent to the channel as well) whose first word is
+ * approve/approved or deny/denied (any case, punctuation around it ignored) decides the request exactly as the
+ * button would, after the same checks, recorded with method {@code thread_reply}, the message ts, its permalink and
+ * the verbatim text. Only the reply as first written decides: edits are ignored live and an edited reply is skipped
+ * on replay (Slack then returns only the edited text), so a decision never depends on whether Latchkey was running.
+ * Other replies change nothing; decision replies by anyone who may not decide are refused (and audited by the core)
+ * and get a short answer in the thread. A reply whose ts the request's audit trail already holds is not applied
+ * again.
  *
  * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
  * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is recorded about it,
@@ -120,19 +124,39 @@ final class WrittenDecisions {
     };
   }
 
-  /** A message event: ignores bots, edits and other subtypes, and messages outside a thread. */
+  /**
+   * A message event. Only original replies in a thread count: bots, edits ({@code message_changed}) and other
+   * subtypes are ignored, so what decides is what the approver first wrote, the same text a replay reads.
+   */
   Response onMessage(EventsApiPayload<MessageEvent> payload, EventContext ctx) {
     MessageEvent event = payload.getEvent();
-    if (event == null || event.getSubtype() != null || event.getBotId() != null || event.getUser() == null
-        || event.getThreadTs() == null || event.getThreadTs().equals(event.getTs()) || event.getChannel() == null
-        || event.getTs() == null) {
+    if (event == null || event.getSubtype() != null || event.getBotId() != null) {
       return ctx.ack();
     }
-    if (parse(event.getText()).isEmpty()) {
+    return onReply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), event.getText(), ctx);
+  }
+
+  /** A reply also sent to the channel ("Also send to #channel"): a reply like any other. */
+  Response onBroadcast(EventsApiPayload<MessageThreadBroadcastEvent> payload, EventContext ctx) {
+    MessageThreadBroadcastEvent event = payload.getEvent();
+    if (event == null) {
       return ctx.ack();
     }
-    Reply reply = new Reply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(),
-        event.getText());
+    return onReply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), event.getText(), ctx);
+  }
+
+  /** Which message subtypes can carry a written decision (the rest are edits, joins, bots, files...). */
+  static boolean decidingSubtype(String subtype) {
+    return subtype == null || MessageThreadBroadcastEvent.SUBTYPE_NAME.equals(subtype);
+  }
+
+  private Response onReply(String channel, String threadTs, String ts, String user, String text,
+      EventContext ctx) {
+    if (user == null || threadTs == null || threadTs.equals(ts) || channel == null || ts == null
+        || parse(text).isEmpty()) {
+      return ctx.ack();
+    }
+    Reply reply = new Reply(channel, threadTs, ts, user, text);
     try {
       executor.execute(() -> {
         try {

@@ -239,6 +239,40 @@ class WrittenDecisionTest {
   }
 
   @Test
+  void replyAlsoSentToTheChannelDecidesLive() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h broadcast approval");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    ObjectNode broadcast = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER,
+        threadTs, "1772442100.000100", "approved, go ahead", "Ev0BROADCAST"));
+    ((ObjectNode) broadcast.get("event")).put("subtype", "thread_broadcast");
+    ((ObjectNode) broadcast.get("event")).putObject("root").put("ts", threadTs).put("text", "card");
+
+    HttpResponse<String> response = slack.postSigned(broadcast.toString(), "application/json", Map.of());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442100.000100");
+  }
+
+  @Test
+  void replayTakesRepliesAlsoSentToTheChannelAndSkipsEditedOnes() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h edited while down");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    // Written first as "looking", edited to "deny" later: live, the edit was ignored, so the replay ignores it too.
+    ObjectNode edited = message("1772442100.000001", "U0APPROVER2", "T0CUSTOMER", "deny");
+    edited.putObject("edited").put("user", "U0APPROVER2").put("ts", "1772442300.000000");
+    ObjectNode broadcast = message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approve")
+        .put("subtype", "thread_broadcast");
+    stubThread(threadTs, edited, broadcast);
+
+    assertThat(slack.surface.threadReplay().replayPendingThreads()).isEqualTo(1);
+
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE);
+    assertThat(slack.get(r.id()).decidedBy()).contains(Fixtures.APPROVER);
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442200.000001");
+  }
+
+  @Test
   void decisionWordIsTheFirstWordInAnyCaseWithPunctuation() {
     assertThat(WrittenDecisions.parse("Approved.")).contains(WrittenDecisions.Decision.APPROVE);
     assertThat(WrittenDecisions.parse("  APPROVE!! thanks")).contains(WrittenDecisions.Decision.APPROVE);
