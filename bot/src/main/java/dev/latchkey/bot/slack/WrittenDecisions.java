@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * the verbatim text. Only the reply as first written decides: edits are ignored live and an edited reply is skipped
  * on replay (Slack then returns only the edited text), so a decision never depends on whether Latchkey was running.
  * Other replies change nothing; decision replies by anyone who may not decide are refused (and audited by the core)
- * and get a short answer in the thread. A reply whose ts the request's audit trail already holds is not applied
+ * and answered privately to their author. A reply whose ts the request's audit trail already holds is not applied
  * again.
  *
  * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
@@ -195,7 +195,7 @@ final class WrittenDecisions {
         log.warn("written decision {} on {} waits: {}; the thread is read again later", reply.ts(), id.get(),
             d.why());
         if (live) {
-          answer(reply, Mrkdwn.user(reply.userId()) + " " + DEFERRED_TEXT);
+          answer(reply, ":hourglass: " + DEFERRED_TEXT);
         }
       }
       return result;
@@ -236,8 +236,8 @@ final class WrittenDecisions {
       return new Result.Deferred(id, "the approver group could not be read");
     }
     Optional<String> text = switch (outcome) {
-      case Outcome.Refused refused -> Optional.of(Mrkdwn.user(actor.userId()) + " "
-          + Mrkdwn.escape(refused.refusal().message()) + " Nothing changed.");
+      case Outcome.Refused refused -> Optional.of(":no_entry_sign: " + Mrkdwn.escape(refused.refusal().message())
+          + " Nothing changed.");
       case Outcome.AlreadyDecided already when live -> Optional.of(Texts.alreadyDecided(already.request()));
       default -> Optional.empty();
     };
@@ -245,11 +245,16 @@ final class WrittenDecisions {
     return new Result.Decided(id, outcome);
   }
 
+  /**
+   * Answers the reply's author only (ephemeral, in the thread): a refusal or "already decided" is for them, and
+   * answering in the thread for everyone would let anyone fill the card's thread by writing "approve". The core
+   * audits every refusal.
+   */
   private void answer(Reply reply, String text) {
     try {
-      api.postMessage(reply.channel(), Optional.of(reply.threadTs()), text, java.util.List.of());
+      api.postEphemeral(reply.channel(), reply.userId(), Optional.of(reply.threadTs()), text);
     } catch (SlackCallException e) {
-      log.warn("thread answer to {} not posted: {}", reply.ts(), e.error());
+      log.warn("answer to the author of {} not delivered: {}", reply.ts(), e.error());
     }
   }
 

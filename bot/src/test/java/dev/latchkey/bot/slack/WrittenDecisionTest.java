@@ -81,16 +81,22 @@ class WrittenDecisionTest {
   }
 
   @Test
-  void writtenApprovalByANonApproverChangesNothingButIsAuditedAndAnswered() throws Exception {
+  void writtenApprovalByANonApproverChangesNothingButIsAuditedAndAnsweredPrivately() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h bystander");
 
     slack.threadReply(Fixtures.BYSTANDER, r.id(), "1772442100.000400", "approve", "Ev0BYSTANDER", Map.of());
     slack.threadReply(Fixtures.ENGINEER, r.id(), "1772442100.000500", "approved", "Ev0SELF", Map.of());
 
-    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id())).hasSize(2)
-        .anySatisfy(t -> assertThat(t).contains("<@U0BYSTANDER>", "not an approver for this request",
-            "Nothing changed"))
-        .anySatisfy(t -> assertThat(t).contains("<@U0ENGINEER>", "cannot decide your own request")));
+    await().untilAsserted(() -> {
+      assertThat(slack.ephemeralsTo("U0BYSTANDER")).singleElement()
+          .satisfies(t -> assertThat(t).contains("not an approver for this request", "Nothing changed"));
+      assertThat(slack.ephemeralsTo("U0ENGINEER")).singleElement()
+          .satisfies(t -> assertThat(t).contains("cannot decide your own request"));
+    });
+    // Answered in the thread, but only to their authors: nobody else sees the refusals.
+    assertThat(slack.calls("chat.postEphemeral")).allSatisfy(c -> assertThat(c)
+        .containsEntry("thread_ts", slack.cards.find(r.id()).orElseThrow().ts()));
+    assertThat(slack.threadReplies(r.id())).isEmpty();
     assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
     assertThat(slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event())
         .filter(e -> e.action() == AuditAction.DECISION_REFUSED)
