@@ -98,7 +98,7 @@ public final class SlackSurface implements AutoCloseable {
       this.identities = new SlackIdentities(api);
       this.cardSync = new CardSync(api, customers, requests, cards, clock, executor);
       this.notifier = new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
-      this.directory = new SlackApproverDirectory(api, clock);
+      this.directory = new SlackApproverDirectory(api);
     }
 
     public Notifier notifier() {

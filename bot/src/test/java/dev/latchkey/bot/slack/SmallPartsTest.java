@@ -14,12 +14,12 @@ import dev.latchkey.core.Actor;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.port.ApproverDirectory.Membership;
 import dev.latchkey.core.testing.Fixtures;
-import dev.latchkey.core.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Mrkdwn, settings, identities and the approver directory's cache. */
@@ -89,6 +89,27 @@ class SmallPartsTest {
     wm.verify(2, postRequestedFor(urlEqualTo("/api/users.info")).withFormParam("user", equalTo("U3")));
   }
 
+  /** Moves a fake ticker on. */
+  @FunctionalInterface
+  interface FakeTicker {
+    void advance(Duration d);
+  }
+
+  @Test
+  void approverGroupCacheAgesByElapsedTimeNotByTheDomainClock() throws Exception {
+    try (SlackHarness slack = new SlackHarness()) {
+      var directory = slack.surface.approverDirectory();
+      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+
+      slack.clock.advance(Duration.ofMinutes(5));
+      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+      slack.clock.set(java.time.Instant.parse("2026-03-02T08:00:00Z"));
+      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+
+      assertThat(slack.calls("usergroups.users.list")).hasSize(1);
+    }
+  }
+
   @Test
   void approverGroupIsCachedForAtMostSixtySecondsAndUnknownWhenSlackFails() throws Exception {
     WireMockServer wm = SlackHarness.wireMock();
@@ -97,8 +118,9 @@ class SmallPartsTest {
     List<Duration> sleeps = new ArrayList<>();
     SlackSettings settings = new SlackSettings("xoxb-t", "s", wm.baseUrl() + "/api/");
     SlackApi api = new SlackApi(SlackApi.slackFor(settings), "xoxb-t", sleeps::add);
-    MutableClock clock = MutableClock.at("2026-03-02T09:00:00Z");
-    SlackApproverDirectory directory = new SlackApproverDirectory(api, clock);
+    AtomicLong nanos = new AtomicLong();
+    FakeTicker clock = d -> nanos.addAndGet(d.toNanos());
+    SlackApproverDirectory directory = new SlackApproverDirectory(api, nanos::get);
 
     assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
     assertThat(directory.membership("S0APPROVERS", Fixtures.BYSTANDER)).isEqualTo(Membership.NOT_MEMBER);
