@@ -3,6 +3,7 @@ package dev.latchkey.bot.slack;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.gson.Gson;
 import com.slack.api.Slack;
 import com.slack.api.SlackConfig;
 import com.slack.api.methods.MethodsClient;
@@ -55,10 +56,12 @@ public class SlackApi {
   private final MethodsClient methods;
   private final Sleeper sleeper;
   private final ObjectMapper json = new ObjectMapper();
+  /** Renders blocks for response_url answers; built once (building a Gson is costly), thread-safe. */
+  private static final Gson BLOCKS = GsonFactory.createSnakeCase();
 
   public SlackApi(Slack slack, String botToken, Sleeper sleeper) {
     this.slack = slack;
-    this.methods = slack.methods(botToken);
+    this.methods = new SharedGsonMethodsClient(slack.getHttpClient(), botToken);
     this.sleeper = sleeper;
   }
 
@@ -80,6 +83,11 @@ public class SlackApi {
 
   public Slack slack() {
     return slack;
+  }
+
+  /** The Web API client every method here goes through. */
+  MethodsClient methods() {
+    return methods;
   }
 
   // ---------------------------------------------------------------- messages
@@ -176,7 +184,7 @@ public class SlackApi {
     body.put("text", text);
     if (!blocks.isEmpty()) {
       try {
-        ArrayNode array = (ArrayNode) json.readTree(GsonFactory.createSnakeCase().toJson(blocks));
+        ArrayNode array = (ArrayNode) json.readTree(BLOCKS.toJson(blocks));
         body.set("blocks", array);
       } catch (IOException e) {
         throw new SlackCallException("response_url", "unrenderable blocks", false, Optional.empty());
