@@ -248,6 +248,7 @@ public final class Latchkey implements AutoCloseable {
       log.warn("stopping the HTTP server: {}", e.toString());
     }
     timers.close();
+    slack.finishInteractiveWork(); // decisions in flight queue notices on the executor below
     executor.shutdown();
     try {
       if (!executor.awaitTermination(20, TimeUnit.SECONDS)) {

@@ -18,9 +18,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * or was cut short by a crash stays "out of date" and is made by a later {@link #syncOutOfDate()}.
  *
  * <p>Call {@link #syncOutOfDate()} at start-up and periodically; it is also run after every change and, after a
- * retryable Slack failure, again with backoff (1 s doubling to 30 s) until Slack answers.
+ * retryable Slack failure, again with backoff (1 s doubling to 30 s, or Slack's Retry-After) until Slack answers.
+ * Slack is called with the {@linkplain SlackApi#background() background} client: no thread sleeps on a rate
+ * limit.
  */
 public final class CardSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CardSync.class);
@@ -61,8 +65,13 @@ public final class CardSync implements AutoCloseable {
   private final Object[] locks = new Object[64];
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean again = new AtomicBoolean();
-  private final AtomicBoolean retryScheduled = new AtomicBoolean();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
+  /** No card call before this System.nanoTime(): the latest end of a Retry-After Slack gave. */
+  private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
+  private final Object retryLock = new Object();
+  private ScheduledFuture<?> retry;
+  private long retryAt;
+  private volatile Optional<Duration> scheduledWait = Optional.empty();
   private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "latchkey-card-retry");
     t.setDaemon(true);
@@ -71,7 +80,7 @@ public final class CardSync implements AutoCloseable {
 
   public CardSync(
       SlackApi api, Customers customers, RequestStore requests, CardStore cards, Clock clock, Executor executor) {
-    this.api = api;
+    this.api = api.background();
     this.customers = customers;
     this.requests = requests;
     this.cards = cards;
@@ -148,6 +157,10 @@ public final class CardSync implements AutoCloseable {
             r.cluster().customer());
         return Result.SKIPPED;
       }
+      if (System.nanoTime() - notBefore.get() < 0) {
+        scheduleRetry(Optional.empty()); // Slack asked to wait: not before then
+        return Result.RETRY_LATER;
+      }
       RequestCard.Rendered card = RequestCard.render(r, context(r));
       Optional<CardRef> ref = cards.find(id);
       try {
@@ -190,28 +203,50 @@ public final class CardSync implements AutoCloseable {
     return new RequestCard.Context(clock.instant(), description, true, RetryPolicy.DEFAULT.overdueNotice());
   }
 
+  /**
+   * Makes sure a later pass runs: after a backoff (1 s doubling to 30 s), and never before a Retry-After Slack gave.
+   * A retry already due sooner is kept, unless Slack now asks to wait longer: the longest Retry-After wins.
+   */
   private void scheduleRetry(Optional<Duration> retryAfter) {
-    if (!retryScheduled.compareAndSet(false, true)) {
-      return;
+    long now = System.nanoTime();
+    retryAfter.ifPresent(wait -> notBefore.accumulateAndGet(now + wait.toNanos(), Math::max));
+    synchronized (retryLock) {
+      boolean pending = retry != null && !retry.isDone();
+      int failures = pending ? consecutiveFailures.get() : consecutiveFailures.incrementAndGet();
+      Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(Math.max(failures, 1) - 1, 5));
+      if (backoff.compareTo(MAX_RETRY) > 0) {
+        backoff = MAX_RETRY;
+      }
+      long at = Math.max(now + backoff.toNanos(), notBefore.get());
+      if (pending && retryAt - notBefore.get() >= 0) {
+        return; // the retry already due runs no sooner than Slack allows
+      }
+      if (pending) {
+        retry.cancel(false); // due before a longer Retry-After ends: move it
+      }
+      long delay = Math.max(0, at - now);
+      scheduledWait = Optional.of(Duration.ofNanos(delay));
+      retryAt = at;
+      try {
+        retry = retries.schedule(() -> {
+          synchronized (retryLock) {
+            scheduledWait = Optional.empty();
+          }
+          try {
+            executor.execute(this::syncOutOfDate);
+          } catch (RejectedExecutionException e) {
+            log.warn("card retry not run: executor is shut down");
+          }
+        }, delay, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        scheduledWait = Optional.empty();
+      }
     }
-    int failures = consecutiveFailures.incrementAndGet();
-    Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 5));
-    Duration wait = retryAfter.filter(d -> d.compareTo(backoff) > 0).orElse(backoff);
-    if (wait.compareTo(MAX_RETRY) > 0 && retryAfter.isEmpty()) {
-      wait = MAX_RETRY;
-    }
-    try {
-      retries.schedule(() -> {
-        retryScheduled.set(false);
-        try {
-          executor.execute(this::syncOutOfDate);
-        } catch (RejectedExecutionException e) {
-          log.warn("card retry not run: executor is shut down");
-        }
-      }, wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      retryScheduled.set(false);
-    }
+  }
+
+  /** How long the scheduled retry was set to wait, if one is scheduled (for tests and diagnostics). */
+  Optional<Duration> scheduledRetry() {
+    return scheduledWait;
   }
 
   @Override

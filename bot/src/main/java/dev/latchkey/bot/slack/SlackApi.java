@@ -28,20 +28,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Slack Web API methods Latchkey uses, each with the same failure handling: a 429 waits for Retry-After (up
- * to {@link #MAX_INLINE_WAIT}) and tries again; 5xx, timeouts and Slack's transient errors are retried with a
- * short backoff, at most {@link #ATTEMPTS} times; every HTTP call is bounded by the client's timeouts. What still
- * fails comes back as a {@link SlackCallException} saying whether a later retry may help.
+ * The Slack Web API methods Latchkey uses, each with the same failure handling, paced for who waits:
  *
- * <p>Every method needs a bot scope; see {@code manifest.yml}.
+ * <ul>
+ *   <li>{@linkplain #interactive() interactive} calls (the work after a click, command or reply, where a person
+ *       waits for an answer): a 429 waits for Retry-After while the waits of one call stay within
+ *       {@link #MAX_INLINE_WAIT}; 5xx, timeouts and Slack's transient errors are retried with a short backoff, at
+ *       most {@link #ATTEMPTS} times.
+ *   <li>{@linkplain #background() background} calls (cards, thread notices, direct messages): one try, never a
+ *       sleep; a failure comes back at once, with Slack's Retry-After, and the caller schedules the next try, so a
+ *       rate limit never holds a thread.
+ * </ul>
+ *
+ * <p>Every HTTP call is bounded by the client's timeouts. What still fails comes back as a
+ * {@link SlackCallException} saying whether a later retry may help. Every method needs a bot scope; see
+ * {@code manifest.yml}.
  */
 public class SlackApi {
   private static final Logger log = LoggerFactory.getLogger(SlackApi.class);
 
-  /** Tries per call (429 waits do not count against them, up to {@link #MAX_RATE_LIMIT_WAITS}). */
+  /** Tries per interactive call (429 waits do not count against them, up to {@link #MAX_RATE_LIMIT_WAITS}). */
   public static final int ATTEMPTS = 3;
-  public static final Duration MAX_INLINE_WAIT = Duration.ofSeconds(30);
-  static final int MAX_RATE_LIMIT_WAITS = 5;
+  /** The longest an interactive call waits for rate limits in all; a longer Retry-After fails the call. */
+  public static final Duration MAX_INLINE_WAIT = Duration.ofSeconds(10);
+  static final int MAX_RATE_LIMIT_WAITS = 3;
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
   private static final Set<String> TRANSIENT_ERRORS = Set.of("ratelimited", "rate_limited", "internal_error",
       "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org");
@@ -52,17 +62,43 @@ public class SlackApi {
     void sleep(Duration duration) throws InterruptedException;
   }
 
+  /** How a call handles failures: retry in place (someone waits for the answer) or hand them back at once. */
+  enum Pacing {
+    INTERACTIVE,
+    BACKGROUND
+  }
+
   private final Slack slack;
   private final MethodsClient methods;
   private final Sleeper sleeper;
+  private final Pacing pacing;
   private final ObjectMapper json = new ObjectMapper();
   /** Renders blocks for response_url answers; built once (building a Gson is costly), thread-safe. */
   private static final Gson BLOCKS = GsonFactory.createSnakeCase();
 
   public SlackApi(Slack slack, String botToken, Sleeper sleeper) {
+    this(slack, new SharedGsonMethodsClient(slack.getHttpClient(), botToken), sleeper, Pacing.INTERACTIVE);
+  }
+
+  private SlackApi(Slack slack, MethodsClient methods, Sleeper sleeper, Pacing pacing) {
     this.slack = slack;
-    this.methods = new SharedGsonMethodsClient(slack.getHttpClient(), botToken);
+    this.methods = methods;
     this.sleeper = sleeper;
+    this.pacing = pacing;
+  }
+
+  /** The same client, retrying in place (for work someone waits on). */
+  public SlackApi interactive() {
+    return pacing == Pacing.INTERACTIVE ? this : new SlackApi(slack, methods, sleeper, Pacing.INTERACTIVE);
+  }
+
+  /** The same client, failing at once with Retry-After instead of sleeping (for work that reschedules itself). */
+  public SlackApi background() {
+    return pacing == Pacing.BACKGROUND ? this : new SlackApi(slack, methods, sleeper, Pacing.BACKGROUND);
+  }
+
+  Pacing pacing() {
+    return pacing;
   }
 
   /** A client for the settings' Web API URL with bounded timeouts and no background statistics. */
@@ -223,6 +259,7 @@ public class SlackApi {
   <T extends SlackApiTextResponse> T call(String method, ApiCall<T> apiCall) throws SlackCallException {
     int failures = 0;
     int waits = 0;
+    Duration waited = Duration.ZERO;
     while (true) {
       SlackCallException failure;
       try {
@@ -247,12 +284,13 @@ public class SlackApi {
         failure = new SlackCallException(method, "bad_response: " + e.getClass().getSimpleName(), true,
             Optional.empty());
       }
-      if (!failure.retryable()) {
+      if (!failure.retryable() || pacing == Pacing.BACKGROUND) {
         throw failure;
       }
       if (failure.retryAfter().isPresent()) {
         Duration wait = failure.retryAfter().get();
-        if (wait.compareTo(MAX_INLINE_WAIT) > 0 || ++waits > MAX_RATE_LIMIT_WAITS) {
+        waited = waited.plus(wait);
+        if (waited.compareTo(MAX_INLINE_WAIT) > 0 || ++waits > MAX_RATE_LIMIT_WAITS) {
           throw failure;
         }
         log.info("Slack rate-limited {}; retrying after {} s", method, wait.toSeconds());

@@ -1,17 +1,24 @@
 package dev.latchkey.bot.slack;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.testing.Fixtures;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,12 +38,10 @@ class CardDeliveryTest {
   }
 
   @Test
-  void rateLimitedUpdateWaitsForRetryAfterThenSucceeds() throws Exception {
+  void rateLimitedUpdateWaitsForRetryAfterWithoutHoldingAThread() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h rate limited");
     slack.wm.stubFor(post("/api/chat.update").inScenario("rate").whenScenarioStateIs(STARTED)
-        .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")
-            .withHeader("Content-Type", "application/json").withBody("{\"ok\":false,\"error\":\"ratelimited\"}"))
-        .willSetStateTo("answering"));
+        .willReturn(rateLimited(1)).willSetStateTo("answering"));
     slack.wm.stubFor(post("/api/chat.update").inScenario("rate").whenScenarioStateIs("answering")
         .willReturn(okJson("{\"ok\":true}")));
 
@@ -44,9 +49,80 @@ class CardDeliveryTest {
 
     await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     slack.awaitCardShows(r.id());
-    assertThat(slack.sleeps).contains(Duration.ofSeconds(7));
     assertThat(slack.latestCard(r.id())).contains("Active", "Revoke now");
+    List<Instant> updates = times("/api/chat.update");
+    assertThat(updates).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(Duration.between(updates.get(0), updates.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+    assertThat(slack.sleeps).as("no thread slept on the rate limit").isEmpty();
     assertThat(slack.cardPosts()).hasSize(1);
+  }
+
+  @Test
+  void longerRetryAfterMovesARetryAlreadyScheduled() throws Exception {
+    AccessRequest a = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h card a");
+    AccessRequest b = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h card b");
+    for (AccessRequest r : List.of(a, b)) {
+      slack.memoryRequests.update(r, r.withState(RequestState.CANCELLED).withEnd(slack.clock.instant(),
+          Fixtures.ENGINEER), List.of());
+    }
+    slack.wm.stubFor(post("/api/chat.update").willReturn(okJson("{\"ok\":true}")));
+    slack.wm.stubFor(post("/api/chat.update").withFormParam("ts", equalTo(slack.cards.find(a.id()).orElseThrow()
+        .ts())).inScenario("a").whenScenarioStateIs(STARTED).willReturn(rateLimited(1).withFixedDelay(200))
+        .willSetStateTo("ok"));
+    slack.wm.stubFor(post("/api/chat.update").withFormParam("ts", equalTo(slack.cards.find(b.id()).orElseThrow()
+        .ts())).inScenario("b").whenScenarioStateIs(STARTED).willReturn(rateLimited(3).withFixedDelay(600))
+        .willSetStateTo("ok"));
+    slack.wm.resetRequests();
+    CardSync sync = slack.surface.cardSync();
+
+    // Both cards are updated at once; the first answer (after 200 ms) asks for 1 s, the second (after 600 ms), for
+    // 3 s: the retry scheduled for the first must move.
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    try {
+      var first = two.submit(() -> sync.sync(a.id()));
+      var second = two.submit(() -> sync.sync(b.id()));
+      assertThat(List.of(first.get(), second.get())).containsOnly(CardSync.Result.RETRY_LATER);
+    } finally {
+      two.shutdownNow();
+    }
+
+    assertThat(sync.scheduledRetry()).hasValueSatisfying(wait -> assertThat(wait)
+        .isGreaterThan(Duration.ofMillis(2500)));
+    await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(slack.cards.findOutOfDate(10)).isEmpty());
+    List<Instant> updates = times("/api/chat.update");
+    assertThat(updates).hasSize(4);
+    assertThat(Duration.between(updates.get(1), updates.get(2))).isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+    assertThat(slack.sleeps).isEmpty();
+  }
+
+  @Test
+  void rateLimitedThreadReplyIsPostedLaterWithoutHoldingAThread() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h thread rate limited");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("thread_ts", equalTo(threadTs)).inScenario("t")
+        .whenScenarioStateIs(STARTED).willReturn(rateLimited(1)).willSetStateTo("ok"));
+    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("thread_ts", equalTo(threadTs)).inScenario("t")
+        .whenScenarioStateIs("ok").willReturn(okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1.5\"}")));
+
+    slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
+
+    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
+        .filteredOn(t -> t.contains("Approved by <@U0APPROVER1>")).hasSize(2));
+    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
+        .anySatisfy(t -> assertThat(t).contains("Access granted")));
+    // In order: the approval notice (tried twice) before the grant notice.
+    assertThat(slack.threadReplies(r.id()).getLast()).contains("Access granted");
+    assertThat(slack.sleeps).isEmpty();
+  }
+
+  private static ResponseDefinitionBuilder rateLimited(int seconds) {
+    return aResponse().withStatus(429).withHeader("Retry-After", Integer.toString(seconds))
+        .withHeader("Content-Type", "application/json").withBody("{\"ok\":false,\"error\":\"ratelimited\"}");
+  }
+
+  private List<Instant> times(String url) {
+    return slack.wm.findAll(postRequestedFor(urlEqualTo(url))).stream()
+        .map(e -> e.getLoggedDate().toInstant()).sorted().toList();
   }
 
   @Test
