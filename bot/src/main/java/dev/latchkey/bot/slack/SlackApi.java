@@ -19,9 +19,11 @@ import com.slack.api.webhook.WebhookResponse;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -139,6 +141,57 @@ public class SlackApi {
       threadTs.ifPresent(r::threadTs);
       return r;
     })).getTs();
+  }
+
+  /** The Slack message metadata type every card carries, with the request id in its payload. */
+  static final String CARD_EVENT_TYPE = "latchkey_request";
+  static final String CARD_REQUEST_ID = "request_id";
+  private static final int MAX_HISTORY_PAGES = 10;
+
+  /**
+   * Posts a request's card and returns its ts. The card carries message metadata naming the request, so that after
+   * a failure that leaves it unknown whether Slack posted it, {@link #findCard} can find it instead of posting
+   * twice.
+   */
+  public String postCard(String channel, String requestId, String text, List<LayoutBlock> blocks)
+      throws SlackCallException {
+    Message.Metadata metadata = Message.Metadata.builder().eventType(CARD_EVENT_TYPE)
+        .eventPayload(Map.of(CARD_REQUEST_ID, requestId)).build();
+    return call("chat.postMessage", () -> methods.chatPostMessage(r -> r.channel(channel).text(text)
+        .blocks(blocks).metadata(metadata).unfurlLinks(false).unfurlMedia(false).linkNames(false))).getTs();
+  }
+
+  /**
+   * The ts of the card posted for {@code requestId} in {@code channel} no earlier than {@code oldest}, found by
+   * its metadata among the channel's messages (conversations.history, newest first, at most 2,000 messages).
+   */
+  public Optional<String> findCard(String channel, String requestId, Instant oldest) throws SlackCallException {
+    String since = oldest.getEpochSecond() + "." + String.format(java.util.Locale.ROOT, "%06d",
+        oldest.getNano() / 1000);
+    String cursor = null;
+    for (int page = 0; page < MAX_HISTORY_PAGES; page++) {
+      String current = cursor;
+      var response = call("conversations.history", () -> methods.conversationsHistory(r -> {
+        r.channel(channel).oldest(since).inclusive(true).includeAllMetadata(true).limit(200);
+        if (current != null) {
+          r.cursor(current);
+        }
+        return r;
+      }));
+      for (Message m : response.getMessages() == null ? List.<Message>of() : response.getMessages()) {
+        if (m.getBotId() != null && m.getMetadata() != null && CARD_EVENT_TYPE.equals(m.getMetadata().getEventType())
+            && m.getMetadata().getEventPayload() != null
+            && requestId.equals(String.valueOf(m.getMetadata().getEventPayload().get(CARD_REQUEST_ID)))) {
+          return Optional.ofNullable(m.getTs());
+        }
+      }
+      cursor = response.getResponseMetadata() == null ? null : response.getResponseMetadata().getNextCursor();
+      if (cursor == null || cursor.isBlank()) {
+        return Optional.empty();
+      }
+    }
+    log.warn("card of {} not found in the latest {} pages of {}", requestId, MAX_HISTORY_PAGES, channel);
+    return Optional.empty();
   }
 
   public void update(String channel, String ts, String text, List<LayoutBlock> blocks) throws SlackCallException {

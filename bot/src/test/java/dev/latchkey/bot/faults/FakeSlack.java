@@ -86,6 +86,7 @@ final class FakeSlack implements AutoCloseable {
         "{\"ok\":true,\"channel\":{\"id\":\"D0ENGINEER\"}}")));
     wm.stubFor(post("/api/chat.getPermalink").willReturn(okJson(
         "{\"ok\":true,\"channel\":\"C0SHARED\",\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}")));
+    wm.stubFor(post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     wm.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     wm.stubFor(post("/api/views.open").willReturn(okJson("{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}")));
     wm.stubFor(post(urlPathMatching("/response/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));

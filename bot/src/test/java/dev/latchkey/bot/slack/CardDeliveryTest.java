@@ -1,6 +1,7 @@
 package dev.latchkey.bot.slack;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -10,6 +11,8 @@ import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.RequestState;
@@ -130,8 +133,6 @@ class CardDeliveryTest {
     slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs(STARTED)
         .willReturn(aResponse().withStatus(503).withBody("upstream unavailable")).willSetStateTo("down2"));
     slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs("down2")
-        .willReturn(aResponse().withStatus(500)).willSetStateTo("down3"));
-    slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs("down3")
         .willReturn(okJson("{\"ok\":false,\"error\":\"internal_error\"}")).willSetStateTo("up"));
     slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs("up")
         .willReturn(okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.999999\"}")));
@@ -140,14 +141,85 @@ class CardDeliveryTest {
 
     await().untilAsserted(() -> assertThat(slack.listing.all()).hasSize(1));
     AccessRequest r = slack.listing.all().iterator().next();
-    // Three tries fail inside one attempt; the card stays out of date and a later sync posts it.
-    await().atMost(Duration.ofSeconds(8)).untilAsserted(() ->
+    // Each failure leaves the card out of date; a later pass posts it, after looking whether Slack had.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(slack.cards.find(r.id())).hasValueSatisfying(c -> assertThat(c.ts())
             .isEqualTo("1772442000.999999")));
     slack.awaitCardShows(r.id());
     assertThat(((InMemoryCardStore) slack.cards).saves()).isEqualTo(1);
-    assertThat(slack.calls("chat.postMessage").stream()
-        .filter(c -> c.get("thread_ts") == null && Fixtures.CHANNEL.equals(c.get("channel")))).hasSize(4);
+    assertThat(slack.cardPosts()).hasSize(3);
+    assertThat(slack.calls("conversations.history")).hasSize(2).allSatisfy(c -> assertThat(c)
+        .containsEntry("channel", Fixtures.CHANNEL).containsEntry("include_all_metadata", "1")
+        .containsEntry("oldest", Long.toString(r.createdAt().minusSeconds(120).getEpochSecond()) + ".000000"));
+    assertThat(slack.cardPosts()).allSatisfy(p -> assertThat(p.get("metadata"))
+        .contains("\"event_type\":\"latchkey_request\"", "\"request_id\":\"" + r.id().value() + "\""));
+  }
+
+  @Test
+  void cardSlackPostedDespiteAFailedAnswerIsAdoptedNotPostedAgain() throws Exception {
+    // Slack answers 503 after posting the card (a proxy timing out, say): the post may or may not have happened.
+    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("metadata", containing("latchkey_request"))
+        .willReturn(aResponse().withStatus(503)));
+    AccessRequest r = submitDirectly("posted although the answer failed");
+    slack.wm.stubFor(post("/api/conversations.history").willReturn(okJson(history(
+        card("1772442000.000300", "ar-00000000"), card("1772442000.777777", r.id().value()),
+        SlackHarness.JSON.createObjectNode().put("type", "message").put("user", "U0APPROVER1")
+            .put("text", "unrelated").put("ts", "1772442000.000200")))));
+
+    await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(slack.cards.find(r.id()))
+        .hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.777777")));
+    slack.awaitCardShows(r.id());
+
+    assertThat(slack.cardPosts()).hasSize(1);
+    assertThat(slack.calls("chat.update")).anySatisfy(u -> assertThat(u).containsEntry("ts", "1772442000.777777"));
+  }
+
+  @Test
+  void repairLeavesANewRequestToItsOwnProcessAndLooksBeforePostingAnOldOne() throws Exception {
+    // Stored by another replica (no notice here): its card is that process's to post.
+    AccessRequest r = AccessRequest.submitted(new dev.latchkey.core.RequestId("ar-7k2m9q4x"),
+        dev.latchkey.core.RequestKind.ACCESS, java.util.Optional.empty(), Fixtures.PROD, "readonly",
+        dev.latchkey.core.Scope.CLUSTER, dev.latchkey.core.CredentialMode.TOKEN, Fixtures.REQUESTER,
+        "another replica's", Duration.ofHours(1), slack.clock.instant(), Duration.ofHours(2), 1);
+    slack.requests.insert(r, List.of());
+
+    assertThat(slack.surface.cardSync().syncOutOfDate()).isZero();
+    assertThat(slack.cardPosts()).isEmpty();
+    assertThat(slack.cards.find(r.id())).isEmpty();
+
+    // It posted the card but died before saving where: once the request is older, the card is found and kept.
+    slack.wm.stubFor(post("/api/conversations.history").willReturn(okJson(history(
+        card("1772442000.424242", r.id().value())))));
+    slack.clock.advance(CardSync.LOOK_AFTER);
+
+    assertThat(slack.surface.cardSync().syncOutOfDate()).isEqualTo(1);
+    assertThat(slack.cards.find(r.id())).hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.424242"));
+    assertThat(slack.cardPosts()).isEmpty();
+    assertThat(slack.calls("chat.update")).singleElement().satisfies(u -> assertThat(u)
+        .containsEntry("ts", "1772442000.424242"));
+  }
+
+  private AccessRequest submitDirectly(String reason) {
+    return ((dev.latchkey.core.Outcome.Submitted) slack.service.submit(new dev.latchkey.core.Submission(
+        Fixtures.ACME, "prod", "readonly", java.util.Optional.of(Duration.ofHours(1)), List.of(),
+        Fixtures.REQUESTER, reason))).request();
+  }
+
+  private static ObjectNode card(String ts, String requestId) {
+    ObjectNode m = SlackHarness.JSON.createObjectNode().put("type", "message").put("user", "U0LATCHKEY")
+        .put("bot_id", "B0LATCHKEY").put("text", "Access request").put("ts", ts);
+    m.putObject("metadata").put("event_type", "latchkey_request").putObject("event_payload")
+        .put("request_id", requestId);
+    return m;
+  }
+
+  private static String history(ObjectNode... messages) {
+    ObjectNode body = SlackHarness.JSON.createObjectNode().put("ok", true).put("has_more", false);
+    ArrayNode list = body.putArray("messages");
+    for (ObjectNode m : messages) {
+      list.add(m);
+    }
+    return body.toString();
   }
 
   @Test
