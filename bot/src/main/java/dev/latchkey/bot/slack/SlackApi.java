@@ -133,12 +133,25 @@ public class SlackApi {
   /** Posts a message (a thread reply when {@code threadTs} is given) and returns its ts. */
   public String postMessage(String channel, Optional<String> threadTs, String text, List<LayoutBlock> blocks)
       throws SlackCallException {
+    return postMessage(channel, threadTs, text, blocks, false);
+  }
+
+  /** A thread reply that is also shown in the channel ("Also send to channel"). */
+  public String broadcastReply(String channel, String threadTs, String text) throws SlackCallException {
+    return postMessage(channel, Optional.of(threadTs), text, List.of(), true);
+  }
+
+  private String postMessage(String channel, Optional<String> threadTs, String text, List<LayoutBlock> blocks,
+      boolean broadcast) throws SlackCallException {
     return call("chat.postMessage", () -> methods.chatPostMessage(r -> {
       r.channel(channel).text(text).unfurlLinks(false).unfurlMedia(false).linkNames(false);
       if (!blocks.isEmpty()) {
         r.blocks(blocks);
       }
       threadTs.ifPresent(r::threadTs);
+      if (broadcast) {
+        r.replyBroadcast(true);
+      }
       return r;
     })).getTs();
   }

@@ -95,9 +95,16 @@ public final class SlackNotifier implements Notifier {
           + ", but the cluster could not be reached to remove it. Latchkey keeps retrying; this thread will say "
           + "when it is gone.";
       serial.execute(request.id(), () -> cards.sync(request.id()));
+      // In the card's thread and the channel: an overdue removal is everyone's business, not only the thread's.
       serial.execute(request.id(), attempt -> {
-        if (cards.card(request.id()).isPresent()) {
-          return replyInThread(request.id(), text);
+        Optional<CardRef> card = cards.card(request.id());
+        if (card.isPresent()) {
+          try {
+            api.broadcastReply(card.get().channelId(), card.get().ts(), text);
+            return Optional.empty();
+          } catch (SlackCallException e) {
+            return retryOrGiveUp(e, "overdue notice for " + request.id());
+          }
         }
         return customer(request).map(c -> post(c.channelId(), Optional.empty(), text)).orElse(Optional.empty());
       });
