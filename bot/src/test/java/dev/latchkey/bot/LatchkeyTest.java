@@ -121,6 +121,10 @@ class LatchkeyTest {
     assertThat(command("T0VENDOR", "U0ENGINEER", "kubeconfig " + pending.id()).statusCode()).isEqualTo(200);
     await().untilAsserted(() -> assertThat(slackBodies()).anyMatch(body -> body.contains(MINTED_TOKEN)));
 
+    // The request form cannot be opened: this fake Slack has no views.open, so it answers 404.
+    assertThat(command("T0VENDOR", "U0ENGINEER", "request").statusCode()).isEqualTo(200);
+    await().untilAsserted(() -> assertThat(get("/metrics").body())
+        .contains("latchkey_slack_errors_total{error=\"http_404\",method=\"views.open\"} 1.0"));
     String metrics = get("/metrics").body();
     assertThat(metrics).contains("latchkey_requests{state=\"active\"} 1.0")
         .contains("latchkey_decisions_total{decision=\"approve\",method=\"button\"} 1.0")

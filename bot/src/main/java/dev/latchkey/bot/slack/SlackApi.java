@@ -64,6 +64,16 @@ public class SlackApi {
     void sleep(Duration duration) throws InterruptedException;
   }
 
+  /** Hears about every failed attempt of a Web API call (for metrics); must be quick and never throw. */
+  @FunctionalInterface
+  public interface FailureListener {
+    /**
+     * @param method the Web API method, e.g. {@code chat.update}, or {@code response_url}
+     * @param error Slack's error code, {@code http_<status>}, {@code timeout}, {@code io} or {@code bad_response}
+     */
+    void failed(String method, String error);
+  }
+
   /** How a call handles failures: retry in place (someone waits for the answer) or hand them back at once. */
   enum Pacing {
     INTERACTIVE,
@@ -74,29 +84,37 @@ public class SlackApi {
   private final MethodsClient methods;
   private final Sleeper sleeper;
   private final Pacing pacing;
+  private final FailureListener failures;
   private final ObjectMapper json = new ObjectMapper();
   /** Renders blocks for response_url answers; built once (building a Gson is costly), thread-safe. */
   private static final Gson BLOCKS = GsonFactory.createSnakeCase();
 
   public SlackApi(Slack slack, String botToken, Sleeper sleeper) {
-    this(slack, new SharedGsonMethodsClient(slack.getHttpClient(), botToken), sleeper, Pacing.INTERACTIVE);
+    this(slack, new SharedGsonMethodsClient(slack.getHttpClient(), botToken), sleeper, Pacing.INTERACTIVE,
+        (method, error) -> {});
   }
 
-  private SlackApi(Slack slack, MethodsClient methods, Sleeper sleeper, Pacing pacing) {
+  private SlackApi(Slack slack, MethodsClient methods, Sleeper sleeper, Pacing pacing, FailureListener failures) {
     this.slack = slack;
     this.methods = methods;
     this.sleeper = sleeper;
     this.pacing = pacing;
+    this.failures = failures;
+  }
+
+  /** The same client, telling {@code listener} about every failed attempt. */
+  public SlackApi withFailureListener(FailureListener listener) {
+    return new SlackApi(slack, methods, sleeper, pacing, listener);
   }
 
   /** The same client, retrying in place (for work someone waits on). */
   public SlackApi interactive() {
-    return pacing == Pacing.INTERACTIVE ? this : new SlackApi(slack, methods, sleeper, Pacing.INTERACTIVE);
+    return pacing == Pacing.INTERACTIVE ? this : new SlackApi(slack, methods, sleeper, Pacing.INTERACTIVE, failures);
   }
 
   /** The same client, failing at once with Retry-After instead of sleeping (for work that reschedules itself). */
   public SlackApi background() {
-    return pacing == Pacing.BACKGROUND ? this : new SlackApi(slack, methods, sleeper, Pacing.BACKGROUND);
+    return pacing == Pacing.BACKGROUND ? this : new SlackApi(slack, methods, sleeper, Pacing.BACKGROUND, failures);
   }
 
   Pacing pacing() {
@@ -303,12 +321,14 @@ public class SlackApi {
         }
         last = new SlackCallException("response_url", "http_" + code, code == 429 || code >= 500,
             Optional.empty());
+        report(last);
         if (!last.retryable()) {
           throw last;
         }
       } catch (IOException e) {
         last = new SlackCallException("response_url", "io: " + e.getClass().getSimpleName(), true,
             Optional.empty());
+        report(last);
       }
       pause(backoff(attempt), "response_url");
     }
@@ -350,6 +370,7 @@ public class SlackApi {
         failure = new SlackCallException(method, "bad_response: " + e.getClass().getSimpleName(), true,
             Optional.empty());
       }
+      report(failure);
       if (!failure.retryable() || pacing == Pacing.BACKGROUND) {
         throw failure;
       }
@@ -368,6 +389,17 @@ public class SlackApi {
       }
       log.info("Slack {} failed ({}); retry {} of {}", method, failure.error(), failures, ATTEMPTS - 1);
       pause(backoff(failures), method);
+    }
+  }
+
+  /** Tells the listener, with the error reduced to a bounded set of values (no exception class names). */
+  private void report(SlackCallException failure) {
+    String error = failure.error();
+    int colon = error.indexOf(':');
+    try {
+      failures.failed(failure.method(), colon < 0 ? error : error.substring(0, colon));
+    } catch (RuntimeException e) {
+      log.debug("failure listener failed: {}", e.toString());
     }
   }
 

@@ -68,6 +68,13 @@ public final class SlackSurface implements AutoCloseable {
     return foundation(settings, SlackApi.create(settings), customers, requests, cards, audit, clock, executor);
   }
 
+  /** Step one, with every failed Web API call reported to {@code failures} (metrics). */
+  public static Foundation foundation(SlackSettings settings, Customers customers, RequestStore requests,
+      CardStore cards, AuditLog audit, Clock clock, ExecutorService executor, SlackApi.FailureListener failures) {
+    return foundation(settings, SlackApi.create(settings).withFailureListener(failures), customers, requests,
+        cards, audit, clock, executor);
+  }
+
   /** Step one with a given Web API client (tests use one that does not really wait between retries). */
   public static Foundation foundation(SlackSettings settings, SlackApi api, Customers customers,
       RequestStore requests, CardStore cards, AuditLog audit, Clock clock, ExecutorService executor) {

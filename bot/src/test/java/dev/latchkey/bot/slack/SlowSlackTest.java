@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.latchkey.bot.ops.SlackApiMetrics;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Submission;
 import dev.latchkey.core.testing.Fixtures;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -46,6 +48,24 @@ class SlowSlackTest {
 
     await().atMost(Duration.ofMillis(1500)).untilAsserted(() -> assertThat(slack.ephemeralsTo("U0BYSTANDER"))
         .anySatisfy(t -> assertThat(t).contains("not an approver for this request")));
+  }
+
+  @Test
+  void everyFailedAttemptIsCountedByMethodAndError() {
+    slack.wm.stubFor(post("/api/chat.getPermalink").willReturn(aResponse().withStatus(503)));
+    slack.wm.stubFor(post("/api/chat.postMessage").willReturn(okJson("{\"ok\":false,\"error\":\"not_in_channel\"}")));
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    SlackApi api = new SlackApi(SlackApi.slackFor(slack.settings), SlackHarness.TOKEN, slack.sleeps::add)
+        .withFailureListener(new SlackApiMetrics(registry));
+
+    assertThatThrownBy(() -> api.permalink("C0SHARED", "1.1")).isInstanceOf(SlackCallException.class);
+    assertThatThrownBy(() -> api.background().postMessage("C0SHARED", Optional.empty(), "x", List.of()))
+        .isInstanceOf(SlackCallException.class);
+
+    assertThat(registry.counter("latchkey.slack.errors", "method", "chat.getPermalink", "error", "http_503")
+        .count()).isEqualTo(SlackApi.ATTEMPTS);
+    assertThat(registry.counter("latchkey.slack.errors", "method", "chat.postMessage", "error", "not_in_channel")
+        .count()).isEqualTo(1);
   }
 
   @Test
