@@ -75,16 +75,16 @@ final class CardActions {
     Optional<RequestId> id = RequestId.parse(value);
     try {
       executor.execute(() -> {
-        try {
-          if (id.isEmpty()) {
-            ephemeral(channel.get(), userId.get(), ":warning: This button does not belong to a known request.");
-            return;
-          }
-          try (var context = LogContext.request(id.get())) {
-            decide(kind, id.get(), userId.get(), channel.get());
-          }
+        if (id.isEmpty()) {
+          ephemeral(channel.get(), userId.get(), ":warning: This button does not belong to a known request.");
+          return;
+        }
+        try (var context = LogContext.request(id.get())) {
+          decide(kind, id.get(), userId.get(), channel.get());
         } catch (RuntimeException e) {
-          log.error("{} of {} failed", kind, value, e);
+          try (var context = LogContext.request(id.get())) {
+            log.error("{} of {} failed", kind, value, e);
+          }
           ephemeral(channel.get(), userId.get(), Texts.internalError());
         }
       });

@@ -58,8 +58,15 @@ final class KeyedSerialExecutor {
       });
       next.whenComplete((ignored, error) -> tails.remove(key, next));
     } catch (RuntimeException e) {
-      log.error("could not queue work for {}: {}", key, e.toString());
+      try (var context = context(key)) {
+        log.error("could not queue work for {}: {}", key, e.toString());
+      }
     }
+  }
+
+  /** The log context of a key that is a request id (nothing for other keys). */
+  private static LogContext context(Object key) {
+    return key instanceof dev.latchkey.core.RequestId id ? LogContext.request(id) : null;
   }
 
   private CompletableFuture<Void> attempt(Object key, Step step, int attempt) {
@@ -68,7 +75,9 @@ final class KeyedSerialExecutor {
       return CompletableFuture.completedFuture(null);
     }
     if (attempt >= MAX_TRIES) {
-      log.error("Slack work for {} given up after {} tries", key, attempt);
+      try (var context = context(key)) {
+        log.error("Slack work for {} given up after {} tries", key, attempt);
+      }
       return CompletableFuture.completedFuture(null);
     }
     Executor later = CompletableFuture.delayedExecutor(again.get().toMillis(), TimeUnit.MILLISECONDS, executor);
@@ -81,7 +90,7 @@ final class KeyedSerialExecutor {
   }
 
   private static Optional<Duration> runSafely(Object key, Step step, int attempt) {
-    try (var context = key instanceof dev.latchkey.core.RequestId id ? LogContext.request(id) : null) {
+    try (var context = context(key)) {
       return step.run(attempt);
     } catch (RuntimeException e) {
       log.error("Slack work for {} failed", key, e);

@@ -68,7 +68,9 @@ public final class SlackNotifier implements Notifier {
                 + Mrkdwn.code(request.id().value()) + ".")));
       }
     } catch (RuntimeException e) {
-      log.error("could not queue the notice for {}", request.id(), e);
+      try (var context = LogContext.request(request.id())) {
+        log.error("could not queue the notice for {}", request.id(), e);
+      }
     }
   }
 
@@ -80,7 +82,9 @@ public final class SlackNotifier implements Notifier {
           + request.expiresAt().map(Mrkdwn::date).orElse("soon") + ". Need longer? "
           + Mrkdwn.code("/access extend " + request.id().value() + " 1h") + " in the support channel."));
     } catch (RuntimeException e) {
-      log.error("could not queue the reminder for {}", request.id(), e);
+      try (var context = LogContext.request(request.id())) {
+        log.error("could not queue the reminder for {}", request.id(), e);
+      }
     }
   }
 
@@ -109,7 +113,9 @@ public final class SlackNotifier implements Notifier {
         return customer(request).map(c -> post(c.channelId(), Optional.empty(), text)).orElse(Optional.empty());
       });
     } catch (RuntimeException e) {
-      log.error("could not queue the overdue notice for {}", request.id(), e);
+      try (var context = LogContext.request(request.id())) {
+        log.error("could not queue the overdue notice for {}", request.id(), e);
+      }
     }
   }
 

@@ -117,6 +117,12 @@ public final class ThreadReplay implements AutoCloseable {
 
   /** Reads the request's thread again later: a reply in it could not be checked just now. */
   void retryLater(RequestId id) {
+    try (var context = LogContext.request(id)) {
+      dueLater(id);
+    }
+  }
+
+  private void dueLater(RequestId id) {
     due.compute(id, (key, d) -> {
       if (d == null) {
         schedule(key, 0);
@@ -148,6 +154,12 @@ public final class ThreadReplay implements AutoCloseable {
   }
 
   private void retry(RequestId id) {
+    try (var context = LogContext.request(id)) {
+      retryLogged(id);
+    }
+  }
+
+  private void retryLogged(RequestId id) {
     due.computeIfPresent(id, (key, d) -> {
       d.running = true;
       d.again = false;
