@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,6 +66,28 @@ class EndpointDefenceTest {
     assertThat(old.body()).contains("Stale");
     assertThat(future.statusCode()).isEqualTo(401);
     assertNothingHappened();
+  }
+
+  @Test
+  void onlyARealSslCheckGoesUnsigned() throws Exception {
+    // A command or interaction with ssl_check=1 tacked on is not Slack's certificate check: it must be signed.
+    String command = slack.commandBody(Fixtures.ADMIN, Fixtures.CHANNEL, "disable prod --now") + "&ssl_check=1";
+    String click = SlackHarness.form(Map.of("payload", slack.clickPayload(Fixtures.APPROVER,
+        RequestCard.APPROVE_ACTION, "ar-00000000"), "ssl_check", "1"));
+    for (String body : List.of(command, click, "ssl_check=1&" + command)) {
+      HttpResponse<String> sneaky = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
+          .header("Content-Type", FORM).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(sneaky.statusCode()).as(body).isEqualTo(401);
+      assertThat(sneaky.body()).as(body).startsWith("Missing Slack signature headers");
+    }
+    assertNothingHappened();
+    // Slack's own check: ssl_check=1 and its token, nothing else, unsigned.
+    HttpResponse<String> real = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
+        .header("Content-Type", FORM).POST(HttpRequest.BodyPublishers.ofString(
+            "ssl_check=1&token=legacy-verification-token")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(real.statusCode()).isEqualTo(200);
+    assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isTrue();
   }
 
   @Test
