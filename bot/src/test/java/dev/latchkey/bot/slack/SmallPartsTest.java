@@ -9,7 +9,11 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.slack.api.bolt.context.builtin.ActionContext;
+import com.slack.api.bolt.request.RequestHeaders;
+import com.slack.api.bolt.request.builtin.BlockActionRequest;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.port.ApproverDirectory.Membership;
@@ -41,6 +45,27 @@ class SmallPartsTest {
     assertThat(Mrkdwn.truncate("a\uD83D\uDE00bc", 3)).isEqualTo("a…");
     String escaped = Mrkdwn.escape("&".repeat(1000));
     assertThat(Mrkdwn.truncate(escaped, 3000)).hasSizeLessThanOrEqualTo(3000).endsWith(";…");
+  }
+
+  @Test
+  void clickWithoutAnyActionIsAnsweredNotThrown() throws Exception {
+    try (SlackHarness slack = new SlackHarness()) {
+      SlackApi api = new SlackApi(SlackApi.slackFor(slack.settings), SlackHarness.TOKEN, d -> {});
+      CardActions actions = new CardActions(slack.service, Fixtures.customers(), api, new SlackIdentities(api),
+          Runnable::run);
+      for (String list : List.of("[]", "[null]")) {
+        ObjectNode payload = (ObjectNode) SlackHarness.JSON.readTree(
+            slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, "ar-00000000"));
+        payload.set("actions", SlackHarness.JSON.readTree(list));
+        String body = SlackHarness.form(Map.of("payload", payload.toString()));
+        var request = new BlockActionRequest(body, payload.toString(), new RequestHeaders(Map.of()));
+
+        var response = actions.click(CardActions.Kind.APPROVE, request, new ActionContext());
+
+        assertThat(response.getStatusCode()).as(list).isEqualTo(400);
+        assertThat(response.getBody()).contains("names no action");
+      }
+    }
   }
 
   @Test
