@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * none throws.
  *
  * <p>Notices use the {@linkplain SlackApi#background() background} client: a rate limit or outage does not hold a
- * thread; the notice is tried again after Slack's Retry-After (or a backoff from {@link #FIRST_BACKOFF}), and the
- * request's later notices wait behind it so the thread still reads in order. A thread reply whose card is not
- * posted yet waits for the card the same way.
+ * thread; the notice is tried again after Slack's Retry-After (or a backoff from 2 s doubling to 2 min, at most
+ * {@link KeyedSerialExecutor#MAX_TRIES} tries), and the request's later notices wait behind it so the thread still
+ * reads in order. A thread reply whose card is not posted yet waits for the card the same way.
  */
 public final class SlackNotifier implements Notifier {
   private static final Logger log = LoggerFactory.getLogger(SlackNotifier.class);
@@ -59,13 +59,13 @@ public final class SlackNotifier implements Notifier {
         cards.sync(id);
         cards.syncOutOfDate();
       });
-      threadText(request, cause).ifPresent(text -> serial.execute(id, attempt -> replyInThread(id, text)));
-      directMessageText(request, cause).ifPresent(text -> serial.execute(id, attempt -> dm(request, text)));
+      threadText(request, cause).ifPresent(text -> serial.execute(id, attempt -> replyInThread(id, text, attempt)));
+      directMessageText(request, cause).ifPresent(text -> serial.execute(id, attempt -> dm(request, text, attempt)));
       if (cause.action() == dev.latchkey.core.AuditAction.EXTENSION_REQUESTED) {
         request.extendsRequest().ifPresent(original -> serial.execute(original, attempt -> replyInThread(original,
             ":hourglass_flowing_sand: " + Mrkdwn.user(request.requester().user().userId())
                 + " asked to extend this access by " + Durations.format(request.duration()) + ": see "
-                + Mrkdwn.code(request.id().value()) + ".")));
+                + Mrkdwn.code(request.id().value()) + ".", attempt)));
       }
     } catch (RuntimeException e) {
       try (var context = LogContext.request(request.id())) {
@@ -80,7 +80,7 @@ public final class SlackNotifier implements Notifier {
       serial.execute(request.id(), attempt -> dm(request, ":alarm_clock: Your access "
           + Mrkdwn.code(request.id().value()) + " (" + what(request) + ") ends "
           + request.expiresAt().map(Mrkdwn::date).orElse("soon") + ". Need longer? "
-          + Mrkdwn.code("/access extend " + request.id().value() + " 1h") + " in the support channel."));
+          + Mrkdwn.code("/access extend " + request.id().value() + " 1h") + " in the support channel.", attempt));
     } catch (RuntimeException e) {
       try (var context = LogContext.request(request.id())) {
         log.error("could not queue the reminder for {}", request.id(), e);
@@ -107,10 +107,11 @@ public final class SlackNotifier implements Notifier {
             api.broadcastReply(card.get().channelId(), card.get().ts(), text);
             return Optional.empty();
           } catch (SlackCallException e) {
-            return retryOrGiveUp(e, "overdue notice for " + request.id());
+            return retryOrGiveUp(e, "overdue notice for " + request.id(), attempt);
           }
         }
-        return customer(request).map(c -> post(c.channelId(), Optional.empty(), text)).orElse(Optional.empty());
+        return customer(request).map(c -> post(c.channelId(), Optional.empty(), text, attempt))
+            .orElse(Optional.empty());
       });
     } catch (RuntimeException e) {
       try (var context = LogContext.request(request.id())) {
@@ -154,36 +155,40 @@ public final class SlackNotifier implements Notifier {
   }
 
   /** Replies in a request's card thread; waits (asks to be tried again) while the card is not posted yet. */
-  private Optional<Duration> replyInThread(RequestId id, String text) {
+  private Optional<Duration> replyInThread(RequestId id, String text, int attempt) {
     Optional<CardRef> card = cards.card(id);
     if (card.isEmpty()) {
       log.info("no card for {} yet; its thread reply waits", id);
-      return Optional.of(FIRST_BACKOFF);
+      return Optional.of(backoff(attempt));
     }
-    return post(card.get().channelId(), Optional.of(card.get().ts()), text);
+    return post(card.get().channelId(), Optional.of(card.get().ts()), text, attempt);
   }
 
   /** Posts a message; empty when done or failed for good, else when to try again. */
-  private Optional<Duration> post(String channel, Optional<String> threadTs, String text) {
+  private Optional<Duration> post(String channel, Optional<String> threadTs, String text, int attempt) {
     try {
       api.postMessage(channel, threadTs, text, List.of());
       return Optional.empty();
     } catch (SlackCallException e) {
-      return retryOrGiveUp(e, "message to " + channel);
+      return retryOrGiveUp(e, "message to " + channel, attempt);
     }
   }
 
-  private static Optional<Duration> retryOrGiveUp(SlackCallException e, String what) {
+  /** Slack's Retry-After when it gave one, else a backoff from 2 s doubling to 2 min; empty when hopeless. */
+  private static Optional<Duration> retryOrGiveUp(SlackCallException e, String what, int attempt) {
     if (!e.retryable()) {
       log.warn("{} not posted: {}", what, e.error());
       return Optional.empty();
     }
-    Duration wait = e.retryAfter().filter(d -> d.compareTo(FIRST_BACKOFF) > 0).orElse(FIRST_BACKOFF);
+    Duration wait = e.retryAfter().orElse(backoff(attempt));
     log.info("{} not posted yet ({}); trying again in {} s", what, e.error(), wait.toSeconds());
-    return Optional.of(wait.compareTo(MAX_BACKOFF) > 0 && e.retryAfter().isEmpty() ? MAX_BACKOFF : wait);
+    return Optional.of(wait);
   }
 
-  // ---------------------------------------------------------------- direct messages
+  static Duration backoff(int attempt) {
+    Duration wait = FIRST_BACKOFF.multipliedBy(1L << Math.min(Math.max(attempt, 1) - 1, 10));
+    return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
+  }
 
   static Optional<String> directMessageText(AccessRequest r, AuditEvent cause) {
     String id = Mrkdwn.code(r.id().value());
@@ -209,7 +214,7 @@ public final class SlackNotifier implements Notifier {
   }
 
   /** A direct message to the requester; empty when done or failed for good, else when to try again. */
-  private Optional<Duration> dm(AccessRequest r, String text) {
+  private Optional<Duration> dm(AccessRequest r, String text, int attempt) {
     String user = r.requester().user().userId();
     try {
       String channel = dmChannels.getIfPresent(user);
@@ -221,7 +226,7 @@ public final class SlackNotifier implements Notifier {
       return Optional.empty();
     } catch (SlackCallException e) {
       if (e.retryable()) {
-        return retryOrGiveUp(e, "direct message to " + user);
+        return retryOrGiveUp(e, "direct message to " + user, attempt);
       }
       // e.g. a Slack Connect guest the app may not message directly: tell them in the channel instead.
       log.info("direct message to {} not sent ({}); answering in the channel", user, e.error());
@@ -231,7 +236,8 @@ public final class SlackNotifier implements Notifier {
         try {
           api.postEphemeral(channel.get(), user, card.map(CardRef::ts), text);
         } catch (SlackCallException again) {
-          return again.retryable() ? retryOrGiveUp(again, "ephemeral notice to " + user) : Optional.empty();
+          return again.retryable() ? retryOrGiveUp(again, "ephemeral notice to " + user, attempt)
+              : Optional.empty();
         }
       }
       return Optional.empty();

@@ -69,6 +69,13 @@ class SmallPartsTest {
   }
 
   @Test
+  void noticesBackOffFromTwoSecondsToTwoMinutes() {
+    assertThat(List.of(1, 2, 3, 7, 8, KeyedSerialExecutor.MAX_TRIES).stream().map(SlackNotifier::backoff))
+        .containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8),
+            Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2));
+  }
+
+  @Test
   void settingsNeverShowSecretsAndRefuseBadValues() {
     SlackSettings settings = new SlackSettings("xoxb-very-secret", "signing-very-secret", null);
 
