@@ -19,6 +19,8 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -229,9 +231,11 @@ final class WrittenDecisions {
       log.info("permalink of {} not available: {}", reply.ts(), e.error());
     }
     Map<String, String> details = Map.of("message_ts", reply.ts(), "permalink", permalink, "text", reply.text());
+    // Counted from when it was written, not when Latchkey read it (a replay, a retry after Slack failed).
+    Optional<Instant> writtenAt = writtenAt(reply.ts());
     Outcome outcome = decision == Decision.APPROVE
-        ? service.approve(id, actor, DecisionMethod.THREAD_REPLY, details)
-        : service.deny(id, actor, DecisionMethod.THREAD_REPLY, details);
+        ? service.approve(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt)
+        : service.deny(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt);
     if (outcome instanceof Outcome.Refused refused && transientRefusal(refused.refusal().reason())) {
       return new Result.Deferred(id, "the approver group could not be read");
     }
@@ -255,6 +259,18 @@ final class WrittenDecisions {
       api.postEphemeral(reply.channel(), reply.userId(), Optional.of(reply.threadTs()), text);
     } catch (SlackCallException e) {
       log.warn("answer to the author of {} not delivered: {}", reply.ts(), e.error());
+    }
+  }
+
+  /** The instant of a Slack message ts ({@code 1772442100.000200}: seconds and microseconds). */
+  static Optional<Instant> writtenAt(String ts) {
+    try {
+      BigDecimal seconds = new BigDecimal(ts);
+      long whole = seconds.longValue();
+      long nanos = seconds.subtract(BigDecimal.valueOf(whole)).movePointRight(9).longValue();
+      return Optional.of(Instant.ofEpochSecond(whole, nanos));
+    } catch (NumberFormatException | ArithmeticException | java.time.DateTimeException e) {
+      return Optional.empty();
     }
   }
 

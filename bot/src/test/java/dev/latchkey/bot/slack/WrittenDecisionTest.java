@@ -279,6 +279,25 @@ class WrittenDecisionTest {
   }
 
   @Test
+  void replayedApprovalCountsFromWhenItWasWritten() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 4h written before the window ended");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    java.time.Instant written = r.createdAt().plus(Duration.ofHours(1));
+    stubThread(threadTs, message(written.getEpochSecond() + ".000100", "U0APPROVER1", "T0CUSTOMER", "approved"));
+    // Latchkey was down until after the two-hour window; the reply was written inside it.
+    slack.clock.set(r.pendingExpiresAt().plus(Duration.ofMinutes(30)));
+
+    assertThat(slack.surface.threadReplay().replayPendingThreads()).isEqualTo(1);
+
+    AccessRequest after = slack.get(r.id());
+    assertThat(after.state()).isEqualTo(RequestState.ACTIVE);
+    assertThat(after.expiresAt()).contains(written.plusNanos(100_000).plus(Duration.ofHours(4)));
+    assertThat(WrittenDecisions.writtenAt("1772442100.000200"))
+        .contains(java.time.Instant.parse("2026-03-02T09:01:40.000200Z"));
+    assertThat(WrittenDecisions.writtenAt("not a ts")).isEmpty();
+  }
+
+  @Test
   void decisionWordIsTheFirstWordInAnyCaseWithPunctuation() {
     assertThat(WrittenDecisions.parse("Approved.")).contains(WrittenDecisions.Decision.APPROVE);
     assertThat(WrittenDecisions.parse("  APPROVE!! thanks")).contains(WrittenDecisions.Decision.APPROVE);
