@@ -119,8 +119,8 @@ final class SlackStub implements AutoCloseable {
       case "chat.update" -> "{\"ok\":true,\"channel\":\"" + field(body, "channel", "C0SHARED") + "\",\"ts\":\""
           + field(body, "ts", "1.1") + "\"}";
       case "chat.postEphemeral" -> "{\"ok\":true,\"message_ts\":\"" + nextTs() + "\"}";
-      case "users.info" -> "{\"ok\":true,\"user\":{\"id\":\"" + field(body, "user", "U0ENGINEER")
-          + "\",\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}";
+      // Latchkey takes everyone's own workspace from users.info: the customer's approvers and admins are theirs.
+      case "users.info" -> usersInfo(field(body, "user", "U0ENGINEER"));
       case "usergroups.users.list" -> "{\"ok\":true,\"users\":[]}";
       case "conversations.open" -> "{\"ok\":true,\"channel\":{\"id\":\"" + DM_CHANNEL + "\"}}";
       case "chat.getPermalink" -> "{\"ok\":true,\"channel\":\"C0SHARED\","
@@ -129,6 +129,13 @@ final class SlackStub implements AutoCloseable {
       case "views.open" -> "{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}";
       default -> "{\"ok\":true}";
     };
+  }
+
+  private static String usersInfo(String user) {
+    String team = user.startsWith("U0APPROVER") || user.startsWith("U0ADMIN") ? SlackRequests.CUSTOMER_TEAM
+        : "T0VENDOR";
+    return "{\"ok\":true,\"user\":{\"id\":\"" + user + "\",\"team_id\":\"" + team
+        + "\",\"profile\":{\"email\":\"alice@vendor.example\"}}}";
   }
 
   private void count(String key) {

@@ -10,6 +10,7 @@ import dev.latchkey.bot.ops.HealthServlet;
 import dev.latchkey.bot.ops.MeteredClusterAccess;
 import dev.latchkey.bot.ops.MeteredNotifier;
 import dev.latchkey.bot.ops.MetricsServlet;
+import dev.latchkey.bot.ops.SlackApiMetrics;
 import dev.latchkey.bot.ops.StartingGate;
 import dev.latchkey.bot.slack.SlackSettings;
 import dev.latchkey.bot.slack.SlackSurface;
@@ -130,7 +131,7 @@ public final class Latchkey implements AutoCloseable {
       SlackSettings slackSettings = new SlackSettings(settings.slackBotToken(), settings.slackSigningSecret(),
           settings.slackApiUrl());
       SlackSurface.Foundation foundation = SlackSurface.foundation(slackSettings, config.customers(),
-          database.requests(), database.cards(), database.audit(), clock, executor);
+          database.requests(), database.cards(), database.audit(), clock, executor, new SlackApiMetrics(metrics));
       opened.add(foundation.cardSync());
       AccessService service = new AccessService(config.customers(), database.requests(), database.enablements(),
           database.audit(), new MeteredClusterAccess(clusters, metrics),
@@ -255,6 +256,7 @@ public final class Latchkey implements AutoCloseable {
       log.warn("stopping the HTTP server: {}", e.toString());
     }
     timers.close();
+    slack.finishInteractiveWork(); // decisions in flight queue notices on the executor below
     executor.shutdown();
     try {
       if (!executor.awaitTermination(20, TimeUnit.SECONDS)) {

@@ -1,6 +1,7 @@
 package dev.latchkey.bot;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -120,6 +121,10 @@ class LatchkeyTest {
     assertThat(command("T0VENDOR", "U0ENGINEER", "kubeconfig " + pending.id()).statusCode()).isEqualTo(200);
     await().untilAsserted(() -> assertThat(slackBodies()).anyMatch(body -> body.contains(MINTED_TOKEN)));
 
+    // The request form cannot be opened: this fake Slack has no views.open, so it answers 404.
+    assertThat(command("T0VENDOR", "U0ENGINEER", "request").statusCode()).isEqualTo(200);
+    await().untilAsserted(() -> assertThat(get("/metrics").body())
+        .contains("latchkey_slack_errors_total{error=\"http_404\",method=\"views.open\"} 1.0"));
     String metrics = get("/metrics").body();
     assertThat(metrics).contains("latchkey_requests{state=\"active\"} 1.0")
         .contains("latchkey_decisions_total{decision=\"approve\",method=\"button\"} 1.0")
@@ -241,7 +246,10 @@ class LatchkeyTest {
         .willReturn(okJson("{\"ok\":true,\"ts\":\"1772442000.000100\"}")));
     slack.stubFor(post("/api/users.info").willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
         + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
+    slack.stubFor(post("/api/users.info").withFormParam("user", matching("U0(APPROVER|ADMIN).*"))
+        .willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0APPROVER1\",\"team_id\":\"T0CUSTOMER\"}}")));
     slack.stubFor(post("/api/conversations.open").willReturn(okJson("{\"ok\":true,\"channel\":{\"id\":\"D0ALICE\"}}")));
+    slack.stubFor(post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     slack.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     slack.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[]}")));
     slack.stubFor(post(urlPathMatching("/response/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));

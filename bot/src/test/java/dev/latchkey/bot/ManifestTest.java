@@ -28,17 +28,18 @@ import org.junit.jupiter.api.Test;
  */
 class ManifestTest {
   /** The scopes of each Web API method Latchkey may call (api.slack.com/methods); none for the scope-free ones. */
-  private static final Map<String, Set<String>> SCOPES = Map.of(
-      "chat.postMessage", Set.of("chat:write"),
-      "chat.update", Set.of("chat:write"),
-      "chat.postEphemeral", Set.of("chat:write"),
-      "chat.getPermalink", Set.of(),
-      "conversations.open", Set.of("im:write"),
-      "conversations.replies", Set.of("channels:history", "groups:history"),
-      "users.info", Set.of("users:read", "users:read.email"),
-      "usergroups.users.list", Set.of("usergroups:read"),
-      "views.open", Set.of(),
-      "auth.test", Set.of());
+  private static final Map<String, Set<String>> SCOPES = Map.ofEntries(
+      Map.entry("chat.postMessage", Set.of("chat:write")),
+      Map.entry("chat.update", Set.of("chat:write")),
+      Map.entry("chat.postEphemeral", Set.of("chat:write")),
+      Map.entry("chat.getPermalink", Set.of()),
+      Map.entry("conversations.open", Set.of("im:write")),
+      Map.entry("conversations.replies", Set.of("channels:history", "groups:history")),
+      Map.entry("conversations.history", Set.of("channels:history", "groups:history")),
+      Map.entry("users.info", Set.of("users:read", "users:read.email")),
+      Map.entry("usergroups.users.list", Set.of("usergroups:read")),
+      Map.entry("views.open", Set.of()),
+      Map.entry("auth.test", Set.of()));
 
   /** Scopes that come from features rather than methods: the slash command and thread-reply events. */
   private static final Map<String, Set<String>> EVENT_SCOPES = Map.of(

@@ -140,8 +140,9 @@ public record AccessRequest(
     return Optional.of(expiresAt.filter(e -> e.isBefore(ended)).orElse(ended));
   }
 
+  /** Whether this user already approved; by user id, as for {@link Requester#is}, so approvers stay distinct. */
   public boolean approvedBy(Actor.SlackUser user) {
-    return approvals.stream().anyMatch(a -> a.approver().equals(user));
+    return approvals.stream().anyMatch(a -> a.approver().userId().equals(user.userId()));
   }
 
   public AccessRequest withState(RequestState next) {

@@ -10,7 +10,13 @@ public record Requester(Actor.SlackUser user, Optional<String> email) {
     Objects.requireNonNull(email, "email");
   }
 
+  /**
+   * Whether {@code actor} is this requester. Compared by Slack user id alone: user ids are unique across
+   * workspaces (an Enterprise Grid {@code W…} id across its org), whereas the workspace recorded with the same
+   * person can differ between the ways they reach Latchkey; comparing it too would let a requester who is also an
+   * approver pass as someone else and approve their own request.
+   */
   public boolean is(Actor actor) {
-    return user.equals(actor);
+    return actor instanceof Actor.SlackUser other && other.userId().equals(user.userId());
   }
 }

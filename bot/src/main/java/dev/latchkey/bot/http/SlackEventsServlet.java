@@ -14,6 +14,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -142,9 +143,32 @@ public class SlackEventsServlet extends SlackAppServlet {
         signature.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Slack's certificate check for slash commands is unsigned; Bolt answers it without running any listener. */
-  private static boolean isSslCheck(String body) {
-    return body.startsWith("ssl_check=1") || body.contains("&ssl_check=1");
+  /**
+   * Slack's certificate check for slash commands is unsigned; Bolt answers it without running any listener. It is
+   * a form with {@code ssl_check=1} (and a token) and nothing Bolt would act on: a body that also has a
+   * {@code command} or {@code payload} field is a command or interaction and must be signed like any other.
+   */
+  static boolean isSslCheck(String body) {
+    boolean check = false;
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      String name;
+      String value;
+      try {
+        name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+      switch (name) {
+        case "command", "payload" -> {
+          return false;
+        }
+        case "ssl_check" -> check |= "1".equals(value);
+        default -> {}
+      }
+    }
+    return check;
   }
 
   /** Reads the body, or returns null as soon as it exceeds {@code limit} bytes. */

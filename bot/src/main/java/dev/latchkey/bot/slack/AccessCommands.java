@@ -7,7 +7,6 @@ import com.slack.api.bolt.response.Response;
 import com.slack.api.model.block.LayoutBlock;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AccessService;
-import dev.latchkey.core.Actor;
 import dev.latchkey.core.ClusterEnablement;
 import dev.latchkey.core.ClusterOutcome;
 import dev.latchkey.core.ClusterPolicy;
@@ -26,7 +25,6 @@ import dev.latchkey.core.port.RequestStore;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,28 +47,30 @@ final class AccessCommands {
   private final RequestStore requests;
   private final AuditLog audit;
   private final SlackApi api;
-  private final SlackUsers users;
+  private final SlackIdentities identities;
   private final Executor executor;
   private final Clock clock;
 
   AccessCommands(AccessService service, Customers customers, RequestStore requests, AuditLog audit, SlackApi api,
-      SlackUsers users, Executor executor, Clock clock) {
+      SlackIdentities identities, Executor executor, Clock clock) {
     this.service = service;
     this.customers = customers;
     this.requests = requests;
     this.audit = audit;
     this.api = api;
-    this.users = users;
+    this.identities = identities;
     this.executor = executor;
     this.clock = clock;
   }
 
-  /** Who typed where, and how to answer them. */
-  record Caller(Actor.SlackUser actor, Customer customer, String channelId, String responseUrl) {}
+  /**
+   * Who typed where, and how to answer them. Their workspace is not taken from the payload (a slash command names
+   * only the workspace it was typed in); commands that act resolve it with {@link #acting}.
+   */
+  record Caller(String userId, Customer customer, String channelId, String responseUrl) {}
 
   Response handle(SlashCommandRequest request, SlashCommandContext ctx) {
     SlashCommandPayload payload = request.getPayload();
-    Map<String, String> form = Payloads.form(request.getRequestBodyAsString());
     Optional<String> userId = Optional.ofNullable(payload.getUserId()).filter(s -> !s.isBlank());
     Optional<String> channelId = Optional.ofNullable(payload.getChannelId()).filter(s -> !s.isBlank());
     if (userId.isEmpty() || channelId.isEmpty()) {
@@ -87,14 +87,7 @@ final class AccessCommands {
     if (customer.isEmpty()) {
       return ctx.ack(Texts.wrongChannel(customers));
     }
-    Optional<String> team = Payloads.field(form, "user_team_id").or(() -> Payloads.field(form, "team_id"));
-    Optional<String> enterprise = Payloads.field(form, "user_enterprise_id")
-        .or(() -> Payloads.field(form, "enterprise_id"));
-    Optional<Actor.SlackUser> actor = SlackIdentity.of(userId, team, enterprise, customer);
-    if (actor.isEmpty()) {
-      return BadRequests.of("The slash command payload does not say which workspace the user belongs to.");
-    }
-    Caller caller = new Caller(actor.get(), customer.get(), channelId.get(),
+    Caller caller = new Caller(userId.get(), customer.get(), channelId.get(),
         Optional.ofNullable(payload.getResponseUrl()).orElse(""));
     if (command instanceof Command.OpenForm) {
       String triggerId = payload.getTriggerId();
@@ -129,20 +122,20 @@ final class AccessCommands {
   void run(Command command, Caller caller) {
     try {
       switch (command) {
-        case Command.Request r -> submit(caller, r);
+        case Command.Request r -> acting(caller, who -> submit(caller, who, r));
         case Command.ListOpen l -> list(caller);
         case Command.Show s -> show(caller, s.id());
-        case Command.Cancel c -> scoped(caller, c.id(), Command.CANCEL_USAGE).ifPresent(
-            r -> answer(caller, outcome(service.cancel(c.id(), caller.actor()), Command.CANCEL_USAGE)));
-        case Command.Revoke c -> scoped(caller, c.id(), Command.REVOKE_USAGE).ifPresent(
-            r -> answer(caller, outcome(service.revoke(c.id(), caller.actor()), Command.REVOKE_USAGE)));
-        case Command.Extend e -> scoped(caller, e.id(), Command.EXTEND_USAGE).ifPresent(
-            r -> answer(caller, outcome(service.extend(e.id(), caller.actor(), e.by()), Command.EXTEND_USAGE)));
+        case Command.Cancel c -> scoped(caller, c.id(), Command.CANCEL_USAGE).ifPresent(r -> acting(caller,
+            who -> answer(caller, outcome(service.cancel(c.id(), who.actor()), Command.CANCEL_USAGE))));
+        case Command.Revoke c -> scoped(caller, c.id(), Command.REVOKE_USAGE).ifPresent(r -> acting(caller,
+            who -> answer(caller, outcome(service.revoke(c.id(), who.actor()), Command.REVOKE_USAGE))));
+        case Command.Extend e -> scoped(caller, e.id(), Command.EXTEND_USAGE).ifPresent(r -> acting(caller,
+            who -> answer(caller, outcome(service.extend(e.id(), who.actor(), e.by()), Command.EXTEND_USAGE))));
         case Command.Status s -> status(caller, s);
-        case Command.Enable e -> change(caller, e.cluster(), Command.ENABLE_USAGE,
-            ref -> service.enable(ref, caller.actor(), e.roles()));
-        case Command.Disable d -> change(caller, d.cluster(), Command.DISABLE_USAGE,
-            ref -> service.disable(ref, caller.actor(), d.now()));
+        case Command.Enable e -> acting(caller, who -> change(caller, who, e.cluster(), Command.ENABLE_USAGE,
+            ref -> service.enable(ref, who.actor(), e.roles())));
+        case Command.Disable d -> acting(caller, who -> change(caller, who, d.cluster(), Command.DISABLE_USAGE,
+            ref -> service.disable(ref, who.actor(), d.now())));
         case Command.Audit a -> audit(caller, a.id());
         case Command.Kubeconfig k -> kubeconfig(caller, k.id());
         case Command.Help h -> answer(caller, Texts.help());
@@ -157,8 +150,19 @@ final class AccessCommands {
 
   // ---------------------------------------------------------------- use cases
 
-  private void submit(Caller caller, Command.Request r) {
-    Requester requester = new Requester(caller.actor(), users.email(caller.actor().userId()));
+  /**
+   * Runs {@code work} as the caller's resolved identity; when Slack cannot say who they are, answers so and changes
+   * nothing (their workspace decides what they may do, so it is never guessed).
+   */
+  private void acting(Caller caller, java.util.function.Consumer<SlackIdentities.Identity.Known> work) {
+    switch (identities.resolve(caller.userId(), Optional.of(caller.customer()))) {
+      case SlackIdentities.Identity.Known known -> work.accept(known);
+      case SlackIdentities.Identity.Unknown unknown -> answer(caller, Texts.identityUnknown());
+    }
+  }
+
+  private void submit(Caller caller, SlackIdentities.Identity.Known who, Command.Request r) {
+    Requester requester = new Requester(who.actor(), who.email());
     Submission submission = new Submission(caller.customer().id(), r.cluster(), r.role(), r.duration(),
         r.namespaces(), requester, r.reason());
     answer(caller, switch (service.submit(submission)) {
@@ -229,7 +233,7 @@ final class AccessCommands {
     answer(caller, Mrkdwn.truncate(out.toString(), 3000));
   }
 
-  private void change(Caller caller, String cluster, String usage,
+  private void change(Caller caller, SlackIdentities.Identity.Known who, String cluster, String usage,
       java.util.function.Function<ClusterRef, ClusterOutcome> useCase) {
     ClusterRef ref;
     try {
@@ -245,9 +249,9 @@ final class AccessCommands {
         String text = e.enabled()
             ? ":large_green_circle: Support access on *" + Mrkdwn.escape(cluster) + "* is now enabled for "
                 + Mrkdwn.escape(e.roles().stream().sorted().collect(Collectors.joining(", "))) + " (by "
-                + Mrkdwn.user(caller.actor().userId()) + ")."
+                + Mrkdwn.user(who.actor().userId()) + ")."
             : ":red_circle: Support access on *" + Mrkdwn.escape(cluster) + "* is now disabled (by "
-                + Mrkdwn.user(caller.actor().userId()) + ")." + (changed.revoked().isEmpty() ? ""
+                + Mrkdwn.user(who.actor().userId()) + ")." + (changed.revoked().isEmpty() ? ""
                 : " Revoked now: " + changed.revoked().stream().map(r -> Mrkdwn.code(r.id().value()))
                     .collect(Collectors.joining(", ")) + ".");
         answer(caller, text, List.of(), true);
@@ -288,10 +292,13 @@ final class AccessCommands {
   }
 
   private void kubeconfig(Caller caller, RequestId id) {
-    if (scoped(caller, id, Command.KUBECONFIG_USAGE).isEmpty()) {
-      return;
+    if (scoped(caller, id, Command.KUBECONFIG_USAGE).isPresent()) {
+      acting(caller, who -> kubeconfig(caller, who, id));
     }
-    switch (service.issueCredential(id, caller.actor())) {
+  }
+
+  private void kubeconfig(Caller caller, SlackIdentities.Identity.Known who, RequestId id) {
+    switch (service.issueCredential(id, who.actor())) {
       case CredentialOutcome.Issued issued -> answer(caller, ":closed_lock_with_key: Kubeconfig for "
           + Mrkdwn.code(id.value()) + " (" + Mrkdwn.escape(issued.request().role()) + " on "
           + Mrkdwn.escape(issued.request().cluster().name()) + "). The token ends "
@@ -342,10 +349,10 @@ final class AccessCommands {
       if (!caller.responseUrl().isBlank()) {
         api.respond(caller.responseUrl(), text, blocks, inChannel);
       } else {
-        api.postEphemeral(caller.channelId(), caller.actor().userId(), Optional.empty(), text);
+        api.postEphemeral(caller.channelId(), caller.userId(), Optional.empty(), text);
       }
     } catch (SlackCallException e) {
-      log.warn("answer to {} not delivered: {}", caller.actor().userId(), e.error());
+      log.warn("answer to {} not delivered: {}", caller.userId(), e.error());
     }
   }
 }

@@ -43,14 +43,15 @@ final class CardActions {
   private final AccessService service;
   private final Customers customers;
   private final SlackApi api;
-  private final SlackUsers users;
+  private final SlackIdentities identities;
   private final Executor executor;
 
-  CardActions(AccessService service, Customers customers, SlackApi api, SlackUsers users, Executor executor) {
+  CardActions(AccessService service, Customers customers, SlackApi api, SlackIdentities identities,
+      Executor executor) {
     this.service = service;
     this.customers = customers;
     this.api = api;
-    this.users = users;
+    this.identities = identities;
     this.executor = executor;
   }
 
@@ -58,31 +59,32 @@ final class CardActions {
     BlockActionPayload payload = request.getPayload();
     JsonNode raw = Payloads.interaction(request.getRequestBodyAsString());
     Optional<String> userId = Payloads.text(raw, "user/id");
-    Optional<String> teamId = Payloads.text(raw, "user/team_id");
-    Optional<String> enterpriseId = Payloads.text(raw, "user/enterprise_id");
     Optional<String> channel = Optional.ofNullable(payload.getChannel()).map(BlockActionPayload.Channel::getId)
         .or(() -> Optional.ofNullable(payload.getContainer()).map(BlockActionPayload.Container::getChannelId))
         .filter(c -> !c.isBlank());
-    if (userId.isEmpty() || teamId.isEmpty()) {
-      return BadRequests.of("The block_actions payload lacks user.id or user.team_id.");
+    if (userId.isEmpty()) {
+      return BadRequests.of("The block_actions payload lacks user.id.");
     }
     if (channel.isEmpty()) {
       return BadRequests.of("The block_actions payload lacks the channel.");
     }
-    String value = payload.getActions().getFirst().getValue();
+    if (payload.getActions() == null || payload.getActions().isEmpty() || payload.getActions().getFirst() == null) {
+      return BadRequests.of("The block_actions payload names no action.");
+    }
+    String value = Optional.ofNullable(payload.getActions().getFirst().getValue()).orElse("");
     Optional<RequestId> id = RequestId.parse(value);
     try {
       executor.execute(() -> {
-        try {
-          if (id.isEmpty()) {
-            ephemeral(channel.get(), userId.get(), ":warning: This button does not belong to a known request.");
-            return;
-          }
-          try (var context = LogContext.request(id.get())) {
-            decide(kind, id.get(), userId, teamId, enterpriseId, channel.get());
-          }
+        if (id.isEmpty()) {
+          ephemeral(channel.get(), userId.get(), ":warning: This button does not belong to a known request.");
+          return;
+        }
+        try (var context = LogContext.request(id.get())) {
+          decide(kind, id.get(), userId.get(), channel.get());
         } catch (RuntimeException e) {
-          log.error("{} of {} failed", kind, value, e);
+          try (var context = LogContext.request(id.get())) {
+            log.error("{} of {} failed", kind, value, e);
+          }
           ephemeral(channel.get(), userId.get(), Texts.internalError());
         }
       });
@@ -92,21 +94,24 @@ final class CardActions {
     return ctx.ack();
   }
 
-  private void decide(Kind kind, RequestId id, Optional<String> userId, Optional<String> teamId,
-      Optional<String> enterpriseId, String channel) {
+  private void decide(Kind kind, RequestId id, String userId, String channel) {
     Optional<Customer> customer = service.find(id).flatMap(r -> customers.find(r.cluster().customer()))
         .or(() -> customers.byChannel(channel));
-    Optional<Actor.SlackUser> actor = SlackIdentity.of(userId, teamId, enterpriseId, customer);
-    if (actor.isEmpty()) {
-      ephemeral(channel, userId.orElseThrow(), ":warning: Slack did not say who you are; nothing changed.");
-      return;
+    Actor.SlackUser actor;
+    switch (identities.resolve(userId, customer)) {
+      case SlackIdentities.Identity.Known known -> actor = known.actor();
+      case SlackIdentities.Identity.Unknown unknown -> {
+        log.warn("{} of {} by {} not decided: {}", kind, id, userId, unknown.why());
+        ephemeral(channel, userId, Texts.identityUnknown());
+        return;
+      }
     }
     Outcome outcome = switch (kind) {
-      case APPROVE -> service.approve(id, actor.get(), DecisionMethod.BUTTON, Map.of());
-      case DENY -> service.deny(id, actor.get(), DecisionMethod.BUTTON, Map.of());
-      case REVOKE -> service.revoke(id, actor.get());
+      case APPROVE -> service.approve(id, actor, DecisionMethod.BUTTON, Map.of());
+      case DENY -> service.deny(id, actor, DecisionMethod.BUTTON, Map.of());
+      case REVOKE -> service.revoke(id, actor);
     };
-    feedback(outcome).ifPresent(text -> ephemeral(channel, actor.get().userId(), text));
+    feedback(outcome).ifPresent(text -> ephemeral(channel, actor.userId(), text));
   }
 
   /** What the clicker is told; the card and its thread tell everyone else. */
@@ -132,10 +137,8 @@ final class CardActions {
     ViewSubmissionPayload payload = request.getPayload();
     JsonNode raw = Payloads.interaction(request.getRequestBodyAsString());
     Optional<String> userId = Payloads.text(raw, "user/id");
-    Optional<String> teamId = Payloads.text(raw, "user/team_id");
-    Optional<String> enterpriseId = Payloads.text(raw, "user/enterprise_id");
-    if (userId.isEmpty() || teamId.isEmpty() || payload.getView() == null) {
-      return BadRequests.of("The view_submission payload lacks user.id, user.team_id or the view.");
+    if (userId.isEmpty() || payload.getView() == null) {
+      return BadRequests.of("The view_submission payload lacks user.id or the view.");
     }
     String channel = Optional.ofNullable(payload.getView().getPrivateMetadata()).orElse("");
     Optional<Customer> customer = customers.byChannel(channel);
@@ -148,14 +151,18 @@ final class CardActions {
       return ctx.ackWithErrors(errors.byBlock());
     }
     RequestModal.Read.Form form = (RequestModal.Read.Form) read;
-    Optional<Actor.SlackUser> actor = SlackIdentity.of(userId, teamId, enterpriseId, customer);
-    if (actor.isEmpty()) {
-      return BadRequests.of("The view_submission payload has an unusable user or team id.");
-    }
+    String user = userId.get();
     try {
       executor.execute(() -> {
         try {
-          Requester requester = new Requester(actor.get(), users.email(actor.get().userId()));
+          Requester requester;
+          switch (identities.resolve(user, customer)) {
+            case SlackIdentities.Identity.Known known -> requester = new Requester(known.actor(), known.email());
+            case SlackIdentities.Identity.Unknown unknown -> {
+              ephemeral(channel, user, Texts.identityUnknown());
+              return;
+            }
+          }
           Outcome outcome = service.submit(new Submission(customer.get().id(), form.cluster(), form.role(),
               form.duration(), form.namespaces(), requester, form.reason()));
           String text = switch (outcome) {
@@ -165,10 +172,10 @@ final class CardActions {
             case Outcome.Refused refused -> Texts.refused(refused.refusal(), Command.REQUEST_USAGE);
             default -> Texts.internalError();
           };
-          ephemeral(channel, actor.get().userId(), text);
+          ephemeral(channel, user, text);
         } catch (RuntimeException e) {
           log.error("request form submission failed", e);
-          ephemeral(channel, actor.get().userId(), Texts.internalError());
+          ephemeral(channel, user, Texts.internalError());
         }
       });
     } catch (RejectedExecutionException e) {

@@ -1,5 +1,7 @@
 package dev.latchkey.bot.slack;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
@@ -18,20 +20,26 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps every request's card in Slack in step with the stored request. A card is posted once (its channel and ts
- * saved in the {@link CardStore}) and afterwards only updated in place; what it shows is always rendered from the
- * store, never from a possibly older copy. The version each card shows is recorded, so a card update that failed
- * or was cut short by a crash stays "out of date" and is made by a later {@link #syncOutOfDate()}.
+ * saved in the {@link CardStore}) and afterwards only updated in place; a card that may have been posted already
+ * (see {@link #postingNeeds}) is first looked for by its message metadata and adopted if found. What a card shows
+ * is always rendered from the store, never from a possibly older copy. The version each card shows is recorded,
+ * so a card update that failed or was cut short by a crash stays "out of date" and is made by a later
+ * {@link #syncOutOfDate()}.
  *
  * <p>Call {@link #syncOutOfDate()} at start-up and periodically; it is also run after every change and, after a
- * retryable Slack failure, again with backoff (1 s doubling to 30 s) until Slack answers.
+ * retryable Slack failure, again with backoff (1 s doubling to 30 s, or Slack's Retry-After) until Slack answers.
+ * Slack is called with the {@linkplain SlackApi#background() background} client: no thread sleeps on a rate
+ * limit.
  */
 public final class CardSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CardSync.class);
@@ -39,6 +47,10 @@ public final class CardSync implements AutoCloseable {
   private static final int MAX_ROUNDS = 20;
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+  /** A missing card of a request older than this may have been posted by an earlier run or another process. */
+  static final Duration LOOK_AFTER = Duration.ofSeconds(30);
+  /** How far Slack's clock and ours may disagree when looking for a card posted since its request was made. */
+  private static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
   /** Errors after which this version of the card is given up (the message is gone or can no longer change). */
   private static final Set<String> GIVE_UP_ON_VERSION = Set.of("message_not_found", "cant_update_message",
       "edit_window_closed", "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text");
@@ -61,8 +73,19 @@ public final class CardSync implements AutoCloseable {
   private final Object[] locks = new Object[64];
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean again = new AtomicBoolean();
-  private final AtomicBoolean retryScheduled = new AtomicBoolean();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
+  /** Cards this process tried to post. */
+  private final Cache<RequestId, Boolean> attempted =
+      Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(1)).maximumSize(100_000).build();
+  /** Cards whose post failed in a way that may still have posted them. */
+  private final Cache<RequestId, Boolean> uncertain =
+      Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(1)).maximumSize(100_000).build();
+  /** No card call before this System.nanoTime(): the latest end of a Retry-After Slack gave. */
+  private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
+  private final Object retryLock = new Object();
+  private ScheduledFuture<?> retry;
+  private long retryAt;
+  private volatile Optional<Duration> scheduledWait = Optional.empty();
   private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "latchkey-card-retry");
     t.setDaemon(true);
@@ -71,7 +94,7 @@ public final class CardSync implements AutoCloseable {
 
   public CardSync(
       SlackApi api, Customers customers, RequestStore requests, CardStore cards, Clock clock, Executor executor) {
-    this.api = api;
+    this.api = api.background();
     this.customers = customers;
     this.requests = requests;
     this.cards = cards;
@@ -112,7 +135,7 @@ public final class CardSync implements AutoCloseable {
       List<RequestId> ids = cards.findOutOfDate(BATCH);
       int progressed = 0;
       for (RequestId id : ids) {
-        Result result = sync(id);
+        Result result = repair(id);
         if (result == Result.RETRY_LATER) {
           return shown + progressed;
         }
@@ -128,14 +151,52 @@ public final class CardSync implements AutoCloseable {
     return shown;
   }
 
-  /** Posts or updates one request's card from the store. */
+  /** Posts or updates one request's card from the store, right after its request changed in this process. */
   Result sync(RequestId id) {
     try (var context = LogContext.request(id)) {
-      return syncLogged(id);
+      return syncLogged(id, false);
     }
   }
 
-  private Result syncLogged(RequestId id) {
+  /** The same, from a repair pass (periodic, start-up, retry): it may find cards other processes are posting. */
+  private Result repair(RequestId id) {
+    try (var context = LogContext.request(id)) {
+      return syncLogged(id, true);
+    }
+  }
+
+  /** How a missing card may be posted. */
+  enum Posting {
+    /** Nobody can have posted it: post. */
+    POST,
+    /** It may have been posted (a failure that left it unknown, another process, a crash): look for it first. */
+    LOOK_FIRST,
+    /** A new request of another process, which posts its card itself; a later pass looks if it never does. */
+    WAIT_FOR_OWNER
+  }
+
+  /**
+   * Whether a missing card can be posted right away. The process that stored a request posts its card at once
+   * ({@link #sync}); a card is only posted without looking first when nothing can have posted it: this process
+   * never had a failure that may have posted it, and it is new (younger than {@link #LOOK_AFTER}) — no crashed
+   * run or other replica can have posted it either, since a repair pass leaves new requests it did not try to
+   * their own process.
+   */
+  Posting postingNeeds(AccessRequest r, boolean repair) {
+    if (uncertain.getIfPresent(r.id()) != null) {
+      return Posting.LOOK_FIRST;
+    }
+    boolean recent = Duration.between(r.createdAt(), clock.instant()).compareTo(LOOK_AFTER) < 0;
+    if (!recent) {
+      return Posting.LOOK_FIRST;
+    }
+    if (repair && attempted.getIfPresent(r.id()) == null) {
+      return Posting.WAIT_FOR_OWNER;
+    }
+    return Posting.POST;
+  }
+
+  private Result syncLogged(RequestId id, boolean repair) {
     synchronized (locks[Math.floorMod(id.hashCode(), locks.length)]) {
       Optional<AccessRequest> found = requests.find(id);
       if (found.isEmpty()) {
@@ -148,13 +209,40 @@ public final class CardSync implements AutoCloseable {
             r.cluster().customer());
         return Result.SKIPPED;
       }
+      if (System.nanoTime() - notBefore.get() < 0) {
+        scheduleRetry(Optional.empty()); // Slack asked to wait: not before then
+        return Result.RETRY_LATER;
+      }
       RequestCard.Rendered card = RequestCard.render(r, context(r));
       Optional<CardRef> ref = cards.find(id);
       try {
         if (ref.isEmpty()) {
           String channel = customer.get().channelId();
-          String ts = api.postMessage(channel, Optional.empty(), card.text(), card.blocks());
-          cards.save(id, new CardRef(channel, ts));
+          Optional<String> posted = Optional.empty();
+          switch (postingNeeds(r, repair)) {
+            case WAIT_FOR_OWNER -> {
+              return Result.SKIPPED;
+            }
+            case LOOK_FIRST -> posted = lookFor(channel, r);
+            case POST -> {}
+          }
+          if (posted.isPresent()) {
+            log.info("card of {} was posted before (ts {}); updating it instead of posting again", id, posted.get());
+            cards.save(id, new CardRef(channel, posted.get()));
+            api.update(channel, posted.get(), card.text(), card.blocks());
+          } else {
+            attempted.put(id, Boolean.TRUE);
+            try {
+              String ts = api.postCard(channel, id.value(), card.text(), card.blocks());
+              cards.save(id, new CardRef(channel, ts));
+            } catch (SlackCallException e) {
+              if (e.outcomeUnknown()) {
+                uncertain.put(id, Boolean.TRUE); // Slack may have posted it: look before posting again
+              }
+              throw e;
+            }
+          }
+          uncertain.invalidate(id);
         } else {
           api.update(ref.get().channelId(), ref.get().ts(), card.text(), card.blocks());
         }
@@ -179,6 +267,23 @@ public final class CardSync implements AutoCloseable {
     }
   }
 
+  /**
+   * The card of {@code r} if Slack has it. A failure a retry may fix is thrown (the card is not posted blind);
+   * one it cannot (the history is not readable) is logged and the card posted, since a card lost for good is
+   * worse than one shown twice.
+   */
+  private Optional<String> lookFor(String channel, AccessRequest r) throws SlackCallException {
+    try {
+      return api.findCard(channel, r.id().value(), r.createdAt().minus(CLOCK_SKEW));
+    } catch (SlackCallException e) {
+      if (e.retryable()) {
+        throw e;
+      }
+      log.error("could not look for the card of {} before posting it ({}); posting it", r.id(), e.error());
+      return Optional.empty();
+    }
+  }
+
   /** Where the card of a request is, if it was posted. */
   Optional<CardRef> card(RequestId id) {
     return cards.find(id);
@@ -190,28 +295,50 @@ public final class CardSync implements AutoCloseable {
     return new RequestCard.Context(clock.instant(), description, true, RetryPolicy.DEFAULT.overdueNotice());
   }
 
+  /**
+   * Makes sure a later pass runs: after a backoff (1 s doubling to 30 s), and never before a Retry-After Slack gave.
+   * A retry already due sooner is kept, unless Slack now asks to wait longer: the longest Retry-After wins.
+   */
   private void scheduleRetry(Optional<Duration> retryAfter) {
-    if (!retryScheduled.compareAndSet(false, true)) {
-      return;
+    long now = System.nanoTime();
+    retryAfter.ifPresent(wait -> notBefore.accumulateAndGet(now + wait.toNanos(), Math::max));
+    synchronized (retryLock) {
+      boolean pending = retry != null && !retry.isDone();
+      int failures = pending ? consecutiveFailures.get() : consecutiveFailures.incrementAndGet();
+      Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(Math.max(failures, 1) - 1, 5));
+      if (backoff.compareTo(MAX_RETRY) > 0) {
+        backoff = MAX_RETRY;
+      }
+      long at = Math.max(now + backoff.toNanos(), notBefore.get());
+      if (pending && retryAt - notBefore.get() >= 0) {
+        return; // the retry already due runs no sooner than Slack allows
+      }
+      if (pending) {
+        retry.cancel(false); // due before a longer Retry-After ends: move it
+      }
+      long delay = Math.max(0, at - now);
+      scheduledWait = Optional.of(Duration.ofNanos(delay));
+      retryAt = at;
+      try {
+        retry = retries.schedule(() -> {
+          synchronized (retryLock) {
+            scheduledWait = Optional.empty();
+          }
+          try {
+            executor.execute(this::syncOutOfDate);
+          } catch (RejectedExecutionException e) {
+            log.warn("card retry not run: executor is shut down");
+          }
+        }, delay, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        scheduledWait = Optional.empty();
+      }
     }
-    int failures = consecutiveFailures.incrementAndGet();
-    Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 5));
-    Duration wait = retryAfter.filter(d -> d.compareTo(backoff) > 0).orElse(backoff);
-    if (wait.compareTo(MAX_RETRY) > 0 && retryAfter.isEmpty()) {
-      wait = MAX_RETRY;
-    }
-    try {
-      retries.schedule(() -> {
-        retryScheduled.set(false);
-        try {
-          executor.execute(this::syncOutOfDate);
-        } catch (RejectedExecutionException e) {
-          log.warn("card retry not run: executor is shut down");
-        }
-      }, wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      retryScheduled.set(false);
-    }
+  }
+
+  /** How long the scheduled retry was set to wait, if one is scheduled (for tests and diagnostics). */
+  Optional<Duration> scheduledRetry() {
+    return scheduledWait;
   }
 
   @Override

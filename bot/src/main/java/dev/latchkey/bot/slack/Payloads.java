@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads the parts of Slack's payloads that Bolt's typed models leave out (e.g. {@code user_team_id} of a slash
- * command, {@code user.enterprise_id} of an interaction). Never throws on bad input: missing means empty.
+ * Reads the parts of Slack's payloads that Bolt's typed models leave out or type loosely (e.g. {@code user.id} and
+ * {@code trigger_id} of an interaction). Never throws on bad input: missing means empty.
  */
 final class Payloads {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,9 +59,5 @@ final class Payloads {
   static Optional<String> text(JsonNode node, String path) {
     JsonNode at = node.at("/" + path);
     return at.isTextual() && !at.asText().isBlank() ? Optional.of(at.asText()) : Optional.empty();
-  }
-
-  static Optional<String> field(Map<String, String> form, String name) {
-    return Optional.ofNullable(form.get(name)).filter(v -> !v.isBlank());
   }
 }

@@ -323,8 +323,13 @@ public final class RequestCard {
     return SectionBlock.builder().text(markdown(Mrkdwn.truncate(mrkdwn, MAX_SECTION_TEXT))).build();
   }
 
+  /**
+   * A mrkdwn text object, always verbatim: otherwise Slack itself turns a typed "@channel", "@here" or "#channel"
+   * (nothing {@link Mrkdwn#escape} could escape) into a live mention or link. Latchkey's own mentions and dates
+   * use the explicit {@code <@U…>} / {@code <!date…>} syntax, which verbatim text still renders.
+   */
   static MarkdownTextObject markdown(String text) {
-    return MarkdownTextObject.builder().text(text).build();
+    return MarkdownTextObject.builder().text(text).verbatim(true).build();
   }
 
   static PlainTextObject plain(String text) {

@@ -3,6 +3,7 @@ package dev.latchkey.bot.slack;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.gson.Gson;
 import com.slack.api.Slack;
 import com.slack.api.SlackConfig;
 import com.slack.api.methods.MethodsClient;
@@ -18,29 +19,41 @@ import com.slack.api.webhook.WebhookResponse;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Slack Web API methods Latchkey uses, each with the same failure handling: a 429 waits for Retry-After (up
- * to {@link #MAX_INLINE_WAIT}) and tries again; 5xx, timeouts and Slack's transient errors are retried with a
- * short backoff, at most {@link #ATTEMPTS} times; every HTTP call is bounded by the client's timeouts. What still
- * fails comes back as a {@link SlackCallException} saying whether a later retry may help.
+ * The Slack Web API methods Latchkey uses, each with the same failure handling, paced for who waits:
  *
- * <p>Every method needs a bot scope; see {@code manifest.yml}.
+ * <ul>
+ *   <li>{@linkplain #interactive() interactive} calls (the work after a click, command or reply, where a person
+ *       waits for an answer): a 429 waits for Retry-After while the waits of one call stay within
+ *       {@link #MAX_INLINE_WAIT}; 5xx, timeouts and Slack's transient errors are retried with a short backoff, at
+ *       most {@link #ATTEMPTS} times.
+ *   <li>{@linkplain #background() background} calls (cards, thread notices, direct messages): one try, never a
+ *       sleep; a failure comes back at once, with Slack's Retry-After, and the caller schedules the next try, so a
+ *       rate limit never holds a thread.
+ * </ul>
+ *
+ * <p>Every HTTP call is bounded by the client's timeouts. What still fails comes back as a
+ * {@link SlackCallException} saying whether a later retry may help. Every method needs a bot scope; see
+ * {@code manifest.yml}.
  */
 public class SlackApi {
   private static final Logger log = LoggerFactory.getLogger(SlackApi.class);
 
-  /** Tries per call (429 waits do not count against them, up to {@link #MAX_RATE_LIMIT_WAITS}). */
+  /** Tries per interactive call (429 waits do not count against them, up to {@link #MAX_RATE_LIMIT_WAITS}). */
   public static final int ATTEMPTS = 3;
-  public static final Duration MAX_INLINE_WAIT = Duration.ofSeconds(30);
-  static final int MAX_RATE_LIMIT_WAITS = 5;
+  /** The longest an interactive call waits for rate limits in all; a longer Retry-After fails the call. */
+  public static final Duration MAX_INLINE_WAIT = Duration.ofSeconds(10);
+  static final int MAX_RATE_LIMIT_WAITS = 3;
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
   private static final Set<String> TRANSIENT_ERRORS = Set.of("ratelimited", "rate_limited", "internal_error",
       "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org");
@@ -51,15 +64,61 @@ public class SlackApi {
     void sleep(Duration duration) throws InterruptedException;
   }
 
+  /** Hears about every failed attempt of a Web API call (for metrics); must be quick and never throw. */
+  @FunctionalInterface
+  public interface FailureListener {
+    /**
+     * @param method the Web API method, e.g. {@code chat.update}, or {@code response_url}
+     * @param error Slack's error code, {@code http_<status>}, {@code timeout}, {@code io} or {@code bad_response}
+     */
+    void failed(String method, String error);
+  }
+
+  /** How a call handles failures: retry in place (someone waits for the answer) or hand them back at once. */
+  enum Pacing {
+    INTERACTIVE,
+    BACKGROUND
+  }
+
   private final Slack slack;
   private final MethodsClient methods;
   private final Sleeper sleeper;
+  private final Pacing pacing;
+  private final FailureListener failures;
   private final ObjectMapper json = new ObjectMapper();
+  /** Renders blocks for response_url answers; built once (building a Gson is costly), thread-safe. */
+  private static final Gson BLOCKS = GsonFactory.createSnakeCase();
 
   public SlackApi(Slack slack, String botToken, Sleeper sleeper) {
+    this(slack, new SharedGsonMethodsClient(slack.getHttpClient(), botToken), sleeper, Pacing.INTERACTIVE,
+        (method, error) -> {});
+  }
+
+  private SlackApi(Slack slack, MethodsClient methods, Sleeper sleeper, Pacing pacing, FailureListener failures) {
     this.slack = slack;
-    this.methods = slack.methods(botToken);
+    this.methods = methods;
     this.sleeper = sleeper;
+    this.pacing = pacing;
+    this.failures = failures;
+  }
+
+  /** The same client, telling {@code listener} about every failed attempt. */
+  public SlackApi withFailureListener(FailureListener listener) {
+    return new SlackApi(slack, methods, sleeper, pacing, listener);
+  }
+
+  /** The same client, retrying in place (for work someone waits on). */
+  public SlackApi interactive() {
+    return pacing == Pacing.INTERACTIVE ? this : new SlackApi(slack, methods, sleeper, Pacing.INTERACTIVE, failures);
+  }
+
+  /** The same client, failing at once with Retry-After instead of sleeping (for work that reschedules itself). */
+  public SlackApi background() {
+    return pacing == Pacing.BACKGROUND ? this : new SlackApi(slack, methods, sleeper, Pacing.BACKGROUND, failures);
+  }
+
+  Pacing pacing() {
+    return pacing;
   }
 
   /** A client for the settings' Web API URL with bounded timeouts and no background statistics. */
@@ -82,19 +141,88 @@ public class SlackApi {
     return slack;
   }
 
+  /** The Web API client every method here goes through. */
+  MethodsClient methods() {
+    return methods;
+  }
+
   // ---------------------------------------------------------------- messages
 
   /** Posts a message (a thread reply when {@code threadTs} is given) and returns its ts. */
   public String postMessage(String channel, Optional<String> threadTs, String text, List<LayoutBlock> blocks)
       throws SlackCallException {
+    return postMessage(channel, threadTs, text, blocks, false);
+  }
+
+  /** A thread reply that is also shown in the channel ("Also send to channel"). */
+  public String broadcastReply(String channel, String threadTs, String text) throws SlackCallException {
+    return postMessage(channel, Optional.of(threadTs), text, List.of(), true);
+  }
+
+  private String postMessage(String channel, Optional<String> threadTs, String text, List<LayoutBlock> blocks,
+      boolean broadcast) throws SlackCallException {
     return call("chat.postMessage", () -> methods.chatPostMessage(r -> {
       r.channel(channel).text(text).unfurlLinks(false).unfurlMedia(false).linkNames(false);
       if (!blocks.isEmpty()) {
         r.blocks(blocks);
       }
       threadTs.ifPresent(r::threadTs);
+      if (broadcast) {
+        r.replyBroadcast(true);
+      }
       return r;
     })).getTs();
+  }
+
+  /** The Slack message metadata type every card carries, with the request id in its payload. */
+  static final String CARD_EVENT_TYPE = "latchkey_request";
+  static final String CARD_REQUEST_ID = "request_id";
+  private static final int MAX_HISTORY_PAGES = 10;
+
+  /**
+   * Posts a request's card and returns its ts. The card carries message metadata naming the request, so that after
+   * a failure that leaves it unknown whether Slack posted it, {@link #findCard} can find it instead of posting
+   * twice.
+   */
+  public String postCard(String channel, String requestId, String text, List<LayoutBlock> blocks)
+      throws SlackCallException {
+    Message.Metadata metadata = Message.Metadata.builder().eventType(CARD_EVENT_TYPE)
+        .eventPayload(Map.of(CARD_REQUEST_ID, requestId)).build();
+    return call("chat.postMessage", () -> methods.chatPostMessage(r -> r.channel(channel).text(text)
+        .blocks(blocks).metadata(metadata).unfurlLinks(false).unfurlMedia(false).linkNames(false))).getTs();
+  }
+
+  /**
+   * The ts of the card posted for {@code requestId} in {@code channel} no earlier than {@code oldest}, found by
+   * its metadata among the channel's messages (conversations.history, newest first, at most 2,000 messages).
+   */
+  public Optional<String> findCard(String channel, String requestId, Instant oldest) throws SlackCallException {
+    String since = oldest.getEpochSecond() + "." + String.format(java.util.Locale.ROOT, "%06d",
+        oldest.getNano() / 1000);
+    String cursor = null;
+    for (int page = 0; page < MAX_HISTORY_PAGES; page++) {
+      String current = cursor;
+      var response = call("conversations.history", () -> methods.conversationsHistory(r -> {
+        r.channel(channel).oldest(since).inclusive(true).includeAllMetadata(true).limit(200);
+        if (current != null) {
+          r.cursor(current);
+        }
+        return r;
+      }));
+      for (Message m : response.getMessages() == null ? List.<Message>of() : response.getMessages()) {
+        if (m.getBotId() != null && m.getMetadata() != null && CARD_EVENT_TYPE.equals(m.getMetadata().getEventType())
+            && m.getMetadata().getEventPayload() != null
+            && requestId.equals(String.valueOf(m.getMetadata().getEventPayload().get(CARD_REQUEST_ID)))) {
+          return Optional.ofNullable(m.getTs());
+        }
+      }
+      cursor = response.getResponseMetadata() == null ? null : response.getResponseMetadata().getNextCursor();
+      if (cursor == null || cursor.isBlank()) {
+        return Optional.empty();
+      }
+    }
+    log.warn("card of {} not found in the latest {} pages of {}", requestId, MAX_HISTORY_PAGES, channel);
+    return Optional.empty();
   }
 
   public void update(String channel, String ts, String text, List<LayoutBlock> blocks) throws SlackCallException {
@@ -176,7 +304,7 @@ public class SlackApi {
     body.put("text", text);
     if (!blocks.isEmpty()) {
       try {
-        ArrayNode array = (ArrayNode) json.readTree(GsonFactory.createSnakeCase().toJson(blocks));
+        ArrayNode array = (ArrayNode) json.readTree(BLOCKS.toJson(blocks));
         body.set("blocks", array);
       } catch (IOException e) {
         throw new SlackCallException("response_url", "unrenderable blocks", false, Optional.empty());
@@ -193,12 +321,14 @@ public class SlackApi {
         }
         last = new SlackCallException("response_url", "http_" + code, code == 429 || code >= 500,
             Optional.empty());
+        report(last);
         if (!last.retryable()) {
           throw last;
         }
       } catch (IOException e) {
         last = new SlackCallException("response_url", "io: " + e.getClass().getSimpleName(), true,
             Optional.empty());
+        report(last);
       }
       pause(backoff(attempt), "response_url");
     }
@@ -215,6 +345,7 @@ public class SlackApi {
   <T extends SlackApiTextResponse> T call(String method, ApiCall<T> apiCall) throws SlackCallException {
     int failures = 0;
     int waits = 0;
+    Duration waited = Duration.ZERO;
     while (true) {
       SlackCallException failure;
       try {
@@ -239,12 +370,14 @@ public class SlackApi {
         failure = new SlackCallException(method, "bad_response: " + e.getClass().getSimpleName(), true,
             Optional.empty());
       }
-      if (!failure.retryable()) {
+      report(failure);
+      if (!failure.retryable() || pacing == Pacing.BACKGROUND) {
         throw failure;
       }
       if (failure.retryAfter().isPresent()) {
         Duration wait = failure.retryAfter().get();
-        if (wait.compareTo(MAX_INLINE_WAIT) > 0 || ++waits > MAX_RATE_LIMIT_WAITS) {
+        waited = waited.plus(wait);
+        if (waited.compareTo(MAX_INLINE_WAIT) > 0 || ++waits > MAX_RATE_LIMIT_WAITS) {
           throw failure;
         }
         log.info("Slack rate-limited {}; retrying after {} s", method, wait.toSeconds());
@@ -256,6 +389,17 @@ public class SlackApi {
       }
       log.info("Slack {} failed ({}); retry {} of {}", method, failure.error(), failures, ATTEMPTS - 1);
       pause(backoff(failures), method);
+    }
+  }
+
+  /** Tells the listener, with the error reduced to a bounded set of values (no exception class names). */
+  private void report(SlackCallException failure) {
+    String error = failure.error();
+    int colon = error.indexOf(':');
+    try {
+      failures.failed(failure.method(), colon < 0 ? error : error.substring(0, colon));
+    } catch (RuntimeException e) {
+      log.debug("failure listener failed: {}", e.toString());
     }
   }
 

@@ -5,10 +5,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.port.ApproverDirectory;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +28,17 @@ public final class SlackApproverDirectory implements ApproverDirectory {
   private final SlackApi api;
   private final Cache<String, Set<String>> members;
 
-  /** {@code clock} drives the cache's expiry, so tests can move time. */
-  public SlackApproverDirectory(SlackApi api, Clock clock) {
+  /** Membership cached by real elapsed time ({@link Ticker#systemTicker()}). */
+  public SlackApproverDirectory(SlackApi api) {
+    this(api, Ticker.systemTicker());
+  }
+
+  /**
+   * {@code ticker} measures the cache's age; tests pass a fake one. Not the wall clock: a clock stepped backwards
+   * (NTP, a VM resumed) would stretch the 60-second bound, and the domain clock is not elapsed time either.
+   */
+  public SlackApproverDirectory(SlackApi api, Ticker ticker) {
     this.api = api;
-    Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
     this.members = Caffeine.newBuilder().expireAfterWrite(MAX_STALENESS).maximumSize(1_000).ticker(ticker).build();
   }
 

@@ -36,6 +36,21 @@ public final class SlackCallException extends Exception {
     return retryable;
   }
 
+  /** Whether Slack refused the call for its rate limit: it was not carried out. */
+  public boolean rateLimited() {
+    return retryAfter().isPresent() || "ratelimited".equals(error) || "rate_limited".equals(error)
+        || "http_429".equals(error);
+  }
+
+  /**
+   * Whether the call may have been carried out although it failed: a timeout, a dropped connection or a server
+   * error can come after Slack acted. Rate limits and Slack's own error answers (e.g. {@code channel_not_found})
+   * mean it was not.
+   */
+  public boolean outcomeUnknown() {
+    return retryable && !rateLimited();
+  }
+
   /** What Slack asked for in Retry-After, when it did. */
   public Optional<Duration> retryAfter() {
     return retryAfter == null ? Optional.empty() : retryAfter;

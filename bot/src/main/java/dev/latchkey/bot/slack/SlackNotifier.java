@@ -24,9 +24,16 @@ import org.slf4j.LoggerFactory;
  * reply in the card's thread, and the requester gets a direct message when their request is decided, 15 minutes
  * before their access ends, and when it ends. Every method only queues work (per request, in order) and returns;
  * none throws.
+ *
+ * <p>Notices use the {@linkplain SlackApi#background() background} client: a rate limit or outage does not hold a
+ * thread; the notice is tried again after Slack's Retry-After (or a backoff from 2 s doubling to 2 min, at most
+ * {@link KeyedSerialExecutor#MAX_TRIES} tries), and the request's later notices wait behind it so the thread still
+ * reads in order. A thread reply whose card is not posted yet waits for the card the same way.
  */
 public final class SlackNotifier implements Notifier {
   private static final Logger log = LoggerFactory.getLogger(SlackNotifier.class);
+  static final Duration FIRST_BACKOFF = Duration.ofSeconds(2);
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
 
   private final SlackApi api;
   private final CardSync cards;
@@ -38,7 +45,7 @@ public final class SlackNotifier implements Notifier {
       Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(12)).maximumSize(20_000).build();
 
   SlackNotifier(SlackApi api, CardSync cards, Customers customers, KeyedSerialExecutor serial) {
-    this.api = api;
+    this.api = api.background();
     this.cards = cards;
     this.customers = customers;
     this.serial = serial;
@@ -47,32 +54,37 @@ public final class SlackNotifier implements Notifier {
   @Override
   public void requestChanged(AccessRequest request, AuditEvent cause) {
     try {
-      serial.execute(request.id(), () -> {
-        cards.sync(request.id());
-        threadReply(request, cause);
-        directMessage(request, cause);
+      RequestId id = request.id();
+      serial.execute(id, () -> {
+        cards.sync(id);
         cards.syncOutOfDate();
       });
+      threadText(request, cause).ifPresent(text -> serial.execute(id, attempt -> replyInThread(id, text, attempt)));
+      directMessageText(request, cause).ifPresent(text -> serial.execute(id, attempt -> dm(request, text, attempt)));
       if (cause.action() == dev.latchkey.core.AuditAction.EXTENSION_REQUESTED) {
-        request.extendsRequest().ifPresent(original -> serial.execute(original, () -> replyInThread(original,
+        request.extendsRequest().ifPresent(original -> serial.execute(original, attempt -> replyInThread(original,
             ":hourglass_flowing_sand: " + Mrkdwn.user(request.requester().user().userId())
                 + " asked to extend this access by " + Durations.format(request.duration()) + ": see "
-                + Mrkdwn.code(request.id().value()) + ".")));
+                + Mrkdwn.code(request.id().value()) + ".", attempt)));
       }
     } catch (RuntimeException e) {
-      log.error("could not queue the notice for {}", request.id(), e);
+      try (var context = LogContext.request(request.id())) {
+        log.error("could not queue the notice for {}", request.id(), e);
+      }
     }
   }
 
   @Override
   public void expiringSoon(AccessRequest request) {
     try {
-      serial.execute(request.id(), () -> dm(request, ":alarm_clock: Your access " + Mrkdwn.code(request.id().value())
-          + " (" + what(request) + ") ends " + request.expiresAt().map(Mrkdwn::date).orElse("soon")
-          + ". Need longer? " + Mrkdwn.code("/access extend " + request.id().value() + " 1h")
-          + " in the support channel."));
+      serial.execute(request.id(), attempt -> dm(request, ":alarm_clock: Your access "
+          + Mrkdwn.code(request.id().value()) + " (" + what(request) + ") ends "
+          + request.expiresAt().map(Mrkdwn::date).orElse("soon") + ". Need longer? "
+          + Mrkdwn.code("/access extend " + request.id().value() + " 1h") + " in the support channel.", attempt));
     } catch (RuntimeException e) {
-      log.error("could not queue the reminder for {}", request.id(), e);
+      try (var context = LogContext.request(request.id())) {
+        log.error("could not queue the reminder for {}", request.id(), e);
+      }
     }
   }
 
@@ -82,26 +94,33 @@ public final class SlackNotifier implements Notifier {
       if (overdueAnnounced.asMap().putIfAbsent(request.id(), Boolean.TRUE) != null) {
         return;
       }
-      serial.execute(request.id(), () -> {
-        cards.sync(request.id());
-        String text = ":rotating_light: Access " + Mrkdwn.code(request.id().value()) + " (" + what(request)
-            + ") should have ended " + request.removalDueSince().map(Mrkdwn::date).orElse("already")
-            + ", but the cluster could not be reached to remove it. Latchkey keeps retrying; this thread will say "
-            + "when it is gone.";
-        if (!replyInThread(request.id(), text)) {
-          customer(request).ifPresent(c -> post(c.channelId(), Optional.empty(), text));
+      String text = ":rotating_light: Access " + Mrkdwn.code(request.id().value()) + " (" + what(request)
+          + ") should have ended " + request.removalDueSince().map(Mrkdwn::date).orElse("already")
+          + ", but the cluster could not be reached to remove it. Latchkey keeps retrying; this thread will say "
+          + "when it is gone.";
+      serial.execute(request.id(), () -> cards.sync(request.id()));
+      // In the card's thread and the channel: an overdue removal is everyone's business, not only the thread's.
+      serial.execute(request.id(), attempt -> {
+        Optional<CardRef> card = cards.card(request.id());
+        if (card.isPresent()) {
+          try {
+            api.broadcastReply(card.get().channelId(), card.get().ts(), text);
+            return Optional.empty();
+          } catch (SlackCallException e) {
+            return retryOrGiveUp(e, "overdue notice for " + request.id(), attempt);
+          }
         }
+        return customer(request).map(c -> post(c.channelId(), Optional.empty(), text, attempt))
+            .orElse(Optional.empty());
       });
     } catch (RuntimeException e) {
-      log.error("could not queue the overdue notice for {}", request.id(), e);
+      try (var context = LogContext.request(request.id())) {
+        log.error("could not queue the overdue notice for {}", request.id(), e);
+      }
     }
   }
 
   // ---------------------------------------------------------------- thread replies
-
-  private void threadReply(AccessRequest r, AuditEvent cause) {
-    threadText(r, cause).ifPresent(text -> replyInThread(r.id(), text));
-  }
 
   static Optional<String> threadText(AccessRequest r, AuditEvent cause) {
     String by = RequestCard.actor(cause.actor());
@@ -135,31 +154,46 @@ public final class SlackNotifier implements Notifier {
     };
   }
 
-  /** Replies in a request's card thread; false when the request has no card. */
-  private boolean replyInThread(RequestId id, String text) {
+  /** Replies in a request's card thread; waits (asks to be tried again) while the card is not posted yet. */
+  private Optional<Duration> replyInThread(RequestId id, String text, int attempt) {
     Optional<CardRef> card = cards.card(id);
     if (card.isEmpty()) {
-      log.warn("no card for {} yet; thread reply skipped", id);
-      return false;
+      log.info("no card for {} yet; its thread reply waits", id);
+      return Optional.of(backoff(attempt));
     }
-    post(card.get().channelId(), Optional.of(card.get().ts()), text);
-    return true;
+    return post(card.get().channelId(), Optional.of(card.get().ts()), text, attempt);
   }
 
-  private void post(String channel, Optional<String> threadTs, String text) {
+  /** Posts a message; empty when done or failed for good, else when to try again. */
+  private Optional<Duration> post(String channel, Optional<String> threadTs, String text, int attempt) {
     try {
       api.postMessage(channel, threadTs, text, List.of());
+      return Optional.empty();
     } catch (SlackCallException e) {
-      log.warn("message to {} not posted: {}", channel, e.error());
+      return retryOrGiveUp(e, "message to " + channel, attempt);
     }
   }
 
-  // ---------------------------------------------------------------- direct messages
+  /** Slack's Retry-After when it gave one, else a backoff from 2 s doubling to 2 min; empty when hopeless. */
+  private static Optional<Duration> retryOrGiveUp(SlackCallException e, String what, int attempt) {
+    if (!e.retryable()) {
+      log.warn("{} not posted: {}", what, e.error());
+      return Optional.empty();
+    }
+    Duration wait = e.retryAfter().orElse(backoff(attempt));
+    log.info("{} not posted yet ({}); trying again in {} s", what, e.error(), wait.toSeconds());
+    return Optional.of(wait);
+  }
 
-  private void directMessage(AccessRequest r, AuditEvent cause) {
+  static Duration backoff(int attempt) {
+    Duration wait = FIRST_BACKOFF.multipliedBy(1L << Math.min(Math.max(attempt, 1) - 1, 10));
+    return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
+  }
+
+  static Optional<String> directMessageText(AccessRequest r, AuditEvent cause) {
     String id = Mrkdwn.code(r.id().value());
     String by = RequestCard.actor(cause.actor());
-    Optional<String> text = switch (cause.action()) {
+    return switch (cause.action()) {
       case REQUEST_APPROVED -> Optional.of(r.kind() == RequestKind.EXTENSION
           ? ":white_check_mark: Your extension " + id + " (" + what(r) + ") was approved by " + by + "."
           : ":white_check_mark: Your request " + id + " (" + what(r) + ") was approved by " + by
@@ -171,16 +205,16 @@ public final class SlackNotifier implements Notifier {
       case GRANT_FAILED -> Optional.of(":x: Your request " + id + " (" + what(r) + ") could not be granted: "
           + Mrkdwn.truncate(Mrkdwn.escape(r.failure().orElse("unknown error")), 1500));
       case REQUEST_EXPIRED -> Optional.of(":checkered_flag: Your access " + id + " (" + what(r) + ") has ended.");
-      case REQUEST_REVOKED -> cause.actor().equals(r.requester().user()) ? Optional.empty()
+      case REQUEST_REVOKED -> r.requester().is(cause.actor()) ? Optional.empty()
           : Optional.of(":scissors: Your access " + id + " (" + what(r) + ") was revoked by " + by + ".");
       case REQUEST_TIMED_OUT -> Optional.of(":zzz: Your request " + id + " (" + what(r) + ") timed out: nobody "
           + "answered in time.");
       default -> Optional.empty();
     };
-    text.ifPresent(t -> dm(r, t));
   }
 
-  private void dm(AccessRequest r, String text) {
+  /** A direct message to the requester; empty when done or failed for good, else when to try again. */
+  private Optional<Duration> dm(AccessRequest r, String text, int attempt) {
     String user = r.requester().user().userId();
     try {
       String channel = dmChannels.getIfPresent(user);
@@ -189,7 +223,11 @@ public final class SlackNotifier implements Notifier {
         dmChannels.put(user, channel);
       }
       api.postMessage(channel, Optional.empty(), text, List.of());
+      return Optional.empty();
     } catch (SlackCallException e) {
+      if (e.retryable()) {
+        return retryOrGiveUp(e, "direct message to " + user, attempt);
+      }
       // e.g. a Slack Connect guest the app may not message directly: tell them in the channel instead.
       log.info("direct message to {} not sent ({}); answering in the channel", user, e.error());
       Optional<CardRef> card = cards.card(r.id());
@@ -198,9 +236,11 @@ public final class SlackNotifier implements Notifier {
         try {
           api.postEphemeral(channel.get(), user, card.map(CardRef::ts), text);
         } catch (SlackCallException again) {
-          log.warn("ephemeral notice to {} not sent either: {}", user, again.error());
+          return again.retryable() ? retryOrGiveUp(again, "ephemeral notice to " + user, attempt)
+              : Optional.empty();
         }
       }
+      return Optional.empty();
     }
   }
 

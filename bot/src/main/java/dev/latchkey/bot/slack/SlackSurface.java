@@ -3,6 +3,7 @@ package dev.latchkey.bot.slack;
 import com.slack.api.bolt.App;
 import com.slack.api.bolt.AppConfig;
 import com.slack.api.model.event.MessageEvent;
+import com.slack.api.model.event.MessageThreadBroadcastEvent;
 import dev.latchkey.bot.http.SlackEventsServlet;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Customers;
@@ -12,9 +13,12 @@ import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.port.RequestStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,26 +37,42 @@ import org.slf4j.LoggerFactory;
  * httpServer.addServlet(HttpServer.SLACK_EVENTS_PATH, surface.servlet());
  * }</pre>
  *
- * or in one call with {@link #create}. Slow work (Kubernetes, chat.update) runs on the given executor.
+ * or in one call with {@link #create}.
+ *
+ * <p>Two kinds of work run after Slack is answered, on separate threads so one cannot stall the other: what a person
+ * waits for (the follow-up of a command, click, form or written reply: decisions, grants, views.open, answers) runs
+ * on the surface's own {@value #INTERACTIVE_THREADS} interactive threads; card updates, thread notices and direct
+ * messages run on the given (background) executor, and reschedule themselves on rate limits instead of sleeping.
  */
 public final class SlackSurface implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SlackSurface.class);
+  static final int INTERACTIVE_THREADS = 8;
+  private static final Duration FINISH_WORK = Duration.ofSeconds(20);
 
   private final Foundation foundation;
   private final App app;
   private final ThreadReplay threadReplay;
+  private final ExecutorService interactive;
   private volatile SlackEventsServlet servlet;
 
-  private SlackSurface(Foundation foundation, App app, ThreadReplay threadReplay) {
+  private SlackSurface(Foundation foundation, App app, ThreadReplay threadReplay, ExecutorService interactive) {
     this.foundation = foundation;
     this.app = app;
     this.threadReplay = threadReplay;
+    this.interactive = interactive;
   }
 
   /** Step one: what AccessService needs from Slack. */
   public static Foundation foundation(SlackSettings settings, Customers customers, RequestStore requests,
       CardStore cards, AuditLog audit, Clock clock, ExecutorService executor) {
     return foundation(settings, SlackApi.create(settings), customers, requests, cards, audit, clock, executor);
+  }
+
+  /** Step one, with every failed Web API call reported to {@code failures} (metrics). */
+  public static Foundation foundation(SlackSettings settings, Customers customers, RequestStore requests,
+      CardStore cards, AuditLog audit, Clock clock, ExecutorService executor, SlackApi.FailureListener failures) {
+    return foundation(settings, SlackApi.create(settings).withFailureListener(failures), customers, requests,
+        cards, audit, clock, executor);
   }
 
   /** Step one with a given Web API client (tests use one that does not really wait between retries). */
@@ -79,7 +99,7 @@ public final class SlackSurface implements AutoCloseable {
     private final AuditLog audit;
     private final Clock clock;
     private final ExecutorService executor;
-    private final SlackUsers users;
+    private final SlackIdentities identities;
     private final CardSync cardSync;
     private final SlackNotifier notifier;
     private final SlackApproverDirectory directory;
@@ -94,10 +114,10 @@ public final class SlackSurface implements AutoCloseable {
       this.audit = Objects.requireNonNull(audit, "audit");
       this.clock = Objects.requireNonNull(clock, "clock");
       this.executor = Objects.requireNonNull(executor, "executor");
-      this.users = new SlackUsers(api);
+      this.identities = new SlackIdentities(api);
       this.cardSync = new CardSync(api, customers, requests, cards, clock, executor);
       this.notifier = new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
-      this.directory = new SlackApproverDirectory(api, clock);
+      this.directory = new SlackApproverDirectory(api);
     }
 
     public Notifier notifier() {
@@ -115,10 +135,15 @@ public final class SlackSurface implements AutoCloseable {
     /** Step two: the Bolt app and its handlers on top of the AccessService. */
     public SlackSurface complete(AccessService service) {
       Objects.requireNonNull(service, "service");
-      AccessCommands commands = new AccessCommands(service, customers, requests, audit, api, users, executor, clock);
-      CardActions actions = new CardActions(service, customers, api, users, executor);
-      WrittenDecisions decisions = new WrittenDecisions(service, customers, cards, audit, api, users, executor);
-      ThreadReplay replay = new ThreadReplay(customers, requests, cards, api, decisions);
+      ExecutorService interactive = Executors.newFixedThreadPool(INTERACTIVE_THREADS,
+          Thread.ofPlatform().name("latchkey-slack-", 0).daemon().factory());
+      AccessCommands commands = new AccessCommands(service, customers, requests, audit, api, identities,
+          interactive, clock);
+      CardActions actions = new CardActions(service, customers, api, identities, interactive);
+      WrittenDecisions decisions = new WrittenDecisions(service, customers, cards, audit, api, identities,
+          interactive);
+      ThreadReplay replay = new ThreadReplay(customers, requests, cards, api, decisions, interactive);
+      decisions.onDeferred(replay::retryLater);
 
       AppConfig config = AppConfig.builder()
           .singleTeamBotToken(settings.botToken())
@@ -147,7 +172,12 @@ public final class SlackSurface implements AutoCloseable {
         return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
             : decisions.onMessage(payload, ctx);
       });
-      return new SlackSurface(this, app, replay);
+      app.event(MessageThreadBroadcastEvent.class, (payload, ctx) -> {
+        Optional<String> eventId = Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
+        return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
+            : decisions.onBroadcast(payload, ctx);
+      });
+      return new SlackSurface(this, app, replay, interactive);
     }
   }
 
@@ -193,6 +223,23 @@ public final class SlackSurface implements AutoCloseable {
     }
   }
 
+  /**
+   * Lets the work people wait for (decisions, answers) finish, up to 20 s, and takes no more. Call it after the
+   * HTTP server stopped and before the background executor is shut down: that work queues notices there.
+   */
+  public void finishInteractiveWork() {
+    interactive.shutdown();
+    try {
+      if (!interactive.awaitTermination(FINISH_WORK.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("Slack work still running after {} s; stopping it", FINISH_WORK.toSeconds());
+        interactive.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      interactive.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Override
   public void close() {
     try {
@@ -200,6 +247,8 @@ public final class SlackSurface implements AutoCloseable {
     } catch (RuntimeException e) {
       log.debug("stopping the Slack app: {}", e.toString());
     }
+    finishInteractiveWork();
+    threadReplay.close();
     foundation.cardSync.close();
   }
 }

@@ -58,6 +58,12 @@ final class Texts {
         + "cards): requests belong to the customer whose channel they come from.";
   }
 
+  /** Slack's directory (users.info) did not answer, so whose workspace the person belongs to is unknown. */
+  static String identityUnknown() {
+    return ":warning: Your workspace could not be checked just now (Slack did not answer); nothing changed. "
+        + "Try again in a minute.";
+  }
+
   static String internalError() {
     return ":warning: Latchkey could not finish this just now (the error is logged). Check the request with "
         + "`/access list` before trying again.";

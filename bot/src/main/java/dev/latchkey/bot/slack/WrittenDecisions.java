@@ -4,31 +4,46 @@ import com.slack.api.app_backend.events.payload.EventsApiPayload;
 import com.slack.api.bolt.context.builtin.EventContext;
 import com.slack.api.bolt.response.Response;
 import com.slack.api.model.event.MessageEvent;
+import com.slack.api.model.event.MessageThreadBroadcastEvent;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.AuditResult;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
 import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.Outcome;
+import dev.latchkey.core.Refusal;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Emergency written approval: a reply in a card's thread whose first word is approve/approved or deny/denied (any
- * case, punctuation around it ignored) decides the request exactly as the button would, after the same checks,
- * recorded with method {@code thread_reply}, the message ts, its permalink and the verbatim text. Other replies
- * change nothing; decision replies by anyone who may not decide are refused (and audited by the core) and get a
- * short answer in the thread. A reply whose ts the request's audit trail already holds is not applied again.
+ * Emergency written approval: a reply in a card's thread (also one sent to the channel as well) whose first word is
+ * approve/approved or deny/denied (any case, punctuation around it ignored) decides the request exactly as the
+ * button would, after the same checks, recorded with method {@code thread_reply}, the message ts, its permalink and
+ * the verbatim text. Only the reply as first written decides: edits are ignored live and an edited reply is skipped
+ * on replay (Slack then returns only the edited text), so a decision never depends on whether Latchkey was running.
+ * Other replies change nothing; decision replies by anyone who may not decide are refused (and audited by the core)
+ * and answered privately to their author. A reply whose ts the request's audit trail already holds is not applied
+ * again.
+ *
+ * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
+ * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is recorded about it,
+ * and the thread is read again later ({@link ThreadReplay#retryLater}) until it can be decided. A refusal the core
+ * recorded for the same transient reason does not count as "recorded" either.
  */
 final class WrittenDecisions {
   private static final Logger log = LoggerFactory.getLogger(WrittenDecisions.class);
@@ -39,25 +54,50 @@ final class WrittenDecisions {
   }
 
   /** One message in a thread, as Slack reported it. */
-  record Reply(String channel, String threadTs, String ts, String userId, Optional<String> teamId, String text) {}
+  record Reply(String channel, String threadTs, String ts, String userId, String text) {}
+
+  /** What became of one reply. */
+  sealed interface Result {
+    /** Not a decision on a card, or already recorded: nothing to do. */
+    record Ignored() implements Result {}
+
+    /** The core decided (which includes refusing the author for good). */
+    record Decided(RequestId id, Outcome outcome) implements Result {}
+
+    /** The author or their role could not be checked just now; nothing is recorded, try again later. */
+    record Deferred(RequestId id, String why) implements Result {}
+  }
+
+  private static final Result IGNORED = new Result.Ignored();
 
   private final AccessService service;
   private final Customers customers;
   private final CardStore cards;
   private final AuditLog audit;
   private final SlackApi api;
-  private final SlackUsers users;
+  private final SlackIdentities identities;
   private final Executor executor;
+  /** Check-then-decide of one request's replies is atomic in this process (a live reply racing a replay). */
+  private final Object[] locks = new Object[64];
+  private volatile Consumer<RequestId> deferred = id -> {};
 
   WrittenDecisions(AccessService service, Customers customers, CardStore cards, AuditLog audit, SlackApi api,
-      SlackUsers users, Executor executor) {
+      SlackIdentities identities, Executor executor) {
     this.service = service;
     this.customers = customers;
     this.cards = cards;
     this.audit = audit;
     this.api = api;
-    this.users = users;
+    this.identities = identities;
     this.executor = executor;
+    for (int i = 0; i < locks.length; i++) {
+      locks[i] = new Object();
+    }
+  }
+
+  /** Where deferred replies go to be tried again (the thread replay); set once while wiring. */
+  void onDeferred(Consumer<RequestId> retry) {
+    this.deferred = retry;
   }
 
   /** The first word as a decision: {@code Approved.}, {@code *approve*}, {@code DENY!} ... */
@@ -86,24 +126,45 @@ final class WrittenDecisions {
     };
   }
 
-  /** A message event: ignores bots, edits and other subtypes, and messages outside a thread. */
+  /**
+   * A message event. Only original replies in a thread count: bots, edits ({@code message_changed}) and other
+   * subtypes are ignored, so what decides is what the approver first wrote, the same text a replay reads.
+   */
   Response onMessage(EventsApiPayload<MessageEvent> payload, EventContext ctx) {
     MessageEvent event = payload.getEvent();
-    if (event == null || event.getSubtype() != null || event.getBotId() != null || event.getUser() == null
-        || event.getThreadTs() == null || event.getThreadTs().equals(event.getTs()) || event.getChannel() == null
-        || event.getTs() == null) {
+    if (event == null || event.getSubtype() != null || event.getBotId() != null) {
       return ctx.ack();
     }
-    if (parse(event.getText()).isEmpty()) {
+    return onReply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), event.getText(), ctx);
+  }
+
+  /** A reply also sent to the channel ("Also send to #channel"): a reply like any other. */
+  Response onBroadcast(EventsApiPayload<MessageThreadBroadcastEvent> payload, EventContext ctx) {
+    MessageThreadBroadcastEvent event = payload.getEvent();
+    if (event == null) {
       return ctx.ack();
     }
-    Optional<String> team = Optional.ofNullable(event.getTeam()).filter(t -> !t.isBlank());
-    Reply reply = new Reply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), team,
-        event.getText());
+    return onReply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), event.getText(), ctx);
+  }
+
+  /** Which message subtypes can carry a written decision (the rest are edits, joins, bots, files...). */
+  static boolean decidingSubtype(String subtype) {
+    return subtype == null || MessageThreadBroadcastEvent.SUBTYPE_NAME.equals(subtype);
+  }
+
+  private Response onReply(String channel, String threadTs, String ts, String user, String text,
+      EventContext ctx) {
+    if (user == null || threadTs == null || threadTs.equals(ts) || channel == null || ts == null
+        || parse(text).isEmpty()) {
+      return ctx.ack();
+    }
+    Reply reply = new Reply(channel, threadTs, ts, user, text);
     try {
       executor.execute(() -> {
         try {
-          apply(reply, true);
+          if (apply(reply, true) instanceof Result.Deferred d) {
+            deferred.accept(d.id());
+          }
         } catch (RuntimeException e) {
           log.error("written decision {} failed", reply.ts(), e);
         }
@@ -116,26 +177,52 @@ final class WrittenDecisions {
 
   /**
    * Applies one reply if it is a written decision on a card. {@code live} replies also get a short answer when the
-   * request was already decided; replayed ones do not.
+   * request was already decided, or when it has to wait; replayed ones do not.
    */
-  Optional<Outcome> apply(Reply reply, boolean live) {
+  Result apply(Reply reply, boolean live) {
     Optional<Decision> decision = parse(reply.text());
     if (decision.isEmpty()) {
-      return Optional.empty();
+      return IGNORED;
     }
     Optional<RequestId> id = cards.findByMessage(reply.channel(), reply.threadTs());
     if (id.isEmpty()) {
-      return Optional.empty();
+      return IGNORED;
     }
-    if (alreadyRecorded(id.get(), reply.ts())) {
-      return Optional.empty();
+    try (var context = LogContext.request(id.get())) {
+      Result result;
+      synchronized (locks[Math.floorMod(id.get().hashCode(), locks.length)]) {
+        result = decide(id.get(), decision.get(), reply, live);
+      }
+      if (result instanceof Result.Deferred d) {
+        log.warn("written decision {} on {} waits: {}; the thread is read again later", reply.ts(), id.get(),
+            d.why());
+        if (live) {
+          answer(reply, ":hourglass: " + DEFERRED_TEXT);
+        }
+      }
+      return result;
     }
-    Optional<AccessRequest> request = service.find(id.get());
+  }
+
+  static final String DEFERRED_TEXT = "Your written decision could not be checked just now (Slack did not answer); "
+      + "Latchkey applies it as soon as Slack answers. No need to write it again.";
+
+  private Result decide(RequestId id, Decision decision, Reply reply, boolean live) {
+    if (alreadyRecorded(id, reply.ts())) {
+      return IGNORED;
+    }
+    Optional<AccessRequest> request = service.find(id);
     Optional<Customer> customer = request.flatMap(r -> customers.find(r.cluster().customer()));
-    Optional<Actor.SlackUser> actor = actorOf(reply, customer);
-    if (actor.isEmpty()) {
-      log.warn("written decision {} skipped: the author's workspace is unknown", reply.ts());
-      return Optional.empty();
+    Actor.SlackUser actor;
+    switch (identities.resolve(reply.userId(), customer)) {
+      case SlackIdentities.Identity.Known known -> actor = known.actor();
+      case SlackIdentities.Identity.Unknown unknown -> {
+        return new Result.Deferred(id, "the author's workspace is unknown (" + unknown.why() + ")");
+      }
+    }
+    if (request.isPresent() && service.approverCheck(request.get().cluster().customer(), actor)
+        .filter(r -> r.reason() == Refusal.Reason.APPROVER_UNVERIFIED).isPresent()) {
+      return new Result.Deferred(id, "the approver group could not be read");
     }
     String permalink = "";
     try {
@@ -144,44 +231,74 @@ final class WrittenDecisions {
       log.info("permalink of {} not available: {}", reply.ts(), e.error());
     }
     Map<String, String> details = Map.of("message_ts", reply.ts(), "permalink", permalink, "text", reply.text());
-    Outcome outcome;
-    try (var context = LogContext.request(id.get())) {
-      outcome = decision.get() == Decision.APPROVE
-          ? service.approve(id.get(), actor.get(), DecisionMethod.THREAD_REPLY, details)
-          : service.deny(id.get(), actor.get(), DecisionMethod.THREAD_REPLY, details);
+    // Counted from when it was written, not when Latchkey read it (a replay, a retry after Slack failed).
+    Optional<Instant> writtenAt = writtenAt(reply.ts());
+    Outcome outcome = decision == Decision.APPROVE
+        ? service.approve(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt)
+        : service.deny(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt);
+    if (outcome instanceof Outcome.Refused refused && transientRefusal(refused.refusal().reason())) {
+      return new Result.Deferred(id, "the approver group could not be read");
     }
-    Optional<String> answer = switch (outcome) {
-      case Outcome.Refused refused -> Optional.of(Mrkdwn.user(actor.get().userId()) + " "
-          + Mrkdwn.escape(refused.refusal().message()) + " Nothing changed.");
+    Optional<String> text = switch (outcome) {
+      case Outcome.Refused refused -> Optional.of(":no_entry_sign: " + Mrkdwn.escape(refused.refusal().message())
+          + " Nothing changed.");
       case Outcome.AlreadyDecided already when live -> Optional.of(Texts.alreadyDecided(already.request()));
       default -> Optional.empty();
     };
-    answer.ifPresent(text -> {
-      try {
-        api.postMessage(reply.channel(), Optional.of(reply.threadTs()), text, java.util.List.of());
-      } catch (SlackCallException e) {
-        log.warn("thread answer to {} not posted: {}", reply.ts(), e.error());
-      }
-    });
-    return Optional.of(outcome);
+    text.ifPresent(t -> answer(reply, t));
+    return new Result.Decided(id, outcome);
   }
 
-  private Optional<Actor.SlackUser> actorOf(Reply reply, Optional<Customer> customer) {
-    boolean byOrg = customer.map(c -> c.teamId().startsWith("E")).orElse(false);
-    Optional<SlackUsers.Profile> profile = reply.teamId().isEmpty() || byOrg ? users.profile(reply.userId())
-        : Optional.empty();
-    Optional<String> team = reply.teamId().or(() -> profile.flatMap(SlackUsers.Profile::teamId));
-    Optional<String> enterprise = profile.flatMap(SlackUsers.Profile::enterpriseId);
-    return SlackIdentity.of(Optional.of(reply.userId()), team, enterprise, customer);
+  /**
+   * Answers the reply's author only (ephemeral, in the thread): a refusal or "already decided" is for them, and
+   * answering in the thread for everyone would let anyone fill the card's thread by writing "approve". The core
+   * audits every refusal.
+   */
+  private void answer(Reply reply, String text) {
+    try {
+      api.postEphemeral(reply.channel(), reply.userId(), Optional.of(reply.threadTs()), text);
+    } catch (SlackCallException e) {
+      log.warn("answer to the author of {} not delivered: {}", reply.ts(), e.error());
+    }
   }
 
-  /** Whether this message already decided, or was refused, on this request (Slack retries, restarts). */
+  /** The instant of a Slack message ts ({@code 1772442100.000200}: seconds and microseconds). */
+  static Optional<Instant> writtenAt(String ts) {
+    try {
+      BigDecimal seconds = new BigDecimal(ts);
+      long whole = seconds.longValue();
+      long nanos = seconds.subtract(BigDecimal.valueOf(whole)).movePointRight(9).longValue();
+      return Optional.of(Instant.ofEpochSecond(whole, nanos));
+    } catch (NumberFormatException | ArithmeticException | java.time.DateTimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Refusals that say "not now" rather than "no": Slack could not be asked. */
+  private static boolean transientRefusal(Refusal.Reason reason) {
+    return reason == Refusal.Reason.APPROVER_UNVERIFIED;
+  }
+
+  /**
+   * Whether this message already decided, or was refused for good, on this request (Slack retries, restarts). A
+   * refusal because Slack could not be asked does not count: the reply is decided when it can be checked.
+   */
   private boolean alreadyRecorded(RequestId id, String ts) {
     for (StoredAuditEvent stored : audit.forRequest(id)) {
-      if (ts.equals(stored.event().details().get("message_ts"))) {
+      AuditEvent event = stored.event();
+      if (ts.equals(event.details().get("message_ts")) && !(event.result() == AuditResult.REFUSED
+          && transientRefusal(reason(event.details().get("reason"))))) {
         return true;
       }
     }
     return false;
+  }
+
+  private static Refusal.Reason reason(String name) {
+    try {
+      return name == null ? Refusal.Reason.NOT_ALLOWED : Refusal.Reason.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      return Refusal.Reason.NOT_ALLOWED;
+    }
   }
 }

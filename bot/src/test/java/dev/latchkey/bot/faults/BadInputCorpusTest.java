@@ -193,9 +193,9 @@ class BadInputCorpusTest {
       p.remove("user");
       return signed(c, FakeSlack.payloadForm(p.toString()), FORM);
     }));
-    rows.add(door("block_actions: user without team_id", 400, "lacks user.id or user.team_id", c -> {
+    rows.add(door("block_actions: user without id", 400, "lacks user.id", c -> {
       ObjectNode p = click(c, "latchkey.approve", "ar-zzzzzzzz");
-      ((ObjectNode) p.get("user")).putNull("team_id");
+      ((ObjectNode) p.get("user")).putNull("id");
       return signed(c, FakeSlack.payloadForm(p.toString()), FORM);
     }));
     rows.add(door("block_actions: no channel anywhere", 400, "lacks the channel", c -> {

@@ -45,6 +45,8 @@ class ConcurrentClicksTest {
   static final Duration SLACK_ACK_LIMIT = Duration.ofSeconds(3);
   static final List<String> APPROVERS = List.of("U0APPROVER1", "U0APPROVER2", "U0APPROVER3", "U0APPROVER4",
       "U0APPROVER5");
+  /** Listed as an approver, but Slack's directory places them in the vendor's workspace. */
+  static final String VENDOR_LEAD = "U0VENDORLEAD";
   /** Longer than the timers' due period (500 ms): no grant of theirs can still be on its way after this. */
   private static final Duration QUIET = Duration.ofMillis(1200);
   private static final Pattern REQUEST_ID = Pattern.compile("ar-[0-9a-z]{8}");
@@ -59,7 +61,9 @@ class ConcurrentClicksTest {
   @BeforeEach
   void start() throws Exception {
     slack = new FakeSlack();
-    app = InProcessLatchkey.start(dir, slack, client, MutableClock.at("2026-03-02T09:00:00Z"), APPROVERS);
+    List<String> listed = new ArrayList<>(APPROVERS);
+    listed.add(VENDOR_LEAD);
+    app = InProcessLatchkey.start(dir, slack, client, MutableClock.at("2026-03-02T09:00:00Z"), listed);
   }
 
   @AfterEach
@@ -242,12 +246,13 @@ class ConcurrentClicksTest {
       String action = i % 9 < 5 ? "latchkey.approve" : "latchkey.deny";
       out.add(click(FakeSlack.CUSTOMER_TEAM, approver, action, id, true));
     }
-    // Not listed; the requester themself; a listed id but of the vendor's workspace (Slack Connect).
+    // Not listed; the requester themself (whatever workspace the payload names); a listed id whose own workspace
+    // is the vendor's (Slack Connect), even when the payload names the customer's.
     out.add(click(FakeSlack.CUSTOMER_TEAM, "U0BYSTANDER", "latchkey.approve", id, false));
     out.add(click(FakeSlack.CUSTOMER_TEAM, "U0BYSTANDER", "latchkey.deny", id, false));
-    out.add(click(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER, "latchkey.approve", id, false));
-    out.add(click(FakeSlack.VENDOR_TEAM, "U0APPROVER1", "latchkey.approve", id, false));
-    out.add(click(FakeSlack.VENDOR_TEAM, "U0APPROVER2", "latchkey.deny", id, false));
+    out.add(click(FakeSlack.CUSTOMER_TEAM, FakeSlack.ENGINEER, "latchkey.approve", id, false));
+    out.add(click(FakeSlack.VENDOR_TEAM, VENDOR_LEAD, "latchkey.approve", id, false));
+    out.add(click(FakeSlack.CUSTOMER_TEAM, VENDOR_LEAD, "latchkey.deny", id, false));
     Collections.shuffle(out, new java.util.Random(50));
     assertThat(out).hasSize(CLICKS);
     return out;

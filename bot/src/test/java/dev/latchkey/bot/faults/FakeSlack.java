@@ -1,6 +1,7 @@
 package dev.latchkey.bot.faults;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -74,13 +75,18 @@ final class FakeSlack implements AutoCloseable {
         .withTransformers("response-template")));
     wm.stubFor(post("/api/chat.update").willReturn(okJson("{\"ok\":true}")));
     wm.stubFor(post("/api/chat.postEphemeral").willReturn(okJson("{\"ok\":true,\"message_ts\":\"1.2\"}")));
+    // users.info: the customer's people (approvers, admins, bystanders) in T0CUSTOMER, everyone else in T0VENDOR.
     wm.stubFor(post("/api/users.info").willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
         + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
+    wm.stubFor(post("/api/users.info").withFormParam("user", matching("U0(APPROVER|BYSTANDER|ADMIN).*"))
+        .willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0CUSTOMER\",\"team_id\":\"T0CUSTOMER\","
+            + "\"profile\":{\"email\":\"someone@customer.example\"}}}")));
     wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[]}")));
     wm.stubFor(post("/api/conversations.open").willReturn(okJson(
         "{\"ok\":true,\"channel\":{\"id\":\"D0ENGINEER\"}}")));
     wm.stubFor(post("/api/chat.getPermalink").willReturn(okJson(
         "{\"ok\":true,\"channel\":\"C0SHARED\",\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}")));
+    wm.stubFor(post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     wm.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     wm.stubFor(post("/api/views.open").willReturn(okJson("{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}")));
     wm.stubFor(post(urlPathMatching("/response/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));

@@ -1,17 +1,27 @@
 package dev.latchkey.bot.slack;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.testing.Fixtures;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,12 +41,10 @@ class CardDeliveryTest {
   }
 
   @Test
-  void rateLimitedUpdateWaitsForRetryAfterThenSucceeds() throws Exception {
+  void rateLimitedUpdateWaitsForRetryAfterWithoutHoldingAThread() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h rate limited");
     slack.wm.stubFor(post("/api/chat.update").inScenario("rate").whenScenarioStateIs(STARTED)
-        .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")
-            .withHeader("Content-Type", "application/json").withBody("{\"ok\":false,\"error\":\"ratelimited\"}"))
-        .willSetStateTo("answering"));
+        .willReturn(rateLimited(1)).willSetStateTo("answering"));
     slack.wm.stubFor(post("/api/chat.update").inScenario("rate").whenScenarioStateIs("answering")
         .willReturn(okJson("{\"ok\":true}")));
 
@@ -44,9 +52,80 @@ class CardDeliveryTest {
 
     await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     slack.awaitCardShows(r.id());
-    assertThat(slack.sleeps).contains(Duration.ofSeconds(7));
     assertThat(slack.latestCard(r.id())).contains("Active", "Revoke now");
+    List<Instant> updates = times("/api/chat.update");
+    assertThat(updates).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(Duration.between(updates.get(0), updates.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+    assertThat(slack.sleeps).as("no thread slept on the rate limit").isEmpty();
     assertThat(slack.cardPosts()).hasSize(1);
+  }
+
+  @Test
+  void longerRetryAfterMovesARetryAlreadyScheduled() throws Exception {
+    AccessRequest a = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h card a");
+    AccessRequest b = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h card b");
+    for (AccessRequest r : List.of(a, b)) {
+      slack.memoryRequests.update(r, r.withState(RequestState.CANCELLED).withEnd(slack.clock.instant(),
+          Fixtures.ENGINEER), List.of());
+    }
+    slack.wm.stubFor(post("/api/chat.update").willReturn(okJson("{\"ok\":true}")));
+    slack.wm.stubFor(post("/api/chat.update").withFormParam("ts", equalTo(slack.cards.find(a.id()).orElseThrow()
+        .ts())).inScenario("a").whenScenarioStateIs(STARTED).willReturn(rateLimited(1).withFixedDelay(200))
+        .willSetStateTo("ok"));
+    slack.wm.stubFor(post("/api/chat.update").withFormParam("ts", equalTo(slack.cards.find(b.id()).orElseThrow()
+        .ts())).inScenario("b").whenScenarioStateIs(STARTED).willReturn(rateLimited(3).withFixedDelay(600))
+        .willSetStateTo("ok"));
+    slack.wm.resetRequests();
+    CardSync sync = slack.surface.cardSync();
+
+    // Both cards are updated at once; the first answer (after 200 ms) asks for 1 s, the second (after 600 ms), for
+    // 3 s: the retry scheduled for the first must move.
+    ExecutorService two = Executors.newFixedThreadPool(2);
+    try {
+      var first = two.submit(() -> sync.sync(a.id()));
+      var second = two.submit(() -> sync.sync(b.id()));
+      assertThat(List.of(first.get(), second.get())).containsOnly(CardSync.Result.RETRY_LATER);
+    } finally {
+      two.shutdownNow();
+    }
+
+    assertThat(sync.scheduledRetry()).hasValueSatisfying(wait -> assertThat(wait)
+        .isGreaterThan(Duration.ofMillis(2500)));
+    await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(slack.cards.findOutOfDate(10)).isEmpty());
+    List<Instant> updates = times("/api/chat.update");
+    assertThat(updates).hasSize(4);
+    assertThat(Duration.between(updates.get(1), updates.get(2))).isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+    assertThat(slack.sleeps).isEmpty();
+  }
+
+  @Test
+  void rateLimitedThreadReplyIsPostedLaterWithoutHoldingAThread() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h thread rate limited");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("thread_ts", equalTo(threadTs)).inScenario("t")
+        .whenScenarioStateIs(STARTED).willReturn(rateLimited(1)).willSetStateTo("ok"));
+    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("thread_ts", equalTo(threadTs)).inScenario("t")
+        .whenScenarioStateIs("ok").willReturn(okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1.5\"}")));
+
+    slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
+
+    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
+        .filteredOn(t -> t.contains("Approved by <@U0APPROVER1>")).hasSize(2));
+    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
+        .anySatisfy(t -> assertThat(t).contains("Access granted")));
+    // In order: the approval notice (tried twice) before the grant notice.
+    assertThat(slack.threadReplies(r.id()).getLast()).contains("Access granted");
+    assertThat(slack.sleeps).isEmpty();
+  }
+
+  private static ResponseDefinitionBuilder rateLimited(int seconds) {
+    return aResponse().withStatus(429).withHeader("Retry-After", Integer.toString(seconds))
+        .withHeader("Content-Type", "application/json").withBody("{\"ok\":false,\"error\":\"ratelimited\"}");
+  }
+
+  private List<Instant> times(String url) {
+    return slack.wm.findAll(postRequestedFor(urlEqualTo(url))).stream()
+        .map(e -> e.getLoggedDate().toInstant()).sorted().toList();
   }
 
   @Test
@@ -54,8 +133,6 @@ class CardDeliveryTest {
     slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs(STARTED)
         .willReturn(aResponse().withStatus(503).withBody("upstream unavailable")).willSetStateTo("down2"));
     slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs("down2")
-        .willReturn(aResponse().withStatus(500)).willSetStateTo("down3"));
-    slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs("down3")
         .willReturn(okJson("{\"ok\":false,\"error\":\"internal_error\"}")).willSetStateTo("up"));
     slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs("up")
         .willReturn(okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.999999\"}")));
@@ -64,14 +141,85 @@ class CardDeliveryTest {
 
     await().untilAsserted(() -> assertThat(slack.listing.all()).hasSize(1));
     AccessRequest r = slack.listing.all().iterator().next();
-    // Three tries fail inside one attempt; the card stays out of date and a later sync posts it.
-    await().atMost(Duration.ofSeconds(8)).untilAsserted(() ->
+    // Each failure leaves the card out of date; a later pass posts it, after looking whether Slack had.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(slack.cards.find(r.id())).hasValueSatisfying(c -> assertThat(c.ts())
             .isEqualTo("1772442000.999999")));
     slack.awaitCardShows(r.id());
     assertThat(((InMemoryCardStore) slack.cards).saves()).isEqualTo(1);
-    assertThat(slack.calls("chat.postMessage").stream()
-        .filter(c -> c.get("thread_ts") == null && Fixtures.CHANNEL.equals(c.get("channel")))).hasSize(4);
+    assertThat(slack.cardPosts()).hasSize(3);
+    assertThat(slack.calls("conversations.history")).hasSize(2).allSatisfy(c -> assertThat(c)
+        .containsEntry("channel", Fixtures.CHANNEL).containsEntry("include_all_metadata", "1")
+        .containsEntry("oldest", Long.toString(r.createdAt().minusSeconds(120).getEpochSecond()) + ".000000"));
+    assertThat(slack.cardPosts()).allSatisfy(p -> assertThat(p.get("metadata"))
+        .contains("\"event_type\":\"latchkey_request\"", "\"request_id\":\"" + r.id().value() + "\""));
+  }
+
+  @Test
+  void cardSlackPostedDespiteAFailedAnswerIsAdoptedNotPostedAgain() throws Exception {
+    // Slack answers 503 after posting the card (a proxy timing out, say): the post may or may not have happened.
+    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("metadata", containing("latchkey_request"))
+        .willReturn(aResponse().withStatus(503)));
+    AccessRequest r = submitDirectly("posted although the answer failed");
+    slack.wm.stubFor(post("/api/conversations.history").willReturn(okJson(history(
+        card("1772442000.000300", "ar-00000000"), card("1772442000.777777", r.id().value()),
+        SlackHarness.JSON.createObjectNode().put("type", "message").put("user", "U0APPROVER1")
+            .put("text", "unrelated").put("ts", "1772442000.000200")))));
+
+    await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(slack.cards.find(r.id()))
+        .hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.777777")));
+    slack.awaitCardShows(r.id());
+
+    assertThat(slack.cardPosts()).hasSize(1);
+    assertThat(slack.calls("chat.update")).anySatisfy(u -> assertThat(u).containsEntry("ts", "1772442000.777777"));
+  }
+
+  @Test
+  void repairLeavesANewRequestToItsOwnProcessAndLooksBeforePostingAnOldOne() throws Exception {
+    // Stored by another replica (no notice here): its card is that process's to post.
+    AccessRequest r = AccessRequest.submitted(new dev.latchkey.core.RequestId("ar-7k2m9q4x"),
+        dev.latchkey.core.RequestKind.ACCESS, java.util.Optional.empty(), Fixtures.PROD, "readonly",
+        dev.latchkey.core.Scope.CLUSTER, dev.latchkey.core.CredentialMode.TOKEN, Fixtures.REQUESTER,
+        "another replica's", Duration.ofHours(1), slack.clock.instant(), Duration.ofHours(2), 1);
+    slack.requests.insert(r, List.of());
+
+    assertThat(slack.surface.cardSync().syncOutOfDate()).isZero();
+    assertThat(slack.cardPosts()).isEmpty();
+    assertThat(slack.cards.find(r.id())).isEmpty();
+
+    // It posted the card but died before saving where: once the request is older, the card is found and kept.
+    slack.wm.stubFor(post("/api/conversations.history").willReturn(okJson(history(
+        card("1772442000.424242", r.id().value())))));
+    slack.clock.advance(CardSync.LOOK_AFTER);
+
+    assertThat(slack.surface.cardSync().syncOutOfDate()).isEqualTo(1);
+    assertThat(slack.cards.find(r.id())).hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.424242"));
+    assertThat(slack.cardPosts()).isEmpty();
+    assertThat(slack.calls("chat.update")).singleElement().satisfies(u -> assertThat(u)
+        .containsEntry("ts", "1772442000.424242"));
+  }
+
+  private AccessRequest submitDirectly(String reason) {
+    return ((dev.latchkey.core.Outcome.Submitted) slack.service.submit(new dev.latchkey.core.Submission(
+        Fixtures.ACME, "prod", "readonly", java.util.Optional.of(Duration.ofHours(1)), List.of(),
+        Fixtures.REQUESTER, reason))).request();
+  }
+
+  private static ObjectNode card(String ts, String requestId) {
+    ObjectNode m = SlackHarness.JSON.createObjectNode().put("type", "message").put("user", "U0LATCHKEY")
+        .put("bot_id", "B0LATCHKEY").put("text", "Access request").put("ts", ts);
+    m.putObject("metadata").put("event_type", "latchkey_request").putObject("event_payload")
+        .put("request_id", requestId);
+    return m;
+  }
+
+  private static String history(ObjectNode... messages) {
+    ObjectNode body = SlackHarness.JSON.createObjectNode().put("ok", true).put("has_more", false);
+    ArrayNode list = body.putArray("messages");
+    for (ObjectNode m : messages) {
+      list.add(m);
+    }
+    return body.toString();
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,6 +66,28 @@ class EndpointDefenceTest {
     assertThat(old.body()).contains("Stale");
     assertThat(future.statusCode()).isEqualTo(401);
     assertNothingHappened();
+  }
+
+  @Test
+  void onlyARealSslCheckGoesUnsigned() throws Exception {
+    // A command or interaction with ssl_check=1 tacked on is not Slack's certificate check: it must be signed.
+    String command = slack.commandBody(Fixtures.ADMIN, Fixtures.CHANNEL, "disable prod --now") + "&ssl_check=1";
+    String click = SlackHarness.form(Map.of("payload", slack.clickPayload(Fixtures.APPROVER,
+        RequestCard.APPROVE_ACTION, "ar-00000000"), "ssl_check", "1"));
+    for (String body : List.of(command, click, "ssl_check=1&" + command)) {
+      HttpResponse<String> sneaky = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
+          .header("Content-Type", FORM).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(sneaky.statusCode()).as(body).isEqualTo(401);
+      assertThat(sneaky.body()).as(body).startsWith("Missing Slack signature headers");
+    }
+    assertNothingHappened();
+    // Slack's own check: ssl_check=1 and its token, nothing else, unsigned.
+    HttpResponse<String> real = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
+        .header("Content-Type", FORM).POST(HttpRequest.BodyPublishers.ofString(
+            "ssl_check=1&token=legacy-verification-token")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(real.statusCode()).isEqualTo(200);
+    assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isTrue();
   }
 
   @Test
@@ -153,9 +176,9 @@ class EndpointDefenceTest {
         .replace("\"user\":{", "\"someone\":{");
     HttpResponse<String> missingUser = slack.postSigned(SlackHarness.form(Map.of("payload", noUser)), FORM,
         Map.of());
-    String noTeam = slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id().value())
-        .replace("\"team_id\":\"T0CUSTOMER\"", "\"team_id\":null");
-    HttpResponse<String> missingTeam = slack.postSigned(SlackHarness.form(Map.of("payload", noTeam)), FORM,
+    String noId = slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id().value())
+        .replace("\"id\":\"U0APPROVER1\",\"username\"", "\"id\":null,\"username\"");
+    HttpResponse<String> missingId = slack.postSigned(SlackHarness.form(Map.of("payload", noId)), FORM,
         Map.of());
     String unknownAction = slack.clickPayload(Fixtures.APPROVER, "latchkey.self-destruct", r.id().value());
     HttpResponse<String> unknown = slack.postSigned(SlackHarness.form(Map.of("payload", unknownAction)), FORM,
@@ -169,8 +192,8 @@ class EndpointDefenceTest {
 
     assertThat(missingUser.statusCode()).isEqualTo(400);
     assertThat(missingUser.body()).contains("Malformed Slack payload");
-    assertThat(missingTeam.statusCode()).isEqualTo(400);
-    assertThat(missingTeam.body()).contains("lacks user.id or user.team_id");
+    assertThat(missingId.statusCode()).isEqualTo(400);
+    assertThat(missingId.body()).contains("lacks user.id");
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(unknown.body()).contains("No handler for this Slack request");
     assertThat(unknownView.statusCode()).isEqualTo(404);

@@ -165,6 +165,36 @@ class RequestCardTest {
   }
 
   @Test
+  void plainAtChannelCannotPingBecauseEveryMrkdwnTextIsVerbatim() {
+    // "@channel" has nothing to escape; only verbatim text keeps Slack from turning it into a mention.
+    AccessRequest r = pending("readonly", 1, "@channel @here please look, see #general");
+    List<JsonNode> texts = new ArrayList<>();
+    for (AccessRequest state : List.of(r, active(), r.withState(RequestState.FAILED).withFailure("@here boom")
+        .withEnd(T0, Actor.SYSTEM))) {
+      collectMrkdwn(json(render(state)), texts);
+      collectMrkdwn(json(RequestCard.render(state, CONTEXT.readOnly())), texts);
+    }
+    collectMrkdwn(Payloads.json(GsonFactory.createSnakeCase().toJson(
+        List.of(RequestCard.section(RequestCard.summaryLine(r))))), texts);
+
+    assertThat(texts).isNotEmpty().allSatisfy(t -> assertThat(t.path("verbatim").asBoolean())
+        .as("verbatim of %s", t).isTrue());
+    // Latchkey's own mentions and dates are explicit <...> syntax, which verbatim text still renders.
+    assertThat(texts.toString()).contains("@channel @here please look", "<@U0ENGINEER>", "<!date^");
+  }
+
+  private static void collectMrkdwn(JsonNode node, List<JsonNode> out) {
+    if (node.isObject()) {
+      if ("mrkdwn".equals(node.path("type").asText())) {
+        out.add(node);
+      }
+      node.properties().forEach(e -> collectMrkdwn(e.getValue(), out));
+    } else if (node.isArray()) {
+      node.forEach(child -> collectMrkdwn(child, out));
+    }
+  }
+
+  @Test
   void staysWithinSlackLimitsWithTheLongestInputs() {
     AccessRequest longest = pending("readonly", 1, "&<>".repeat(166) + "&&")
         .withState(RequestState.FAILED).withFailure("<".repeat(20_000)).withEnd(T0, Actor.SYSTEM);

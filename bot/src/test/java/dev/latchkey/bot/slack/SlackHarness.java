@@ -1,6 +1,7 @@
 package dev.latchkey.bot.slack;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -47,6 +48,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -152,17 +154,33 @@ final class SlackHarness implements AutoCloseable {
         .withTransformers("response-template")));
     wm.stubFor(post("/api/chat.update").willReturn(okJson("{\"ok\":true}")));
     wm.stubFor(post("/api/chat.postEphemeral").willReturn(okJson("{\"ok\":true,\"message_ts\":\"1.2\"}")));
+    // users.info: the vendor's engineers (anyone not named below) in T0VENDOR, the customer's people in T0CUSTOMER.
     wm.stubFor(post("/api/users.info").willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
         + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
+    for (Actor.SlackUser user : List.of(Fixtures.APPROVER, Fixtures.APPROVER_2, Fixtures.APPROVER_3,
+        Fixtures.GROUP_APPROVER, Fixtures.ADMIN, Fixtures.BYSTANDER)) {
+      stubUser(user.userId(), user.teamId(), Optional.empty());
+    }
     wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson(
         "{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
     wm.stubFor(post("/api/conversations.open").willReturn(okJson(
         "{\"ok\":true,\"channel\":{\"id\":\"" + DM_CHANNEL + "\"}}")));
     wm.stubFor(post("/api/chat.getPermalink").willReturn(okJson(
         "{\"ok\":true,\"channel\":\"C0SHARED\",\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}")));
+    wm.stubFor(post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     wm.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     wm.stubFor(post("/api/views.open").willReturn(okJson("{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}")));
     wm.stubFor(post(urlPathMatching("/response/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
+  }
+
+  /** What users.info says about {@code userId}: their own workspace and, for Enterprise Grid, their org. */
+  SlackHarness stubUser(String userId, String teamId, Optional<String> enterpriseId) {
+    ObjectNode user = JSON.createObjectNode().put("id", userId).put("team_id", teamId);
+    enterpriseId.ifPresent(e -> user.putObject("enterprise_user").put("id", userId).put("enterprise_id", e));
+    user.putObject("profile").put("email", userId.toLowerCase(java.util.Locale.ROOT) + "@example.com");
+    wm.stubFor(post("/api/users.info").withFormParam("user", equalTo(userId))
+        .willReturn(okJson(JSON.createObjectNode().put("ok", true).set("user", user).toString())));
+    return this;
   }
 
   // ---------------------------------------------------------------- sending signed requests

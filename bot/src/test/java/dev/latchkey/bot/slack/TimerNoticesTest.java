@@ -88,6 +88,10 @@ class TimerNoticesTest {
 
     await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
         .filteredOn(t -> t.contains("could not be reached to remove it")).hasSize(1));
+    // Also in the channel, not only in the thread.
+    assertThat(slack.calls("chat.postMessage")).filteredOn(c -> c.get("text").contains("could not be reached"))
+        .singleElement().satisfies(c -> assertThat(c).containsEntry("reply_broadcast", "1")
+            .containsEntry("channel", Fixtures.CHANNEL));
     slack.surface.cardSync().syncOutOfDate();
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id())).contains("Revocation overdue");

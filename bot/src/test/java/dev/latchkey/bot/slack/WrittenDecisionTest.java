@@ -1,6 +1,8 @@
 package dev.latchkey.bot.slack;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,16 +81,22 @@ class WrittenDecisionTest {
   }
 
   @Test
-  void writtenApprovalByANonApproverChangesNothingButIsAuditedAndAnswered() throws Exception {
+  void writtenApprovalByANonApproverChangesNothingButIsAuditedAndAnsweredPrivately() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h bystander");
 
     slack.threadReply(Fixtures.BYSTANDER, r.id(), "1772442100.000400", "approve", "Ev0BYSTANDER", Map.of());
     slack.threadReply(Fixtures.ENGINEER, r.id(), "1772442100.000500", "approved", "Ev0SELF", Map.of());
 
-    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id())).hasSize(2)
-        .anySatisfy(t -> assertThat(t).contains("<@U0BYSTANDER>", "not an approver for this request",
-            "Nothing changed"))
-        .anySatisfy(t -> assertThat(t).contains("<@U0ENGINEER>", "cannot decide your own request")));
+    await().untilAsserted(() -> {
+      assertThat(slack.ephemeralsTo("U0BYSTANDER")).singleElement()
+          .satisfies(t -> assertThat(t).contains("not an approver for this request", "Nothing changed"));
+      assertThat(slack.ephemeralsTo("U0ENGINEER")).singleElement()
+          .satisfies(t -> assertThat(t).contains("cannot decide your own request"));
+    });
+    // Answered in the thread, but only to their authors: nobody else sees the refusals.
+    assertThat(slack.calls("chat.postEphemeral")).allSatisfy(c -> assertThat(c)
+        .containsEntry("thread_ts", slack.cards.find(r.id()).orElseThrow().ts()));
+    assertThat(slack.threadReplies(r.id())).isEmpty();
     assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
     assertThat(slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event())
         .filter(e -> e.action() == AuditAction.DECISION_REFUSED)
@@ -173,6 +182,119 @@ class WrittenDecisionTest {
     int events = slack.memoryAudit.forRequest(r.id()).size();
     assertThat(slack.surface.threadReplay().replayPendingThreads()).isZero();
     assertThat(slack.memoryAudit.forRequest(r.id())).hasSize(events);
+  }
+
+  @Test
+  void writtenApprovalThatCouldNotBeCheckedIsNotRefusedButAppliedWhenSlackAnswers() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h group member writes");
+    slack.surface.threadReplay().firstRetry(Duration.ofMillis(50));
+    slack.wm.stubFor(post("/api/usergroups.users.list").willReturn(aResponse().withStatus(500)));
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    stubThread(threadTs, message("1772442100.000100", Fixtures.GROUP_APPROVER.userId(), "T0CUSTOMER", "approve"));
+
+    slack.threadReply(Fixtures.GROUP_APPROVER, r.id(), "1772442100.000100", "approve", "Ev0GROUP", Map.of());
+
+    await().untilAsserted(() -> assertThat(slack.calls("usergroups.users.list")).hasSizeGreaterThanOrEqualTo(6));
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+    assertThat(slack.memoryAudit.actions(r.id())).doesNotContain(AuditAction.DECISION_REFUSED);
+    assertThat(slack.surface.threadReplay().dueForRetry()).contains(r.id());
+
+    slack.wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson(
+        "{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
+
+    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442100.000100");
+    assertThat(slack.memoryAudit.actions(r.id())).doesNotContain(AuditAction.DECISION_REFUSED);
+    await().untilAsserted(() -> assertThat(slack.surface.threadReplay().dueForRetry()).isEmpty());
+  }
+
+  @Test
+  void replayStopsAtAReplyWhoseAuthorCannotBeCheckedAndAppliesItInOrderLater() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h directory down at start-up");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    stubThread(threadTs, message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approve"),
+        message("1772442100.000001", "U0APPROVER2", "T0CUSTOMER", "deny, not today"));
+    slack.wm.stubFor(post("/api/users.info").withFormParam("user", equalTo("U0APPROVER2"))
+        .willReturn(aResponse().withStatus(503)));
+
+    assertThat(slack.surface.threadReplay().replayPendingThreads()).isZero();
+
+    // The earlier denial could not be checked: the later approval must not overtake it.
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+    assertThat(slack.memoryAudit.actions(r.id())).containsExactly(AuditAction.REQUEST_SUBMITTED);
+    assertThat(slack.surface.threadReplay().dueForRetry()).containsExactly(r.id());
+
+    slack.stubUser("U0APPROVER2", Fixtures.CUSTOMER_TEAM, Optional.empty());
+    assertThat(slack.surface.threadReplay().replayPendingThreads()).isEqualTo(1);
+
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.DENIED);
+    assertThat(slack.get(r.id()).decidedBy()).contains(Fixtures.APPROVER_2);
+  }
+
+  private void stubThread(String threadTs, ObjectNode... replies) {
+    ArrayNode messages = SlackHarness.JSON.createArrayNode();
+    messages.add(message(threadTs, "U0LATCHKEY", "T0CUSTOMER", "card").put("bot_id", "B0LATCHKEY"));
+    for (ObjectNode reply : replies) {
+      messages.add(reply);
+    }
+    ObjectNode body = SlackHarness.JSON.createObjectNode().put("ok", true);
+    body.set("messages", messages);
+    slack.wm.stubFor(post("/api/conversations.replies")
+        .withRequestBody(containing("ts=" + URLEncoder.encode(threadTs, StandardCharsets.UTF_8)))
+        .willReturn(okJson(body.toString())));
+  }
+
+  @Test
+  void replyAlsoSentToTheChannelDecidesLive() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h broadcast approval");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    ObjectNode broadcast = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER,
+        threadTs, "1772442100.000100", "approved, go ahead", "Ev0BROADCAST"));
+    ((ObjectNode) broadcast.get("event")).put("subtype", "thread_broadcast");
+    ((ObjectNode) broadcast.get("event")).putObject("root").put("ts", threadTs).put("text", "card");
+
+    HttpResponse<String> response = slack.postSigned(broadcast.toString(), "application/json", Map.of());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442100.000100");
+  }
+
+  @Test
+  void replayTakesRepliesAlsoSentToTheChannelAndSkipsEditedOnes() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h edited while down");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    // Written first as "looking", edited to "deny" later: live, the edit was ignored, so the replay ignores it too.
+    ObjectNode edited = message("1772442100.000001", "U0APPROVER2", "T0CUSTOMER", "deny");
+    edited.putObject("edited").put("user", "U0APPROVER2").put("ts", "1772442300.000000");
+    ObjectNode broadcast = message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approve")
+        .put("subtype", "thread_broadcast");
+    stubThread(threadTs, edited, broadcast);
+
+    assertThat(slack.surface.threadReplay().replayPendingThreads()).isEqualTo(1);
+
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE);
+    assertThat(slack.get(r.id()).decidedBy()).contains(Fixtures.APPROVER);
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442200.000001");
+  }
+
+  @Test
+  void replayedApprovalCountsFromWhenItWasWritten() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 4h written before the window ended");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    java.time.Instant written = r.createdAt().plus(Duration.ofHours(1));
+    stubThread(threadTs, message(written.getEpochSecond() + ".000100", "U0APPROVER1", "T0CUSTOMER", "approved"));
+    // Latchkey was down until after the two-hour window; the reply was written inside it.
+    slack.clock.set(r.pendingExpiresAt().plus(Duration.ofMinutes(30)));
+
+    assertThat(slack.surface.threadReplay().replayPendingThreads()).isEqualTo(1);
+
+    AccessRequest after = slack.get(r.id());
+    assertThat(after.state()).isEqualTo(RequestState.ACTIVE);
+    assertThat(after.expiresAt()).contains(written.plusNanos(100_000).plus(Duration.ofHours(4)));
+    assertThat(WrittenDecisions.writtenAt("1772442100.000200"))
+        .contains(java.time.Instant.parse("2026-03-02T09:01:40.000200Z"));
+    assertThat(WrittenDecisions.writtenAt("not a ts")).isEmpty();
   }
 
   @Test
