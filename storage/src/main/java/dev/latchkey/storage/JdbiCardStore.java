@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Cards in table {@code cards}. Whether a request's card is behind is kept on the request row itself
@@ -72,6 +73,17 @@ final class JdbiCardStore implements CardStore {
             .bind("ts", ts)
             .map((rs, ctx) -> new RequestId(rs.getString("request_id")))
             .findOne());
+  }
+
+  @Override
+  public OptionalLong shownVersion(RequestId id) {
+    return sql.withHandle("read the version the card of " + id + " shows", h ->
+        h.createQuery("SELECT shown_version FROM cards WHERE request_id = :id")
+            .bind("id", id.value())
+            .mapTo(Long.class)
+            .findOne()
+            .map(OptionalLong::of)
+            .orElse(OptionalLong.empty()));
   }
 
   @Override

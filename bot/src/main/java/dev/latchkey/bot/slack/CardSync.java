@@ -154,14 +154,24 @@ public final class CardSync implements AutoCloseable {
   /** Posts or updates one request's card from the store, right after its request changed in this process. */
   Result sync(RequestId id) {
     try (var context = LogContext.request(id)) {
-      return syncLogged(id, false);
+      return syncLogged(id, false, false);
+    }
+  }
+
+  /**
+   * The same after a change, unless the card already shows the request as stored: a change whose card update
+   * was made by an earlier one (several changes in a row, a repair pass) costs a read, not a Slack call.
+   */
+  Result syncIfBehind(RequestId id) {
+    try (var context = LogContext.request(id)) {
+      return syncLogged(id, false, true);
     }
   }
 
   /** The same, from a repair pass (periodic, start-up, retry): it may find cards other processes are posting. */
   private Result repair(RequestId id) {
     try (var context = LogContext.request(id)) {
-      return syncLogged(id, true);
+      return syncLogged(id, true, false);
     }
   }
 
@@ -196,13 +206,16 @@ public final class CardSync implements AutoCloseable {
     return Posting.POST;
   }
 
-  private Result syncLogged(RequestId id, boolean repair) {
+  private Result syncLogged(RequestId id, boolean repair, boolean onlyIfBehind) {
     synchronized (locks[Math.floorMod(id.hashCode(), locks.length)]) {
       Optional<AccessRequest> found = requests.find(id);
       if (found.isEmpty()) {
         return Result.SKIPPED;
       }
       AccessRequest r = found.get();
+      if (onlyIfBehind && cards.shownVersion(id).orElse(-1) >= r.version()) {
+        return Result.SHOWN;
+      }
       Optional<Customer> customer = customers.find(r.cluster().customer());
       if (customer.isEmpty()) {
         log.warn("request {} belongs to customer {} which is no longer configured; its card is left as is", id,

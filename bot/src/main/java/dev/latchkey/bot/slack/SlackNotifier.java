@@ -56,7 +56,7 @@ public final class SlackNotifier implements Notifier {
     try {
       RequestId id = request.id();
       serial.execute(id, () -> {
-        cards.sync(id);
+        cards.syncIfBehind(id);
         cards.syncOutOfDate();
       });
       threadText(request, cause).ifPresent(text -> serial.execute(id, attempt -> replyInThread(id, text, attempt)));

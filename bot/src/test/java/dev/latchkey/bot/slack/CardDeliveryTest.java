@@ -61,6 +61,26 @@ class CardDeliveryTest {
   }
 
   @Test
+  void aChangeWhoseCardAlreadyShowsItCostsNoCardUpdate() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h shown once");
+    slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
+    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    slack.awaitCardShows(r.id());
+    int updates = times("/api/chat.update").size();
+    AccessRequest active = slack.get(r.id());
+
+    // A second notice about the version the card already shows (e.g. two changes in a row, the first of whose
+    // updates showed both): its thread reply goes out, the card is not sent again.
+    slack.surface.notifier().requestChanged(active, dev.latchkey.core.AuditEvent.about(active,
+        slack.clock.instant(), dev.latchkey.core.Actor.SYSTEM, dev.latchkey.core.AuditAction.GRANT_CREATED,
+        dev.latchkey.core.AuditResult.OK, java.util.Map.of("subject", "ServiceAccount latchkey-grants/x")));
+
+    await().untilAsserted(() -> assertThat(slack.wm.findAll(postRequestedFor(urlEqualTo("/api/chat.postMessage"))
+        .withRequestBody(containing("granted")))).hasSizeGreaterThanOrEqualTo(2));
+    assertThat(times("/api/chat.update")).hasSize(updates);
+  }
+
+  @Test
   void longerRetryAfterMovesARetryAlreadyScheduled() throws Exception {
     AccessRequest a = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h card a");
     AccessRequest b = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h card b");

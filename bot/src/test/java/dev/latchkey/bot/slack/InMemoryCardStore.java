@@ -65,8 +65,10 @@ final class InMemoryCardStore implements CardStore {
         .toList();
   }
 
-  synchronized long shownVersion(RequestId id) {
-    return shown.getOrDefault(id, -1L);
+  @Override
+  public synchronized java.util.OptionalLong shownVersion(RequestId id) {
+    return cards.containsKey(id) ? java.util.OptionalLong.of(shown.getOrDefault(id, -1L))
+        : java.util.OptionalLong.empty();
   }
 
   synchronized int saves() {

@@ -3,6 +3,7 @@ package dev.latchkey.core.port;
 import dev.latchkey.core.RequestId;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Where each request's card lives in Slack, and which request version it last showed, so cards are updated in
@@ -17,6 +18,9 @@ public interface CardStore {
 
   /** The request whose card is this message (for replies in the card's thread). */
   Optional<RequestId> findByMessage(String channelId, String ts);
+
+  /** The request version the card last showed; empty while it has no card. */
+  OptionalLong shownVersion(RequestId id);
 
   /** Notes that the card now shows {@code version}; never lowers what is recorded. */
   void markShown(RequestId id, long version);
