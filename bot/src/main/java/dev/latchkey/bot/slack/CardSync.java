@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * so a card update that failed or was cut short by a crash stays "out of date" and is made by a later
  * {@link #syncOutOfDate()}.
  *
- * <p>Call {@link #syncOutOfDate()} at start-up and periodically; it is also run after every change and, after a
- * retryable Slack failure, again with backoff (1 s doubling to 30 s, or Slack's Retry-After) until Slack answers.
+ * <p>Call {@link #syncOutOfDate()} at start-up and periodically (each change brings its own card up to date); it
+ * also runs after a retryable Slack failure, with backoff (1 s doubling to 30 s, or Slack's Retry-After) until
+ * Slack answers.
  * Slack is called with the {@linkplain SlackApi#background() background} client: no thread sleeps on a rate
  * limit.
  */
