@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -830,34 +831,100 @@ public final class AccessService {
 
   private void handleDue(AccessRequest r, Instant now, boolean clusterReachable) {
     switch (r.state()) {
-      case PENDING -> {
-        if (pastPendingWindow(r, now)) {
-          timeOut(r, now);
-        }
-      }
       case APPROVED -> {
         if (clusterReachable || r.kind() == RequestKind.EXTENSION) { // an extension only moves a stored end
           carryOut(r);
-        } else if (r.kind() == RequestKind.ACCESS && !r.expiresAt().orElseThrow().isAfter(now)) {
-          expire(r, now, false);
+          return;
         }
       }
-      case ACTIVE -> {
-        Instant expiry = r.expiresAt().orElseThrow();
-        if (!expiry.isAfter(now)) {
-          expire(r, now, clusterReachable);
-        } else if (!r.reminderSent() && !expiry.minus(AccessRequest.REMINDER_BEFORE_EXPIRY).isAfter(now)) {
-          if (requests.update(r, r.withReminderSent(true), List.of()) instanceof Update.Applied applied) {
-            notifier.expiringSoon(applied.stored());
-          }
-        }
-      }
+      case PENDING, ACTIVE -> {}
       default -> {
         if (r.grantPresent() && clusterReachable) {
           removeGrant(r);
         }
+        return;
       }
     }
+    settlement(r, now).flatMap(this::apply)
+        .filter(stored -> clusterReachable && stored.state() == RequestState.EXPIRED)
+        .ifPresent(this::removeGrant);
+  }
+
+  /**
+   * Commits, for a batch of due requests (as read by {@link #dueOn}), what they need that involves no cluster —
+   * time-outs, the end of access whose window closed (its removal stays due), reminders — in one transaction,
+   * each change still conditional on its own. A mass expiry of thousands of grants is then in the records at once,
+   * whatever the clusters do. Returns how many changed.
+   */
+  public int settleDue(List<AccessRequest> due) {
+    Instant now = clock.instant();
+    List<Settlement> planned = due.stream().map(r -> settlement(r, now)).flatMap(Optional::stream).toList();
+    List<Update> results = requests.updateAll(planned.stream().map(Settlement::change).toList());
+    int changed = 0;
+    for (int i = 0; i < planned.size(); i++) {
+      if (results.get(i) instanceof Update.Applied applied) {
+        planned.get(i).announce(applied.stored());
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  /** A change the timers make with no cluster involved, and how people hear of it once committed. */
+  private record Settlement(RequestStore.Change change, Consumer<AccessRequest> announce) {
+    void announce(AccessRequest stored) {
+      announce.accept(stored);
+    }
+  }
+
+  /** What a due request needs that involves no cluster, if anything. */
+  private Optional<Settlement> settlement(AccessRequest r, Instant now) {
+    return switch (r.state()) {
+      case PENDING -> pastPendingWindow(r, now) ? Optional.of(timedOut(r, now)) : Optional.empty();
+      case APPROVED -> r.kind() == RequestKind.ACCESS && !r.expiresAt().orElseThrow().isAfter(now)
+          ? Optional.of(expired(r, now, Map.of("note", "window ended before the grant"))) : Optional.empty();
+      case ACTIVE -> {
+        Instant expiry = r.expiresAt().orElseThrow();
+        if (!expiry.isAfter(now)) {
+          yield Optional.of(expired(r, now, Map.of("expires_at", expiry.toString())));
+        }
+        if (!r.reminderSent() && !expiry.minus(AccessRequest.REMINDER_BEFORE_EXPIRY).isAfter(now)) {
+          yield Optional.of(new Settlement(new RequestStore.Change(r, r.withReminderSent(true), List.of()),
+              notifier::expiringSoon));
+        }
+        yield Optional.empty();
+      }
+      default -> Optional.empty();
+    };
+  }
+
+  private Settlement timedOut(AccessRequest r, Instant now) {
+    return systemChange(r, r.withState(RequestState.TIMED_OUT).withEnd(now, Actor.SYSTEM),
+        AuditAction.REQUEST_TIMED_OUT, Map.of());
+  }
+
+  /** To EXPIRED, with the removal of whatever the cluster may hold due at once. */
+  private Settlement expired(AccessRequest r, Instant now, Map<String, String> details) {
+    return systemChange(r, r.withState(RequestState.EXPIRED).withEnd(now, Actor.SYSTEM).withGrantPresent(
+        r.kind() == RequestKind.ACCESS).withRetry(0, Optional.of(now)), AuditAction.REQUEST_EXPIRED, details);
+  }
+
+  private Settlement systemChange(AccessRequest r, AccessRequest next, AuditAction action,
+      Map<String, String> details) {
+    AuditEvent event = AuditEvent.about(r, clock.instant(), Actor.SYSTEM, action,
+        action == AuditAction.GRANT_FAILED ? AuditResult.FAILED : AuditResult.OK, details);
+    return new Settlement(new RequestStore.Change(r, next, List.of(event)),
+        stored -> notifier.requestChanged(stored, event));
+  }
+
+  /** Commits one settlement; the request as stored, or empty when someone changed it first. */
+  private Optional<AccessRequest> apply(Settlement settlement) {
+    RequestStore.Change change = settlement.change();
+    if (requests.update(change.current(), change.next(), change.events()) instanceof Update.Applied applied) {
+      settlement.announce(applied.stored());
+      return Optional.of(applied.stored());
+    }
+    return Optional.empty();
   }
 
   /** When a decision counts: when it was made, if that is known and plausible (not before the request, not ahead). */
@@ -875,20 +942,7 @@ public final class AccessService {
 
   /** PENDING to TIMED_OUT; returns the request as it then stands (timed out here or decided by someone else). */
   private AccessRequest timeOut(AccessRequest r, Instant now) {
-    return transition(r, r.withState(RequestState.TIMED_OUT).withEnd(now, Actor.SYSTEM),
-        AuditAction.REQUEST_TIMED_OUT, Map.of())
-        .orElseGet(() -> requests.find(r.id()).orElse(r));
-  }
-
-  /** ACTIVE (or APPROVED, never granted) to EXPIRED; the removal follows now or stays due. */
-  private void expire(AccessRequest r, Instant now, boolean removeNow) {
-    AccessRequest next = r.withState(RequestState.EXPIRED).withEnd(now, Actor.SYSTEM).withGrantPresent(true)
-        .withRetry(0, Optional.of(now));
-    Optional<AccessRequest> stored = transition(r, next, AuditAction.REQUEST_EXPIRED,
-        Map.of("expires_at", r.expiresAt().map(Instant::toString).orElse("")));
-    if (removeNow) {
-      stored.ifPresent(this::removeGrant);
-    }
+    return apply(timedOut(r, now)).orElseGet(() -> requests.find(r.id()).orElse(r));
   }
 
   /** An APPROVED request: grant it (access) or apply it to its original (extension); expire it if too late. */
@@ -898,10 +952,8 @@ public final class AccessService {
       return applyExtension(r, now);
     }
     if (!r.expiresAt().orElseThrow().isAfter(now)) {
-      AccessRequest next = r.withState(RequestState.EXPIRED).withEnd(now, Actor.SYSTEM).withRetry(0,
-          Optional.of(now));
-      return transition(r, next, AuditAction.REQUEST_EXPIRED, Map.of("note", "window ended before the grant"))
-          .map(this::removeGrant).orElse(r);
+      return apply(expired(r, now, Map.of("note", "window ended before the grant"))).map(this::removeGrant)
+          .orElse(r);
     }
     Optional<String> blocked = grantBlocked(r);
     if (blocked.isPresent()) {
@@ -1160,7 +1212,8 @@ public final class AccessService {
       }
       if (!r.expiresAt().orElseThrow().isAfter(listedAt)) {
         // The timer is late (or was stopped): the listing is the moment to end it.
-        expire(r, listedAt, true);
+        apply(expired(r, listedAt, Map.of("expires_at", r.expiresAt().orElseThrow().toString())))
+            .ifPresent(this::removeGrant);
         continue;
       }
       boolean settled = r.grantedAt().map(at -> at.plus(RECONCILE_GRACE).isBefore(listedAt)).orElse(false);
@@ -1181,13 +1234,7 @@ public final class AccessService {
   /** A change the timers make (time-out, grant, expiry, failure): Latchkey itself is the actor. */
   private Optional<AccessRequest> transition(
       AccessRequest r, AccessRequest next, AuditAction action, Map<String, String> details) {
-    AuditEvent event = AuditEvent.about(r, clock.instant(), Actor.SYSTEM, action,
-        action == AuditAction.GRANT_FAILED ? AuditResult.FAILED : AuditResult.OK, details);
-    if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
-      notifier.requestChanged(applied.stored(), event);
-      return Optional.of(applied.stored());
-    }
-    return Optional.empty();
+    return apply(systemChange(r, next, action, details));
   }
 
   private static Outcome refused(Refusal.Reason reason, String message) {

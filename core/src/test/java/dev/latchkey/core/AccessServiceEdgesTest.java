@@ -439,6 +439,37 @@ class AccessServiceEdgesTest {
   }
 
   @Nested
+  class SettlingABatch {
+    @Test
+    void endsTimesOutAndRemindsWithoutTouchingTheClusterAndSkipsWhatMovedOn() {
+      AccessRequest expiring = rig.active();
+      AccessRequest revokedMeanwhile = rig.active();
+      AccessRequest unanswered = rig.pending();
+      rig.clock.set(unanswered.pendingExpiresAt().plusSeconds(1)); // past both accesses' hour and its two
+      List<AccessRequest> due = rig.requests.findDue(rig.clock.instant(), 100);
+      assertThat(due).extracting(AccessRequest::id)
+          .contains(expiring.id(), revokedMeanwhile.id(), unanswered.id());
+      service.revoke(revokedMeanwhile.id(), ENGINEER); // after the batch was read
+      int revokedEvents = rig.audit.actions(revokedMeanwhile.id()).size();
+
+      int changed = service.settleDue(due);
+
+      assertThat(rig.get(expiring.id()).state()).isEqualTo(RequestState.EXPIRED);
+      assertThat(rig.get(expiring.id()).revocationPending()).as("its removal follows in the cluster step").isTrue();
+      assertThat(rig.cluster.holds(expiring.id())).isTrue();
+      assertThat(rig.get(unanswered.id()).state()).isEqualTo(RequestState.TIMED_OUT);
+      assertThat(rig.get(revokedMeanwhile.id()).state()).isEqualTo(RequestState.REVOKED);
+      assertThat(rig.audit.actions(revokedMeanwhile.id())).hasSize(revokedEvents);
+      assertThat(changed).isEqualTo(2);
+      assertThat(rig.notifier.kinds()).contains("request.expired", "request.timed_out");
+
+      service.runDue();
+      assertThat(rig.cluster.holds(expiring.id())).isFalse();
+      assertThat(rig.get(expiring.id()).revocationPending()).isFalse();
+    }
+  }
+
+  @Nested
   class Overdue {
     @Test
     void accessTheTimersHaveNotEndedCountsAsOverdueAfterTheNoticePeriod() {

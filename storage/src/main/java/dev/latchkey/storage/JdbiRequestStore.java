@@ -8,8 +8,10 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.port.RequestStore.Change;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.LinkedHashSet;
@@ -76,22 +78,42 @@ final class JdbiRequestStore implements RequestStore {
     if (!current.id().equals(next.id())) {
       throw new IllegalArgumentException("an update cannot change the id: " + current.id() + " to " + next.id());
     }
-    Outcome outcome = sql.inTransaction("update request " + current.id(), h -> {
-      int changed = RequestRows.bind(h.createUpdate(UPDATE), next)
-          .bind("changed_at", Codec.nanos(clock.instant()))
-          .bind("expected_version", current.version())
-          .bind("expected_state", current.state().name())
-          .execute();
-      if (changed == 0) {
-        AccessRequest winner = find(h, current.id())
-            .orElseThrow(() -> new StoreException("request " + current.id() + " does not exist"));
-        return new Outcome(new Update.Conflict(winner), List.of());
-      }
-      List<StoredAuditEvent> stored = chain.append(h, events);
-      return new Outcome(new Update.Applied(next.withVersion(current.version() + 1)), stored);
-    });
+    Outcome outcome = sql.inTransaction("update request " + current.id(),
+        h -> update(h, new Change(current, next, events)));
     chain.committed(outcome.events());
     return outcome.update();
+  }
+
+  @Override
+  public List<Update> updateAll(List<Change> changes) {
+    if (changes.isEmpty()) {
+      return List.of();
+    }
+    List<Outcome> outcomes = sql.inTransaction("update " + changes.size() + " requests", h -> {
+      List<Outcome> each = new ArrayList<>(changes.size());
+      for (Change change : changes) {
+        each.add(update(h, change));
+      }
+      return each;
+    });
+    chain.committed(outcomes.stream().flatMap(o -> o.events().stream()).toList());
+    return outcomes.stream().map(Outcome::update).toList();
+  }
+
+  private Outcome update(Handle h, Change change) {
+    AccessRequest current = change.current();
+    int changed = RequestRows.bind(h.createUpdate(UPDATE), change.next())
+        .bind("changed_at", Codec.nanos(clock.instant()))
+        .bind("expected_version", current.version())
+        .bind("expected_state", current.state().name())
+        .execute();
+    if (changed == 0) {
+      AccessRequest winner = find(h, current.id())
+          .orElseThrow(() -> new StoreException("request " + current.id() + " does not exist"));
+      return new Outcome(new Update.Conflict(winner), List.of());
+    }
+    List<StoredAuditEvent> stored = chain.append(h, change.events());
+    return new Outcome(new Update.Applied(change.next().withVersion(current.version() + 1)), stored);
   }
 
   @Override

@@ -124,6 +124,32 @@ class RequestStoreTest extends EngineTest {
   }
 
   @Test
+  void updateAllAppliesEachChangeOnItsOwnConditionInOneTransaction() {
+    AccessRequest a = TestData.pending(id(1), T0);
+    AccessRequest b = TestData.pending(id(2), T0);
+    store.insert(a, List.of(event(a, AuditAction.REQUEST_SUBMITTED, T0)));
+    store.insert(b, List.of(event(b, AuditAction.REQUEST_SUBMITTED, T0)));
+    AccessRequest bMovedOn = inState(RequestState.DENIED, id(2), T0, Scope.CLUSTER);
+    store.update(b, bMovedOn, List.of(event(b, AuditAction.REQUEST_DENIED, T0)));
+    AccessRequest aTimedOut = a.withState(RequestState.TIMED_OUT).withEnd(T0.plusSeconds(7200),
+        dev.latchkey.core.Actor.SYSTEM);
+    AccessRequest bTimedOut = b.withState(RequestState.TIMED_OUT).withEnd(T0.plusSeconds(7200),
+        dev.latchkey.core.Actor.SYSTEM);
+
+    List<Update> results = store.updateAll(List.of(
+        new RequestStore.Change(a, aTimedOut, List.of(event(a, AuditAction.REQUEST_TIMED_OUT, T0))),
+        new RequestStore.Change(b, bTimedOut, List.of(event(b, AuditAction.REQUEST_TIMED_OUT, T0)))));
+
+    assertThat(results).containsExactly(new Update.Applied(aTimedOut.withVersion(1)),
+        new Update.Conflict(bMovedOn.withVersion(1)));
+    assertThat(store.find(id(1))).contains(aTimedOut.withVersion(1));
+    assertThat(actions(id(1))).containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_TIMED_OUT);
+    assertThat(actions(id(2))).as("no event for the change that lost")
+        .containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_DENIED);
+    assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(4));
+  }
+
+  @Test
   void anUpdateCannotChangeTheId() {
     AccessRequest r = TestData.pending(id(1), T0);
     store.insert(r, List.of());

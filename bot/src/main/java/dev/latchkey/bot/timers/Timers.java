@@ -30,7 +30,8 @@ import org.slf4j.MDC;
  * Runs the core's timers on threads. Every {@link #DUE_PERIOD} it looks for clusters with due work and starts a
  * pass in that cluster's own lane, so expiry lands within a second of its instant and a cluster that hangs (each
  * call waiting for its timeout) holds up nobody but itself. A lane first commits what needs no cluster (time-outs,
- * the end of expired access) for its whole batch, then does the cluster calls (grants, removals) a few at a time.
+ * the end of expired access) for its whole batch at once, then does the cluster calls (grants, removals) a few at
+ * a time.
  * Reconciliation and the probe of clusters owing a removal run in the lanes too; the scheduling thread only
  * dispatches. All decisions stay in the core.
  */
@@ -221,8 +222,9 @@ public final class Timers implements AutoCloseable {
     }
 
     /**
-     * Batches until nothing is due: first what needs no cluster, for the whole batch at once (so a slow cluster
-     * cannot delay the end of access in the records), then the cluster calls, {@link #LANE_PARALLELISM} at a time.
+     * Batches until nothing is due: first what needs no cluster, for the whole batch in one transaction (so a slow
+     * cluster cannot delay the end of access in the records), then the cluster calls, {@link #LANE_PARALLELISM} at
+     * a time.
      */
     void drain(boolean clusterCalls) {
       for (int batches = 0; batches < 1_000; batches++) {
@@ -230,10 +232,16 @@ public final class Timers implements AutoCloseable {
         if (due.isEmpty()) {
           return;
         }
-        int failed = run(due, false);
+        int failed = 0;
+        try {
+          service.settleDue(due);
+        } catch (RuntimeException e) {
+          failed = due.size();
+          log.error("timer step on {} failed, will retry", cluster, e);
+        }
         if (clusterCalls) {
           due = service.dueOn(cluster);
-          failed = run(due, true);
+          failed = run(due);
         }
         if (due.size() < AccessService.DUE_BATCH || failed == due.size()) {
           return;
@@ -241,12 +249,13 @@ public final class Timers implements AutoCloseable {
       }
     }
 
-    private int run(List<AccessRequest> due, boolean clusterCalls) {
+    /** The cluster calls of a batch, {@link #LANE_PARALLELISM} at a time; returns how many failed. */
+    private int run(List<AccessRequest> due) {
       List<Future<Optional<String>>> results = new ArrayList<>(due.size());
       for (AccessRequest r : due) {
         results.add(workers.submit(() -> {
           try (var id = MDC.putCloseable(REQUEST_ID, r.id().value())) {
-            return service.handleDue(r, clusterCalls);
+            return service.handleDue(r, true);
           }
         }));
       }

@@ -51,6 +51,11 @@ final class ListingRequestStore implements RequestStore {
   }
 
   @Override
+  public List<Update> updateAll(List<Change> changes) {
+    return delegate.updateAll(changes);
+  }
+
+  @Override
   public List<AccessRequest> findDue(Instant now, int limit) {
     return delegate.findDue(now, limit);
   }

@@ -28,6 +28,22 @@ public interface RequestStore {
    */
   Update update(AccessRequest current, AccessRequest next, List<AuditEvent> events);
 
+  /**
+   * Several {@link #update}s in one transaction, each conditional on its own: one commit for a batch of timer
+   * changes (a thousand grants expiring at once) instead of one each. Results are in the order of {@code changes}.
+   */
+  List<Update> updateAll(List<Change> changes);
+
+  /** One conditional change of {@link #updateAll}. */
+  record Change(AccessRequest current, AccessRequest next, List<AuditEvent> events) {
+    public Change {
+      if (!current.id().equals(next.id())) {
+        throw new IllegalArgumentException("a change cannot change the id: " + current.id() + " to " + next.id());
+      }
+      events = List.copyOf(events);
+    }
+  }
+
   /** Requests whose {@link AccessRequest#dueAt()} is at or before {@code now}, earliest first. */
   List<AccessRequest> findDue(Instant now, int limit);
 

@@ -53,6 +53,11 @@ public final class InMemoryRequestStore implements RequestStore {
   }
 
   @Override
+  public synchronized List<Update> updateAll(List<Change> changes) {
+    return changes.stream().map(c -> update(c.current(), c.next(), c.events())).toList();
+  }
+
+  @Override
   public synchronized List<AccessRequest> findDue(Instant now, int limit) {
     return rows.values().stream()
         .filter(r -> r.dueAt().map(due -> !due.isAfter(now)).orElse(false))
