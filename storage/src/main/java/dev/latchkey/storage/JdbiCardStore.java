@@ -5,6 +5,7 @@ import dev.latchkey.core.port.CardStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -88,15 +89,25 @@ final class JdbiCardStore implements CardStore {
 
   @Override
   public void markShown(RequestId id, long version) {
-    sql.inTransaction("note the version the card of " + id + " shows", h -> {
-      h.createUpdate("UPDATE cards SET shown_version = :version WHERE request_id = :id AND shown_version < :version")
-          .bind("id", id.value())
-          .bind("version", version)
-          .execute();
-      h.createUpdate("UPDATE requests SET card_outdated = FALSE WHERE id = :id AND card_outdated = TRUE "
-              + "AND version <= (SELECT shown_version FROM cards WHERE request_id = :id)")
-          .bind("id", id.value())
-          .execute();
+    markShownAll(Map.of(id, version));
+  }
+
+  @Override
+  public void markShownAll(Map<RequestId, Long> versions) {
+    if (versions.isEmpty()) {
+      return;
+    }
+    sql.inTransaction("note the versions " + versions.size() + " cards show", h -> {
+      for (Map.Entry<RequestId, Long> shown : versions.entrySet()) {
+        h.createUpdate("UPDATE cards SET shown_version = :version WHERE request_id = :id AND shown_version < :version")
+            .bind("id", shown.getKey().value())
+            .bind("version", shown.getValue())
+            .execute();
+        h.createUpdate("UPDATE requests SET card_outdated = FALSE WHERE id = :id AND card_outdated = TRUE "
+                + "AND version <= (SELECT shown_version FROM cards WHERE request_id = :id)")
+            .bind("id", shown.getKey().value())
+            .execute();
+      }
       return null;
     });
   }

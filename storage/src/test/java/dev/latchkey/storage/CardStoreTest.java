@@ -114,6 +114,22 @@ class CardStoreTest extends EngineTest {
   }
 
   @Test
+  void severalCardsAreNotedShownTogetherAndTheirVersionsAreRead() {
+    AccessRequest a = insert(1);
+    AccessRequest b = insert(2);
+    cards.save(a.id(), new CardRef("C0SHARED", "1700000000.000201"));
+    cards.save(b.id(), new CardRef("C0SHARED", "1700000000.000202"));
+    assertThat(cards.shownVersion(a.id())).hasValue(-1);
+    assertThat(cards.shownVersion(id(9))).isEmpty();
+
+    cards.markShownAll(java.util.Map.of(a.id(), 0L, b.id(), 0L));
+
+    assertThat(cards.shownVersion(a.id())).hasValue(0);
+    assertThat(cards.shownVersion(b.id())).hasValue(0);
+    assertThat(cards.findOutOfDate(10)).isEmpty();
+  }
+
+  @Test
   void outOfDateIsOldestChangeFirstAndSkipsCardlessRequestsThatEndedLongAgo() {
     // Ended two days ago, never got a card: left out.
     AccessRequest oldCardless = insert(1);

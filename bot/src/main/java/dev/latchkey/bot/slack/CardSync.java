@@ -13,9 +13,12 @@ import dev.latchkey.core.port.CardStore.CardRef;
 import dev.latchkey.core.port.RequestStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -45,6 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class CardSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CardSync.class);
   static final int BATCH = 100;
+  static final Duration SHOWN_FLUSH_DELAY = Duration.ofMillis(200);
   private static final int MAX_ROUNDS = 20;
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
@@ -83,6 +87,12 @@ public final class CardSync implements AutoCloseable {
       Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(1)).maximumSize(100_000).build();
   /** No card call before this System.nanoTime(): the latest end of a Retry-After Slack gave. */
   private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
+  /**
+   * Versions cards were seen to show, written to the store together every {@link #SHOWN_FLUSH_DELAY} rather than
+   * one transaction per card: a crash in between only makes the next repair pass update those cards again.
+   */
+  private final Map<RequestId, Long> shownPending = new ConcurrentHashMap<>();
+  private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final Object retryLock = new Object();
   private ScheduledFuture<?> retry;
   private long retryAt;
@@ -133,17 +143,22 @@ public final class CardSync implements AutoCloseable {
   private int pass() {
     int shown = 0;
     for (int round = 0; round < MAX_ROUNDS; round++) {
+      // What this pass (and recent notices) showed is recorded first, in one transaction, so the next query
+      // does not find those cards again.
+      flushShown();
       List<RequestId> ids = cards.findOutOfDate(BATCH);
       int progressed = 0;
       for (RequestId id : ids) {
         Result result = repair(id);
         if (result == Result.RETRY_LATER) {
+          flushShown();
           return shown + progressed;
         }
         if (result == Result.SHOWN) {
           progressed++;
         }
       }
+      flushShown();
       shown += progressed;
       if (ids.size() < BATCH || progressed == 0) {
         break;
@@ -172,7 +187,8 @@ public final class CardSync implements AutoCloseable {
   /** The same, from a repair pass (periodic, start-up, retry): it may find cards other processes are posting. */
   private Result repair(RequestId id) {
     try (var context = LogContext.request(id)) {
-      return syncLogged(id, true, false);
+      // Found out of date a moment ago; a notice may have brought it up to date since.
+      return syncLogged(id, true, true);
     }
   }
 
@@ -214,7 +230,7 @@ public final class CardSync implements AutoCloseable {
         return Result.SKIPPED;
       }
       AccessRequest r = found.get();
-      if (onlyIfBehind && cards.shownVersion(id).orElse(-1) >= r.version()) {
+      if (onlyIfBehind && shownVersion(id) >= r.version()) {
         return Result.SHOWN;
       }
       Optional<Customer> customer = customers.find(r.cluster().customer());
@@ -260,7 +276,7 @@ public final class CardSync implements AutoCloseable {
         } else {
           api.update(ref.get().channelId(), ref.get().ts(), card.text(), card.blocks());
         }
-        cards.markShown(id, r.version());
+        noteShown(id, r.version());
         consecutiveFailures.set(0);
         return Result.SHOWN;
       } catch (SlackCallException e) {
@@ -271,7 +287,7 @@ public final class CardSync implements AutoCloseable {
         }
         if (ref.isPresent() && GIVE_UP_ON_VERSION.contains(e.error())) {
           log.error("card of {} cannot show version {} ({}); skipping this version", id, r.version(), e.error());
-          cards.markShown(id, r.version());
+          noteShown(id, r.version());
         } else {
           log.error("card of {} not {}: {} (fix the app's access to the channel; retried on the next sync)", id,
               ref.isEmpty() ? "posted" : "updated", e.error());
@@ -355,8 +371,48 @@ public final class CardSync implements AutoCloseable {
     return scheduledWait;
   }
 
+  /** The version the card of {@code id} is known to show (recorded, or about to be); -1 without a card. */
+  private long shownVersion(RequestId id) {
+    return Math.max(cards.shownVersion(id).orElse(-1), shownPending.getOrDefault(id, -1L));
+  }
+
+  private void noteShown(RequestId id, long version) {
+    shownPending.merge(id, version, Math::max);
+    if (flushScheduled.compareAndSet(false, true)) {
+      try {
+        retries.schedule(this::flushShown, SHOWN_FLUSH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        flushScheduled.set(false);
+        flushShown();
+      }
+    }
+  }
+
+  /** Writes the versions noted since the last flush; what fails is kept for the next one. */
+  void flushShown() {
+    flushScheduled.set(false);
+    Map<RequestId, Long> batch = new HashMap<>(shownPending);
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      cards.markShownAll(batch);
+      batch.forEach(shownPending::remove); // only those not moved on meanwhile
+    } catch (RuntimeException e) {
+      log.warn("could not note the versions {} cards show; will try again: {}", batch.size(), e.toString());
+      if (flushScheduled.compareAndSet(false, true)) {
+        try {
+          retries.schedule(this::flushShown, FIRST_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException rejected) {
+          flushScheduled.set(false);
+        }
+      }
+    }
+  }
+
   @Override
   public void close() {
     retries.shutdownNow();
+    flushShown();
   }
 }

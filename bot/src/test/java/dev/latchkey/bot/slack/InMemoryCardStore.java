@@ -66,6 +66,11 @@ final class InMemoryCardStore implements CardStore {
   }
 
   @Override
+  public synchronized void markShownAll(Map<RequestId, Long> versions) {
+    versions.forEach(this::markShown);
+  }
+
+  @Override
   public synchronized java.util.OptionalLong shownVersion(RequestId id) {
     return cards.containsKey(id) ? java.util.OptionalLong.of(shown.getOrDefault(id, -1L))
         : java.util.OptionalLong.empty();

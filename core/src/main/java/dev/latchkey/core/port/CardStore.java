@@ -2,6 +2,7 @@ package dev.latchkey.core.port;
 
 import dev.latchkey.core.RequestId;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -24,6 +25,9 @@ public interface CardStore {
 
   /** Notes that the card now shows {@code version}; never lowers what is recorded. */
   void markShown(RequestId id, long version);
+
+  /** {@link #markShown} for several cards, in one transaction. */
+  void markShownAll(Map<RequestId, Long> versions);
 
   /**
    * Requests whose card is missing or shows an older version than the stored request, oldest change first.
