@@ -298,12 +298,12 @@ final class DueQueryBench {
 
     @Override
     public RemovalResult revoke(Footprint footprint) {
-      return new RemovalResult.Removed();
+      return new RemovalResult.Removed(0);
     }
 
     @Override
     public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
-      return new RemovalResult.Removed();
+      return new RemovalResult.Removed(0);
     }
 
     @Override

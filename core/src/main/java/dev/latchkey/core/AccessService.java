@@ -1077,7 +1077,8 @@ public final class AccessService {
       case RemovalResult.Removed removed -> {
         AccessRequest next = r.withGrantPresent(false).withRetry(0, Optional.empty());
         AuditEvent event = AuditEvent.about(r, now, Actor.SYSTEM, AuditAction.GRANT_REMOVED, AuditResult.OK,
-            Map.of("attempts", Integer.toString(r.attempts() + 1)));
+            Map.of("attempts", Integer.toString(r.attempts() + 1), "objects_deleted",
+                Integer.toString(removed.deleted())));
         if (requests.update(r, next, List.of(event)) instanceof Update.Applied applied) {
           notifier.requestChanged(applied.stored(), event);
           yield applied.stored();
@@ -1196,7 +1197,9 @@ public final class AccessService {
       if (keep) {
         continue;
       }
-      if (clusters.removeListed(cluster, grant) instanceof RemovalResult.Removed) {
+      // Deleted nothing: the request's own removal got there after the listing was taken (a mass expiry in
+      // progress); no orphan, nothing to record.
+      if (clusters.removeListed(cluster, grant) instanceof RemovalResult.Removed removed && removed.deleted() > 0) {
         orphans.add(grant.id());
         audit.append(new AuditEvent(clock.instant(), Actor.SYSTEM, Optional.of(cluster.customer()),
             Optional.of(grant.id()), AuditAction.RECONCILE_ORPHAN_REMOVED, AuditResult.OK,

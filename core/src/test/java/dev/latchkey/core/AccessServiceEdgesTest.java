@@ -410,6 +410,51 @@ class AccessServiceEdgesTest {
     }
 
     @Test
+    void objectsAListingSawBeforeTheirRemovalFinishedAreNoOrphans() {
+      AccessRequest r = rig.active();
+      rig.clock.set(r.expiresAt().orElseThrow().plusSeconds(1));
+      service.settleDue(rig.requests.findDue(rig.clock.instant(), 10)); // ended, its removal still to come
+      ClusterAccess.Listing before = rig.cluster.listManaged(PROD);
+      service.runDue(); // the removal finishes after the listing was taken
+      ClusterAccess stale = new ClusterAccess() {
+        @Override
+        public GrantResult grant(Grant grant) {
+          return rig.cluster.grant(grant);
+        }
+
+        @Override
+        public RemovalResult revoke(Footprint footprint) {
+          return rig.cluster.revoke(footprint);
+        }
+
+        @Override
+        public Listing listManaged(ClusterRef cluster) {
+          return before;
+        }
+
+        @Override
+        public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
+          return rig.cluster.removeListed(cluster, found);
+        }
+
+        @Override
+        public CredentialResult issueCredential(ClusterRef cluster, RequestId id, java.time.Instant notAfter) {
+          return rig.cluster.issueCredential(cluster, id, notAfter);
+        }
+
+        @Override
+        public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
+          return rig.cluster.checkRole(cluster, clusterRole);
+        }
+      };
+      AccessService reconciling = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
+          stale, rig.notifier, rig.directory, rig.clock, new Random(13), RetryPolicy.DEFAULT);
+
+      assertThat(reconciling.reconcile(PROD).orphansRemoved()).isEmpty();
+      assertThat(rig.audit.count(AuditAction.RECONCILE_ORPHAN_REMOVED)).isZero();
+    }
+
+    @Test
     void activeAccessPastItsEndIsEndedByReconciliationWhenTheTimerIsLate() {
       AccessRequest r = rig.active();
       rig.clock.set(r.expiresAt().orElseThrow().plusSeconds(5));

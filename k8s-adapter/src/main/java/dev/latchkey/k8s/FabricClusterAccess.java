@@ -216,7 +216,7 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       return new RemovalResult.Unavailable(error.message());
     }
     log.info("revoked {} on {}: {} object(s) deleted", id, cluster, deleted);
-    return new RemovalResult.Removed();
+    return new RemovalResult.Removed(deleted);
   }
 
   private static Resource<? extends HasMetadata> resource(KubernetesClient client, ManagedObject object) {

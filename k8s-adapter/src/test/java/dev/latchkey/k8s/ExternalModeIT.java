@@ -51,7 +51,7 @@ class ExternalModeIT {
     assertThat(cluster.allowed(user, can("create", "pods/exec", "default"))).isFalse();
     assertThat(cluster.allowed(user, can("get", "secrets", ns))).isFalse();
 
-    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed(1));
     cluster.awaitAllowed(user, exec, false);
   }
 
@@ -66,7 +66,7 @@ class ExternalModeIT {
     assertThat(access.grant(grant)).isEqualTo(new GrantResult.Granted());
     cluster.awaitAllowed(user, nodes, true);
 
-    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed(1));
     cluster.awaitAllowed(user, nodes, false);
   }
 

@@ -259,8 +259,8 @@ class FabricClusterAccessTest {
     access.grant(grant);
     access.grant(Grants.token(other, "latchkey-readonly", Scope.CLUSTER));
 
-    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
-    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed(3));
+    assertThat(access.revoke(Footprint.of(grant))).as("already gone").isEqualTo(new RemovalResult.Removed(0));
 
     assertThat(roleBindingsOf(id)).isEmpty();
     assertThat(client.serviceAccounts().inNamespace("latchkey-grants").withName(id.value()).get()).isNull();
@@ -271,7 +271,7 @@ class FabricClusterAccessTest {
   @Test
   void revokingWhatWasNeverGrantedIsSuccess() {
     assertThat(access.revoke(Footprint.of(Grants.token(Grants.newId(), "latchkey-readonly", Scope.CLUSTER))))
-        .isEqualTo(new RemovalResult.Removed());
+        .isEqualTo(new RemovalResult.Removed(0));
   }
 
   @Test
@@ -284,7 +284,7 @@ class FabricClusterAccessTest {
         + "app.kubernetes.io%2Fmanaged-by%3Dlatchkey%2Clatchkey.dev%2Frequest-id%3D" + id)
         .andReturn(500, status(500, "listing is not how a grant is revoked")).always();
 
-    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed(2));
 
     assertThat(client.rbac().clusterRoleBindings().withName("latchkey-" + id).get()).isNull();
     assertThat(client.serviceAccounts().inNamespace("latchkey-grants").withName(id.value()).get()).isNull();
@@ -307,7 +307,7 @@ class FabricClusterAccessTest {
     ManagedGrant found = ((Listing.Listed) access.listManaged(Grants.CLUSTER)).grants().getFirst();
     assertThat(found.objects()).hasSize(3);
 
-    assertThat(access.removeListed(Grants.CLUSTER, found)).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.removeListed(Grants.CLUSTER, found)).isEqualTo(new RemovalResult.Removed(3));
 
     assertThat(client.rbac().clusterRoleBindings().list().getItems()).isEmpty();
     assertThat(client.rbac().roleBindings().inAnyNamespace().list().getItems()).isEmpty();
@@ -325,7 +325,7 @@ class FabricClusterAccessTest {
 
     assertThat(access.revoke(Footprint.of(grant)))
         .isEqualTo(new RemovalResult.Unavailable("Internal error occurred: etcd"));
-    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed());
+    assertThat(access.revoke(Footprint.of(grant))).isEqualTo(new RemovalResult.Removed(1));
   }
 
   // ---------------------------------------------------------------- listManaged

@@ -131,9 +131,9 @@ class LeastPrivilegeIT {
                 () -> expect("grant cluster-admin", access.grant(userAdmin), new GrantResult.Granted()),
                 () -> listed(access.listManaged(RealCluster.REF), a, b, c),
                 () -> issued(access.issueCredential(RealCluster.REF, a, Instant.now().plusSeconds(3600))),
-                () -> expect("revoke readonly", access.revoke(Footprint.of(tokenReadonly)), new RemovalResult.Removed()),
-                () -> expect("revoke operator", access.revoke(Footprint.of(userOperator)), new RemovalResult.Removed()),
-                () -> expect("revoke cluster-admin", access.revoke(Footprint.of(userAdmin)), new RemovalResult.Removed()),
+                () -> expect("revoke readonly", access.revoke(Footprint.of(tokenReadonly)), new RemovalResult.Removed(2)),
+                () -> expect("revoke operator", access.revoke(Footprint.of(userOperator)), new RemovalResult.Removed(1)),
+                () -> expect("revoke cluster-admin", access.revoke(Footprint.of(userAdmin)), new RemovalResult.Removed(1)),
                 () -> cluster.objectsOf(a).isEmpty() && cluster.objectsOf(b).isEmpty()
                     && cluster.objectsOf(c).isEmpty() ? Optional.empty() : Optional.of("objects left after revoke"))
             .map(Supplier::get).flatMap(Optional::stream).findFirst();

@@ -64,7 +64,7 @@ class TokenModeIT {
           .isEqualTo(403);
       assertThat(status(engineer, "default")).as("outside the granted namespace").isEqualTo(403);
 
-      assertThat(access.revoke(Footprint.of(grant(id, expires)))).isEqualTo(new RemovalResult.Removed());
+      assertThat(access.revoke(Footprint.of(grant(id, expires)))).isEqualTo(new RemovalResult.Removed(2));
       long revoked = System.nanoTime();
 
       await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))

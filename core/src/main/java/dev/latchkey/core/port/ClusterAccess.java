@@ -105,7 +105,8 @@ public interface ClusterAccess {
   }
 
   sealed interface RemovalResult {
-    record Removed() implements RemovalResult {}
+    /** Nothing of it is left; {@code deleted} objects were deleted now (0: already gone). */
+    record Removed(int deleted) implements RemovalResult {}
 
     record Unavailable(String message) implements RemovalResult {}
   }

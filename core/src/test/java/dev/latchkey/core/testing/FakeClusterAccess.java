@@ -85,9 +85,9 @@ public final class FakeClusterAccess implements ClusterAccess {
       return new RemovalResult.Unavailable("connect timed out");
     }
     footprints.add(footprint);
-    live.remove(footprint.id());
+    boolean held = live.remove(footprint.id()) != null;
     revoked.add(footprint.id());
-    return new RemovalResult.Removed();
+    return new RemovalResult.Removed(held ? 1 : 0);
   }
 
   @Override
@@ -122,9 +122,9 @@ public final class FakeClusterAccess implements ClusterAccess {
     if (!reachable) {
       return new RemovalResult.Unavailable("connect timed out");
     }
-    live.remove(found.id());
+    boolean held = live.remove(found.id()) != null;
     revoked.add(found.id());
-    return new RemovalResult.Removed();
+    return new RemovalResult.Removed(held ? found.objects().size() : 0);
   }
 
   @Override
