@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -1177,6 +1178,13 @@ public final class AccessService {
    * audited; active access whose binding someone removed outside Latchkey becomes REVOKED (actor: cluster).
    */
   public ReconcileReport reconcile(ClusterRef cluster) {
+    // Read before the listing: a request that could still hold objects then, but has been cleaned up by the time
+    // it is looked at below, was removed while the listing was taken (a mass expiry in progress) — not an orphan.
+    List<AccessRequest> holding = requests.findHoldingAccess(cluster);
+    Set<RequestId> mayHoldObjects = new HashSet<>();
+    holding.forEach(r -> mayHoldObjects.add(r.id()));
+    requests.findRevocationsPending().stream().filter(r -> r.cluster().equals(cluster))
+        .forEach(r -> mayHoldObjects.add(r.id()));
     Instant listedAt = clock.instant();
     Listing listing = clusters.listManaged(cluster);
     if (listing instanceof Listing.Unavailable unavailable) {
@@ -1194,11 +1202,10 @@ public final class AccessService {
         continue;
       }
       boolean keep = request.isPresent() && (request.get().state().holdsAccess() || request.get().grantPresent());
-      if (keep) {
-        continue;
+      if (keep || mayHoldObjects.contains(grant.id())) {
+        continue; // in use, or cleaned up since the listing: the next pass sees what is really left
       }
-      // Deleted nothing: the request's own removal got there after the listing was taken (a mass expiry in
-      // progress); no orphan, nothing to record.
+      // Deleted nothing: someone else's clean-up got there first; no orphan, nothing to record.
       if (clusters.removeListed(cluster, grant) instanceof RemovalResult.Removed removed && removed.deleted() > 0) {
         orphans.add(grant.id());
         audit.append(new AuditEvent(clock.instant(), Actor.SYSTEM, Optional.of(cluster.customer()),
@@ -1209,7 +1216,7 @@ public final class AccessService {
     }
 
     List<RequestId> revokedOutside = new ArrayList<>();
-    for (AccessRequest r : requests.findHoldingAccess(cluster)) {
+    for (AccessRequest r : holding) {
       if (r.kind() != RequestKind.ACCESS || r.state() != RequestState.ACTIVE) {
         continue;
       }
