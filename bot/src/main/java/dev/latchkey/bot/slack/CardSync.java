@@ -49,6 +49,8 @@ public final class CardSync implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CardSync.class);
   static final int BATCH = 100;
   static final Duration SHOWN_FLUSH_DELAY = Duration.ofMillis(200);
+  /** How long an existing card waits for further changes before it is updated (see {@link #syncSoon}). */
+  static final Duration UPDATE_DELAY = Duration.ofMillis(500);
   private static final int MAX_ROUNDS = 20;
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
@@ -93,6 +95,7 @@ public final class CardSync implements AutoCloseable {
    */
   private final Map<RequestId, Long> shownPending = new ConcurrentHashMap<>();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
+  private final Map<RequestId, Boolean> updatesDue = new ConcurrentHashMap<>();
   private final Object retryLock = new Object();
   private ScheduledFuture<?> retry;
   private long retryAt;
@@ -181,6 +184,35 @@ public final class CardSync implements AutoCloseable {
   Result syncIfBehind(RequestId id) {
     try (var context = LogContext.request(id)) {
       return syncLogged(id, false, true);
+    }
+  }
+
+  /**
+   * After a change: a card not posted yet is posted now; an existing one is updated {@link #UPDATE_DELAY} later,
+   * once, however many changes came meanwhile (an approval and its grant, an expiry and its removal), showing the
+   * request as it then stands. Returns at once.
+   */
+  void syncSoon(RequestId id) {
+    if (cards.find(id).isEmpty()) {
+      syncIfBehind(id);
+      return;
+    }
+    if (updatesDue.putIfAbsent(id, Boolean.TRUE) != null) {
+      return; // an update is on its way and will show this change too
+    }
+    try {
+      retries.schedule(() -> {
+        try {
+          executor.execute(() -> {
+            updatesDue.remove(id); // changes from now on get an update of their own
+            syncIfBehind(id);
+          });
+        } catch (RejectedExecutionException e) {
+          updatesDue.remove(id);
+        }
+      }, UPDATE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      updatesDue.remove(id);
     }
   }
 

@@ -55,9 +55,9 @@ public final class SlackNotifier implements Notifier {
   public void requestChanged(AccessRequest request, AuditEvent cause) {
     try {
       RequestId id = request.id();
-      // Its own card only: the periodic repair pass catches up on the others (a pass after every change made a
-      // burst of changes, such as a mass expiry, update most cards twice).
-      serial.execute(id, () -> cards.syncIfBehind(id));
+      // Its own card only (the periodic repair pass catches up on the others), posted at once if it is new,
+      // else updated once for changes that come close together.
+      serial.execute(id, () -> cards.syncSoon(id));
       threadText(request, cause).ifPresent(text -> serial.execute(id, attempt -> replyInThread(id, text, attempt)));
       directMessageText(request, cause).ifPresent(text -> serial.execute(id, attempt -> dm(request, text, attempt)));
       if (cause.action() == dev.latchkey.core.AuditAction.EXTENSION_REQUESTED) {

@@ -61,6 +61,22 @@ class CardDeliveryTest {
   }
 
   @Test
+  void changesCloseTogetherShareOneCardUpdate() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h one update");
+    slack.wm.resetRequests();
+
+    // Approval, then the grant a moment later: two changes, two thread replies, one card update showing both.
+    slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
+
+    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    slack.awaitCardShows(r.id());
+    assertThat(slack.threadReplies(r.id())).anySatisfy(t -> assertThat(t).contains("Approved by"))
+        .anySatisfy(t -> assertThat(t).contains("granted"));
+    assertThat(slack.calls("chat.update")).singleElement()
+        .satisfies(u -> assertThat(u.get("blocks")).contains("Revoke now"));
+  }
+
+  @Test
   void aChangeWhoseCardAlreadyShowsItCostsNoCardUpdate() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h shown once");
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
