@@ -51,6 +51,8 @@ public final class CardSync implements AutoCloseable {
   static final Duration SHOWN_FLUSH_DELAY = Duration.ofMillis(200);
   /** How long an existing card waits for further changes before it is updated (see {@link #syncSoon}). */
   static final Duration UPDATE_DELAY = Duration.ofMillis(500);
+  /** The same when the change ended access and the removal of its grant is under way. */
+  static final Duration REMOVAL_WAIT = Duration.ofSeconds(3);
   private static final int MAX_ROUNDS = 20;
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration MAX_RETRY = Duration.ofSeconds(30);
@@ -188,15 +190,20 @@ public final class CardSync implements AutoCloseable {
   }
 
   /**
-   * After a change: a card not posted yet is posted now; an existing one is updated {@link #UPDATE_DELAY} later,
-   * once, however many changes came meanwhile (an approval and its grant, an expiry and its removal), showing the
-   * request as it then stands. Returns at once.
+   * After a change: a card not posted yet is posted now; an existing one is updated {@link #UPDATE_DELAY} later
+   * ({@link #REMOVAL_WAIT} when access ended and its removal is under way), once, however many changes came
+   * meanwhile (an approval and its grant, an expiry and its removal), showing the request as it then stands.
+   * Returns at once.
    */
   void syncSoon(RequestId id) {
     if (cards.find(id).isEmpty()) {
       syncIfBehind(id);
       return;
     }
+    // Access that just ended has its removal coming (within seconds, or "pending" if the cluster does not
+    // answer): wait for it, so the card is updated once, not for the end and again for the removal.
+    Duration delay = requests.find(id).filter(AccessRequest::revocationPending).isPresent() ? REMOVAL_WAIT
+        : UPDATE_DELAY;
     if (updatesDue.putIfAbsent(id, Boolean.TRUE) != null) {
       return; // an update is on its way and will show this change too
     }
@@ -210,7 +217,7 @@ public final class CardSync implements AutoCloseable {
         } catch (RejectedExecutionException e) {
           updatesDue.remove(id);
         }
-      }, UPDATE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+      }, delay.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       updatesDue.remove(id);
     }

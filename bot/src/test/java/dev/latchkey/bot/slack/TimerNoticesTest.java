@@ -80,7 +80,9 @@ class TimerNoticesTest {
     slack.service.runDue();
     // The failed removal's bookkeeping (its retry) changes nothing the card shows and sends no notice: the
     // periodic repair pass brings the card's recorded version up, as it does here.
-    await().untilAsserted(() -> assertThat(slack.latestCard(r.id())).contains("Expired", "Revocation pending"));
+    // The card waits a few seconds for the removal (CardSync.REMOVAL_WAIT) before it says it is pending.
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(slack.latestCard(r.id()))
+        .contains("Expired", "Revocation pending"));
     slack.surface.cardSync().syncOutOfDate();
     slack.awaitCardShows(r.id());
 
