@@ -33,7 +33,8 @@ echo "bench: work folder $WORK (logs of every process are kept there)"
 
 if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   echo "bench: building Latchkey and the bench module…"
-  build() { mvn -q -B "$@" -DskipTests install && mvn -q -B "$@" -Pbench -pl bench -DskipTests package; }
+  # clean: the shade plugin would otherwise re-shade its own earlier output and keep stale Latchkey classes.
+  build() { mvn -q -B "$@" -DskipTests install && mvn -q -B "$@" -Pbench -pl bench -DskipTests clean package; }
   build -o 2>/dev/null || build
 fi
 

@@ -225,6 +225,9 @@ public final class CardSync implements AutoCloseable {
 
   /** The same, from a repair pass (periodic, start-up, retry): it may find cards other processes are posting. */
   private Result repair(RequestId id) {
+    if (updatesDue.containsKey(id)) {
+      return Result.SKIPPED; // its update is already on the way (see syncSoon)
+    }
     try (var context = LogContext.request(id)) {
       // Found out of date a moment ago; a notice may have brought it up to date since.
       return syncLogged(id, true, true);
