@@ -871,6 +871,25 @@ public final class AccessService {
     return changed;
   }
 
+  /**
+   * Settles, on every cluster at once and in batches of {@link #DUE_BATCH}, what is due and needs no cluster:
+   * unanswered requests time out, access whose window closed ends in the records (its removal is then due),
+   * reminders go out. Runs apart from the clusters' own timer work, so a cluster that answers slowly or not at all
+   * — with a long line of removals — cannot hold up the end of access anywhere. Returns how many changed.
+   */
+  public int settleAllDue() {
+    int total = 0;
+    for (int batches = 0; batches < 1_000; batches++) {
+      List<AccessRequest> due = requests.findDueToSettle(clock.instant(), DUE_BATCH);
+      int changed = due.isEmpty() ? 0 : settleDue(due);
+      total += changed;
+      if (changed == 0) {
+        break; // nothing due, or what is left lost a race with another change and is looked at again next time
+      }
+    }
+    return total;
+  }
+
   /** A change the timers make with no cluster involved, and how people hear of it once committed. */
   private record Settlement(RequestStore.Change change, Consumer<AccessRequest> announce) {
     void announce(AccessRequest stored) {

@@ -151,6 +151,21 @@ final class JdbiRequestStore implements RequestStore {
   }
 
   @Override
+  public List<AccessRequest> findDueToSettle(Instant now, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    return sql.withHandle("find due requests to settle", h ->
+        h.createQuery(RequestRows.SELECT + " WHERE due_at >= :earliest AND due_at <= :now"
+                + " AND state IN ('PENDING', 'ACTIVE') ORDER BY due_at, id LIMIT :limit")
+            .bind("earliest", Long.MIN_VALUE)
+            .bind("now", Codec.nanos(now))
+            .bind("limit", limit)
+            .map((rs, ctx) -> RequestRows.read(rs))
+            .list());
+  }
+
+  @Override
   public Set<ClusterRef> findClustersWithDue(Instant now) {
     return sql.withHandle("find clusters with due requests", h ->
         h.createQuery("SELECT DISTINCT customer, cluster FROM requests WHERE due_at >= :earliest AND due_at <= :now")

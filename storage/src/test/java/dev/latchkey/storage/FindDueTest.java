@@ -94,6 +94,12 @@ class FindDueTest extends EngineTest {
     assertThat(db.requests().findDue(NOW, 3)).containsExactlyElementsOf(expected.subList(0, 3));
     assertThat(db.requests().findDue(NOW.minus(Duration.ofDays(30)), 1000)).isEmpty();
     assertThat(db.requests().findDue(NOW, 0)).isEmpty();
+    List<AccessRequest> toSettle = expected.stream()
+        .filter(r -> r.state() == RequestState.PENDING || r.state() == RequestState.ACTIVE).toList();
+    assertThat(toSettle).hasSize(4);
+    assertThat(db.requests().findDueToSettle(NOW, 1000)).containsExactlyElementsOf(toSettle);
+    assertThat(db.requests().findDueToSettle(NOW, 2)).containsExactlyElementsOf(toSettle.subList(0, 2));
+    assertThat(db.requests().findDueToSettle(NOW, 0)).isEmpty();
   }
 
   @Test

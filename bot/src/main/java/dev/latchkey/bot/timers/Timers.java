@@ -29,9 +29,10 @@ import org.slf4j.MDC;
 /**
  * Runs the core's timers on threads. Every {@link #DUE_PERIOD} it looks for clusters with due work and starts a
  * pass in that cluster's own lane, so expiry lands within a second of its instant and a cluster that hangs (each
- * call waiting for its timeout) holds up nobody but itself. A lane first commits what needs no cluster (time-outs,
- * the end of expired access) for its whole batch at once, then does the cluster calls (grants, removals) a few at
- * a time.
+ * call waiting for its timeout) holds up nobody but itself. Before the lanes, and apart from them, each pass
+ * commits what needs no cluster (time-outs, the end of expired access, reminders) in batches, so even a lane stuck
+ * behind a long line of removals never delays the end of access in the records; the lanes then do the cluster
+ * calls (grants, removals) a few at a time.
  * Reconciliation and the probe of clusters owing a removal run in the lanes too; the scheduling thread only
  * dispatches. All decisions stay in the core.
  */
@@ -79,10 +80,17 @@ public final class Timers implements AutoCloseable {
    * unreachable cluster cannot hold up the start.
    */
   public void catchUp() {
+    settle();
     Set<ClusterRef> due = new LinkedHashSet<>(service.clustersWithDueWork());
     List<Future<?>> work = new ArrayList<>();
     for (ClusterRef cluster : due) {
-      work.add(runners.submit(() -> lane(cluster).drain(reachable.test(cluster))));
+      work.add(runners.submit(() -> {
+        if (reachable.test(cluster)) {
+          lane(cluster).drain();
+        } else {
+          log.warn("cluster {} does not answer; its grants and removals wait until it does", cluster);
+        }
+      }));
     }
     awaitAll(work);
     work.clear();
@@ -109,6 +117,7 @@ public final class Timers implements AutoCloseable {
 
   /** Starts a pass in the lane of every cluster with due work (one that is still busy keeps going), then housekeeping. */
   void duePass() {
+    settle();
     for (ClusterRef cluster : service.clustersWithDueWork()) {
       lane(cluster).startPass();
     }
@@ -122,6 +131,14 @@ public final class Timers implements AutoCloseable {
           housekeeping.set(false);
         }
       });
+    }
+  }
+
+  private void settle() {
+    try {
+      service.settleAllDue();
+    } catch (RuntimeException e) {
+      log.error("settling due requests failed, will retry", e);
     }
   }
 
@@ -190,7 +207,7 @@ public final class Timers implements AutoCloseable {
         try {
           runners.execute(() -> {
             try {
-              drain(true);
+              drain();
             } catch (RuntimeException e) {
               log.error("due pass on {} failed, will retry", cluster, e);
             } finally {
@@ -222,27 +239,24 @@ public final class Timers implements AutoCloseable {
     }
 
     /**
-     * Batches until nothing is due: first what needs no cluster, for the whole batch in one transaction (so a slow
-     * cluster cannot delay the end of access in the records), then the cluster calls, {@link #LANE_PARALLELISM} at
-     * a time.
+     * Batches until nothing is due: first what needs no cluster, for the whole batch in one transaction, then the
+     * cluster calls, {@link #LANE_PARALLELISM} at a time.
      */
-    void drain(boolean clusterCalls) {
+    void drain() {
       for (int batches = 0; batches < 1_000; batches++) {
         List<AccessRequest> due = service.dueOn(cluster);
         if (due.isEmpty()) {
           return;
         }
-        int failed = 0;
         try {
           service.settleDue(due);
         } catch (RuntimeException e) {
-          failed = due.size();
           log.error("timer step on {} failed, will retry", cluster, e);
+          return;
         }
-        if (clusterCalls) {
-          due = service.dueOn(cluster);
-          failed = run(due);
-        }
+        // The cluster calls for this same batch, as it now stands (a new query would put the next batch's
+        // unsettled requests, due earlier, ahead of these).
+        int failed = run(due);
         if (due.size() < AccessService.DUE_BATCH || failed == due.size()) {
           return;
         }
@@ -255,7 +269,7 @@ public final class Timers implements AutoCloseable {
       for (AccessRequest r : due) {
         results.add(workers.submit(() -> {
           try (var id = MDC.putCloseable(REQUEST_ID, r.id().value())) {
-            return service.handleDue(r, true);
+            return service.find(r.id()).flatMap(current -> service.handleDue(current, true));
           }
         }));
       }

@@ -66,6 +66,11 @@ final class ListingRequestStore implements RequestStore {
   }
 
   @Override
+  public List<AccessRequest> findDueToSettle(Instant now, int limit) {
+    return delegate.findDueToSettle(now, limit);
+  }
+
+  @Override
   public java.util.Set<ClusterRef> findClustersWithDue(Instant now) {
     return delegate.findClustersWithDue(now);
   }

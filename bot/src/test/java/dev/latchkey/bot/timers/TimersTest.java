@@ -75,6 +75,30 @@ class TimersTest {
   }
 
   @Test
+  void moreThanOneBatchOfExpiriesIsEndedAndRemovedWhetherOrNotTheClusterAnswers() {
+    List<AccessRequest> active = new java.util.ArrayList<>();
+    for (int i = 0; i < AccessService.DUE_BATCH + 120; i++) {
+      active.add(rig.active());
+    }
+    rig.clock.advance(Duration.ofHours(3));
+    rig.cluster.setReachable(false);
+    try (Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false,
+        List.of())) {
+
+      timers.catchUp(); // ends on its own, though nothing can be removed
+
+      assertThat(active).allSatisfy(r -> assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED));
+      rig.cluster.setReachable(true);
+      timers.duePass();
+      settle(timers);
+      assertThat(active).allSatisfy(r -> {
+        assertThat(rig.cluster.holds(r.id())).isFalse();
+        assertThat(rig.get(r.id()).revocationPending()).isFalse();
+      });
+    }
+  }
+
+  @Test
   void aClusterThatAnswersAgainIsCleanedWithoutWaitingForTheBackoff() {
     AccessRequest r = rig.active();
     rig.cluster.setReachable(false);
@@ -140,12 +164,55 @@ class TimersTest {
     }
   }
 
-  private AccessRequest activeOnStaging() {
-    Outcome submitted = rig.service.submit(rig.submission(Fixtures.STAGING, "readonly",
-        Optional.of(Duration.ofHours(1)), List.of("web")));
+  @Test
+  void removalsStuckOnAClusterDelayNoEndOfAccessOnIt() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ClusterAccess hangsOnRevoke = new DelegatingClusterAccess(rig.cluster) {
+      @Override
+      public RemovalResult revoke(Footprint footprint) {
+        waitFor(release);
+        return super.revoke(footprint);
+      }
+    };
+    AccessService service = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
+        hangsOnRevoke, rig.notifier, rig.directory, rig.clock, new Random(3), RetryPolicy.DEFAULT);
+    AccessRequest first = rig.active();
+    AccessRequest later = approve(rig.service.submit(rig.submission(Fixtures.PROD, "readonly",
+        Optional.of(Duration.ofHours(2)), List.of("web"))));
+    rig.clock.advance(Duration.ofMinutes(61));
+    try (Timers timers = new Timers(service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> true,
+        List.of())) {
+      timers.duePass();
+      await().atMost(Duration.ofSeconds(5)).until(() -> rig.get(first.id()).state() == RequestState.EXPIRED);
+      rig.clock.advance(Duration.ofHours(1)); // the lane is still waiting on the first removal
+
+      timers.duePass();
+
+      assertThat(rig.get(later.id()).state()).as("ended in the records, though its lane is stuck")
+          .isEqualTo(RequestState.EXPIRED);
+      assertThat(rig.cluster.holds(later.id())).isTrue();
+      release.countDown();
+      timers.duePass();
+      settle(timers);
+      assertThat(rig.cluster.holds(first.id())).isFalse();
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        timers.duePass();
+        assertThat(rig.cluster.holds(later.id())).isFalse();
+      });
+    } finally {
+      release.countDown();
+    }
+  }
+
+  private AccessRequest approve(Outcome submitted) {
     AccessRequest r = ((Outcome.Submitted) submitted).request();
     return ((Outcome.Approved) rig.service.approve(r.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
         .request();
+  }
+
+  private AccessRequest activeOnStaging() {
+    return approve(rig.service.submit(rig.submission(Fixtures.STAGING, "readonly",
+        Optional.of(Duration.ofHours(1)), List.of("web"))));
   }
 
   private static void waitFor(CountDownLatch latch) {

@@ -50,6 +50,13 @@ public interface RequestStore {
   /** The same, on one cluster only: each cluster's timer work goes on whatever another cluster does. */
   List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit);
 
+  /**
+   * PENDING and ACTIVE requests due at or before {@code now}, earliest first: what the timers settle without any
+   * cluster (time-outs, ends of access, reminders), looked up apart so that removals a silent cluster owes never
+   * stand in front of them.
+   */
+  List<AccessRequest> findDueToSettle(Instant now, int limit);
+
   /** The clusters that have requests due at or before {@code now}. */
   Set<ClusterRef> findClustersWithDue(Instant now);
 

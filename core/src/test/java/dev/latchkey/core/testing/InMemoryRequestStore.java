@@ -72,6 +72,14 @@ public final class InMemoryRequestStore implements RequestStore {
   }
 
   @Override
+  public synchronized List<AccessRequest> findDueToSettle(Instant now, int limit) {
+    return findDue(now, Integer.MAX_VALUE).stream()
+        .filter(r -> r.state() == RequestState.PENDING || r.state() == RequestState.ACTIVE)
+        .limit(limit)
+        .toList();
+  }
+
+  @Override
   public synchronized Set<ClusterRef> findClustersWithDue(Instant now) {
     return findDue(now, Integer.MAX_VALUE).stream().map(AccessRequest::cluster)
         .collect(Collectors.toCollection(LinkedHashSet::new));
