@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -118,46 +119,31 @@ final class JdbiRequestStore implements RequestStore {
 
   @Override
   public List<AccessRequest> findDue(Instant now, int limit) {
-    if (limit <= 0) {
-      return List.of();
-    }
-    return sql.withHandle("find due requests", h ->
-        // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of the index, so an
-        // open-ended range would walk past every finished request before reaching the first due one.
-        h.createQuery(RequestRows.SELECT
-                + " WHERE due_at >= :earliest AND due_at <= :now ORDER BY due_at, id LIMIT :limit")
-            .bind("earliest", Long.MIN_VALUE)
-            .bind("now", Codec.nanos(now))
-            .bind("limit", limit)
-            .map((rs, ctx) -> RequestRows.read(rs))
-            .list());
+    return due("find due requests", "", Map.of(), now, limit);
   }
 
   @Override
   public List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit) {
-    if (limit <= 0) {
-      return List.of();
-    }
-    return sql.withHandle("find due requests on " + cluster, h ->
-        h.createQuery(RequestRows.SELECT + " WHERE customer = :customer AND cluster = :cluster"
-                + " AND due_at >= :earliest AND due_at <= :now ORDER BY due_at, id LIMIT :limit")
-            .bind("customer", cluster.customer().value())
-            .bind("cluster", cluster.name())
-            .bind("earliest", Long.MIN_VALUE)
-            .bind("now", Codec.nanos(now))
-            .bind("limit", limit)
-            .map((rs, ctx) -> RequestRows.read(rs))
-            .list());
+    return due("find due requests on " + cluster, " AND customer = :customer AND cluster = :cluster",
+        Map.of("customer", cluster.customer().value(), "cluster", cluster.name()), now, limit);
   }
 
   @Override
   public List<AccessRequest> findDueToSettle(Instant now, int limit) {
+    return due("find due requests to settle", " AND state IN ('PENDING', 'ACTIVE')", Map.of(), now, limit);
+  }
+
+  /** Requests due at or before {@code now} that also meet {@code and}, earliest first. */
+  private List<AccessRequest> due(String what, String and, Map<String, String> params, Instant now, int limit) {
     if (limit <= 0) {
       return List.of();
     }
-    return sql.withHandle("find due requests to settle", h ->
-        h.createQuery(RequestRows.SELECT + " WHERE due_at >= :earliest AND due_at <= :now"
-                + " AND state IN ('PENDING', 'ACTIVE') ORDER BY due_at, id LIMIT :limit")
+    return sql.withHandle(what, h ->
+        // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of the index, so an
+        // open-ended range would walk past every finished request before reaching the first due one.
+        h.createQuery(RequestRows.SELECT + " WHERE due_at >= :earliest AND due_at <= :now" + and
+                + " ORDER BY due_at, id LIMIT :limit")
+            .bindMap(params)
             .bind("earliest", Long.MIN_VALUE)
             .bind("now", Codec.nanos(now))
             .bind("limit", limit)
