@@ -497,8 +497,10 @@ public final class AccessService {
       if (notApprover.isPresent()) {
         audit.append(AuditEvent.about(r, clock.instant(), actor, AuditAction.REVOKE_REFUSED, AuditResult.REFUSED,
             Map.of("reason", notApprover.get().reason().name())));
-        return new Outcome.Refused(Refusal.Reason.NOT_ALLOWED,
-            "Only the requester or an approver of this customer can revoke access.");
+        return notApprover.get().reason() == Refusal.Reason.APPROVER_UNVERIFIED
+            ? new Outcome.Refused(notApprover.get())
+            : new Outcome.Refused(Refusal.Reason.NOT_ALLOWED,
+                "Only the requester or an approver of this customer can revoke access.");
       }
     }
     if (r.kind() != RequestKind.ACCESS || r.state() == RequestState.PENDING) {
@@ -773,8 +775,10 @@ public final class AccessService {
         && customer.get().adminUserIds().contains(actor.userId())) {
       return Optional.empty();
     }
-    return approverCheck(customerId, actor).map(r -> new Refusal(Refusal.Reason.NOT_ALLOWED,
-        "Only the customer's admins and approvers can enable or disable support access."));
+    // Slack not answering is said as such: "not allowed" would send an admin looking for a missing permission.
+    return approverCheck(customerId, actor).map(r -> r.reason() == Refusal.Reason.APPROVER_UNVERIFIED ? r
+        : new Refusal(Refusal.Reason.NOT_ALLOWED,
+            "Only the customer's admins and approvers can enable or disable support access."));
   }
 
   private ClusterOutcome refusedChange(

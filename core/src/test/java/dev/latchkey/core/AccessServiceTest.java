@@ -161,6 +161,19 @@ class AccessServiceTest {
     }
 
     @Test
+    void anUnreachableDirectoryIsSaidAsSuchOnRevokeAndDisableNotAsAMissingPermission() {
+      AccessRequest active = rig.active();
+      rig.directory.setReachable(false);
+      assertThat(reason(service.revoke(active.id(), GROUP_APPROVER))).isEqualTo(Refusal.Reason.APPROVER_UNVERIFIED);
+      assertThat(service.disable(PROD, GROUP_APPROVER, true)).isInstanceOfSatisfying(ClusterOutcome.Refused.class,
+          refused -> assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.APPROVER_UNVERIFIED));
+      assertThat(rig.get(active.id()).state()).isEqualTo(RequestState.ACTIVE);
+      rig.directory.setReachable(true);
+      assertThat(reason(service.revoke(active.id(), BYSTANDER))).isEqualTo(Refusal.Reason.NOT_ALLOWED);
+      assertThat(service.revoke(active.id(), GROUP_APPROVER)).isInstanceOf(Outcome.Revoked.class);
+    }
+
+    @Test
     void rolesNeedingTwoApproversNeedTwoDistinctOnes() {
       AccessRequest pending = rig.pending("admin");
       Outcome first = service.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
