@@ -49,7 +49,8 @@ public record RoleDefinition(
           new RoleDefinition(
               OPERATOR,
               "latchkey-operator",
-              "readonly plus exec, port-forward, deleting and evicting pods, scaling workloads, cordoning nodes",
+              "readonly plus exec, port-forward, deleting and evicting pods, scaling workloads, "
+                  + "patching nodes (cordon, labels, taints)",
               DEFAULT_MAX_DURATION,
               1);
       case ADMIN ->
