@@ -227,7 +227,8 @@ public final class Latchkey implements AutoCloseable {
           .register(metrics);
     }
     Gauge.builder("latchkey.revocations.overdue", () -> service.overdueRevocations().size())
-        .description("Grants whose removal is more than 60 s late (cluster unreachable)").register(metrics);
+        .description("Grants still in a cluster more than 60 s after their end (removal failing, or not yet ended)")
+        .register(metrics);
   }
 
   public int port() {

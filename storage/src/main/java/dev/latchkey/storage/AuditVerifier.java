@@ -70,7 +70,7 @@ public final class AuditVerifier {
     }
     if (e.getErrorCode() == H2_DATABASE_ALREADY_OPEN) {
       return reason + " — an H2 file can be opened by one process at a time: stop Latchkey first, or verify a "
-          + "copy of the .mv.db file";
+          + "copy of the .mv.db file taken while it was stopped";
     }
     return reason;
   }

@@ -37,7 +37,8 @@ public final class MeteredNotifier implements Notifier {
 
   @Override
   public void revocationOverdue(AccessRequest request) {
-    registry.counter("latchkey.revocations.overdue.notices").increment();
+    // Called on every failed retry of an overdue removal (the channel hears once): a count of those retries.
+    registry.counter("latchkey.revocations.overdue.retries").increment();
     delegate.revocationOverdue(request);
   }
 }

@@ -205,7 +205,8 @@ final class WrittenDecisions {
   }
 
   static final String DEFERRED_TEXT = "Your written decision could not be checked just now (Slack did not answer); "
-      + "Latchkey applies it as soon as Slack answers. No need to write it again.";
+      + "Latchkey applies it as soon as Slack answers, if the request is still waiting for a decision then. "
+      + "No need to write it again.";
 
   private Result decide(RequestId id, Decision decision, Reply reply, boolean live) {
     if (alreadyRecorded(id, reply.ts())) {
