@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  *   <li>ADMIN_KUBECONFIG (required), BENCH_WORKDIR, BENCH_RESULTS, LATCHKEY_JAR, DEPLOY_DIR;
  *   <li>BENCH_ONLY: a comma list of due, ack, grants (default all);
  *   <li>BENCH_RATES (50,100,200), BENCH_SECONDS (30), BENCH_WARMUP_SECONDS (30), BENCH_APPROVALS (1000),
- *       BENCH_EXPIRY_GRANTS (2000), BENCH_EXPIRY_TIMEOUT_SECONDS (600);
+ *       BENCH_EXPIRY_GRANTS (10000), BENCH_EXPIRY_TIMEOUT_SECONDS (600);
  *   <li>LATCHKEY_JAVA_OPTS: JVM options of the child processes (default those of ./latchkey run).
  * </ul>
  */
@@ -60,7 +60,7 @@ public final class BenchMain {
           Integer.parseInt(env.getOrDefault("BENCH_SECONDS", "30")),
           Integer.parseInt(env.getOrDefault("BENCH_WARMUP_SECONDS", "30")),
           Integer.parseInt(env.getOrDefault("BENCH_APPROVALS", "1000")),
-          Integer.parseInt(env.getOrDefault("BENCH_EXPIRY_GRANTS", "2000")),
+          Integer.parseInt(env.getOrDefault("BENCH_EXPIRY_GRANTS", "10000")),
           Duration.ofSeconds(Long.parseLong(env.getOrDefault("BENCH_EXPIRY_TIMEOUT_SECONDS", "600"))),
           slack, kube, report);
       if (only.contains("due")) {
