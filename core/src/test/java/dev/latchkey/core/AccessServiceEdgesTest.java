@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.port.ClusterAccess.ObjectKind;
 import dev.latchkey.core.testing.Fixtures;
+import dev.latchkey.core.testing.ForwardingClusterAccess;
 import dev.latchkey.core.testing.TestRig;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -64,36 +65,11 @@ class AccessServiceEdgesTest {
   /** A service whose cluster lets something else happen during each grant, then answers {@code answer}. */
   private AccessService interrupted(Consumer<ClusterAccess.Grant> meanwhile,
       Function<ClusterAccess.Grant, ClusterAccess.GrantResult> answer) {
-    ClusterAccess cluster = new ClusterAccess() {
+    ClusterAccess cluster = new ForwardingClusterAccess(rig.cluster) {
       @Override
       public GrantResult grant(Grant grant) {
         meanwhile.accept(grant);
         return answer.apply(grant);
-      }
-
-      @Override
-      public RemovalResult revoke(Footprint footprint) {
-        return rig.cluster.revoke(footprint);
-      }
-
-      @Override
-      public Listing listManaged(ClusterRef cluster) {
-        return rig.cluster.listManaged(cluster);
-      }
-
-      @Override
-      public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
-        return rig.cluster.removeListed(cluster, found);
-      }
-
-      @Override
-      public CredentialResult issueCredential(ClusterRef cluster, RequestId id, java.time.Instant notAfter) {
-        return rig.cluster.issueCredential(cluster, id, notAfter);
-      }
-
-      @Override
-      public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
-        return rig.cluster.checkRole(cluster, clusterRole);
       }
     };
     return new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit, cluster, rig.notifier,
@@ -416,35 +392,10 @@ class AccessServiceEdgesTest {
       service.settleDue(rig.requests.findDue(rig.clock.instant(), 10)); // ended, its removal still to come
       ClusterAccess.Listing before = rig.cluster.listManaged(PROD);
       service.runDue(); // the removal finishes after the listing was taken
-      ClusterAccess stale = new ClusterAccess() {
-        @Override
-        public GrantResult grant(Grant grant) {
-          return rig.cluster.grant(grant);
-        }
-
-        @Override
-        public RemovalResult revoke(Footprint footprint) {
-          return rig.cluster.revoke(footprint);
-        }
-
+      ClusterAccess stale = new ForwardingClusterAccess(rig.cluster) {
         @Override
         public Listing listManaged(ClusterRef cluster) {
           return before;
-        }
-
-        @Override
-        public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
-          return rig.cluster.removeListed(cluster, found);
-        }
-
-        @Override
-        public CredentialResult issueCredential(ClusterRef cluster, RequestId id, java.time.Instant notAfter) {
-          return rig.cluster.issueCredential(cluster, id, notAfter);
-        }
-
-        @Override
-        public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
-          return rig.cluster.checkRole(cluster, clusterRole);
         }
       };
       AccessService reconciling = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.testing.Fixtures;
+import dev.latchkey.core.testing.ForwardingClusterAccess;
 import dev.latchkey.core.testing.TestRig;
 import java.time.Duration;
 import java.time.Instant;
@@ -277,36 +278,11 @@ class AccessServiceTest {
 
     /** A cluster whose grant call first lets something else happen, as another thread would meanwhile. */
     private AccessService serviceWhoseGrantsAreInterruptedBy(java.util.function.Consumer<ClusterAccess.Grant> meanwhile) {
-      ClusterAccess interrupted = new ClusterAccess() {
+      ClusterAccess interrupted = new ForwardingClusterAccess(rig.cluster) {
         @Override
         public GrantResult grant(Grant grant) {
           meanwhile.accept(grant);
           return rig.cluster.grant(grant);
-        }
-
-        @Override
-        public RemovalResult revoke(Footprint footprint) {
-          return rig.cluster.revoke(footprint);
-        }
-
-        @Override
-        public Listing listManaged(ClusterRef cluster) {
-          return rig.cluster.listManaged(cluster);
-        }
-
-        @Override
-        public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
-          return rig.cluster.removeListed(cluster, found);
-        }
-
-        @Override
-        public CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
-          return rig.cluster.issueCredential(cluster, id, notAfter);
-        }
-
-        @Override
-        public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
-          return rig.cluster.checkRole(cluster, clusterRole);
         }
       };
       return new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit, interrupted,
