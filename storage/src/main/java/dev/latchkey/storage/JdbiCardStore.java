@@ -4,6 +4,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.port.CardStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -97,8 +98,12 @@ final class JdbiCardStore implements CardStore {
     if (versions.isEmpty()) {
       return;
     }
+    // Rows in id order, as every transaction that touches several requests takes them: no deadlock between two.
+    List<Map.Entry<RequestId, Long>> byId = versions.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey(Comparator.comparing(RequestId::value)))
+        .toList();
     sql.inTransaction("note the versions " + versions.size() + " cards show", h -> {
-      for (Map.Entry<RequestId, Long> shown : versions.entrySet()) {
+      for (Map.Entry<RequestId, Long> shown : byId) {
         h.createUpdate("UPDATE cards SET shown_version = :version WHERE request_id = :id AND shown_version < :version")
             .bind("id", shown.getKey().value())
             .bind("version", shown.getValue())

@@ -13,12 +13,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -90,18 +92,37 @@ final class JdbiRequestStore implements RequestStore {
     if (changes.isEmpty()) {
       return List.of();
     }
-    List<Outcome> outcomes = sql.inTransaction("update " + changes.size() + " requests", h -> {
-      List<Outcome> each = new ArrayList<>(changes.size());
-      for (Change change : changes) {
-        each.add(update(h, change));
+    // Locks are taken in one order everywhere: request rows by id, then the audit chain's head, as a single
+    // update takes them. A batch that appended after each row would hold the head while waiting for a row a
+    // single update holds while waiting for the head: a deadlock, which PostgreSQL ends by failing one of them.
+    List<Integer> byId = IntStream.range(0, changes.size()).boxed()
+        .sorted(Comparator.comparing(i -> changes.get(i).current().id().value()))
+        .toList();
+    Update[] updates = new Update[changes.size()];
+    List<StoredAuditEvent> stored = sql.inTransaction("update " + changes.size() + " requests", h -> {
+      for (int i : byId) {
+        updates[i] = updateRow(h, changes.get(i));
       }
-      return each;
+      List<AuditEvent> events = new ArrayList<>();
+      for (int i = 0; i < changes.size(); i++) {
+        if (updates[i] instanceof Update.Applied) {
+          events.addAll(changes.get(i).events());
+        }
+      }
+      return chain.append(h, events);
     });
-    chain.committed(outcomes.stream().flatMap(o -> o.events().stream()).toList());
-    return outcomes.stream().map(Outcome::update).toList();
+    chain.committed(stored);
+    return List.of(updates);
   }
 
   private Outcome update(Handle h, Change change) {
+    Update update = updateRow(h, change);
+    List<StoredAuditEvent> stored = update instanceof Update.Applied ? chain.append(h, change.events()) : List.of();
+    return new Outcome(update, stored);
+  }
+
+  /** The conditional update of the request's row alone; on a lost race, the state that won. */
+  private Update updateRow(Handle h, Change change) {
     AccessRequest current = change.current();
     int changed = RequestRows.bind(h.createUpdate(UPDATE), change.next())
         .bind("changed_at", Codec.nanos(clock.instant()))
@@ -109,12 +130,10 @@ final class JdbiRequestStore implements RequestStore {
         .bind("expected_state", current.state().name())
         .execute();
     if (changed == 0) {
-      AccessRequest winner = find(h, current.id())
-          .orElseThrow(() -> new StoreException("request " + current.id() + " does not exist"));
-      return new Outcome(new Update.Conflict(winner), List.of());
+      return new Update.Conflict(find(h, current.id())
+          .orElseThrow(() -> new StoreException("request " + current.id() + " does not exist")));
     }
-    List<StoredAuditEvent> stored = chain.append(h, change.events());
-    return new Outcome(new Update.Applied(change.next().withVersion(current.version() + 1)), stored);
+    return new Update.Applied(change.next().withVersion(current.version() + 1));
   }
 
   @Override

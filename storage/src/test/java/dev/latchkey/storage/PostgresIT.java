@@ -70,6 +70,14 @@ class PostgresIT {
   }
 
   @Nested
+  class LockOrder extends LockOrderTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
+
+  @Nested
   class Cards extends CardStoreTest {
     @Override
     Engine engine(Path dir) throws Exception {
