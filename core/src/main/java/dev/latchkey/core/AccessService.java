@@ -50,6 +50,8 @@ public final class AccessService {
 
   /** How many due requests one timer pass takes on. */
   public static final int DUE_BATCH = 500;
+  /** Due changes failing one after the other when tried one by one: the store itself fails, not a request. */
+  private static final int FAILURES_IN_A_ROW = 3;
 
   /** A grant younger than this is not judged missing by reconciliation (the listing may predate it). */
   static final Duration RECONCILE_GRACE = Duration.ofSeconds(10);
@@ -859,12 +861,22 @@ public final class AccessService {
    * Commits, for a batch of due requests (as read by {@link #dueOn}), what they need that involves no cluster —
    * time-outs, the end of access whose window closed (its removal stays due), reminders — in one transaction,
    * each change still conditional on its own. A mass expiry of thousands of grants is then in the records at once,
-   * whatever the clusters do. Returns how many changed.
+   * whatever the clusters do. When the batch cannot be committed, each change is tried on its own, so one request
+   * the store refuses cannot keep the others' access from ending; those that failed are in the report's errors.
+   * Throws only when the store itself seems to fail (the batch and {@value #FAILURES_IN_A_ROW} changes in a row).
    */
-  public int settleDue(List<AccessRequest> due) {
+  public DueReport settleDue(List<AccessRequest> due) {
     Instant now = clock.instant();
     List<Settlement> planned = due.stream().map(r -> settlement(r, now)).flatMap(Optional::stream).toList();
-    List<Update> results = requests.updateAll(planned.stream().map(Settlement::change).toList());
+    if (planned.isEmpty()) {
+      return new DueReport(0, List.of());
+    }
+    List<Update> results;
+    try {
+      results = requests.updateAll(planned.stream().map(Settlement::change).toList());
+    } catch (RuntimeException batchFailed) {
+      return settleOneByOne(planned, batchFailed);
+    }
     int changed = 0;
     for (int i = 0; i < planned.size(); i++) {
       if (results.get(i) instanceof Update.Applied applied) {
@@ -872,26 +884,50 @@ public final class AccessService {
         changed++;
       }
     }
-    return changed;
+    return new DueReport(changed, List.of());
+  }
+
+  private DueReport settleOneByOne(List<Settlement> planned, RuntimeException batchFailed) {
+    int changed = 0;
+    int failuresInARow = 0;
+    List<String> errors = new ArrayList<>();
+    for (Settlement settlement : planned) {
+      try {
+        if (apply(settlement).isPresent()) {
+          changed++;
+        }
+        failuresInARow = 0;
+      } catch (RuntimeException e) {
+        errors.add(settlement.change().current().id() + ": " + e);
+        if (++failuresInARow == FAILURES_IN_A_ROW) {
+          batchFailed.addSuppressed(e);
+          throw batchFailed;
+        }
+      }
+    }
+    return new DueReport(changed, errors);
   }
 
   /**
    * Settles, on every cluster at once and in batches of {@link #DUE_BATCH}, what is due and needs no cluster:
    * unanswered requests time out, access whose window closed ends in the records (its removal is then due),
    * reminders go out. Runs apart from the clusters' own timer work, so a cluster that answers slowly or not at all
-   * — with a long line of removals — cannot hold up the end of access anywhere. Returns how many changed.
+   * — with a long line of removals — cannot hold up the end of access anywhere. Reports how many changed and which
+   * requests could not be written.
    */
-  public int settleAllDue() {
+  public DueReport settleAllDue() {
     int total = 0;
+    List<String> errors = new ArrayList<>();
     for (int batches = 0; batches < 1_000; batches++) {
       List<AccessRequest> due = requests.findDueToSettle(clock.instant(), DUE_BATCH);
-      int changed = due.isEmpty() ? 0 : settleDue(due);
-      total += changed;
-      if (changed == 0) {
-        break; // nothing due, or what is left lost a race with another change and is looked at again next time
+      DueReport report = settleDue(due);
+      total += report.handled();
+      errors.addAll(report.errors());
+      if (report.handled() == 0) {
+        break; // nothing due, or what is left lost a race or failed, and is looked at again next time
       }
     }
-    return total;
+    return new DueReport(total, errors.stream().distinct().toList()); // a failing request is tried in each batch
   }
 
   /** A change the timers make with no cluster involved, and how people hear of it once committed. */

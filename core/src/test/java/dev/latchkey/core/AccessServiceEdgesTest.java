@@ -8,6 +8,7 @@ import static dev.latchkey.core.testing.Fixtures.OTHER_ENGINEER;
 import static dev.latchkey.core.testing.Fixtures.PROD;
 import static dev.latchkey.core.testing.Fixtures.STAGING;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.port.ClusterAccess.ObjectKind;
@@ -448,7 +449,7 @@ class AccessServiceEdgesTest {
       service.revoke(revokedMeanwhile.id(), ENGINEER); // after the batch was read
       int revokedEvents = rig.audit.actions(revokedMeanwhile.id()).size();
 
-      int changed = service.settleDue(due);
+      int changed = service.settleDue(due).handled();
 
       assertThat(rig.get(expiring.id()).state()).isEqualTo(RequestState.EXPIRED);
       assertThat(rig.get(expiring.id()).revocationPending()).as("its removal follows in the cluster step").isTrue();
@@ -462,6 +463,40 @@ class AccessServiceEdgesTest {
       service.runDue();
       assertThat(rig.cluster.holds(expiring.id())).isFalse();
       assertThat(rig.get(expiring.id()).revocationPending()).isFalse();
+    }
+
+    @Test
+    void oneRequestTheStoreRefusesDoesNotKeepTheOthersAccessFromEnding() {
+      AccessRequest unwritable = rig.active();
+      AccessRequest healthy = rig.active();
+      AccessRequest unanswered = rig.pending();
+      rig.requests.refuseWrites(unwritable.id());
+      rig.clock.set(unanswered.pendingExpiresAt().plusSeconds(1));
+
+      DueReport report = service.settleAllDue();
+
+      assertThat(report.handled()).isEqualTo(2);
+      assertThat(report.errors()).singleElement().asString().startsWith(unwritable.id() + ": ");
+      assertThat(rig.get(healthy.id()).state()).isEqualTo(RequestState.EXPIRED);
+      assertThat(rig.get(unanswered.id()).state()).isEqualTo(RequestState.TIMED_OUT);
+      assertThat(rig.get(unwritable.id()).state()).isEqualTo(RequestState.ACTIVE);
+
+      // The same through a cluster's batch, then its cluster calls: the healthy grant is removed.
+      service.settleDue(service.dueOn(PROD));
+      service.dueOn(PROD).forEach(r -> service.handleDue(r, true));
+      assertThat(rig.cluster.holds(healthy.id())).isFalse();
+    }
+
+    @Test
+    void aStoreThatRefusesEverythingIsReportedAsAFailureNotAsAListOfRequests() {
+      List<AccessRequest> active = List.of(rig.active(), rig.active(), rig.active(), rig.active());
+      active.forEach(r -> rig.requests.refuseWrites(r.id()));
+      rig.clock.set(active.get(0).expiresAt().orElseThrow().plusSeconds(1));
+
+      assertThatThrownBy(() -> service.settleDue(service.dueOn(PROD)))
+          .isInstanceOf(IllegalStateException.class)
+          .satisfies(e -> assertThat(e.getSuppressed()).hasSize(1));
+      assertThat(active).allSatisfy(r -> assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     }
   }
 

@@ -3,6 +3,7 @@ package dev.latchkey.bot.timers;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.DueReport;
 import dev.latchkey.core.ReconcileReport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,9 +137,15 @@ public final class Timers implements AutoCloseable {
 
   private void settle() {
     try {
-      service.settleAllDue();
+      logFailures("", service.settleAllDue());
     } catch (RuntimeException e) {
       log.error("settling due requests failed, will retry", e);
+    }
+  }
+
+  private static void logFailures(String where, DueReport report) {
+    for (String error : report.errors()) {
+      log.error("could not settle a due request{}, will retry: {}", where, error);
     }
   }
 
@@ -249,7 +256,7 @@ public final class Timers implements AutoCloseable {
           return;
         }
         try {
-          service.settleDue(due);
+          logFailures(" on " + cluster, service.settleDue(due));
         } catch (RuntimeException e) {
           log.error("timer step on {} failed, will retry", cluster, e);
           return;
@@ -313,12 +320,17 @@ public final class Timers implements AutoCloseable {
     }
   }
 
-  private static Runnable guarded(String name, Runnable task) {
+  static Runnable guarded(String name, Runnable task) {
     return () -> {
       try {
         task.run();
-      } catch (RuntimeException e) {
-        // A scheduled task that throws is never run again; log and keep the timers alive.
+      } catch (Throwable e) {
+        // A scheduled task that throws is never run again, and no access would end after that: log and keep the
+        // timers alive, through errors too (a stack overflow, a class that failed to load). Only a JVM running out
+        // of memory or broken inside ends them.
+        if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
+          throw fatal;
+        }
         log.error("{} pass failed, will retry", name, e);
       }
     };

@@ -1,6 +1,8 @@
 package dev.latchkey.bot.timers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.latchkey.core.AccessRequest;
@@ -30,6 +32,23 @@ class TimersTest {
 
   private static void settle(Timers timers) {
     await().atMost(Duration.ofSeconds(10)).until(timers::idle);
+  }
+
+  @Test
+  void aPassThatThrowsAnErrorLeavesTheTimersRunningUnlessTheJvmItselfFails() {
+    // The scheduler never runs a task again once it throws: these must not escape, or no access would end.
+    assertThatCode(() -> Timers.guarded("due", () -> {
+      throw new StackOverflowError();
+    }).run()).doesNotThrowAnyException();
+    assertThatCode(() -> Timers.guarded("due", () -> {
+      throw new NoClassDefFoundError("dev/latchkey/Missing");
+    }).run()).doesNotThrowAnyException();
+    assertThatCode(() -> Timers.guarded("due", () -> {
+      throw new IllegalStateException("database closed");
+    }).run()).doesNotThrowAnyException();
+    assertThatThrownBy(() -> Timers.guarded("due", () -> {
+      throw new OutOfMemoryError("Java heap space");
+    }).run()).isInstanceOf(OutOfMemoryError.class);
   }
 
   @Test

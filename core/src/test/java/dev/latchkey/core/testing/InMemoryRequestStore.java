@@ -10,6 +10,7 @@ import dev.latchkey.core.RequestState;
 import dev.latchkey.core.port.RequestStore;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.stream.Collectors;
 public final class InMemoryRequestStore implements RequestStore {
   private final Map<RequestId, AccessRequest> rows = new LinkedHashMap<>();
   private final InMemoryAuditLog audit;
+  private final Set<RequestId> unwritable = new HashSet<>();
 
   public InMemoryRequestStore(InMemoryAuditLog audit) {
     this.audit = audit;
@@ -40,8 +42,14 @@ public final class InMemoryRequestStore implements RequestStore {
     return Optional.ofNullable(rows.get(id));
   }
 
+  /** From now on, every write of this request fails, as a row the database refuses would. */
+  public synchronized void refuseWrites(RequestId id) {
+    unwritable.add(id);
+  }
+
   @Override
   public synchronized Update update(AccessRequest current, AccessRequest next, List<AuditEvent> events) {
+    refuseIfUnwritable(current.id());
     AccessRequest stored = rows.get(current.id());
     if (stored == null || stored.version() != current.version() || stored.state() != current.state()) {
       return new Update.Conflict(stored);
@@ -54,7 +62,14 @@ public final class InMemoryRequestStore implements RequestStore {
 
   @Override
   public synchronized List<Update> updateAll(List<Change> changes) {
+    changes.forEach(c -> refuseIfUnwritable(c.current().id())); // one transaction: all or nothing
     return changes.stream().map(c -> update(c.current(), c.next(), c.events())).toList();
+  }
+
+  private void refuseIfUnwritable(RequestId id) {
+    if (unwritable.contains(id)) {
+      throw new IllegalStateException("could not update request " + id + ": the store refuses it");
+    }
   }
 
   @Override
