@@ -14,9 +14,9 @@ import dev.latchkey.core.RequestState;
 import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.testing.Fixtures;
+import dev.latchkey.core.testing.ForwardingClusterAccess;
 import dev.latchkey.core.testing.TestRig;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -150,7 +150,7 @@ class TimersTest {
   @Test
   void aClusterThatHangsDelaysNoOtherCluster() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    ClusterAccess hangsOnProd = new DelegatingClusterAccess(rig.cluster) {
+    ClusterAccess hangsOnProd = new ForwardingClusterAccess(rig.cluster) {
       @Override
       public RemovalResult revoke(Footprint footprint) {
         if (footprint.cluster().equals(Fixtures.PROD)) {
@@ -186,7 +186,7 @@ class TimersTest {
   @Test
   void removalsStuckOnAClusterDelayNoEndOfAccessOnIt() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    ClusterAccess hangsOnRevoke = new DelegatingClusterAccess(rig.cluster) {
+    ClusterAccess hangsOnRevoke = new ForwardingClusterAccess(rig.cluster) {
       @Override
       public RemovalResult revoke(Footprint footprint) {
         waitFor(release);
@@ -239,45 +239,6 @@ class TimersTest {
       latch.await(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Passes every call to another ClusterAccess; tests override what they need. */
-  private static class DelegatingClusterAccess implements ClusterAccess {
-    private final ClusterAccess delegate;
-
-    DelegatingClusterAccess(ClusterAccess delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public GrantResult grant(Grant grant) {
-      return delegate.grant(grant);
-    }
-
-    @Override
-    public RemovalResult revoke(Footprint footprint) {
-      return delegate.revoke(footprint);
-    }
-
-    @Override
-    public Listing listManaged(ClusterRef cluster) {
-      return delegate.listManaged(cluster);
-    }
-
-    @Override
-    public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
-      return delegate.removeListed(cluster, found);
-    }
-
-    @Override
-    public CredentialResult issueCredential(ClusterRef cluster, dev.latchkey.core.RequestId id, Instant notAfter) {
-      return delegate.issueCredential(cluster, id, notAfter);
-    }
-
-    @Override
-    public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
-      return delegate.checkRole(cluster, clusterRole);
     }
   }
 }
