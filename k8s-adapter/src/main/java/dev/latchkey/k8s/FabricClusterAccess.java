@@ -161,7 +161,10 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     try {
       for (HasMetadata object : bindingsFirst) {
         HasMetadata existing = client.resource(object).get();
-        if (existing != null && GrantObjects.belongsTo(existing, id)) {
+        if (existing == null) {
+          requireGone(client, new ManagedObject(kindOf(object),
+              Optional.ofNullable(object.getMetadata().getNamespace()), object.getMetadata().getName()));
+        } else if (GrantObjects.belongsTo(existing, id)) {
           client.resource(existing).delete();
         }
       }
@@ -208,6 +211,8 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
         // Already gone is success: fabric8 answers a 404 with an empty list.
         if (!resource(client, object).delete().isEmpty()) {
           deleted++;
+        } else {
+          requireGone(client, object);
         }
       }
     } catch (RuntimeException e) {
@@ -217,6 +222,36 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     }
     log.info("revoked {} on {}: {} object(s) deleted", id, cluster, deleted);
     return new RemovalResult.Removed(deleted);
+  }
+
+  /**
+   * Confirms that an object a delete or a read answered 404 for is really absent. fabric8 takes any 404 for "not
+   * there", also a proxy's or load balancer's own "404 page not found" while the API server is out of reach; a
+   * revocation believing that would record access as removed while the binding stays. A listing by name is
+   * answered with a list only by the API server (anything else throws), and it must not show the object.
+   */
+  private static void requireGone(KubernetesClient client, ManagedObject object) {
+    var named = switch (object.kind()) {
+      case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings()
+          .withField("metadata.name", object.name()).list().getItems();
+      case ROLE_BINDING -> client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow())
+          .withField("metadata.name", object.name()).list().getItems();
+      case SERVICE_ACCOUNT -> client.serviceAccounts().inNamespace(object.namespace().orElseThrow())
+          .withField("metadata.name", object.name()).list().getItems();
+    };
+    // Filtered here as well: a server that ignored the field selector would list every object.
+    if (named.stream().anyMatch(o -> object.name().equals(o.getMetadata().getName()))) {
+      throw new IllegalStateException(object.kind() + " " + object.name() + " answered 404 but is still listed");
+    }
+  }
+
+  private static ObjectKind kindOf(HasMetadata object) {
+    return switch (object) {
+      case ClusterRoleBinding b -> ObjectKind.CLUSTER_ROLE_BINDING;
+      case RoleBinding b -> ObjectKind.ROLE_BINDING;
+      case ServiceAccount a -> ObjectKind.SERVICE_ACCOUNT;
+      default -> throw new IllegalArgumentException("not a grant's object: " + object.getKind());
+    };
   }
 
   private static Resource<? extends HasMetadata> resource(KubernetesClient client, ManagedObject object) {
