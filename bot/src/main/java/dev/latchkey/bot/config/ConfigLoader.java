@@ -165,7 +165,8 @@ public final class ConfigLoader {
       Optional<String> context = optionalText(node, "context", path);
       Optional<String> supportServer = optionalText(node, "supportServer", path);
       supportServer.ifPresent(url -> {
-        if (!url.startsWith("https://") && !url.startsWith("http://")) {
+        // Engineers' kubeconfigs carry a bearer token to this address: never in clear text.
+        if (!url.startsWith("https://")) {
           throw fail(path + ".supportServer", "must be the https:// URL of the API server the vendor reaches");
         }
       });
@@ -177,6 +178,10 @@ public final class ConfigLoader {
           case "external" -> CredentialMode.EXTERNAL;
           default -> throw fail(path + ".credentials", "must be `token` or `external` (got " + modeText.get() + ")");
         };
+      }
+      if (inCluster && mode == CredentialMode.TOKEN && supportServer.isEmpty()) {
+        throw fail(path + ".supportServer", "is required with `inCluster: true` and token credentials: the "
+            + "in-cluster address Latchkey uses is not one the vendor's engineers can reach");
       }
       String template = optionalText(node, "subjectTemplate", path).orElse(ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE);
       Duration ttl = optionalText(node, "pendingTtl", path)
@@ -221,6 +226,11 @@ public final class ConfigLoader {
       if (builtIn && clusterRole.isPresent() && !clusterRole.get().equals(base.clusterRole())) {
         throw fail(path + ".clusterRole", "built-in role " + name + " always grants " + base.clusterRole()
             + "; define a custom role under another name instead");
+      }
+      if (!builtIn && clusterRole.get().equals(RoleDefinition.builtIn(RoleDefinition.ADMIN).clusterRole())) {
+        // A second name for admin would grant it with one approval, past the two the built-in role asks.
+        throw fail(path + ".clusterRole", "custom role " + name + " grants " + clusterRole.get()
+            + ": offer it as the built-in role `admin` (two approvals, or set its `approvals`)");
       }
       String description = optionalText(node, "description", path)
           .orElse(builtIn ? base.description() : "ClusterRole " + clusterRole.get());

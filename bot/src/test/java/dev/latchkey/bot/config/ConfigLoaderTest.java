@@ -68,6 +68,14 @@ class ConfigLoaderTest {
     assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "inCluster: false"),
         "customers[0].clusters[0] set exactly one of");
     assertError(MINIMAL.replace("- name: prod", "- name: Prod_1"), "customers[0].clusters[0].name");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        roles:\n"
+        + "          debug: { clusterRole: cluster-admin }"),
+        "customers[0].clusters[0].roles.debug.clusterRole custom role debug grants cluster-admin");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig",
+        "kubeconfig: /tmp/k\n        supportServer: http://k8s.acme.example:6443"),
+        "customers[0].clusters[0].supportServer must be the https:// URL");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "inCluster: true"),
+        "customers[0].clusters[0].supportServer is required with `inCluster: true`");
     assertError("customers: []", "customers is required");
     assertError("customers: [ {", "is not valid YAML");
   }
