@@ -3,7 +3,6 @@ package dev.latchkey.bot.slack;
 import com.slack.api.bolt.App;
 import com.slack.api.bolt.AppConfig;
 import com.slack.api.model.event.MessageEvent;
-import com.slack.api.model.event.MessageThreadBroadcastEvent;
 import dev.latchkey.bot.http.SlackEventsServlet;
 import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Customers;
@@ -151,6 +150,9 @@ public final class SlackSurface implements AutoCloseable {
           .slack(api.slack())
           // auth.test once, on the first request (or start()); never again in the acknowledgement path
           .authTestCacheExpirationMillis(-1L)
+          // Bolt would look up every bot message's author (bots.info) before the acknowledgement, so a slow Slack
+          // would hold it past 3 s; Latchkey ignores bots' messages itself, on every path.
+          .ignoringSelfEventsEnabled(false)
           .allEventsApiAutoAckEnabled(true)
           .subtypedMessageEventsAutoAckEnabled(true)
           .unmatchedRequestHandler(request -> BadRequests.text(404,
@@ -172,7 +174,7 @@ public final class SlackSurface implements AutoCloseable {
         return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
             : decisions.onMessage(payload, ctx);
       });
-      app.event(MessageThreadBroadcastEvent.class, (payload, ctx) -> {
+      app.event(BroadcastReply.class, (payload, ctx) -> {
         Optional<String> eventId = Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
         return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
             : decisions.onBroadcast(payload, ctx);

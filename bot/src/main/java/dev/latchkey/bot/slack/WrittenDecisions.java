@@ -138,10 +138,10 @@ final class WrittenDecisions {
     return onReply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), event.getText(), ctx);
   }
 
-  /** A reply also sent to the channel ("Also send to #channel"): a reply like any other. */
-  Response onBroadcast(EventsApiPayload<MessageThreadBroadcastEvent> payload, EventContext ctx) {
-    MessageThreadBroadcastEvent event = payload.getEvent();
-    if (event == null) {
+  /** A reply also sent to the channel ("Also send to #channel"): a reply like any other, bots ignored alike. */
+  Response onBroadcast(EventsApiPayload<BroadcastReply> payload, EventContext ctx) {
+    BroadcastReply event = payload.getEvent();
+    if (event == null || event.getBotId() != null) {
       return ctx.ack();
     }
     return onReply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), event.getText(), ctx);
