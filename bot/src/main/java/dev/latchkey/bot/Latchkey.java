@@ -82,11 +82,11 @@ public final class Latchkey implements AutoCloseable {
   /** Connects each configured cluster (kubeconfig or in-cluster). */
   public static ClusterConnection connect(ClusterConnectionSettings settings) {
     try {
-      if (settings.inCluster()) {
-        return ClusterConnections.inCluster(settings.supportServer());
-      }
-      return ClusterConnections.fromKubeconfig(settings.kubeconfig().orElseThrow(), settings.context(),
-          settings.supportServer());
+      ClusterConnection connection = settings.inCluster()
+          ? ClusterConnections.inCluster(settings.supportServer())
+          : ClusterConnections.fromKubeconfig(settings.kubeconfig().orElseThrow(), settings.context(),
+              settings.supportServer());
+      return settings.supportCaData().map(connection::withSupportCa).orElse(connection);
     } catch (RuntimeException e) {
       throw new ConfigException("cluster " + settings.cluster() + ": " + e.getMessage());
     }

@@ -26,6 +26,11 @@ public record ClusterConnection(KubernetesClient client, String supportServer, O
     caCertData = caCertData.map(String::strip).filter(s -> !s.isEmpty());
   }
 
+  /** The same connection, its engineers' kubeconfigs trusting {@code caCertData} (the support server's CA). */
+  public ClusterConnection withSupportCa(String caCertData) {
+    return new ClusterConnection(client, supportServer, Optional.of(caCertData));
+  }
+
   @Override
   public void close() {
     client.close();

@@ -12,11 +12,13 @@ import dev.latchkey.core.Customers;
 import dev.latchkey.core.Durations;
 import dev.latchkey.core.RoleDefinition;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -153,8 +155,8 @@ public final class ConfigLoader {
     ClusterPolicy cluster(
         JsonNode node, String path, CustomerId customer, List<ClusterConnectionSettings> connections) {
       object(node, path);
-      allowOnly(node, path, "name", "kubeconfig", "context", "inCluster", "supportServer", "credentials",
-          "subjectTemplate", "pendingTtl", "namespaces", "roles");
+      allowOnly(node, path, "name", "kubeconfig", "context", "inCluster", "supportServer", "supportCaFile",
+          "credentials", "subjectTemplate", "pendingTtl", "namespaces", "roles");
       String name = requiredText(node, "name", path);
       ClusterRef ref = guard(path + ".name", () -> new ClusterRef(customer, name));
       boolean inCluster = node.has("inCluster") && bool(node.get("inCluster"), path + ".inCluster");
@@ -170,6 +172,11 @@ public final class ConfigLoader {
           throw fail(path + ".supportServer", "must be the https:// URL of the API server the vendor reaches");
         }
       });
+      Optional<String> supportCa = optionalText(node, "supportCaFile", path)
+          .map(file -> certificates(Path.of(file), path + ".supportCaFile"));
+      if (supportCa.isPresent() && supportServer.isEmpty()) {
+        throw fail(path + ".supportCaFile", "is the CA of supportServer: set supportServer too");
+      }
       CredentialMode mode = CredentialMode.TOKEN;
       Optional<String> modeText = optionalText(node, "credentials", path);
       if (modeText.isPresent()) {
@@ -206,8 +213,22 @@ public final class ConfigLoader {
       CredentialMode credentials = mode;
       ClusterPolicy policy = guard(path, () -> new ClusterPolicy(ref, definitions, namespaces, ttl, credentials,
           template));
-      connections.add(new ClusterConnectionSettings(ref, kubeconfig, context, inCluster, supportServer));
+      connections.add(new ClusterConnectionSettings(ref, kubeconfig, context, inCluster, supportServer, supportCa));
       return policy;
+    }
+
+    /** A PEM file of certificates, base64-encoded as a kubeconfig's certificate-authority-data. */
+    String certificates(Path file, String path) {
+      String pem;
+      try {
+        pem = Files.readString(file, StandardCharsets.US_ASCII);
+      } catch (IOException | RuntimeException e) {
+        throw fail(path, "cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+      }
+      if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+        throw fail(path, file + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+      }
+      return Base64.getEncoder().encodeToString(pem.strip().concat("\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     RoleDefinition role(String name, JsonNode node, String path) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CredentialMode;
 import dev.latchkey.core.CustomerId;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,6 +79,28 @@ class ConfigLoaderTest {
         "customers[0].clusters[0].supportServer is required with `inCluster: true`");
     assertError("customers: []", "customers is required");
     assertError("customers: [ {", "is not valid YAML");
+  }
+
+  @Test
+  void engineersKubeconfigsTrustTheSupportServersOwnCaWhenOneIsGiven(@TempDir Path dir) throws Exception {
+    String pem = "-----BEGIN CERTIFICATE-----\nMIIBproxy\n-----END CERTIFICATE-----\n";
+    Path ca = Files.writeString(dir.resolve("proxy-ca.pem"), pem);
+    String cluster = "kubeconfig: /tmp/k\n        supportServer: https://proxy.acme.example\n        supportCaFile: ";
+
+    LatchkeyConfig config = ConfigLoader.parse(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + ca),
+        "latchkey.yml");
+
+    String caData = java.util.Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
+    assertThat(config.connections()).singleElement()
+        .satisfies(c -> assertThat(c.supportCaData()).contains(caData));
+    assertThat(ConfigLoader.parse(MINIMAL, "latchkey.yml").connections().getFirst().supportCaData()).isEmpty();
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        supportCaFile: " + ca),
+        "customers[0].clusters[0].supportCaFile is the CA of supportServer");
+    Path notPem = Files.writeString(dir.resolve("key.txt"), "not a certificate");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + notPem),
+        "customers[0].clusters[0].supportCaFile " + notPem + " holds no PEM certificate");
+    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + dir.resolve("missing.pem")),
+        "customers[0].clusters[0].supportCaFile cannot read");
   }
 
   @Test
