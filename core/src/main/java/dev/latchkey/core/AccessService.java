@@ -310,6 +310,13 @@ public final class AccessService {
           return refuseDecision(r, approver, Refusal.Reason.NOT_ACTIVE,
               "The access this extension is for has already ended.", method, details);
         }
+        // Refused, never cut: only a maximum lowered since the extension was asked for can get here.
+        if (expiry.get().isAfter(at.plus(role.get().maxDuration()))) {
+          return refuseDecision(r, approver, Refusal.Reason.DURATION_ABOVE_MAXIMUM, "This extension can no longer "
+              + "be approved: role " + r.role() + " can now be held for at most "
+              + Durations.format(role.get().maxDuration()) + " from its approval, and it would end at "
+              + expiry.get() + ". Deny it; the requester can ask for less.", method, details);
+        }
         next = next.withState(RequestState.APPROVED).withDecision(at, approver).withExpiresAt(expiry.get())
             .withGrantPresent(r.kind() == RequestKind.ACCESS).withRetry(0, Optional.of(now.plus(GRANT_LEASE)));
         events.add(AuditEvent.about(r, now, approver, AuditAction.REQUEST_APPROVED, AuditResult.OK,
@@ -332,24 +339,20 @@ public final class AccessService {
     throw new IllegalStateException("request " + id + " kept changing under approval");
   }
 
-  /** Access: from now for the requested duration. Extension: the original's end moved on, never past the role's
-   *  maximum from now. Empty when an extension's original is no longer active. */
+  /** Access: from now for the requested duration. Extension: the original's end moved on by it. Empty when an
+   *  extension's original is no longer active. */
   private Optional<Instant> approvedExpiry(AccessRequest r, Instant now) {
     if (r.kind() == RequestKind.ACCESS) {
       return Optional.of(now.plus(r.duration()));
     }
     Optional<AccessRequest> original = requests.find(r.extendsRequest().orElseThrow());
-    if (original.isEmpty() || original.get().state() != RequestState.ACTIVE) {
+    // Ended means ended, also when the timers have not recorded it yet: an approval read back late (written
+    // before the end, applied after it) must not bring access back.
+    if (original.isEmpty() || original.get().state() != RequestState.ACTIVE
+        || !original.get().expiresAt().orElseThrow().isAfter(clock.instant())) {
       return Optional.empty();
     }
-    Instant extended = original.get().expiresAt().orElseThrow().plus(r.duration());
-    Instant ceiling = now.plus(maxDuration(r));
-    return Optional.of(extended.isAfter(ceiling) ? ceiling : extended);
-  }
-
-  private Duration maxDuration(AccessRequest r) {
-    return customers.policy(r.cluster()).flatMap(p -> p.role(r.role())).map(RoleDefinition::maxDuration)
-        .orElse(RoleDefinition.DEFAULT_MAX_DURATION);
+    return Optional.of(original.get().expiresAt().orElseThrow().plus(r.duration()));
   }
 
   /**
@@ -690,6 +693,8 @@ public final class AccessService {
     if (notAllowed.isPresent()) {
       return refusedChange(cluster, actor, notAllowed.get().reason(), notAllowed.get().message(), true);
     }
+    // Read before the role checks, which ask the cluster and take time: a disable landing meanwhile must win.
+    Optional<ClusterEnablement> before = enablements.find(cluster);
     Set<String> wanted = new LinkedHashSet<>(roles.isEmpty() ? Set.of(RoleDefinition.READONLY) : roles);
     if (wanted.contains(RoleDefinition.OPERATOR) && policy.get().role(RoleDefinition.READONLY).isPresent()) {
       wanted.add(RoleDefinition.READONLY);
@@ -706,9 +711,14 @@ public final class AccessService {
       }
     }
     ClusterEnablement next = new ClusterEnablement(cluster, true, wanted, Optional.of(now), Optional.of(actor));
-    enablements.save(next, new AuditEvent(now, actor, Optional.of(cluster.customer()), Optional.empty(),
-        AuditAction.CLUSTER_ENABLED, AuditResult.OK,
+    boolean saved = enablements.saveIf(before, next, new AuditEvent(now, actor, Optional.of(cluster.customer()),
+        Optional.empty(), AuditAction.CLUSTER_ENABLED, AuditResult.OK,
         Map.of("cluster", cluster.name(), "roles", String.join(",", wanted.stream().sorted().toList()))));
+    if (!saved) {
+      return refusedChange(cluster, actor, Refusal.Reason.CHANGED_MEANWHILE, "Support access on " + cluster.name()
+          + " was changed by someone else while its roles were checked; nothing was enabled. See `/access status "
+          + cluster.name() + "` and enable again if that is still wanted.", true);
+    }
     return new ClusterOutcome.Changed(next, List.of());
   }
 
@@ -1091,10 +1101,18 @@ public final class AccessService {
     for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
       AccessRequest original = requests.find(extension.extendsRequest().orElseThrow()).orElseThrow();
       Instant newEnd = extension.expiresAt().orElseThrow();
-      if (original.state() != RequestState.ACTIVE) {
+      if (original.state() != RequestState.ACTIVE || !original.expiresAt().orElseThrow().isAfter(now)) {
         AccessRequest next = extension.withState(RequestState.FAILED).withEnd(now, Actor.SYSTEM)
             .withFailure("the access it extends ended first").withRetry(0, Optional.empty());
         return transition(extension, next, AuditAction.GRANT_FAILED, Map.of("error", "original no longer active"))
+            .orElse(extension);
+      }
+      // As for a grant: a disable, or a role taken out of the configuration, since the approval is not outrun.
+      Optional<String> blocked = grantBlocked(extension);
+      if (blocked.isPresent()) {
+        AccessRequest next = extension.withState(RequestState.FAILED).withEnd(now, Actor.SYSTEM)
+            .withFailure(blocked.get()).withRetry(0, Optional.empty());
+        return transition(extension, next, AuditAction.GRANT_FAILED, Map.of("error", blocked.get()))
             .orElse(extension);
       }
       if (original.expiresAt().orElseThrow().isBefore(newEnd)) {

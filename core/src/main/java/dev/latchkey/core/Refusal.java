@@ -36,6 +36,7 @@ public record Refusal(Reason reason, String message) {
     ROLE_GRANTS_SECRETS,
     CLUSTER_UNREACHABLE,
     NOT_TOKEN_MODE,
-    TOO_CLOSE_TO_EXPIRY
+    TOO_CLOSE_TO_EXPIRY,
+    CHANGED_MEANWHILE
   }
 }

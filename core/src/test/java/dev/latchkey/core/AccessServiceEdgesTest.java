@@ -12,16 +12,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.port.ClusterAccess.ObjectKind;
+import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.ForwardingClusterAccess;
 import dev.latchkey.core.testing.TestRig;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Nested;
@@ -432,6 +435,123 @@ class AccessServiceEdgesTest {
       assertThat(service.reconcile(PROD).orphansRemoved()).isEmpty();
       assertThat(rig.cluster.holds(staging.id())).isTrue();
       assertThat(rig.get(staging.id()).state()).isEqualTo(RequestState.ACTIVE);
+    }
+  }
+
+  @Nested
+  class ExtensionsAndSwitchesDecidedLate {
+    private AccessRequest extensionOf(AccessRequest r, Duration more) {
+      return ((Outcome.ExtensionRequested) service.extend(r.id(), ENGINEER, more)).extension();
+    }
+
+    @Test
+    void anExtensionApprovalReadBackAfterTheOriginalEndedDoesNotReviveIt() {
+      AccessRequest r = rig.active();
+      Instant end = r.expiresAt().orElseThrow();
+      rig.clock.advance(Duration.ofMinutes(40));
+      AccessRequest extension = extensionOf(r, Duration.ofHours(2));
+      Instant written = rig.clock.instant().plus(Duration.ofMinutes(10)); // before the end
+      rig.clock.set(end.plus(Duration.ofMinutes(20))); // read back at start-up, before the timers ran
+
+      Outcome outcome = service.approve(extension.id(), APPROVER, DecisionMethod.THREAD_REPLY, Map.of(),
+          Optional.of(written));
+
+      assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class,
+          refused -> assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.NOT_ACTIVE));
+      assertThat(rig.get(r.id()).expiresAt()).contains(end);
+      assertThat(service.issueCredential(r.id(), ENGINEER)).isNotInstanceOf(CredentialOutcome.Issued.class);
+    }
+
+    @Test
+    void anApprovedExtensionAppliedAfterTheOriginalEndedFails() {
+      AccessRequest r = rig.active();
+      Instant end = r.expiresAt().orElseThrow();
+      AccessRequest extension = extensionOf(r, Duration.ofHours(2));
+      // Approved in the records, then the approver's process stopped before applying it.
+      AccessRequest approved = extension.withState(RequestState.APPROVED).withDecision(rig.clock.instant(), APPROVER)
+          .withExpiresAt(end.plus(Duration.ofHours(2))).withRetry(0, Optional.of(rig.clock.instant()));
+      rig.requests.update(extension, approved, List.of());
+      rig.clock.set(end.plusSeconds(1));
+
+      service.handleDue(rig.get(extension.id()), true);
+
+      assertThat(rig.get(extension.id()).state()).isEqualTo(RequestState.FAILED);
+      assertThat(rig.get(r.id()).expiresAt()).contains(end);
+    }
+
+    @Test
+    void aDisableBetweenAnExtensionsApprovalAndItsApplicationIsNotOutrun() {
+      AccessRequest r = rig.active();
+      Instant end = r.expiresAt().orElseThrow();
+      AccessRequest extension = extensionOf(r, Duration.ofHours(2));
+      Notifier racing = new Notifier() {
+        @Override
+        public void requestChanged(AccessRequest request, AuditEvent cause) {
+          rig.notifier.requestChanged(request, cause);
+          if (cause.action() == AuditAction.REQUEST_APPROVED) {
+            service.disable(PROD, ADMIN, false); // after the approval's commit, before the end moves
+          }
+        }
+
+        @Override
+        public void expiringSoon(AccessRequest request) {
+          rig.notifier.expiringSoon(request);
+        }
+
+        @Override
+        public void revocationOverdue(AccessRequest request) {
+          rig.notifier.revocationOverdue(request);
+        }
+      };
+      AccessService approving = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
+          rig.cluster, racing, rig.directory, rig.clock, new Random(3), RetryPolicy.DEFAULT);
+
+      approving.approve(extension.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
+
+      assertThat(rig.get(extension.id()).state()).isEqualTo(RequestState.FAILED);
+      assertThat(rig.get(r.id()).expiresAt()).contains(end);
+    }
+
+    @Test
+    void anExtensionBeyondALoweredMaximumIsRefusedNotCut() {
+      AccessRequest r = ((Outcome.Approved) service.approve(rig.pending("operator").id(), APPROVER,
+          DecisionMethod.BUTTON, NO_DETAILS)).request();
+      Instant end = r.expiresAt().orElseThrow();
+      AccessRequest extension = extensionOf(r, Duration.ofHours(2));
+      AccessService lowered = withProd(p -> withRole(p, new RoleDefinition("operator", "latchkey-operator",
+          "operate", Duration.ofMinutes(30), 1)), Set.of("U0APPROVER1", "U0APPROVER2", "U0APPROVER3"));
+
+      Outcome outcome = lowered.approve(extension.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
+
+      assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class, refused ->
+          assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.DURATION_ABOVE_MAXIMUM));
+      assertThat(rig.get(extension.id()).state()).isEqualTo(RequestState.PENDING);
+      assertThat(rig.get(r.id()).expiresAt()).contains(end);
+    }
+
+    @Test
+    void anEnableCheckedWhileADisableNowLandedDoesNotUndoIt() {
+      AccessRequest r = rig.active();
+      AtomicBoolean once = new AtomicBoolean();
+      ClusterAccess slow = new ForwardingClusterAccess(rig.cluster) {
+        @Override
+        public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
+          if (once.compareAndSet(false, true)) {
+            service.disable(PROD, APPROVER_2, true); // the emergency stop lands while roles are checked
+          }
+          return super.checkRole(cluster, clusterRole);
+        }
+      };
+      AccessService enabling = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
+          slow, rig.notifier, rig.directory, rig.clock, new Random(5), RetryPolicy.DEFAULT);
+
+      ClusterOutcome outcome = enabling.enable(PROD, ADMIN, Set.of("admin"));
+
+      assertThat(outcome).isInstanceOfSatisfying(ClusterOutcome.Refused.class, refused ->
+          assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.CHANGED_MEANWHILE));
+      assertThat(service.enablement(PROD).enabled()).isFalse();
+      assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.REVOKED);
+      assertThat(enabling.enable(PROD, ADMIN, Set.of("admin"))).isInstanceOf(ClusterOutcome.Changed.class);
     }
   }
 

@@ -8,6 +8,7 @@ import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.EnablementStore;
 import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Update;
 
 /** Support access switches in table {@code cluster_enablements}, one row per cluster once first changed. */
@@ -22,20 +23,23 @@ final class JdbiEnablementStore implements EnablementStore {
 
   @Override
   public Optional<ClusterEnablement> find(ClusterRef cluster) {
-    return sql.withHandle("read whether " + cluster + " is enabled", h ->
-        h.createQuery("SELECT enabled, roles, changed_at, changed_by FROM cluster_enablements "
-                + "WHERE customer = :customer AND cluster = :cluster")
-            .bind("customer", cluster.customer().value())
-            .bind("cluster", cluster.name())
-            .map((rs, ctx) -> {
-              try {
-                return new ClusterEnablement(cluster, rs.getBoolean("enabled"), Codec.roles(rs.getString("roles")),
-                    Codec.optionalInstant(rs, "changed_at"), Codec.optionalActor(rs, "changed_by"));
-              } catch (RuntimeException e) {
-                throw new StoreException("the switch of " + cluster + " cannot be read: " + e.getMessage(), e);
-              }
-            })
-            .findOne());
+    return sql.withHandle("read whether " + cluster + " is enabled", h -> find(h, cluster));
+  }
+
+  private static Optional<ClusterEnablement> find(Handle h, ClusterRef cluster) {
+    return h.createQuery("SELECT enabled, roles, changed_at, changed_by FROM cluster_enablements "
+            + "WHERE customer = :customer AND cluster = :cluster")
+        .bind("customer", cluster.customer().value())
+        .bind("cluster", cluster.name())
+        .map((rs, ctx) -> {
+          try {
+            return new ClusterEnablement(cluster, rs.getBoolean("enabled"), Codec.roles(rs.getString("roles")),
+                Codec.optionalInstant(rs, "changed_at"), Codec.optionalActor(rs, "changed_by"));
+          } catch (RuntimeException e) {
+            throw new StoreException("the switch of " + cluster + " cannot be read: " + e.getMessage(), e);
+          }
+        })
+        .findOne();
   }
 
   /**
@@ -44,19 +48,45 @@ final class JdbiEnablementStore implements EnablementStore {
    */
   @Override
   public void save(ClusterEnablement enablement, AuditEvent event) {
-    List<StoredAuditEvent> stored = sql.inTransaction("switch " + enablement.cluster(), h -> {
-      List<StoredAuditEvent> appended = chain.append(h, List.of(event));
-      int changed = bind(h.createUpdate("UPDATE cluster_enablements SET enabled = :enabled, roles = :roles, "
-          + "changed_at = :changed_at, changed_by = :changed_by WHERE customer = :customer AND cluster = :cluster"),
-          enablement).execute();
-      if (changed == 0) {
-        bind(h.createUpdate("INSERT INTO cluster_enablements (customer, cluster, enabled, roles, changed_at, "
-            + "changed_by) VALUES (:customer, :cluster, :enabled, :roles, :changed_at, :changed_by)"), enablement)
-            .execute();
-      }
-      return appended;
-    });
+    write(Optional.empty(), enablement, event);
+  }
+
+  @Override
+  public boolean saveIf(Optional<ClusterEnablement> expected, ClusterEnablement enablement, AuditEvent event) {
+    return write(Optional.of(expected), enablement, event);
+  }
+
+  /** Writes unless {@code expected} is given and the stored state (read under the chain's lock) differs. */
+  private boolean write(Optional<Optional<ClusterEnablement>> expected, ClusterEnablement enablement,
+      AuditEvent event) {
+    List<StoredAuditEvent> stored;
+    try {
+      stored = sql.inTransaction("switch " + enablement.cluster(), h -> {
+        List<StoredAuditEvent> appended = chain.append(h, List.of(event));
+        if (expected.isPresent() && !find(h, enablement.cluster()).equals(expected.get())) {
+          throw new ChangedMeanwhile(); // rolls the appended event back
+        }
+        int changed = bind(h.createUpdate("UPDATE cluster_enablements SET enabled = :enabled, roles = :roles, "
+            + "changed_at = :changed_at, changed_by = :changed_by WHERE customer = :customer AND cluster = :cluster"),
+            enablement).execute();
+        if (changed == 0) {
+          bind(h.createUpdate("INSERT INTO cluster_enablements (customer, cluster, enabled, roles, changed_at, "
+              + "changed_by) VALUES (:customer, :cluster, :enabled, :roles, :changed_at, :changed_by)"), enablement)
+              .execute();
+        }
+        return appended;
+      });
+    } catch (ChangedMeanwhile e) {
+      return false;
+    }
     chain.committed(stored);
+    return true;
+  }
+
+  private static final class ChangedMeanwhile extends RuntimeException {
+    ChangedMeanwhile() {
+      super("the switch changed since it was read", null, false, false);
+    }
   }
 
   private static Update bind(Update update, ClusterEnablement e) {

@@ -68,6 +68,28 @@ class EnablementStoreTest extends EngineTest {
   }
 
   @Test
+  void aConditionalSwitchWritesOnlyOverTheStateItWasDecidedOn() {
+    ClusterEnablement on = new ClusterEnablement(Fixtures.PROD, true, Set.of("readonly"), Optional.of(T0),
+        Optional.of(Fixtures.ADMIN));
+    ClusterEnablement off = new ClusterEnablement(Fixtures.PROD, false, Set.of(), Optional.of(T0.plusNanos(7)),
+        Optional.of(Fixtures.APPROVER));
+    ClusterEnablement onAgain = new ClusterEnablement(Fixtures.PROD, true, Set.of("admin"),
+        Optional.of(T0.plusSeconds(1)), Optional.of(Fixtures.ADMIN));
+
+    assertThat(store.saveIf(Optional.empty(), on, event(on, AuditAction.CLUSTER_ENABLED))).isTrue();
+    store.save(off, event(off, AuditAction.CLUSTER_DISABLED)); // lands after onAgain was decided on `on`
+
+    assertThat(store.saveIf(Optional.of(on), onAgain, event(onAgain, AuditAction.CLUSTER_ENABLED))).isFalse();
+    assertThat(store.saveIf(Optional.empty(), onAgain, event(onAgain, AuditAction.CLUSTER_ENABLED))).isFalse();
+    assertThat(store.find(Fixtures.PROD)).contains(off);
+    assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(2)); // the refused writes left no event
+
+    assertThat(store.saveIf(Optional.of(off), onAgain, event(onAgain, AuditAction.CLUSTER_ENABLED))).isTrue();
+    assertThat(store.find(Fixtures.PROD)).contains(onAgain);
+    assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(3));
+  }
+
+  @Test
   void theSwitchAndItsEventAreOneTransaction() throws Exception {
     ClusterEnablement on = new ClusterEnablement(Fixtures.PROD, true, Set.of("readonly"), Optional.of(T0),
         Optional.of(Fixtures.ADMIN));

@@ -27,4 +27,14 @@ public final class InMemoryEnablementStore implements EnablementStore {
     rows.put(enablement.cluster(), enablement);
     audit.append(event);
   }
+
+  @Override
+  public synchronized boolean saveIf(Optional<ClusterEnablement> expected, ClusterEnablement enablement,
+      AuditEvent event) {
+    if (!Optional.ofNullable(rows.get(enablement.cluster())).equals(expected)) {
+      return false;
+    }
+    save(enablement, event);
+    return true;
+  }
 }
