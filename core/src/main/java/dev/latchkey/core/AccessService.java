@@ -284,6 +284,12 @@ public final class AccessService {
             + Durations.format(role.get().maxDuration()) + ", and " + Durations.format(r.duration())
             + " was asked. Deny it; the requester can ask again.", method, details);
       }
+      List<String> allowed = customers.policy(r.cluster()).map(ClusterPolicy::allowedNamespaces).orElse(List.of());
+      if (r.scope() instanceof Scope.Namespaces asked && !allowed.isEmpty() && !allowed.containsAll(asked.names())) {
+        return refuseDecision(r, approver, Refusal.Reason.NAMESPACE_NOT_ALLOWED, "This request can no longer be "
+            + "approved: " + r.cluster().name() + " now allows only the namespaces " + String.join(", ", allowed)
+            + ". Deny it; the requester can ask again.", method, details);
+      }
       int required = Math.max(r.approvalsRequired(), role.get().approvalsRequired());
       List<Approval> approvals = new ArrayList<>();
       List<String> withdrawn = new ArrayList<>();

@@ -230,6 +230,24 @@ class AccessServiceEdgesTest {
     }
 
     @Test
+    void aNamespaceNoLongerAllowedRefusesTheApproval() {
+      AccessRequest r = ((Outcome.Submitted) service.submit(rig.submission(PROD, "readonly",
+          Optional.of(Duration.ofHours(1)), List.of("payments", "web")))).request();
+      AccessService narrowed = withProd(p -> new ClusterPolicy(p.cluster(), p.roles(), List.of("web"),
+          p.pendingTtl(), p.credentials(), p.subjectTemplate()), Set.of("U0APPROVER1", "U0APPROVER2"));
+
+      Outcome outcome = narrowed.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
+
+      assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class, refused ->
+          assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.NAMESPACE_NOT_ALLOWED));
+      assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+      assertThat(rig.cluster.granted()).isEmpty();
+      AccessRequest clusterWide = rig.pending();
+      assertThat(narrowed.approve(clusterWide.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS))
+          .as("cluster scope stays allowed").isInstanceOf(Outcome.Approved.class);
+    }
+
+    @Test
     void aMaximumLoweredSinceSubmissionRefusesTheApprovalRatherThanCutting() {
       Outcome submitted = service.submit(rig.submission(PROD, "operator", Optional.of(Duration.ofHours(3)),
           List.of()));
