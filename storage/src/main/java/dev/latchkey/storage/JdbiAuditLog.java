@@ -68,7 +68,7 @@ final class JdbiAuditLog implements AuditLog {
    */
   AuditVerification verification() {
     return sql.inSnapshot("verify the audit chain", h -> {
-      ChainHead head = head(h);
+      ChainHead head = snapshotHead(h);
       return new AuditVerification(head, walk(h, head, strictFrom(h)));
     });
   }
@@ -137,6 +137,18 @@ final class JdbiAuditLog implements AuditLog {
       return Optional.of("hash does not match content");
     }
     return Codec.detailsFormProblem(row.content().details()).map(p -> "content cannot be read: " + p);
+  }
+
+  /**
+   * The head, read in the statement that also first reads the events: H2 takes a repeatable-read snapshot of each
+   * table when a statement first reads it, so reading the head alone would let an append committed before the
+   * events are first read look like an event beyond the head.
+   */
+  private static ChainHead snapshotHead(Handle h) {
+    return h.createQuery("SELECT seq, hash, (SELECT COUNT(*) FROM audit_events WHERE seq < 0) AS stray "
+            + "FROM audit_head WHERE id = 1")
+        .map((rs, ctx) -> new ChainHead(rs.getLong("seq"), rs.getString("hash")))
+        .one();
   }
 
   private static ChainHead head(Handle h) {

@@ -78,6 +78,14 @@ class PostgresIT {
   }
 
   @Nested
+  class VerifyWhileAppending extends VerifyWhileAppendingTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
+
+  @Nested
   class Cards extends CardStoreTest {
     @Override
     Engine engine(Path dir) throws Exception {
