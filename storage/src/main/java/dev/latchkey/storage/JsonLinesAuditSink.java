@@ -68,6 +68,11 @@ public final class JsonLinesAuditSink implements AuditSink {
     }
     out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
     out.flush();
+    // A PrintStream (System.out) never throws: a closed pipe or a full disk only sets a flag. Unchecked, the
+    // forwarder would count these events as delivered.
+    if (out instanceof PrintStream printing && printing.checkError()) {
+      throw new IOException(name + " could not be written (closed pipe or full disk?)");
+    }
   }
 
   @Override

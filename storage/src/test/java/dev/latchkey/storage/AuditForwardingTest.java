@@ -24,6 +24,8 @@ import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.MutableClock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -287,6 +289,29 @@ class AuditForwardingTest extends EngineTest {
           LongStream.rangeClosed(1, threads * perThread).boxed().toList());
       assertThat(mine.sequences()).isSorted();
       assertThat(theirs.sequences()).isSorted();
+    }
+  }
+
+  @Test
+  void aStandardOutputThatCannotBeWrittenIsAFailingSinkNotDeliveredEvents() throws Exception {
+    PrintStream original = System.out;
+    OutputStream closedPipe = new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        throw new IOException("Broken pipe");
+      }
+    };
+    System.setOut(new PrintStream(closedPipe, true));
+    try (Database db = engine.open(new MutableClock(T0), JsonLinesAuditSink.stdout())) {
+      db.audit().append(new AuditEvent(T0, Actor.SYSTEM, Optional.of(Fixtures.ACME), Optional.empty(),
+          AuditAction.GRANT_RETRY, AuditResult.OK, Map.of()));
+
+      List<AuditForwarding> status = db.forwardAudit();
+
+      // A PrintStream swallows the failure; the sink must still say it, so the events are written again later.
+      assertThat(status).singleElement().satisfies(s -> assertThat(s.forwarded()).isZero());
+    } finally {
+      System.setOut(original);
     }
   }
 
