@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementExceptions;
 import org.jdbi.v3.core.argument.AbstractArgumentFactory;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.config.ConfigRegistry;
@@ -21,6 +22,9 @@ final class Sql {
 
   Sql(Jdbi jdbi) {
     this.jdbi = jdbi;
+    // JDBI's messages list the statement's bound values (reasons, emails, audit details); its exceptions are kept
+    // as causes and so reach the logs with every stack trace. The database's own words are enough.
+    jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
     // The last line of defence for text no store has checked itself: PostgreSQL refuses U+0000 in text while H2
     // stores it, so a NUL would make the two engines behave differently. Stores check their fields first, to
     // name them.

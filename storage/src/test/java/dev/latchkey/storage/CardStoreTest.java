@@ -4,6 +4,7 @@ import static dev.latchkey.storage.TestData.T0;
 import static dev.latchkey.storage.TestData.id;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Actor;
@@ -13,6 +14,8 @@ import dev.latchkey.core.port.CardStore.CardRef;
 import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.testing.MutableClock;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,6 +88,17 @@ class CardStoreTest extends EngineTest {
     assertThatThrownBy(() -> cards.save(id(9), new CardRef("C0SHARED", "1.2")))
         .isInstanceOf(StoreException.class)
         .hasMessageStartingWith("could not store the card of " + id(9));
+  }
+
+  @Test
+  void aFailedStatementsBoundValuesStayOutOfItsStackTrace() {
+    Throwable failure = catchThrowable(() -> cards.save(id(9), new CardRef("C0BOUNDVALUE", "1.2")));
+
+    // What log.error("…", e) writes: the message and every cause's.
+    StringWriter trace = new StringWriter();
+    failure.printStackTrace(new PrintWriter(trace));
+    assertThat(failure).isInstanceOf(StoreException.class);
+    assertThat(trace.toString()).doesNotContain("C0BOUNDVALUE");
   }
 
   @Test
