@@ -50,8 +50,6 @@ public final class AccessService {
 
   /** How many due requests one timer pass takes on. */
   public static final int DUE_BATCH = 500;
-  /** Due changes failing one after the other when tried one by one: the store itself fails, not a request. */
-  private static final int FAILURES_IN_A_ROW = 3;
 
   /** A grant younger than this is not judged missing by reconciliation (the listing may predate it). */
   static final Duration RECONCILE_GRACE = Duration.ofSeconds(10);
@@ -879,7 +877,7 @@ public final class AccessService {
    * each change still conditional on its own. A mass expiry of thousands of grants is then in the records at once,
    * whatever the clusters do. When the batch cannot be committed, each change is tried on its own, so one request
    * the store refuses cannot keep the others' access from ending; those that failed are in the report's errors.
-   * Throws only when the store itself seems to fail (the batch and {@value #FAILURES_IN_A_ROW} changes in a row).
+   * Throws only when the store itself fails (a change fails and so does a plain read).
    */
   public DueReport settleDue(List<AccessRequest> due) {
     Instant now = clock.instant();
@@ -905,20 +903,22 @@ public final class AccessService {
 
   private DueReport settleOneByOne(List<Settlement> planned, RuntimeException batchFailed) {
     int changed = 0;
-    int failuresInARow = 0;
     List<String> errors = new ArrayList<>();
     for (Settlement settlement : planned) {
+      RequestId id = settlement.change().current().id();
       try {
         if (apply(settlement).isPresent()) {
           changed++;
         }
-        failuresInARow = 0;
       } catch (RuntimeException e) {
-        errors.add(settlement.change().current().id() + ": " + e);
-        if (++failuresInARow == FAILURES_IN_A_ROW) {
-          batchFailed.addSuppressed(e);
+        // One request the store refuses, or the store itself? A plain read tells: if it fails too, stop here.
+        try {
+          requests.find(id);
+        } catch (RuntimeException storeDown) {
+          batchFailed.addSuppressed(storeDown);
           throw batchFailed;
         }
+        errors.add(id + ": " + e);
       }
     }
     return new DueReport(changed, errors);

@@ -626,14 +626,30 @@ class AccessServiceEdgesTest {
     }
 
     @Test
-    void aStoreThatRefusesEverythingIsReportedAsAFailureNotAsAListOfRequests() {
-      List<AccessRequest> active = List.of(rig.active(), rig.active(), rig.active(), rig.active());
-      active.forEach(r -> rig.requests.refuseWrites(r.id()));
-      rig.clock.set(active.get(0).expiresAt().orElseThrow().plusSeconds(1));
+    void manyRequestsTheStoreRefusesAheadOfTheOthersDoNotStopThem() {
+      List<AccessRequest> unwritable = List.of(rig.active(), rig.active(), rig.active(), rig.active());
+      AccessRequest healthy = rig.active();
+      unwritable.forEach(r -> rig.requests.refuseWrites(r.id()));
+      rig.clock.set(healthy.expiresAt().orElseThrow().plusSeconds(1));
 
-      assertThatThrownBy(() -> service.settleDue(service.dueOn(PROD)))
+      DueReport report = service.settleDue(service.dueOn(PROD));
+
+      assertThat(report.handled()).isEqualTo(1);
+      assertThat(report.errors()).hasSize(4);
+      assertThat(rig.get(healthy.id()).state()).isEqualTo(RequestState.EXPIRED);
+    }
+
+    @Test
+    void aStoreThatDoesNotAnswerIsReportedAsAFailureNotAsAListOfRequests() {
+      List<AccessRequest> active = List.of(rig.active(), rig.active(), rig.active(), rig.active());
+      rig.clock.set(active.get(0).expiresAt().orElseThrow().plusSeconds(1));
+      List<AccessRequest> due = service.dueOn(PROD);
+      rig.requests.setDown(true);
+
+      assertThatThrownBy(() -> service.settleDue(due))
           .isInstanceOf(IllegalStateException.class)
           .satisfies(e -> assertThat(e.getSuppressed()).hasSize(1));
+      rig.requests.setDown(false);
       assertThat(active).allSatisfy(r -> assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     }
   }

@@ -24,6 +24,7 @@ public final class InMemoryRequestStore implements RequestStore {
   private final Map<RequestId, AccessRequest> rows = new LinkedHashMap<>();
   private final InMemoryAuditLog audit;
   private final Set<RequestId> unwritable = new HashSet<>();
+  private boolean down;
 
   public InMemoryRequestStore(InMemoryAuditLog audit) {
     this.audit = audit;
@@ -39,7 +40,13 @@ public final class InMemoryRequestStore implements RequestStore {
 
   @Override
   public synchronized Optional<AccessRequest> find(RequestId id) {
+    failIfDown();
     return Optional.ofNullable(rows.get(id));
+  }
+
+  /** While down, every read and write fails, as with a database that does not answer. */
+  public synchronized void setDown(boolean down) {
+    this.down = down;
   }
 
   /** From now on, every write of this request fails, as a row the database refuses would. */
@@ -66,7 +73,14 @@ public final class InMemoryRequestStore implements RequestStore {
     return changes.stream().map(c -> update(c.current(), c.next(), c.events())).toList();
   }
 
+  private void failIfDown() {
+    if (down) {
+      throw new IllegalStateException("the database does not answer");
+    }
+  }
+
   private void refuseIfUnwritable(RequestId id) {
+    failIfDown();
     if (unwritable.contains(id)) {
       throw new IllegalStateException("could not update request " + id + ": the store refuses it");
     }
