@@ -80,9 +80,10 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 # Small-footprint flags: the serial collector (one core, small heap: the lowest overhead), the heap sized from the
 # container's memory limit, and smaller thread stacks. A class-data archive in the data volume (written when the
 # first start exits, read by every later one: about half the start-up time; only the service user, who owns the
-# database beside it, can write it). JVM warnings go to stderr, so stdout stays one JSON object a line. Add
-# flags with JAVA_TOOL_OPTIONS.
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=60", "-Xss512k", \
+# database beside it, can write it). JVM warnings go to stderr, so stdout stays one JSON object a line. Out of
+# memory ends the process (the orchestrator restarts it, and the start catches up on everything due) rather than
+# leaving a JVM whose timer threads may have died. Add flags with JAVA_TOOL_OPTIONS.
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=60", "-Xss512k", "-XX:+ExitOnOutOfMemoryError", \
     "-XX:SharedArchiveFile=/data/latchkey.jsa", "-XX:+AutoCreateSharedArchive", \
     "-Xlog:disable", "-Xlog:all=warning,cds=off,cds+dynamic=off:stderr", \
     "-jar", "/app/latchkey.jar"]

@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  */
 public final class BenchMain {
   /** The JVM options of {@code ./latchkey run}; the class archive lands in each process's own folder. */
-  static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -Xss512k -Xms32m -Xmx256m "
+  static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -Xss512k -Xms32m -Xmx256m -XX:+ExitOnOutOfMemoryError "
       + "-XX:SharedArchiveFile=latchkey.jsa -XX:+AutoCreateSharedArchive "
       + "-Xlog:disable -Xlog:all=warning,cds=off,cds+dynamic=off:stderr";
 

@@ -329,6 +329,7 @@ public final class Timers implements AutoCloseable {
         // timers alive, through errors too (a stack overflow, a class that failed to load). Only a JVM running out
         // of memory or broken inside ends them.
         if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
+          log.error("{} pass failed with {}; the JVM is not fit to go on (it exits on out of memory)", name, fatal);
           throw fatal;
         }
         log.error("{} pass failed, will retry", name, e);
