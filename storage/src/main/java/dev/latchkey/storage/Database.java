@@ -275,6 +275,11 @@ public final class Database implements AutoCloseable {
       config.setMinimumIdle(Math.min(2, poolSize));
       config.setConnectionTimeout(10_000);
       config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+      if (url.startsWith("jdbc:postgresql:")) {
+        // PostgreSQL's error detail quotes the failing row ("Failing row contains (…)": reasons, emails); its
+        // message and SQLSTATE say enough, and exceptions reach the logs.
+        config.addDataSourceProperty("logServerErrorDetail", "false");
+      }
       HikariDataSource pool;
       try {
         pool = new HikariDataSource(config);

@@ -221,14 +221,14 @@ public final class ConfigLoader {
     String certificates(Path file, String path) {
       String pem;
       try {
-        pem = Files.readString(file, StandardCharsets.US_ASCII);
+        pem = Files.readString(file, StandardCharsets.ISO_8859_1); // bundles may carry UTF-8 comments
       } catch (IOException | RuntimeException e) {
         throw fail(path, "cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
       }
       if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
         throw fail(path, file + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
       }
-      return Base64.getEncoder().encodeToString(pem.strip().concat("\n").getBytes(StandardCharsets.US_ASCII));
+      return Base64.getEncoder().encodeToString(pem.strip().concat("\n").getBytes(StandardCharsets.ISO_8859_1));
     }
 
     RoleDefinition role(String name, JsonNode node, String path) {
