@@ -5,6 +5,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Subject;
 import dev.latchkey.core.port.ClusterAccess;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -12,6 +13,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.time.Clock;
 import java.time.Duration;
@@ -231,14 +233,8 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
    * answered with a list only by the API server (anything else throws), and it must not show the object.
    */
   private static void requireGone(KubernetesClient client, ManagedObject object) {
-    var named = switch (object.kind()) {
-      case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings()
-          .withField("metadata.name", object.name()).list().getItems();
-      case ROLE_BINDING -> client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow())
-          .withField("metadata.name", object.name()).list().getItems();
-      case SERVICE_ACCOUNT -> client.serviceAccounts().inNamespace(object.namespace().orElseThrow())
-          .withField("metadata.name", object.name()).list().getItems();
-    };
+    List<? extends HasMetadata> named = collection(client, object).withField("metadata.name", object.name())
+        .list().getItems();
     // Filtered here as well: a server that ignored the field selector would list every object.
     if (named.stream().anyMatch(o -> object.name().equals(o.getMetadata().getName()))) {
       throw new IllegalStateException(object.kind() + " " + object.name() + " answered 404 but is still listed");
@@ -255,12 +251,16 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
   }
 
   private static Resource<? extends HasMetadata> resource(KubernetesClient client, ManagedObject object) {
+    return collection(client, object).withName(object.name());
+  }
+
+  /** Where objects of the object's kind live (its namespace, for namespaced kinds). */
+  private static NonNamespaceOperation<? extends HasMetadata, ? extends KubernetesResourceList<? extends HasMetadata>,
+      ? extends Resource<? extends HasMetadata>> collection(KubernetesClient client, ManagedObject object) {
     return switch (object.kind()) {
-      case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings().withName(object.name());
-      case ROLE_BINDING -> client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow())
-          .withName(object.name());
-      case SERVICE_ACCOUNT -> client.serviceAccounts().inNamespace(object.namespace().orElseThrow())
-          .withName(object.name());
+      case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings();
+      case ROLE_BINDING -> client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow());
+      case SERVICE_ACCOUNT -> client.serviceAccounts().inNamespace(object.namespace().orElseThrow());
     };
   }
 
