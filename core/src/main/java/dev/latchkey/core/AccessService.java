@@ -1108,18 +1108,12 @@ public final class AccessService {
       AccessRequest original = requests.find(extension.extendsRequest().orElseThrow()).orElseThrow();
       Instant newEnd = extension.expiresAt().orElseThrow();
       if (original.state() != RequestState.ACTIVE || !original.expiresAt().orElseThrow().isAfter(now)) {
-        AccessRequest next = extension.withState(RequestState.FAILED).withEnd(now, Actor.SYSTEM)
-            .withFailure("the access it extends ended first").withRetry(0, Optional.empty());
-        return transition(extension, next, AuditAction.GRANT_FAILED, Map.of("error", "original no longer active"))
-            .orElse(extension);
+        return failExtension(extension, now, "the access it extends ended first", "original no longer active");
       }
       // As for a grant: a disable, or a role taken out of the configuration, since the approval is not outrun.
       Optional<String> blocked = grantBlocked(extension);
       if (blocked.isPresent()) {
-        AccessRequest next = extension.withState(RequestState.FAILED).withEnd(now, Actor.SYSTEM)
-            .withFailure(blocked.get()).withRetry(0, Optional.empty());
-        return transition(extension, next, AuditAction.GRANT_FAILED, Map.of("error", blocked.get()))
-            .orElse(extension);
+        return failExtension(extension, now, blocked.get(), blocked.get());
       }
       if (original.expiresAt().orElseThrow().isBefore(newEnd)) {
         AccessRequest longer = original.withExpiresAt(newEnd).withReminderSent(false);
@@ -1136,6 +1130,13 @@ public final class AccessService {
           : extension;
     }
     throw new IllegalStateException("request " + extension.id() + " kept changing under extension");
+  }
+
+  /** An approved extension that will not be applied: FAILED, with why for the card and for the audit trail. */
+  private AccessRequest failExtension(AccessRequest extension, Instant now, String failure, String auditError) {
+    AccessRequest next = extension.withState(RequestState.FAILED).withEnd(now, Actor.SYSTEM)
+        .withFailure(failure).withRetry(0, Optional.empty());
+    return transition(extension, next, AuditAction.GRANT_FAILED, Map.of("error", auditError)).orElse(extension);
   }
 
   private AccessRequest removeAfterLostRace(AccessRequest ended) {
