@@ -68,7 +68,7 @@ final class JdbiAuditLog implements AuditLog {
    */
   AuditVerification verification() {
     return sql.inSnapshot("verify the audit chain", h -> {
-      ChainHead head = snapshotHead(h);
+      ChainHead head = head(h);
       return new AuditVerification(head, walk(h, head, strictFrom(h)));
     });
   }
@@ -140,19 +140,13 @@ final class JdbiAuditLog implements AuditLog {
   }
 
   /**
-   * The head, read in the statement that also first reads the events: H2 takes a repeatable-read snapshot of each
-   * table when a statement first reads it, so reading the head alone would let an append committed before the
-   * events are first read look like an event beyond the head.
+   * The head, read in a statement that also reads the events: H2 takes a repeatable-read snapshot of each table
+   * when a statement first reads it, so in a verification reading the head alone would let an append committed
+   * before the events are first read look like an event beyond the head.
    */
-  private static ChainHead snapshotHead(Handle h) {
+  private static ChainHead head(Handle h) {
     return h.createQuery("SELECT seq, hash, (SELECT COUNT(*) FROM audit_events WHERE seq < 0) AS stray "
             + "FROM audit_head WHERE id = 1")
-        .map((rs, ctx) -> new ChainHead(rs.getLong("seq"), rs.getString("hash")))
-        .one();
-  }
-
-  private static ChainHead head(Handle h) {
-    return h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1")
         .map((rs, ctx) -> new ChainHead(rs.getLong("seq"), rs.getString("hash")))
         .one();
   }

@@ -8,6 +8,7 @@ import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.EnablementStore;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Update;
 
@@ -48,22 +49,22 @@ final class JdbiEnablementStore implements EnablementStore {
    */
   @Override
   public void save(ClusterEnablement enablement, AuditEvent event) {
-    write(Optional.empty(), enablement, event);
+    write(stored -> true, enablement, event);
   }
 
   @Override
   public boolean saveIf(Optional<ClusterEnablement> expected, ClusterEnablement enablement, AuditEvent event) {
-    return write(Optional.of(expected), enablement, event);
+    return write(expected::equals, enablement, event);
   }
 
-  /** Writes unless {@code expected} is given and the stored state (read under the chain's lock) differs. */
-  private boolean write(Optional<Optional<ClusterEnablement>> expected, ClusterEnablement enablement,
+  /** Writes if the stored state, read under the chain's lock, is {@code writable}; says whether it wrote. */
+  private boolean write(Predicate<Optional<ClusterEnablement>> writable, ClusterEnablement enablement,
       AuditEvent event) {
     List<StoredAuditEvent> stored;
     try {
       stored = sql.inTransaction("switch " + enablement.cluster(), h -> {
         List<StoredAuditEvent> appended = chain.append(h, List.of(event));
-        if (expected.isPresent() && !find(h, enablement.cluster()).equals(expected.get())) {
+        if (!writable.test(find(h, enablement.cluster()))) {
           throw new ChangedMeanwhile(); // rolls the appended event back
         }
         int changed = bind(h.createUpdate("UPDATE cluster_enablements SET enabled = :enabled, roles = :roles, "
