@@ -15,9 +15,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 
 /**
- * The floor of the acknowledgement benchmark: a bare Bolt app whose handlers only acknowledge, served by
- * Latchkey's own {@link HttpServer} (same Jetty, thread pool and connector), configured for Slack as Latchkey is
- * (the same Web API client settings, auth.test once). Run as its own process with the same JVM options.
+ * The floor of the acknowledgement benchmark: a bare Bolt app whose handlers only acknowledge,
+ * served by Latchkey's own {@link HttpServer} (same Jetty, thread pool and connector), configured
+ * for Slack as Latchkey is (the same Web API client settings, auth.test once). Run as its own
+ * process with the same JVM options.
  *
  * <p>Environment: PORT, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL.
  */
@@ -33,28 +34,34 @@ public final class BareBoltServer {
     slackConfig.setHttpClientWriteTimeoutMillis(10_000);
     slackConfig.setHttpClientCallTimeoutMillis(15_000);
     Slack slack = Slack.getInstance(slackConfig, SlackHttpClient.buildSlackHttpClient(slackConfig));
-    App app = new App(AppConfig.builder()
-        .singleTeamBotToken(System.getenv("SLACK_BOT_TOKEN"))
-        .signingSecret(System.getenv("SLACK_SIGNING_SECRET"))
-        .slack(slack)
-        .authTestCacheExpirationMillis(-1L)
-        .build());
+    App app =
+        new App(
+            AppConfig.builder()
+                .singleTeamBotToken(System.getenv("SLACK_BOT_TOKEN"))
+                .signingSecret(System.getenv("SLACK_SIGNING_SECRET"))
+                .slack(slack)
+                .authTestCacheExpirationMillis(-1L)
+                .build());
     app.command("/access", (req, ctx) -> ctx.ack());
     app.blockAction(Pattern.compile("latchkey\\..*"), (req, ctx) -> ctx.ack());
     app.start();
-    HttpServer http = new HttpServer(Integer.parseInt(System.getenv("PORT")))
-        .addServlet(HttpServer.SLACK_EVENTS_PATH, new SlackAppServlet(app))
-        .addServlet("/readyz", new Ready());
+    HttpServer http =
+        new HttpServer(Integer.parseInt(System.getenv("PORT")))
+            .addServlet(HttpServer.SLACK_EVENTS_PATH, new SlackAppServlet(app))
+            .addServlet("/readyz", new Ready());
     http.start();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        http.stop();
-      } catch (Exception e) {
-        // stopping anyway
-      }
-      stopped.countDown();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    http.stop();
+                  } catch (Exception e) {
+                    // stopping anyway
+                  }
+                  stopped.countDown();
+                }));
     stopped.await();
   }
 

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-/** What every benchmark needs to know about the run (read once from the environment by {@link BenchMain}). */
+/**
+ * What every benchmark needs to know about the run (read once from the environment by {@link
+ * BenchMain}).
+ */
 record Bench(
     Path workDir,
     Path latchkeyJar,
@@ -26,7 +29,8 @@ record Bench(
     Report report) {
 
   static void log(String format, Object... args) {
-    System.err.printf(Locale.ROOT, "[bench %tT] " + format + "%n", prepend(System.currentTimeMillis(), args));
+    System.err.printf(
+        Locale.ROOT, "[bench %tT] " + format + "%n", prepend(System.currentTimeMillis(), args));
     System.err.flush();
   }
 
@@ -37,29 +41,38 @@ record Bench(
     return all;
   }
 
-  /** The latchkey.yml every Latchkey of the run uses: one customer, one cluster (the kit) in token mode. */
+  /**
+   * The latchkey.yml every Latchkey of the run uses: one customer, one cluster (the kit) in token
+   * mode.
+   */
   String config(String databaseUrl) {
     return """
-        database:
-          url: %s
-        timers:
-          reconcileInterval: 60s
-        customers:
-          - id: acme
-            slack:
-              teamId: %s
-              channel: %s
-              approvers:
-                users: [%s, U0APPROVER2]
-              admins: [%s]
-            clusters:
-              - name: prod
-                kubeconfig: %s
-                credentials: token
-                roles:
-                  readonly: {}
-                  operator: {}
-        """.formatted(databaseUrl, SlackRequests.CUSTOMER_TEAM, SlackRequests.CHANNEL, SlackRequests.APPROVER,
-        SlackRequests.ADMIN, latchkeyKubeconfig.toAbsolutePath());
+    database:
+      url: %s
+    timers:
+      reconcileInterval: 60s
+    customers:
+      - id: acme
+        slack:
+          teamId: %s
+          channel: %s
+          approvers:
+            users: [%s, U0APPROVER2]
+          admins: [%s]
+        clusters:
+          - name: prod
+            kubeconfig: %s
+            credentials: token
+            roles:
+              readonly: {}
+              operator: {}
+    """
+        .formatted(
+            databaseUrl,
+            SlackRequests.CUSTOMER_TEAM,
+            SlackRequests.CHANNEL,
+            SlackRequests.APPROVER,
+            SlackRequests.ADMIN,
+            latchkeyKubeconfig.toAbsolutePath());
   }
 }

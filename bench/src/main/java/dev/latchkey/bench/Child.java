@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A JVM started as a child process (Latchkey's shaded jar, or the bare Bolt floor), its output in a file. */
+/**
+ * A JVM started as a child process (Latchkey's shaded jar, or the bare Bolt floor), its output in a
+ * file.
+ */
 final class Child implements AutoCloseable {
   private final Process process;
   private final long startedNanos;
@@ -24,11 +27,16 @@ final class Child implements AutoCloseable {
     this.log = log;
   }
 
-  static Child start(List<String> command, Map<String, String> env, Path dir, Path log) throws IOException {
+  static Child start(List<String> command, Map<String, String> env, Path dir, Path log)
+      throws IOException {
     Files.createDirectories(dir);
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    // As ./latchkey run sets it: two malloc arenas, not one per thread that ever allocated (each up to 64 MB).
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    // As ./latchkey run sets it: two malloc arenas, not one per thread that ever allocated (each up
+    // to 64 MB).
     builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
     builder.environment().putAll(env);
     long started = System.nanoTime();
@@ -40,18 +48,23 @@ final class Child implements AutoCloseable {
     return process.pid();
   }
 
-  /** Polls {@code url} every 5 ms until it answers 200; returns the time from process start to that answer. */
+  /**
+   * Polls {@code url} every 5 ms until it answers 200; returns the time from process start to that
+   * answer.
+   */
   Duration awaitReady(URI url, Duration timeout) throws InterruptedException {
     try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build()) {
       long deadline = startedNanos + timeout.toNanos();
       while (System.nanoTime() < deadline) {
         if (!process.isAlive()) {
-          throw new IllegalStateException("process exited with " + process.exitValue() + " before it was ready; see "
-              + log);
+          throw new IllegalStateException(
+              "process exited with " + process.exitValue() + " before it was ready; see " + log);
         }
         try {
-          HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(2)).build(),
-              HttpResponse.BodyHandlers.discarding());
+          HttpResponse<Void> response =
+              http.send(
+                  HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(2)).build(),
+                  HttpResponse.BodyHandlers.discarding());
           if (response.statusCode() == 200) {
             return Duration.ofNanos(System.nanoTime() - startedNanos);
           }
@@ -75,7 +88,8 @@ final class Child implements AutoCloseable {
 
   private long procStatus(String key) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+      for (String line :
+          Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
         if (line.startsWith(key)) {
           return Long.parseLong(line.substring(key.length()).replace("kB", "").strip());
         }

@@ -6,10 +6,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * CPU accounting from /proc: how many cores a process used over an interval, how busy the whole machine was, and
- * how loaded it was by others (load average, pressure stall information). The machine's two cores are shared by
- * everything in a run, so these figures say whether a latency came from the server under test or from a lack of
- * CPU.
+ * CPU accounting from /proc: how many cores a process used over an interval, how busy the whole
+ * machine was, and how loaded it was by others (load average, pressure stall information). The
+ * machine's two cores are shared by everything in a run, so these figures say whether a latency
+ * came from the server under test or from a lack of CPU.
  */
 final class Cpu {
   private static final double TICKS_PER_SECOND = 100.0;
@@ -39,14 +39,25 @@ final class Cpu {
 
   /** CPU seconds used so far by this process, the API server and etcd (an array of three). */
   static double[] seconds(long apiserverPid, long etcdPid) {
-    return new double[] {processTicks(ProcessHandle.current().pid()) / TICKS_PER_SECOND,
-        processTicks(apiserverPid) / TICKS_PER_SECOND, processTicks(etcdPid) / TICKS_PER_SECOND};
+    return new double[] {
+      processTicks(ProcessHandle.current().pid()) / TICKS_PER_SECOND,
+      processTicks(apiserverPid) / TICKS_PER_SECOND,
+      processTicks(etcdPid) / TICKS_PER_SECOND
+    };
   }
 
-  /** "12.3 s (this process) + 4.5 s (API server) + 1.2 s (etcd)" between two readings of {@link #seconds}. */
+  /**
+   * "12.3 s (this process) + 4.5 s (API server) + 1.2 s (etcd)" between two readings of {@link
+   * #seconds}.
+   */
   static String spent(double[] from, double[] to, String self) {
-    return String.format(Locale.ROOT, "%.1f s (%s) + %.1f s (API server) + %.1f s (etcd)", to[0] - from[0], self,
-        to[1] - from[1], to[2] - from[2]);
+    return String.format(
+        Locale.ROOT,
+        "%.1f s (%s) + %.1f s (API server) + %.1f s (etcd)",
+        to[0] - from[0],
+        self,
+        to[1] - from[1],
+        to[2] - from[2]);
   }
 
   /** utime + stime of a process, in clock ticks. */

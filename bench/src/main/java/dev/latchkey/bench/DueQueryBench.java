@@ -41,13 +41,14 @@ import java.util.Set;
 import org.HdrHistogram.Histogram;
 
 /**
- * Benchmark 4: the timer's "what is due" queries, as every 500 ms pass asks them (what needs no cluster,
- * {@link RequestStore#findDueToSettle}, which clusters have due work, {@link RequestStore#findClustersWithDue},
- * then up to 500 due requests of each, {@link RequestStore#findDue(ClusterRef, Instant, int)}) on an H2 file
- * holding 1,000,000 finished requests and 10,000 active ones, against the same queries on an empty database.
- * Rows are real: one finished and one active request are made by the AccessService on this very database, then
- * copied by SQL ({@code INSERT … SELECT} over {@code SYSTEM_RANGE}) with new ids, and for the active ones due
- * instants spread over the next ten thousand seconds.
+ * Benchmark 4: the timer's "what is due" queries, as every 500 ms pass asks them (what needs no
+ * cluster, {@link RequestStore#findDueToSettle}, which clusters have due work, {@link
+ * RequestStore#findClustersWithDue}, then up to 500 due requests of each, {@link
+ * RequestStore#findDue(ClusterRef, Instant, int)}) on an H2 file holding 1,000,000 finished
+ * requests and 10,000 active ones, against the same queries on an empty database. Rows are real:
+ * one finished and one active request are made by the AccessService on this very database, then
+ * copied by SQL ({@code INSERT … SELECT} over {@code SYSTEM_RANGE}) with new ids, and for the
+ * active ones due instants spread over the next ten thousand seconds.
  */
 final class DueQueryBench {
   static final int FINISHED = 1_000_000;
@@ -56,7 +57,8 @@ final class DueQueryBench {
   private static final long MAX_SECONDS_PER_SERIES = 4;
   private static final long ACTIVE_BASE = 50_000_000L;
 
-  private static final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong SEQ =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private final Bench bench;
 
@@ -64,7 +66,10 @@ final class DueQueryBench {
     this.bench = bench;
   }
 
-  /** The instants the templates give: "now" for a typical pass, and a later one at which 500+ rows are due. */
+  /**
+   * The instants the templates give: "now" for a typical pass, and a later one at which 500+ rows
+   * are due.
+   */
   private record Templates(String finishedId, String activeId, Instant now, Instant firstDue) {}
 
   void run() throws Exception {
@@ -87,7 +92,8 @@ final class DueQueryBench {
     long t0 = System.nanoTime();
     copy(bigUrl, big, FINISHED, ACTIVE);
     double fillSeconds = (System.nanoTime() - t0) / 1e9;
-    Bench.log("due: %,d finished + %,d active rows written in %.1f s", FINISHED, ACTIVE, fillSeconds);
+    Bench.log(
+        "due: %,d finished + %,d active rows written in %.1f s", FINISHED, ACTIVE, fillSeconds);
 
     Instant now = big.now();
     Instant later = big.firstDue().plusSeconds(600);
@@ -103,10 +109,13 @@ final class DueQueryBench {
       check(activeOnly.requests(), later, 500);
       Map<String, Histogram> nothingDue = new LinkedHashMap<>();
       Map<String, Histogram> fullBatch = new LinkedHashMap<>();
-      stores.keySet().forEach(k -> {
-        nothingDue.put(k, new Histogram(60_000_000L, 3));
-        fullBatch.put(k, new Histogram(60_000_000L, 3));
-      });
+      stores
+          .keySet()
+          .forEach(
+              k -> {
+                nothingDue.put(k, new Histogram(60_000_000L, 3));
+                fullBatch.put(k, new Histogram(60_000_000L, 3));
+              });
       for (RequestStore store : stores.values()) {
         time(store, now, 3000, null);
         time(store, later, 300, null);
@@ -130,14 +139,18 @@ final class DueQueryBench {
   private static void check(RequestStore store, Instant now, int expected) {
     int found = pass(store, now);
     if (found != expected) {
-      throw new IllegalStateException("the due queries at " + now + " found " + found + " rows, expected "
-          + expected);
+      throw new IllegalStateException(
+          "the due queries at " + now + " found " + found + " rows, expected " + expected);
     }
   }
 
-  /** What one timer pass asks the database: what needs no cluster, the clusters with due work, each one's first 500. */
+  /**
+   * What one timer pass asks the database: what needs no cluster, the clusters with due work, each
+   * one's first 500.
+   */
   private static int pass(RequestStore store, Instant at) {
-    if (store.findDueToSettle(at, 500).size() > 500) { // a subset of what the lanes then read: not counted twice
+    if (store.findDueToSettle(at, 500).size()
+        > 500) { // a subset of what the lanes then read: not counted twice
       throw new IllegalStateException("limit ignored");
     }
     int found = 0;
@@ -151,11 +164,14 @@ final class DueQueryBench {
     return found;
   }
 
-  /** Up to {@code calls} calls, and no more than {@link #MAX_SECONDS_PER_SERIES} seconds of them. */
+  /**
+   * Up to {@code calls} calls, and no more than {@link #MAX_SECONDS_PER_SERIES} seconds of them.
+   */
   private static void time(RequestStore store, Instant now, int calls, Histogram into) {
     long stop = System.nanoTime() + MAX_SECONDS_PER_SERIES * 1_000_000_000L;
     for (int i = 0; i < calls && (i < 3 || System.nanoTime() < stop); i++) {
-      // A new instant every call, as the timer's clock gives: H2 would otherwise hand back the cached result of
+      // A new instant every call, as the timer's clock gives: H2 would otherwise hand back the
+      // cached result of
       // an identical query on unchanged tables (OPTIMIZE_REUSE_RESULTS) and measure nothing.
       Instant at = now.plusNanos(1000L * (SEQ.incrementAndGet() % 1_000_000));
       long t = System.nanoTime();
@@ -168,17 +184,28 @@ final class DueQueryBench {
   }
 
   /**
-   * Makes the two template rows through the AccessService on a new database: a request approved, expired and
-   * removed (finished, nothing due), then one approved and active (due at its reminder, 45 min later).
+   * Makes the two template rows through the AccessService on a new database: a request approved,
+   * expired and removed (finished, nothing due), then one approved and active (due at its reminder,
+   * 45 min later).
    */
   private static Templates templates(String url, LatchkeyConfig config, MutableClock clock) {
     try (Database db = Database.builder(url).sinks(List.of()).clock(clock).open()) {
-      AccessService service = new AccessService(config.customers(), db.requests(), db.enablements(), db.audit(),
-          new AlwaysGrants(), new Silent(), (group, user) -> ApproverDirectory.Membership.NOT_MEMBER, clock,
-          new SecureRandom(), RetryPolicy.DEFAULT);
+      AccessService service =
+          new AccessService(
+              config.customers(),
+              db.requests(),
+              db.enablements(),
+              db.audit(),
+              new AlwaysGrants(),
+              new Silent(),
+              (group, user) -> ApproverDirectory.Membership.NOT_MEMBER,
+              clock,
+              new SecureRandom(),
+              RetryPolicy.DEFAULT);
       ClusterRef prod = new ClusterRef(new CustomerId("acme"), "prod");
       Actor.SlackUser admin = new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.ADMIN);
-      Actor.SlackUser approver = new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.APPROVER);
+      Actor.SlackUser approver =
+          new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.APPROVER);
       service.enable(prod, admin, Set.of("readonly"));
       RequestId finished = approved(service, approver);
       clock.advance(Duration.ofHours(2));
@@ -198,20 +225,35 @@ final class DueQueryBench {
   }
 
   private static RequestId approved(AccessService service, Actor.SlackUser approver) {
-    Outcome submitted = service.submit(new Submission(new CustomerId("acme"), "prod", "readonly",
-        Optional.of(Duration.ofHours(1)), List.of(), new Requester(new Actor.SlackUser(SlackRequests.VENDOR_TEAM,
-        SlackRequests.REQUESTER), Optional.of("alice@vendor.example")), "checking the api pods"));
+    Outcome submitted =
+        service.submit(
+            new Submission(
+                new CustomerId("acme"),
+                "prod",
+                "readonly",
+                Optional.of(Duration.ofHours(1)),
+                List.of(),
+                new Requester(
+                    new Actor.SlackUser(SlackRequests.VENDOR_TEAM, SlackRequests.REQUESTER),
+                    Optional.of("alice@vendor.example")),
+                "checking the api pods"));
     RequestId id = ((Outcome.Submitted) submitted).request().id();
     service.approve(id, approver, DecisionMethod.BUTTON, Map.of());
     return id;
   }
 
-  /** Copies the finished template {@code finished} times and the active one {@code active} times, by SQL. */
+  /**
+   * Copies the finished template {@code finished} times and the active one {@code active} times, by
+   * SQL.
+   */
   private static void copy(String url, Templates t, int finished, int active) throws SQLException {
     try (Connection c = DriverManager.getConnection(url, Database.DEFAULT_USER, "")) {
       List<String> columns = new ArrayList<>();
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COLUMN_NAME FROM "
-          + "INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'REQUESTS' ORDER BY ORDINAL_POSITION")) {
+      try (Statement s = c.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'REQUESTS'"
+                      + " ORDER BY ORDINAL_POSITION")) {
         while (rs.next()) {
           columns.add(rs.getString(1).toLowerCase(Locale.ROOT));
         }
@@ -231,7 +273,8 @@ final class DueQueryBench {
     }
   }
 
-  private static void run(Connection c, String sql, long from, long to, String template) throws SQLException {
+  private static void run(Connection c, String sql, long from, long to, String template)
+      throws SQLException {
     try (PreparedStatement p = c.prepareStatement(sql)) {
       p.setLong(1, from);
       p.setLong(2, to);
@@ -244,52 +287,89 @@ final class DueQueryBench {
   private static String insert(List<String> columns, boolean active) {
     List<String> values = new ArrayList<>();
     for (String col : columns) {
-      values.add(switch (col) {
-        case "id" -> "'ar-' || LPAD(CAST(r.X AS VARCHAR), 8, '0')";
-        case "due_at", "expires_at", "pending_expires_at", "created_at", "decided_at", "granted_at", "changed_at" ->
-            active ? "t." + col + " + (r.X - " + ACTIVE_BASE + ") * 1000000000" : "t." + col + " - r.X * 1000000000";
-        case "card_outdated" -> "FALSE";
-        default -> "t." + col;
-      });
+      values.add(
+          switch (col) {
+            case "id" -> "'ar-' || LPAD(CAST(r.X AS VARCHAR), 8, '0')";
+            case "due_at",
+                "expires_at",
+                "pending_expires_at",
+                "created_at",
+                "decided_at",
+                "granted_at",
+                "changed_at" ->
+                active
+                    ? "t." + col + " + (r.X - " + ACTIVE_BASE + ") * 1000000000"
+                    : "t." + col + " - r.X * 1000000000";
+            case "card_outdated" -> "FALSE";
+            default -> "t." + col;
+          });
     }
-    return "INSERT INTO requests (" + String.join(", ", columns) + ") SELECT " + String.join(", ", values)
+    return "INSERT INTO requests ("
+        + String.join(", ", columns)
+        + ") SELECT "
+        + String.join(", ", values)
         + " FROM requests t, SYSTEM_RANGE(?, ?) r WHERE t.id = ?";
   }
 
-  private void report(Map<String, Histogram> nothingDue, Map<String, Histogram> fullBatch, double fillSeconds) {
+  private void report(
+      Map<String, Histogram> nothingDue, Map<String, Histogram> fullBatch, double fillSeconds) {
     Histogram empty = nothingDue.get("empty");
     Histogram big = nothingDue.get("1M finished + 10k active");
     double e50 = empty.getValueAtPercentile(50) / 1000.0;
     double b50 = big.getValueAtPercentile(50) / 1000.0;
     Report report = bench.report();
-    report.row("4. timer's due queries (what needs no cluster, clusters with due work, 500 of each), median: "
-        + "1M finished + 10k active vs empty database",
-        Report.ms(b50), Report.ms(e50), Report.ratio(b50, e50), "≤ 2× floor", Report.yesNo(b50 <= 2 * e50));
+    report.row(
+        "4. timer's due queries (what needs no cluster, clusters with due work, 500 of each),"
+            + " median: 1M finished + 10k active vs empty database",
+        Report.ms(b50),
+        Report.ms(e50),
+        Report.ratio(b50, e50),
+        "≤ 2× floor",
+        Report.yesNo(b50 <= 2 * e50));
     Histogram small = fullBatch.get("10k active only");
     Histogram bigFull = fullBatch.get("1M finished + 10k active");
     double s50 = small.getValueAtPercentile(50) / 1000.0;
     double f50 = bigFull.getValueAtPercentile(50) / 1000.0;
-    report.row("4. the same when 500 are due (full batch), median: with vs without the 1M finished",
-        Report.ms(f50), Report.ms(s50), Report.ratio(f50, s50), "≤ 2× floor", Report.yesNo(f50 <= 2 * s50));
-    StringBuilder s = new StringBuilder("### 4. Timer's due queries at scale\n\nA timer pass's queries "
-        + "(`RequestStore.findDueToSettle(now, 500)`, `findClustersWithDue(now)`, then `findDue(cluster, now, 500)` "
-        + "for each cluster found) "
-        + "through the storage module (JDBI, HikariCP, H2 file), up to 10,000 calls per database (at most 4 s per "
-        + "series) interleaved in 5 rounds after a warm-up, each call with a new `now` as the timer's clock gives "
-        + "(H2 would otherwise reuse the previous result). The million finished requests (and 10,000 active) "
-        + "were written by SQL copies of rows the AccessService made, in " + String.format(Locale.ROOT, "%.1f s", fillSeconds) + "; audit rows were "
-        + "not copied (the query does not read them).\n\n"
-        + "| database | nothing due: calls | p50 | p99 | 500 due: calls | p50 | p99 |\n"
-        + "| --- | --- | --- | --- | --- | --- | --- |\n");
+    report.row(
+        "4. the same when 500 are due (full batch), median: with vs without the 1M finished",
+        Report.ms(f50),
+        Report.ms(s50),
+        Report.ratio(f50, s50),
+        "≤ 2× floor",
+        Report.yesNo(f50 <= 2 * s50));
+    StringBuilder s =
+        new StringBuilder(
+            "### 4. Timer's due queries at scale\n\n"
+                + "A timer pass's queries (`RequestStore.findDueToSettle(now, 500)`,"
+                + " `findClustersWithDue(now)`, then `findDue(cluster, now, 500)` for each cluster"
+                + " found) through the storage module (JDBI, HikariCP, H2 file), up to 10,000 calls"
+                + " per database (at most 4 s per series) interleaved in 5 rounds after a warm-up,"
+                + " each call with a new `now` as the timer's clock gives (H2 would otherwise reuse"
+                + " the previous result). The million finished requests (and 10,000 active) were"
+                + " written by SQL copies of rows the AccessService made, in "
+                + String.format(Locale.ROOT, "%.1f s", fillSeconds)
+                + "; audit rows were "
+                + "not copied (the query does not read them).\n\n"
+                + "| database | nothing due: calls | p50 | p99 | 500 due: calls | p50 | p99 |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- |\n");
     for (String name : nothingDue.keySet()) {
       Histogram n = nothingDue.get(name);
       Histogram f = fullBatch.get(name);
-      s.append("| ").append(name).append(" | ").append(n.getTotalCount()).append(" | ")
-          .append(Report.ms(n.getValueAtPercentile(50) / 1000.0)).append(" | ")
-          .append(Report.ms(n.getValueAtPercentile(99) / 1000.0)).append(" | ")
-          .append(f.getTotalCount() == 0 ? "—" : Long.toString(f.getTotalCount())).append(" | ")
-          .append(f.getTotalCount() == 0 ? "—" : Report.ms(f.getValueAtPercentile(50) / 1000.0)).append(" | ")
-          .append(f.getTotalCount() == 0 ? "—" : Report.ms(f.getValueAtPercentile(99) / 1000.0)).append(" |\n");
+      s.append("| ")
+          .append(name)
+          .append(" | ")
+          .append(n.getTotalCount())
+          .append(" | ")
+          .append(Report.ms(n.getValueAtPercentile(50) / 1000.0))
+          .append(" | ")
+          .append(Report.ms(n.getValueAtPercentile(99) / 1000.0))
+          .append(" | ")
+          .append(f.getTotalCount() == 0 ? "—" : Long.toString(f.getTotalCount()))
+          .append(" | ")
+          .append(f.getTotalCount() == 0 ? "—" : Report.ms(f.getValueAtPercentile(50) / 1000.0))
+          .append(" | ")
+          .append(f.getTotalCount() == 0 ? "—" : Report.ms(f.getValueAtPercentile(99) / 1000.0))
+          .append(" |\n");
     }
     report.section(s.toString());
   }

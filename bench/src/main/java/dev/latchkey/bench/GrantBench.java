@@ -54,18 +54,20 @@ import java.util.function.IntConsumer;
 import org.HdrHistogram.Histogram;
 
 /**
- * Benchmarks 2 and 3 on the real API server, with Latchkey started in this process by {@link Latchkey#start} (its
- * real Jetty, Bolt, H2 file, timers and Kubernetes adapter, as its own least-privilege ServiceAccount) and a clock
- * the benchmark holds still and then moves.
+ * Benchmarks 2 and 3 on the real API server, with Latchkey started in this process by {@link
+ * Latchkey#start} (its real Jetty, Bolt, H2 file, timers and Kubernetes adapter, as its own
+ * least-privilege ServiceAccount) and a clock the benchmark holds still and then moves.
  *
- * <p>2: a signed Approve click on a pending request → the request ACTIVE (binding and ServiceAccount created) →
- * a token minted through the kubeconfig use case → that token lists pods (200). One approval at a time.
- * Floor: the same objects created directly with fabric8 as the same identity, a token minted, the same list.
+ * <p>2: a signed Approve click on a pending request → the request ACTIVE (binding and
+ * ServiceAccount created) → a token minted through the kubeconfig use case → that token lists pods
+ * (200). One approval at a time. Floor: the same objects created directly with fabric8 as the same
+ * identity, a token minted, the same list.
  *
- * <p>3: N ACTIVE grants, all approved at the same instant (so all expiring at the same instant); the clock moved
- * past that instant with the real timers running → until every binding and ServiceAccount is gone (seen through
- * watches) and every request is EXPIRED with nothing left to remove. Floor: deleting the same objects by name,
- * four grants at a time (as a Latchkey timer lane works on one cluster), as the same identity.
+ * <p>3: N ACTIVE grants, all approved at the same instant (so all expiring at the same instant);
+ * the clock moved past that instant with the real timers running → until every binding and
+ * ServiceAccount is gone (seen through watches) and every request is EXPIRED with nothing left to
+ * remove. Floor: deleting the same objects by name, four grants at a time (as a Latchkey timer lane
+ * works on one cluster), as the same identity.
  */
 final class GrantBench {
   private static final ClusterRef PROD = new ClusterRef(new CustomerId("acme"), "prod");
@@ -73,23 +75,34 @@ final class GrantBench {
       new Actor.SlackUser(SlackRequests.VENDOR_TEAM, SlackRequests.REQUESTER);
   private static final Actor.SlackUser APPROVER =
       new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.APPROVER);
-  private static final Actor.SlackUser ADMIN = new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.ADMIN);
+  private static final Actor.SlackUser ADMIN =
+      new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.ADMIN);
   private static final Duration WINDOW = Duration.ofHours(1);
   private static final int WARMUP_APPROVALS = 50;
+
   /** The floor deletes with the concurrency Latchkey's timer lane uses for one cluster. */
   private static final int FLOOR_PARALLELISM = 4;
 
   private final Bench bench;
   private String floorCpu = "";
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   GrantBench(Bench bench) {
     this.bench = bench;
   }
 
-  private record Expiry(int grants, long creationMillis, double millis, double k8sMillis, List<String> progress,
-      boolean finished, String cpu) {}
+  private record Expiry(
+      int grants,
+      long creationMillis,
+      double millis,
+      double k8sMillis,
+      List<String> progress,
+      boolean finished,
+      String cpu) {}
 
   void run() throws Exception {
     Path dir = bench.workDir().resolve("grants");
@@ -99,9 +112,19 @@ final class GrantBench {
     Path configFile = dir.resolve("latchkey.yml");
     Files.writeString(configFile, yaml);
     LatchkeyConfig config = ConfigLoader.parse(yaml, configFile.toString());
-    Settings settings = Settings.from(Map.of("SLACK_BOT_TOKEN", SlackRequests.BOT_TOKEN, "SLACK_SIGNING_SECRET",
-        SlackRequests.SECRET, "SLACK_API_URL", bench.slack().apiUrl(), "PORT", "0", "LATCHKEY_CONFIG",
-        configFile.toString()));
+    Settings settings =
+        Settings.from(
+            Map.of(
+                "SLACK_BOT_TOKEN",
+                SlackRequests.BOT_TOKEN,
+                "SLACK_SIGNING_SECRET",
+                SlackRequests.SECRET,
+                "SLACK_API_URL",
+                bench.slack().apiUrl(),
+                "PORT",
+                "0",
+                "LATCHKEY_CONFIG",
+                configFile.toString()));
 
     Histogram toActive = new Histogram(OpenLoop.HIGHEST_MICROS, 3);
     Histogram toUsable = new Histogram(OpenLoop.HIGHEST_MICROS, 3);
@@ -117,27 +140,43 @@ final class GrantBench {
         if (!(service.enable(PROD, ADMIN, Set.of("readonly")) instanceof ClusterOutcome.Changed)) {
           throw new IllegalStateException("prod could not be enabled");
         }
-        SlackRequests requests = new SlackRequests(URI.create("http://127.0.0.1:" + latchkey.port()
-            + "/slack/events"), bench.slack().baseUrl());
+        SlackRequests requests =
+            new SlackRequests(
+                URI.create("http://127.0.0.1:" + latchkey.port() + "/slack/events"),
+                bench.slack().baseUrl());
         int clicks = bench.approvals() + WARMUP_APPROVALS;
-        Bench.log("approval: %d approvals (%d of them warm-up), one at a time, each followed by one floor grant",
+        Bench.log(
+            "approval: %d approvals (%d of them warm-up), one at a time, each followed by one floor"
+                + " grant",
             clicks, WARMUP_APPROVALS);
         for (int i = 0; i < clicks; i++) {
           RequestId id = submit(service);
           long t0 = System.nanoTime();
-          HttpResponse<String> ack = client.send(requests.click(SlackRequests.APPROVER,
-              SlackRequests.CUSTOMER_TEAM, SlackRequests.APPROVE, id.value()), HttpResponse.BodyHandlers.ofString());
+          HttpResponse<String> ack =
+              client.send(
+                  requests.click(
+                      SlackRequests.APPROVER,
+                      SlackRequests.CUSTOMER_TEAM,
+                      SlackRequests.APPROVE,
+                      id.value()),
+                  HttpResponse.BodyHandlers.ofString());
           if (ack.statusCode() != 200) {
-            throw new IllegalStateException("click answered " + ack.statusCode() + ": " + ack.body());
+            throw new IllegalStateException(
+                "click answered " + ack.statusCode() + ": " + ack.body());
           }
           awaitState(service, id, RequestState.ACTIVE);
           long tActive = System.nanoTime();
-          if (!(service.issueCredential(id, REQUESTER) instanceof CredentialOutcome.Issued issued)) {
+          if (!(service.issueCredential(id, REQUESTER)
+              instanceof CredentialOutcome.Issued issued)) {
             throw new IllegalStateException("no kubeconfig for " + id);
           }
-          int tries = probe.awaitAccepted(TokenProbe.tokenOf(issued.kubeconfig().text()), Duration.ofSeconds(20));
+          int tries =
+              probe.awaitAccepted(
+                  TokenProbe.tokenOf(issued.kubeconfig().text()), Duration.ofSeconds(20));
           long tUsable = System.nanoTime();
-          long floorMicros = floorGrant(asLatchkey, probe, floorGrant(1_000_000 + i, clock.instant().plus(WINDOW)));
+          long floorMicros =
+              floorGrant(
+                  asLatchkey, probe, floorGrant(1_000_000 + i, clock.instant().plus(WINDOW)));
           if (i >= WARMUP_APPROVALS) {
             toActive.recordValue(Math.max(1, (tActive - t0) / 1000));
             toUsable.recordValue(Math.max(1, (tUsable - t0) / 1000));
@@ -145,8 +184,11 @@ final class GrantBench {
             probeRetries.addAndGet(tries - 1);
           }
           if ((i + 1) % 250 == 0) {
-            Bench.log("approval: %d done, p50 so far %.1f ms (floor %.1f ms)", i + 1,
-                toUsable.getValueAtPercentile(50) / 1000.0, floorUsable.getValueAtPercentile(50) / 1000.0);
+            Bench.log(
+                "approval: %d done, p50 so far %.1f ms (floor %.1f ms)",
+                i + 1,
+                toUsable.getValueAtPercentile(50) / 1000.0,
+                floorUsable.getValueAtPercentile(50) / 1000.0);
           }
         }
         bench.kube().removeGrantObjects(List.of(Kube.FLOOR_MANAGED_BY));
@@ -156,25 +198,32 @@ final class GrantBench {
       bench.kube().removeGrantObjects();
     }
     loadBefore = loadBefore + "; after: " + Cpu.load();
-    report(toActive, toUsable, probeRetries.get(), floorUsable, expiry, floorDeleteMillis, loadBefore);
+    report(
+        toActive, toUsable, probeRetries.get(), floorUsable, expiry, floorDeleteMillis, loadBefore);
   }
 
-  // ---------------------------------------------------------------- 3: mass expiry through Latchkey
+  // ---------------------------------------------------------------- 3: mass expiry through
+  // Latchkey
 
   private Expiry expire(Latchkey latchkey, MutableClock clock, int alreadyActive) throws Exception {
     AccessService service = latchkey.service();
     int n = bench.expiryGrants();
     int extra = Math.max(0, n - alreadyActive);
-    Bench.log("expiry: approving %d more requests (to %d ACTIVE grants, all expiring at %s)", extra,
-        alreadyActive + extra, clock.instant().plus(WINDOW));
+    Bench.log(
+        "expiry: approving %d more requests (to %d ACTIVE grants, all expiring at %s)",
+        extra, alreadyActive + extra, clock.instant().plus(WINDOW));
     long created = System.nanoTime();
-    parallel(2, extra, i -> {
-      RequestId id = submit(service);
-      Outcome outcome = service.approve(id, APPROVER, DecisionMethod.BUTTON, Map.of());
-      if (!(outcome instanceof Outcome.Approved approved) || approved.request().state() != RequestState.ACTIVE) {
-        throw new IllegalStateException("approval of " + id + " ended as " + outcome);
-      }
-    });
+    parallel(
+        2,
+        extra,
+        i -> {
+          RequestId id = submit(service);
+          Outcome outcome = service.approve(id, APPROVER, DecisionMethod.BUTTON, Map.of());
+          if (!(outcome instanceof Outcome.Approved approved)
+              || approved.request().state() != RequestState.ACTIVE) {
+            throw new IllegalStateException("approval of " + id + " ended as " + outcome);
+          }
+        });
     long creationMillis = (System.nanoTime() - created) / 1_000_000;
     int total = alreadyActive + extra;
     if (latchkey.database().requests().findHoldingAccess(PROD).size() != total) {
@@ -187,51 +236,84 @@ final class GrantBench {
     AtomicInteger deleted = new AtomicInteger();
     AtomicLong lastDeleteNanos = new AtomicLong();
     KubernetesClient admin = bench.kube().admin;
-    try (Watch w1 = admin.rbac().clusterRoleBindings()
-            .withLabel(GrantObjects.MANAGED_BY, GrantObjects.MANAGED_BY_VALUE)
-            .watch(new Tracker<>(bindings, deleted, lastDeleteNanos));
-        Watch w2 = admin.serviceAccounts().inNamespace(Subject.GRANTS_NAMESPACE)
-            .withLabel(GrantObjects.MANAGED_BY, GrantObjects.MANAGED_BY_VALUE)
-            .watch(new Tracker<>(accounts, deleted, lastDeleteNanos))) {
+    try (Watch w1 =
+            admin
+                .rbac()
+                .clusterRoleBindings()
+                .withLabel(GrantObjects.MANAGED_BY, GrantObjects.MANAGED_BY_VALUE)
+                .watch(new Tracker<>(bindings, deleted, lastDeleteNanos));
+        Watch w2 =
+            admin
+                .serviceAccounts()
+                .inNamespace(Subject.GRANTS_NAMESPACE)
+                .withLabel(GrantObjects.MANAGED_BY, GrantObjects.MANAGED_BY_VALUE)
+                .watch(new Tracker<>(accounts, deleted, lastDeleteNanos))) {
       long seen = System.nanoTime() + 60_000_000_000L;
       while ((bindings.size() < total || accounts.size() < total) && System.nanoTime() < seen) {
         Thread.sleep(20);
       }
       if (bindings.size() != total || accounts.size() != total) {
-        throw new IllegalStateException("the cluster holds " + bindings.size() + " bindings and " + accounts.size()
-            + " ServiceAccounts, expected " + total + " each");
+        throw new IllegalStateException(
+            "the cluster holds "
+                + bindings.size()
+                + " bindings and "
+                + accounts.size()
+                + " ServiceAccounts, expected "
+                + total
+                + " each");
       }
       int objects = 2 * total;
       Instant end = clock.instant().plus(WINDOW);
-      Bench.log("expiry: %d grants (%d objects) in place; moving the clock past %s", total, objects, end);
+      Bench.log(
+          "expiry: %d grants (%d objects) in place; moving the clock past %s", total, objects, end);
       Map<String, Long> calls0 = bench.slack().calls();
       double[] cpu0 = Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid);
       long t0 = System.nanoTime();
       clock.set(end.plusSeconds(1));
       List<String> progress = new ArrayList<>();
-      int[] marks = {objects / 10, objects / 4, objects / 2, objects * 3 / 4, objects * 9 / 10, objects};
+      int[] marks = {
+        objects / 10, objects / 4, objects / 2, objects * 3 / 4, objects * 9 / 10, objects
+      };
       int next = 0;
       long deadline = t0 + bench.expiryTimeout().toNanos();
       while (deleted.get() < objects && System.nanoTime() < deadline) {
         while (next < marks.length && deleted.get() >= marks[next]) {
-          progress.add(String.format(Locale.ROOT, "%d%% of the objects gone after %.1f s",
-              marks[next] * 100 / objects, (System.nanoTime() - t0) / 1e9));
+          progress.add(
+              String.format(
+                  Locale.ROOT,
+                  "%d%% of the objects gone after %.1f s",
+                  marks[next] * 100 / objects,
+                  (System.nanoTime() - t0) / 1e9));
           next++;
         }
         Thread.sleep(20);
       }
       boolean k8sDone = deleted.get() >= objects;
       while (next < marks.length && deleted.get() >= marks[next]) {
-        progress.add(String.format(Locale.ROOT, "%d%% of the objects gone after %.1f s",
-            marks[next] * 100 / objects, (lastDeleteNanos.get() - t0) / 1e9));
+        progress.add(
+            String.format(
+                Locale.ROOT,
+                "%d%% of the objects gone after %.1f s",
+                marks[next] * 100 / objects,
+                (lastDeleteNanos.get() - t0) / 1e9));
         next++;
       }
       double k8sMillis = ((k8sDone ? lastDeleteNanos.get() : System.nanoTime()) - t0) / 1e6;
       if (!k8sDone) {
-        Bench.log("expiry: stopped waiting after %s with %d of %d objects gone", bench.expiryTimeout(), deleted.get(),
-            objects);
-        return new Expiry(total, creationMillis, k8sMillis, k8sMillis, progress, false,
-            Cpu.spent(cpu0, Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid), "Latchkey and Slack stub"));
+        Bench.log(
+            "expiry: stopped waiting after %s with %d of %d objects gone",
+            bench.expiryTimeout(), deleted.get(), objects);
+        return new Expiry(
+            total,
+            creationMillis,
+            k8sMillis,
+            k8sMillis,
+            progress,
+            false,
+            Cpu.spent(
+                cpu0,
+                Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid),
+                "Latchkey and Slack stub"));
       }
       var store = latchkey.database().requests();
       while ((!store.findHoldingAccess(PROD).isEmpty() || !store.findRevocationsPending().isEmpty())
@@ -239,21 +321,42 @@ final class GrantBench {
         Thread.sleep(20);
       }
       double millis = (System.nanoTime() - t0) / 1e6;
-      String cpu = Cpu.spent(cpu0, Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid),
-          "Latchkey and Slack stub");
+      String cpu =
+          Cpu.spent(
+              cpu0,
+              Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid),
+              "Latchkey and Slack stub");
       long quiet = bench.slack().awaitQuiet(2000, 300_000);
       Map<String, Long> calls = new java.util.TreeMap<>();
-      bench.slack().calls().forEach((k, v) -> {
-        long delta = v - calls0.getOrDefault(k, 0L);
-        if (delta > 0) {
-          calls.put(k, delta);
-        }
-      });
-      Bench.log("expiry: all %d objects gone after %.1f s, every request EXPIRED after %.1f s; CPU %s; Slack "
-          + "quiet %.1f s later", objects, k8sMillis / 1000, millis / 1000, cpu, quiet / 1000.0);
-      return new Expiry(total, creationMillis, Math.max(millis, k8sMillis), k8sMillis, progress, true,
-          cpu + "; the Slack messages about the expiries went on for " + String.format(Locale.ROOT, "%.1f s",
-              quiet / 1000.0) + " more: " + calls + " Slack Web API calls for " + total + " grants");
+      bench
+          .slack()
+          .calls()
+          .forEach(
+              (k, v) -> {
+                long delta = v - calls0.getOrDefault(k, 0L);
+                if (delta > 0) {
+                  calls.put(k, delta);
+                }
+              });
+      Bench.log(
+          "expiry: all %d objects gone after %.1f s, every request EXPIRED after %.1f s; CPU %s;"
+              + " Slack quiet %.1f s later",
+          objects, k8sMillis / 1000, millis / 1000, cpu, quiet / 1000.0);
+      return new Expiry(
+          total,
+          creationMillis,
+          Math.max(millis, k8sMillis),
+          k8sMillis,
+          progress,
+          true,
+          cpu
+              + "; the Slack messages about the expiries went on for "
+              + String.format(Locale.ROOT, "%.1f s", quiet / 1000.0)
+              + " more: "
+              + calls
+              + " Slack Web API calls for "
+              + total
+              + " grants");
     }
   }
 
@@ -280,7 +383,7 @@ final class GrantBench {
             deleted.incrementAndGet();
           }
         }
-        default -> { }
+        default -> {}
       }
     }
 
@@ -295,54 +398,93 @@ final class GrantBench {
   // ---------------------------------------------------------------- floors
 
   /**
-   * Creates N grants' objects directly (not timed), then deletes them by name (timed): plain deletes as Latchkey's
-   * own identity, so the API server authorises them exactly as it does Latchkey's.
+   * Creates N grants' objects directly (not timed), then deletes them by name (timed): plain
+   * deletes as Latchkey's own identity, so the API server authorises them exactly as it does
+   * Latchkey's.
    */
-  private double floorDeletes(KubernetesClient asLatchkey, int n, Instant expiresAt) throws Exception {
+  private double floorDeletes(KubernetesClient asLatchkey, int n, Instant expiresAt)
+      throws Exception {
     Bench.log("expiry floor: creating %d grants' objects directly", n);
     List<ClusterAccess.Grant> grants = Collections.synchronizedList(new ArrayList<>());
-    parallel(4, n, i -> {
-      ClusterAccess.Grant grant = floorGrant(2_000_000 + i, expiresAt);
-      for (HasMetadata object : floorObjects(grant)) {
-        asLatchkey.resource(object).create();
-      }
-      grants.add(grant);
-    });
-    Bench.log("expiry floor: deleting %d bindings and %d ServiceAccounts by name, %d grants at a time (as a "
-        + "Latchkey lane does)", n, n, FLOOR_PARALLELISM);
+    parallel(
+        4,
+        n,
+        i -> {
+          ClusterAccess.Grant grant = floorGrant(2_000_000 + i, expiresAt);
+          for (HasMetadata object : floorObjects(grant)) {
+            asLatchkey.resource(object).create();
+          }
+          grants.add(grant);
+        });
+    Bench.log(
+        "expiry floor: deleting %d bindings and %d ServiceAccounts by name, %d grants at a time (as"
+            + " a Latchkey lane does)",
+        n, n, FLOOR_PARALLELISM);
     double[] cpu0 = Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid);
     long t0 = System.nanoTime();
     List<ClusterAccess.Grant> each = List.copyOf(grants);
-    parallel(FLOOR_PARALLELISM, each.size(), i -> {
-      ClusterAccess.Grant grant = each.get(i);
-      asLatchkey.rbac().clusterRoleBindings().withName(GrantObjects.bindingName(grant.id())).delete();
-      asLatchkey.serviceAccounts().inNamespace(Subject.GRANTS_NAMESPACE).withName(grant.id().value()).delete();
-    });
+    parallel(
+        FLOOR_PARALLELISM,
+        each.size(),
+        i -> {
+          ClusterAccess.Grant grant = each.get(i);
+          asLatchkey
+              .rbac()
+              .clusterRoleBindings()
+              .withName(GrantObjects.bindingName(grant.id()))
+              .delete();
+          asLatchkey
+              .serviceAccounts()
+              .inNamespace(Subject.GRANTS_NAMESPACE)
+              .withName(grant.id().value())
+              .delete();
+        });
     double millis = (System.nanoTime() - t0) / 1e6;
-    floorCpu = Cpu.spent(cpu0, Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid), "fabric8 client");
+    floorCpu =
+        Cpu.spent(
+            cpu0, Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid), "fabric8 client");
     Bench.log("expiry floor: %.1f s; CPU %s", millis / 1000, floorCpu);
     return millis;
   }
 
-  /** The floor of benchmark 2: the grant's objects created directly, a token minted, the token accepted. */
-  private static long floorGrant(KubernetesClient asLatchkey, TokenProbe probe, ClusterAccess.Grant grant)
-      throws Exception {
+  /**
+   * The floor of benchmark 2: the grant's objects created directly, a token minted, the token
+   * accepted.
+   */
+  private static long floorGrant(
+      KubernetesClient asLatchkey, TokenProbe probe, ClusterAccess.Grant grant) throws Exception {
     long t0 = System.nanoTime();
     for (HasMetadata object : floorObjects(grant)) {
       asLatchkey.resource(object).create();
     }
-    String token = asLatchkey.serviceAccounts().inNamespace(Subject.GRANTS_NAMESPACE).withName(grant.id().value())
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3595L).endSpec().build())
-        .getStatus().getToken();
+    String token =
+        asLatchkey
+            .serviceAccounts()
+            .inNamespace(Subject.GRANTS_NAMESPACE)
+            .withName(grant.id().value())
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3595L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
     probe.awaitAccepted(token, Duration.ofSeconds(20));
     return Math.max(1, (System.nanoTime() - t0) / 1000);
   }
 
   private static ClusterAccess.Grant floorGrant(int n, Instant expiresAt) {
     RequestId id = new RequestId(String.format(Locale.ROOT, "ar-%08d", n));
-    return new ClusterAccess.Grant(id, PROD, "latchkey-readonly", Scope.CLUSTER,
-        new Subject.ServiceAccount(Subject.GRANTS_NAMESPACE, id.value()), expiresAt,
-        List.of(APPROVER.audit()), "checking the api pods");
+    return new ClusterAccess.Grant(
+        id,
+        PROD,
+        "latchkey-readonly",
+        Scope.CLUSTER,
+        new Subject.ServiceAccount(Subject.GRANTS_NAMESPACE, id.value()),
+        expiresAt,
+        List.of(APPROVER.audit()),
+        "checking the api pods");
   }
 
   /** Exactly the objects Latchkey creates for a grant, marked as the floor's. */
@@ -360,9 +502,16 @@ final class GrantBench {
   // ---------------------------------------------------------------- helpers
 
   private static RequestId submit(AccessService service) {
-    Outcome outcome = service.submit(new Submission(new CustomerId("acme"), "prod", "readonly",
-        Optional.of(WINDOW), List.of(), new Requester(REQUESTER, Optional.of("alice@vendor.example")),
-        "checking the api pods"));
+    Outcome outcome =
+        service.submit(
+            new Submission(
+                new CustomerId("acme"),
+                "prod",
+                "readonly",
+                Optional.of(WINDOW),
+                List.of(),
+                new Requester(REQUESTER, Optional.of("alice@vendor.example")),
+                "checking the api pods"));
     if (!(outcome instanceof Outcome.Submitted submitted)) {
       throw new IllegalStateException("submission refused: " + outcome);
     }
@@ -378,7 +527,8 @@ final class GrantBench {
         return;
       }
       if (r.state().isFinal()) {
-        throw new IllegalStateException(id + " ended as " + r.state() + ": " + r.failure().orElse(""));
+        throw new IllegalStateException(
+            id + " ended as " + r.state() + ": " + r.failure().orElse(""));
       }
       java.util.concurrent.locks.LockSupport.parkNanos(200_000);
     }
@@ -391,13 +541,15 @@ final class GrantBench {
       AtomicInteger nextIndex = new AtomicInteger();
       List<Future<?>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        futures.add(pool.submit(() -> {
-          int i;
-          while ((i = nextIndex.getAndIncrement()) < count) {
-            task.accept(i);
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  int i;
+                  while ((i = nextIndex.getAndIncrement()) < count) {
+                    task.accept(i);
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         f.get();
@@ -410,60 +562,115 @@ final class GrantBench {
 
   // ---------------------------------------------------------------- report
 
-  private void report(Histogram toActive, Histogram toUsable, long probeRetries, Histogram floorUsable, Expiry e,
-      double floorDeleteMillis, String load) {
+  private void report(
+      Histogram toActive,
+      Histogram toUsable,
+      long probeRetries,
+      Histogram floorUsable,
+      Expiry e,
+      double floorDeleteMillis,
+      String load) {
     Report report = bench.report();
     double p50 = toUsable.getValueAtPercentile(50) / 1000.0;
     double p99 = toUsable.getValueAtPercentile(99) / 1000.0;
     double f50 = floorUsable.getValueAtPercentile(50) / 1000.0;
     double f99 = floorUsable.getValueAtPercentile(99) / 1000.0;
-    report.row("2. approve click → token accepted, p50 (" + toUsable.getTotalCount() + " approvals)", Report.ms(p50),
-        Report.ms(f50), Report.ratio(p50, f50), "none set (reported)", "—");
-    report.row("2. approve click → token accepted, p99", Report.ms(p99), Report.ms(f99), Report.ratio(p99, f99),
-        "none set (reported)", "—");
-    String expiryFigure = "3. mass expiry: " + e.grants() + " grants expiring at one instant → all gone and EXPIRED";
+    report.row(
+        "2. approve click → token accepted, p50 (" + toUsable.getTotalCount() + " approvals)",
+        Report.ms(p50),
+        Report.ms(f50),
+        Report.ratio(p50, f50),
+        "none set (reported)",
+        "—");
+    report.row(
+        "2. approve click → token accepted, p99",
+        Report.ms(p99),
+        Report.ms(f99),
+        Report.ratio(p99, f99),
+        "none set (reported)",
+        "—");
+    String expiryFigure =
+        "3. mass expiry: " + e.grants() + " grants expiring at one instant → all gone and EXPIRED";
     if (e.finished()) {
-      report.row(expiryFigure, Report.ms(e.millis()), Report.ms(floorDeleteMillis),
-          Report.ratio(e.millis(), floorDeleteMillis), "≤ 1.25× floor",
+      report.row(
+          expiryFigure,
+          Report.ms(e.millis()),
+          Report.ms(floorDeleteMillis),
+          Report.ratio(e.millis(), floorDeleteMillis),
+          "≤ 1.25× floor",
           Report.yesNo(e.millis() <= 1.25 * floorDeleteMillis));
     } else {
-      report.row(expiryFigure, "not done after " + Report.ms(e.millis()), Report.ms(floorDeleteMillis),
-          "> " + Report.ratio(e.millis(), floorDeleteMillis), "≤ 1.25× floor", Report.yesNo(false));
+      report.row(
+          expiryFigure,
+          "not done after " + Report.ms(e.millis()),
+          Report.ms(floorDeleteMillis),
+          "> " + Report.ratio(e.millis(), floorDeleteMillis),
+          "≤ 1.25× floor",
+          Report.yesNo(false));
     }
     StringBuilder s = new StringBuilder();
     s.append("### 2. Approve click → access usable\n\n");
-    s.append(toUsable.getTotalCount()).append(" approvals one at a time (after ").append(WARMUP_APPROVALS)
-        .append(" not counted), each on a new pending request: signed Approve click to Latchkey's `/slack/events` "
-            + "→ request ACTIVE (ServiceAccount and ClusterRoleBinding created by Latchkey as its own "
-            + "least-privilege identity) → token minted by the kubeconfig use case (`/access kubeconfig`) → "
-            + "`GET /api/v1/pods` with that token answers 200. Floor: the same two objects created with fabric8 as "
-            + "the same identity, a token minted, the same list, right after each approval (so both see the same "
-            + "machine). Machine before: " + load + ".\n\n");
+    s.append(toUsable.getTotalCount())
+        .append(" approvals one at a time (after ")
+        .append(WARMUP_APPROVALS)
+        .append(
+            " not counted), each on a new pending request: signed Approve click to Latchkey's"
+                + " `/slack/events` → request ACTIVE (ServiceAccount and ClusterRoleBinding created"
+                + " by Latchkey as its own least-privilege identity) → token minted by the"
+                + " kubeconfig use case (`/access kubeconfig`) → `GET /api/v1/pods` with that token"
+                + " answers 200. Floor: the same two objects created with fabric8 as the same"
+                + " identity, a token minted, the same list, right after each approval (so both see"
+                + " the same machine). Machine before: "
+                + load
+                + ".\n\n");
     s.append("| | p50 | p90 | p99 | max |\n| --- | --- | --- | --- | --- |\n");
     s.append(line("click → ACTIVE (binding present)", toActive));
     s.append(line("click → token accepted", toUsable));
     s.append(line("floor: create → token accepted", floorUsable));
     s.append("\nTries of the pods list before it answered 200 (RBAC caches catching up): ")
-        .append(probeRetries).append(" extra in total.\n");
-    s.append("\n### 3. Mass expiry\n\n").append(e.grants()).append(" ACTIVE grants (a ServiceAccount and a "
-        + "ClusterRoleBinding each), all approved at the same instant with a 1 h window, made through the "
-        + "AccessService in ").append(String.format(Locale.ROOT, "%.1f s", e.creationMillis() / 1000.0))
-        .append("; then the clock moved past their end with Latchkey's real timers running (due pass every "
-            + "500 ms, batches of 500). Figure: until the watches saw the last object deleted and the database "
-            + "held no request still ACTIVE or owing a removal. Objects gone after ")
-        .append(Report.ms(e.k8sMillis())).append("; progress: ").append(String.join("; ", e.progress()))
-        .append(". CPU used meanwhile: ").append(e.cpu())
-        .append(". Floor: the same objects deleted by name, " + FLOOR_PARALLELISM + " grants at a time (as a "
-            + "Latchkey timer lane works), as the same identity: ")
-        .append(Report.ms(floorDeleteMillis)).append(String.format(Locale.ROOT, " (%.1f ms per grant); CPU: ",
-            floorDeleteMillis / e.grants())).append(floorCpu).append(".\n");
+        .append(probeRetries)
+        .append(" extra in total.\n");
+    s.append("\n### 3. Mass expiry\n\n")
+        .append(e.grants())
+        .append(
+            " ACTIVE grants (a ServiceAccount and a ClusterRoleBinding each), all approved at the"
+                + " same instant with a 1 h window, made through the AccessService in ")
+        .append(String.format(Locale.ROOT, "%.1f s", e.creationMillis() / 1000.0))
+        .append(
+            "; then the clock moved past their end with Latchkey's real timers running (due pass"
+                + " every 500 ms, batches of 500). Figure: until the watches saw the last object"
+                + " deleted and the database held no request still ACTIVE or owing a removal."
+                + " Objects gone after ")
+        .append(Report.ms(e.k8sMillis()))
+        .append("; progress: ")
+        .append(String.join("; ", e.progress()))
+        .append(". CPU used meanwhile: ")
+        .append(e.cpu())
+        .append(
+            ". Floor: the same objects deleted by name, "
+                + FLOOR_PARALLELISM
+                + " grants at a time (as a "
+                + "Latchkey timer lane works), as the same identity: ")
+        .append(Report.ms(floorDeleteMillis))
+        .append(
+            String.format(
+                Locale.ROOT, " (%.1f ms per grant); CPU: ", floorDeleteMillis / e.grants()))
+        .append(floorCpu)
+        .append(".\n");
     report.section(s.toString());
   }
 
   private static String line(String name, Histogram h) {
-    return "| " + name + " | " + Report.ms(h.getValueAtPercentile(50) / 1000.0) + " | "
-        + Report.ms(h.getValueAtPercentile(90) / 1000.0) + " | " + Report.ms(h.getValueAtPercentile(99) / 1000.0)
-        + " | " + Report.ms(h.getMaxValue() / 1000.0) + " |\n";
+    return "| "
+        + name
+        + " | "
+        + Report.ms(h.getValueAtPercentile(50) / 1000.0)
+        + " | "
+        + Report.ms(h.getValueAtPercentile(90) / 1000.0)
+        + " | "
+        + Report.ms(h.getValueAtPercentile(99) / 1000.0)
+        + " | "
+        + Report.ms(h.getMaxValue() / 1000.0)
+        + " |\n";
   }
-
 }

@@ -13,19 +13,27 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The real API server of the run: Latchkey installed on it as deploy/ describes (namespaces, role catalogue, its
- * least-privilege ServiceAccount), a kubeconfig for that ServiceAccount (what Latchkey is given), and clean-up of
- * grant objects between benchmarks.
+ * The real API server of the run: Latchkey installed on it as deploy/ describes (namespaces, role
+ * catalogue, its least-privilege ServiceAccount), a kubeconfig for that ServiceAccount (what
+ * Latchkey is given), and clean-up of grant objects between benchmarks.
  */
 final class Kube implements AutoCloseable {
-  /** Objects the floors create carry this managed-by value, so Latchkey's reconciliation never touches them. */
+  /**
+   * Objects the floors create carry this managed-by value, so Latchkey's reconciliation never
+   * touches them.
+   */
   static final String FLOOR_MANAGED_BY = "latchkey-bench-floor";
 
   final KubernetesClient admin;
   final String server;
   final String caData;
-  /** The API server's and etcd's process ids, from the kit's env file beside the kubeconfig (0 when unknown). */
+
+  /**
+   * The API server's and etcd's process ids, from the kit's env file beside the kubeconfig (0 when
+   * unknown).
+   */
   final long apiserverPid;
+
   final long etcdPid;
 
   Kube(Path adminKubeconfig) throws IOException {
@@ -50,7 +58,9 @@ final class Kube implements AutoCloseable {
     }
   }
 
-  /** Applies deploy/namespace.yaml, catalogue.yaml and rbac.yaml (server-side apply, idempotent). */
+  /**
+   * Applies deploy/namespace.yaml, catalogue.yaml and rbac.yaml (server-side apply, idempotent).
+   */
   void install(Path deployDir) throws IOException {
     for (String file : List.of("namespace.yaml", "catalogue.yaml", "rbac.yaml")) {
       try (InputStream in = Files.newInputStream(deployDir.resolve(file))) {
@@ -61,12 +71,26 @@ final class Kube implements AutoCloseable {
     }
   }
 
-  /** A kubeconfig for Latchkey's own ServiceAccount (latchkey/latchkey), with a token valid for {@code hours}. */
+  /**
+   * A kubeconfig for Latchkey's own ServiceAccount (latchkey/latchkey), with a token valid for
+   * {@code hours}.
+   */
   Path latchkeyKubeconfig(Path file, int hours) throws IOException {
-    String token = admin.serviceAccounts().inNamespace("latchkey").withName("latchkey")
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(hours * 3600L).endSpec().build())
-        .getStatus().getToken();
-    String yaml = """
+    String token =
+        admin
+            .serviceAccounts()
+            .inNamespace("latchkey")
+            .withName("latchkey")
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(hours * 3600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
+    String yaml =
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -84,13 +108,17 @@ final class Kube implements AutoCloseable {
             cluster: kit
             user: latchkey
         current-context: kit
-        """.formatted(server, caData, token);
+        """
+            .formatted(server, caData, token);
     Files.createDirectories(file.getParent());
     Files.writeString(file, yaml);
     return file;
   }
 
-  /** A client with Latchkey's timeouts for the given kubeconfig (the floors use Latchkey's own identity). */
+  /**
+   * A client with Latchkey's timeouts for the given kubeconfig (the floors use Latchkey's own
+   * identity).
+   */
   static KubernetesClient clientFor(Path kubeconfig) throws IOException {
     return ClusterConnections.client(Config.fromKubeconfig(Files.readString(kubeconfig)));
   }
@@ -104,8 +132,16 @@ final class Kube implements AutoCloseable {
   void removeGrantObjects(List<String> managedByValues) throws InterruptedException {
     for (String managedBy : managedByValues) {
       admin.rbac().clusterRoleBindings().withLabel(GrantObjects.MANAGED_BY, managedBy).delete();
-      admin.rbac().roleBindings().inAnyNamespace().withLabel(GrantObjects.MANAGED_BY, managedBy).delete();
-      admin.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE).withLabel(GrantObjects.MANAGED_BY, managedBy)
+      admin
+          .rbac()
+          .roleBindings()
+          .inAnyNamespace()
+          .withLabel(GrantObjects.MANAGED_BY, managedBy)
+          .delete();
+      admin
+          .serviceAccounts()
+          .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+          .withLabel(GrantObjects.MANAGED_BY, managedBy)
           .delete();
     }
     long deadline = System.nanoTime() + 120_000_000_000L;
@@ -121,12 +157,31 @@ final class Kube implements AutoCloseable {
   int grantObjectCount(List<String> managedByValues) {
     int count = 0;
     for (String managedBy : managedByValues) {
-      count += admin.rbac().clusterRoleBindings().withLabel(GrantObjects.MANAGED_BY, managedBy).list().getItems()
-          .size();
-      count += admin.rbac().roleBindings().inAnyNamespace().withLabel(GrantObjects.MANAGED_BY, managedBy).list()
-          .getItems().size();
-      count += admin.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE)
-          .withLabel(GrantObjects.MANAGED_BY, managedBy).list().getItems().size();
+      count +=
+          admin
+              .rbac()
+              .clusterRoleBindings()
+              .withLabel(GrantObjects.MANAGED_BY, managedBy)
+              .list()
+              .getItems()
+              .size();
+      count +=
+          admin
+              .rbac()
+              .roleBindings()
+              .inAnyNamespace()
+              .withLabel(GrantObjects.MANAGED_BY, managedBy)
+              .list()
+              .getItems()
+              .size();
+      count +=
+          admin
+              .serviceAccounts()
+              .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+              .withLabel(GrantObjects.MANAGED_BY, managedBy)
+              .list()
+              .getItems()
+              .size();
     }
     return count;
   }

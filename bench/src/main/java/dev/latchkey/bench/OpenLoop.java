@@ -14,17 +14,27 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * An open-loop load generator: request i is due at start + i/rate by the wall clock, whether or not earlier ones
- * were answered, and its latency is measured from that intended instant (not from when it was actually sent), so
- * a stalled server or a late sender shows up in the figures instead of hiding (no coordinated omission).
+ * An open-loop load generator: request i is due at start + i/rate by the wall clock, whether or not
+ * earlier ones were answered, and its latency is measured from that intended instant (not from when
+ * it was actually sent), so a stalled server or a late sender shows up in the figures instead of
+ * hiding (no coordinated omission).
  */
 final class OpenLoop {
   /** One request of the mix. */
   record Op(String kind, HttpRequest request) {}
 
   /** What one run at one rate measured (latencies in microseconds). */
-  record Result(int rate, int seconds, long sent, long ok, long errors, long over3s, Histogram all,
-      Map<String, Histogram> byKind, Map<String, Long> errorKinds, long maxSendLagMicros) {
+  record Result(
+      int rate,
+      int seconds,
+      long sent,
+      long ok,
+      long errors,
+      long over3s,
+      Histogram all,
+      Map<String, Histogram> byKind,
+      Map<String, Long> errorKinds,
+      long maxSendLagMicros) {
 
     double p50Ms() {
       return all.getValueAtPercentile(50) / 1000.0;
@@ -43,8 +53,12 @@ final class OpenLoop {
 
   private OpenLoop() {}
 
-  /** Sends {@code rate} requests a second for {@code seconds}; {@code mix} builds request i when it is due. */
-  static Result run(HttpClient client, int rate, int seconds, LongFunction<Op> mix) throws InterruptedException {
+  /**
+   * Sends {@code rate} requests a second for {@code seconds}; {@code mix} builds request i when it
+   * is due.
+   */
+  static Result run(HttpClient client, int rate, int seconds, LongFunction<Op> mix)
+      throws InterruptedException {
     long total = (long) rate * seconds;
     long periodNanos = 1_000_000_000L / rate;
     ConcurrentHistogram all = new ConcurrentHistogram(HIGHEST_MICROS, 3);
@@ -70,26 +84,35 @@ final class OpenLoop {
       Op op = mix.apply(i);
       ConcurrentHistogram kindHistogram =
           byKind.computeIfAbsent(op.kind(), k -> new ConcurrentHistogram(HIGHEST_MICROS, 3));
-      client.sendAsync(op.request(), HttpResponse.BodyHandlers.ofString()).whenComplete((response, failure) -> {
-        long micros = Math.min(HIGHEST_MICROS, Math.max(1, (System.nanoTime() - intended) / 1000));
-        all.recordValue(micros);
-        kindHistogram.recordValue(micros);
-        if (micros > 3_000_000) {
-          over3s.increment();
-        }
-        if (failure != null) {
-          errors.increment();
-          errorKinds.computeIfAbsent(op.kind() + ": " + failure.getClass().getSimpleName(), k -> new LongAdder())
-              .increment();
-        } else if (response.statusCode() != 200) {
-          errors.increment();
-          errorKinds.computeIfAbsent(op.kind() + ": HTTP " + response.statusCode(), k -> new LongAdder())
-              .increment();
-        } else {
-          ok.increment();
-        }
-        done.incrementAndGet();
-      });
+      client
+          .sendAsync(op.request(), HttpResponse.BodyHandlers.ofString())
+          .whenComplete(
+              (response, failure) -> {
+                long micros =
+                    Math.min(HIGHEST_MICROS, Math.max(1, (System.nanoTime() - intended) / 1000));
+                all.recordValue(micros);
+                kindHistogram.recordValue(micros);
+                if (micros > 3_000_000) {
+                  over3s.increment();
+                }
+                if (failure != null) {
+                  errors.increment();
+                  errorKinds
+                      .computeIfAbsent(
+                          op.kind() + ": " + failure.getClass().getSimpleName(),
+                          k -> new LongAdder())
+                      .increment();
+                } else if (response.statusCode() != 200) {
+                  errors.increment();
+                  errorKinds
+                      .computeIfAbsent(
+                          op.kind() + ": HTTP " + response.statusCode(), k -> new LongAdder())
+                      .increment();
+                } else {
+                  ok.increment();
+                }
+                done.incrementAndGet();
+              });
     }
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (done.get() < total && System.nanoTime() < deadline) {
@@ -102,7 +125,16 @@ final class OpenLoop {
     if (unanswered > 0) {
       errs.put("unanswered after 30 s", unanswered);
     }
-    return new Result(rate, seconds, total, ok.sum(), errors.sum() + unanswered, over3s.sum() + unanswered, all,
-        kinds, errs, maxLag / 1000);
+    return new Result(
+        rate,
+        seconds,
+        total,
+        ok.sum(),
+        errors.sum() + unanswered,
+        over3s.sum() + unanswered,
+        all,
+        kinds,
+        errs,
+        maxLag / 1000);
   }
 }

@@ -18,10 +18,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Requests shaped like Slack's own, signed as Slack signs them (v0: HMAC-SHA256 of {@code v0:<ts>:<body>} in
- * {@code X-Slack-Signature}, the timestamp in {@code X-Slack-Request-Timestamp}): slash commands as a form body,
- * button clicks as {@code block_actions} JSON in the form field {@code payload}. Every request carries a fresh
- * trigger id, so none is mistaken for a repeated delivery.
+ * Requests shaped like Slack's own, signed as Slack signs them (v0: HMAC-SHA256 of {@code
+ * v0:<ts>:<body>} in {@code X-Slack-Signature}, the timestamp in {@code
+ * X-Slack-Request-Timestamp}): slash commands as a form body, button clicks as {@code
+ * block_actions} JSON in the form field {@code payload}. Every request carries a fresh trigger id,
+ * so none is mistaken for a repeated delivery.
  */
 final class SlackRequests {
   static final String SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -32,21 +33,25 @@ final class SlackRequests {
   static final String REQUESTER = "U0ENGINEER";
   static final String APPROVER = "U0APPROVER1";
   static final String ADMIN = "U0ADMIN01";
+
   /** A user of the vendor's workspace: never an approver, whatever they click. */
   static final String OUTSIDER = "U0OUTSIDER";
+
   static final String APPROVE = "latchkey.approve";
   static final String DENY = "latchkey.deny";
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(() -> {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return mac;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  });
+  private static final ThreadLocal<Mac> MAC =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              Mac mac = Mac.getInstance("HmacSHA256");
+              mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+              return mac;
+            } catch (GeneralSecurityException e) {
+              throw new IllegalStateException(e);
+            }
+          });
 
   private final URI endpoint;
   private final String responseBase;
@@ -58,7 +63,10 @@ final class SlackRequests {
     this.responseBase = responseBase;
   }
 
-  /** {@code /access <text>} typed by a user of {@code team}; its answers go to response_url .../response/<tag>-n. */
+  /**
+   * {@code /access <text>} typed by a user of {@code team}; its answers go to response_url
+   * .../response/<tag>-n.
+   */
   HttpRequest command(String user, String team, String text, String tag) {
     long n = seq.incrementAndGet();
     Map<String, String> form = new LinkedHashMap<>();
@@ -136,8 +144,11 @@ final class SlackRequests {
 
   static String form(Map<String, String> fields) {
     return fields.entrySet().stream()
-        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .map(
+            e ->
+                URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
+                    + "="
+                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
         .collect(Collectors.joining("&"));
   }
 }

@@ -21,10 +21,10 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 
 /**
- * Slack's Web API as Latchkey uses it, played by WireMock on loopback: every method answers {@code ok}, card posts
- * get a unique {@code ts}, and the bodies posted to {@code response_url} addresses are handed to a listener (that
- * is how the benchmark learns the ids of the requests it created). No request journal is kept, so memory stays flat
- * over hundreds of thousands of calls.
+ * Slack's Web API as Latchkey uses it, played by WireMock on loopback: every method answers {@code
+ * ok}, card posts get a unique {@code ts}, and the bodies posted to {@code response_url} addresses
+ * are handed to a listener (that is how the benchmark learns the ids of the requests it created).
+ * No request journal is kept, so memory stays flat over hundreds of thousands of calls.
  */
 final class SlackStub implements AutoCloseable {
   static final String TEAM = "T0CUSTOMER";
@@ -38,13 +38,15 @@ final class SlackStub implements AutoCloseable {
   private volatile BiConsumer<String, String> responseListener = (path, body) -> {};
 
   private SlackStub() {
-    server = new WireMockServer(WireMockConfiguration.wireMockConfig()
-        .bindAddress("127.0.0.1")
-        .dynamicPort()
-        .containerThreads(64)
-        .disableRequestJournal()
-        .extensionScanningEnabled(false)
-        .extensions(new Answers()));
+    server =
+        new WireMockServer(
+            WireMockConfiguration.wireMockConfig()
+                .bindAddress("127.0.0.1")
+                .dynamicPort()
+                .containerThreads(64)
+                .disableRequestJournal()
+                .extensionScanningEnabled(false)
+                .extensions(new Answers()));
   }
 
   static SlackStub start() {
@@ -84,8 +86,8 @@ final class SlackStub implements AutoCloseable {
   }
 
   /**
-   * Waits until Slack has received nothing for {@code quietMillis} (Latchkey's work after the acknowledgements is
-   * done), at most {@code maxMillis}; returns how long it waited.
+   * Waits until Slack has received nothing for {@code quietMillis} (Latchkey's work after the
+   * acknowledgements is done), at most {@code maxMillis}; returns how long it waited.
    */
   long awaitQuiet(long quietMillis, long maxMillis) throws InterruptedException {
     long start = System.nanoTime();
@@ -112,19 +114,34 @@ final class SlackStub implements AutoCloseable {
     String method = path.startsWith("/api/") ? path.substring(5) : path;
     count(method);
     return switch (method) {
-      case "auth.test" -> "{\"ok\":true,\"url\":\"https://acme.slack.com/\",\"team\":\"Acme\",\"user\":\"latchkey\","
-          + "\"team_id\":\"" + TEAM + "\",\"user_id\":\"" + BOT_USER + "\",\"bot_id\":\"B0LATCHKEY\"}";
-      case "chat.postMessage" -> "{\"ok\":true,\"channel\":\"" + field(body, "channel", "C0SHARED") + "\",\"ts\":\""
-          + nextTs() + "\"}";
-      case "chat.update" -> "{\"ok\":true,\"channel\":\"" + field(body, "channel", "C0SHARED") + "\",\"ts\":\""
-          + field(body, "ts", "1.1") + "\"}";
+      case "auth.test" ->
+          "{\"ok\":true,\"url\":\"https://acme.slack.com/\",\"team\":\"Acme\",\"user\":\"latchkey\","
+              + "\"team_id\":\""
+              + TEAM
+              + "\",\"user_id\":\""
+              + BOT_USER
+              + "\",\"bot_id\":\"B0LATCHKEY\"}";
+      case "chat.postMessage" ->
+          "{\"ok\":true,\"channel\":\""
+              + field(body, "channel", "C0SHARED")
+              + "\",\"ts\":\""
+              + nextTs()
+              + "\"}";
+      case "chat.update" ->
+          "{\"ok\":true,\"channel\":\""
+              + field(body, "channel", "C0SHARED")
+              + "\",\"ts\":\""
+              + field(body, "ts", "1.1")
+              + "\"}";
       case "chat.postEphemeral" -> "{\"ok\":true,\"message_ts\":\"" + nextTs() + "\"}";
-      // Latchkey takes everyone's own workspace from users.info: the customer's approvers and admins are theirs.
+      // Latchkey takes everyone's own workspace from users.info: the customer's approvers and
+      // admins are theirs.
       case "users.info" -> usersInfo(field(body, "user", "U0ENGINEER"));
       case "usergroups.users.list" -> "{\"ok\":true,\"users\":[]}";
       case "conversations.open" -> "{\"ok\":true,\"channel\":{\"id\":\"" + DM_CHANNEL + "\"}}";
-      case "chat.getPermalink" -> "{\"ok\":true,\"channel\":\"C0SHARED\","
-          + "\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}";
+      case "chat.getPermalink" ->
+          "{\"ok\":true,\"channel\":\"C0SHARED\","
+              + "\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}";
       case "conversations.replies" -> "{\"ok\":true,\"messages\":[],\"has_more\":false}";
       case "views.open" -> "{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}";
       default -> "{\"ok\":true}";
@@ -132,9 +149,14 @@ final class SlackStub implements AutoCloseable {
   }
 
   private static String usersInfo(String user) {
-    String team = user.startsWith("U0APPROVER") || user.startsWith("U0ADMIN") ? SlackRequests.CUSTOMER_TEAM
-        : "T0VENDOR";
-    return "{\"ok\":true,\"user\":{\"id\":\"" + user + "\",\"team_id\":\"" + team
+    String team =
+        user.startsWith("U0APPROVER") || user.startsWith("U0ADMIN")
+            ? SlackRequests.CUSTOMER_TEAM
+            : "T0VENDOR";
+    return "{\"ok\":true,\"user\":{\"id\":\""
+        + user
+        + "\",\"team_id\":\""
+        + team
         + "\",\"profile\":{\"email\":\"alice@vendor.example\"}}}";
   }
 
@@ -145,7 +167,9 @@ final class SlackStub implements AutoCloseable {
 
   private String nextTs() {
     long n = ts.incrementAndGet();
-    return "1772442000." + String.format("%06d", n % 1_000_000) + String.format("%03d", n / 1_000_000);
+    return "1772442000."
+        + String.format("%06d", n % 1_000_000)
+        + String.format("%03d", n / 1_000_000);
   }
 
   /** A form field of the Web API call (the Slack SDK posts form-encoded bodies). */
@@ -171,11 +195,17 @@ final class SlackStub implements AutoCloseable {
       String path = q < 0 ? url : url.substring(0, q);
       String json = answer(path, request.getBodyAsString());
       if (json == null) {
-        return ResponseDefinitionBuilder.responseDefinition().withStatus(200)
-            .withHeader("Content-Type", "text/plain").withBody("ok").build();
+        return ResponseDefinitionBuilder.responseDefinition()
+            .withStatus(200)
+            .withHeader("Content-Type", "text/plain")
+            .withBody("ok")
+            .build();
       }
-      return ResponseDefinitionBuilder.responseDefinition().withStatus(200)
-          .withHeader("Content-Type", "application/json; charset=utf-8").withBody(json).build();
+      return ResponseDefinitionBuilder.responseDefinition()
+          .withStatus(200)
+          .withHeader("Content-Type", "application/json; charset=utf-8")
+          .withBody(json)
+          .build();
     }
 
     @Override

@@ -15,9 +15,13 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** Uses a bearer token the way an engineer's kubectl would: lists pods, trusting only the cluster's CA. */
+/**
+ * Uses a bearer token the way an engineer's kubectl would: lists pods, trusting only the cluster's
+ * CA.
+ */
 final class TokenProbe implements AutoCloseable {
-  private static final Pattern TOKEN = Pattern.compile("(?m)^\\s*token:\\s*\"?([A-Za-z0-9._\\-]+)\"?\\s*$");
+  private static final Pattern TOKEN =
+      Pattern.compile("(?m)^\\s*token:\\s*\"?([A-Za-z0-9._\\-]+)\"?\\s*$");
 
   private final HttpClient http;
   private final URI pods;
@@ -27,15 +31,18 @@ final class TokenProbe implements AutoCloseable {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     int i = 0;
-    for (Certificate cert : factory.generateCertificates(new ByteArrayInputStream(Base64.getDecoder()
-        .decode(caData.strip())))) {
+    for (Certificate cert :
+        factory.generateCertificates(
+            new ByteArrayInputStream(Base64.getDecoder().decode(caData.strip())))) {
       trust.setCertificateEntry("ca" + i++, cert);
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, tmf.getTrustManagers(), null);
-    this.http = HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(5)).build();
+    this.http =
+        HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(5)).build();
     this.pods = URI.create(server + "/api/v1/pods?limit=1");
   }
 
@@ -54,15 +61,21 @@ final class TokenProbe implements AutoCloseable {
     int last = 0;
     while (System.nanoTime() < deadline) {
       tries++;
-      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(pods).header("Authorization", "Bearer " + token)
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
+      HttpResponse<Void> r =
+          http.send(
+              HttpRequest.newBuilder(pods)
+                  .header("Authorization", "Bearer " + token)
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
       last = r.statusCode();
       if (last == 200) {
         return tries;
       }
       Thread.sleep(2);
     }
-    throw new IllegalStateException("token not accepted within " + timeout + " (last answer " + last + ")");
+    throw new IllegalStateException(
+        "token not accepted within " + timeout + " (last answer " + last + ")");
   }
 
   @Override

@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts Latchkey from the environment and latchkey.yml; stops it gracefully on SIGTERM. With the argument
- * {@code verify-audit} it checks the audit chain instead and exits (see {@link VerifyAuditCommand}).
+ * Starts Latchkey from the environment and latchkey.yml; stops it gracefully on SIGTERM. With the
+ * argument {@code verify-audit} it checks the audit chain instead and exits (see {@link
+ * VerifyAuditCommand}).
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -54,10 +55,14 @@ public final class Main {
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      latchkey.close();
-      stopped.countDown();
-    }, "latchkey-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  latchkey.close();
+                  stopped.countDown();
+                },
+                "latchkey-shutdown"));
     try {
       stopped.await();
     } catch (InterruptedException e) {

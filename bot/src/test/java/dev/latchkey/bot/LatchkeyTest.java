@@ -22,7 +22,6 @@ import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.testing.MutableClock;
-import dev.latchkey.k8s.ClusterConnection;
 import dev.latchkey.k8s.ClusterConnections;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -52,9 +51,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Latchkey as {@link Main} starts it — real Jetty, Bolt, H2 file, timers — with WireMock as Slack and fabric8's
- * mock API server as the cluster: a whole request's life, a restart after its end passed while stopped (removed
- * before Slack is served), health and metrics, and no secret anywhere in what it printed.
+ * Latchkey as {@link Main} starts it — real Jetty, Bolt, H2 file, timers — with WireMock as Slack
+ * and fabric8's mock API server as the cluster: a whole request's life, a restart after its end
+ * passed while stopped (removed before Slack is served), health and metrics, and no secret anywhere
+ * in what it printed.
  */
 @EnableKubernetesMockClient(crud = true)
 class LatchkeyTest {
@@ -68,9 +68,11 @@ class LatchkeyTest {
 
   @TempDir Path dir;
   private final MutableClock clock = MutableClock.at("2026-03-02T09:00:00Z");
-  private final WireMockServer slack = new WireMockServer(WireMockConfiguration.wireMockConfig().dynamicPort());
+  private final WireMockServer slack =
+      new WireMockServer(WireMockConfiguration.wireMockConfig().dynamicPort());
   private final HttpClient http = HttpClient.newHttpClient();
-  private final java.util.concurrent.atomic.AtomicInteger triggers = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger triggers =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
   private PrintStream originalOut;
   private Latchkey latchkey;
@@ -82,8 +84,20 @@ class LatchkeyTest {
     slack.start();
     stubSlack();
     for (String role : List.of("latchkey-readonly", "latchkey-operator")) {
-      client.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(role).endMetadata()
-          .addNewRule().withApiGroups("").withResources("pods").withVerbs("get", "list").endRule().build())
+      client
+          .rbac()
+          .clusterRoles()
+          .resource(
+              new ClusterRoleBuilder()
+                  .withNewMetadata()
+                  .withName(role)
+                  .endMetadata()
+                  .addNewRule()
+                  .withApiGroups("")
+                  .withResources("pods")
+                  .withVerbs("get", "list")
+                  .endRule()
+                  .build())
           .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     }
   }
@@ -105,28 +119,46 @@ class LatchkeyTest {
 
     assertThat(command("T0CUSTOMER", "U0ADMIN", "enable prod").statusCode()).isEqualTo(200);
     await().until(() -> latchkey.service().enablement(PROD_REF).enabled());
-    assertThat(command("T0VENDOR", "U0ENGINEER", "request prod readonly 1h INC-77 <!channel> api pods")
-        .statusCode()).isEqualTo(200);
+    assertThat(
+            command("T0VENDOR", "U0ENGINEER", "request prod readonly 1h INC-77 <!channel> api pods")
+                .statusCode())
+        .isEqualTo(200);
     AccessRequest pending = await().until(this::onlyRequest, Optional::isPresent).orElseThrow();
-    await().untilAsserted(() -> slack.verify(postRequestedFor(urlPathMatching("/api/chat.postMessage"))));
+    await()
+        .untilAsserted(
+            () -> slack.verify(postRequestedFor(urlPathMatching("/api/chat.postMessage"))));
 
     assertThat(click("T0CUSTOMER", "U0APPROVER1", pending).statusCode()).isEqualTo(200);
     await().until(() -> state(pending) == RequestState.ACTIVE);
     String binding = "latchkey-" + pending.id();
     assertThat(client.rbac().clusterRoleBindings().withName(binding).get()).isNotNull();
-    assertThat(client.serviceAccounts().inNamespace("latchkey-grants").withName(pending.id().value()).get())
+    assertThat(
+            client
+                .serviceAccounts()
+                .inNamespace("latchkey-grants")
+                .withName(pending.id().value())
+                .get())
         .isNotNull();
 
     stubTokenRequest(pending);
-    assertThat(command("T0VENDOR", "U0ENGINEER", "kubeconfig " + pending.id()).statusCode()).isEqualTo(200);
-    await().untilAsserted(() -> assertThat(slackBodies()).anyMatch(body -> body.contains(MINTED_TOKEN)));
+    assertThat(command("T0VENDOR", "U0ENGINEER", "kubeconfig " + pending.id()).statusCode())
+        .isEqualTo(200);
+    await()
+        .untilAsserted(
+            () -> assertThat(slackBodies()).anyMatch(body -> body.contains(MINTED_TOKEN)));
 
     // The request form cannot be opened: this fake Slack has no views.open, so it answers 404.
     assertThat(command("T0VENDOR", "U0ENGINEER", "request").statusCode()).isEqualTo(200);
-    await().untilAsserted(() -> assertThat(get("/metrics").body())
-        .contains("latchkey_slack_errors_total{error=\"http_404\",method=\"views.open\"} 1.0"));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(get("/metrics").body())
+                    .contains(
+                        "latchkey_slack_errors_total{error=\"http_404\",method=\"views.open\"}"
+                            + " 1.0"));
     String metrics = get("/metrics").body();
-    assertThat(metrics).contains("latchkey_requests{state=\"active\"} 1.0")
+    assertThat(metrics)
+        .contains("latchkey_requests{state=\"active\"} 1.0")
         .contains("latchkey_decisions_total{decision=\"approve\",method=\"button\"} 1.0")
         .contains("latchkey_grant_seconds");
 
@@ -137,20 +169,38 @@ class LatchkeyTest {
     latchkey = start(); // returns once it serves: by then the end must have been handled
     assertThat(state(pending)).isEqualTo(RequestState.EXPIRED);
     assertThat(client.rbac().clusterRoleBindings().withName(binding).get()).isNull();
-    assertThat(client.serviceAccounts().inNamespace("latchkey-grants").withName(pending.id().value()).get())
+    assertThat(
+            client
+                .serviceAccounts()
+                .inNamespace("latchkey-grants")
+                .withName(pending.id().value())
+                .get())
         .isNull();
     assertThat(latchkey.database().audit().verify()).isInstanceOf(AuditLog.ChainCheck.Intact.class);
     assertThat(latchkey.database().audit().forRequest(pending.id()))
         .extracting(e -> e.event().action().eventName())
-        .contains("request.submitted", "request.approved", "grant.created", "credential.issued",
-            "request.expired", "grant.removed");
+        .contains(
+            "request.submitted",
+            "request.approved",
+            "grant.created",
+            "credential.issued",
+            "request.expired",
+            "grant.removed");
 
     String output = printed.toString(StandardCharsets.UTF_8);
     assertThat(output).as("audit events and logs were printed").contains("\"request.expired\"");
-    assertThat(output).as("log lines about the request carry its id")
-        .containsPattern("\\{[^\\n]*\"message\":\"granted " + pending.id() + "[^\\n]*\"request_id\":\""
-            + pending.id() + "\"");
-    assertThat(output).doesNotContain(BOT_TOKEN).doesNotContain(SIGNING_SECRET).doesNotContain(MINTED_TOKEN);
+    assertThat(output)
+        .as("log lines about the request carry its id")
+        .containsPattern(
+            "\\{[^\\n]*\"message\":\"granted "
+                + pending.id()
+                + "[^\\n]*\"request_id\":\""
+                + pending.id()
+                + "\"");
+    assertThat(output)
+        .doesNotContain(BOT_TOKEN)
+        .doesNotContain(SIGNING_SECRET)
+        .doesNotContain(MINTED_TOKEN);
   }
 
   @Test
@@ -163,24 +213,32 @@ class LatchkeyTest {
     click("T0CUSTOMER", "U0APPROVER1", active);
     await().until(() -> state(active) == RequestState.ACTIVE);
     command("T0VENDOR", "U0ENGINEER", "request prod readonly 1h INC-79 more pods");
-    await().until(() -> latchkey.database().requests().findOpen(new CustomerId("acme")).size() == 2);
+    await()
+        .until(() -> latchkey.database().requests().findOpen(new CustomerId("acme")).size() == 2);
     int port = latchkey.port();
     latchkey.close();
     latchkey = null;
-    clock.advance(Duration.ofHours(1).plusMinutes(1)); // the grant's window ends while Latchkey is stopped
-    // Reading the pending card's thread (written decisions) is slow this time: the start is caught in the act.
-    slack.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")
-        .withFixedDelay(3000)));
+    clock.advance(
+        Duration.ofHours(1).plusMinutes(1)); // the grant's window ends while Latchkey is stopped
+    // Reading the pending card's thread (written decisions) is slow this time: the start is caught
+    // in the act.
+    slack.stubFor(
+        post("/api/conversations.replies")
+            .willReturn(okJson("{\"ok\":true,\"messages\":[]}").withFixedDelay(3000)));
 
-    // Its own thread: the common pool is small on a small machine, and the HTTP clients complete on it.
+    // Its own thread: the common pool is small on a small machine, and the HTTP clients complete on
+    // it.
     var starter = java.util.concurrent.Executors.newSingleThreadExecutor();
-    var starting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        return start(port);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, starter);
+    var starting =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return start(port);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            starter);
     starter.shutdown();
     URI base = URI.create("http://localhost:" + port);
     await().ignoreExceptions().until(() -> get(base, "/healthz").statusCode() == 200);
@@ -190,7 +248,8 @@ class LatchkeyTest {
 
     latchkey = starting.get(30, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(state(active)).isEqualTo(RequestState.EXPIRED);
-    assertThat(client.rbac().clusterRoleBindings().withName("latchkey-" + active.id()).get()).isNull();
+    assertThat(client.rbac().clusterRoleBindings().withName("latchkey-" + active.id()).get())
+        .isNull();
     assertThat(get("/readyz").statusCode()).isEqualTo(200);
     assertThat(command("T0VENDOR", "U0ENGINEER", "list").statusCode()).isEqualTo(200);
   }
@@ -205,7 +264,8 @@ class LatchkeyTest {
   }
 
   private Latchkey start(int port) throws Exception {
-    String yaml = """
+    String yaml =
+        """
         database:
           url: jdbc:h2:file:%s
         customers:
@@ -219,12 +279,25 @@ class LatchkeyTest {
               - name: prod
                 kubeconfig: /not/read/by/this/test
                 supportServer: https://support.vendor.example:6443
-        """.formatted(dir.resolve("latchkey"));
+        """
+            .formatted(dir.resolve("latchkey"));
     LatchkeyConfig config = ConfigLoader.parse(yaml, "latchkey.yml");
-    Settings settings = Settings.from(Map.of("SLACK_BOT_TOKEN", BOT_TOKEN, "SLACK_SIGNING_SECRET", SIGNING_SECRET,
-        "SLACK_API_URL", slack.baseUrl() + "/api/", "PORT", Integer.toString(port)));
-    return Latchkey.start(settings, config, clock, c -> ClusterConnections.of(client.getConfiguration(),
-        c.supportServer()));
+    Settings settings =
+        Settings.from(
+            Map.of(
+                "SLACK_BOT_TOKEN",
+                BOT_TOKEN,
+                "SLACK_SIGNING_SECRET",
+                SIGNING_SECRET,
+                "SLACK_API_URL",
+                slack.baseUrl() + "/api/",
+                "PORT",
+                Integer.toString(port)));
+    return Latchkey.start(
+        settings,
+        config,
+        clock,
+        c -> ClusterConnections.of(client.getConfiguration(), c.supportServer()));
   }
 
   private Optional<AccessRequest> onlyRequest() {
@@ -236,34 +309,67 @@ class LatchkeyTest {
   }
 
   private void stubSlack() {
-    slack.stubFor(post("/api/auth.test").willReturn(okJson("{\"ok\":true,\"team_id\":\"T0CUSTOMER\","
-        + "\"user_id\":\"U0LATCHKEY\",\"bot_id\":\"B0LATCHKEY\",\"url\":\"https://acme.slack.com/\"}")));
+    slack.stubFor(
+        post("/api/auth.test")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"team_id\":\"T0CUSTOMER\","
+                        + "\"user_id\":\"U0LATCHKEY\",\"bot_id\":\"B0LATCHKEY\",\"url\":\"https://acme.slack.com/\"}")));
     // A new ts for every message, as Slack gives: cards are told apart by it.
-    slack.stubFor(post("/api/chat.postMessage").willReturn(okJson(
-        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.{{randomValue length=6 type='NUMERIC'}}\"}")
-        .withTransformers("response-template")));
-    slack.stubFor(post(urlPathMatching("/api/(chat.update|chat.postEphemeral)"))
-        .willReturn(okJson("{\"ok\":true,\"ts\":\"1772442000.000100\"}")));
-    slack.stubFor(post("/api/users.info").willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
-        + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
-    slack.stubFor(post("/api/users.info").withFormParam("user", matching("U0(APPROVER|ADMIN).*"))
-        .willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0APPROVER1\",\"team_id\":\"T0CUSTOMER\"}}")));
-    slack.stubFor(post("/api/conversations.open").willReturn(okJson("{\"ok\":true,\"channel\":{\"id\":\"D0ALICE\"}}")));
-    slack.stubFor(post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
-    slack.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
-    slack.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[]}")));
-    slack.stubFor(post(urlPathMatching("/response/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
+    slack.stubFor(
+        post("/api/chat.postMessage")
+            .willReturn(
+                okJson(
+                        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.{{randomValue"
+                            + " length=6 type='NUMERIC'}}\"}")
+                    .withTransformers("response-template")));
+    slack.stubFor(
+        post(urlPathMatching("/api/(chat.update|chat.postEphemeral)"))
+            .willReturn(okJson("{\"ok\":true,\"ts\":\"1772442000.000100\"}")));
+    slack.stubFor(
+        post("/api/users.info")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
+                        + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
+    slack.stubFor(
+        post("/api/users.info")
+            .withFormParam("user", matching("U0(APPROVER|ADMIN).*"))
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"user\":{\"id\":\"U0APPROVER1\",\"team_id\":\"T0CUSTOMER\"}}")));
+    slack.stubFor(
+        post("/api/conversations.open")
+            .willReturn(okJson("{\"ok\":true,\"channel\":{\"id\":\"D0ALICE\"}}")));
+    slack.stubFor(
+        post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+    slack.stubFor(
+        post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+    slack.stubFor(
+        post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[]}")));
+    slack.stubFor(
+        post(urlPathMatching("/response/.*"))
+            .willReturn(aResponse().withStatus(200).withBody("ok")));
   }
 
   private void stubTokenRequest(AccessRequest request) {
     KubernetesSerialization serialization = new KubernetesSerialization();
-    server.expect().post()
+    server
+        .expect()
+        .post()
         .withPath("/api/v1/namespaces/latchkey-grants/serviceaccounts/" + request.id() + "/token")
-        .andReply(201, r -> {
-          TokenRequest sent = serialization.unmarshal(r.getUtf8Body(), TokenRequest.class);
-          return new TokenRequestBuilder(sent).withNewStatus().withToken(MINTED_TOKEN)
-              .withExpirationTimestamp(clock.instant().plus(Duration.ofHours(1)).toString()).endStatus().build();
-        }).once();
+        .andReply(
+            201,
+            r -> {
+              TokenRequest sent = serialization.unmarshal(r.getUtf8Body(), TokenRequest.class);
+              return new TokenRequestBuilder(sent)
+                  .withNewStatus()
+                  .withToken(MINTED_TOKEN)
+                  .withExpirationTimestamp(clock.instant().plus(Duration.ofHours(1)).toString())
+                  .endStatus()
+                  .build();
+            })
+        .once();
   }
 
   private List<String> slackBodies() {
@@ -276,24 +382,48 @@ class LatchkeyTest {
     return command(uri(""), team, user, text);
   }
 
-  private HttpResponse<String> command(URI base, String team, String user, String text) throws Exception {
-    return postSigned(base, form(Map.of("team_id", team, "user_id", user, "channel_id", "C0SHARED",
-        "command", "/access", "text", text, "response_url", slack.baseUrl() + "/response/c",
-        "trigger_id", "1.2." + triggers.incrementAndGet())));
+  private HttpResponse<String> command(URI base, String team, String user, String text)
+      throws Exception {
+    return postSigned(
+        base,
+        form(
+            Map.of(
+                "team_id",
+                team,
+                "user_id",
+                user,
+                "channel_id",
+                "C0SHARED",
+                "command",
+                "/access",
+                "text",
+                text,
+                "response_url",
+                slack.baseUrl() + "/response/c",
+                "trigger_id",
+                "1.2." + triggers.incrementAndGet())));
   }
 
-  private HttpResponse<String> click(String team, String user, AccessRequest request) throws Exception {
+  private HttpResponse<String> click(String team, String user, AccessRequest request)
+      throws Exception {
     ObjectNode p = JSON.createObjectNode();
     p.put("type", "block_actions");
     p.putObject("user").put("id", user).put("team_id", team).put("username", user);
     p.putObject("team").put("id", "T0CUSTOMER");
     p.putObject("channel").put("id", "C0SHARED");
-    p.putObject("container").put("type", "message").put("channel_id", "C0SHARED")
+    p.putObject("container")
+        .put("type", "message")
+        .put("channel_id", "C0SHARED")
         .put("message_ts", "1772442000.000100");
     p.put("trigger_id", "1.2." + triggers.incrementAndGet());
     p.put("response_url", slack.baseUrl() + "/response/a");
-    p.putArray("actions").addObject().put("action_id", "latchkey.approve").put("type", "button")
-        .put("value", request.id().value()).put("block_id", "b").put("action_ts", "1772442010.1");
+    p.putArray("actions")
+        .addObject()
+        .put("action_id", "latchkey.approve")
+        .put("type", "button")
+        .put("value", request.id().value())
+        .put("block_id", "b")
+        .put("action_ts", "1772442010.1");
     return postSigned(form(Map.of("payload", p.toString())));
   }
 
@@ -304,10 +434,14 @@ class LatchkeyTest {
   private HttpResponse<String> postSigned(URI base, String body) throws Exception {
     String ts = Long.toString(System.currentTimeMillis() / 1000);
     String signature = new SlackSignature.Generator(SIGNING_SECRET).generate(ts, body);
-    return http.send(HttpRequest.newBuilder(URI.create(base + "/slack/events"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("X-Slack-Request-Timestamp", ts).header("X-Slack-Signature", signature)
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + "/slack/events"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("X-Slack-Request-Timestamp", ts)
+            .header("X-Slack-Signature", signature)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -315,7 +449,9 @@ class LatchkeyTest {
   }
 
   private HttpResponse<String> get(URI base, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private URI uri(String path) {

@@ -23,68 +23,88 @@ import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Slack app manifest asks for exactly the scopes the code needs: every Web API method the code calls has its
- * scopes in manifest.yml, no scope is there that nothing uses, and the slash command is the one the code handles.
+ * The Slack app manifest asks for exactly the scopes the code needs: every Web API method the code
+ * calls has its scopes in manifest.yml, no scope is there that nothing uses, and the slash command
+ * is the one the code handles.
  */
 class ManifestTest {
-  /** The scopes of each Web API method Latchkey may call (api.slack.com/methods); none for the scope-free ones. */
-  private static final Map<String, Set<String>> SCOPES = Map.ofEntries(
-      Map.entry("chat.postMessage", Set.of("chat:write")),
-      Map.entry("chat.update", Set.of("chat:write")),
-      Map.entry("chat.postEphemeral", Set.of("chat:write")),
-      Map.entry("chat.getPermalink", Set.of()),
-      Map.entry("conversations.open", Set.of("im:write")),
-      Map.entry("conversations.replies", Set.of("channels:history", "groups:history")),
-      Map.entry("conversations.history", Set.of("channels:history", "groups:history")),
-      Map.entry("users.info", Set.of("users:read", "users:read.email")),
-      Map.entry("usergroups.users.list", Set.of("usergroups:read")),
-      Map.entry("views.open", Set.of()),
-      Map.entry("auth.test", Set.of()));
+  /**
+   * The scopes of each Web API method Latchkey may call (api.slack.com/methods); none for the
+   * scope-free ones.
+   */
+  private static final Map<String, Set<String>> SCOPES =
+      Map.ofEntries(
+          Map.entry("chat.postMessage", Set.of("chat:write")),
+          Map.entry("chat.update", Set.of("chat:write")),
+          Map.entry("chat.postEphemeral", Set.of("chat:write")),
+          Map.entry("chat.getPermalink", Set.of()),
+          Map.entry("conversations.open", Set.of("im:write")),
+          Map.entry("conversations.replies", Set.of("channels:history", "groups:history")),
+          Map.entry("conversations.history", Set.of("channels:history", "groups:history")),
+          Map.entry("users.info", Set.of("users:read", "users:read.email")),
+          Map.entry("usergroups.users.list", Set.of("usergroups:read")),
+          Map.entry("views.open", Set.of()),
+          Map.entry("auth.test", Set.of()));
 
-  /** Scopes that come from features rather than methods: the slash command and thread-reply events. */
-  private static final Map<String, Set<String>> EVENT_SCOPES = Map.of(
-      "message.channels", Set.of("channels:history"),
-      "message.groups", Set.of("groups:history"));
+  /**
+   * Scopes that come from features rather than methods: the slash command and thread-reply events.
+   */
+  private static final Map<String, Set<String>> EVENT_SCOPES =
+      Map.of(
+          "message.channels", Set.of("channels:history"),
+          "message.groups", Set.of("groups:history"));
 
   @Test
   void everyCalledMethodHasItsScopesAndNoScopeIsUnused() throws IOException {
-    JsonNode manifest = new ObjectMapper(new YAMLFactory()).readTree(projectFile("manifest.yml").toFile());
+    JsonNode manifest =
+        new ObjectMapper(new YAMLFactory()).readTree(projectFile("manifest.yml").toFile());
     Set<String> granted = texts(manifest.at("/oauth_config/scopes/bot"));
     Set<String> events = texts(manifest.at("/settings/event_subscriptions/bot_events"));
 
     Set<String> called = calledMethods();
     assertThat(called).as("Web API methods called by the code").isNotEmpty();
-    assertThat(SCOPES.keySet()).as("every called method's scopes are listed in this test").containsAll(called);
+    assertThat(SCOPES.keySet())
+        .as("every called method's scopes are listed in this test")
+        .containsAll(called);
 
     Set<String> needed = new TreeSet<>(Set.of("commands"));
     called.forEach(m -> needed.addAll(SCOPES.get(m)));
     events.forEach(e -> needed.addAll(EVENT_SCOPES.getOrDefault(e, Set.of("unknown event " + e))));
 
     assertThat(granted).as("manifest.yml scopes").containsExactlyInAnyOrderElementsOf(needed);
-    assertThat(events).as("thread replies in public and private channels").contains("message.channels",
-        "message.groups");
+    assertThat(events)
+        .as("thread replies in public and private channels")
+        .contains("message.channels", "message.groups");
   }
 
   @Test
   void theSlashCommandAndRequestUrlsMatchTheCode() throws IOException {
-    JsonNode manifest = new ObjectMapper(new YAMLFactory()).readTree(projectFile("manifest.yml").toFile());
+    JsonNode manifest =
+        new ObjectMapper(new YAMLFactory()).readTree(projectFile("manifest.yml").toFile());
     String surface = Files.readString(mainSource("dev/latchkey/bot/slack/SlackSurface.java"));
-    Matcher command = Pattern.compile("app\\.command\\(\"(/[a-z-]+)\"").matcher(surface);
+    Matcher command = Pattern.compile("app\\.command\\(\\s*\"(/[a-z-]+)\"").matcher(surface);
     assertThat(command.find()).as("the code registers a slash command").isTrue();
     JsonNode commands = manifest.at("/features/slash_commands");
     assertThat(commands).hasSize(1);
     assertThat(commands.get(0).get("command").asText()).isEqualTo(command.group(1));
-    for (String url : List.of(commands.get(0).get("url").asText(),
-        manifest.at("/settings/event_subscriptions/request_url").asText(),
-        manifest.at("/settings/interactivity/request_url").asText())) {
+    for (String url :
+        List.of(
+            commands.get(0).get("url").asText(),
+            manifest.at("/settings/event_subscriptions/request_url").asText(),
+            manifest.at("/settings/interactivity/request_url").asText())) {
       assertThat(url).endsWith(dev.latchkey.bot.http.HttpServer.SLACK_EVENTS_PATH);
     }
   }
 
-  /** Web API method names ({@code chat.postMessage}) of every MethodsClient call in the main sources. */
+  /**
+   * Web API method names ({@code chat.postMessage}) of every MethodsClient call in the main
+   * sources.
+   */
   private static Set<String> calledMethods() throws IOException {
-    Set<String> clientMethods = Arrays.stream(MethodsClient.class.getMethods()).map(Method::getName)
-        .collect(Collectors.toSet());
+    Set<String> clientMethods =
+        Arrays.stream(MethodsClient.class.getMethods())
+            .map(Method::getName)
+            .collect(Collectors.toSet());
     Pattern call = Pattern.compile("\\.([a-z]+[A-Z][A-Za-z]*)\\(");
     Set<String> found = new TreeSet<>();
     try (Stream<Path> files = Files.walk(mainSource(""))) {
@@ -101,29 +121,39 @@ class ManifestTest {
     return found;
   }
 
-  /** {@code chatPostMessage} → {@code chat.postMessage}, {@code usergroupsUsersList} → {@code usergroups.users.list}. */
+  /**
+   * {@code chatPostMessage} → {@code chat.postMessage}, {@code usergroupsUsersList} → {@code
+   * usergroups.users.list}.
+   */
   static String apiName(String javaName) {
     String[] words = javaName.split("(?=[A-Z])");
     StringBuilder out = new StringBuilder(words[0]);
     for (int i = 1; i < words.length; i++) {
       boolean last = i == words.length - 1;
       String w = words[i];
-      out.append('.').append(last ? Character.toLowerCase(w.charAt(0)) + w.substring(1) : w.toLowerCase());
+      out.append('.')
+          .append(last ? Character.toLowerCase(w.charAt(0)) + w.substring(1) : w.toLowerCase());
     }
     String name = out.toString();
-    // Slack's names join the last two words in camelCase (chat.postMessage, conversations.open, users.info).
+    // Slack's names join the last two words in camelCase (chat.postMessage, conversations.open,
+    // users.info).
     int lastDot = name.lastIndexOf('.');
     int prevDot = name.lastIndexOf('.', lastDot - 1);
     if (prevDot > 0 && !name.startsWith("usergroups.users")) {
       String verb = name.substring(prevDot + 1, lastDot);
       String rest = name.substring(lastDot + 1);
-      name = name.substring(0, prevDot + 1) + verb + Character.toUpperCase(rest.charAt(0)) + rest.substring(1);
+      name =
+          name.substring(0, prevDot + 1)
+              + verb
+              + Character.toUpperCase(rest.charAt(0))
+              + rest.substring(1);
     }
     return name;
   }
 
   private static Set<String> texts(JsonNode list) {
-    return StreamSupport.stream(list.spliterator(), false).map(JsonNode::asText)
+    return StreamSupport.stream(list.spliterator(), false)
+        .map(JsonNode::asText)
         .collect(Collectors.toCollection(TreeSet::new));
   }
 

@@ -7,13 +7,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A request for a role on a cluster, from submission to its final state, plus the bookkeeping its side effects
- * need to be retried safely: whether anything may exist in the cluster for it ({@code grantPresent}), how often
- * a grant or clean-up was tried and when the next try is due.
+ * A request for a role on a cluster, from submission to its final state, plus the bookkeeping its
+ * side effects need to be retried safely: whether anything may exist in the cluster for it ({@code
+ * grantPresent}), how often a grant or clean-up was tried and when the next try is due.
  *
- * <p>{@code expiresAt} is fixed when the request is approved (approval instant plus the requested duration): a
- * slow grant shortens the window, it never lengthens it. {@code version} increases with every stored change and
- * is what conditional updates compare.
+ * <p>{@code expiresAt} is fixed when the request is approved (approval instant plus the requested
+ * duration): a slow grant shortens the window, it never lengthens it. {@code version} increases
+ * with every stored change and is what conditional updates compare.
  */
 public record AccessRequest(
     RequestId id,
@@ -52,7 +52,8 @@ public record AccessRequest(
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(extendsRequest, "extendsRequest");
     if ((kind == RequestKind.EXTENSION) != extendsRequest.isPresent()) {
-      throw new IllegalArgumentException("an extension names the request it extends, and only an extension");
+      throw new IllegalArgumentException(
+          "an extension names the request it extends, and only an extension");
     }
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(role, "role");
@@ -91,32 +92,61 @@ public record AccessRequest(
       Duration pendingTtl,
       int approvalsRequired) {
     return new AccessRequest(
-        id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason, duration, now,
-        now.plus(pendingTtl), approvalsRequired, List.of(), RequestState.PENDING, Optional.empty(),
-        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), false, 0, Optional.empty(), false, 0);
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        now,
+        now.plus(pendingTtl),
+        approvalsRequired,
+        List.of(),
+        RequestState.PENDING,
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        false,
+        0,
+        Optional.empty(),
+        false,
+        0);
   }
 
   /**
-   * When the timers must next look at this request, or empty when never again. Storage indexes this instant,
-   * so the timer's cost grows with what is due, not with how many requests exist.
+   * When the timers must next look at this request, or empty when never again. Storage indexes this
+   * instant, so the timer's cost grows with what is due, not with how many requests exist.
    */
   public Optional<Instant> dueAt() {
     return switch (state) {
       case PENDING -> Optional.of(pendingExpiresAt);
-      case APPROVED -> isOpen() ? Optional.of(nextAttemptAt.orElse(decidedAt.orElse(createdAt))) : Optional.empty();
+      case APPROVED ->
+          isOpen()
+              ? Optional.of(nextAttemptAt.orElse(decidedAt.orElse(createdAt)))
+              : Optional.empty();
       case ACTIVE -> {
         Instant expiry = expiresAt.orElseThrow();
         Instant reminder = expiry.minus(REMINDER_BEFORE_EXPIRY);
         yield Optional.of(!reminderSent && reminder.isBefore(expiry) ? reminder : expiry);
       }
-      default -> grantPresent ? Optional.of(nextAttemptAt.orElse(endedAt.orElse(createdAt))) : Optional.empty();
+      default ->
+          grantPresent
+              ? Optional.of(nextAttemptAt.orElse(endedAt.orElse(createdAt)))
+              : Optional.empty();
     };
   }
 
   /**
-   * Still in play: pending, being granted, or active. An approved extension is settled once applied to its
-   * original (it then has {@code grantedAt}).
+   * Still in play: pending, being granted, or active. An approved extension is settled once applied
+   * to its original (it then has {@code grantedAt}).
    */
   public boolean isOpen() {
     return switch (state) {
@@ -140,86 +170,385 @@ public record AccessRequest(
     return Optional.of(expiresAt.filter(e -> e.isBefore(ended)).orElse(ended));
   }
 
-  /** Whether this user already approved; by user id, as for {@link Requester#is}, so approvers stay distinct. */
+  /**
+   * Whether this user already approved; by user id, as for {@link Requester#is}, so approvers stay
+   * distinct.
+   */
   public boolean approvedBy(Actor.SlackUser user) {
     return approvals.stream().anyMatch(a -> a.approver().userId().equals(user.userId()));
   }
 
   public AccessRequest withState(RequestState next) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, next, decidedAt, decidedBy, grantedAt,
-        expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt, reminderSent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        next,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
+        version);
   }
 
   public AccessRequest withApprovals(List<Approval> next) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, next, state, decidedAt, decidedBy, grantedAt,
-        expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt, reminderSent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        next,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
+        version);
   }
 
   public AccessRequest withApprovalsRequired(int required) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, required, approvals, state, decidedAt, decidedBy, grantedAt,
-        expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt, reminderSent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        required,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
+        version);
   }
 
   public AccessRequest withDecision(Instant at, Actor by) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, Optional.of(at),
-        Optional.of(by), grantedAt, expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt,
-        reminderSent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        Optional.of(at),
+        Optional.of(by),
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
+        version);
   }
 
   public AccessRequest withGrantedAt(Instant at) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, decidedAt, decidedBy,
-        Optional.of(at), expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt,
-        reminderSent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        Optional.of(at),
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
+        version);
   }
 
   public AccessRequest withExpiresAt(Instant at) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, decidedAt, decidedBy, grantedAt,
-        Optional.of(at), endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt, reminderSent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        Optional.of(at),
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
+        version);
   }
 
   public AccessRequest withEnd(Instant at, Actor by) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, decidedAt, decidedBy, grantedAt,
-        expiresAt, Optional.of(at), Optional.of(by), failure, grantPresent, attempts, nextAttemptAt, reminderSent,
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        Optional.of(at),
+        Optional.of(by),
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
         version);
   }
 
   public AccessRequest withFailure(String message) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, decidedAt, decidedBy, grantedAt,
-        expiresAt, endedAt, endedBy, Optional.of(message), grantPresent, attempts, nextAttemptAt, reminderSent,
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        Optional.of(message),
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
         version);
   }
 
   public AccessRequest withGrantPresent(boolean present) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, decidedAt, decidedBy, grantedAt,
-        expiresAt, endedAt, endedBy, failure, present, attempts, nextAttemptAt, reminderSent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        present,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
+        version);
   }
 
   /** Records a failed side effect and when to try again. */
   public AccessRequest withRetry(int nextAttempts, Optional<Instant> at) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, decidedAt, decidedBy, grantedAt,
-        expiresAt, endedAt, endedBy, failure, grantPresent, nextAttempts, at, reminderSent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        nextAttempts,
+        at,
+        reminderSent,
+        version);
   }
 
   public AccessRequest withReminderSent(boolean sent) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, decidedAt, decidedBy, grantedAt,
-        expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt, sent, version);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        sent,
+        version);
   }
 
   /** Used by storage only: the version it stored. */
   public AccessRequest withVersion(long stored) {
-    return new AccessRequest(id, kind, extendsRequest, cluster, role, scope, credentials, requester, reason,
-        duration, createdAt, pendingExpiresAt, approvalsRequired, approvals, state, decidedAt, decidedBy, grantedAt,
-        expiresAt, endedAt, endedBy, failure, grantPresent, attempts, nextAttemptAt, reminderSent, stored);
+    return new AccessRequest(
+        id,
+        kind,
+        extendsRequest,
+        cluster,
+        role,
+        scope,
+        credentials,
+        requester,
+        reason,
+        duration,
+        createdAt,
+        pendingExpiresAt,
+        approvalsRequired,
+        approvals,
+        state,
+        decidedAt,
+        decidedBy,
+        grantedAt,
+        expiresAt,
+        endedAt,
+        endedBy,
+        failure,
+        grantPresent,
+        attempts,
+        nextAttemptAt,
+        reminderSent,
+        stored);
   }
 }

@@ -2,10 +2,16 @@ package dev.latchkey.core;
 
 import java.util.Objects;
 
-/** Who did something: a Slack user of a workspace, Latchkey itself, or the cluster (a change made outside). */
+/**
+ * Who did something: a Slack user of a workspace, Latchkey itself, or the cluster (a change made
+ * outside).
+ */
 public sealed interface Actor {
 
-  /** The form written to the audit log, e.g. {@code slack:T0123/U0456}, {@code system}, {@code cluster}. */
+  /**
+   * The form written to the audit log, e.g. {@code slack:T0123/U0456}, {@code system}, {@code
+   * cluster}.
+   */
   String audit();
 
   /** A Slack user: the id of their own workspace (or Enterprise org) and their user id. */
@@ -36,7 +42,10 @@ public sealed interface Actor {
     }
   }
 
-  /** A change observed in the cluster that nobody made through Latchkey (e.g. a binding deleted by hand). */
+  /**
+   * A change observed in the cluster that nobody made through Latchkey (e.g. a binding deleted by
+   * hand).
+   */
   record Cluster() implements Actor {
     @Override
     public String audit() {

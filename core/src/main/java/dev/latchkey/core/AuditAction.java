@@ -2,7 +2,9 @@ package dev.latchkey.core;
 
 import java.util.Locale;
 
-/** Every kind of event the audit trail records; the stable names are what log pipelines match on. */
+/**
+ * Every kind of event the audit trail records; the stable names are what log pipelines match on.
+ */
 public enum AuditAction {
   REQUEST_SUBMITTED,
   REQUEST_REFUSED,

@@ -8,14 +8,15 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * One audit record: when, who, about which request and customer, what, with which result, and details as plain
- * strings (sorted, so the canonical form that is hashed is stable). Details never hold a token or secret.
+ * One audit record: when, who, about which request and customer, what, with which result, and
+ * details as plain strings (sorted, so the canonical form that is hashed is stable). Details never
+ * hold a token or secret.
  *
- * <p>Detail keys and values must be {@linkplain #isStorable(String) storable}: no NUL or other control character
- * except newline and tab, and no unpaired surrogate. Each of those would make the record ambiguous or unstorable:
- * an unpaired surrogate has no UTF-8 form (so two different texts would hash alike), and PostgreSQL cannot store
- * NUL. Text that comes from outside (a Slack message, an API server's error) can be made storable with
- * {@link #storable(String)}.
+ * <p>Detail keys and values must be {@linkplain #isStorable(String) storable}: no NUL or other
+ * control character except newline and tab, and no unpaired surrogate. Each of those would make the
+ * record ambiguous or unstorable: an unpaired surrogate has no UTF-8 form (so two different texts
+ * would hash alike), and PostgreSQL cannot store NUL. Text that comes from outside (a Slack
+ * message, an API server's error) can be made storable with {@link #storable(String)}.
  */
 public record AuditEvent(
     Instant at,
@@ -45,8 +46,10 @@ public record AuditEvent(
       }
       requireStorable("detail key " + quoted(key), key);
       if (detail.getValue() == null) {
-        // An absent value is an absent key: a null would read back differently from how it was hashed.
-        throw new IllegalArgumentException("audit detail " + quoted(key) + " is null; leave the key out instead");
+        // An absent value is an absent key: a null would read back differently from how it was
+        // hashed.
+        throw new IllegalArgumentException(
+            "audit detail " + quoted(key) + " is null; leave the key out instead");
       }
       requireStorable("audit detail " + quoted(key), detail.getValue());
       sorted.put(key, detail.getValue());
@@ -55,10 +58,20 @@ public record AuditEvent(
   }
 
   public static AuditEvent about(
-      AccessRequest request, Instant at, Actor actor, AuditAction action, AuditResult result,
+      AccessRequest request,
+      Instant at,
+      Actor actor,
+      AuditAction action,
+      AuditResult result,
       Map<String, String> details) {
     return new AuditEvent(
-        at, actor, Optional.of(request.cluster().customer()), Optional.of(request.id()), action, result, details);
+        at,
+        actor,
+        Optional.of(request.cluster().customer()),
+        Optional.of(request.id()),
+        action,
+        result,
+        details);
   }
 
   /** Whether {@code text} may be stored in an audit event: see the class comment. */
@@ -74,9 +87,11 @@ public record AuditEvent(
   private static void requireStorable(String what, String text) {
     int index = PlainText.firstNotPlain(text);
     if (index >= 0) {
-      throw new IllegalArgumentException(String.format(
-          "%s holds U+%04X at index %d; audit text may hold neither control characters other than newline and"
-              + " tab nor unpaired surrogates", what, (int) text.charAt(index), index));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s holds U+%04X at index %d; audit text may hold neither control characters other"
+                  + " than newline and tab nor unpaired surrogates",
+              what, (int) text.charAt(index), index));
     }
   }
 

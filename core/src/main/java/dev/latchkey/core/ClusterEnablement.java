@@ -5,9 +5,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-/** Whether support access is on for a cluster right now, and for which roles; off until someone enables it. */
+/**
+ * Whether support access is on for a cluster right now, and for which roles; off until someone
+ * enables it.
+ */
 public record ClusterEnablement(
-    ClusterRef cluster, boolean enabled, Set<String> roles, Optional<Instant> changedAt, Optional<Actor> changedBy) {
+    ClusterRef cluster,
+    boolean enabled,
+    Set<String> roles,
+    Optional<Instant> changedAt,
+    Optional<Actor> changedBy) {
   public ClusterEnablement {
     Objects.requireNonNull(cluster, "cluster");
     roles = Set.copyOf(roles);

@@ -6,7 +6,8 @@ import java.util.List;
 public sealed interface ClusterOutcome {
 
   /** The new state, and the grants that {@code disable --now} revoked. */
-  record Changed(ClusterEnablement enablement, List<AccessRequest> revoked) implements ClusterOutcome {
+  record Changed(ClusterEnablement enablement, List<AccessRequest> revoked)
+      implements ClusterOutcome {
     public Changed {
       revoked = List.copyOf(revoked);
     }

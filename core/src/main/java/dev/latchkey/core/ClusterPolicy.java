@@ -8,9 +8,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a cluster may ever offer (the ceiling, from configuration): its roles, the namespaces requests may name,
- * how long a request may wait, and how engineers get in. Whether access is enabled right now is runtime state,
- * see {@link ClusterEnablement}.
+ * What a cluster may ever offer (the ceiling, from configuration): its roles, the namespaces
+ * requests may name, how long a request may wait, and how engineers get in. Whether access is
+ * enabled right now is runtime state, see {@link ClusterEnablement}.
  */
 public record ClusterPolicy(
     ClusterRef cluster,
@@ -46,13 +46,14 @@ public record ClusterPolicy(
     }
     Objects.requireNonNull(credentials, "credentials");
     Objects.requireNonNull(subjectTemplate, "subjectTemplate");
-    // A fixed prefix keeps derived users apart from every other identity the cluster knows; "system:" names are
+    // A fixed prefix keeps derived users apart from every other identity the cluster knows;
+    // "system:" names are
     // Kubernetes' own (nodes, ServiceAccounts, controllers).
     if (!subjectTemplate.matches("[A-Za-z0-9:@._-]+(\\{(email|team|user)\\}[A-Za-z0-9:@._-]*)+")
         || subjectTemplate.startsWith("system:")) {
       throw new IllegalArgumentException(
-          "subject template must use {email}, {team} or {user} after a fixed prefix that is not system:, e.g. "
-              + "support:{email}");
+          "subject template must use {email}, {team} or {user} after a fixed prefix that is not"
+              + " system:, e.g. support:{email}");
     }
   }
 

@@ -8,8 +8,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A tenant: its Slack workspace (team id), the shared channel its cards go to, who approves (listed user ids
- * and/or a user group of its workspace), who administers, and its clusters.
+ * A tenant: its Slack workspace (team id), the shared channel its cards go to, who approves (listed
+ * user ids and/or a user group of its workspace), who administers, and its clusters.
  */
 public record Customer(
     CustomerId id,
@@ -29,11 +29,13 @@ public record Customer(
     adminUserIds = Set.copyOf(adminUserIds);
     clusters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(clusters));
     if (approverUserIds.isEmpty() && approverGroupId.isEmpty()) {
-      throw new IllegalArgumentException("customer " + id + " has no approvers (user ids or a user group)");
+      throw new IllegalArgumentException(
+          "customer " + id + " has no approvers (user ids or a user group)");
     }
     for (ClusterPolicy policy : clusters.values()) {
       if (!policy.cluster().customer().equals(id)) {
-        throw new IllegalArgumentException("cluster " + policy.cluster() + " listed under customer " + id);
+        throw new IllegalArgumentException(
+            "cluster " + policy.cluster() + " listed under customer " + id);
       }
     }
   }
@@ -46,7 +48,9 @@ public record Customer(
     return List.copyOf(clusters.keySet());
   }
 
-  /** A user of this customer's own workspace; Slack Connect channels also hold the vendor's people. */
+  /**
+   * A user of this customer's own workspace; Slack Connect channels also hold the vendor's people.
+   */
   public boolean isOwnWorkspace(Actor.SlackUser user) {
     return teamId.equals(user.teamId());
   }

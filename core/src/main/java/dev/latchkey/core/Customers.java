@@ -16,7 +16,8 @@ public record Customers(Map<CustomerId, Customer> byId) {
     java.util.Set<String> channels = new java.util.HashSet<>();
     for (Customer c : byId.values()) {
       if (!channels.add(c.channelId())) {
-        throw new IllegalArgumentException("channel " + c.channelId() + " belongs to more than one customer");
+        throw new IllegalArgumentException(
+            "channel " + c.channelId() + " belongs to more than one customer");
       }
     }
   }

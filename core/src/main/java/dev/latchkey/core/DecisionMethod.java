@@ -1,6 +1,8 @@
 package dev.latchkey.core;
 
-/** How an approver decided: a card button, a written reply in the card's thread, or a slash command. */
+/**
+ * How an approver decided: a card button, a written reply in the card's thread, or a slash command.
+ */
 public enum DecisionMethod {
   BUTTON,
   THREAD_REPLY,

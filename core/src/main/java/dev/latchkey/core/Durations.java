@@ -6,14 +6,18 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads and writes the durations people type: {@code 30m}, {@code 2h}, {@code 1h30m}, {@code 1d}. */
+/**
+ * Reads and writes the durations people type: {@code 30m}, {@code 2h}, {@code 1h30m}, {@code 1d}.
+ */
 public final class Durations {
   private static final Pattern FORM =
       Pattern.compile("(?:(\\d{1,9})d)?(?:(\\d{1,9})h)?(?:(\\d{1,9})m)?");
 
   private Durations() {}
 
-  /** Empty unless the text is a positive whole number of days, hours and/or minutes, in that order. */
+  /**
+   * Empty unless the text is a positive whole number of days, hours and/or minutes, in that order.
+   */
   public static Optional<Duration> parse(String text) {
     if (text == null || text.isBlank()) {
       return Optional.empty();

@@ -1,14 +1,16 @@
 package dev.latchkey.core;
 
 /**
- * What a use case on a request did. Expected refusals are values, never exceptions; each use case documents
- * which of these it returns.
+ * What a use case on a request did. Expected refusals are values, never exceptions; each use case
+ * documents which of these it returns.
  */
 public sealed interface Outcome {
 
   record Submitted(AccessRequest request) implements Outcome {}
 
-  /** Approved by enough distinct approvers; {@code request} is as it stands after the grant attempt. */
+  /**
+   * Approved by enough distinct approvers; {@code request} is as it stands after the grant attempt.
+   */
   record Approved(AccessRequest request) implements Outcome {}
 
   record AwaitingMoreApprovals(AccessRequest request, int given, int required) implements Outcome {}

@@ -1,11 +1,11 @@
 package dev.latchkey.core;
 
 /**
- * Whether text is fit to store, show and hash: no control characters but line breaks and tabs (PostgreSQL refuses
- * NUL outright, the others only disguise what is shown), and no half of a surrogate pair (it has no UTF-8 form,
- * so it would turn into '?' on the way to the database and different texts would look and hash alike). Typed
- * text that is not plain is refused; text from outside that must be recorded anyway is {@linkplain #clean
- * cleaned}.
+ * Whether text is fit to store, show and hash: no control characters but line breaks and tabs
+ * (PostgreSQL refuses NUL outright, the others only disguise what is shown), and no half of a
+ * surrogate pair (it has no UTF-8 form, so it would turn into '?' on the way to the database and
+ * different texts would look and hash alike). Typed text that is not plain is refused; text from
+ * outside that must be recorded anyway is {@linkplain #clean cleaned}.
  */
 public final class PlainText {
   /** What replaces a character that is not plain. */
@@ -47,7 +47,9 @@ public final class PlainText {
     return out.toString();
   }
 
-  /** Whether the char at {@code i} is not plain (a valid surrogate pair is one plain code point). */
+  /**
+   * Whether the char at {@code i} is not plain (a valid surrogate pair is one plain code point).
+   */
   private static boolean notPlainAt(String text, int i) {
     char c = text.charAt(i);
     if (Character.isHighSurrogate(c)) {

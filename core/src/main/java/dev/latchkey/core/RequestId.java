@@ -6,8 +6,9 @@ import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
 /**
- * Identifies an access request: {@code ar-} and eight Crockford base32 characters, lowercase so it can name
- * Kubernetes objects, short enough to type, 40 bits so that millions of requests do not collide in practice.
+ * Identifies an access request: {@code ar-} and eight Crockford base32 characters, lowercase so it
+ * can name Kubernetes objects, short enough to type, 40 bits so that millions of requests do not
+ * collide in practice.
  */
 public record RequestId(String value) {
   private static final String ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -28,7 +29,8 @@ public record RequestId(String value) {
   }
 
   /**
-   * Reads what a person typed: any case, Crockford's look-alikes (o→0, i/l→1), optional {@code ar-} prefix.
+   * Reads what a person typed: any case, Crockford's look-alikes (o→0, i/l→1), optional {@code ar-}
+   * prefix.
    */
   public static Optional<RequestId> parse(String typed) {
     if (typed == null) {
@@ -43,7 +45,9 @@ public record RequestId(String value) {
     }
     String normalised = text.replace('o', '0').replace('i', '1').replace('l', '1');
     String candidate = "ar-" + normalised;
-    return FORM.matcher(candidate).matches() ? Optional.of(new RequestId(candidate)) : Optional.empty();
+    return FORM.matcher(candidate).matches()
+        ? Optional.of(new RequestId(candidate))
+        : Optional.empty();
   }
 
   @Override

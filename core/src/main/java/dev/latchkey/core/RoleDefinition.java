@@ -5,25 +5,33 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A role of the catalogue as a cluster offers it: the name people request, the ClusterRole it binds, what it
- * allows in one line, its longest window and how many distinct approvers it needs.
+ * A role of the catalogue as a cluster offers it: the name people request, the ClusterRole it
+ * binds, what it allows in one line, its longest window and how many distinct approvers it needs.
  */
 public record RoleDefinition(
-    String name, String clusterRole, String description, Duration maxDuration, int approvalsRequired) {
+    String name,
+    String clusterRole,
+    String description,
+    Duration maxDuration,
+    int approvalsRequired) {
   public static final Duration DEFAULT_MAX_DURATION = Duration.ofHours(8);
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-  private static final Pattern CLUSTER_ROLE = Pattern.compile("[a-z0-9]([a-z0-9.:-]{0,251}[a-z0-9])?");
+  private static final Pattern CLUSTER_ROLE =
+      Pattern.compile("[a-z0-9]([a-z0-9.:-]{0,251}[a-z0-9])?");
 
   public RoleDefinition {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("role name must be lowercase letters, digits and dashes: " + name);
+      throw new IllegalArgumentException(
+          "role name must be lowercase letters, digits and dashes: " + name);
     }
     if (clusterRole == null || !CLUSTER_ROLE.matcher(clusterRole).matches()) {
       throw new IllegalArgumentException("not a ClusterRole name: " + clusterRole);
     }
     Objects.requireNonNull(description, "description");
     Objects.requireNonNull(maxDuration, "maxDuration");
-    if (maxDuration.isNegative() || maxDuration.isZero() || maxDuration.compareTo(Duration.ofDays(7)) > 0) {
+    if (maxDuration.isNegative()
+        || maxDuration.isZero()
+        || maxDuration.compareTo(Duration.ofDays(7)) > 0) {
       throw new IllegalArgumentException("maximum duration must be above zero and at most 7 days");
     }
     if (approvalsRequired < 1 || approvalsRequired > 5) {
@@ -35,7 +43,10 @@ public record RoleDefinition(
   public static final String OPERATOR = "operator";
   public static final String ADMIN = "admin";
 
-  /** The built-in roles, as shipped in deploy/catalogue.yaml; a configuration can change their limits. */
+  /**
+   * The built-in roles, as shipped in deploy/catalogue.yaml; a configuration can change their
+   * limits.
+   */
   public static RoleDefinition builtIn(String name) {
     return switch (name) {
       case READONLY ->
@@ -54,7 +65,8 @@ public record RoleDefinition(
               DEFAULT_MAX_DURATION,
               1);
       case ADMIN ->
-          new RoleDefinition(ADMIN, "cluster-admin", "full control of the cluster", DEFAULT_MAX_DURATION, 2);
+          new RoleDefinition(
+              ADMIN, "cluster-admin", "full control of the cluster", DEFAULT_MAX_DURATION, 2);
       default -> throw new IllegalArgumentException("no built-in role " + name);
     };
   }

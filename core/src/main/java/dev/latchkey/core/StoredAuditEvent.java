@@ -2,7 +2,9 @@ package dev.latchkey.core;
 
 import java.util.Objects;
 
-/** An audit event as the chain holds it: its position and the hash that links it to the one before. */
+/**
+ * An audit event as the chain holds it: its position and the hash that links it to the one before.
+ */
 public record StoredAuditEvent(long sequence, AuditEvent event, String previousHash, String hash) {
   public StoredAuditEvent {
     Objects.requireNonNull(event, "event");

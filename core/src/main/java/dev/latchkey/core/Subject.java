@@ -3,8 +3,8 @@ package dev.latchkey.core;
 import java.util.Locale;
 
 /**
- * The Kubernetes subject that receives a grant. Always derived from the request by {@link #of}, never named by
- * the requester, so no identity can be borrowed.
+ * The Kubernetes subject that receives a grant. Always derived from the request by {@link #of},
+ * never named by the requester, so no identity can be borrowed.
  */
 public sealed interface Subject {
   String GRANTS_NAMESPACE = "latchkey-grants";
@@ -16,8 +16,8 @@ public sealed interface Subject {
   record User(String name) implements Subject {}
 
   /**
-   * {@code template} may use {@code {email}}, {@code {team}} and {@code {user}}; when it needs an email Slack does
-   * not show, {@code support:{team}:{user}} under the same prefix is used instead.
+   * {@code template} may use {@code {email}}, {@code {team}} and {@code {user}}; when it needs an
+   * email Slack does not show, {@code support:{team}:{user}} under the same prefix is used instead.
    */
   static Subject of(RequestId id, CredentialMode mode, Requester requester, String template) {
     return switch (mode) {

@@ -6,8 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a requester typed, not yet checked: the core validates every field. No namespaces means the whole
- * cluster; no duration means the default window.
+ * What a requester typed, not yet checked: the core validates every field. No namespaces means the
+ * whole cluster; no duration means the default window.
  */
 public record Submission(
     CustomerId customer,

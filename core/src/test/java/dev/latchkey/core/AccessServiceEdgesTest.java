@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rules where they are easiest to get wrong: decisions arriving after the two-hour window, a disable racing an
- * approval, configuration changed under a pending or approved request, partial grants, refusals that must leave a
- * record, and what reconciliation must notice.
+ * The rules where they are easiest to get wrong: decisions arriving after the two-hour window, a
+ * disable racing an approval, configuration changed under a pending or approved request, partial
+ * grants, refusals that must leave a record, and what reconciliation must notice.
  */
 class AccessServiceEdgesTest {
   private final TestRig rig = new TestRig().enabled();
@@ -41,43 +41,87 @@ class AccessServiceEdgesTest {
 
   private static final Map<String, String> NO_DETAILS = Map.of();
 
-  /** An AccessService on the rig's stores and cluster whose prod policy is changed by {@code change}. */
-  private AccessService withProd(Function<ClusterPolicy, ClusterPolicy> change, Set<String> approverIds) {
+  /**
+   * An AccessService on the rig's stores and cluster whose prod policy is changed by {@code
+   * change}.
+   */
+  private AccessService withProd(
+      Function<ClusterPolicy, ClusterPolicy> change, Set<String> approverIds) {
     Map<String, ClusterPolicy> clusters = new LinkedHashMap<>();
     clusters.put("prod", change.apply(Fixtures.prod()));
     clusters.put("staging", Fixtures.staging());
-    Customer acme = new Customer(Fixtures.ACME, Fixtures.CUSTOMER_TEAM, Fixtures.CHANNEL, approverIds,
-        Optional.of(Fixtures.APPROVER_GROUP), Set.of("U0ADMIN"), clusters);
-    return new AccessService(Customers.of(List.of(acme)), rig.requests, rig.enablements, rig.audit, rig.cluster,
-        rig.notifier, rig.directory, rig.clock, new Random(7), RetryPolicy.DEFAULT);
+    Customer acme =
+        new Customer(
+            Fixtures.ACME,
+            Fixtures.CUSTOMER_TEAM,
+            Fixtures.CHANNEL,
+            approverIds,
+            Optional.of(Fixtures.APPROVER_GROUP),
+            Set.of("U0ADMIN"),
+            clusters);
+    return new AccessService(
+        Customers.of(List.of(acme)),
+        rig.requests,
+        rig.enablements,
+        rig.audit,
+        rig.cluster,
+        rig.notifier,
+        rig.directory,
+        rig.clock,
+        new Random(7),
+        RetryPolicy.DEFAULT);
   }
 
   private static ClusterPolicy withRole(ClusterPolicy policy, RoleDefinition role) {
     Map<String, RoleDefinition> roles = new LinkedHashMap<>(policy.roles());
     roles.put(role.name(), role);
-    return new ClusterPolicy(policy.cluster(), roles, policy.allowedNamespaces(), policy.pendingTtl(),
-        policy.credentials(), policy.subjectTemplate());
+    return new ClusterPolicy(
+        policy.cluster(),
+        roles,
+        policy.allowedNamespaces(),
+        policy.pendingTtl(),
+        policy.credentials(),
+        policy.subjectTemplate());
   }
 
   private static ClusterPolicy withoutRole(ClusterPolicy policy, String name) {
     Map<String, RoleDefinition> roles = new LinkedHashMap<>(policy.roles());
     roles.remove(name);
-    return new ClusterPolicy(policy.cluster(), roles, policy.allowedNamespaces(), policy.pendingTtl(),
-        policy.credentials(), policy.subjectTemplate());
+    return new ClusterPolicy(
+        policy.cluster(),
+        roles,
+        policy.allowedNamespaces(),
+        policy.pendingTtl(),
+        policy.credentials(),
+        policy.subjectTemplate());
   }
 
-  /** A service whose cluster lets something else happen during each grant, then answers {@code answer}. */
-  private AccessService interrupted(Consumer<ClusterAccess.Grant> meanwhile,
+  /**
+   * A service whose cluster lets something else happen during each grant, then answers {@code
+   * answer}.
+   */
+  private AccessService interrupted(
+      Consumer<ClusterAccess.Grant> meanwhile,
       Function<ClusterAccess.Grant, ClusterAccess.GrantResult> answer) {
-    ClusterAccess cluster = new ForwardingClusterAccess(rig.cluster) {
-      @Override
-      public GrantResult grant(Grant grant) {
-        meanwhile.accept(grant);
-        return answer.apply(grant);
-      }
-    };
-    return new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit, cluster, rig.notifier,
-        rig.directory, rig.clock, new Random(9), RetryPolicy.DEFAULT);
+    ClusterAccess cluster =
+        new ForwardingClusterAccess(rig.cluster) {
+          @Override
+          public GrantResult grant(Grant grant) {
+            meanwhile.accept(grant);
+            return answer.apply(grant);
+          }
+        };
+    return new AccessService(
+        Fixtures.customers(),
+        rig.requests,
+        rig.enablements,
+        rig.audit,
+        cluster,
+        rig.notifier,
+        rig.directory,
+        rig.clock,
+        new Random(9),
+        RetryPolicy.DEFAULT);
   }
 
   @Nested
@@ -89,12 +133,14 @@ class AccessServiceEdgesTest {
 
       Outcome outcome = service.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
 
-      assertThat(outcome).isInstanceOfSatisfying(Outcome.AlreadyDecided.class,
-          d -> assertThat(d.request().state()).isEqualTo(RequestState.TIMED_OUT));
+      assertThat(outcome)
+          .isInstanceOfSatisfying(
+              Outcome.AlreadyDecided.class,
+              d -> assertThat(d.request().state()).isEqualTo(RequestState.TIMED_OUT));
       assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.TIMED_OUT);
       assertThat(rig.cluster.granted()).isEmpty();
-      assertThat(rig.audit.actions(r.id())).containsExactly(AuditAction.REQUEST_SUBMITTED,
-          AuditAction.REQUEST_TIMED_OUT);
+      assertThat(rig.audit.actions(r.id()))
+          .containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_TIMED_OUT);
     }
 
     @Test
@@ -105,7 +151,8 @@ class AccessServiceEdgesTest {
 
       assertThat(service.deny(denied.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS))
           .isInstanceOf(Outcome.AlreadyDecided.class);
-      assertThat(service.cancel(cancelled.id(), ENGINEER)).isInstanceOf(Outcome.AlreadyDecided.class);
+      assertThat(service.cancel(cancelled.id(), ENGINEER))
+          .isInstanceOf(Outcome.AlreadyDecided.class);
 
       assertThat(rig.get(denied.id()).state()).isEqualTo(RequestState.TIMED_OUT);
       assertThat(rig.get(cancelled.id()).state()).isEqualTo(RequestState.TIMED_OUT);
@@ -117,8 +164,9 @@ class AccessServiceEdgesTest {
       java.time.Instant written = rig.clock.instant().plus(Duration.ofMinutes(115));
       rig.clock.advance(Duration.ofMinutes(130)); // Latchkey was down when it was written
 
-      Outcome outcome = service.approve(r.id(), APPROVER, DecisionMethod.THREAD_REPLY, NO_DETAILS,
-          Optional.of(written));
+      Outcome outcome =
+          service.approve(
+              r.id(), APPROVER, DecisionMethod.THREAD_REPLY, NO_DETAILS, Optional.of(written));
 
       assertThat(outcome).isInstanceOf(Outcome.Approved.class);
       AccessRequest after = rig.get(r.id());
@@ -133,7 +181,8 @@ class AccessServiceEdgesTest {
       java.time.Instant written = rig.clock.instant().plus(Duration.ofMinutes(10));
       rig.clock.advance(Duration.ofHours(3));
 
-      service.approve(r.id(), APPROVER, DecisionMethod.THREAD_REPLY, NO_DETAILS, Optional.of(written));
+      service.approve(
+          r.id(), APPROVER, DecisionMethod.THREAD_REPLY, NO_DETAILS, Optional.of(written));
 
       assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED);
       assertThat(rig.cluster.granted()).isEmpty();
@@ -144,7 +193,11 @@ class AccessServiceEdgesTest {
       AccessRequest r = rig.pending();
       rig.clock.advance(Duration.ofHours(3));
 
-      service.approve(r.id(), APPROVER, DecisionMethod.THREAD_REPLY, NO_DETAILS,
+      service.approve(
+          r.id(),
+          APPROVER,
+          DecisionMethod.THREAD_REPLY,
+          NO_DETAILS,
           Optional.of(r.createdAt().minusSeconds(1)));
 
       assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.TIMED_OUT);
@@ -185,7 +238,8 @@ class AccessServiceEdgesTest {
     @Test
     void aDisableNowLandingDuringTheGrantLeavesNothingGranted() {
       AccessRequest r = rig.pending();
-      AccessService racing = interrupted(grant -> service.disable(PROD, ADMIN, true), rig.cluster::grant);
+      AccessService racing =
+          interrupted(grant -> service.disable(PROD, ADMIN, true), rig.cluster::grant);
 
       Outcome outcome = racing.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
 
@@ -197,11 +251,15 @@ class AccessServiceEdgesTest {
     @Test
     void aGrantThatEndsUnavailableAfterAConcurrentRevokeLeavesNothing() {
       AccessRequest r = rig.pending();
-      // The revoke lands mid-grant; the grant then creates its objects but its answer is lost (unavailable).
-      AccessService racing = interrupted(grant -> service.revoke(grant.id(), ENGINEER), grant -> {
-        rig.cluster.grant(grant);
-        return new ClusterAccess.GrantResult.Unavailable("timeout");
-      });
+      // The revoke lands mid-grant; the grant then creates its objects but its answer is lost
+      // (unavailable).
+      AccessService racing =
+          interrupted(
+              grant -> service.revoke(grant.id(), ENGINEER),
+              grant -> {
+                rig.cluster.grant(grant);
+                return new ClusterAccess.GrantResult.Unavailable("timeout");
+              });
 
       racing.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
 
@@ -219,46 +277,80 @@ class AccessServiceEdgesTest {
       AccessRequest r = rig.pending("operator");
       service.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
       rig.cluster.setReachable(true);
-      AccessService restarted = withProd(p -> withoutRole(p, "operator"), Set.of("U0APPROVER1", "U0APPROVER2"));
+      AccessService restarted =
+          withProd(p -> withoutRole(p, "operator"), Set.of("U0APPROVER1", "U0APPROVER2"));
 
       rig.clock.advance(Duration.ofMinutes(1));
       assertThat(restarted.runDue().errors()).isEmpty();
 
       assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.FAILED);
-      assertThat(rig.get(r.id()).failure()).hasValueSatisfying(f -> assertThat(f).contains("no longer offered"));
+      assertThat(rig.get(r.id()).failure())
+          .hasValueSatisfying(f -> assertThat(f).contains("no longer offered"));
       assertThat(rig.cluster.granted()).isEmpty();
     }
 
     @Test
     void aNamespaceNoLongerAllowedRefusesTheApproval() {
-      AccessRequest r = ((Outcome.Submitted) service.submit(rig.submission(PROD, "readonly",
-          Optional.of(Duration.ofHours(1)), List.of("payments", "web")))).request();
-      AccessService narrowed = withProd(p -> new ClusterPolicy(p.cluster(), p.roles(), List.of("web"),
-          p.pendingTtl(), p.credentials(), p.subjectTemplate()), Set.of("U0APPROVER1", "U0APPROVER2"));
+      AccessRequest r =
+          ((Outcome.Submitted)
+                  service.submit(
+                      rig.submission(
+                          PROD,
+                          "readonly",
+                          Optional.of(Duration.ofHours(1)),
+                          List.of("payments", "web"))))
+              .request();
+      AccessService narrowed =
+          withProd(
+              p ->
+                  new ClusterPolicy(
+                      p.cluster(),
+                      p.roles(),
+                      List.of("web"),
+                      p.pendingTtl(),
+                      p.credentials(),
+                      p.subjectTemplate()),
+              Set.of("U0APPROVER1", "U0APPROVER2"));
 
       Outcome outcome = narrowed.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
 
-      assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class, refused ->
-          assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.NAMESPACE_NOT_ALLOWED));
+      assertThat(outcome)
+          .isInstanceOfSatisfying(
+              Outcome.Refused.class,
+              refused ->
+                  assertThat(refused.refusal().reason())
+                      .isEqualTo(Refusal.Reason.NAMESPACE_NOT_ALLOWED));
       assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.PENDING);
       assertThat(rig.cluster.granted()).isEmpty();
       AccessRequest clusterWide = rig.pending();
       assertThat(narrowed.approve(clusterWide.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS))
-          .as("cluster scope stays allowed").isInstanceOf(Outcome.Approved.class);
+          .as("cluster scope stays allowed")
+          .isInstanceOf(Outcome.Approved.class);
     }
 
     @Test
     void aMaximumLoweredSinceSubmissionRefusesTheApprovalRatherThanCutting() {
-      Outcome submitted = service.submit(rig.submission(PROD, "operator", Optional.of(Duration.ofHours(3)),
-          List.of()));
+      Outcome submitted =
+          service.submit(
+              rig.submission(PROD, "operator", Optional.of(Duration.ofHours(3)), List.of()));
       AccessRequest r = ((Outcome.Submitted) submitted).request();
-      AccessService shorter = withProd(p -> withRole(p, new RoleDefinition("operator", "latchkey-operator", "op",
-          Duration.ofHours(1), 1)), Set.of("U0APPROVER1", "U0APPROVER2"));
+      AccessService shorter =
+          withProd(
+              p ->
+                  withRole(
+                      p,
+                      new RoleDefinition(
+                          "operator", "latchkey-operator", "op", Duration.ofHours(1), 1)),
+              Set.of("U0APPROVER1", "U0APPROVER2"));
 
       Outcome outcome = shorter.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
 
-      assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class,
-          x -> assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.DURATION_ABOVE_MAXIMUM));
+      assertThat(outcome)
+          .isInstanceOfSatisfying(
+              Outcome.Refused.class,
+              x ->
+                  assertThat(x.refusal().reason())
+                      .isEqualTo(Refusal.Reason.DURATION_ABOVE_MAXIMUM));
       assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.PENDING);
       assertThat(rig.audit.actions(r.id())).contains(AuditAction.DECISION_REFUSED);
     }
@@ -266,13 +358,20 @@ class AccessServiceEdgesTest {
     @Test
     void approvalsRequiredRaisedSinceSubmissionAreRequired() {
       AccessRequest r = rig.pending("operator");
-      AccessService stricter = withProd(p -> withRole(p, new RoleDefinition("operator", "latchkey-operator", "op",
-          Duration.ofHours(4), 2)), Set.of("U0APPROVER1", "U0APPROVER2"));
+      AccessService stricter =
+          withProd(
+              p ->
+                  withRole(
+                      p,
+                      new RoleDefinition(
+                          "operator", "latchkey-operator", "op", Duration.ofHours(4), 2)),
+              Set.of("U0APPROVER1", "U0APPROVER2"));
 
       Outcome first = stricter.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
 
-      assertThat(first).isInstanceOfSatisfying(Outcome.AwaitingMoreApprovals.class,
-          a -> assertThat(a.required()).isEqualTo(2));
+      assertThat(first)
+          .isInstanceOfSatisfying(
+              Outcome.AwaitingMoreApprovals.class, a -> assertThat(a.required()).isEqualTo(2));
       assertThat(rig.get(r.id()).approvalsRequired()).isEqualTo(2);
       assertThat(stricter.approve(r.id(), APPROVER_2, DecisionMethod.BUTTON, NO_DETAILS))
           .isInstanceOf(Outcome.Approved.class);
@@ -303,19 +402,27 @@ class AccessServiceEdgesTest {
 
       CredentialOutcome late = service.issueCredential(r.id(), ENGINEER);
 
-      assertThat(late).isInstanceOfSatisfying(CredentialOutcome.Refused.class,
-          x -> assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.TOO_CLOSE_TO_EXPIRY));
+      assertThat(late)
+          .isInstanceOfSatisfying(
+              CredentialOutcome.Refused.class,
+              x -> assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.TOO_CLOSE_TO_EXPIRY));
       rig.clock.set(r.expiresAt().orElseThrow().minus(Duration.ofMinutes(10)).minusSeconds(31));
-      assertThat(service.issueCredential(r.id(), ENGINEER)).isInstanceOf(CredentialOutcome.Issued.class);
+      assertThat(service.issueCredential(r.id(), ENGINEER))
+          .isInstanceOf(CredentialOutcome.Issued.class);
     }
 
     @Test
     void aTokenModeGrantIsLongEnoughToFetchAKubeconfig() {
-      Outcome tooShort = service.submit(rig.submission(PROD, "readonly", Optional.of(Duration.ofMinutes(14)),
-          List.of()));
-      assertThat(tooShort).isInstanceOfSatisfying(Outcome.Refused.class,
-          x -> assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.DURATION_TOO_SHORT));
-      assertThat(service.submit(rig.submission(PROD, "readonly", Optional.of(Duration.ofMinutes(15)), List.of())))
+      Outcome tooShort =
+          service.submit(
+              rig.submission(PROD, "readonly", Optional.of(Duration.ofMinutes(14)), List.of()));
+      assertThat(tooShort)
+          .isInstanceOfSatisfying(
+              Outcome.Refused.class,
+              x -> assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.DURATION_TOO_SHORT));
+      assertThat(
+              service.submit(
+                  rig.submission(PROD, "readonly", Optional.of(Duration.ofMinutes(15)), List.of())))
           .isInstanceOf(Outcome.Submitted.class);
     }
   }
@@ -324,36 +431,79 @@ class AccessServiceEdgesTest {
   class RefusalsLeaveARecord {
     @Test
     void reasonsWithControlCharactersOrBrokenUnicodeAreRefused() {
-      for (String reason : List.of("INC-1\u0000", "INC-1 \u001b[2J", "INC-1 \ud800", "INC-1 \u0085")) {
-        Outcome outcome = service.submit(new Submission(Fixtures.ACME, "prod", "readonly",
-            Optional.of(Duration.ofHours(1)), List.of(), Fixtures.REQUESTER, reason));
-        assertThat(outcome).as(reason).isInstanceOfSatisfying(Outcome.Refused.class,
-            x -> assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.INVALID_REASON));
+      for (String reason :
+          List.of("INC-1\u0000", "INC-1 \u001b[2J", "INC-1 \ud800", "INC-1 \u0085")) {
+        Outcome outcome =
+            service.submit(
+                new Submission(
+                    Fixtures.ACME,
+                    "prod",
+                    "readonly",
+                    Optional.of(Duration.ofHours(1)),
+                    List.of(),
+                    Fixtures.REQUESTER,
+                    reason));
+        assertThat(outcome)
+            .as(reason)
+            .isInstanceOfSatisfying(
+                Outcome.Refused.class,
+                x -> assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.INVALID_REASON));
       }
-      assertThat(service.submit(new Submission(Fixtures.ACME, "prod", "readonly", Optional.of(Duration.ofHours(1)),
-          List.of(), Fixtures.REQUESTER, "INC-1\n\tpods 🚀"))).isInstanceOf(Outcome.Submitted.class);
+      assertThat(
+              service.submit(
+                  new Submission(
+                      Fixtures.ACME,
+                      "prod",
+                      "readonly",
+                      Optional.of(Duration.ofHours(1)),
+                      List.of(),
+                      Fixtures.REQUESTER,
+                      "INC-1\n\tpods 🚀")))
+          .isInstanceOf(Outcome.Submitted.class);
       assertThat(rig.audit.count(AuditAction.REQUEST_REFUSED)).isEqualTo(4);
     }
 
     @Test
     void aRefusedSubmissionRecordsWhatWasTypedCleaned() {
-      service.submit(new Submission(Fixtures.ACME, "pr\u0000od", "root\u001b", Optional.empty(), List.of(),
-          Fixtures.REQUESTER, "x"));
+      service.submit(
+          new Submission(
+              Fixtures.ACME,
+              "pr\u0000od",
+              "root\u001b",
+              Optional.empty(),
+              List.of(),
+              Fixtures.REQUESTER,
+              "x"));
 
-      assertThat(rig.audit.all()).filteredOn(e -> e.action() == AuditAction.REQUEST_REFUSED).singleElement()
-          .satisfies(e -> {
-            assertThat(e.details()).containsEntry("cluster", "pr\uFFFDod").containsEntry("role", "root\uFFFD");
-            assertThat(e.customer()).contains(Fixtures.ACME);
-          });
+      assertThat(rig.audit.all())
+          .filteredOn(e -> e.action() == AuditAction.REQUEST_REFUSED)
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.details())
+                    .containsEntry("cluster", "pr\uFFFDod")
+                    .containsEntry("role", "root\uFFFD");
+                assertThat(e.customer()).contains(Fixtures.ACME);
+              });
     }
 
     @Test
     void aSubmissionFromNoCustomerIsAuditedToo() {
-      Outcome outcome = service.submit(new Submission(new CustomerId("nobody"), "prod", "readonly",
-          Optional.empty(), List.of(), Fixtures.REQUESTER, "x"));
+      Outcome outcome =
+          service.submit(
+              new Submission(
+                  new CustomerId("nobody"),
+                  "prod",
+                  "readonly",
+                  Optional.empty(),
+                  List.of(),
+                  Fixtures.REQUESTER,
+                  "x"));
 
       assertThat(outcome).isInstanceOf(Outcome.Refused.class);
-      assertThat(rig.audit.all()).filteredOn(e -> e.action() == AuditAction.REQUEST_REFUSED).singleElement()
+      assertThat(rig.audit.all())
+          .filteredOn(e -> e.action() == AuditAction.REQUEST_REFUSED)
+          .singleElement()
           .satisfies(e -> assertThat(e.customer()).isEmpty());
     }
 
@@ -365,10 +515,12 @@ class AccessServiceEdgesTest {
       assertThat(service.revoke(pending.id(), ENGINEER)).isInstanceOf(Outcome.Refused.class);
       assertThat(service.extend(active.id(), OTHER_ENGINEER, Duration.ofMinutes(30)))
           .isInstanceOf(Outcome.Refused.class);
-      assertThat(service.extend(active.id(), ENGINEER, Duration.ofHours(30))).isInstanceOf(Outcome.Refused.class);
+      assertThat(service.extend(active.id(), ENGINEER, Duration.ofHours(30)))
+          .isInstanceOf(Outcome.Refused.class);
 
       assertThat(rig.audit.actions(pending.id())).contains(AuditAction.REVOKE_REFUSED);
-      assertThat(rig.audit.all()).filteredOn(e -> e.action() == AuditAction.EXTENSION_REFUSED)
+      assertThat(rig.audit.all())
+          .filteredOn(e -> e.action() == AuditAction.EXTENSION_REFUSED)
           .extracting(e -> e.details().get("reason"))
           .containsExactly("NOT_REQUESTER", "DURATION_ABOVE_MAXIMUM");
     }
@@ -379,49 +531,71 @@ class AccessServiceEdgesTest {
     @Test
     void aServiceAccountRemovedOutsideEndsTheAccessAndSaysWhat() {
       AccessRequest r = rig.active();
-      rig.cluster.deleteObjectByHand(r.id(), ObjectKind.SERVICE_ACCOUNT, Optional.of(Subject.GRANTS_NAMESPACE));
+      rig.cluster.deleteObjectByHand(
+          r.id(), ObjectKind.SERVICE_ACCOUNT, Optional.of(Subject.GRANTS_NAMESPACE));
       rig.clock.advance(Duration.ofMinutes(1));
 
       assertThat(service.reconcile(PROD).revokedOutside()).containsExactly(r.id());
 
       assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.REVOKED);
       assertThat(rig.get(r.id()).endedBy()).contains(Actor.CLUSTER);
-      assertThat(rig.audit.actions(r.id())).containsSubsequence(AuditAction.RECONCILE_GRANT_MISSING,
-          AuditAction.REQUEST_REVOKED, AuditAction.GRANT_REMOVED);
-      assertThat(rig.audit.all()).filteredOn(e -> e.action() == AuditAction.RECONCILE_GRANT_MISSING)
-          .singleElement().satisfies(e -> assertThat(e.details()).containsEntry("missing", "ServiceAccount"));
+      assertThat(rig.audit.actions(r.id()))
+          .containsSubsequence(
+              AuditAction.RECONCILE_GRANT_MISSING,
+              AuditAction.REQUEST_REVOKED,
+              AuditAction.GRANT_REMOVED);
+      assertThat(rig.audit.all())
+          .filteredOn(e -> e.action() == AuditAction.RECONCILE_GRANT_MISSING)
+          .singleElement()
+          .satisfies(e -> assertThat(e.details()).containsEntry("missing", "ServiceAccount"));
       assertThat(rig.cluster.holds(r.id())).as("the rest of it removed").isFalse();
     }
 
     @Test
     void oneOfSeveralRoleBindingsRemovedOutsideIsNoticed() {
-      Outcome submitted = service.submit(rig.submission(STAGING, "readonly", Optional.of(Duration.ofHours(1)),
-          List.of("web", "db")));
+      Outcome submitted =
+          service.submit(
+              rig.submission(
+                  STAGING, "readonly", Optional.of(Duration.ofHours(1)), List.of("web", "db")));
       AccessRequest r = ((Outcome.Submitted) submitted).request();
       service.approve(r.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
       rig.cluster.deleteObjectByHand(r.id(), ObjectKind.ROLE_BINDING, Optional.of("db"));
       rig.clock.advance(Duration.ofMinutes(1));
 
       assertThat(service.reconcile(STAGING).revokedOutside()).containsExactly(r.id());
-      assertThat(rig.audit.all()).filteredOn(e -> e.action() == AuditAction.RECONCILE_GRANT_MISSING)
-          .singleElement().satisfies(e -> assertThat(e.details()).containsEntry("missing", "RoleBinding in db"));
+      assertThat(rig.audit.all())
+          .filteredOn(e -> e.action() == AuditAction.RECONCILE_GRANT_MISSING)
+          .singleElement()
+          .satisfies(e -> assertThat(e.details()).containsEntry("missing", "RoleBinding in db"));
     }
 
     @Test
     void objectsAListingSawBeforeTheirRemovalFinishedAreNoOrphans() {
       AccessRequest r = rig.active();
       rig.clock.set(r.expiresAt().orElseThrow().plusSeconds(1));
-      service.settleDue(rig.requests.findDue(rig.clock.instant(), 10)); // ended, its removal still to come
+      service.settleDue(
+          rig.requests.findDue(rig.clock.instant(), 10)); // ended, its removal still to come
       ClusterAccess.Listing before = rig.cluster.listManaged(PROD);
       service.runDue(); // the removal finishes after the listing was taken
-      ClusterAccess stale = new ForwardingClusterAccess(rig.cluster) {
-        @Override
-        public Listing listManaged(ClusterRef cluster) {
-          return before;
-        }
-      };
-      AccessService reconciling = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
-          stale, rig.notifier, rig.directory, rig.clock, new Random(13), RetryPolicy.DEFAULT);
+      ClusterAccess stale =
+          new ForwardingClusterAccess(rig.cluster) {
+            @Override
+            public Listing listManaged(ClusterRef cluster) {
+              return before;
+            }
+          };
+      AccessService reconciling =
+          new AccessService(
+              Fixtures.customers(),
+              rig.requests,
+              rig.enablements,
+              rig.audit,
+              stale,
+              rig.notifier,
+              rig.directory,
+              rig.clock,
+              new Random(13),
+              RetryPolicy.DEFAULT);
 
       assertThat(reconciling.reconcile(PROD).orphansRemoved()).isEmpty();
       assertThat(rig.audit.count(AuditAction.RECONCILE_ORPHAN_REMOVED)).isZero();
@@ -440,14 +614,24 @@ class AccessServiceEdgesTest {
 
     @Test
     void objectsOfARequestOfAnotherClusterEntryAreLeftToThatEntry() {
-      Outcome submitted = service.submit(rig.submission(STAGING, "readonly", Optional.of(Duration.ofHours(1)),
-          List.of("web")));
+      Outcome submitted =
+          service.submit(
+              rig.submission(
+                  STAGING, "readonly", Optional.of(Duration.ofHours(1)), List.of("web")));
       AccessRequest staging = ((Outcome.Submitted) submitted).request();
       service.approve(staging.id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS);
       // Both entries name the same API server: prod's listing shows staging's objects too.
       ClusterAccess.Grant seenFromProd = service.desiredGrant(rig.get(staging.id()));
-      rig.cluster.addByHand(new ClusterAccess.Grant(staging.id(), PROD, seenFromProd.clusterRole(),
-          seenFromProd.scope(), seenFromProd.subject(), seenFromProd.expiresAt(), List.of(), "x"));
+      rig.cluster.addByHand(
+          new ClusterAccess.Grant(
+              staging.id(),
+              PROD,
+              seenFromProd.clusterRole(),
+              seenFromProd.scope(),
+              seenFromProd.subject(),
+              seenFromProd.expiresAt(),
+              List.of(),
+              "x"));
       rig.clock.advance(Duration.ofMinutes(1));
 
       assertThat(service.reconcile(PROD).orphansRemoved()).isEmpty();
@@ -469,15 +653,25 @@ class AccessServiceEdgesTest {
       rig.clock.advance(Duration.ofMinutes(40));
       AccessRequest extension = extensionOf(r, Duration.ofHours(2));
       Instant written = rig.clock.instant().plus(Duration.ofMinutes(10)); // before the end
-      rig.clock.set(end.plus(Duration.ofMinutes(20))); // read back at start-up, before the timers ran
+      rig.clock.set(
+          end.plus(Duration.ofMinutes(20))); // read back at start-up, before the timers ran
 
-      Outcome outcome = service.approve(extension.id(), APPROVER, DecisionMethod.THREAD_REPLY, Map.of(),
-          Optional.of(written));
+      Outcome outcome =
+          service.approve(
+              extension.id(),
+              APPROVER,
+              DecisionMethod.THREAD_REPLY,
+              Map.of(),
+              Optional.of(written));
 
-      assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class,
-          refused -> assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.NOT_ACTIVE));
+      assertThat(outcome)
+          .isInstanceOfSatisfying(
+              Outcome.Refused.class,
+              refused ->
+                  assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.NOT_ACTIVE));
       assertThat(rig.get(r.id()).expiresAt()).contains(end);
-      assertThat(service.issueCredential(r.id(), ENGINEER)).isNotInstanceOf(CredentialOutcome.Issued.class);
+      assertThat(service.issueCredential(r.id(), ENGINEER))
+          .isNotInstanceOf(CredentialOutcome.Issued.class);
     }
 
     @Test
@@ -486,8 +680,12 @@ class AccessServiceEdgesTest {
       Instant end = r.expiresAt().orElseThrow();
       AccessRequest extension = extensionOf(r, Duration.ofHours(2));
       // Approved in the records, then the approver's process stopped before applying it.
-      AccessRequest approved = extension.withState(RequestState.APPROVED).withDecision(rig.clock.instant(), APPROVER)
-          .withExpiresAt(end.plus(Duration.ofHours(2))).withRetry(0, Optional.of(rig.clock.instant()));
+      AccessRequest approved =
+          extension
+              .withState(RequestState.APPROVED)
+              .withDecision(rig.clock.instant(), APPROVER)
+              .withExpiresAt(end.plus(Duration.ofHours(2)))
+              .withRetry(0, Optional.of(rig.clock.instant()));
       rig.requests.update(extension, approved, List.of());
       rig.clock.set(end.plusSeconds(1));
 
@@ -502,27 +700,39 @@ class AccessServiceEdgesTest {
       AccessRequest r = rig.active();
       Instant end = r.expiresAt().orElseThrow();
       AccessRequest extension = extensionOf(r, Duration.ofHours(2));
-      Notifier racing = new Notifier() {
-        @Override
-        public void requestChanged(AccessRequest request, AuditEvent cause) {
-          rig.notifier.requestChanged(request, cause);
-          if (cause.action() == AuditAction.REQUEST_APPROVED) {
-            service.disable(PROD, ADMIN, false); // after the approval's commit, before the end moves
-          }
-        }
+      Notifier racing =
+          new Notifier() {
+            @Override
+            public void requestChanged(AccessRequest request, AuditEvent cause) {
+              rig.notifier.requestChanged(request, cause);
+              if (cause.action() == AuditAction.REQUEST_APPROVED) {
+                service.disable(
+                    PROD, ADMIN, false); // after the approval's commit, before the end moves
+              }
+            }
 
-        @Override
-        public void expiringSoon(AccessRequest request) {
-          rig.notifier.expiringSoon(request);
-        }
+            @Override
+            public void expiringSoon(AccessRequest request) {
+              rig.notifier.expiringSoon(request);
+            }
 
-        @Override
-        public void revocationOverdue(AccessRequest request) {
-          rig.notifier.revocationOverdue(request);
-        }
-      };
-      AccessService approving = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
-          rig.cluster, racing, rig.directory, rig.clock, new Random(3), RetryPolicy.DEFAULT);
+            @Override
+            public void revocationOverdue(AccessRequest request) {
+              rig.notifier.revocationOverdue(request);
+            }
+          };
+      AccessService approving =
+          new AccessService(
+              Fixtures.customers(),
+              rig.requests,
+              rig.enablements,
+              rig.audit,
+              rig.cluster,
+              racing,
+              rig.directory,
+              rig.clock,
+              new Random(3),
+              RetryPolicy.DEFAULT);
 
       approving.approve(extension.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
 
@@ -532,17 +742,30 @@ class AccessServiceEdgesTest {
 
     @Test
     void anExtensionBeyondALoweredMaximumIsRefusedNotCut() {
-      AccessRequest r = ((Outcome.Approved) service.approve(rig.pending("operator").id(), APPROVER,
-          DecisionMethod.BUTTON, NO_DETAILS)).request();
+      AccessRequest r =
+          ((Outcome.Approved)
+                  service.approve(
+                      rig.pending("operator").id(), APPROVER, DecisionMethod.BUTTON, NO_DETAILS))
+              .request();
       Instant end = r.expiresAt().orElseThrow();
       AccessRequest extension = extensionOf(r, Duration.ofHours(2));
-      AccessService lowered = withProd(p -> withRole(p, new RoleDefinition("operator", "latchkey-operator",
-          "operate", Duration.ofMinutes(30), 1)), Set.of("U0APPROVER1", "U0APPROVER2", "U0APPROVER3"));
+      AccessService lowered =
+          withProd(
+              p ->
+                  withRole(
+                      p,
+                      new RoleDefinition(
+                          "operator", "latchkey-operator", "operate", Duration.ofMinutes(30), 1)),
+              Set.of("U0APPROVER1", "U0APPROVER2", "U0APPROVER3"));
 
       Outcome outcome = lowered.approve(extension.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
 
-      assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class, refused ->
-          assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.DURATION_ABOVE_MAXIMUM));
+      assertThat(outcome)
+          .isInstanceOfSatisfying(
+              Outcome.Refused.class,
+              refused ->
+                  assertThat(refused.refusal().reason())
+                      .isEqualTo(Refusal.Reason.DURATION_ABOVE_MAXIMUM));
       assertThat(rig.get(extension.id()).state()).isEqualTo(RequestState.PENDING);
       assertThat(rig.get(r.id()).expiresAt()).contains(end);
     }
@@ -551,25 +774,42 @@ class AccessServiceEdgesTest {
     void anEnableCheckedWhileADisableNowLandedDoesNotUndoIt() {
       AccessRequest r = rig.active();
       AtomicBoolean once = new AtomicBoolean();
-      ClusterAccess slow = new ForwardingClusterAccess(rig.cluster) {
-        @Override
-        public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
-          if (once.compareAndSet(false, true)) {
-            service.disable(PROD, APPROVER_2, true); // the emergency stop lands while roles are checked
-          }
-          return super.checkRole(cluster, clusterRole);
-        }
-      };
-      AccessService enabling = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
-          slow, rig.notifier, rig.directory, rig.clock, new Random(5), RetryPolicy.DEFAULT);
+      ClusterAccess slow =
+          new ForwardingClusterAccess(rig.cluster) {
+            @Override
+            public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
+              if (once.compareAndSet(false, true)) {
+                service.disable(
+                    PROD, APPROVER_2, true); // the emergency stop lands while roles are checked
+              }
+              return super.checkRole(cluster, clusterRole);
+            }
+          };
+      AccessService enabling =
+          new AccessService(
+              Fixtures.customers(),
+              rig.requests,
+              rig.enablements,
+              rig.audit,
+              slow,
+              rig.notifier,
+              rig.directory,
+              rig.clock,
+              new Random(5),
+              RetryPolicy.DEFAULT);
 
       ClusterOutcome outcome = enabling.enable(PROD, ADMIN, Set.of("admin"));
 
-      assertThat(outcome).isInstanceOfSatisfying(ClusterOutcome.Refused.class, refused ->
-          assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.CHANGED_MEANWHILE));
+      assertThat(outcome)
+          .isInstanceOfSatisfying(
+              ClusterOutcome.Refused.class,
+              refused ->
+                  assertThat(refused.refusal().reason())
+                      .isEqualTo(Refusal.Reason.CHANGED_MEANWHILE));
       assertThat(service.enablement(PROD).enabled()).isFalse();
       assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.REVOKED);
-      assertThat(enabling.enable(PROD, ADMIN, Set.of("admin"))).isInstanceOf(ClusterOutcome.Changed.class);
+      assertThat(enabling.enable(PROD, ADMIN, Set.of("admin")))
+          .isInstanceOf(ClusterOutcome.Changed.class);
     }
   }
 
@@ -580,9 +820,11 @@ class AccessServiceEdgesTest {
       AccessRequest expiring = rig.active();
       AccessRequest revokedMeanwhile = rig.active();
       AccessRequest unanswered = rig.pending();
-      rig.clock.set(unanswered.pendingExpiresAt().plusSeconds(1)); // past both accesses' hour and its two
+      rig.clock.set(
+          unanswered.pendingExpiresAt().plusSeconds(1)); // past both accesses' hour and its two
       List<AccessRequest> due = rig.requests.findDue(rig.clock.instant(), 100);
-      assertThat(due).extracting(AccessRequest::id)
+      assertThat(due)
+          .extracting(AccessRequest::id)
           .contains(expiring.id(), revokedMeanwhile.id(), unanswered.id());
       service.revoke(revokedMeanwhile.id(), ENGINEER); // after the batch was read
       int revokedEvents = rig.audit.actions(revokedMeanwhile.id()).size();
@@ -590,7 +832,9 @@ class AccessServiceEdgesTest {
       int changed = service.settleDue(due).handled();
 
       assertThat(rig.get(expiring.id()).state()).isEqualTo(RequestState.EXPIRED);
-      assertThat(rig.get(expiring.id()).revocationPending()).as("its removal follows in the cluster step").isTrue();
+      assertThat(rig.get(expiring.id()).revocationPending())
+          .as("its removal follows in the cluster step")
+          .isTrue();
       assertThat(rig.cluster.holds(expiring.id())).isTrue();
       assertThat(rig.get(unanswered.id()).state()).isEqualTo(RequestState.TIMED_OUT);
       assertThat(rig.get(revokedMeanwhile.id()).state()).isEqualTo(RequestState.REVOKED);
@@ -627,7 +871,8 @@ class AccessServiceEdgesTest {
 
     @Test
     void manyRequestsTheStoreRefusesAheadOfTheOthersDoNotStopThem() {
-      List<AccessRequest> unwritable = List.of(rig.active(), rig.active(), rig.active(), rig.active());
+      List<AccessRequest> unwritable =
+          List.of(rig.active(), rig.active(), rig.active(), rig.active());
       AccessRequest healthy = rig.active();
       unwritable.forEach(r -> rig.requests.refuseWrites(r.id()));
       rig.clock.set(healthy.expiresAt().orElseThrow().plusSeconds(1));
@@ -650,7 +895,8 @@ class AccessServiceEdgesTest {
           .isInstanceOf(IllegalStateException.class)
           .satisfies(e -> assertThat(e.getSuppressed()).hasSize(1));
       rig.requests.setDown(false);
-      assertThat(active).allSatisfy(r -> assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+      assertThat(active)
+          .allSatisfy(r -> assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     }
   }
 
@@ -664,7 +910,9 @@ class AccessServiceEdgesTest {
 
       rig.clock.set(r.expiresAt().orElseThrow().plusSeconds(61));
 
-      assertThat(service.overdueRevocations()).extracting(AccessRequest::id).containsExactly(r.id());
+      assertThat(service.overdueRevocations())
+          .extracting(AccessRequest::id)
+          .containsExactly(r.id());
     }
 
     @Test

@@ -29,9 +29,17 @@ class AccessServiceTest {
   private final TestRig rig = new TestRig().enabled();
   private final AccessService service = rig.service;
 
-  private Outcome submit(ClusterRef cluster, String role, String duration, List<String> ns, String reason) {
-    return service.submit(new Submission(cluster.customer(), cluster.name(), role,
-        Optional.ofNullable(duration).map(d -> Durations.parse(d).orElseThrow()), ns, Fixtures.REQUESTER, reason));
+  private Outcome submit(
+      ClusterRef cluster, String role, String duration, List<String> ns, String reason) {
+    return service.submit(
+        new Submission(
+            cluster.customer(),
+            cluster.name(),
+            role,
+            Optional.ofNullable(duration).map(d -> Durations.parse(d).orElseThrow()),
+            ns,
+            Fixtures.REQUESTER,
+            reason));
   }
 
   private static Refusal.Reason reason(Outcome outcome) {
@@ -58,22 +66,29 @@ class AccessServiceTest {
 
     @Test
     void defaultWindowIsCutToARoleMaximumBelowEightHours() {
-      AccessRequest r = ((Outcome.Submitted) submit(PROD, "operator", null, List.of(), "x")).request();
+      AccessRequest r =
+          ((Outcome.Submitted) submit(PROD, "operator", null, List.of(), "x")).request();
       assertThat(r.duration()).isEqualTo(Duration.ofHours(4));
     }
 
     @Test
     void refusesWhatTheRulesForbidAndAuditsIt() {
-      assertThat(reason(submit(new ClusterRef(Fixtures.ACME, "nope"), "readonly", "1h", List.of(), "x")))
+      assertThat(
+              reason(
+                  submit(new ClusterRef(Fixtures.ACME, "nope"), "readonly", "1h", List.of(), "x")))
           .isEqualTo(Refusal.Reason.UNKNOWN_CLUSTER);
-      assertThat(reason(submit(PROD, "root", "1h", List.of(), "x"))).isEqualTo(Refusal.Reason.UNKNOWN_ROLE);
-      assertThat(reason(submit(PROD, "readonly", "1h", List.of(), "   "))).isEqualTo(Refusal.Reason.MISSING_REASON);
+      assertThat(reason(submit(PROD, "root", "1h", List.of(), "x")))
+          .isEqualTo(Refusal.Reason.UNKNOWN_ROLE);
+      assertThat(reason(submit(PROD, "readonly", "1h", List.of(), "   ")))
+          .isEqualTo(Refusal.Reason.MISSING_REASON);
       assertThat(reason(submit(PROD, "readonly", "1h", List.of(), "x".repeat(501))))
           .isEqualTo(Refusal.Reason.REASON_TOO_LONG);
-      assertThat(submit(PROD, "readonly", "1h", List.of(), "x".repeat(500))).isInstanceOf(Outcome.Submitted.class);
+      assertThat(submit(PROD, "readonly", "1h", List.of(), "x".repeat(500)))
+          .isInstanceOf(Outcome.Submitted.class);
       assertThat(reason(submit(PROD, "operator", "5h", List.of(), "x")))
           .isEqualTo(Refusal.Reason.DURATION_ABOVE_MAXIMUM);
-      assertThat(reason(submit(PROD, "readonly", "9m", List.of(), "x"))).isEqualTo(Refusal.Reason.DURATION_TOO_SHORT);
+      assertThat(reason(submit(PROD, "readonly", "9m", List.of(), "x")))
+          .isEqualTo(Refusal.Reason.DURATION_TOO_SHORT);
       assertThat(reason(submit(STAGING, "readonly", "1h", List.of("kube-system"), "x")))
           .isEqualTo(Refusal.Reason.NAMESPACE_NOT_ALLOWED);
       assertThat(reason(submit(PROD, "readonly", "1h", List.of("Bad_NS"), "x")))
@@ -92,10 +107,12 @@ class AccessServiceTest {
     @Test
     void disabledClusterOrRoleRefusesNewRequests() {
       TestRig fresh = new TestRig();
-      Outcome disabled = fresh.service.submit(fresh.submission(PROD, "readonly", Optional.empty(), List.of()));
+      Outcome disabled =
+          fresh.service.submit(fresh.submission(PROD, "readonly", Optional.empty(), List.of()));
       assertThat(reason(disabled)).isEqualTo(Refusal.Reason.CLUSTER_DISABLED);
       fresh.service.enable(PROD, ADMIN, Set.of());
-      Outcome notEnabled = fresh.service.submit(fresh.submission(PROD, "admin", Optional.empty(), List.of()));
+      Outcome notEnabled =
+          fresh.service.submit(fresh.submission(PROD, "admin", Optional.empty(), List.of()));
       assertThat(reason(notEnabled)).isEqualTo(Refusal.Reason.ROLE_NOT_ENABLED);
     }
   }
@@ -113,10 +130,15 @@ class AccessServiceTest {
       assertThat(r.grantPresent()).isTrue();
       ClusterAccess.Grant grant = rig.cluster.live(r.id()).orElseThrow();
       assertThat(grant.clusterRole()).isEqualTo("latchkey-readonly");
-      assertThat(grant.subject()).isEqualTo(new Subject.ServiceAccount("latchkey-grants", r.id().value()));
+      assertThat(grant.subject())
+          .isEqualTo(new Subject.ServiceAccount("latchkey-grants", r.id().value()));
       assertThat(grant.approvers()).containsExactly("slack:T0CUSTOMER/U0APPROVER1");
-      assertThat(rig.audit.actions(r.id())).containsExactly(AuditAction.REQUEST_SUBMITTED,
-          AuditAction.APPROVAL_GIVEN, AuditAction.REQUEST_APPROVED, AuditAction.GRANT_CREATED);
+      assertThat(rig.audit.actions(r.id()))
+          .containsExactly(
+              AuditAction.REQUEST_SUBMITTED,
+              AuditAction.APPROVAL_GIVEN,
+              AuditAction.REQUEST_APPROVED,
+              AuditAction.GRANT_CREATED);
     }
 
     @Test
@@ -125,7 +147,8 @@ class AccessServiceTest {
       TestRig rig2 = new TestRig(Customers.of(List.of(withApprover(ENGINEER))));
       rig2.service.enable(PROD, ENGINEER, Set.of("readonly"));
       AccessRequest pending = rig2.pending();
-      assertThat(reason(rig2.service.approve(pending.id(), ENGINEER, DecisionMethod.BUTTON, Map.of())))
+      assertThat(
+              reason(rig2.service.approve(pending.id(), ENGINEER, DecisionMethod.BUTTON, Map.of())))
           .isEqualTo(Refusal.Reason.SELF_APPROVAL);
       assertThat(rig2.get(pending.id()).state()).isEqualTo(RequestState.PENDING);
       assertThat(rig2.audit.actions(pending.id())).contains(AuditAction.DECISION_REFUSED);
@@ -133,8 +156,14 @@ class AccessServiceTest {
 
     private Customer withApprover(Actor.SlackUser user) {
       Customer acme = Fixtures.acme();
-      return new Customer(acme.id(), user.teamId(), acme.channelId(), Set.of(user.userId()), Optional.empty(),
-          Set.of(user.userId()), acme.clusters());
+      return new Customer(
+          acme.id(),
+          user.teamId(),
+          acme.channelId(),
+          Set.of(user.userId()),
+          Optional.empty(),
+          Set.of(user.userId()),
+          acme.clusters());
     }
 
     @Test
@@ -142,9 +171,14 @@ class AccessServiceTest {
       AccessRequest pending = rig.pending();
       assertThat(reason(service.approve(pending.id(), BYSTANDER, DecisionMethod.BUTTON, Map.of())))
           .isEqualTo(Refusal.Reason.NOT_APPROVER);
-      assertThat(reason(service.approve(pending.id(), FOREIGN_APPROVER, DecisionMethod.BUTTON, Map.of())))
+      assertThat(
+              reason(
+                  service.approve(pending.id(), FOREIGN_APPROVER, DecisionMethod.BUTTON, Map.of())))
           .isEqualTo(Refusal.Reason.FOREIGN_WORKSPACE);
-      assertThat(reason(service.deny(pending.id(), OTHER_ENGINEER, DecisionMethod.THREAD_REPLY, Map.of())))
+      assertThat(
+              reason(
+                  service.deny(
+                      pending.id(), OTHER_ENGINEER, DecisionMethod.THREAD_REPLY, Map.of())))
           .isEqualTo(Refusal.Reason.FOREIGN_WORKSPACE);
       assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.PENDING);
       assertThat(rig.audit.count(AuditAction.DECISION_REFUSED)).isEqualTo(3);
@@ -154,7 +188,9 @@ class AccessServiceTest {
     void groupMembersApproveAndAnUnreachableDirectoryRefuses() {
       AccessRequest pending = rig.pending();
       rig.directory.setReachable(false);
-      assertThat(reason(service.approve(pending.id(), GROUP_APPROVER, DecisionMethod.BUTTON, Map.of())))
+      assertThat(
+              reason(
+                  service.approve(pending.id(), GROUP_APPROVER, DecisionMethod.BUTTON, Map.of())))
           .isEqualTo(Refusal.Reason.APPROVER_UNVERIFIED);
       rig.directory.setReachable(true);
       assertThat(service.approve(pending.id(), GROUP_APPROVER, DecisionMethod.BUTTON, Map.of()))
@@ -165,12 +201,18 @@ class AccessServiceTest {
     void anUnreachableDirectoryIsSaidAsSuchOnRevokeAndDisableNotAsAMissingPermission() {
       AccessRequest active = rig.active();
       rig.directory.setReachable(false);
-      assertThat(reason(service.revoke(active.id(), GROUP_APPROVER))).isEqualTo(Refusal.Reason.APPROVER_UNVERIFIED);
-      assertThat(service.disable(PROD, GROUP_APPROVER, true)).isInstanceOfSatisfying(ClusterOutcome.Refused.class,
-          refused -> assertThat(refused.refusal().reason()).isEqualTo(Refusal.Reason.APPROVER_UNVERIFIED));
+      assertThat(reason(service.revoke(active.id(), GROUP_APPROVER)))
+          .isEqualTo(Refusal.Reason.APPROVER_UNVERIFIED);
+      assertThat(service.disable(PROD, GROUP_APPROVER, true))
+          .isInstanceOfSatisfying(
+              ClusterOutcome.Refused.class,
+              refused ->
+                  assertThat(refused.refusal().reason())
+                      .isEqualTo(Refusal.Reason.APPROVER_UNVERIFIED));
       assertThat(rig.get(active.id()).state()).isEqualTo(RequestState.ACTIVE);
       rig.directory.setReachable(true);
-      assertThat(reason(service.revoke(active.id(), BYSTANDER))).isEqualTo(Refusal.Reason.NOT_ALLOWED);
+      assertThat(reason(service.revoke(active.id(), BYSTANDER)))
+          .isEqualTo(Refusal.Reason.NOT_ALLOWED);
       assertThat(service.revoke(active.id(), GROUP_APPROVER)).isInstanceOf(Outcome.Revoked.class);
     }
 
@@ -178,17 +220,22 @@ class AccessServiceTest {
     void rolesNeedingTwoApproversNeedTwoDistinctOnes() {
       AccessRequest pending = rig.pending("admin");
       Outcome first = service.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
-      assertThat(first).isInstanceOfSatisfying(Outcome.AwaitingMoreApprovals.class, a -> {
-        assertThat(a.given()).isEqualTo(1);
-        assertThat(a.required()).isEqualTo(2);
-      });
-      Outcome again = service.approve(pending.id(), APPROVER, DecisionMethod.THREAD_REPLY, Map.of());
+      assertThat(first)
+          .isInstanceOfSatisfying(
+              Outcome.AwaitingMoreApprovals.class,
+              a -> {
+                assertThat(a.given()).isEqualTo(1);
+                assertThat(a.required()).isEqualTo(2);
+              });
+      Outcome again =
+          service.approve(pending.id(), APPROVER, DecisionMethod.THREAD_REPLY, Map.of());
       assertThat(again).isInstanceOf(Outcome.AwaitingMoreApprovals.class);
       assertThat(rig.get(pending.id()).approvals()).hasSize(1);
       assertThat(rig.cluster.holds(pending.id())).isFalse();
       Outcome second = service.approve(pending.id(), APPROVER_2, DecisionMethod.BUTTON, Map.of());
       assertThat(((Outcome.Approved) second).request().state()).isEqualTo(RequestState.ACTIVE);
-      assertThat(rig.cluster.live(pending.id()).orElseThrow().clusterRole()).isEqualTo("cluster-admin");
+      assertThat(rig.cluster.live(pending.id()).orElseThrow().clusterRole())
+          .isEqualTo("cluster-admin");
     }
 
     @Test
@@ -204,7 +251,8 @@ class AccessServiceTest {
     @Test
     void onlyTheRequesterCancels() {
       AccessRequest pending = rig.pending();
-      assertThat(reason(service.cancel(pending.id(), APPROVER))).isEqualTo(Refusal.Reason.NOT_REQUESTER);
+      assertThat(reason(service.cancel(pending.id(), APPROVER)))
+          .isEqualTo(Refusal.Reason.NOT_REQUESTER);
       assertThat(service.cancel(pending.id(), ENGINEER)).isInstanceOf(Outcome.Cancelled.class);
     }
 
@@ -221,17 +269,22 @@ class AccessServiceTest {
   class Granting {
     @Test
     void aRefusedGrantFailsAndLeavesNothing() {
-      rig.cluster.refuseGrants("clusterroles.rbac.authorization.k8s.io \"cluster-admin\" is forbidden");
+      rig.cluster.refuseGrants(
+          "clusterroles.rbac.authorization.k8s.io \"cluster-admin\" is forbidden");
       AccessRequest pending = rig.pending();
-      AccessRequest r = ((Outcome.Approved) service.approve(pending.id(), APPROVER, DecisionMethod.BUTTON,
-          Map.of())).request();
+      AccessRequest r =
+          ((Outcome.Approved)
+                  service.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of()))
+              .request();
       assertThat(r.state()).isEqualTo(RequestState.FAILED);
       assertThat(r.failure()).hasValueSatisfying(f -> assertThat(f).contains("forbidden"));
       assertThat(r.grantPresent()).isFalse();
-      // Refused means the cluster kept nothing of it (the adapter removed its own part): no removal is owed.
+      // Refused means the cluster kept nothing of it (the adapter removed its own part): no removal
+      // is owed.
       assertThat(rig.cluster.revoked()).doesNotContain(r.id());
-      assertThat(rig.audit.actions(r.id())).contains(AuditAction.GRANT_FAILED).doesNotContain(
-          AuditAction.GRANT_REMOVED);
+      assertThat(rig.audit.actions(r.id()))
+          .contains(AuditAction.GRANT_FAILED)
+          .doesNotContain(AuditAction.GRANT_REMOVED);
       assertThat(r.dueAt()).isEmpty();
     }
 
@@ -239,8 +292,10 @@ class AccessServiceTest {
     void anUnreachableClusterIsRetriedWithBackoffThenFails() {
       rig.cluster.setReachable(false);
       AccessRequest pending = rig.pending();
-      AccessRequest r = ((Outcome.Approved) service.approve(pending.id(), APPROVER, DecisionMethod.BUTTON,
-          Map.of())).request();
+      AccessRequest r =
+          ((Outcome.Approved)
+                  service.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of()))
+              .request();
       assertThat(r.state()).isEqualTo(RequestState.APPROVED);
       assertThat(r.nextAttemptAt()).contains(rig.clock.instant().plusSeconds(1));
       rig.clock.advance(Duration.ofSeconds(1));
@@ -276,27 +331,45 @@ class AccessServiceTest {
       assertThat(rig.cluster.granted()).isEmpty();
     }
 
-    /** A cluster whose grant call first lets something else happen, as another thread would meanwhile. */
-    private AccessService serviceWhoseGrantsAreInterruptedBy(java.util.function.Consumer<ClusterAccess.Grant> meanwhile) {
-      ClusterAccess interrupted = new ForwardingClusterAccess(rig.cluster) {
-        @Override
-        public GrantResult grant(Grant grant) {
-          meanwhile.accept(grant);
-          return rig.cluster.grant(grant);
-        }
-      };
-      return new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit, interrupted,
-          rig.notifier, rig.directory, rig.clock, new java.util.Random(3), RetryPolicy.DEFAULT);
+    /**
+     * A cluster whose grant call first lets something else happen, as another thread would
+     * meanwhile.
+     */
+    private AccessService serviceWhoseGrantsAreInterruptedBy(
+        java.util.function.Consumer<ClusterAccess.Grant> meanwhile) {
+      ClusterAccess interrupted =
+          new ForwardingClusterAccess(rig.cluster) {
+            @Override
+            public GrantResult grant(Grant grant) {
+              meanwhile.accept(grant);
+              return rig.cluster.grant(grant);
+            }
+          };
+      return new AccessService(
+          Fixtures.customers(),
+          rig.requests,
+          rig.enablements,
+          rig.audit,
+          interrupted,
+          rig.notifier,
+          rig.directory,
+          rig.clock,
+          new java.util.Random(3),
+          RetryPolicy.DEFAULT);
     }
 
     @Test
     void aTimerPassDuringTheApproversGrantDoesNotGrantASecondTime() {
-      java.util.concurrent.atomic.AtomicReference<AccessService> self = new java.util.concurrent.atomic.AtomicReference<>();
-      AccessService racing = serviceWhoseGrantsAreInterruptedBy(grant -> {
-        if (rig.cluster.grantCalls() == 0) {
-          self.get().runDue(); // the timers wake up while the approving thread is still granting
-        }
-      });
+      java.util.concurrent.atomic.AtomicReference<AccessService> self =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      AccessService racing =
+          serviceWhoseGrantsAreInterruptedBy(
+              grant -> {
+                if (rig.cluster.grantCalls() == 0) {
+                  self.get()
+                      .runDue(); // the timers wake up while the approving thread is still granting
+                }
+              });
       self.set(racing);
       AccessRequest pending = rig.pending();
       racing.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
@@ -306,8 +379,10 @@ class AccessServiceTest {
 
     @Test
     void aGrantThatLandsAfterARevokeIsRemovedAgain() {
-      java.util.concurrent.atomic.AtomicReference<AccessService> self = new java.util.concurrent.atomic.AtomicReference<>();
-      AccessService racing = serviceWhoseGrantsAreInterruptedBy(grant -> self.get().revoke(grant.id(), ENGINEER));
+      java.util.concurrent.atomic.AtomicReference<AccessService> self =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      AccessService racing =
+          serviceWhoseGrantsAreInterruptedBy(grant -> self.get().revoke(grant.id(), ENGINEER));
       self.set(racing);
       AccessRequest pending = rig.pending();
       racing.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
@@ -320,9 +395,13 @@ class AccessServiceTest {
     @Test
     void theTimersTakeOverAGrantWhoseApproverDiedAfterTheLease() {
       AccessRequest pending = rig.pending();
-      AccessRequest approved = pending.withState(RequestState.APPROVED).withDecision(rig.clock.instant(), APPROVER)
-          .withExpiresAt(rig.clock.instant().plus(Duration.ofHours(1))).withGrantPresent(true)
-          .withRetry(0, Optional.of(rig.clock.instant().plus(AccessService.GRANT_LEASE)));
+      AccessRequest approved =
+          pending
+              .withState(RequestState.APPROVED)
+              .withDecision(rig.clock.instant(), APPROVER)
+              .withExpiresAt(rig.clock.instant().plus(Duration.ofHours(1)))
+              .withGrantPresent(true)
+              .withRetry(0, Optional.of(rig.clock.instant().plus(AccessService.GRANT_LEASE)));
       rig.requests.put(approved.withVersion(pending.version() + 1));
       service.runDue();
       assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.APPROVED);
@@ -333,7 +412,8 @@ class AccessServiceTest {
 
     @Test
     void externalSubjectsComeFromTheVerifiedIdentity() {
-      AccessRequest r = ((Outcome.Submitted) submit(STAGING, "readonly", "1h", List.of("web"), "x")).request();
+      AccessRequest r =
+          ((Outcome.Submitted) submit(STAGING, "readonly", "1h", List.of("web"), "x")).request();
       service.approve(r.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
       assertThat(rig.cluster.live(r.id()).orElseThrow().subject())
           .isEqualTo(new Subject.User("support:alice@vendor.example"));
@@ -401,7 +481,9 @@ class AccessServiceTest {
       Duration lastWait = Duration.between(rig.clock.instant(), late.nextAttemptAt().orElseThrow());
       assertThat(lastWait).isEqualTo(Duration.ofSeconds(30));
       assertThat(rig.notifier.kinds()).contains("revocation_overdue");
-      assertThat(service.overdueRevocations()).extracting(AccessRequest::id).containsExactly(r.id());
+      assertThat(service.overdueRevocations())
+          .extracting(AccessRequest::id)
+          .containsExactly(r.id());
       assertThat(rig.audit.count(AuditAction.GRANT_REMOVAL_RETRY)).isEqualTo(1);
 
       rig.cluster.setReachable(true);
@@ -419,7 +501,8 @@ class AccessServiceTest {
     @Test
     void requesterOrApproverRevokesOthersDoNot() {
       AccessRequest r = rig.active();
-      assertThat(reason(service.revoke(r.id(), OTHER_ENGINEER))).isEqualTo(Refusal.Reason.NOT_ALLOWED);
+      assertThat(reason(service.revoke(r.id(), OTHER_ENGINEER)))
+          .isEqualTo(Refusal.Reason.NOT_ALLOWED);
       assertThat(reason(service.revoke(r.id(), BYSTANDER))).isEqualTo(Refusal.Reason.NOT_ALLOWED);
       Outcome revoked = service.revoke(r.id(), APPROVER);
       assertThat(((Outcome.Revoked) revoked).request().state()).isEqualTo(RequestState.REVOKED);
@@ -432,11 +515,13 @@ class AccessServiceTest {
       AccessRequest a = rig.active();
       AccessRequest b = rig.active();
       ClusterOutcome outcome = service.disable(PROD, ADMIN, true);
-      assertThat(((ClusterOutcome.Changed) outcome).revoked()).extracting(AccessRequest::id)
+      assertThat(((ClusterOutcome.Changed) outcome).revoked())
+          .extracting(AccessRequest::id)
           .containsExactlyInAnyOrder(a.id(), b.id());
       assertThat(rig.cluster.holds(a.id())).isFalse();
       assertThat(rig.cluster.holds(b.id())).isFalse();
-      assertThat(reason(service.submit(rig.submission(PROD, "readonly", Optional.empty(), List.of()))))
+      assertThat(
+              reason(service.submit(rig.submission(PROD, "readonly", Optional.empty(), List.of()))))
           .isEqualTo(Refusal.Reason.CLUSTER_DISABLED);
     }
   }
@@ -467,7 +552,8 @@ class AccessServiceTest {
       AccessRequest r = rig.active(); // 1 h of readonly, maximum 8 h
       assertThat(reason(service.extend(r.id(), ENGINEER, Duration.ofHours(7).plusMinutes(1))))
           .isEqualTo(Refusal.Reason.DURATION_ABOVE_MAXIMUM);
-      assertThat(service.extend(r.id(), ENGINEER, Duration.ofHours(7))).isInstanceOf(Outcome.ExtensionRequested.class);
+      assertThat(service.extend(r.id(), ENGINEER, Duration.ofHours(7)))
+          .isInstanceOf(Outcome.ExtensionRequested.class);
       assertThat(reason(service.extend(r.id(), OTHER_ENGINEER, Duration.ofHours(1))))
           .isEqualTo(Refusal.Reason.NOT_REQUESTER);
     }
@@ -478,25 +564,30 @@ class AccessServiceTest {
     @Test
     void onlyTheRequesterGetsAKubeconfigAndNeverInTheLastTenMinutes() {
       AccessRequest r = rig.active();
-      assertThat(service.issueCredential(r.id(), APPROVER)).isInstanceOf(CredentialOutcome.Refused.class);
+      assertThat(service.issueCredential(r.id(), APPROVER))
+          .isInstanceOf(CredentialOutcome.Refused.class);
       CredentialOutcome issued = service.issueCredential(r.id(), ENGINEER);
       assertThat(issued).isInstanceOf(CredentialOutcome.Issued.class);
-      assertThat(((CredentialOutcome.Issued) issued).kubeconfig().toString()).doesNotContain("token for");
+      assertThat(((CredentialOutcome.Issued) issued).kubeconfig().toString())
+          .doesNotContain("token for");
       rig.clock.set(r.expiresAt().orElseThrow().minus(Duration.ofMinutes(10)).plusNanos(1));
       CredentialOutcome late = service.issueCredential(r.id(), ENGINEER);
       assertThat(((CredentialOutcome.Refused) late).refusal().reason())
           .isEqualTo(Refusal.Reason.TOO_CLOSE_TO_EXPIRY);
-      assertThat(rig.audit.actions(r.id())).contains(AuditAction.CREDENTIAL_ISSUED, AuditAction.CREDENTIAL_REFUSED);
+      assertThat(rig.audit.actions(r.id()))
+          .contains(AuditAction.CREDENTIAL_ISSUED, AuditAction.CREDENTIAL_REFUSED);
       assertThat(rig.audit.forRequest(r.id()).stream().map(e -> e.event().details().toString()))
           .noneMatch(d -> d.contains("token for"));
     }
 
     @Test
     void externalModeHasNoKubeconfig() {
-      AccessRequest r = ((Outcome.Submitted) submit(STAGING, "readonly", "1h", List.of("web"), "x")).request();
+      AccessRequest r =
+          ((Outcome.Submitted) submit(STAGING, "readonly", "1h", List.of("web"), "x")).request();
       service.approve(r.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
       CredentialOutcome outcome = service.issueCredential(r.id(), ENGINEER);
-      assertThat(((CredentialOutcome.Refused) outcome).refusal().reason()).isEqualTo(Refusal.Reason.NOT_TOKEN_MODE);
+      assertThat(((CredentialOutcome.Refused) outcome).refusal().reason())
+          .isEqualTo(Refusal.Reason.NOT_TOKEN_MODE);
     }
   }
 
@@ -506,8 +597,8 @@ class AccessServiceTest {
     void operatorImpliesReadonlyAndNoRolesMeansReadonly() {
       TestRig fresh = new TestRig();
       ClusterOutcome outcome = fresh.service.enable(PROD, ADMIN, Set.of("operator"));
-      assertThat(((ClusterOutcome.Changed) outcome).enablement().roles()).containsExactlyInAnyOrder("operator",
-          "readonly");
+      assertThat(((ClusterOutcome.Changed) outcome).enablement().roles())
+          .containsExactlyInAnyOrder("operator", "readonly");
       ClusterOutcome plain = fresh.service.enable(STAGING, APPROVER, Set.of());
       assertThat(((ClusterOutcome.Changed) plain).enablement().roles()).containsExactly("readonly");
     }
@@ -515,13 +606,16 @@ class AccessServiceTest {
     @Test
     void refusesOutsidersMissingRolesAndAReadonlyThatReadsSecrets() {
       TestRig fresh = new TestRig();
-      assertThat(fresh.service.enable(PROD, ENGINEER, Set.of())).isInstanceOf(ClusterOutcome.Refused.class);
+      assertThat(fresh.service.enable(PROD, ENGINEER, Set.of()))
+          .isInstanceOf(ClusterOutcome.Refused.class);
       fresh.cluster.setRole("latchkey-operator", new ClusterAccess.RoleCheck.Missing());
       ClusterOutcome missing = fresh.service.enable(PROD, ADMIN, Set.of("operator"));
-      assertThat(((ClusterOutcome.Refused) missing).refusal().message()).contains("deploy/catalogue.yaml");
+      assertThat(((ClusterOutcome.Refused) missing).refusal().message())
+          .contains("deploy/catalogue.yaml");
       fresh.cluster.setRole("latchkey-readonly", new ClusterAccess.RoleCheck.Present(true));
       ClusterOutcome secrets = fresh.service.enable(PROD, ADMIN, Set.of("readonly"));
-      assertThat(((ClusterOutcome.Refused) secrets).refusal().reason()).isEqualTo(Refusal.Reason.ROLE_GRANTS_SECRETS);
+      assertThat(((ClusterOutcome.Refused) secrets).refusal().reason())
+          .isEqualTo(Refusal.Reason.ROLE_GRANTS_SECRETS);
       assertThat(fresh.service.enablement(PROD).enabled()).isFalse();
       assertThat(fresh.audit.count(AuditAction.CLUSTER_CHANGE_REFUSED)).isEqualTo(3);
     }
@@ -536,8 +630,16 @@ class AccessServiceTest {
       AccessRequest finished = rig.active();
       service.revoke(finished.id(), ENGINEER);
       RequestId stranger = RequestId.parse("ar-zzzzzzzz").orElseThrow();
-      rig.cluster.addByHand(new ClusterAccess.Grant(stranger, PROD, "cluster-admin", Scope.CLUSTER,
-          new Subject.User("support:mallory"), rig.clock.instant(), List.of(), "x"));
+      rig.cluster.addByHand(
+          new ClusterAccess.Grant(
+              stranger,
+              PROD,
+              "cluster-admin",
+              Scope.CLUSTER,
+              new Subject.User("support:mallory"),
+              rig.clock.instant(),
+              List.of(),
+              "x"));
       rig.cluster.addByHand(service.desiredGrant(rig.get(finished.id())));
       rig.cluster.deleteByHand(removedByHand.id());
       rig.clock.advance(Duration.ofMinutes(1));

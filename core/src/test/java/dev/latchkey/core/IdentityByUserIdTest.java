@@ -11,15 +11,16 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * A person is their Slack user id: the workspace an adapter records with them can differ between the ways they
- * reach Latchkey (and in a Slack Connect channel may be the installing workspace), so it must never make the
- * requester, or an approver who already approved, count as someone else.
+ * A person is their Slack user id: the workspace an adapter records with them can differ between
+ * the ways they reach Latchkey (and in a Slack Connect channel may be the installing workspace), so
+ * it must never make the requester, or an approver who already approved, count as someone else.
  */
 class IdentityByUserIdTest {
 
   @Test
   void requesterIsRecognisedWhateverWorkspaceIsRecordedWithThem() {
-    Requester requester = new Requester(new Actor.SlackUser("T0CUSTOMER", "U0ALICE"), Optional.empty());
+    Requester requester =
+        new Requester(new Actor.SlackUser("T0CUSTOMER", "U0ALICE"), Optional.empty());
 
     assertThat(requester.is(new Actor.SlackUser("T0CUSTOMER", "U0ALICE"))).isTrue();
     assertThat(requester.is(new Actor.SlackUser("T0OTHER", "U0ALICE"))).isTrue();
@@ -30,24 +31,42 @@ class IdentityByUserIdTest {
 
   @Test
   void requesterWhoIsAnApproverCannotApproveUnderAnotherWorkspaceId() {
-    // The customer's own engineer, also its approver, asked from a command that recorded the installing
+    // The customer's own engineer, also its approver, asked from a command that recorded the
+    // installing
     // workspace; their click carries their own workspace.
     Customer acme = Fixtures.acme();
-    Customer customer = new Customer(acme.id(), acme.teamId(), acme.channelId(), Set.of("U0ALICE"),
-        Optional.empty(), Set.of("U0ALICE"), acme.clusters());
+    Customer customer =
+        new Customer(
+            acme.id(),
+            acme.teamId(),
+            acme.channelId(),
+            Set.of("U0ALICE"),
+            Optional.empty(),
+            Set.of("U0ALICE"),
+            acme.clusters());
     TestRig rig = new TestRig(Customers.of(List.of(customer)));
     Actor.SlackUser asRequested = new Actor.SlackUser("T0INSTALLED", "U0ALICE");
     Actor.SlackUser asClicking = new Actor.SlackUser(acme.teamId(), "U0ALICE");
     rig.service.enable(Fixtures.PROD, asClicking, Set.of("readonly"));
-    Outcome submitted = rig.service.submit(new Submission(acme.id(), "prod", "readonly",
-        Optional.of(java.time.Duration.ofHours(1)), List.of(), new Requester(asRequested, Optional.empty()),
-        "checking my own change"));
+    Outcome submitted =
+        rig.service.submit(
+            new Submission(
+                acme.id(),
+                "prod",
+                "readonly",
+                Optional.of(java.time.Duration.ofHours(1)),
+                List.of(),
+                new Requester(asRequested, Optional.empty()),
+                "checking my own change"));
     AccessRequest pending = ((Outcome.Submitted) submitted).request();
 
-    Outcome outcome = rig.service.approve(pending.id(), asClicking, DecisionMethod.BUTTON, Map.of());
+    Outcome outcome =
+        rig.service.approve(pending.id(), asClicking, DecisionMethod.BUTTON, Map.of());
 
-    assertThat(outcome).isInstanceOfSatisfying(Outcome.Refused.class,
-        r -> assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.SELF_APPROVAL));
+    assertThat(outcome)
+        .isInstanceOfSatisfying(
+            Outcome.Refused.class,
+            r -> assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.SELF_APPROVAL));
     assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.PENDING);
   }
 

@@ -21,7 +21,8 @@ class ValuesTest {
     assertThat(RequestId.parse("AR-0O1IL234")).contains(new RequestId("ar-00111234"));
     assertThat(RequestId.parse("ar-1234")).isEmpty();
     assertThat(RequestId.parse("'; drop table")).isEmpty();
-    assertThatThrownBy(() -> new RequestId("AR-12345678")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new RequestId("AR-12345678"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -36,7 +37,8 @@ class ValuesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-1h", "0m", "0h0m", "1e9s", "h", "1.5h", "30", "2 h", "1m1h", "9999999999h", ""})
+  @ValueSource(
+      strings = {"-1h", "0m", "0h0m", "1e9s", "h", "1.5h", "30", "2 h", "1m1h", "9999999999h", ""})
   void durationsRejectEverythingElse(String typed) {
     assertThat(Durations.parse(typed)).isEmpty();
   }
@@ -44,7 +46,8 @@ class ValuesTest {
   @Test
   void subjectsAreDerivedNeverTyped() {
     RequestId id = new RequestId("ar-abcd1234");
-    Requester withEmail = new Requester(new Actor.SlackUser("T1", "U1"), Optional.of("Bob@Vendor.Example"));
+    Requester withEmail =
+        new Requester(new Actor.SlackUser("T1", "U1"), Optional.of("Bob@Vendor.Example"));
     Requester hidden = new Requester(new Actor.SlackUser("T1", "U1"), Optional.empty());
     assertThat(Subject.of(id, CredentialMode.TOKEN, withEmail, "support:{email}"))
         .isEqualTo(new Subject.ServiceAccount("latchkey-grants", "ar-abcd1234"));
@@ -67,6 +70,7 @@ class ValuesTest {
   @Test
   void auditEventNamesAreStable() {
     assertThat(AuditAction.REQUEST_SUBMITTED.eventName()).isEqualTo("request.submitted");
-    assertThat(AuditAction.RECONCILE_ORPHAN_REMOVED.eventName()).isEqualTo("reconcile.orphan_removed");
+    assertThat(AuditAction.RECONCILE_ORPHAN_REMOVED.eventName())
+        .isEqualTo("reconcile.orphan_removed");
   }
 }

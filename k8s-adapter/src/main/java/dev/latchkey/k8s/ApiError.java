@@ -10,9 +10,9 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /**
- * What a failed call to the API server means for Latchkey, and the one line a person is shown about it: the API
- * server's own message when it answered, a short description of the network failure when it did not. Never a
- * stack trace.
+ * What a failed call to the API server means for Latchkey, and the one line a person is shown about
+ * it: the API server's own message when it answered, a short description of the network failure
+ * when it did not. Never a stack trace.
  */
 record ApiError(Kind kind, int code, String message) {
 
@@ -21,9 +21,14 @@ record ApiError(Kind kind, int code, String message) {
     EXISTS,
     /** 404: the object (or its namespace) does not exist. */
     NOT_FOUND,
-    /** The API server decided no (400, 403, 422, other 4xx): the same call would be refused again. */
+    /**
+     * The API server decided no (400, 403, 422, other 4xx): the same call would be refused again.
+     */
     REFUSED,
-    /** No decision: unreachable, timed out, 401 (credentials being rotated), 408, 429, 5xx. Try again later. */
+    /**
+     * No decision: unreachable, timed out, 401 (credentials being rotated), 408, 429, 5xx. Try
+     * again later.
+     */
     UNAVAILABLE
   }
 
@@ -76,10 +81,13 @@ record ApiError(Kind kind, int code, String message) {
       root = t;
       if (t instanceof HttpConnectTimeoutException) {
         return "the API server could not be reached: connection timed out after "
-            + ClusterConnections.CONNECT_TIMEOUT.toSeconds() + " s";
+            + ClusterConnections.CONNECT_TIMEOUT.toSeconds()
+            + " s";
       }
       if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
-        return "the API server did not answer within " + ClusterConnections.REQUEST_TIMEOUT.toSeconds() + " s";
+        return "the API server did not answer within "
+            + ClusterConnections.REQUEST_TIMEOUT.toSeconds()
+            + " s";
       }
       if (t instanceof ConnectException) {
         return "the API server could not be reached: connection refused";

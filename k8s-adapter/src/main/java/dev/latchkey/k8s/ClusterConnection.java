@@ -9,10 +9,11 @@ import java.util.Optional;
  *
  * @param client Latchkey's own client (its least-privilege identity, see deploy/rbac.yaml)
  * @param supportServer the API server URL the vendor's engineers reach (e.g. a private proxy)
- * @param caCertData the base64 PEM bundle engineers' kubeconfigs trust; empty when the server has a public
- *     certificate
+ * @param caCertData the base64 PEM bundle engineers' kubeconfigs trust; empty when the server has a
+ *     public certificate
  */
-public record ClusterConnection(KubernetesClient client, String supportServer, Optional<String> caCertData)
+public record ClusterConnection(
+    KubernetesClient client, String supportServer, Optional<String> caCertData)
     implements AutoCloseable {
   public ClusterConnection {
     Objects.requireNonNull(client, "client");
@@ -20,13 +21,17 @@ public record ClusterConnection(KubernetesClient client, String supportServer, O
     if (supportServer == null || !supportServer.matches("https?://\\S+")) {
       throw new IllegalArgumentException("supportServer must be an http(s) URL: " + supportServer);
     }
-    supportServer = supportServer.endsWith("/")
-        ? supportServer.substring(0, supportServer.length() - 1)
-        : supportServer;
+    supportServer =
+        supportServer.endsWith("/")
+            ? supportServer.substring(0, supportServer.length() - 1)
+            : supportServer;
     caCertData = caCertData.map(String::strip).filter(s -> !s.isEmpty());
   }
 
-  /** The same connection, its engineers' kubeconfigs trusting {@code caCertData} (the support server's CA). */
+  /**
+   * The same connection, its engineers' kubeconfigs trusting {@code caCertData} (the support
+   * server's CA).
+   */
   public ClusterConnection withSupportCa(String caCertData) {
     return new ClusterConnection(client, supportServer, Optional.of(caCertData));
   }

@@ -14,10 +14,11 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * Builds the clients Latchkey uses, all with the same bounded behaviour: a connection attempt gives up after
- * {@link #CONNECT_TIMEOUT}, a request after {@link #REQUEST_TIMEOUT}, and the client never retries by itself (the
- * core retries with its own backoff), so an unreachable or frozen API server holds a caller for seconds, not
- * minutes. The JDK's HTTP client is used (daemon threads, nothing native, nothing to merge when shading).
+ * Builds the clients Latchkey uses, all with the same bounded behaviour: a connection attempt gives
+ * up after {@link #CONNECT_TIMEOUT}, a request after {@link #REQUEST_TIMEOUT}, and the client never
+ * retries by itself (the core retries with its own backoff), so an unreachable or frozen API server
+ * holds a caller for seconds, not minutes. The JDK's HTTP client is used (daemon threads, nothing
+ * native, nothing to merge when shading).
  */
 public final class ClusterConnections {
   public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -26,34 +27,39 @@ public final class ClusterConnections {
   private ClusterConnections() {}
 
   /**
-   * A cluster from a kubeconfig file: the given context, or its current context when empty. The support server
-   * defaults to the URL Latchkey itself uses.
+   * A cluster from a kubeconfig file: the given context, or its current context when empty. The
+   * support server defaults to the URL Latchkey itself uses.
    */
-  public static ClusterConnection fromKubeconfig(Path kubeconfig, Optional<String> context,
-      Optional<String> supportServer) {
+  public static ClusterConnection fromKubeconfig(
+      Path kubeconfig, Optional<String> context, Optional<String> supportServer) {
     if (!Files.isReadable(kubeconfig)) {
       throw new IllegalArgumentException("kubeconfig " + kubeconfig + " is not a readable file");
     }
     Config config = Config.fromKubeconfig(context.orElse(null), kubeconfig.toFile());
-    if (context.isPresent() && (config.getCurrentContext() == null
-        || !context.get().equals(config.getCurrentContext().getName()))) {
-      throw new IllegalArgumentException("kubeconfig " + kubeconfig + " has no context " + context.get());
+    if (context.isPresent()
+        && (config.getCurrentContext() == null
+            || !context.get().equals(config.getCurrentContext().getName()))) {
+      throw new IllegalArgumentException(
+          "kubeconfig " + kubeconfig + " has no context " + context.get());
     }
     return of(config, supportServer);
   }
 
   /**
-   * The cluster Latchkey runs in, as the ServiceAccount of its pod (its mounted token, refreshed as the kubelet
-   * rotates it, and CA).
+   * The cluster Latchkey runs in, as the ServiceAccount of its pod (its mounted token, refreshed as
+   * the kubelet rotates it, and CA).
    */
   public static ClusterConnection inCluster(Optional<String> supportServer) {
     if (System.getenv("KUBERNETES_SERVICE_HOST") == null) {
-      throw new IllegalStateException("not running in a cluster: KUBERNETES_SERVICE_HOST is not set");
+      throw new IllegalStateException(
+          "not running in a cluster: KUBERNETES_SERVICE_HOST is not set");
     }
     return of(Config.autoConfigure(null), supportServer);
   }
 
-  /** A connection from a ready client configuration (its timeouts and retries are replaced by ours). */
+  /**
+   * A connection from a ready client configuration (its timeouts and retries are replaced by ours).
+   */
   public static ClusterConnection of(Config config, Optional<String> supportServer) {
     String server = supportServer.filter(s -> !s.isBlank()).orElse(config.getMasterUrl());
     Optional<String> ca = caCertData(config);
@@ -67,8 +73,9 @@ public final class ClusterConnections {
   }
 
   /**
-   * A client with Latchkey's timeouts, no client-side retries and the JDK HTTP client. Sets those on
-   * {@code config} itself, so that a configuration that refreshes its credentials keeps doing so.
+   * A client with Latchkey's timeouts, no client-side retries and the JDK HTTP client. Sets those
+   * on {@code config} itself, so that a configuration that refreshes its credentials keeps doing
+   * so.
    */
   public static KubernetesClient client(Config config) {
     tune(config);

@@ -29,26 +29,29 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The {@link ClusterAccess} port on Kubernetes (fabric8). It only translates: the core decides what to grant and
- * when to revoke; this class creates and deletes the labelled objects and says how the API server answered.
+ * The {@link ClusterAccess} port on Kubernetes (fabric8). It only translates: the core decides what
+ * to grant and when to revoke; this class creates and deletes the labelled objects and says how the
+ * API server answered.
  *
- * <p>Each call makes a few short requests (see {@link ClusterConnections} for the timeouts) and never throws: an
- * answer of the API server that will not change becomes a refusal, anything else is "unavailable" and left to the
- * core's retries.
+ * <p>Each call makes a few short requests (see {@link ClusterConnections} for the timeouts) and
+ * never throws: an answer of the API server that will not change becomes a refusal, anything else
+ * is "unavailable" and left to the core's retries.
  */
 public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
   /** Kubernetes' shortest token lifetime. */
   public static final Duration MIN_TOKEN_LIFETIME = Duration.ofSeconds(600);
 
   /**
-   * A token asked to end this much before the grant does, so that the time the request takes to reach the API
-   * server (which counts the lifetime from when it mints; at most the request timeout) can never carry the token
-   * past the grant's end. The core hands out no kubeconfig unless more than Kubernetes' minimum plus its own,
-   * larger, leeway is left, so this margin never pushes a token below that minimum.
+   * A token asked to end this much before the grant does, so that the time the request takes to
+   * reach the API server (which counts the lifetime from when it mints; at most the request
+   * timeout) can never carry the token past the grant's end. The core hands out no kubeconfig
+   * unless more than Kubernetes' minimum plus its own, larger, leeway is left, so this margin never
+   * pushes a token below that minimum.
    */
   static final Duration TOKEN_END_MARGIN = ClusterConnections.REQUEST_TIMEOUT.plusSeconds(5);
 
   private static final Logger log = LoggerFactory.getLogger(FabricClusterAccess.class);
+
   /** Log lines about one request carry its id in this field (the bot's JSON logs show it). */
   private static final String REQUEST_ID = "request_id";
 
@@ -79,9 +82,17 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       return new GrantResult.Refused("cluster " + grant.cluster() + " is not configured");
     }
     if (grant.subject() instanceof Subject.ServiceAccount sa
-        && !(GrantObjects.GRANTS_NAMESPACE.equals(sa.namespace()) && grant.id().value().equals(sa.name()))) {
-      return new GrantResult.Refused("a request's ServiceAccount must be " + GrantObjects.GRANTS_NAMESPACE + "/"
-          + grant.id() + ", not " + sa.namespace() + "/" + sa.name());
+        && !(GrantObjects.GRANTS_NAMESPACE.equals(sa.namespace())
+            && grant.id().value().equals(sa.name()))) {
+      return new GrantResult.Refused(
+          "a request's ServiceAccount must be "
+              + GrantObjects.GRANTS_NAMESPACE
+              + "/"
+              + grant.id()
+              + ", not "
+              + sa.namespace()
+              + "/"
+              + sa.name());
     }
     KubernetesClient client = connection.client();
     List<HasMetadata> objects = new ArrayList<>();
@@ -93,26 +104,42 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       }
     } catch (Failed failed) {
       if (failed.error.is(ApiError.Kind.UNAVAILABLE)) {
-        log.warn("grant {} on {} not finished: {}", grant.id(), grant.cluster(), failed.error.message());
+        log.warn(
+            "grant {} on {} not finished: {}", grant.id(), grant.cluster(), failed.error.message());
         return new GrantResult.Unavailable(failed.error.message());
       }
       log.warn("grant {} on {} refused: {}", grant.id(), grant.cluster(), failed.error.message());
       Optional<String> notRemoved = removeOwn(client, objects, grant.id());
       if (notRemoved.isPresent()) {
-        // Refused means nothing is left; until that holds, the grant is retried (and refused again) instead.
-        log.warn("objects of refused grant {} on {} not removed yet: {}", grant.id(), grant.cluster(),
+        // Refused means nothing is left; until that holds, the grant is retried (and refused again)
+        // instead.
+        log.warn(
+            "objects of refused grant {} on {} not removed yet: {}",
+            grant.id(),
+            grant.cluster(),
             notRemoved.get());
-        return new GrantResult.Unavailable(failed.error.message() + "; what the grant created could not be removed "
-            + "yet: " + notRemoved.get());
+        return new GrantResult.Unavailable(
+            failed.error.message()
+                + "; what the grant created could not be removed "
+                + "yet: "
+                + notRemoved.get());
       }
       return new GrantResult.Refused(failed.error.message());
     }
-    log.info("granted {} on {}: ClusterRole {} to {} {}, until {}", grant.id(), grant.cluster(),
-        grant.clusterRole(), describe(grant.subject()), grant.scope().describe(), grant.expiresAt());
+    log.info(
+        "granted {} on {}: ClusterRole {} to {} {}, until {}",
+        grant.id(),
+        grant.cluster(),
+        grant.clusterRole(),
+        describe(grant.subject()),
+        grant.scope().describe(),
+        grant.expiresAt());
     return new GrantResult.Granted();
   }
 
-  /** Creates {@code desired}; an identical object of this request that exists already is success. */
+  /**
+   * Creates {@code desired}; an identical object of this request that exists already is success.
+   */
   private static void ensure(KubernetesClient client, HasMetadata desired, RequestId id) {
     try {
       client.resource(desired).create();
@@ -130,11 +157,15 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       throw new Failed(ApiError.of(e));
     }
     if (existing == null) {
-      throw new Failed(new ApiError(ApiError.Kind.UNAVAILABLE, 409, describe(desired) + " is being deleted"));
+      throw new Failed(
+          new ApiError(ApiError.Kind.UNAVAILABLE, 409, describe(desired) + " is being deleted"));
     }
     if (!sameGrant(existing, desired, id)) {
-      throw new Failed(new ApiError(ApiError.Kind.REFUSED, 409,
-          describe(desired) + " already exists and is not Latchkey's object for " + id));
+      throw new Failed(
+          new ApiError(
+              ApiError.Kind.REFUSED,
+              409,
+              describe(desired) + " already exists and is not Latchkey's object for " + id));
     }
   }
 
@@ -144,28 +175,35 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     }
     return switch (desired) {
       case ClusterRoleBinding want when existing instanceof ClusterRoleBinding have ->
-          want.getRoleRef().equals(have.getRoleRef()) && want.getSubjects().equals(have.getSubjects());
+          want.getRoleRef().equals(have.getRoleRef())
+              && want.getSubjects().equals(have.getSubjects());
       case RoleBinding want when existing instanceof RoleBinding have ->
-          want.getRoleRef().equals(have.getRoleRef()) && want.getSubjects().equals(have.getSubjects());
+          want.getRoleRef().equals(have.getRoleRef())
+              && want.getSubjects().equals(have.getSubjects());
       case ServiceAccount want -> existing instanceof ServiceAccount;
       default -> false;
     };
   }
 
   /**
-   * A refused grant leaves nothing: whatever this or an earlier attempt created is deleted now, and nothing else —
-   * an object of the same name that is not this request's (the reason for some refusals) is left alone. Returns
-   * what went wrong if the cluster could not be asked.
+   * A refused grant leaves nothing: whatever this or an earlier attempt created is deleted now, and
+   * nothing else — an object of the same name that is not this request's (the reason for some
+   * refusals) is left alone. Returns what went wrong if the cluster could not be asked.
    */
-  private static Optional<String> removeOwn(KubernetesClient client, List<HasMetadata> objects, RequestId id) {
+  private static Optional<String> removeOwn(
+      KubernetesClient client, List<HasMetadata> objects, RequestId id) {
     List<HasMetadata> bindingsFirst = new ArrayList<>(objects);
     bindingsFirst.sort(java.util.Comparator.comparing(o -> o instanceof ServiceAccount));
     try {
       for (HasMetadata object : bindingsFirst) {
         HasMetadata existing = client.resource(object).get();
         if (existing == null) {
-          requireGone(client, new ManagedObject(kindOf(object),
-              Optional.ofNullable(object.getMetadata().getNamespace()), object.getMetadata().getName()));
+          requireGone(
+              client,
+              new ManagedObject(
+                  kindOf(object),
+                  Optional.ofNullable(object.getMetadata().getNamespace()),
+                  object.getMetadata().getName()));
         } else if (GrantObjects.belongsTo(existing, id)) {
           client.resource(existing).delete();
         }
@@ -179,12 +217,13 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
   // ---------------------------------------------------------------- revoke
 
   /**
-   * Deletes the request's objects by the names they were created with: plain deletes, one request per object, whose
-   * cost does not grow with the number of grants on the cluster (a label-selected listing reads every binding of
-   * the cluster, which a mass expiry of thousands of grants turns into quadratic work). The names are Latchkey's
-   * own ({@code latchkey-<id>}, and the request id in Latchkey's namespace): a grant refuses to adopt a same-named
-   * object that is not its own, and then leaves nothing for a revocation to find. Objects labelled with the request
-   * under other names are found by {@link #listManaged} and removed by reconciliation.
+   * Deletes the request's objects by the names they were created with: plain deletes, one request
+   * per object, whose cost does not grow with the number of grants on the cluster (a label-selected
+   * listing reads every binding of the cluster, which a mass expiry of thousands of grants turns
+   * into quadratic work). The names are Latchkey's own ({@code latchkey-<id>}, and the request id
+   * in Latchkey's namespace): a grant refuses to adopt a same-named object that is not its own, and
+   * then leaves nothing for a revocation to find. Objects labelled with the request under other
+   * names are found by {@link #listManaged} and removed by reconciliation.
    */
   @Override
   public RemovalResult revoke(Footprint footprint) {
@@ -227,17 +266,19 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
   }
 
   /**
-   * Confirms that an object a delete or a read answered 404 for is really absent. fabric8 takes any 404 for "not
-   * there", also a proxy's or load balancer's own "404 page not found" while the API server is out of reach; a
-   * revocation believing that would record access as removed while the binding stays. A listing by name is
-   * answered with a list only by the API server (anything else throws), and it must not show the object.
+   * Confirms that an object a delete or a read answered 404 for is really absent. fabric8 takes any
+   * 404 for "not there", also a proxy's or load balancer's own "404 page not found" while the API
+   * server is out of reach; a revocation believing that would record access as removed while the
+   * binding stays. A listing by name is answered with a list only by the API server (anything else
+   * throws), and it must not show the object.
    */
   private static void requireGone(KubernetesClient client, ManagedObject object) {
-    List<? extends HasMetadata> named = collection(client, object).withField("metadata.name", object.name())
-        .list().getItems();
+    List<? extends HasMetadata> named =
+        collection(client, object).withField("metadata.name", object.name()).list().getItems();
     // Filtered here as well: a server that ignored the field selector would list every object.
     if (named.stream().anyMatch(o -> object.name().equals(o.getMetadata().getName()))) {
-      throw new IllegalStateException(object.kind() + " " + object.name() + " answered 404 but is still listed");
+      throw new IllegalStateException(
+          object.kind() + " " + object.name() + " answered 404 but is still listed");
     }
   }
 
@@ -250,17 +291,23 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     };
   }
 
-  private static Resource<? extends HasMetadata> resource(KubernetesClient client, ManagedObject object) {
+  private static Resource<? extends HasMetadata> resource(
+      KubernetesClient client, ManagedObject object) {
     return collection(client, object).withName(object.name());
   }
 
   /** Where objects of the object's kind live (its namespace, for namespaced kinds). */
-  private static NonNamespaceOperation<? extends HasMetadata, ? extends KubernetesResourceList<? extends HasMetadata>,
-      ? extends Resource<? extends HasMetadata>> collection(KubernetesClient client, ManagedObject object) {
+  private static NonNamespaceOperation<
+          ? extends HasMetadata,
+          ? extends KubernetesResourceList<? extends HasMetadata>,
+          ? extends Resource<? extends HasMetadata>>
+      collection(KubernetesClient client, ManagedObject object) {
     return switch (object.kind()) {
       case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings();
-      case ROLE_BINDING -> client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow());
-      case SERVICE_ACCOUNT -> client.serviceAccounts().inNamespace(object.namespace().orElseThrow());
+      case ROLE_BINDING ->
+          client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow());
+      case SERVICE_ACCOUNT ->
+          client.serviceAccounts().inNamespace(object.namespace().orElseThrow());
     };
   }
 
@@ -276,18 +323,35 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     Map<String, String> selector = GrantObjects.managedSelector();
     Map<RequestId, Found> found = new TreeMap<>((a, b) -> a.value().compareTo(b.value()));
     try {
-      client.rbac().clusterRoleBindings().withLabels(selector).list().getItems()
+      client
+          .rbac()
+          .clusterRoleBindings()
+          .withLabels(selector)
+          .list()
+          .getItems()
           .forEach(o -> add(found, cluster, o, ObjectKind.CLUSTER_ROLE_BINDING));
-      client.rbac().roleBindings().inAnyNamespace().withLabels(selector).list().getItems()
+      client
+          .rbac()
+          .roleBindings()
+          .inAnyNamespace()
+          .withLabels(selector)
+          .list()
+          .getItems()
           .forEach(o -> add(found, cluster, o, ObjectKind.ROLE_BINDING));
-      client.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE).withLabels(selector).list().getItems()
+      client
+          .serviceAccounts()
+          .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+          .withLabels(selector)
+          .list()
+          .getItems()
           .forEach(o -> add(found, cluster, o, ObjectKind.SERVICE_ACCOUNT));
     } catch (RuntimeException e) {
       return new Listing.Unavailable(ApiError.of(e).message());
     }
-    return new Listing.Listed(found.entrySet().stream()
-        .map(e -> new ManagedGrant(e.getKey(), e.getValue().objects, e.getValue().expiry))
-        .toList());
+    return new Listing.Listed(
+        found.entrySet().stream()
+            .map(e -> new ManagedGrant(e.getKey(), e.getValue().objects, e.getValue().expiry))
+            .toList());
   }
 
   private static final class Found {
@@ -295,22 +359,31 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     Optional<Instant> expiry = Optional.empty();
   }
 
-  private static void add(Map<RequestId, Found> found, ClusterRef cluster, HasMetadata object, ObjectKind kind) {
+  private static void add(
+      Map<RequestId, Found> found, ClusterRef cluster, HasMetadata object, ObjectKind kind) {
     if (!GrantObjects.mayBelongTo(object, cluster)) {
       return;
     }
     Optional<RequestId> id = GrantObjects.requestId(object);
     if (id.isEmpty()) {
-      log.warn("{} is labelled {}={} but has no valid {} label; ignored", describe(object),
-          GrantObjects.MANAGED_BY, GrantObjects.MANAGED_BY_VALUE, GrantObjects.REQUEST_ID);
+      log.warn(
+          "{} is labelled {}={} but has no valid {} label; ignored",
+          describe(object),
+          GrantObjects.MANAGED_BY,
+          GrantObjects.MANAGED_BY_VALUE,
+          GrantObjects.REQUEST_ID);
       return;
     }
     Found entry = found.computeIfAbsent(id.get(), k -> new Found());
-    entry.objects.add(new ManagedObject(kind, Optional.ofNullable(object.getMetadata().getNamespace()),
-        object.getMetadata().getName()));
+    entry.objects.add(
+        new ManagedObject(
+            kind,
+            Optional.ofNullable(object.getMetadata().getNamespace()),
+            object.getMetadata().getName()));
     // Objects of one grant carry the same expiry; should they differ, the earliest one counts.
     Optional<Instant> expiry = GrantObjects.annotatedExpiry(object);
-    if (expiry.isPresent() && (entry.expiry.isEmpty() || expiry.get().isBefore(entry.expiry.get()))) {
+    if (expiry.isPresent()
+        && (entry.expiry.isEmpty() || expiry.get().isBefore(entry.expiry.get()))) {
       entry.expiry = expiry;
     }
   }
@@ -318,9 +391,9 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
   // ---------------------------------------------------------------- credentials
 
   /**
-   * Mints a token for the request's ServiceAccount lasting until {@code notAfter} (a few seconds less, see
-   * {@link #TOKEN_END_MARGIN}; never less than Kubernetes' ten-minute minimum) and wraps it in a kubeconfig for the
-   * support server. The token is neither logged nor kept.
+   * Mints a token for the request's ServiceAccount lasting until {@code notAfter} (a few seconds
+   * less, see {@link #TOKEN_END_MARGIN}; never less than Kubernetes' ten-minute minimum) and wraps
+   * it in a kubeconfig for the support server. The token is neither logged nor kept.
    */
   @Override
   public CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
@@ -329,26 +402,35 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     }
   }
 
-  private CredentialResult issueCredentialLogged(ClusterRef cluster, RequestId id, Instant notAfter) {
+  private CredentialResult issueCredentialLogged(
+      ClusterRef cluster, RequestId id, Instant notAfter) {
     ClusterConnection connection = clusters.get(cluster);
     if (connection == null) {
       return new CredentialResult.Unavailable("cluster " + cluster + " is not configured");
     }
-    long seconds = Math.max(MIN_TOKEN_LIFETIME.toSeconds(),
-        Duration.between(clock.instant(), notAfter).minus(TOKEN_END_MARGIN).toSeconds());
-    TokenRequest request = new TokenRequestBuilder()
-        .withNewSpec().withExpirationSeconds(seconds).endSpec()
-        .build();
+    long seconds =
+        Math.max(
+            MIN_TOKEN_LIFETIME.toSeconds(),
+            Duration.between(clock.instant(), notAfter).minus(TOKEN_END_MARGIN).toSeconds());
+    TokenRequest request =
+        new TokenRequestBuilder().withNewSpec().withExpirationSeconds(seconds).endSpec().build();
     TokenRequest answer;
     try {
-      answer = connection.client().serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE)
-          .withName(id.value()).tokenRequest(request);
+      answer =
+          connection
+              .client()
+              .serviceAccounts()
+              .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+              .withName(id.value())
+              .tokenRequest(request);
     } catch (RuntimeException e) {
       ApiError error = ApiError.of(e);
       log.warn("no token for {} on {}: {}", id, cluster, error.message());
       return new CredentialResult.Unavailable(error.message());
     }
-    if (answer == null || answer.getStatus() == null || answer.getStatus().getToken() == null
+    if (answer == null
+        || answer.getStatus() == null
+        || answer.getStatus().getToken() == null
         || answer.getStatus().getExpirationTimestamp() == null) {
       return new CredentialResult.Unavailable("the API server returned no token");
     }
@@ -358,8 +440,13 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     } catch (RuntimeException e) {
       return new CredentialResult.Unavailable("the API server returned an unreadable token expiry");
     }
-    String text = KubeconfigText.of(cluster, id, connection.supportServer(), connection.caCertData(),
-        answer.getStatus().getToken());
+    String text =
+        KubeconfigText.of(
+            cluster,
+            id,
+            connection.supportServer(),
+            connection.caCertData(),
+            answer.getStatus().getToken());
     log.info("token for {} on {} minted, expires {}", id, cluster, expiresAt);
     return new CredentialResult.Issued(new Kubeconfig(text, expiresAt));
   }
@@ -378,12 +465,15 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     } catch (RuntimeException e) {
       return new RoleCheck.Unavailable(ApiError.of(e).message());
     }
-    return role == null ? new RoleCheck.Missing() : new RoleCheck.Present(RoleRules.readsSecrets(role.getRules()));
+    return role == null
+        ? new RoleCheck.Missing()
+        : new RoleCheck.Present(RoleRules.readsSecrets(role.getRules()));
   }
 
   /**
-   * Whether the cluster's API server answers (for readiness): empty when it does, else why not. Asks for the
-   * server version, which every authenticated identity may read, so it needs no extra permission.
+   * Whether the cluster's API server answers (for readiness): empty when it does, else why not.
+   * Asks for the server version, which every authenticated identity may read, so it needs no extra
+   * permission.
    */
   public Optional<String> unreachable(ClusterRef cluster) {
     ClusterConnection connection = clusters.get(cluster);

@@ -30,8 +30,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The objects that realise a grant, as pure functions of it: what {@link FabricClusterAccess} creates, and the
- * names, labels and annotations by which it finds them again.
+ * The objects that realise a grant, as pure functions of it: what {@link FabricClusterAccess}
+ * creates, and the names, labels and annotations by which it finds them again.
  */
 public final class GrantObjects {
   /** Marks every object Latchkey manages. */
@@ -39,26 +39,34 @@ public final class GrantObjects {
 
   public static final String MANAGED_BY_VALUE = "latchkey";
 
-  /** The request an object belongs to: reconciliation finds every object of a request by this label. */
+  /**
+   * The request an object belongs to: reconciliation finds every object of a request by this label.
+   */
   public static final String REQUEST_ID = "latchkey.dev/request-id";
 
   /**
-   * The configured cluster entry an object was made for: two entries (of one customer or two) may name the same API
-   * server, and each reconciles only its own objects.
+   * The configured cluster entry an object was made for: two entries (of one customer or two) may
+   * name the same API server, and each reconciles only its own objects.
    */
   public static final String CUSTOMER = "latchkey.dev/customer";
 
   public static final String CLUSTER = "latchkey.dev/cluster";
 
-  /** The request's end when it was granted; an extension moves the end in Latchkey's records only. */
+  /**
+   * The request's end when it was granted; an extension moves the end in Latchkey's records only.
+   */
   public static final String EXPIRES_AT = "latchkey.dev/expires-at";
+
   public static final String APPROVERS = "latchkey.dev/approvers";
   public static final String REASON = "latchkey.dev/reason";
 
   /** Where token-mode ServiceAccounts live; Latchkey may create ServiceAccounts nowhere else. */
   public static final String GRANTS_NAMESPACE = Subject.GRANTS_NAMESPACE;
 
-  /** Longest annotation value written for free text; the API server allows 256 KiB for all annotations. */
+  /**
+   * Longest annotation value written for free text; the API server allows 256 KiB for all
+   * annotations.
+   */
   static final int MAX_ANNOTATION_CHARS = 1024;
 
   private static final String RBAC_GROUP = "rbac.authorization.k8s.io";
@@ -75,7 +83,10 @@ public final class GrantObjects {
     return Map.of(MANAGED_BY, MANAGED_BY_VALUE);
   }
 
-  /** The label selector of one request's objects (in a fixed order, so requests built from it are repeatable). */
+  /**
+   * The label selector of one request's objects (in a fixed order, so requests built from it are
+   * repeatable).
+   */
   public static Map<String, String> requestSelector(RequestId id) {
     Map<String, String> selector = new LinkedHashMap<>();
     selector.put(MANAGED_BY, MANAGED_BY_VALUE);
@@ -83,23 +94,36 @@ public final class GrantObjects {
     return java.util.Collections.unmodifiableMap(selector);
   }
 
-  /** The objects of a footprint, by kind, namespace and name: what {@link #serviceAccount} and {@link #bindings} make. */
+  /**
+   * The objects of a footprint, by kind, namespace and name: what {@link #serviceAccount} and
+   * {@link #bindings} make.
+   */
   public static List<ManagedObject> objects(Footprint footprint) {
     List<ManagedObject> objects = new ArrayList<>();
     String binding = bindingName(footprint.id());
     switch (footprint.scope()) {
-      case Scope.Cluster c -> objects.add(new ManagedObject(ObjectKind.CLUSTER_ROLE_BINDING, Optional.empty(), binding));
-      case Scope.Namespaces n -> n.names().forEach(ns ->
-          objects.add(new ManagedObject(ObjectKind.ROLE_BINDING, Optional.of(ns), binding)));
+      case Scope.Cluster c ->
+          objects.add(
+              new ManagedObject(ObjectKind.CLUSTER_ROLE_BINDING, Optional.empty(), binding));
+      case Scope.Namespaces n ->
+          n.names()
+              .forEach(
+                  ns ->
+                      objects.add(
+                          new ManagedObject(ObjectKind.ROLE_BINDING, Optional.of(ns), binding)));
     }
     if (footprint.serviceAccount()) {
-      objects.add(new ManagedObject(ObjectKind.SERVICE_ACCOUNT, Optional.of(GRANTS_NAMESPACE),
-          footprint.id().value()));
+      objects.add(
+          new ManagedObject(
+              ObjectKind.SERVICE_ACCOUNT, Optional.of(GRANTS_NAMESPACE), footprint.id().value()));
     }
     return objects;
   }
 
-  /** Bindings before ServiceAccounts: removing a binding ends access at once, whatever the credential. */
+  /**
+   * Bindings before ServiceAccounts: removing a binding ends access at once, whatever the
+   * credential.
+   */
   static List<ManagedObject> bindingsFirst(List<ManagedObject> objects) {
     return objects.stream()
         .sorted(Comparator.comparing((ManagedObject o) -> o.kind() == ObjectKind.SERVICE_ACCOUNT))
@@ -111,17 +135,19 @@ public final class GrantObjects {
     if (!(grant.subject() instanceof Subject.ServiceAccount sa)) {
       return Optional.empty();
     }
-    return Optional.of(new ServiceAccountBuilder()
-        .withMetadata(metadata(grant, sa.name(), sa.namespace()))
-        .withAutomountServiceAccountToken(false)
-        .build());
+    return Optional.of(
+        new ServiceAccountBuilder()
+            .withMetadata(metadata(grant, sa.name(), sa.namespace()))
+            .withAutomountServiceAccountToken(false)
+            .build());
   }
 
   /** The bindings of a grant: one ClusterRoleBinding, or one RoleBinding per namespace (sorted). */
   public static List<HasMetadata> bindings(Grant grant) {
     return switch (grant.scope()) {
       case Scope.Cluster c -> List.of(clusterRoleBinding(grant));
-      case Scope.Namespaces n -> n.names().stream().<HasMetadata>map(ns -> roleBinding(grant, ns)).toList();
+      case Scope.Namespaces n ->
+          n.names().stream().<HasMetadata>map(ns -> roleBinding(grant, ns)).toList();
     };
   }
 
@@ -142,16 +168,27 @@ public final class GrantObjects {
   }
 
   private static RoleRef roleRef(Grant grant) {
-    return new RoleRefBuilder().withApiGroup(RBAC_GROUP).withKind("ClusterRole").withName(grant.clusterRole())
+    return new RoleRefBuilder()
+        .withApiGroup(RBAC_GROUP)
+        .withKind("ClusterRole")
+        .withName(grant.clusterRole())
         .build();
   }
 
   static io.fabric8.kubernetes.api.model.rbac.Subject subject(Subject subject) {
     return switch (subject) {
-      case Subject.ServiceAccount sa -> new SubjectBuilder()
-          .withKind("ServiceAccount").withNamespace(sa.namespace()).withName(sa.name()).build();
-      case Subject.User user -> new SubjectBuilder()
-          .withKind("User").withApiGroup(RBAC_GROUP).withName(user.name()).build();
+      case Subject.ServiceAccount sa ->
+          new SubjectBuilder()
+              .withKind("ServiceAccount")
+              .withNamespace(sa.namespace())
+              .withName(sa.name())
+              .build();
+      case Subject.User user ->
+          new SubjectBuilder()
+              .withKind("User")
+              .withApiGroup(RBAC_GROUP)
+              .withName(user.name())
+              .build();
     };
   }
 
@@ -169,8 +206,8 @@ public final class GrantObjects {
   }
 
   /**
-   * Free text as an annotation value: control characters (line breaks included) become spaces, and it is cut to
-   * {@link #MAX_ANNOTATION_CHARS} characters without splitting a character.
+   * Free text as an annotation value: control characters (line breaks included) become spaces, and
+   * it is cut to {@link #MAX_ANNOTATION_CHARS} characters without splitting a character.
    */
   static String annotationSafe(String text) {
     StringBuilder builder = new StringBuilder();
@@ -194,8 +231,8 @@ public final class GrantObjects {
   }
 
   /**
-   * Whether an object labelled as Latchkey's may belong to this cluster entry: it names this entry, or no entry at
-   * all (made by hand, or by a release before the entry labels).
+   * Whether an object labelled as Latchkey's may belong to this cluster entry: it names this entry,
+   * or no entry at all (made by hand, or by a release before the entry labels).
    */
   static boolean mayBelongTo(HasMetadata object, ClusterRef cluster) {
     Map<String, String> labels = object.getMetadata().getLabels();
@@ -208,7 +245,8 @@ public final class GrantObjects {
   /** Whether an object carries the labels of this request (so that it is Latchkey's own). */
   static boolean belongsTo(HasMetadata object, RequestId id) {
     Map<String, String> labels = object.getMetadata().getLabels();
-    return labels != null && MANAGED_BY_VALUE.equals(labels.get(MANAGED_BY))
+    return labels != null
+        && MANAGED_BY_VALUE.equals(labels.get(MANAGED_BY))
         && id.value().equals(labels.get(REQUEST_ID));
   }
 

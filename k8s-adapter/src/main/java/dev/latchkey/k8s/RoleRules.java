@@ -11,9 +11,10 @@ final class RoleRules {
   private RoleRules() {}
 
   /**
-   * Whether a holder of these rules can read Secrets in general: a rule without resourceNames whose API groups
-   * include the core group ("" or "*"), whose resources include "secrets" or "*", and whose verbs include get,
-   * list, watch or "*". (A rule limited to named Secrets is a deliberate exception and not counted.)
+   * Whether a holder of these rules can read Secrets in general: a rule without resourceNames whose
+   * API groups include the core group ("" or "*"), whose resources include "secrets" or "*", and
+   * whose verbs include get, list, watch or "*". (A rule limited to named Secrets is a deliberate
+   * exception and not counted.)
    */
   static boolean readsSecrets(List<PolicyRule> rules) {
     if (rules == null) {

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ClusterConnectionsTest {
-  private static final String KUBECONFIG = """
+  private static final String KUBECONFIG =
+      """
       apiVersion: v1
       kind: Config
       clusters:
@@ -43,7 +44,8 @@ class ClusterConnectionsTest {
 
   @Test
   void clientsHaveShortTimeoutsNoRetriesAndTheJdkHttpClient() throws IOException {
-    try (ClusterConnection c = ClusterConnections.fromKubeconfig(kubeconfig(), Optional.empty(), Optional.empty())) {
+    try (ClusterConnection c =
+        ClusterConnections.fromKubeconfig(kubeconfig(), Optional.empty(), Optional.empty())) {
       var config = c.client().getConfiguration();
       assertThat(config.getConnectionTimeout()).isEqualTo(5_000);
       assertThat(config.getRequestTimeout()).isEqualTo(10_000);
@@ -54,7 +56,8 @@ class ClusterConnectionsTest {
 
   @Test
   void theCurrentContextAndItsServerAreTheDefaults() throws IOException {
-    try (ClusterConnection c = ClusterConnections.fromKubeconfig(kubeconfig(), Optional.empty(), Optional.empty())) {
+    try (ClusterConnection c =
+        ClusterConnections.fromKubeconfig(kubeconfig(), Optional.empty(), Optional.empty())) {
       assertThat(c.client().getMasterUrl().toString()).isEqualTo("https://one.internal:6443/");
       assertThat(c.supportServer()).isEqualTo("https://one.internal:6443");
       assertThat(c.caCertData()).contains("Q0EtT05F");
@@ -63,8 +66,11 @@ class ClusterConnectionsTest {
 
   @Test
   void aNamedContextAndASupportServerCanBeChosen() throws IOException {
-    try (ClusterConnection c = ClusterConnections.fromKubeconfig(kubeconfig(), Optional.of("two"),
-        Optional.of("https://support.vendor.example/prod/"))) {
+    try (ClusterConnection c =
+        ClusterConnections.fromKubeconfig(
+            kubeconfig(),
+            Optional.of("two"),
+            Optional.of("https://support.vendor.example/prod/"))) {
       assertThat(c.client().getMasterUrl().toString()).isEqualTo("https://two.internal:6443/");
       assertThat(c.supportServer()).isEqualTo("https://support.vendor.example/prod");
       assertThat(c.caCertData()).contains("Q0EtVFdP");
@@ -74,11 +80,16 @@ class ClusterConnectionsTest {
   @Test
   void mistakesAreNamed() throws IOException {
     Path file = kubeconfig();
-    assertThatThrownBy(() -> ClusterConnections.fromKubeconfig(file, Optional.of("three"), Optional.empty()))
+    assertThatThrownBy(
+            () -> ClusterConnections.fromKubeconfig(file, Optional.of("three"), Optional.empty()))
         .hasMessageContaining("no context three");
-    assertThatThrownBy(() -> ClusterConnections.fromKubeconfig(dir.resolve("missing"), Optional.empty(),
-        Optional.empty())).hasMessageContaining("not a readable file");
-    assertThatThrownBy(() -> ClusterConnections.fromKubeconfig(file, Optional.empty(), Optional.of("support")))
+    assertThatThrownBy(
+            () ->
+                ClusterConnections.fromKubeconfig(
+                    dir.resolve("missing"), Optional.empty(), Optional.empty()))
+        .hasMessageContaining("not a readable file");
+    assertThatThrownBy(
+            () -> ClusterConnections.fromKubeconfig(file, Optional.empty(), Optional.of("support")))
         .hasMessageContaining("supportServer must be an http(s) URL");
   }
 }

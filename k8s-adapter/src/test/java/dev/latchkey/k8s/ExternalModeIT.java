@@ -71,7 +71,14 @@ class ExternalModeIT {
   }
 
   private static Grant grant(RequestId id, String role, Scope scope, String user) {
-    return new Grant(id, RealCluster.REF, role, scope, Grants.user(user), Instant.now().plus(Duration.ofHours(1)),
-        List.of("slack:T0C/U0A"), "external mode test");
+    return new Grant(
+        id,
+        RealCluster.REF,
+        role,
+        scope,
+        Grants.user(user),
+        Instant.now().plus(Duration.ofHours(1)),
+        List.of("slack:T0C/U0A"),
+        "external mode test");
   }
 }

@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -31,8 +30,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The adapter running as Latchkey's own identity (deploy/rbac.yaml) on a real API server: every catalogue role in
- * both scopes and both credential modes, and the refusals real RBAC makes.
+ * The adapter running as Latchkey's own identity (deploy/rbac.yaml) on a real API server: every
+ * catalogue role in both scopes and both credential modes, and the refusals real RBAC makes.
  */
 @ExtendWith(RealClusterExtension.class)
 class GrantAsLatchkeyIT {
@@ -57,14 +56,20 @@ class GrantAsLatchkeyIT {
   }
 
   static Stream<Arguments> catalogue() {
-    return Stream.of("latchkey-readonly", "latchkey-operator", "cluster-admin").flatMap(role ->
-        Stream.of(true, false).flatMap(namespaced ->
-            Stream.of(true, false).map(token -> Arguments.of(role, namespaced, token))));
+    return Stream.of("latchkey-readonly", "latchkey-operator", "cluster-admin")
+        .flatMap(
+            role ->
+                Stream.of(true, false)
+                    .flatMap(
+                        namespaced ->
+                            Stream.of(true, false)
+                                .map(token -> Arguments.of(role, namespaced, token))));
   }
 
   @ParameterizedTest(name = "{0}, namespaced={1}, token={2}")
   @MethodSource("catalogue")
-  void everyCatalogueRoleIsGrantedAndRevoked(String role, boolean namespaced, boolean token, RealCluster cluster) {
+  void everyCatalogueRoleIsGrantedAndRevoked(
+      String role, boolean namespaced, boolean token, RealCluster cluster) {
     RequestId id = Grants.newId();
     Scope scope = namespaced ? Grants.namespaces(web, api) : Scope.CLUSTER;
     Grant grant = grant(id, role, scope, token);
@@ -77,49 +82,79 @@ class GrantAsLatchkeyIT {
 
     cluster.awaitAllowed(user, inScope, true);
     assertThat(cluster.allowed(user, outOfScope)).isEqualTo(!namespaced);
-    Set<ObjectKind> kinds = EnumSet.of(namespaced ? ObjectKind.ROLE_BINDING : ObjectKind.CLUSTER_ROLE_BINDING);
+    Set<ObjectKind> kinds =
+        EnumSet.of(namespaced ? ObjectKind.ROLE_BINDING : ObjectKind.CLUSTER_ROLE_BINDING);
     if (token) {
       kinds.add(ObjectKind.SERVICE_ACCOUNT);
     }
-    assertThat(access.listManaged(RealCluster.REF)).isInstanceOfSatisfying(Listing.Listed.class,
-        l -> assertThat(l.grants()).filteredOn(g -> g.id().equals(id)).singleElement().satisfies(g -> {
-          assertThat(g.kinds()).isEqualTo(kinds);
-          assertThat(g.annotatedExpiry()).contains(grant.expiresAt());
-        }));
+    assertThat(access.listManaged(RealCluster.REF))
+        .isInstanceOfSatisfying(
+            Listing.Listed.class,
+            l ->
+                assertThat(l.grants())
+                    .filteredOn(g -> g.id().equals(id))
+                    .singleElement()
+                    .satisfies(
+                        g -> {
+                          assertThat(g.kinds()).isEqualTo(kinds);
+                          assertThat(g.annotatedExpiry()).contains(grant.expiresAt());
+                        }));
     assertThat(cluster.objectsOf(id)).hasSize((namespaced ? 2 : 1) + (token ? 1 : 0));
 
     assertThat(access.revoke(Footprint.of(grant)))
         .isEqualTo(new RemovalResult.Removed((namespaced ? 2 : 1) + (token ? 1 : 0)));
-    assertThat(access.revoke(Footprint.of(grant))).as("revoking again").isEqualTo(new RemovalResult.Removed(0));
+    assertThat(access.revoke(Footprint.of(grant)))
+        .as("revoking again")
+        .isEqualTo(new RemovalResult.Removed(0));
 
     assertThat(cluster.objectsOf(id)).isEmpty();
     cluster.awaitAllowed(user, inScope, false);
   }
 
   static Stream<Arguments> scopesAndModes() {
-    return Stream.of(true, false).flatMap(namespaced ->
-        Stream.of(true, false).map(token -> Arguments.of(namespaced, token)));
+    return Stream.of(true, false)
+        .flatMap(
+            namespaced -> Stream.of(true, false).map(token -> Arguments.of(namespaced, token)));
   }
 
   @ParameterizedTest(name = "namespaced={0}, token={1}")
   @MethodSource("scopesAndModes")
-  void aRoleOutsideTheCatalogueIsRefusedByTheApiServerAndLeavesNothing(boolean namespaced, boolean token,
-      RealCluster cluster) {
+  void aRoleOutsideTheCatalogueIsRefusedByTheApiServerAndLeavesNothing(
+      boolean namespaced, boolean token, RealCluster cluster) {
     String outside = RealCluster.unique("latchkey-it-outside");
-    cluster.admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(outside)
-        .endMetadata().addNewRule().withApiGroups("").withResources("pods", "secrets").withVerbs("get", "list")
-        .endRule().build()).create();
+    cluster
+        .admin
+        .rbac()
+        .clusterRoles()
+        .resource(
+            new ClusterRoleBuilder()
+                .withNewMetadata()
+                .withName(outside)
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("")
+                .withResources("pods", "secrets")
+                .withVerbs("get", "list")
+                .endRule()
+                .build())
+        .create();
     try {
       RequestId id = Grants.newId();
       Scope scope = namespaced ? Grants.namespaces(web, api) : Scope.CLUSTER;
 
       GrantResult result = access.grant(grant(id, outside, scope, token));
 
-      assertThat(result).isInstanceOfSatisfying(GrantResult.Refused.class, r -> assertThat(r.message())
-          .contains("attempting to grant RBAC permissions not currently held").doesNotContain("\n"));
+      assertThat(result)
+          .isInstanceOfSatisfying(
+              GrantResult.Refused.class,
+              r ->
+                  assertThat(r.message())
+                      .contains("attempting to grant RBAC permissions not currently held")
+                      .doesNotContain("\n"));
       assertThat(cluster.objectsOf(id)).isEmpty();
-      assertThat(access.listManaged(RealCluster.REF)).isInstanceOfSatisfying(Listing.Listed.class,
-          l -> assertThat(l.grants()).noneMatch(g -> g.id().equals(id)));
+      assertThat(access.listManaged(RealCluster.REF))
+          .isInstanceOfSatisfying(
+              Listing.Listed.class, l -> assertThat(l.grants()).noneMatch(g -> g.id().equals(id)));
     } finally {
       cluster.admin.rbac().clusterRoles().withName(outside).delete();
     }
@@ -130,17 +165,27 @@ class GrantAsLatchkeyIT {
     RequestId id = Grants.newId();
     String missing = RealCluster.unique("zz-latchkey-it-missing");
 
-    GrantResult result = access.grant(grant(id, "latchkey-readonly", Grants.namespaces(web, missing), true));
+    GrantResult result =
+        access.grant(grant(id, "latchkey-readonly", Grants.namespaces(web, missing), true));
 
-    assertThat(result).isEqualTo(new GrantResult.Refused("namespaces \"" + missing + "\" not found"));
+    assertThat(result)
+        .isEqualTo(new GrantResult.Refused("namespaces \"" + missing + "\" not found"));
     assertThat(cluster.objectsOf(id)).isEmpty();
   }
 
   private static Grant grant(RequestId id, String role, Scope scope, boolean token) {
-    Subject subject = token ? Grants.tokenSubject(id)
-        : Grants.user("support:" + RealCluster.unique("it") + "@vendor.example");
-    return new Grant(id, RealCluster.REF, role, scope, subject,
-        Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS), List.of("slack:T0C/U0A"),
+    Subject subject =
+        token
+            ? Grants.tokenSubject(id)
+            : Grants.user("support:" + RealCluster.unique("it") + "@vendor.example");
+    return new Grant(
+        id,
+        RealCluster.REF,
+        role,
+        scope,
+        subject,
+        Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS),
+        List.of("slack:T0C/U0A"),
         "real API server test");
   }
 

@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
 final class Grants {
   static final ClusterRef CLUSTER = new ClusterRef(new CustomerId("acme"), "prod-eu");
   static final Instant EXPIRES = Instant.parse("2030-01-02T03:04:05Z");
-  static final List<String> APPROVERS = List.of("slack:T0CUSTOMER/U0APPROVER", "slack:T0CUSTOMER/U0SECOND");
+  static final List<String> APPROVERS =
+      List.of("slack:T0CUSTOMER/U0APPROVER", "slack:T0CUSTOMER/U0SECOND");
   private static final SplittableRandom RANDOM = new SplittableRandom();
 
   private Grants() {}
@@ -39,9 +40,22 @@ final class Grants {
     return grant(CLUSTER, id, clusterRole, scope, subject, EXPIRES);
   }
 
-  static Grant grant(ClusterRef cluster, RequestId id, String clusterRole, Scope scope, Subject subject,
+  static Grant grant(
+      ClusterRef cluster,
+      RequestId id,
+      String clusterRole,
+      Scope scope,
+      Subject subject,
       Instant expires) {
-    return new Grant(id, cluster, clusterRole, scope, subject, expires, APPROVERS, "INC-4711: pods crash-looping");
+    return new Grant(
+        id,
+        cluster,
+        clusterRole,
+        scope,
+        subject,
+        expires,
+        APPROVERS,
+        "INC-4711: pods crash-looping");
   }
 
   static Grant token(RequestId id, String clusterRole, Scope scope) {

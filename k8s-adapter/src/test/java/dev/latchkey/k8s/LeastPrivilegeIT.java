@@ -40,15 +40,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * deploy/rbac.yaml is exactly what the adapter needs: with its rules every adapter call succeeds, and without any
- * single verb (or any single bindable role) some call is forbidden. Each variant runs as its own ServiceAccount
- * holding a copy of Latchkey's rules with one permission taken out.
+ * deploy/rbac.yaml is exactly what the adapter needs: with its rules every adapter call succeeds,
+ * and without any single verb (or any single bindable role) some call is forbidden. Each variant
+ * runs as its own ServiceAccount holding a copy of Latchkey's rules with one permission taken out.
  */
 @ExtendWith(RealClusterExtension.class)
 class LeastPrivilegeIT {
   private static final ClusterRole CLUSTER_RULES =
       Manifests.find(Manifests.load("rbac.yaml"), ClusterRole.class, "latchkey");
-  private static final Role GRANTS_RULES = Manifests.find(Manifests.load("rbac.yaml"), Role.class, "latchkey");
+  private static final Role GRANTS_RULES =
+      Manifests.find(Manifests.load("rbac.yaml"), Role.class, "latchkey");
 
   private static final Logger log = LoggerFactory.getLogger(LeastPrivilegeIT.class);
   private static String ns;
@@ -84,13 +85,18 @@ class LeastPrivilegeIT {
     List<PolicyRule> grants = GRANTS_RULES.getRules();
     for (int i = 0; i < cluster.size(); i++) {
       for (List<PolicyRule> reduced : reductions(cluster.get(i))) {
-        variants.add(new Variant("ClusterRole " + describe(cluster.get(i), reduced), replace(cluster, i, reduced),
-            grants));
+        variants.add(
+            new Variant(
+                "ClusterRole " + describe(cluster.get(i), reduced),
+                replace(cluster, i, reduced),
+                grants));
       }
     }
     for (int i = 0; i < grants.size(); i++) {
       for (List<PolicyRule> reduced : reductions(grants.get(i))) {
-        variants.add(new Variant("Role " + describe(grants.get(i), reduced), cluster, replace(grants, i, reduced)));
+        variants.add(
+            new Variant(
+                "Role " + describe(grants.get(i), reduced), cluster, replace(grants, i, reduced)));
       }
     }
     return variants.stream();
@@ -102,12 +108,14 @@ class LeastPrivilegeIT {
     Optional<String> failure = runAs(cluster, variant);
     log.info("{}: {}", variant, failure.orElse("no call failed"));
 
-    assertThat(failure).as(variant.toString()).hasValueSatisfying(f -> assertThat(f).contains("forbidden"));
+    assertThat(failure)
+        .as(variant.toString())
+        .hasValueSatisfying(f -> assertThat(f).contains("forbidden"));
   }
 
   /**
-   * Every call the adapter makes, as an identity holding the variant's rules. Empty when all succeeded, else the
-   * first call that did not.
+   * Every call the adapter makes, as an identity holding the variant's rules. Empty when all
+   * succeeded, else the first call that did not.
    */
   private static Optional<String> runAs(RealCluster cluster, Variant variant) {
     String name = RealCluster.unique("latchkey-it-minus");
@@ -119,28 +127,69 @@ class LeastPrivilegeIT {
       install(cluster, name, variant, cleanup);
       try (FabricClusterAccess access = cluster.accessAs(RealCluster.LATCHKEY_NAMESPACE, name)) {
         Grant tokenReadonly = grant(a, "latchkey-readonly", Scope.CLUSTER, Grants.tokenSubject(a));
-        Grant userOperator = grant(b, "latchkey-operator", Grants.namespaces(ns), Grants.user("support:b"));
+        Grant userOperator =
+            grant(b, "latchkey-operator", Grants.namespaces(ns), Grants.user("support:b"));
         Grant userAdmin = grant(c, "cluster-admin", Scope.CLUSTER, Grants.user("support:c"));
         return Stream.<Supplier<Optional<String>>>of(
-                () -> expect("check role", access.checkRole(RealCluster.REF, "latchkey-readonly"),
-                    new RoleCheck.Present(false)),
-                () -> expect("grant readonly (token)", access.grant(tokenReadonly), new GrantResult.Granted()),
-                () -> expect("grant readonly again", access.grant(tokenReadonly), new GrantResult.Granted()),
-                () -> expect("grant operator", access.grant(userOperator), new GrantResult.Granted()),
-                () -> expect("grant operator again", access.grant(userOperator), new GrantResult.Granted()),
-                () -> expect("grant cluster-admin", access.grant(userAdmin), new GrantResult.Granted()),
+                () ->
+                    expect(
+                        "check role",
+                        access.checkRole(RealCluster.REF, "latchkey-readonly"),
+                        new RoleCheck.Present(false)),
+                () ->
+                    expect(
+                        "grant readonly (token)",
+                        access.grant(tokenReadonly),
+                        new GrantResult.Granted()),
+                () ->
+                    expect(
+                        "grant readonly again",
+                        access.grant(tokenReadonly),
+                        new GrantResult.Granted()),
+                () ->
+                    expect("grant operator", access.grant(userOperator), new GrantResult.Granted()),
+                () ->
+                    expect(
+                        "grant operator again",
+                        access.grant(userOperator),
+                        new GrantResult.Granted()),
+                () ->
+                    expect(
+                        "grant cluster-admin", access.grant(userAdmin), new GrantResult.Granted()),
                 () -> listed(access.listManaged(RealCluster.REF), a, b, c),
-                () -> issued(access.issueCredential(RealCluster.REF, a, Instant.now().plusSeconds(3600))),
-                () -> expect("revoke readonly", access.revoke(Footprint.of(tokenReadonly)), new RemovalResult.Removed(2)),
-                () -> expect("revoke operator", access.revoke(Footprint.of(userOperator)), new RemovalResult.Removed(1)),
-                () -> expect("revoke cluster-admin", access.revoke(Footprint.of(userAdmin)), new RemovalResult.Removed(1)),
-                () -> cluster.objectsOf(a).isEmpty() && cluster.objectsOf(b).isEmpty()
-                    && cluster.objectsOf(c).isEmpty() ? Optional.empty() : Optional.of("objects left after revoke"))
-            .map(Supplier::get).flatMap(Optional::stream).findFirst();
+                () ->
+                    issued(
+                        access.issueCredential(
+                            RealCluster.REF, a, Instant.now().plusSeconds(3600))),
+                () ->
+                    expect(
+                        "revoke readonly",
+                        access.revoke(Footprint.of(tokenReadonly)),
+                        new RemovalResult.Removed(2)),
+                () ->
+                    expect(
+                        "revoke operator",
+                        access.revoke(Footprint.of(userOperator)),
+                        new RemovalResult.Removed(1)),
+                () ->
+                    expect(
+                        "revoke cluster-admin",
+                        access.revoke(Footprint.of(userAdmin)),
+                        new RemovalResult.Removed(1)),
+                () ->
+                    cluster.objectsOf(a).isEmpty()
+                            && cluster.objectsOf(b).isEmpty()
+                            && cluster.objectsOf(c).isEmpty()
+                        ? Optional.empty()
+                        : Optional.of("objects left after revoke"))
+            .map(Supplier::get)
+            .flatMap(Optional::stream)
+            .findFirst();
       }
     } finally {
       try (FabricClusterAccess admin = cluster.accessAsAdmin()) {
-        Stream.of(new Footprint(RealCluster.REF, a, Scope.CLUSTER, true),
+        Stream.of(
+                new Footprint(RealCluster.REF, a, Scope.CLUSTER, true),
                 new Footprint(RealCluster.REF, b, Grants.namespaces(ns), false),
                 new Footprint(RealCluster.REF, c, Scope.CLUSTER, false))
             .forEach(admin::revoke);
@@ -149,50 +198,117 @@ class LeastPrivilegeIT {
     }
   }
 
-  private static void install(RealCluster cluster, String name, Variant variant, List<Runnable> cleanup) {
+  private static void install(
+      RealCluster cluster, String name, Variant variant, List<Runnable> cleanup) {
     var admin = cluster.admin;
     String grantsNs = GrantObjects.GRANTS_NAMESPACE;
-    admin.serviceAccounts().inNamespace(RealCluster.LATCHKEY_NAMESPACE).resource(new ServiceAccountBuilder()
-        .withNewMetadata().withName(name).endMetadata().build()).create();
-    cleanup.add(() -> admin.serviceAccounts().inNamespace(RealCluster.LATCHKEY_NAMESPACE).withName(name).delete());
-    admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(name).endMetadata()
-        .withRules(variant.clusterRules()).build()).create();
+    admin
+        .serviceAccounts()
+        .inNamespace(RealCluster.LATCHKEY_NAMESPACE)
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    cleanup.add(
+        () ->
+            admin
+                .serviceAccounts()
+                .inNamespace(RealCluster.LATCHKEY_NAMESPACE)
+                .withName(name)
+                .delete());
+    admin
+        .rbac()
+        .clusterRoles()
+        .resource(
+            new ClusterRoleBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withRules(variant.clusterRules())
+                .build())
+        .create();
     cleanup.add(() -> admin.rbac().clusterRoles().withName(name).delete());
-    admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(name)
-        .endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
-        .addNewSubject().withKind("ServiceAccount").withNamespace(RealCluster.LATCHKEY_NAMESPACE).withName(name)
-        .endSubject().build()).create();
+    admin
+        .rbac()
+        .clusterRoleBindings()
+        .resource(
+            new ClusterRoleBindingBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withNamespace(RealCluster.LATCHKEY_NAMESPACE)
+                .withName(name)
+                .endSubject()
+                .build())
+        .create();
     cleanup.add(() -> admin.rbac().clusterRoleBindings().withName(name).delete());
-    admin.rbac().roles().inNamespace(grantsNs).resource(new RoleBuilder().withNewMetadata().withName(name)
-        .endMetadata().withRules(variant.grantsRules()).build()).create();
+    admin
+        .rbac()
+        .roles()
+        .inNamespace(grantsNs)
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withRules(variant.grantsRules())
+                .build())
+        .create();
     cleanup.add(() -> admin.rbac().roles().inNamespace(grantsNs).withName(name).delete());
-    admin.rbac().roleBindings().inNamespace(grantsNs).resource(new RoleBindingBuilder().withNewMetadata()
-        .withName(name).endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
-        .addNewSubject().withKind("ServiceAccount").withNamespace(RealCluster.LATCHKEY_NAMESPACE).withName(name)
-        .endSubject().build()).create();
+    admin
+        .rbac()
+        .roleBindings()
+        .inNamespace(grantsNs)
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withNamespace(RealCluster.LATCHKEY_NAMESPACE)
+                .withName(name)
+                .endSubject()
+                .build())
+        .create();
     cleanup.add(() -> admin.rbac().roleBindings().inNamespace(grantsNs).withName(name).delete());
     // Wait until the authorizer has seen both bindings: one permission each of them still gives.
     String user = "system:serviceaccount:" + RealCluster.LATCHKEY_NAMESPACE + ":" + name;
-    PolicyRule clusterProbe = variant.clusterRules().stream().filter(r -> !r.getVerbs().isEmpty()).findFirst()
-        .orElseThrow();
+    PolicyRule clusterProbe =
+        variant.clusterRules().stream()
+            .filter(r -> !r.getVerbs().isEmpty())
+            .findFirst()
+            .orElseThrow();
     cluster.awaitAllowed(user, probe(clusterProbe, null), true);
-    PolicyRule grantsProbe = variant.grantsRules().stream().filter(r -> !r.getVerbs().isEmpty()).findFirst()
-        .orElseThrow();
+    PolicyRule grantsProbe =
+        variant.grantsRules().stream()
+            .filter(r -> !r.getVerbs().isEmpty())
+            .findFirst()
+            .orElseThrow();
     cluster.awaitAllowed(user, probe(grantsProbe, grantsNs), true);
   }
 
-  private static io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes probe(PolicyRule rule,
-      String namespace) {
+  private static io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes probe(
+      PolicyRule rule, String namespace) {
     String group = rule.getApiGroups().getFirst();
-    var attributes = can(rule.getVerbs().getFirst(), (group.isEmpty() ? "" : group + ":")
-        + rule.getResources().getFirst(), namespace);
+    var attributes =
+        can(
+            rule.getVerbs().getFirst(),
+            (group.isEmpty() ? "" : group + ":") + rule.getResources().getFirst(),
+            namespace);
     if (rule.getResourceNames() != null && !rule.getResourceNames().isEmpty()) {
       attributes.setName(rule.getResourceNames().getFirst());
     }
     return attributes;
   }
 
-  /** Each way of taking one permission out of a rule: one verb of one resource, or one resource name. */
+  /**
+   * Each way of taking one permission out of a rule: one verb of one resource, or one resource
+   * name.
+   */
   private static List<List<PolicyRule>> reductions(PolicyRule rule) {
     List<List<PolicyRule>> out = new ArrayList<>();
     if (rule.getResourceNames() != null && !rule.getResourceNames().isEmpty()) {
@@ -205,13 +321,15 @@ class LeastPrivilegeIT {
     for (String resource : rule.getResources()) {
       for (String verb : rule.getVerbs()) {
         List<PolicyRule> parts = new ArrayList<>();
-        List<String> otherResources = rule.getResources().stream().filter(r -> !r.equals(resource)).toList();
+        List<String> otherResources =
+            rule.getResources().stream().filter(r -> !r.equals(resource)).toList();
         if (!otherResources.isEmpty()) {
           parts.add(new PolicyRuleBuilder(rule).withResources(otherResources).build());
         }
         List<String> otherVerbs = rule.getVerbs().stream().filter(v -> !v.equals(verb)).toList();
         if (!otherVerbs.isEmpty()) {
-          parts.add(new PolicyRuleBuilder(rule).withResources(resource).withVerbs(otherVerbs).build());
+          parts.add(
+              new PolicyRuleBuilder(rule).withResources(resource).withVerbs(otherVerbs).build());
         }
         out.add(parts);
       }
@@ -219,7 +337,8 @@ class LeastPrivilegeIT {
     return out;
   }
 
-  private static List<PolicyRule> replace(List<PolicyRule> rules, int index, List<PolicyRule> with) {
+  private static List<PolicyRule> replace(
+      List<PolicyRule> rules, int index, List<PolicyRule> with) {
     List<PolicyRule> out = new ArrayList<>(rules.subList(0, index));
     out.addAll(with);
     out.addAll(rules.subList(index + 1, rules.size()));
@@ -229,14 +348,18 @@ class LeastPrivilegeIT {
   private static String describe(PolicyRule original, List<PolicyRule> reduced) {
     if (original.getResourceNames() != null && !original.getResourceNames().isEmpty()) {
       List<String> kept = reduced.getFirst().getResourceNames();
-      String dropped = original.getResourceNames().stream().filter(n -> !kept.contains(n)).findFirst()
-          .orElseThrow();
+      String dropped =
+          original.getResourceNames().stream()
+              .filter(n -> !kept.contains(n))
+              .findFirst()
+              .orElseThrow();
       return original.getVerbs() + " " + original.getResources() + "/" + dropped;
     }
     for (String resource : original.getResources()) {
       for (String verb : original.getVerbs()) {
-        boolean kept = reduced.stream().anyMatch(r -> r.getResources().contains(resource)
-            && r.getVerbs().contains(verb));
+        boolean kept =
+            reduced.stream()
+                .anyMatch(r -> r.getResources().contains(resource) && r.getVerbs().contains(verb));
         if (!kept) {
           return verb + " " + resource;
         }
@@ -246,8 +369,15 @@ class LeastPrivilegeIT {
   }
 
   private static Grant grant(RequestId id, String role, Scope scope, Subject subject) {
-    return new Grant(id, RealCluster.REF, role, scope, subject, Instant.now().plus(Duration.ofHours(1)),
-        List.of("slack:T0C/U0A"), "least privilege test");
+    return new Grant(
+        id,
+        RealCluster.REF,
+        role,
+        scope,
+        subject,
+        Instant.now().plus(Duration.ofHours(1)),
+        List.of("slack:T0C/U0A"),
+        "least privilege test");
   }
 
   private static Optional<String> expect(String step, Object actual, Object expected) {
@@ -259,10 +389,14 @@ class LeastPrivilegeIT {
       return Optional.of("list managed: " + listing);
     }
     List<RequestId> found = listed.grants().stream().map(ManagedGrant::id).toList();
-    return found.containsAll(List.of(ids)) ? Optional.empty() : Optional.of("list managed: missing some of " + found);
+    return found.containsAll(List.of(ids))
+        ? Optional.empty()
+        : Optional.of("list managed: missing some of " + found);
   }
 
   private static Optional<String> issued(CredentialResult result) {
-    return result instanceof CredentialResult.Issued ? Optional.empty() : Optional.of("issue credential: " + result);
+    return result instanceof CredentialResult.Issued
+        ? Optional.empty()
+        : Optional.of("issue credential: " + result);
   }
 }

@@ -15,15 +15,20 @@ final class Manifests {
 
   private Manifests() {}
 
-  /** {@code deploy/<name>}, looked up from the working directory upwards (module or project root). */
+  /**
+   * {@code deploy/<name>}, looked up from the working directory upwards (module or project root).
+   */
   static Path deployFile(String name) {
-    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath(); dir != null; dir = dir.getParent()) {
+    for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        dir != null;
+        dir = dir.getParent()) {
       Path candidate = dir.resolve("deploy").resolve(name);
       if (Files.isRegularFile(candidate)) {
         return candidate;
       }
     }
-    throw new IllegalStateException("deploy/" + name + " not found above " + System.getProperty("user.dir"));
+    throw new IllegalStateException(
+        "deploy/" + name + " not found above " + System.getProperty("user.dir"));
   }
 
   /** Every object of a multi-document YAML file, in order. */
@@ -31,7 +36,8 @@ final class Manifests {
     try {
       String text = Files.readString(deployFile(name));
       return Arrays.stream(text.split("(?m)^---\\s*$"))
-          .filter(doc -> doc.lines().anyMatch(l -> !l.isBlank() && !l.stripLeading().startsWith("#")))
+          .filter(
+              doc -> doc.lines().anyMatch(l -> !l.isBlank() && !l.stripLeading().startsWith("#")))
           .map(doc -> SERIALIZATION.unmarshal(doc, HasMetadata.class))
           .toList();
     } catch (IOException e) {
@@ -41,7 +47,12 @@ final class Manifests {
 
   @SuppressWarnings("unchecked")
   static <T extends HasMetadata> T find(List<HasMetadata> objects, Class<T> kind, String name) {
-    return (T) objects.stream().filter(kind::isInstance).filter(o -> o.getMetadata().getName().equals(name))
-        .findFirst().orElseThrow(() -> new AssertionError(kind.getSimpleName() + " " + name + " not found"));
+    return (T)
+        objects.stream()
+            .filter(kind::isInstance)
+            .filter(o -> o.getMetadata().getName().equals(name))
+            .findFirst()
+            .orElseThrow(
+                () -> new AssertionError(kind.getSimpleName() + " " + name + " not found"));
   }
 }

@@ -19,11 +19,15 @@ class ManifestsTest {
 
   @Test
   void theCatalogueIsTwoLabelledClusterRolesAndNotClusterAdmin() {
-    assertThat(catalogue).allSatisfy(o -> {
-      assertThat(o).isInstanceOf(ClusterRole.class);
-      assertThat(o.getMetadata().getLabels()).containsEntry("app.kubernetes.io/part-of", "latchkey");
-    });
-    assertThat(catalogue).extracting(o -> o.getMetadata().getName())
+    assertThat(catalogue)
+        .allSatisfy(
+            o -> {
+              assertThat(o).isInstanceOf(ClusterRole.class);
+              assertThat(o.getMetadata().getLabels())
+                  .containsEntry("app.kubernetes.io/part-of", "latchkey");
+            });
+    assertThat(catalogue)
+        .extracting(o -> o.getMetadata().getName())
         .containsExactly("latchkey-readonly", "latchkey-operator");
   }
 
@@ -32,12 +36,18 @@ class ManifestsTest {
     for (String name : List.of("latchkey-readonly", "latchkey-operator")) {
       ClusterRole role = Manifests.find(catalogue, ClusterRole.class, name);
       assertThat(role.getAggregationRule()).as(name).isNull();
-      assertThat(role.getRules()).as(name).isNotEmpty().allSatisfy(rule -> {
-        assertThat(rule.getApiGroups()).doesNotContain("*");
-        assertThat(rule.getResources()).doesNotContain("*", "secrets").noneMatch(r -> r.startsWith("*/"));
-        assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
-        assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
-      });
+      assertThat(role.getRules())
+          .as(name)
+          .isNotEmpty()
+          .allSatisfy(
+              rule -> {
+                assertThat(rule.getApiGroups()).doesNotContain("*");
+                assertThat(rule.getResources())
+                    .doesNotContain("*", "secrets")
+                    .noneMatch(r -> r.startsWith("*/"));
+                assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "bind", "impersonate");
+                assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+              });
       assertThat(RoleRules.readsSecrets(role.getRules())).as(name).isFalse();
     }
   }
@@ -45,7 +55,9 @@ class ManifestsTest {
   @Test
   void readonlyOnlyReads() {
     ClusterRole readonly = Manifests.find(catalogue, ClusterRole.class, "latchkey-readonly");
-    assertThat(readonly.getRules()).flatExtracting(PolicyRule::getVerbs).containsOnly("get", "list", "watch");
+    assertThat(readonly.getRules())
+        .flatExtracting(PolicyRule::getVerbs)
+        .containsOnly("get", "list", "watch");
   }
 
   @Test
@@ -58,42 +70,59 @@ class ManifestsTest {
   @Test
   void latchkeyMayBindOnlyTheCatalogueAndClusterAdmin() {
     ClusterRole role = Manifests.find(rbac, ClusterRole.class, "latchkey");
-    List<PolicyRule> bind = role.getRules().stream().filter(r -> r.getVerbs().contains("bind")).toList();
+    List<PolicyRule> bind =
+        role.getRules().stream().filter(r -> r.getVerbs().contains("bind")).toList();
 
-    assertThat(bind).singleElement().satisfies(rule -> {
-      assertThat(rule.getVerbs()).containsExactly("bind");
-      assertThat(rule.getResources()).containsExactly("clusterroles");
-      assertThat(rule.getResourceNames())
-          .containsExactlyInAnyOrder("latchkey-readonly", "latchkey-operator", "cluster-admin");
-    });
+    assertThat(bind)
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getVerbs()).containsExactly("bind");
+              assertThat(rule.getResources()).containsExactly("clusterroles");
+              assertThat(rule.getResourceNames())
+                  .containsExactlyInAnyOrder(
+                      "latchkey-readonly", "latchkey-operator", "cluster-admin");
+            });
   }
 
   @Test
   void latchkeyHoldsNoWildcardsNoEscalationAndNoWriteOnRoles() {
-    List<PolicyRule> rules = new java.util.ArrayList<>(Manifests.find(rbac, ClusterRole.class, "latchkey")
-        .getRules());
+    List<PolicyRule> rules =
+        new java.util.ArrayList<>(Manifests.find(rbac, ClusterRole.class, "latchkey").getRules());
     rules.addAll(Manifests.find(rbac, Role.class, "latchkey").getRules());
 
-    assertThat(rules).allSatisfy(rule -> {
-      assertThat(rule.getApiGroups()).doesNotContain("*");
-      assertThat(rule.getResources()).doesNotContain("*", "secrets", "roles");
-      assertThat(rule.getVerbs()).doesNotContain("*", "escalate", "impersonate", "update", "patch",
-          "deletecollection");
-    });
-    // Grant objects: made, checked, listed for reconciliation, and deleted one by one by name; nothing else.
-    assertThat(rules).filteredOn(r -> r.getResources().contains("clusterrolebindings")
-            || r.getResources().contains("serviceaccounts"))
-        .allSatisfy(rule -> assertThat(rule.getVerbs())
-            .containsExactlyInAnyOrder("create", "delete", "get", "list"));
-    assertThat(rules).filteredOn(r -> r.getResources().contains("clusterroles"))
-        .flatExtracting(PolicyRule::getVerbs).containsOnly("get", "bind");
+    assertThat(rules)
+        .allSatisfy(
+            rule -> {
+              assertThat(rule.getApiGroups()).doesNotContain("*");
+              assertThat(rule.getResources()).doesNotContain("*", "secrets", "roles");
+              assertThat(rule.getVerbs())
+                  .doesNotContain(
+                      "*", "escalate", "impersonate", "update", "patch", "deletecollection");
+            });
+    // Grant objects: made, checked, listed for reconciliation, and deleted one by one by name;
+    // nothing else.
+    assertThat(rules)
+        .filteredOn(
+            r ->
+                r.getResources().contains("clusterrolebindings")
+                    || r.getResources().contains("serviceaccounts"))
+        .allSatisfy(
+            rule ->
+                assertThat(rule.getVerbs())
+                    .containsExactlyInAnyOrder("create", "delete", "get", "list"));
+    assertThat(rules)
+        .filteredOn(r -> r.getResources().contains("clusterroles"))
+        .flatExtracting(PolicyRule::getVerbs)
+        .containsOnly("get", "bind");
     assertThat(RoleRules.readsSecrets(rules)).isFalse();
   }
 
   @Test
   void serviceAccountsAndTokensOnlyInTheGrantsNamespace() {
     ClusterRole cluster = Manifests.find(rbac, ClusterRole.class, "latchkey");
-    assertThat(cluster.getRules()).flatExtracting(PolicyRule::getResources)
+    assertThat(cluster.getRules())
+        .flatExtracting(PolicyRule::getResources)
         .doesNotContain("serviceaccounts", "serviceaccounts/token");
 
     Role role = Manifests.find(rbac, Role.class, "latchkey");
@@ -101,11 +130,14 @@ class ManifestsTest {
     RoleBinding binding = Manifests.find(rbac, RoleBinding.class, "latchkey");
     assertThat(binding.getMetadata().getNamespace()).isEqualTo("latchkey-grants");
     assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
-    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
-      assertThat(s.getKind()).isEqualTo("ServiceAccount");
-      assertThat(s.getNamespace()).isEqualTo("latchkey");
-      assertThat(s.getName()).isEqualTo("latchkey");
-    });
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getNamespace()).isEqualTo("latchkey");
+              assertThat(s.getName()).isEqualTo("latchkey");
+            });
   }
 
   @Test
@@ -114,10 +146,13 @@ class ManifestsTest {
     assertThat(sa.getMetadata().getNamespace()).isEqualTo("latchkey");
     ClusterRoleBinding crb = Manifests.find(rbac, ClusterRoleBinding.class, "latchkey");
     assertThat(crb.getRoleRef().getName()).isEqualTo("latchkey");
-    assertThat(crb.getSubjects()).singleElement().satisfies(s -> {
-      assertThat(s.getNamespace()).isEqualTo("latchkey");
-      assertThat(s.getName()).isEqualTo("latchkey");
-    });
+    assertThat(crb.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getNamespace()).isEqualTo("latchkey");
+              assertThat(s.getName()).isEqualTo("latchkey");
+            });
     assertThat(rbac).noneMatch(o -> o.getKind().equals("Namespace"));
   }
 }

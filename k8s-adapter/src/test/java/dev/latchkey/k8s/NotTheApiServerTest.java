@@ -19,8 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A proxy or load balancer in front of the API server that answers everything with its own plain 404 (failing
- * over, misrouted): fabric8 reads any 404 as "not there", but a revocation must not take that for removed access.
+ * A proxy or load balancer in front of the API server that answers everything with its own plain
+ * 404 (failing over, misrouted): fabric8 reads any 404 as "not there", but a revocation must not
+ * take that for removed access.
  */
 class NotTheApiServerTest {
   private HttpServer front;
@@ -30,19 +31,28 @@ class NotTheApiServerTest {
   @BeforeEach
   void start() throws IOException {
     front = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    front.createContext("/", exchange -> {
-      asked.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
-      byte[] body = "404 page not found\n".getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "text/plain");
-      exchange.sendResponseHeaders(404, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    front.createContext(
+        "/",
+        exchange -> {
+          asked.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+          byte[] body = "404 page not found\n".getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "text/plain");
+          exchange.sendResponseHeaders(404, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     front.start();
     String url = "http://127.0.0.1:" + front.getAddress().getPort();
-    var client = ClusterConnections.client(new ConfigBuilder().withMasterUrl(url).withOauthToken("t")
-        .withRequestRetryBackoffLimit(0).build());
-    access = new FabricClusterAccess(Map.of(Grants.CLUSTER, new ClusterConnection(client, url, Optional.empty())));
+    var client =
+        ClusterConnections.client(
+            new ConfigBuilder()
+                .withMasterUrl(url)
+                .withOauthToken("t")
+                .withRequestRetryBackoffLimit(0)
+                .build());
+    access =
+        new FabricClusterAccess(
+            Map.of(Grants.CLUSTER, new ClusterConnection(client, url, Optional.empty())));
   }
 
   @AfterEach
@@ -53,7 +63,8 @@ class NotTheApiServerTest {
 
   @Test
   void aRevocationAnsweredWithAForeign404IsNotDone() {
-    Grant grant = Grants.token(Grants.newId(), "latchkey-operator", Grants.namespaces("api", "web"));
+    Grant grant =
+        Grants.token(Grants.newId(), "latchkey-operator", Grants.namespaces("api", "web"));
 
     RemovalResult result = access.revoke(Footprint.of(grant));
 

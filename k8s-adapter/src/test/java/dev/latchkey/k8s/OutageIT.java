@@ -37,10 +37,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An expiry that falls while the API server is frozen (SIGSTOP): the core with the real adapter fails the
- * removal within the client timeouts, schedules a retry, and removes the grant within seconds of the server
- * coming back (SIGCONT), with exactly one EXPIRED event. Uses an API server of its own, since freezing stalls
- * everything that uses it.
+ * An expiry that falls while the API server is frozen (SIGSTOP): the core with the real adapter
+ * fails the removal within the client timeouts, schedules a retry, and removes the grant within
+ * seconds of the server coming back (SIGCONT), with exactly one EXPIRED event. Uses an API server
+ * of its own, since freezing stalls everything that uses it.
  */
 class OutageIT {
   private static final Logger log = LoggerFactory.getLogger(OutageIT.class);
@@ -51,23 +51,49 @@ class OutageIT {
     Path kit = OwnApiServer.kit();
     try (OwnApiServer server = OwnApiServer.start(kit);
         RealCluster cluster = RealCluster.install(server.adminKubeconfig());
-        FabricClusterAccess access = new FabricClusterAccess(Map.of(Fixtures.PROD, new ClusterConnection(
-            cluster.clientAs(RealCluster.LATCHKEY_NAMESPACE, "latchkey"), cluster.server,
-            Optional.ofNullable(cluster.caData))))) {
+        FabricClusterAccess access =
+            new FabricClusterAccess(
+                Map.of(
+                    Fixtures.PROD,
+                    new ClusterConnection(
+                        cluster.clientAs(RealCluster.LATCHKEY_NAMESPACE, "latchkey"),
+                        cluster.server,
+                        Optional.ofNullable(cluster.caData))))) {
       MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
       InMemoryAuditLog audit = new InMemoryAuditLog();
       InMemoryRequestStore requests = new InMemoryRequestStore(audit);
-      AccessService service = new AccessService(Fixtures.customers(), requests, new InMemoryEnablementStore(audit),
-          audit, access, new RecordingNotifier(), new FakeApproverDirectory(), clock, new Random(7),
-          RetryPolicy.DEFAULT);
+      AccessService service =
+          new AccessService(
+              Fixtures.customers(),
+              requests,
+              new InMemoryEnablementStore(audit),
+              audit,
+              access,
+              new RecordingNotifier(),
+              new FakeApproverDirectory(),
+              clock,
+              new Random(7),
+              RetryPolicy.DEFAULT);
 
       assertThat(service.enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly")))
           .isInstanceOf(ClusterOutcome.Changed.class);
-      RequestId id = ((Outcome.Submitted) service.submit(new Submission(Fixtures.ACME, "prod", "readonly",
-          Optional.of(Duration.ofHours(1)), List.of(), Fixtures.REQUESTER, "INC-1 outage drill"))).request().id();
+      RequestId id =
+          ((Outcome.Submitted)
+                  service.submit(
+                      new Submission(
+                          Fixtures.ACME,
+                          "prod",
+                          "readonly",
+                          Optional.of(Duration.ofHours(1)),
+                          List.of(),
+                          Fixtures.REQUESTER,
+                          "INC-1 outage drill")))
+              .request()
+              .id();
       Outcome approved = service.approve(id, Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of());
       assertThat(((Outcome.Approved) approved).request().state()).isEqualTo(RequestState.ACTIVE);
-      assertThat(cluster.objectsOf(id)).extracting(HasMetadata::getKind)
+      assertThat(cluster.objectsOf(id))
+          .extracting(HasMetadata::getKind)
           .containsExactlyInAnyOrder("ClusterRoleBinding", "ServiceAccount");
 
       server.freeze();
@@ -84,7 +110,8 @@ class OutageIT {
         assertThat(expired.grantPresent()).as("removal pending").isTrue();
         assertThat(expired.attempts()).isEqualTo(1);
         assertThat(audit.actions(id)).contains(AuditAction.GRANT_REMOVAL_RETRY);
-        assertThat(failedIn).as("a frozen server holds a timer pass no longer than the client timeouts")
+        assertThat(failedIn)
+            .as("a frozen server holds a timer pass no longer than the client timeouts")
             .isGreaterThanOrEqualTo(ClusterConnections.REQUEST_TIMEOUT.minusSeconds(1))
             .isLessThan(ClusterConnections.REQUEST_TIMEOUT.plusSeconds(6));
       } finally {
@@ -92,13 +119,19 @@ class OutageIT {
       }
       long resumed = System.nanoTime();
 
-      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-        service.retryRemovalsNow(Fixtures.PROD);
-        service.runDue();
-        return !requests.find(id).orElseThrow().grantPresent();
-      });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                service.retryRemovalsNow(Fixtures.PROD);
+                service.runDue();
+                return !requests.find(id).orElseThrow().grantPresent();
+              });
       Duration revokedIn = Duration.ofNanos(System.nanoTime() - resumed);
-      log.info("frozen API server: removal failed after {} ms; revoked {} ms after resuming", failedIn.toMillis(),
+      log.info(
+          "frozen API server: removal failed after {} ms; revoked {} ms after resuming",
+          failedIn.toMillis(),
           revokedIn.toMillis());
 
       // Nothing of the outage lingers in the client: the next call is answered at once.

@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real API server of the test's own, from the kit's start.sh, for tests that freeze it: nothing else stalls
- * with it. Stopped (and its files removed) by {@link #close()}. Shared with the bot module's fault tests.
+ * A real API server of the test's own, from the kit's start.sh, for tests that freeze it: nothing
+ * else stalls with it. Stopped (and its files removed) by {@link #close()}. Shared with the bot
+ * module's fault tests.
  */
 public final class OwnApiServer implements AutoCloseable {
   public static final String KIT_ENV = "LATCHKEY_IT_KUBE_KIT";
@@ -29,12 +30,22 @@ public final class OwnApiServer implements AutoCloseable {
     this.env = env;
   }
 
-  /** The kit: {@code $LATCHKEY_IT_KUBE_KIT}, else {@code ../shared/kube} beside the project; skips without it. */
+  /**
+   * The kit: {@code $LATCHKEY_IT_KUBE_KIT}, else {@code ../shared/kube} beside the project; skips
+   * without it.
+   */
   public static Path kit() {
     String configured = System.getenv(KIT_ENV);
-    Path kit = configured != null && !configured.isBlank() ? Path.of(configured)
-        : Manifests.deployFile("rbac.yaml").getParent().getParent().resolve("../shared/kube").normalize();
-    assumeTrue(Files.isExecutable(kit.resolve("start.sh")),
+    Path kit =
+        configured != null && !configured.isBlank()
+            ? Path.of(configured)
+            : Manifests.deployFile("rbac.yaml")
+                .getParent()
+                .getParent()
+                .resolve("../shared/kube")
+                .normalize();
+    assumeTrue(
+        Files.isExecutable(kit.resolve("start.sh")),
         "no API server kit at " + kit + " (set " + KIT_ENV + "): skipped");
     return kit;
   }
@@ -42,8 +53,8 @@ public final class OwnApiServer implements AutoCloseable {
   /** Starts etcd and kube-apiserver (no controller manager: nothing here needs it). */
   public static OwnApiServer start(Path kit) {
     try {
-      ProcessBuilder builder = new ProcessBuilder(kit.resolve("start.sh").toString())
-          .redirectErrorStream(true);
+      ProcessBuilder builder =
+          new ProcessBuilder(kit.resolve("start.sh").toString()).redirectErrorStream(true);
       builder.environment().put("KUBE_CONTROLLER_MANAGER", "none");
       Process process = builder.start();
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -51,12 +62,19 @@ public final class OwnApiServer implements AutoCloseable {
         throw new IllegalStateException("start.sh failed:\n" + output);
       }
       Map<String, String> env = new LinkedHashMap<>();
-      output.lines().filter(l -> l.matches("[A-Z_]+=.*")).forEach(l -> {
-        int eq = l.indexOf('=');
-        env.put(l.substring(0, eq), l.substring(eq + 1));
-      });
+      output
+          .lines()
+          .filter(l -> l.matches("[A-Z_]+=.*"))
+          .forEach(
+              l -> {
+                int eq = l.indexOf('=');
+                env.put(l.substring(0, eq), l.substring(eq + 1));
+              });
       OwnApiServer server = new OwnApiServer(kit, env);
-      log.info("own API server {} up in {} s (pid {})", env.get("SERVER"), env.get("READY_SECONDS"),
+      log.info(
+          "own API server {} up in {} s (pid {})",
+          env.get("SERVER"),
+          env.get("READY_SECONDS"),
           server.apiServerPid());
       return server;
     } catch (IOException e) {

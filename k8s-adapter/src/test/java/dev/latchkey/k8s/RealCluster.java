@@ -30,10 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real API server for the {@code *IT} tier, reached through an admin kubeconfig, with Latchkey installed as
- * deploy/ describes it: namespaces {@code latchkey} and {@code latchkey-grants}, the catalogue and Latchkey's own
- * identity (deploy/rbac.yaml). What this fixture installed is removed again by {@link #close()}; what the
- * cluster already had is left as it was found (apart from being brought up to date with deploy/).
+ * A real API server for the {@code *IT} tier, reached through an admin kubeconfig, with Latchkey
+ * installed as deploy/ describes it: namespaces {@code latchkey} and {@code latchkey-grants}, the
+ * catalogue and Latchkey's own identity (deploy/rbac.yaml). What this fixture installed is removed
+ * again by {@link #close()}; what the cluster already had is left as it was found (apart from being
+ * brought up to date with deploy/).
  */
 final class RealCluster implements AutoCloseable {
   static final String KUBECONFIG_ENV = "LATCHKEY_IT_KUBECONFIG";
@@ -66,9 +67,18 @@ final class RealCluster implements AutoCloseable {
     }
     RealCluster cluster = new RealCluster(ClusterConnections.client(Config.fromKubeconfig(text)));
     try {
-      cluster.ensure(new NamespaceBuilder().withNewMetadata().withName(LATCHKEY_NAMESPACE).endMetadata().build());
-      cluster.ensure(new NamespaceBuilder().withNewMetadata().withName(GrantObjects.GRANTS_NAMESPACE).endMetadata()
-          .build());
+      cluster.ensure(
+          new NamespaceBuilder()
+              .withNewMetadata()
+              .withName(LATCHKEY_NAMESPACE)
+              .endMetadata()
+              .build());
+      cluster.ensure(
+          new NamespaceBuilder()
+              .withNewMetadata()
+              .withName(GrantObjects.GRANTS_NAMESPACE)
+              .endMetadata()
+              .build());
       Manifests.load("catalogue.yaml").forEach(cluster::ensure);
       Manifests.load("rbac.yaml").forEach(cluster::ensure);
     } catch (RuntimeException e) {
@@ -87,16 +97,31 @@ final class RealCluster implements AutoCloseable {
     }
   }
 
-  /** A client that is Latchkey's own ServiceAccount (deploy/rbac.yaml), by a token minted for it. */
+  /**
+   * A client that is Latchkey's own ServiceAccount (deploy/rbac.yaml), by a token minted for it.
+   */
   KubernetesClient clientAs(String namespace, String serviceAccount) {
-    String token = admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken();
+    String token =
+        admin
+            .serviceAccounts()
+            .inNamespace(namespace)
+            .withName(serviceAccount)
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
     return ClusterConnections.client(bearer(token));
   }
 
   Config bearer(String token) {
-    return new ConfigBuilder(Config.empty()).withMasterUrl(server).withCaCertData(caData).withOauthToken(token)
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(server)
+        .withCaCertData(caData)
+        .withOauthToken(token)
         .build();
   }
 
@@ -106,33 +131,58 @@ final class RealCluster implements AutoCloseable {
   }
 
   FabricClusterAccess accessAs(String namespace, String serviceAccount) {
-    return new FabricClusterAccess(Map.of(REF,
-        new ClusterConnection(clientAs(namespace, serviceAccount), server, Optional.ofNullable(caData))));
+    return new FabricClusterAccess(
+        Map.of(
+            REF,
+            new ClusterConnection(
+                clientAs(namespace, serviceAccount), server, Optional.ofNullable(caData))));
   }
 
   /** The adapter as the admin, for cleaning up after tests. */
   FabricClusterAccess accessAsAdmin() {
-    return new FabricClusterAccess(Map.of(REF, new ClusterConnection(
-        ClusterConnections.client(ClusterConnections.tuned(admin.getConfiguration())), server,
-        Optional.ofNullable(caData))));
+    return new FabricClusterAccess(
+        Map.of(
+            REF,
+            new ClusterConnection(
+                ClusterConnections.client(ClusterConnections.tuned(admin.getConfiguration())),
+                server,
+                Optional.ofNullable(caData))));
   }
 
   /** Everything on the cluster labelled with this request id. */
   List<HasMetadata> objectsOf(RequestId id) {
     List<HasMetadata> found = new ArrayList<>();
-    found.addAll(admin.rbac().clusterRoleBindings().withLabel(GrantObjects.REQUEST_ID, id.value()).list()
-        .getItems());
-    found.addAll(admin.rbac().roleBindings().inAnyNamespace().withLabel(GrantObjects.REQUEST_ID, id.value()).list()
-        .getItems());
-    found.addAll(admin.serviceAccounts().inAnyNamespace().withLabel(GrantObjects.REQUEST_ID, id.value()).list()
-        .getItems());
+    found.addAll(
+        admin
+            .rbac()
+            .clusterRoleBindings()
+            .withLabel(GrantObjects.REQUEST_ID, id.value())
+            .list()
+            .getItems());
+    found.addAll(
+        admin
+            .rbac()
+            .roleBindings()
+            .inAnyNamespace()
+            .withLabel(GrantObjects.REQUEST_ID, id.value())
+            .list()
+            .getItems());
+    found.addAll(
+        admin
+            .serviceAccounts()
+            .inAnyNamespace()
+            .withLabel(GrantObjects.REQUEST_ID, id.value())
+            .list()
+            .getItems());
     return found;
   }
 
   /** A fresh namespace with a unique name; delete it with {@link #deleteNamespace}. */
   String createNamespace(String prefix) {
     String name = unique(prefix);
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+    admin
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
         .create();
     return name;
   }
@@ -147,10 +197,20 @@ final class RealCluster implements AutoCloseable {
 
   /** SubjectAccessReview: may {@code user} do this? */
   boolean allowed(String user, ResourceAttributes what) {
-    return Boolean.TRUE.equals(admin.authorization().v1().subjectAccessReview().create(
-            new SubjectAccessReviewBuilder().withNewSpec().withUser(user).withResourceAttributes(what).endSpec()
-                .build())
-        .getStatus().getAllowed());
+    return Boolean.TRUE.equals(
+        admin
+            .authorization()
+            .v1()
+            .subjectAccessReview()
+            .create(
+                new SubjectAccessReviewBuilder()
+                    .withNewSpec()
+                    .withUser(user)
+                    .withResourceAttributes(what)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getAllowed());
   }
 
   static ResourceAttributes can(String verb, String resource) {
@@ -158,20 +218,29 @@ final class RealCluster implements AutoCloseable {
   }
 
   /**
-   * {@code resource} is {@code [group:]resource[/subresource]}, e.g. {@code pods/log}, {@code apps:deployments/scale};
-   * a null namespace asks about the whole cluster.
+   * {@code resource} is {@code [group:]resource[/subresource]}, e.g. {@code pods/log}, {@code
+   * apps:deployments/scale}; a null namespace asks about the whole cluster.
    */
   static ResourceAttributes can(String verb, String resource, String namespace) {
     int colon = resource.indexOf(':');
     String group = colon < 0 ? "" : resource.substring(0, colon);
     String[] parts = resource.substring(colon + 1).split("/", 2);
-    return new ResourceAttributesBuilder().withVerb(verb).withGroup(group).withResource(parts[0])
-        .withSubresource(parts.length > 1 ? parts[1] : null).withNamespace(namespace).build();
+    return new ResourceAttributesBuilder()
+        .withVerb(verb)
+        .withGroup(group)
+        .withResource(parts[0])
+        .withSubresource(parts.length > 1 ? parts[1] : null)
+        .withNamespace(namespace)
+        .build();
   }
 
-  /** RBAC changes reach the authorizer through a watch: waits until the user is allowed (or denied). */
+  /**
+   * RBAC changes reach the authorizer through a watch: waits until the user is allowed (or denied).
+   */
   void awaitAllowed(String user, ResourceAttributes what, boolean allowed) {
-    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20))
         .until(() -> allowed(user, what) == allowed);
   }
 
@@ -183,7 +252,11 @@ final class RealCluster implements AutoCloseable {
       try {
         admin.resource(object).delete();
       } catch (RuntimeException e) {
-        log.warn("could not remove {} {}: {}", object.getKind(), object.getMetadata().getName(), e.getMessage());
+        log.warn(
+            "could not remove {} {}: {}",
+            object.getKind(),
+            object.getMetadata().getName(),
+            e.getMessage());
       }
     }
     admin.close();

@@ -12,19 +12,24 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Runs a test class against the real API server named by {@code LATCHKEY_IT_KUBECONFIG}, or skips it with a
- * one-line reason. One {@link RealCluster} serves the whole test run and is closed after it.
+ * Runs a test class against the real API server named by {@code LATCHKEY_IT_KUBECONFIG}, or skips
+ * it with a one-line reason. One {@link RealCluster} serves the whole test run and is closed after
+ * it.
  */
-final class RealClusterExtension implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
+final class RealClusterExtension
+    implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(RealClusterExtension.class);
 
   static Path adminKubeconfig() {
     String value = System.getenv(RealCluster.KUBECONFIG_ENV);
-    assumeTrue(value != null && !value.isBlank(),
+    assumeTrue(
+        value != null && !value.isBlank(),
         RealCluster.KUBECONFIG_ENV + " is not set: real-API-server tests skipped");
     Path path = Path.of(value);
-    assumeTrue(Files.isReadable(path), RealCluster.KUBECONFIG_ENV + "=" + value + " is not readable: skipped");
+    assumeTrue(
+        Files.isReadable(path),
+        RealCluster.KUBECONFIG_ENV + "=" + value + " is not readable: skipped");
     return path;
   }
 
@@ -33,7 +38,8 @@ final class RealClusterExtension implements ExecutionCondition, BeforeAllCallbac
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
     String value = System.getenv(RealCluster.KUBECONFIG_ENV);
     return value == null || value.isBlank()
-        ? ConditionEvaluationResult.disabled(RealCluster.KUBECONFIG_ENV + " is not set: real-API-server tests skipped")
+        ? ConditionEvaluationResult.disabled(
+            RealCluster.KUBECONFIG_ENV + " is not set: real-API-server tests skipped")
         : ConditionEvaluationResult.enabled(RealCluster.KUBECONFIG_ENV + " is set");
   }
 
@@ -44,8 +50,11 @@ final class RealClusterExtension implements ExecutionCondition, BeforeAllCallbac
 
   private static RealCluster cluster(ExtensionContext context) {
     Path kubeconfig = adminKubeconfig();
-    return context.getRoot().getStore(NAMESPACE)
-        .getOrComputeIfAbsent(RealCluster.class, k -> RealCluster.install(kubeconfig), RealCluster.class);
+    return context
+        .getRoot()
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(
+            RealCluster.class, k -> RealCluster.install(kubeconfig), RealCluster.class);
   }
 
   @Override

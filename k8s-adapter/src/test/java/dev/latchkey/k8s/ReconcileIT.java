@@ -42,9 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Reconciliation on a real API server, with the adapter as Latchkey's own identity: an orphan (objects of a
- * request Latchkey has no record of) is removed and audited, access whose binding or ServiceAccount someone
- * deleted becomes REVOKED by the cluster and the rest of it is removed, and what is intact stays.
+ * Reconciliation on a real API server, with the adapter as Latchkey's own identity: an orphan
+ * (objects of a request Latchkey has no record of) is removed and audited, access whose binding or
+ * ServiceAccount someone deleted becomes REVOKED by the cluster and the rest of it is removed, and
+ * what is intact stays.
  */
 @ExtendWith(RealClusterExtension.class)
 class ReconcileIT {
@@ -56,42 +57,80 @@ class ReconcileIT {
     MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     InMemoryAuditLog audit = new InMemoryAuditLog();
     InMemoryRequestStore requests = new InMemoryRequestStore(audit);
-    try (FabricClusterAccess access = new FabricClusterAccess(Map.of(ref, new ClusterConnection(
-        cluster.clientAs(RealCluster.LATCHKEY_NAMESPACE, "latchkey"), cluster.server,
-        Optional.ofNullable(cluster.caData))), clock)) {
-      AccessService service = new AccessService(customers(ref), requests, new InMemoryEnablementStore(audit), audit,
-          access, new RecordingNotifier(), new FakeApproverDirectory(), clock, new Random(11), RetryPolicy.DEFAULT);
-      assertThat(service.enable(ref, ADMIN, Set.of("readonly"))).isInstanceOf(ClusterOutcome.Changed.class);
+    try (FabricClusterAccess access =
+        new FabricClusterAccess(
+            Map.of(
+                ref,
+                new ClusterConnection(
+                    cluster.clientAs(RealCluster.LATCHKEY_NAMESPACE, "latchkey"),
+                    cluster.server,
+                    Optional.ofNullable(cluster.caData))),
+            clock)) {
+      AccessService service =
+          new AccessService(
+              customers(ref),
+              requests,
+              new InMemoryEnablementStore(audit),
+              audit,
+              access,
+              new RecordingNotifier(),
+              new FakeApproverDirectory(),
+              clock,
+              new Random(11),
+              RetryPolicy.DEFAULT);
+      assertThat(service.enable(ref, ADMIN, Set.of("readonly")))
+          .isInstanceOf(ClusterOutcome.Changed.class);
       RequestId intact = active(service, ref);
       RequestId bindingDeleted = active(service, ref);
       RequestId accountDeleted = active(service, ref);
       RequestId orphan = Grants.newId();
-      access.grant(new Grant(orphan, ref, "latchkey-readonly", Scope.CLUSTER, Grants.tokenSubject(orphan),
-          clock.instant().plus(Duration.ofHours(1)), List.of(), "left by a run whose records were lost"));
+      access.grant(
+          new Grant(
+              orphan,
+              ref,
+              "latchkey-readonly",
+              Scope.CLUSTER,
+              Grants.tokenSubject(orphan),
+              clock.instant().plus(Duration.ofHours(1)),
+              List.of(),
+              "left by a run whose records were lost"));
       try {
-        cluster.admin.rbac().clusterRoleBindings().withName(GrantObjects.bindingName(bindingDeleted)).delete();
-        cluster.admin.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE)
-            .withName(accountDeleted.value()).delete();
+        cluster
+            .admin
+            .rbac()
+            .clusterRoleBindings()
+            .withName(GrantObjects.bindingName(bindingDeleted))
+            .delete();
+        cluster
+            .admin
+            .serviceAccounts()
+            .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+            .withName(accountDeleted.value())
+            .delete();
         clock.advance(Duration.ofMinutes(1));
 
         ReconcileReport report = service.reconcile(ref);
 
         assertThat(report.unavailable()).isEmpty();
         assertThat(report.orphansRemoved()).containsExactly(orphan);
-        assertThat(report.revokedOutside()).containsExactlyInAnyOrder(bindingDeleted, accountDeleted);
+        assertThat(report.revokedOutside())
+            .containsExactlyInAnyOrder(bindingDeleted, accountDeleted);
         assertThat(cluster.objectsOf(orphan)).isEmpty();
         for (RequestId id : List.of(bindingDeleted, accountDeleted)) {
           AccessRequest after = requests.find(id).orElseThrow();
           assertThat(after.state()).isEqualTo(RequestState.REVOKED);
           assertThat(after.endedBy()).contains(Actor.CLUSTER);
           assertThat(cluster.objectsOf(id)).as("the rest of %s removed", id).isEmpty();
-          assertThat(audit.actions(id)).contains(AuditAction.RECONCILE_GRANT_MISSING, AuditAction.GRANT_REMOVED);
+          assertThat(audit.actions(id))
+              .contains(AuditAction.RECONCILE_GRANT_MISSING, AuditAction.GRANT_REMOVED);
         }
         assertThat(requests.find(intact).orElseThrow().state()).isEqualTo(RequestState.ACTIVE);
         assertThat(cluster.objectsOf(intact)).hasSize(2);
         assertThat(audit.count(AuditAction.RECONCILE_ORPHAN_REMOVED)).isEqualTo(1);
 
-        assertThat(service.reconcile(ref).orphansRemoved()).as("a second pass finds nothing").isEmpty();
+        assertThat(service.reconcile(ref).orphansRemoved())
+            .as("a second pass finds nothing")
+            .isEmpty();
       } finally {
         for (RequestId id : List.of(intact, bindingDeleted, accountDeleted, orphan)) {
           cluster.objectsOf(id).forEach(o -> cluster.admin.resource(o).delete());
@@ -101,18 +140,42 @@ class ReconcileIT {
   }
 
   private static RequestId active(AccessService service, ClusterRef ref) {
-    AccessRequest pending = ((Outcome.Submitted) service.submit(new Submission(ref.customer(), ref.name(),
-        "readonly", Optional.of(Duration.ofHours(1)), List.of(), Fixtures.REQUESTER, "INC-5 reconcile drill")))
-        .request();
-    Outcome approved = service.approve(pending.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of());
+    AccessRequest pending =
+        ((Outcome.Submitted)
+                service.submit(
+                    new Submission(
+                        ref.customer(),
+                        ref.name(),
+                        "readonly",
+                        Optional.of(Duration.ofHours(1)),
+                        List.of(),
+                        Fixtures.REQUESTER,
+                        "INC-5 reconcile drill")))
+            .request();
+    Outcome approved =
+        service.approve(pending.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of());
     assertThat(((Outcome.Approved) approved).request().state()).isEqualTo(RequestState.ACTIVE);
     return pending.id();
   }
 
   private static Customers customers(ClusterRef ref) {
-    ClusterPolicy policy = new ClusterPolicy(ref, Map.of("readonly", RoleDefinition.builtIn("readonly")), List.of(),
-        ClusterPolicy.DEFAULT_PENDING_TTL, CredentialMode.TOKEN, ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE);
-    return Customers.of(List.of(new Customer(ref.customer(), Fixtures.CUSTOMER_TEAM, Fixtures.CHANNEL,
-        Set.of(Fixtures.APPROVER.userId()), Optional.empty(), Set.of(ADMIN.userId()), Map.of(ref.name(), policy))));
+    ClusterPolicy policy =
+        new ClusterPolicy(
+            ref,
+            Map.of("readonly", RoleDefinition.builtIn("readonly")),
+            List.of(),
+            ClusterPolicy.DEFAULT_PENDING_TTL,
+            CredentialMode.TOKEN,
+            ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE);
+    return Customers.of(
+        List.of(
+            new Customer(
+                ref.customer(),
+                Fixtures.CUSTOMER_TEAM,
+                Fixtures.CHANNEL,
+                Set.of(Fixtures.APPROVER.userId()),
+                Optional.empty(),
+                Set.of(ADMIN.userId()),
+                Map.of(ref.name(), policy))));
   }
 }

@@ -36,9 +36,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The core's timers and reconciliation with the real adapter on fabric8's mock API server (CRUD mode) and an
- * injected clock: access ends at its instant and not before, both scopes and both credential modes leave
- * nothing behind, an unanswered request grants nothing, and objects of unknown requests are removed.
+ * The core's timers and reconciliation with the real adapter on fabric8's mock API server (CRUD
+ * mode) and an injected clock: access ends at its instant and not before, both scopes and both
+ * credential modes leave nothing behind, an unanswered request grants nothing, and objects of
+ * unknown requests are removed.
  */
 @EnableKubernetesMockClient(crud = true)
 class ServiceOnMockClusterTest {
@@ -54,16 +55,42 @@ class ServiceOnMockClusterTest {
   @BeforeEach
   void setUp() {
     for (String role : List.of("latchkey-readonly", "latchkey-operator")) {
-      client.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(role).endMetadata()
-          .addNewRule().withApiGroups("").withResources("pods").withVerbs("get").endRule().build())
+      client
+          .rbac()
+          .clusterRoles()
+          .resource(
+              new ClusterRoleBuilder()
+                  .withNewMetadata()
+                  .withName(role)
+                  .endMetadata()
+                  .addNewRule()
+                  .withApiGroups("")
+                  .withResources("pods")
+                  .withVerbs("get")
+                  .endRule()
+                  .build())
           .createOr(NonDeletingOperation::update);
     }
-    ClusterConnection connection = new ClusterConnection(
-        ClusterConnections.client(ClusterConnections.tuned(client.getConfiguration())),
-        "https://support.vendor.example:6443", Optional.of("Q0E="));
-    access = new FabricClusterAccess(Map.of(Fixtures.PROD, connection, Fixtures.STAGING, connection), clock);
-    service = new AccessService(Fixtures.customers(), requests, new InMemoryEnablementStore(audit), audit, access,
-        new RecordingNotifier(), new FakeApproverDirectory(), clock, new Random(5), RetryPolicy.DEFAULT);
+    ClusterConnection connection =
+        new ClusterConnection(
+            ClusterConnections.client(ClusterConnections.tuned(client.getConfiguration())),
+            "https://support.vendor.example:6443",
+            Optional.of("Q0E="));
+    access =
+        new FabricClusterAccess(
+            Map.of(Fixtures.PROD, connection, Fixtures.STAGING, connection), clock);
+    service =
+        new AccessService(
+            Fixtures.customers(),
+            requests,
+            new InMemoryEnablementStore(audit),
+            audit,
+            access,
+            new RecordingNotifier(),
+            new FakeApproverDirectory(),
+            clock,
+            new Random(5),
+            RetryPolicy.DEFAULT);
     service.enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly", "operator"));
     service.enable(Fixtures.STAGING, Fixtures.ADMIN, Set.of("readonly"));
   }
@@ -73,9 +100,20 @@ class ServiceOnMockClusterTest {
     access.close();
     Map<String, String> managed = GrantObjects.managedSelector();
     client.rbac().clusterRoleBindings().withLabels(managed).delete();
-    client.rbac().roleBindings().inAnyNamespace().withLabels(managed).list().getItems()
+    client
+        .rbac()
+        .roleBindings()
+        .inAnyNamespace()
+        .withLabels(managed)
+        .list()
+        .getItems()
         .forEach(o -> client.resource(o).delete());
-    client.serviceAccounts().inAnyNamespace().withLabels(managed).list().getItems()
+    client
+        .serviceAccounts()
+        .inAnyNamespace()
+        .withLabels(managed)
+        .list()
+        .getItems()
         .forEach(o -> client.resource(o).delete());
   }
 
@@ -102,8 +140,16 @@ class ServiceOnMockClusterTest {
 
   @Test
   void anUnansweredRequestTimesOutAfterTwoHoursAndGrantsNothing() {
-    Outcome submitted = service.submit(new Submission(Fixtures.ACME, "prod", "readonly",
-        Optional.of(Duration.ofHours(1)), List.of(), Fixtures.REQUESTER, "INC-3 nobody answers"));
+    Outcome submitted =
+        service.submit(
+            new Submission(
+                Fixtures.ACME,
+                "prod",
+                "readonly",
+                Optional.of(Duration.ofHours(1)),
+                List.of(),
+                Fixtures.REQUESTER,
+                "INC-3 nobody answers"));
     RequestId id = ((Outcome.Submitted) submitted).request().id();
 
     clock.advance(Duration.ofHours(2));
@@ -119,25 +165,53 @@ class ServiceOnMockClusterTest {
   void objectsOfAnUnknownRequestAreRemovedByReconciliation() {
     RequestId kept = active(Fixtures.PROD, List.of());
     RequestId unknown = Grants.newId();
-    access.grant(new Grant(unknown, Fixtures.PROD, "latchkey-operator", Scope.CLUSTER, Grants.tokenSubject(unknown),
-        clock.instant().plus(Duration.ofHours(1)), List.of(), "left behind"));
+    access.grant(
+        new Grant(
+            unknown,
+            Fixtures.PROD,
+            "latchkey-operator",
+            Scope.CLUSTER,
+            Grants.tokenSubject(unknown),
+            clock.instant().plus(Duration.ofHours(1)),
+            List.of(),
+            "left behind"));
     clock.advance(Duration.ofMinutes(1));
 
     assertThat(service.reconcile(Fixtures.PROD).orphansRemoved()).containsExactly(unknown);
 
-    assertThat(client.rbac().clusterRoleBindings().withName(GrantObjects.bindingName(unknown)).get()).isNull();
-    assertThat(client.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE).withName(unknown.value()).get())
+    assertThat(
+            client.rbac().clusterRoleBindings().withName(GrantObjects.bindingName(unknown)).get())
         .isNull();
-    assertThat(client.rbac().clusterRoleBindings().withName(GrantObjects.bindingName(kept)).get()).isNotNull();
+    assertThat(
+            client
+                .serviceAccounts()
+                .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+                .withName(unknown.value())
+                .get())
+        .isNull();
+    assertThat(client.rbac().clusterRoleBindings().withName(GrantObjects.bindingName(kept)).get())
+        .isNotNull();
     assertThat(state(kept)).isEqualTo(RequestState.ACTIVE);
   }
 
   private RequestId active(ClusterRef cluster, List<String> namespaces) {
-    Outcome submitted = service.submit(new Submission(cluster.customer(), cluster.name(), "readonly",
-        Optional.of(Duration.ofHours(1)), namespaces, Fixtures.REQUESTER, "INC-2 pods"));
+    Outcome submitted =
+        service.submit(
+            new Submission(
+                cluster.customer(),
+                cluster.name(),
+                "readonly",
+                Optional.of(Duration.ofHours(1)),
+                namespaces,
+                Fixtures.REQUESTER,
+                "INC-2 pods"));
     RequestId id = ((Outcome.Submitted) submitted).request().id();
-    assertThat(((Outcome.Approved) service.approve(id, Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
-        .request().state()).isEqualTo(RequestState.ACTIVE);
+    assertThat(
+            ((Outcome.Approved)
+                    service.approve(id, Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
+                .request()
+                .state())
+        .isEqualTo(RequestState.ACTIVE);
     return id;
   }
 

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Token mode end to end on a real API server: the kubeconfig an engineer gets, and how fast it stops working. */
+/**
+ * Token mode end to end on a real API server: the kubeconfig an engineer gets, and how fast it
+ * stops working.
+ */
 @ExtendWith(RealClusterExtension.class)
 class TokenModeIT {
   private static final Logger log = LoggerFactory.getLogger(TokenModeIT.class);
@@ -59,21 +62,31 @@ class TokenModeIT {
     try (KubernetesClient engineer = ClusterConnections.client(config)) {
       await().atMost(Duration.ofSeconds(5)).until(() -> status(engineer, ns) == 200);
       assertThat(status(() -> engineer.apps().deployments().inNamespace(ns).list())).isEqualTo(200);
-      assertThat(status(() -> engineer.secrets().inNamespace(ns).list())).as("list secrets").isEqualTo(403);
-      assertThat(status(() -> engineer.secrets().inNamespace(ns).withName("any").get())).as("get a secret")
+      assertThat(status(() -> engineer.secrets().inNamespace(ns).list()))
+          .as("list secrets")
+          .isEqualTo(403);
+      assertThat(status(() -> engineer.secrets().inNamespace(ns).withName("any").get()))
+          .as("get a secret")
           .isEqualTo(403);
       assertThat(status(engineer, "default")).as("outside the granted namespace").isEqualTo(403);
 
-      assertThat(access.revoke(Footprint.of(grant(id, expires)))).isEqualTo(new RemovalResult.Removed(2));
+      assertThat(access.revoke(Footprint.of(grant(id, expires))))
+          .isEqualTo(new RemovalResult.Removed(2));
       long revoked = System.nanoTime();
 
-      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+      await()
+          .atMost(Duration.ofSeconds(1))
+          .pollInterval(Duration.ofMillis(20))
           .until(() -> status(engineer, ns) == 403);
       Duration refused = Duration.ofNanos(System.nanoTime() - revoked);
-      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> status(engineer, ns) == 401);
       Duration rejected = Duration.ofNanos(System.nanoTime() - revoked);
-      log.info("after revoke: token refused (403) after {} ms, rejected (401) after {} ms", refused.toMillis(),
+      log.info(
+          "after revoke: token refused (403) after {} ms, rejected (401) after {} ms",
+          refused.toMillis(),
           rejected.toMillis());
     }
   }
@@ -86,7 +99,8 @@ class TokenModeIT {
     try {
       Instant before = Instant.now();
       Kubeconfig shortest = issue(id, expires);
-      assertThat(shortest.tokenExpiresAt()).isBetween(before.plusSeconds(599), Instant.now().plusSeconds(600));
+      assertThat(shortest.tokenExpiresAt())
+          .isBetween(before.plusSeconds(599), Instant.now().plusSeconds(600));
 
       Instant far = Instant.now().plus(Duration.ofHours(3)).truncatedTo(ChronoUnit.SECONDS);
       Kubeconfig longer = issue(id, far);
@@ -98,26 +112,29 @@ class TokenModeIT {
 
   @Test
   void noServiceAccountNoToken() {
-    assertThat(access.issueCredential(RealCluster.REF, Grants.newId(), Instant.now().plusSeconds(3600)))
-        .isInstanceOfSatisfying(CredentialResult.Unavailable.class,
-            u -> assertThat(u.message()).contains("not found"));
+    assertThat(
+            access.issueCredential(
+                RealCluster.REF, Grants.newId(), Instant.now().plusSeconds(3600)))
+        .isInstanceOfSatisfying(
+            CredentialResult.Unavailable.class, u -> assertThat(u.message()).contains("not found"));
   }
 
   /**
-   * Issues a credential and checks the promise on the token itself (its signed {@code exp}, not only what the
-   * answer reported): never later than the grant's expiry, or than Kubernetes' 600 s minimum counted from before
-   * the call when that is later.
+   * Issues a credential and checks the promise on the token itself (its signed {@code exp}, not
+   * only what the answer reported): never later than the grant's expiry, or than Kubernetes' 600 s
+   * minimum counted from before the call when that is later.
    */
   private static Kubeconfig issue(RequestId id, Instant notAfter) {
     Instant before = Instant.now();
     CredentialResult result = access.issueCredential(RealCluster.REF, id, notAfter);
     assertThat(result).isInstanceOf(CredentialResult.Issued.class);
     Kubeconfig kubeconfig = ((CredentialResult.Issued) result).kubeconfig();
-    java.util.regex.Matcher token = java.util.regex.Pattern.compile("(?m)^\\s*token:\\s*(\\S+)")
-        .matcher(kubeconfig.text());
+    java.util.regex.Matcher token =
+        java.util.regex.Pattern.compile("(?m)^\\s*token:\\s*(\\S+)").matcher(kubeconfig.text());
     assertThat(token.find()).as("a token in the kubeconfig").isTrue();
     Instant exp = tokenExpiry(token.group(1));
-    Instant latest = notAfter.isAfter(before.plusSeconds(600)) ? notAfter : Instant.now().plusSeconds(600);
+    Instant latest =
+        notAfter.isAfter(before.plusSeconds(600)) ? notAfter : Instant.now().plusSeconds(600);
     assertThat(exp).as("the token's own expiry").isBeforeOrEqualTo(latest);
     assertThat(kubeconfig.tokenExpiresAt()).isBeforeOrEqualTo(latest);
     return kubeconfig;
@@ -125,16 +142,26 @@ class TokenModeIT {
 
   /** The {@code exp} claim of a JWT (seconds since the epoch). */
   private static Instant tokenExpiry(String token) {
-    String payload = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]),
-        java.nio.charset.StandardCharsets.UTF_8);
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"exp\"\\s*:\\s*(\\d+)").matcher(payload);
+    String payload =
+        new String(
+            java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]),
+            java.nio.charset.StandardCharsets.UTF_8);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"exp\"\\s*:\\s*(\\d+)").matcher(payload);
     assertThat(m.find()).as("exp claim in %s", payload).isTrue();
     return Instant.ofEpochSecond(Long.parseLong(m.group(1)));
   }
 
   private static Grant grant(RequestId id, Instant expires) {
-    return new Grant(id, RealCluster.REF, "latchkey-readonly", Grants.namespaces(ns), Grants.tokenSubject(id),
-        expires, List.of("slack:T0C/U0A"), "token mode test");
+    return new Grant(
+        id,
+        RealCluster.REF,
+        "latchkey-readonly",
+        Grants.namespaces(ns),
+        Grants.tokenSubject(id),
+        expires,
+        List.of("slack:T0C/U0A"),
+        "token mode test");
   }
 
   private static int status(KubernetesClient client, String namespace) {

@@ -14,28 +14,38 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Update;
 
 /**
- * Appends events to the hash chain inside a caller's transaction, and wakes forwarding once that transaction has
- * committed. Appends are serialized by a row lock on {@code audit_head}, which holds across threads and across
- * processes sharing one database, until the appending transaction ends: events therefore commit in sequence order.
+ * Appends events to the hash chain inside a caller's transaction, and wakes forwarding once that
+ * transaction has committed. Appends are serialized by a row lock on {@code audit_head}, which
+ * holds across threads and across processes sharing one database, until the appending transaction
+ * ends: events therefore commit in sequence order.
  */
 final class AuditChain {
-  static final String COLUMNS = "seq, at, actor, customer, request_id, action, result, details, prev_hash, hash";
+  static final String COLUMNS =
+      "seq, at, actor, customer, request_id, action, result, details, prev_hash, hash";
 
   private final Runnable onCommit;
 
-  /** {@code onCommit} runs after a transaction that appended events has committed; it must not block. */
+  /**
+   * {@code onCommit} runs after a transaction that appended events has committed; it must not
+   * block.
+   */
   AuditChain(Runnable onCommit) {
     this.onCommit = onCommit;
   }
 
-  /** Appends {@code events} in order; must run inside a transaction, which holds the chain's lock until it ends. */
+  /**
+   * Appends {@code events} in order; must run inside a transaction, which holds the chain's lock
+   * until it ends.
+   */
   List<StoredAuditEvent> append(Handle handle, List<AuditEvent> events) {
     if (events.isEmpty()) {
       return List.of();
     }
-    Head head = handle.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
-        .map((rs, ctx) -> new Head(rs.getLong("seq"), rs.getString("hash")))
-        .one();
+    Head head =
+        handle
+            .createQuery("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+            .map((rs, ctx) -> new Head(rs.getLong("seq"), rs.getString("hash")))
+            .one();
     long seq = head.seq();
     String previous = head.hash();
     List<StoredAuditEvent> stored = new ArrayList<>(events.size());
@@ -43,23 +53,29 @@ final class AuditChain {
       seq++;
       AuditJson.Content content = AuditJson.Content.of(seq, event);
       String hash = AuditJson.hash(previous, AuditJson.canonical(content));
-      Update insert = handle.createUpdate("INSERT INTO audit_events (" + COLUMNS + ") VALUES "
-              + "(:seq, :at, :actor, :customer, :request_id, :action, :result, :details, :prev_hash, :hash)")
-          .bind("seq", seq)
-          .bind("at", content.at())
-          .bind("actor", content.actor())
-          .bind("action", content.action())
-          .bind("result", content.result())
-          .bind("details", content.details())
-          .bind("prev_hash", previous)
-          .bind("hash", hash);
+      Update insert =
+          handle
+              .createUpdate(
+                  "INSERT INTO audit_events ("
+                      + COLUMNS
+                      + ") VALUES (:seq, :at, :actor, :customer, :request_id, :action, :result,"
+                      + " :details, :prev_hash, :hash)")
+              .bind("seq", seq)
+              .bind("at", content.at())
+              .bind("actor", content.actor())
+              .bind("action", content.action())
+              .bind("result", content.result())
+              .bind("details", content.details())
+              .bind("prev_hash", previous)
+              .bind("hash", hash);
       Sql.bindText(insert, "customer", Optional.ofNullable(content.customer()));
       Sql.bindText(insert, "request_id", Optional.ofNullable(content.requestId()));
       insert.execute();
       stored.add(new StoredAuditEvent(seq, event, previous, hash));
       previous = hash;
     }
-    handle.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1")
+    handle
+        .createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1")
         .bind("seq", seq)
         .bind("hash", previous)
         .execute();
@@ -67,8 +83,8 @@ final class AuditChain {
   }
 
   /**
-   * Called after the transaction that appended {@code committed} has committed: forwarding reads them from the
-   * table (a crash before it does loses nothing). Never blocks the caller.
+   * Called after the transaction that appended {@code committed} has committed: forwarding reads
+   * them from the table (a crash before it does loses nothing). Never blocks the caller.
    */
   void committed(List<StoredAuditEvent> committed) {
     if (!committed.isEmpty()) {
@@ -80,14 +96,15 @@ final class AuditChain {
   static StoredAuditEvent read(ResultSet rs) throws SQLException {
     long seq = rs.getLong("seq");
     try {
-      AuditEvent event = new AuditEvent(
-          Instant.parse(rs.getString("at")),
-          Codec.actor(rs.getString("actor")),
-          Optional.ofNullable(rs.getString("customer")).map(CustomerId::new),
-          Optional.ofNullable(rs.getString("request_id")).map(RequestId::new),
-          AuditJson.action(rs.getString("action")),
-          AuditJson.result(rs.getString("result")),
-          Codec.details(rs.getString("details")));
+      AuditEvent event =
+          new AuditEvent(
+              Instant.parse(rs.getString("at")),
+              Codec.actor(rs.getString("actor")),
+              Optional.ofNullable(rs.getString("customer")).map(CustomerId::new),
+              Optional.ofNullable(rs.getString("request_id")).map(RequestId::new),
+              AuditJson.action(rs.getString("action")),
+              AuditJson.result(rs.getString("result")),
+              Codec.details(rs.getString("details")));
       return new StoredAuditEvent(seq, event, rs.getString("prev_hash"), rs.getString("hash"));
     } catch (RuntimeException e) {
       throw new StoreException("audit event " + seq + " cannot be read: " + e.getMessage(), e);
@@ -97,9 +114,18 @@ final class AuditChain {
   /** A row as stored, unparsed: what verification hashes and forwarding writes. */
   record Row(AuditJson.Content content, String previousHash, String hash) {
     static Row read(ResultSet rs) throws SQLException {
-      return new Row(new AuditJson.Content(rs.getLong("seq"), rs.getString("at"), rs.getString("actor"),
-          rs.getString("customer"), rs.getString("request_id"), rs.getString("action"), rs.getString("result"),
-          rs.getString("details")), rs.getString("prev_hash"), rs.getString("hash"));
+      return new Row(
+          new AuditJson.Content(
+              rs.getLong("seq"),
+              rs.getString("at"),
+              rs.getString("actor"),
+              rs.getString("customer"),
+              rs.getString("request_id"),
+              rs.getString("action"),
+              rs.getString("result"),
+              rs.getString("details")),
+          rs.getString("prev_hash"),
+          rs.getString("hash"));
     }
 
     long seq() {

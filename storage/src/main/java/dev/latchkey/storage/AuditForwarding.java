@@ -4,8 +4,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where forwarding to one sink stands: the last event it has received, the chain head, and why the last attempt
- * failed if it did (it is retried until it succeeds).
+ * Where forwarding to one sink stands: the last event it has received, the chain head, and why the
+ * last attempt failed if it did (it is retried until it succeeds).
  */
 public record AuditForwarding(String sink, long forwarded, long head, Optional<String> failure) {
   public AuditForwarding {

@@ -26,20 +26,21 @@ import java.util.TreeMap;
 /**
  * The canonical form of an audit event, its hash, and the JSON line it is forwarded as.
  *
- * <p>Canonical content: one JSON object, keys in sorted order, no whitespace, UTF-8: {@code action} (the event name,
- * e.g. {@code request.approved}), {@code actor} (audit form), {@code at} (ISO-8601 instant), {@code customer} (or
- * null), {@code details} (an object of strings, sorted keys, exactly the text stored in the {@code details}
- * column), {@code request_id} (or null), {@code result} ({@code ok}, {@code refused}, {@code failed}) and
- * {@code seq}. The hash is the lowercase hex SHA-256 of the previous event's hash followed by the canonical
- * content; the first event's previous hash is 64 zeros.
+ * <p>Canonical content: one JSON object, keys in sorted order, no whitespace, UTF-8: {@code action}
+ * (the event name, e.g. {@code request.approved}), {@code actor} (audit form), {@code at} (ISO-8601
+ * instant), {@code customer} (or null), {@code details} (an object of strings, sorted keys, exactly
+ * the text stored in the {@code details} column), {@code request_id} (or null), {@code result}
+ * ({@code ok}, {@code refused}, {@code failed}) and {@code seq}. The hash is the lowercase hex
+ * SHA-256 of the previous event's hash followed by the canonical content; the first event's
+ * previous hash is 64 zeros.
  *
- * <p>The stored details text is hashed as it is, never re-serialised: a row whose text was changed in any way
- * (whitespace, escapes, key order, a repeated key) no longer matches its hash. Latchkey writes details in one form
- * only ({@link Codec#details(java.util.Map)}), which is also the form every earlier version wrote and hashed, so
- * hashes of existing rows are unchanged.
+ * <p>The stored details text is hashed as it is, never re-serialised: a row whose text was changed
+ * in any way (whitespace, escapes, key order, a repeated key) no longer matches its hash. Latchkey
+ * writes details in one form only ({@link Codec#details(java.util.Map)}), which is also the form
+ * every earlier version wrote and hashed, so hashes of existing rows are unchanged.
  *
- * <p>The forwarded line is the canonical content with {@code "hash":"…","prev_hash":"…",} inserted after
- * {@code details}: removing exactly that text from a line gives back what was hashed.
+ * <p>The forwarded line is the canonical content with {@code "hash":"…","prev_hash":"…",} inserted
+ * after {@code details}: removing exactly that text from a line gives back what was hashed.
  */
 final class AuditJson {
   static final String GENESIS = "0".repeat(64);
@@ -83,28 +84,35 @@ final class AuditJson {
     return json(c, null, null);
   }
 
-  /** The forwarded line: the canonical fields plus {@code hash} and {@code prev_hash}, keys sorted, no newline. */
+  /**
+   * The forwarded line: the canonical fields plus {@code hash} and {@code prev_hash}, keys sorted,
+   * no newline.
+   */
   static String line(Content content, String hash, String previousHash) {
     return json(content, hash, previousHash);
   }
 
   static String line(StoredAuditEvent stored) {
-    return line(Content.of(stored.sequence(), stored.event()), stored.hash(), stored.previousHash());
+    return line(
+        Content.of(stored.sequence(), stored.event()), stored.hash(), stored.previousHash());
   }
 
   /**
-   * SHA-256 over the exact UTF-8 bytes; text that has no UTF-8 form (an unpaired surrogate) is refused, so two
-   * different texts can never hash alike.
+   * SHA-256 over the exact UTF-8 bytes; text that has no UTF-8 form (an unpaired surrogate) is
+   * refused, so two different texts can never hash alike.
    */
   static String hash(String previousHash, String canonical) {
     ByteBuffer bytes;
     try {
-      bytes = StandardCharsets.UTF_8.newEncoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .encode(CharBuffer.wrap(previousHash + canonical));
+      bytes =
+          StandardCharsets.UTF_8
+              .newEncoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .encode(CharBuffer.wrap(previousHash + canonical));
     } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException("the content holds an unpaired surrogate, which has no UTF-8 form", e);
+      throw new IllegalArgumentException(
+          "the content holds an unpaired surrogate, which has no UTF-8 form", e);
     }
     MessageDigest sha = sha256();
     sha.update(bytes);
@@ -112,11 +120,12 @@ final class AuditJson {
   }
 
   /**
-   * How events written before the strict rule were hashed: an unpaired surrogate counted as {@code ?}. Used only to
-   * verify those rows; for any other text it equals {@link #hash}.
+   * How events written before the strict rule were hashed: an unpaired surrogate counted as {@code
+   * ?}. Used only to verify those rows; for any other text it equals {@link #hash}.
    */
   static String legacyHash(String previousHash, String canonical) {
-    return HexFormat.of().formatHex(sha256().digest((previousHash + canonical).getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(sha256().digest((previousHash + canonical).getBytes(StandardCharsets.UTF_8)));
   }
 
   private static MessageDigest sha256() {
@@ -158,7 +167,8 @@ final class AuditJson {
       g.writeStringField("at", c.at());
       g.writeStringField("customer", c.customer());
       g.writeFieldName("details");
-      // Verbatim: the hash covers the stored text itself, not a re-serialisation of what it parses to.
+      // Verbatim: the hash covers the stored text itself, not a re-serialisation of what it parses
+      // to.
       g.writeRawValue(c.details());
       if (hash != null) {
         g.writeStringField("hash", hash);

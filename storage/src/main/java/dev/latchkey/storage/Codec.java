@@ -5,12 +5,12 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.Approval;
+import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.Scope;
 import java.sql.ResultSet;
@@ -26,15 +26,20 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * How domain values are written to columns and read back, exactly: instants as epoch nanoseconds, actors in their
- * audit form, scope, approvals, roles and details as JSON text.
+ * How domain values are written to columns and read back, exactly: instants as epoch nanoseconds,
+ * actors in their audit form, scope, approvals, roles and details as JSON text.
  */
 final class Codec {
-  /** A key given twice is an error, never "the last one wins": stored text must read back one way only. */
-  static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  /**
+   * A key given twice is an error, never "the last one wins": stored text must read back one way
+   * only.
+   */
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
   private Codec() {}
@@ -44,9 +49,11 @@ final class Codec {
   /** Nanoseconds since the epoch; covers the years 1677 to 2262. */
   static long nanos(Instant instant) {
     try {
-      return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), NANOS_PER_SECOND), instant.getNano());
+      return Math.addExact(
+          Math.multiplyExact(instant.getEpochSecond(), NANOS_PER_SECOND), instant.getNano());
     } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("instant cannot be stored (outside 1677..2262): " + instant, e);
+      throw new IllegalArgumentException(
+          "instant cannot be stored (outside 1677..2262): " + instant, e);
     }
   }
 
@@ -55,7 +62,8 @@ final class Codec {
   }
 
   static Instant instant(long nanos) {
-    return Instant.ofEpochSecond(Math.floorDiv(nanos, NANOS_PER_SECOND), Math.floorMod(nanos, NANOS_PER_SECOND));
+    return Instant.ofEpochSecond(
+        Math.floorDiv(nanos, NANOS_PER_SECOND), Math.floorMod(nanos, NANOS_PER_SECOND));
   }
 
   static Instant instant(ResultSet rs, String column) throws SQLException {
@@ -145,10 +153,11 @@ final class Codec {
     }
     List<Approval> approvals = new ArrayList<>();
     for (JsonNode node : array) {
-      approvals.add(new Approval(
-          slackUser(text(node, "approver")),
-          Instant.parse(text(node, "at")),
-          DecisionMethod.valueOf(text(node, "method"))));
+      approvals.add(
+          new Approval(
+              slackUser(text(node, "approver")),
+              Instant.parse(text(node, "at")),
+              DecisionMethod.valueOf(text(node, "method"))));
     }
     return approvals;
   }
@@ -166,8 +175,9 @@ final class Codec {
   }
 
   /**
-   * The one form details are stored and hashed in: a JSON object, keys in sorted order, no whitespace, Jackson's
-   * default escaping. Every version of Latchkey has written exactly this form.
+   * The one form details are stored and hashed in: a JSON object, keys in sorted order, no
+   * whitespace, Jackson's default escaping. Every version of Latchkey has written exactly this
+   * form.
    */
   static String details(Map<String, String> details) {
     ObjectNode node = JSON.createObjectNode();
@@ -176,10 +186,10 @@ final class Codec {
   }
 
   /**
-   * Details as stored, for reading back into an {@link AuditEvent}; only an object of strings is accepted. Rows
-   * written by earlier versions may hold what an event no longer may: a JSON null (read as an absent key) or a
-   * control character or unpaired surrogate (read as U+FFFD). The row and its hash stay as they are; verification
-   * and forwarding use the stored text itself.
+   * Details as stored, for reading back into an {@link AuditEvent}; only an object of strings is
+   * accepted. Rows written by earlier versions may hold what an event no longer may: a JSON null
+   * (read as an absent key) or a control character or unpaired surrogate (read as U+FFFD). The row
+   * and its hash stay as they are; verification and forwarding use the stored text itself.
    */
   static SortedMap<String, String> details(String json) {
     JsonNode node = read(json);
@@ -201,8 +211,8 @@ final class Codec {
   }
 
   /**
-   * Why {@code json} is not details in the form {@link #details(Map)} writes, or empty when it is. Stored details
-   * that hash right but are in another form were not written by Latchkey.
+   * Why {@code json} is not details in the form {@link #details(Map)} writes, or empty when it is.
+   * Stored details that hash right but are in another form were not written by Latchkey.
    */
   static Optional<String> detailsFormProblem(String json) {
     JsonNode node;
@@ -216,7 +226,8 @@ final class Codec {
     }
     String previous = null;
     for (Map.Entry<String, JsonNode> field : node.properties()) {
-      // JSON null: the form earlier versions wrote for a null value, still part of their hashed rows.
+      // JSON null: the form earlier versions wrote for a null value, still part of their hashed
+      // rows.
       if (!field.getValue().isTextual() && !field.getValue().isNull()) {
         return Optional.of("detail " + field.getKey() + " is not a string");
       }
@@ -225,7 +236,9 @@ final class Codec {
       }
       previous = field.getKey();
     }
-    return write(node).equals(json) ? Optional.empty() : Optional.of("details are not in canonical form");
+    return write(node).equals(json)
+        ? Optional.empty()
+        : Optional.of("details are not in canonical form");
   }
 
   /** Whether {@code json} parses as a JSON object. */

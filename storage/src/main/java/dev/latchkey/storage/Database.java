@@ -23,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Latchkey's database: H2 in a file by default, PostgreSQL (or another H2) by JDBC URL. Opening it migrates the
- * schema (Flyway, {@code db/migration}) and starts a connection pool (HikariCP); the stores share both.
+ * Latchkey's database: H2 in a file by default, PostgreSQL (or another H2) by JDBC URL. Opening it
+ * migrates the schema (Flyway, {@code db/migration}) and starts a connection pool (HikariCP); the
+ * stores share both.
  *
  * <pre>{@code
  * Database db = Database.builder(url).credentials(user, password)
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
  *     .open();
  * }</pre>
  *
- * <p>For an H2 file database the parent folder is created, and options not given in the URL default to
- * {@code DB_CLOSE_ON_EXIT=FALSE} (this class closes it, after the pool) and {@code LOCK_TIMEOUT=10000}.
+ * <p>For an H2 file database the parent folder is created, and options not given in the URL default
+ * to {@code DB_CLOSE_ON_EXIT=FALSE} (this class closes it, after the pool) and {@code
+ * LOCK_TIMEOUT=10000}.
  */
 public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -47,12 +49,14 @@ public final class Database implements AutoCloseable {
   static final int DEFAULT_POOL_SIZE = 10;
 
   private static final String H2 = "jdbc:h2:";
+
   /**
-   * WRITE_DELAY=0: a commit is on disk when it returns. H2's default (500 ms) would let a crash or SIGKILL undo
-   * decisions and revocations already reported to people and to the audit pipeline.
+   * WRITE_DELAY=0: a commit is on disk when it returns. H2's default (500 ms) would let a crash or
+   * SIGKILL undo decisions and revocations already reported to people and to the audit pipeline.
    */
   private static final List<String> H2_DEFAULTS =
       List.of("DB_CLOSE_ON_EXIT=FALSE", "LOCK_TIMEOUT=10000", "WRITE_DELAY=0");
+
   private static final Pattern SECRET_IN_URL =
       Pattern.compile("(?i)(password|passwd|pwd|sslpassword|sslkey|secret)=[^;&]*");
 
@@ -81,7 +85,10 @@ public final class Database implements AutoCloseable {
     return builder(jdbcUrl).credentials(user, password).open();
   }
 
-  /** Opens the database at {@code jdbcUrl}, forwarding audit events to {@code sinks} (none when empty). */
+  /**
+   * Opens the database at {@code jdbcUrl}, forwarding audit events to {@code sinks} (none when
+   * empty).
+   */
   public static Database open(String jdbcUrl, String user, String password, List<AuditSink> sinks) {
     return builder(jdbcUrl).credentials(user, password).sinks(sinks).open();
   }
@@ -104,17 +111,18 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Walks the whole audit chain in one snapshot: the head as recorded, and intact or the first broken link. Reads
-   * every event, so its cost grows with the chain.
+   * Walks the whole audit chain in one snapshot: the head as recorded, and intact or the first
+   * broken link. Reads every event, so its cost grows with the chain.
    */
   public AuditVerification verifyAudit() {
     return audit.verification();
   }
 
   /**
-   * Forwards every committed audit event each sink has not yet received, now, in the calling thread, retrying failed
-   * sinks at once, and reports where each sink stands. Forwarding also runs by itself in the background (after each
-   * commit, at open and on retry); this is for tools and tests that need it done before they go on.
+   * Forwards every committed audit event each sink has not yet received, now, in the calling
+   * thread, retrying failed sinks at once, and reports where each sink stands. Forwarding also runs
+   * by itself in the background (after each commit, at open and on retry); this is for tools and
+   * tests that need it done before they go on.
    */
   public List<AuditForwarding> forwardAudit() {
     return forwarder.forwardNow();
@@ -138,7 +146,8 @@ public final class Database implements AutoCloseable {
     if (pool.isClosed()) {
       return false;
     }
-    try (var connection = pool.getConnection(); var statement = connection.createStatement();
+    try (var connection = pool.getConnection();
+        var statement = connection.createStatement();
         var result = statement.executeQuery("SELECT 1")) {
       return result.next() && result.getInt(1) == 1;
     } catch (Exception e) {
@@ -148,8 +157,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Stops background forwarding after a last attempt to forward what is left, then closes the pool and the sinks
-   * this database was given. Safe to call twice.
+   * Stops background forwarding after a last attempt to forward what is left, then closes the pool
+   * and the sinks this database was given. Safe to call twice.
    */
   @Override
   public synchronized void close() {
@@ -175,8 +184,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * For an H2 file URL: creates the folder of the database file and adds the default options not given. Other
-   * URLs are returned as they are.
+   * For an H2 file URL: creates the folder of the database file and adds the default options not
+   * given. Other URLs are returned as they are.
    */
   static String prepare(String jdbcUrl) {
     if (!jdbcUrl.regionMatches(true, 0, H2, 0, H2.length())) {
@@ -186,7 +195,9 @@ public final class Database implements AutoCloseable {
     int semicolon = rest.indexOf(';');
     String location = semicolon < 0 ? rest : rest.substring(0, semicolon);
     String lower = location.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("mem:") || lower.startsWith("tcp:") || lower.startsWith("ssl:")
+    if (lower.startsWith("mem:")
+        || lower.startsWith("tcp:")
+        || lower.startsWith("ssl:")
         || lower.startsWith("zip:")) {
       return jdbcUrl;
     }
@@ -199,7 +210,8 @@ public final class Database implements AutoCloseable {
       try {
         Files.createDirectories(parent);
       } catch (IOException e) {
-        throw new StoreException("could not create the database folder " + parent + ": " + e.getMessage(), e);
+        throw new StoreException(
+            "could not create the database folder " + parent + ": " + e.getMessage(), e);
       }
     }
     String options = semicolon < 0 ? "" : rest.substring(semicolon);
@@ -233,8 +245,9 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Replaces the sinks audit events are forwarded to (stdout unless replaced; an empty list forwards nothing).
-     * Names must differ: each sink's progress is kept in the database under its name.
+     * Replaces the sinks audit events are forwarded to (stdout unless replaced; an empty list
+     * forwards nothing). Names must differ: each sink's progress is kept in the database under its
+     * name.
      */
     public Builder sinks(List<AuditSink> sinks) {
       this.sinks.clear();
@@ -248,7 +261,10 @@ public final class Database implements AutoCloseable {
       return this;
     }
 
-    /** The clock for the store's own bookkeeping (when a row changed; how old a cardless request is). */
+    /**
+     * The clock for the store's own bookkeeping (when a row changed; how old a cardless request
+     * is).
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -262,7 +278,10 @@ public final class Database implements AutoCloseable {
       return this;
     }
 
-    /** Connects, migrates the schema and returns the open database; {@link StoreException} when it cannot. */
+    /**
+     * Connects, migrates the schema and returns the open database; {@link StoreException} when it
+     * cannot.
+     */
     public Database open() {
       String description = redact(jdbcUrl);
       String url = prepare(jdbcUrl);
@@ -276,7 +295,8 @@ public final class Database implements AutoCloseable {
       config.setConnectionTimeout(10_000);
       config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
       if (url.startsWith("jdbc:postgresql:")) {
-        // PostgreSQL's error detail quotes the failing row ("Failing row contains (…)": reasons, emails); its
+        // PostgreSQL's error detail quotes the failing row ("Failing row contains (…)": reasons,
+        // emails); its
         // message and SQLSTATE say enough, and exceptions reach the logs.
         config.addDataSourceProperty("logServerErrorDetail", "false");
       }
@@ -284,8 +304,9 @@ public final class Database implements AutoCloseable {
       try {
         pool = new HikariDataSource(config);
       } catch (RuntimeException e) {
-        throw new StoreException("could not connect to database " + description + " as " + user + ": "
-            + Sql.reason(e), e);
+        throw new StoreException(
+            "could not connect to database " + description + " as " + user + ": " + Sql.reason(e),
+            e);
       }
       try {
         Flyway.configure()
@@ -296,8 +317,8 @@ public final class Database implements AutoCloseable {
             .migrate();
       } catch (FlywayException | UncheckedIOException e) {
         pool.close();
-        throw new StoreException("could not migrate the schema of database " + description + ": "
-            + Sql.reason(e), e);
+        throw new StoreException(
+            "could not migrate the schema of database " + description + ": " + Sql.reason(e), e);
       } catch (RuntimeException e) {
         pool.close();
         throw e;
@@ -311,7 +332,8 @@ public final class Database implements AutoCloseable {
         throw e;
       }
       LOG.info("database {} open", description);
-      // Catches up in the background on events committed but not forwarded (a crash, a sink that was down).
+      // Catches up in the background on events committed but not forwarded (a crash, a sink that
+      // was down).
       database.forwarder.start();
       return database;
     }

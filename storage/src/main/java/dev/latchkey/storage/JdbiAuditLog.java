@@ -25,17 +25,24 @@ final class JdbiAuditLog implements AuditLog {
   @Override
   public void append(AuditEvent event) {
     List<StoredAuditEvent> stored =
-        sql.inTransaction("append audit event " + event.action().eventName(), h -> chain.append(h, List.of(event)));
+        sql.inTransaction(
+            "append audit event " + event.action().eventName(),
+            h -> chain.append(h, List.of(event)));
     chain.committed(stored);
   }
 
   @Override
   public List<StoredAuditEvent> forRequest(RequestId id) {
-    return sql.withHandle("read the audit events of " + id, h ->
-        h.createQuery("SELECT " + AuditChain.COLUMNS + " FROM audit_events WHERE request_id = :id ORDER BY seq")
-            .bind("id", id.value())
-            .map((rs, ctx) -> AuditChain.read(rs))
-            .list());
+    return sql.withHandle(
+        "read the audit events of " + id,
+        h ->
+            h.createQuery(
+                    "SELECT "
+                        + AuditChain.COLUMNS
+                        + " FROM audit_events WHERE request_id = :id ORDER BY seq")
+                .bind("id", id.value())
+                .map((rs, ctx) -> AuditChain.read(rs))
+                .list());
   }
 
   @Override
@@ -43,13 +50,18 @@ final class JdbiAuditLog implements AuditLog {
     if (limit <= 0) {
       return List.of();
     }
-    return sql.withHandle("read the recent audit events of " + customer, h ->
-        h.createQuery("SELECT " + AuditChain.COLUMNS + " FROM audit_events WHERE customer = :customer "
-                + "ORDER BY seq DESC LIMIT :limit")
-            .bind("customer", customer.value())
-            .bind("limit", limit)
-            .map((rs, ctx) -> AuditChain.read(rs))
-            .list());
+    return sql.withHandle(
+        "read the recent audit events of " + customer,
+        h ->
+            h.createQuery(
+                    "SELECT "
+                        + AuditChain.COLUMNS
+                        + " FROM audit_events WHERE customer = :customer "
+                        + "ORDER BY seq DESC LIMIT :limit")
+                .bind("customer", customer.value())
+                .bind("limit", limit)
+                .map((rs, ctx) -> AuditChain.read(rs))
+                .list());
   }
 
   @Override
@@ -63,59 +75,82 @@ final class JdbiAuditLog implements AuditLog {
   }
 
   /**
-   * Walks the chain in one snapshot, from the first event to the chain head, and reports the first event that is
-   * missing, altered, unlinked or outside the chain, together with the head it checked against.
+   * Walks the chain in one snapshot, from the first event to the chain head, and reports the first
+   * event that is missing, altered, unlinked or outside the chain, together with the head it
+   * checked against.
    */
   AuditVerification verification() {
-    return sql.inSnapshot("verify the audit chain", h -> {
-      ChainHead head = head(h);
-      return new AuditVerification(head, walk(h, head, strictFrom(h)));
-    });
+    return sql.inSnapshot(
+        "verify the audit chain",
+        h -> {
+          ChainHead head = head(h);
+          return new AuditVerification(head, walk(h, head, strictFrom(h)));
+        });
   }
 
   private static ChainCheck walk(Handle h, ChainHead head, long strictFrom) {
     long expected = 1;
     String previous = AuditJson.GENESIS;
     while (expected <= head.sequence()) {
-      List<AuditChain.Row> page = h.createQuery("SELECT " + AuditChain.COLUMNS + " FROM audit_events "
-              + "WHERE seq >= :from AND seq <= :to ORDER BY seq LIMIT :limit")
-          .bind("from", expected)
-          .bind("to", head.sequence())
-          .bind("limit", VERIFY_PAGE)
-          .map((rs, ctx) -> AuditChain.Row.read(rs))
-          .list();
+      List<AuditChain.Row> page =
+          h.createQuery(
+                  "SELECT "
+                      + AuditChain.COLUMNS
+                      + " FROM audit_events "
+                      + "WHERE seq >= :from AND seq <= :to ORDER BY seq LIMIT :limit")
+              .bind("from", expected)
+              .bind("to", head.sequence())
+              .bind("limit", VERIFY_PAGE)
+              .map((rs, ctx) -> AuditChain.Row.read(rs))
+              .list();
       if (page.isEmpty()) {
         return missing(expected, head.sequence());
       }
       for (AuditChain.Row row : page) {
         if (row.seq() != expected) {
-          return new ChainCheck.Broken(expected,
-              "sequence gap: event " + expected + " is missing (the next event is " + row.seq() + ")");
+          return new ChainCheck.Broken(
+              expected,
+              "sequence gap: event "
+                  + expected
+                  + " is missing (the next event is "
+                  + row.seq()
+                  + ")");
         }
         Optional<String> problem = contentProblem(row, strictFrom);
         if (problem.isPresent()) {
           return new ChainCheck.Broken(row.seq(), problem.get());
         }
         if (!row.previousHash().equals(previous)) {
-          return new ChainCheck.Broken(row.seq(), row.seq() == 1
-              ? "previous hash of the first event is not the genesis value"
-              : "previous hash does not match event " + (row.seq() - 1));
+          return new ChainCheck.Broken(
+              row.seq(),
+              row.seq() == 1
+                  ? "previous hash of the first event is not the genesis value"
+                  : "previous hash does not match event " + (row.seq() - 1));
         }
         previous = row.hash();
         expected++;
       }
     }
-    Long stray = h.createQuery("SELECT MIN(seq) FROM audit_events WHERE seq < 1 OR seq > :head")
-        .bind("head", head.sequence())
-        .mapTo(Long.class)
-        .one();
+    Long stray =
+        h.createQuery("SELECT MIN(seq) FROM audit_events WHERE seq < 1 OR seq > :head")
+            .bind("head", head.sequence())
+            .mapTo(Long.class)
+            .one();
     if (stray != null) {
-      return new ChainCheck.Broken(stray,
-          "event " + stray + " is not part of the chain (the chain head records " + head.sequence() + " events)");
+      return new ChainCheck.Broken(
+          stray,
+          "event "
+              + stray
+              + " is not part of the chain (the chain head records "
+              + head.sequence()
+              + " events)");
     }
     if (!previous.equals(head.hash())) {
-      return new ChainCheck.Broken(head.sequence(),
-          "the chain head records another hash for event " + head.sequence() + " (the last event was altered)");
+      return new ChainCheck.Broken(
+          head.sequence(),
+          "the chain head records another hash for event "
+              + head.sequence()
+              + " (the last event was altered)");
     }
     return new ChainCheck.Intact(head.sequence());
   }
@@ -136,41 +171,61 @@ final class JdbiAuditLog implements AuditLog {
     if (!hash.equals(row.hash())) {
       return Optional.of("hash does not match content");
     }
-    return Codec.detailsFormProblem(row.content().details()).map(p -> "content cannot be read: " + p);
+    return Codec.detailsFormProblem(row.content().details())
+        .map(p -> "content cannot be read: " + p);
   }
 
   /**
-   * The head, read in a statement that also reads the events: H2 takes a repeatable-read snapshot of each table
-   * when a statement first reads it, so in a verification reading the head alone would let an append committed
-   * before the events are first read look like an event beyond the head.
+   * The head, read in a statement that also reads the events: H2 takes a repeatable-read snapshot
+   * of each table when a statement first reads it, so in a verification reading the head alone
+   * would let an append committed before the events are first read look like an event beyond the
+   * head.
    */
   private static ChainHead head(Handle h) {
-    return h.createQuery("SELECT seq, hash, (SELECT COUNT(*) FROM audit_events WHERE seq < 0) AS stray "
-            + "FROM audit_head WHERE id = 1")
+    return h.createQuery(
+            "SELECT seq, hash, (SELECT COUNT(*) FROM audit_events WHERE seq < 0) AS stray "
+                + "FROM audit_head WHERE id = 1")
         .map((rs, ctx) -> new ChainHead(rs.getLong("seq"), rs.getString("hash")))
         .one();
   }
 
   /**
-   * The first sequence number hashed over its exact bytes (see migration V2). A database not yet migrated to V2
-   * (opened read-only to verify it) holds only rows written the earlier way.
+   * The first sequence number hashed over its exact bytes (see migration V2). A database not yet
+   * migrated to V2 (opened read-only to verify it) holds only rows written the earlier way.
    */
   private static long strictFrom(Handle h) {
-    boolean migrated = h.createQuery("SELECT COUNT(*) FROM information_schema.tables "
-            + "WHERE LOWER(table_name) = 'audit_format'")
-        .mapTo(Long.class)
-        .one() > 0;
+    boolean migrated =
+        h.createQuery(
+                    "SELECT COUNT(*) FROM information_schema.tables "
+                        + "WHERE LOWER(table_name) = 'audit_format'")
+                .mapTo(Long.class)
+                .one()
+            > 0;
     if (!migrated) {
       return Long.MAX_VALUE;
     }
     // Without its row (deleted by hand) every row must meet the strict rule.
-    return h.createQuery("SELECT strict_from FROM audit_format WHERE id = 1").mapTo(Long.class).findOne().orElse(1L);
+    return h.createQuery("SELECT strict_from FROM audit_format WHERE id = 1")
+        .mapTo(Long.class)
+        .findOne()
+        .orElse(1L);
   }
 
   private static ChainCheck missing(long expected, long headSeq) {
-    return new ChainCheck.Broken(expected, expected == headSeq
-        ? "sequence gap: event " + expected + " is missing (the chain head records " + headSeq + " events)"
-        : "sequence gap: events " + expected + " to " + headSeq + " are missing (the chain head records "
-            + headSeq + " events)");
+    return new ChainCheck.Broken(
+        expected,
+        expected == headSeq
+            ? "sequence gap: event "
+                + expected
+                + " is missing (the chain head records "
+                + headSeq
+                + " events)"
+            : "sequence gap: events "
+                + expected
+                + " to "
+                + headSeq
+                + " are missing (the chain head records "
+                + headSeq
+                + " events)");
   }
 }

@@ -14,8 +14,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,23 +24,31 @@ import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Requests in table {@code requests}. Every write is one transaction holding the row change and its audit events;
- * changes are conditional on the version and state the caller read.
+ * Requests in table {@code requests}. Every write is one transaction holding the row change and its
+ * audit events; changes are conditional on the version and state the caller read.
  */
 final class JdbiRequestStore implements RequestStore {
-  private static final String INSERT = "INSERT INTO requests (" + String.join(", ", RequestRows.FIELDS)
-      + ", version, due_at, changed_at, card_outdated) VALUES ("
-      + RequestRows.FIELDS.stream().map(f -> ":" + f).collect(Collectors.joining(", "))
-      + ", 0, :due_at, :changed_at, TRUE)";
+  private static final String INSERT =
+      "INSERT INTO requests ("
+          + String.join(", ", RequestRows.FIELDS)
+          + ", version, due_at, changed_at, card_outdated) VALUES ("
+          + RequestRows.FIELDS.stream().map(f -> ":" + f).collect(Collectors.joining(", "))
+          + ", 0, :due_at, :changed_at, TRUE)";
 
-  private static final String UPDATE = "UPDATE requests SET "
-      + RequestRows.FIELDS.stream().filter(f -> !f.equals("id")).map(f -> f + " = :" + f)
-          .collect(Collectors.joining(", "))
-      + ", version = version + 1, due_at = :due_at, changed_at = :changed_at, card_outdated = TRUE"
-      + " WHERE id = :id AND version = :expected_version AND state = :expected_state";
+  private static final String UPDATE =
+      "UPDATE requests SET "
+          + RequestRows.FIELDS.stream()
+              .filter(f -> !f.equals("id"))
+              .map(f -> f + " = :" + f)
+              .collect(Collectors.joining(", "))
+          + ", version = version + 1, due_at = :due_at, changed_at = :changed_at, card_outdated ="
+          + " TRUE WHERE id = :id AND version = :expected_version AND state = :expected_state";
 
-  private static final String FINAL_STATES = Arrays.stream(RequestState.values()).filter(RequestState::isFinal)
-      .map(s -> "'" + s.name() + "'").collect(Collectors.joining(", "));
+  private static final String FINAL_STATES =
+      Arrays.stream(RequestState.values())
+          .filter(RequestState::isFinal)
+          .map(s -> "'" + s.name() + "'")
+          .collect(Collectors.joining(", "));
 
   private final Sql sql;
   private final AuditChain chain;
@@ -56,12 +64,15 @@ final class JdbiRequestStore implements RequestStore {
   public void insert(AccessRequest request, List<AuditEvent> events) {
     List<StoredAuditEvent> stored;
     try {
-      stored = sql.inTransaction("store request " + request.id(), h -> {
-        RequestRows.bind(h.createUpdate(INSERT), request)
-            .bind("changed_at", Codec.nanos(clock.instant()))
-            .execute();
-        return chain.append(h, events);
-      });
+      stored =
+          sql.inTransaction(
+              "store request " + request.id(),
+              h -> {
+                RequestRows.bind(h.createUpdate(INSERT), request)
+                    .bind("changed_at", Codec.nanos(clock.instant()))
+                    .execute();
+                return chain.append(h, events);
+              });
     } catch (StoreException e) {
       if (Sql.isUniqueViolation(e) && exists(request.id())) {
         throw new StoreException("request " + request.id() + " already exists", e.getCause());
@@ -79,10 +90,12 @@ final class JdbiRequestStore implements RequestStore {
   @Override
   public Update update(AccessRequest current, AccessRequest next, List<AuditEvent> events) {
     if (!current.id().equals(next.id())) {
-      throw new IllegalArgumentException("an update cannot change the id: " + current.id() + " to " + next.id());
+      throw new IllegalArgumentException(
+          "an update cannot change the id: " + current.id() + " to " + next.id());
     }
-    Outcome outcome = sql.inTransaction("update request " + current.id(),
-        h -> update(h, new Change(current, next, events)));
+    Outcome outcome =
+        sql.inTransaction(
+            "update request " + current.id(), h -> update(h, new Change(current, next, events)));
     chain.committed(outcome.events());
     return outcome.update();
   }
@@ -92,46 +105,58 @@ final class JdbiRequestStore implements RequestStore {
     if (changes.isEmpty()) {
       return List.of();
     }
-    // Locks are taken in one order everywhere: request rows by id, then the audit chain's head, as a single
-    // update takes them. A batch that appended after each row would hold the head while waiting for a row a
-    // single update holds while waiting for the head: a deadlock, which PostgreSQL ends by failing one of them.
-    List<Integer> byId = IntStream.range(0, changes.size()).boxed()
-        .sorted(Comparator.comparing(i -> changes.get(i).current().id().value()))
-        .toList();
+    // Locks are taken in one order everywhere: request rows by id, then the audit chain's head, as
+    // a single
+    // update takes them. A batch that appended after each row would hold the head while waiting for
+    // a row a
+    // single update holds while waiting for the head: a deadlock, which PostgreSQL ends by failing
+    // one of them.
+    List<Integer> byId =
+        IntStream.range(0, changes.size())
+            .boxed()
+            .sorted(Comparator.comparing(i -> changes.get(i).current().id().value()))
+            .toList();
     Update[] updates = new Update[changes.size()];
-    List<StoredAuditEvent> stored = sql.inTransaction("update " + changes.size() + " requests", h -> {
-      for (int i : byId) {
-        updates[i] = updateRow(h, changes.get(i));
-      }
-      List<AuditEvent> events = new ArrayList<>();
-      for (int i = 0; i < changes.size(); i++) {
-        if (updates[i] instanceof Update.Applied) {
-          events.addAll(changes.get(i).events());
-        }
-      }
-      return chain.append(h, events);
-    });
+    List<StoredAuditEvent> stored =
+        sql.inTransaction(
+            "update " + changes.size() + " requests",
+            h -> {
+              for (int i : byId) {
+                updates[i] = updateRow(h, changes.get(i));
+              }
+              List<AuditEvent> events = new ArrayList<>();
+              for (int i = 0; i < changes.size(); i++) {
+                if (updates[i] instanceof Update.Applied) {
+                  events.addAll(changes.get(i).events());
+                }
+              }
+              return chain.append(h, events);
+            });
     chain.committed(stored);
     return List.of(updates);
   }
 
   private Outcome update(Handle h, Change change) {
     Update update = updateRow(h, change);
-    List<StoredAuditEvent> stored = update instanceof Update.Applied ? chain.append(h, change.events()) : List.of();
+    List<StoredAuditEvent> stored =
+        update instanceof Update.Applied ? chain.append(h, change.events()) : List.of();
     return new Outcome(update, stored);
   }
 
   /** The conditional update of the request's row alone; on a lost race, the state that won. */
   private Update updateRow(Handle h, Change change) {
     AccessRequest current = change.current();
-    int changed = RequestRows.bind(h.createUpdate(UPDATE), change.next())
-        .bind("changed_at", Codec.nanos(clock.instant()))
-        .bind("expected_version", current.version())
-        .bind("expected_state", current.state().name())
-        .execute();
+    int changed =
+        RequestRows.bind(h.createUpdate(UPDATE), change.next())
+            .bind("changed_at", Codec.nanos(clock.instant()))
+            .bind("expected_version", current.version())
+            .bind("expected_state", current.state().name())
+            .execute();
     if (changed == 0) {
-      return new Update.Conflict(find(h, current.id())
-          .orElseThrow(() -> new StoreException("request " + current.id() + " does not exist")));
+      return new Update.Conflict(
+          find(h, current.id())
+              .orElseThrow(
+                  () -> new StoreException("request " + current.id() + " does not exist")));
     }
     return new Update.Applied(change.next().withVersion(current.version() + 1));
   }
@@ -143,83 +168,119 @@ final class JdbiRequestStore implements RequestStore {
 
   @Override
   public List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit) {
-    return due("find due requests on " + cluster, " AND customer = :customer AND cluster = :cluster",
-        Map.of("customer", cluster.customer().value(), "cluster", cluster.name()), now, limit);
+    return due(
+        "find due requests on " + cluster,
+        " AND customer = :customer AND cluster = :cluster",
+        Map.of("customer", cluster.customer().value(), "cluster", cluster.name()),
+        now,
+        limit);
   }
 
   @Override
   public List<AccessRequest> findDueToSettle(Instant now, int limit) {
-    return due("find due requests to settle", " AND state IN ('PENDING', 'ACTIVE')", Map.of(), now, limit);
+    return due(
+        "find due requests to settle", " AND state IN ('PENDING', 'ACTIVE')", Map.of(), now, limit);
   }
 
   /** Requests due at or before {@code now} that also meet {@code and}, earliest first. */
-  private List<AccessRequest> due(String what, String and, Map<String, String> params, Instant now, int limit) {
+  private List<AccessRequest> due(
+      String what, String and, Map<String, String> params, Instant now, int limit) {
     if (limit <= 0) {
       return List.of();
     }
-    return sql.withHandle(what, h ->
-        // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of the index, so an
-        // open-ended range would walk past every finished request before reaching the first due one.
-        h.createQuery(RequestRows.SELECT + " WHERE due_at >= :earliest AND due_at <= :now" + and
-                + " ORDER BY due_at, id LIMIT :limit")
-            .bindMap(params)
-            .bind("earliest", Long.MIN_VALUE)
-            .bind("now", Codec.nanos(now))
-            .bind("limit", limit)
-            .map((rs, ctx) -> RequestRows.read(rs))
-            .list());
+    return sql.withHandle(
+        what,
+        h ->
+            // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of
+            // the index, so an
+            // open-ended range would walk past every finished request before reaching the first due
+            // one.
+            h.createQuery(
+                    RequestRows.SELECT
+                        + " WHERE due_at >= :earliest AND due_at <= :now"
+                        + and
+                        + " ORDER BY due_at, id LIMIT :limit")
+                .bindMap(params)
+                .bind("earliest", Long.MIN_VALUE)
+                .bind("now", Codec.nanos(now))
+                .bind("limit", limit)
+                .map((rs, ctx) -> RequestRows.read(rs))
+                .list());
   }
 
   @Override
   public Set<ClusterRef> findClustersWithDue(Instant now) {
-    return sql.withHandle("find clusters with due requests", h ->
-        h.createQuery("SELECT DISTINCT customer, cluster FROM requests WHERE due_at >= :earliest AND due_at <= :now")
-            .bind("earliest", Long.MIN_VALUE)
-            .bind("now", Codec.nanos(now))
-            .map((rs, ctx) -> new ClusterRef(new CustomerId(rs.getString("customer")), rs.getString("cluster")))
-            .collect(Collectors.toCollection(LinkedHashSet::new)));
+    return sql.withHandle(
+        "find clusters with due requests",
+        h ->
+            h.createQuery(
+                    "SELECT DISTINCT customer, cluster FROM requests WHERE due_at >= :earliest AND"
+                        + " due_at <= :now")
+                .bind("earliest", Long.MIN_VALUE)
+                .bind("now", Codec.nanos(now))
+                .map(
+                    (rs, ctx) ->
+                        new ClusterRef(
+                            new CustomerId(rs.getString("customer")), rs.getString("cluster")))
+                .collect(Collectors.toCollection(LinkedHashSet::new)));
   }
 
   @Override
   public List<AccessRequest> findOpen(CustomerId customer) {
-    return sql.withHandle("find open requests of " + customer, h ->
-        h.createQuery(RequestRows.SELECT
-                + " WHERE customer = :customer AND state IN ('PENDING', 'APPROVED', 'ACTIVE')"
-                + " ORDER BY created_at, id")
-            .bind("customer", customer.value())
-            .map((rs, ctx) -> RequestRows.read(rs))
-            .list());
+    return sql.withHandle(
+        "find open requests of " + customer,
+        h ->
+            h.createQuery(
+                    RequestRows.SELECT
+                        + " WHERE customer = :customer AND state IN ('PENDING', 'APPROVED',"
+                        + " 'ACTIVE') ORDER BY created_at, id")
+                .bind("customer", customer.value())
+                .map((rs, ctx) -> RequestRows.read(rs))
+                .list());
   }
 
   @Override
   public List<AccessRequest> findHoldingAccess(ClusterRef cluster) {
-    return sql.withHandle("find requests holding access on " + cluster, h ->
-        h.createQuery(RequestRows.SELECT
-                + " WHERE customer = :customer AND cluster = :cluster AND state IN ('APPROVED', 'ACTIVE')"
-                + " ORDER BY created_at, id")
-            .bind("customer", cluster.customer().value())
-            .bind("cluster", cluster.name())
-            .map((rs, ctx) -> RequestRows.read(rs))
-            .list());
+    return sql.withHandle(
+        "find requests holding access on " + cluster,
+        h ->
+            h.createQuery(
+                    RequestRows.SELECT
+                        + " WHERE customer = :customer AND cluster = :cluster AND state IN"
+                        + " ('APPROVED', 'ACTIVE') ORDER BY created_at, id")
+                .bind("customer", cluster.customer().value())
+                .bind("cluster", cluster.name())
+                .map((rs, ctx) -> RequestRows.read(rs))
+                .list());
   }
 
   @Override
   public List<AccessRequest> findPendingExtensions(RequestId original) {
-    return sql.withHandle("find pending extensions of " + original, h ->
-        h.createQuery(RequestRows.SELECT
-                + " WHERE extends_request = :original AND state = 'PENDING' ORDER BY created_at, id")
-            .bind("original", original.value())
-            .map((rs, ctx) -> RequestRows.read(rs))
-            .list());
+    return sql.withHandle(
+        "find pending extensions of " + original,
+        h ->
+            h.createQuery(
+                    RequestRows.SELECT
+                        + " WHERE extends_request = :original AND state = 'PENDING' ORDER BY"
+                        + " created_at, id")
+                .bind("original", original.value())
+                .map((rs, ctx) -> RequestRows.read(rs))
+                .list());
   }
 
   @Override
   public List<AccessRequest> findRevocationsPending() {
-    return sql.withHandle("find pending revocations", h ->
-        h.createQuery(RequestRows.SELECT + " WHERE grant_present = TRUE AND state IN (" + FINAL_STATES + ")"
-                + " ORDER BY due_at, id")
-            .map((rs, ctx) -> RequestRows.read(rs))
-            .list());
+    return sql.withHandle(
+        "find pending revocations",
+        h ->
+            h.createQuery(
+                    RequestRows.SELECT
+                        + " WHERE grant_present = TRUE AND state IN ("
+                        + FINAL_STATES
+                        + ")"
+                        + " ORDER BY due_at, id")
+                .map((rs, ctx) -> RequestRows.read(rs))
+                .list());
   }
 
   private static Optional<AccessRequest> find(Handle h, RequestId id) {

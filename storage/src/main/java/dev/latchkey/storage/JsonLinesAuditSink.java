@@ -12,24 +12,29 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Writes each audit event as one JSON object a line: the canonical fields ({@code action}, {@code actor},
- * {@code at}, {@code customer}, {@code details}, {@code request_id}, {@code result}, {@code seq}) plus
- * {@code prev_hash} and {@code hash}, keys sorted. Each batch is written and flushed together.
+ * Writes each audit event as one JSON object a line: the canonical fields ({@code action}, {@code
+ * actor}, {@code at}, {@code customer}, {@code details}, {@code request_id}, {@code result}, {@code
+ * seq}) plus {@code prev_hash} and {@code hash}, keys sorted. Each batch is written and flushed
+ * together.
  */
 public final class JsonLinesAuditSink implements AuditSink {
   private final OutputStream out;
   private final boolean owned;
   private final String name;
 
-  /** Writes to a stream the caller owns, under {@code name}: {@link #close()} flushes it but leaves it open. */
+  /**
+   * Writes to a stream the caller owns, under {@code name}: {@link #close()} flushes it but leaves
+   * it open.
+   */
   public JsonLinesAuditSink(String name, OutputStream out) {
     this(Objects.requireNonNull(out, "out"), false, Objects.requireNonNull(name, "name"));
   }
 
   /**
-   * Appends to a file, creating it and its parent folders when missing. Named {@code file:} and the absolute path,
-   * so processes that share the database and the file (a shared volume) share its progress and never write an
-   * event twice; processes with a file each at the same path share the events between their files instead.
+   * Appends to a file, creating it and its parent folders when missing. Named {@code file:} and the
+   * absolute path, so processes that share the database and the file (a shared volume) share its
+   * progress and never write an event twice; processes with a file each at the same path share the
+   * events between their files instead.
    */
   public JsonLinesAuditSink(Path file) throws IOException {
     this(open(file), true, "file:" + file.toAbsolutePath().normalize());
@@ -42,8 +47,9 @@ public final class JsonLinesAuditSink implements AuditSink {
   }
 
   /**
-   * Standard output, the default sink, named {@code stdout}. With several processes on one database each event is
-   * written to the standard output of one of them: a log pipeline that collects them all sees each event once.
+   * Standard output, the default sink, named {@code stdout}. With several processes on one database
+   * each event is written to the standard output of one of them: a log pipeline that collects them
+   * all sees each event once.
    */
   public static JsonLinesAuditSink stdout() {
     PrintStream stdout = System.out;
@@ -68,7 +74,8 @@ public final class JsonLinesAuditSink implements AuditSink {
     }
     out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
     out.flush();
-    // A PrintStream (System.out) never throws: a closed pipe or a full disk only sets a flag. Unchecked, the
+    // A PrintStream (System.out) never throws: a closed pipe or a full disk only sets a flag.
+    // Unchecked, the
     // forwarder would count these events as delivered.
     if (out instanceof PrintStream printing && printing.checkError()) {
       throw new IOException(name + " could not be written (closed pipe or full disk?)");
@@ -94,7 +101,7 @@ public final class JsonLinesAuditSink implements AuditSink {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    return Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND);
+    return Files.newOutputStream(
+        file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
   }
 }

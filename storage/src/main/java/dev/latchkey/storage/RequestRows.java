@@ -15,20 +15,52 @@ import java.time.Duration;
 import java.util.List;
 import org.jdbi.v3.core.statement.SqlStatement;
 
-/** Columns of table {@code requests}: every field of {@link AccessRequest}, plus due_at, changed_at, card_outdated. */
+/**
+ * Columns of table {@code requests}: every field of {@link AccessRequest}, plus due_at, changed_at,
+ * card_outdated.
+ */
 final class RequestRows {
   /** The fields of the request, in table order, without version and the store's own columns. */
-  static final List<String> FIELDS = List.of(
-      "id", "kind", "extends_request", "customer", "cluster", "role", "scope", "credentials", "requester_team",
-      "requester_user", "requester_email", "reason", "duration", "created_at", "pending_expires_at",
-      "approvals_required", "approvals", "state", "decided_at", "decided_by", "granted_at", "expires_at", "ended_at",
-      "ended_by", "failure", "grant_present", "attempts", "next_attempt_at", "reminder_sent");
+  static final List<String> FIELDS =
+      List.of(
+          "id",
+          "kind",
+          "extends_request",
+          "customer",
+          "cluster",
+          "role",
+          "scope",
+          "credentials",
+          "requester_team",
+          "requester_user",
+          "requester_email",
+          "reason",
+          "duration",
+          "created_at",
+          "pending_expires_at",
+          "approvals_required",
+          "approvals",
+          "state",
+          "decided_at",
+          "decided_by",
+          "granted_at",
+          "expires_at",
+          "ended_at",
+          "ended_by",
+          "failure",
+          "grant_present",
+          "attempts",
+          "next_attempt_at",
+          "reminder_sent");
 
   static final String SELECT = "SELECT " + String.join(", ", FIELDS) + ", version FROM requests";
 
   private RequestRows() {}
 
-  /** Binds every field of {@code r} and {@code due_at} under their column names; text holding a NUL is refused. */
+  /**
+   * Binds every field of {@code r} and {@code due_at} under their column names; text holding a NUL
+   * is refused.
+   */
   static <S extends SqlStatement<S>> S bind(S s, AccessRequest r) {
     String what = "store request " + r.id();
     s.bind("id", r.id().value())
@@ -51,7 +83,10 @@ final class RequestRows {
         .bind("attempts", r.attempts())
         .bind("reminder_sent", r.reminderSent());
     Sql.bindText(s, "extends_request", r.extendsRequest().map(RequestId::value));
-    Sql.bindText(s, "requester_email", r.requester().email().map(e -> Sql.requireNoNul(what, "requester_email", e)));
+    Sql.bindText(
+        s,
+        "requester_email",
+        r.requester().email().map(e -> Sql.requireNoNul(what, "requester_email", e)));
     Sql.bindLong(s, "decided_at", Codec.nanos(r.decidedAt()));
     Sql.bindText(s, "decided_by", r.decidedBy().map(Actor::audit));
     Sql.bindLong(s, "granted_at", Codec.nanos(r.grantedAt()));

@@ -3,17 +3,20 @@ package dev.latchkey.storage;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.Optional;
+import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.StatementExceptions;
+import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.argument.AbstractArgumentFactory;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.config.ConfigRegistry;
-import org.jdbi.v3.core.JdbiException;
-import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementExceptions;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
-/** Runs statements and turns every database failure into a {@link StoreException} that says what was being done. */
+/**
+ * Runs statements and turns every database failure into a {@link StoreException} that says what was
+ * being done.
+ */
 final class Sql {
   /** SQLSTATE of a unique or primary key violation, the same on H2 and PostgreSQL. */
   private static final String UNIQUE_VIOLATION = "23505";
@@ -22,33 +25,46 @@ final class Sql {
 
   Sql(Jdbi jdbi) {
     this.jdbi = jdbi;
-    // JDBI's messages list the statement's bound values (reasons, emails, audit details); its exceptions are kept
+    // JDBI's messages list the statement's bound values (reasons, emails, audit details); its
+    // exceptions are kept
     // as causes and so reach the logs with every stack trace. The database's own words are enough.
-    jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
-    // The last line of defence for text no store has checked itself: PostgreSQL refuses U+0000 in text while H2
-    // stores it, so a NUL would make the two engines behave differently. Stores check their fields first, to
+    jdbi.getConfig(StatementExceptions.class)
+        .setMessageRendering(StatementExceptions.MessageRendering.NONE);
+    // The last line of defence for text no store has checked itself: PostgreSQL refuses U+0000 in
+    // text while H2
+    // stores it, so a NUL would make the two engines behave differently. Stores check their fields
+    // first, to
     // name them.
-    jdbi.registerArgument(new AbstractArgumentFactory<String>(Types.VARCHAR) {
-      @Override
-      protected Argument build(String value, ConfigRegistry config) {
-        if (value.indexOf('\0') >= 0) {
-          throw new NulInText("a text value contains a NUL character (U+0000) at index " + value.indexOf('\0')
-              + ", which the database cannot store");
-        }
-        return (position, statement, context) -> statement.setString(position, value);
-      }
-    });
+    jdbi.registerArgument(
+        new AbstractArgumentFactory<String>(Types.VARCHAR) {
+          @Override
+          protected Argument build(String value, ConfigRegistry config) {
+            if (value.indexOf('\0') >= 0) {
+              throw new NulInText(
+                  "a text value contains a NUL character (U+0000) at index "
+                      + value.indexOf('\0')
+                      + ", which the database cannot store");
+            }
+            return (position, statement, context) -> statement.setString(position, value);
+          }
+        });
   }
 
   /**
-   * {@code value}, if it holds no NUL character (U+0000), which PostgreSQL cannot store in text; otherwise a
-   * {@link StoreException} naming the field, before anything reaches the database.
+   * {@code value}, if it holds no NUL character (U+0000), which PostgreSQL cannot store in text;
+   * otherwise a {@link StoreException} naming the field, before anything reaches the database.
    */
   static String requireNoNul(String what, String field, String value) {
     int nul = value.indexOf('\0');
     if (nul >= 0) {
-      throw new StoreException("could not " + what + ": " + field + " contains a NUL character (U+0000) at index "
-          + nul + ", which the database cannot store");
+      throw new StoreException(
+          "could not "
+              + what
+              + ": "
+              + field
+              + " contains a NUL character (U+0000) at index "
+              + nul
+              + ", which the database cannot store");
     }
     return value;
   }
@@ -96,8 +112,8 @@ final class Sql {
   }
 
   /**
-   * The database's own words, without the statement and bound values that JDBI adds to its messages. Drivers do
-   * not put passwords in their messages; bound values never reach this text.
+   * The database's own words, without the statement and bound values that JDBI adds to its
+   * messages. Drivers do not put passwords in their messages; bound values never reach this text.
    */
   static String reason(Throwable e) {
     SQLException sql = null;
@@ -114,7 +130,8 @@ final class Sql {
     while (root.getCause() != null) {
       root = root.getCause();
     }
-    return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
+    return root.getClass().getSimpleName()
+        + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
   }
 
   static boolean isUniqueViolation(Throwable e) {
@@ -137,10 +154,14 @@ final class Sql {
   // Typed binds: PostgreSQL wants to know the type of a NULL.
 
   static <S extends SqlStatement<S>> S bindLong(S statement, String name, Optional<Long> value) {
-    return value.isPresent() ? statement.bind(name, value.get().longValue()) : statement.bindNull(name, Types.BIGINT);
+    return value.isPresent()
+        ? statement.bind(name, value.get().longValue())
+        : statement.bindNull(name, Types.BIGINT);
   }
 
   static <S extends SqlStatement<S>> S bindText(S statement, String name, Optional<String> value) {
-    return value.isPresent() ? statement.bind(name, value.get()) : statement.bindNull(name, Types.VARCHAR);
+    return value.isPresent()
+        ? statement.bind(name, value.get())
+        : statement.bindNull(name, Types.VARCHAR);
   }
 }

@@ -25,7 +25,6 @@ import dev.latchkey.core.testing.FakeClusterAccess;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.MutableClock;
 import dev.latchkey.core.testing.RecordingNotifier;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,16 +44,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Many approvers click at once on one pending request, through the real {@link AccessService} on an H2 file:
- * exactly one decision, recorded exactly once.
+ * Many approvers click at once on one pending request, through the real {@link AccessService} on an
+ * H2 file: exactly one decision, recorded exactly once.
  */
 class ApprovalRaceTest extends EngineTest {
   private static final int THREADS = 50;
 
   final MutableClock clock = MutableClock.at("2026-03-02T09:00:00.000000001Z");
   final FakeClusterAccess cluster = new FakeClusterAccess();
-  final List<Actor.SlackUser> approvers = IntStream.range(0, THREADS)
-      .mapToObj(i -> new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, String.format("U0APPR%02d", i))).toList();
+  final List<Actor.SlackUser> approvers =
+      IntStream.range(0, THREADS)
+          .mapToObj(
+              i -> new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, String.format("U0APPR%02d", i)))
+          .toList();
   Database db;
   AccessService service;
   ExecutorService pool;
@@ -62,16 +64,43 @@ class ApprovalRaceTest extends EngineTest {
   @BeforeEach
   void wire() {
     db = engine.open(clock);
-    Customer acme = new Customer(Fixtures.ACME, Fixtures.CUSTOMER_TEAM, Fixtures.CHANNEL,
-        Set.copyOf(approvers.stream().map(Actor.SlackUser::userId).toList()), Optional.empty(),
-        Set.of(Fixtures.ADMIN.userId()), Map.<String, ClusterPolicy>of("prod", Fixtures.prod()));
-    service = new AccessService(Customers.of(List.of(acme)), db.requests(), db.enablements(), db.audit(), cluster,
-        new RecordingNotifier(), new FakeApproverDirectory(), clock, new Random(7), RetryPolicy.DEFAULT);
-    db.enablements().save(
-        new ClusterEnablement(Fixtures.PROD, true, Set.of("readonly", "admin"), Optional.of(clock.instant()),
-            Optional.of(Fixtures.ADMIN)),
-        new AuditEvent(clock.instant(), Fixtures.ADMIN, Optional.of(Fixtures.ACME), Optional.empty(),
-            AuditAction.CLUSTER_ENABLED, AuditResult.OK, Map.of("cluster", "prod", "roles", "admin,readonly")));
+    Customer acme =
+        new Customer(
+            Fixtures.ACME,
+            Fixtures.CUSTOMER_TEAM,
+            Fixtures.CHANNEL,
+            Set.copyOf(approvers.stream().map(Actor.SlackUser::userId).toList()),
+            Optional.empty(),
+            Set.of(Fixtures.ADMIN.userId()),
+            Map.<String, ClusterPolicy>of("prod", Fixtures.prod()));
+    service =
+        new AccessService(
+            Customers.of(List.of(acme)),
+            db.requests(),
+            db.enablements(),
+            db.audit(),
+            cluster,
+            new RecordingNotifier(),
+            new FakeApproverDirectory(),
+            clock,
+            new Random(7),
+            RetryPolicy.DEFAULT);
+    db.enablements()
+        .save(
+            new ClusterEnablement(
+                Fixtures.PROD,
+                true,
+                Set.of("readonly", "admin"),
+                Optional.of(clock.instant()),
+                Optional.of(Fixtures.ADMIN)),
+            new AuditEvent(
+                clock.instant(),
+                Fixtures.ADMIN,
+                Optional.of(Fixtures.ACME),
+                Optional.empty(),
+                AuditAction.CLUSTER_ENABLED,
+                AuditResult.OK,
+                Map.of("cluster", "prod", "roles", "admin,readonly")));
     pool = Executors.newFixedThreadPool(THREADS);
   }
 
@@ -85,29 +114,49 @@ class ApprovalRaceTest extends EngineTest {
   void approversAndDeniersRacingOnOneRequestMakeExactlyOneDecision() throws Exception {
     for (int round = 0; round < 3; round++) {
       AccessRequest pending = submit("readonly");
-      List<Outcome> outcomes = race(i -> i % 2 == 0
-          ? () -> service.approve(pending.id(), approvers.get(i), DecisionMethod.BUTTON, Map.of())
-          : () -> service.deny(pending.id(), approvers.get(i), DecisionMethod.BUTTON, Map.of()));
+      List<Outcome> outcomes =
+          race(
+              i ->
+                  i % 2 == 0
+                      ? () ->
+                          service.approve(
+                              pending.id(), approvers.get(i), DecisionMethod.BUTTON, Map.of())
+                      : () ->
+                          service.deny(
+                              pending.id(), approvers.get(i), DecisionMethod.BUTTON, Map.of()));
 
       AccessRequest decided = db.requests().find(pending.id()).orElseThrow();
       List<AuditAction> actions = actions(pending);
       long approved = outcomes.stream().filter(o -> o instanceof Outcome.Approved).count();
       long denied = outcomes.stream().filter(o -> o instanceof Outcome.Denied).count();
       assertThat(approved + denied).as("decisions").isEqualTo(1);
-      assertThat(outcomes).allMatch(o -> o instanceof Outcome.Approved || o instanceof Outcome.Denied
-          || o instanceof Outcome.AlreadyDecided);
-      assertThat(actions.stream().filter(a -> a == AuditAction.REQUEST_APPROVED || a == AuditAction.REQUEST_DENIED))
-          .as("decision events").hasSize(1);
+      assertThat(outcomes)
+          .allMatch(
+              o ->
+                  o instanceof Outcome.Approved
+                      || o instanceof Outcome.Denied
+                      || o instanceof Outcome.AlreadyDecided);
+      assertThat(
+              actions.stream()
+                  .filter(
+                      a -> a == AuditAction.REQUEST_APPROVED || a == AuditAction.REQUEST_DENIED))
+          .as("decision events")
+          .hasSize(1);
       if (approved == 1) {
         assertThat(decided.state()).isEqualTo(RequestState.ACTIVE);
         assertThat(decided.approvals()).hasSize(1);
-        assertThat(actions).containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.APPROVAL_GIVEN,
-            AuditAction.REQUEST_APPROVED, AuditAction.GRANT_CREATED);
+        assertThat(actions)
+            .containsExactly(
+                AuditAction.REQUEST_SUBMITTED,
+                AuditAction.APPROVAL_GIVEN,
+                AuditAction.REQUEST_APPROVED,
+                AuditAction.GRANT_CREATED);
         assertThat(cluster.granted()).filteredOn(g -> g.id().equals(pending.id())).hasSize(1);
       } else {
         assertThat(decided.state()).isEqualTo(RequestState.DENIED);
         assertThat(decided.approvals()).isEmpty();
-        assertThat(actions).containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_DENIED);
+        assertThat(actions)
+            .containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_DENIED);
         assertThat(cluster.granted()).noneMatch(g -> g.id().equals(pending.id()));
       }
     }
@@ -120,19 +169,32 @@ class ApprovalRaceTest extends EngineTest {
       AccessRequest pending = submit("admin");
       // Ten approvers, each clicking five times.
       List<Outcome> outcomes =
-          race(i -> () -> service.approve(pending.id(), approvers.get(i % 10), DecisionMethod.BUTTON, Map.of()));
+          race(
+              i ->
+                  () ->
+                      service.approve(
+                          pending.id(), approvers.get(i % 10), DecisionMethod.BUTTON, Map.of()));
 
       AccessRequest decided = db.requests().find(pending.id()).orElseThrow();
       List<AuditAction> actions = actions(pending);
       assertThat(outcomes.stream().filter(o -> o instanceof Outcome.Approved)).hasSize(1);
-      assertThat(outcomes).allMatch(o -> o instanceof Outcome.Approved || o instanceof Outcome.AlreadyDecided
-          || o instanceof Outcome.AwaitingMoreApprovals);
+      assertThat(outcomes)
+          .allMatch(
+              o ->
+                  o instanceof Outcome.Approved
+                      || o instanceof Outcome.AlreadyDecided
+                      || o instanceof Outcome.AwaitingMoreApprovals);
       assertThat(decided.state()).isEqualTo(RequestState.ACTIVE);
       assertThat(decided.approvals()).hasSize(2);
       assertThat(decided.approvals().stream().map(Approval::approver).distinct()).hasSize(2);
       assertThat(decided.decidedBy()).contains(decided.approvals().get(1).approver());
-      assertThat(actions).containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.APPROVAL_GIVEN,
-          AuditAction.APPROVAL_GIVEN, AuditAction.REQUEST_APPROVED, AuditAction.GRANT_CREATED);
+      assertThat(actions)
+          .containsExactly(
+              AuditAction.REQUEST_SUBMITTED,
+              AuditAction.APPROVAL_GIVEN,
+              AuditAction.APPROVAL_GIVEN,
+              AuditAction.REQUEST_APPROVED,
+              AuditAction.GRANT_CREATED);
       assertThat(cluster.granted()).filteredOn(g -> g.id().equals(pending.id())).hasSize(1);
     }
     ChainCheck check = db.audit().verify();
@@ -140,24 +202,35 @@ class ApprovalRaceTest extends EngineTest {
   }
 
   private AccessRequest submit(String role) {
-    Outcome outcome = service.submit(new Submission(Fixtures.ACME, "prod", role, Optional.of(Duration.ofHours(1)),
-        List.of(), Fixtures.REQUESTER, "INC-1234 pods crash-looping"));
+    Outcome outcome =
+        service.submit(
+            new Submission(
+                Fixtures.ACME,
+                "prod",
+                role,
+                Optional.of(Duration.ofHours(1)),
+                List.of(),
+                Fixtures.REQUESTER,
+                "INC-1234 pods crash-looping"));
     assertThat(outcome).isInstanceOf(Outcome.Submitted.class);
     return ((Outcome.Submitted) outcome).request();
   }
 
   /** Runs one task per thread, all released at once by a start gate. */
-  private List<Outcome> race(java.util.function.IntFunction<Callable<Outcome>> task) throws Exception {
+  private List<Outcome> race(java.util.function.IntFunction<Callable<Outcome>> task)
+      throws Exception {
     CountDownLatch ready = new CountDownLatch(THREADS);
     CountDownLatch start = new CountDownLatch(1);
     List<Future<Outcome>> futures = new ArrayList<>();
     for (int i = 0; i < THREADS; i++) {
       Callable<Outcome> work = task.apply(i);
-      futures.add(pool.submit(() -> {
-        ready.countDown();
-        start.await();
-        return work.call();
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                ready.countDown();
+                start.await();
+                return work.call();
+              }));
     }
     assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
     start.countDown();
@@ -169,6 +242,9 @@ class ApprovalRaceTest extends EngineTest {
   }
 
   private List<AuditAction> actions(AccessRequest r) {
-    return db.audit().forRequest(r.id()).stream().map(StoredAuditEvent::event).map(AuditEvent::action).toList();
+    return db.audit().forRequest(r.id()).stream()
+        .map(StoredAuditEvent::event)
+        .map(AuditEvent::action)
+        .toList();
   }
 }

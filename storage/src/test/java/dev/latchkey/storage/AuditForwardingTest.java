@@ -43,8 +43,9 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Committed events leave as JSON lines, at least once and in order: a broken sink never costs a change, a failed
- * change sends nothing, a sink that was down or a process that stopped before forwarding catches up.
+ * Committed events leave as JSON lines, at least once and in order: a broken sink never costs a
+ * change, a failed change sends nothing, a sink that was down or a process that stopped before
+ * forwarding catches up.
  */
 class AuditForwardingTest extends EngineTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -58,21 +59,53 @@ class AuditForwardingTest extends EngineTest {
     RecordingSink broken = new RecordingSink("broken");
     broken.fail(RecordingSink.Failure.BEFORE_WRITING);
     List<StoredAuditEvent> stored = new ArrayList<>();
-    try (Database db = engine.builder(clock)
-        .sinks(List.of(broken, new JsonLinesAuditSink(file), new JsonLinesAuditSink("stream", stream))).open()) {
+    try (Database db =
+        engine
+            .builder(clock)
+            .sinks(
+                List.of(
+                    broken, new JsonLinesAuditSink(file), new JsonLinesAuditSink("stream", stream)))
+            .open()) {
       AccessRequest r = TestData.pending(id(1), T0);
       db.requests().insert(r, List.of(event(r, AuditAction.REQUEST_SUBMITTED, T0)));
       AccessRequest next = TestData.inState(RequestState.APPROVED, r.id(), T0, Scope.CLUSTER);
-      db.requests().update(r, next, List.of(event(r, AuditAction.APPROVAL_GIVEN, T0),
-          event(r, AuditAction.REQUEST_APPROVED, T0)));
+      db.requests()
+          .update(
+              r,
+              next,
+              List.of(
+                  event(r, AuditAction.APPROVAL_GIVEN, T0),
+                  event(r, AuditAction.REQUEST_APPROVED, T0)));
       // Lost race: nothing committed, nothing forwarded.
       db.requests().update(r, next, List.of(event(r, AuditAction.REQUEST_DENIED, T0)));
-      db.audit().append(new AuditEvent(T0, Fixtures.BYSTANDER, Optional.of(Fixtures.ACME), Optional.of(r.id()),
-          AuditAction.DECISION_REFUSED, AuditResult.REFUSED, Map.of("reason", "NOT_APPROVER")));
-      ClusterEnablement on = new ClusterEnablement(Fixtures.PROD, true, Set.of("readonly"), Optional.of(T0),
-          Optional.of(Fixtures.ADMIN));
-      db.enablements().save(on, new AuditEvent(T0, Fixtures.ADMIN, Optional.of(Fixtures.ACME), Optional.empty(),
-          AuditAction.CLUSTER_ENABLED, AuditResult.OK, Map.of("cluster", "prod")));
+      db.audit()
+          .append(
+              new AuditEvent(
+                  T0,
+                  Fixtures.BYSTANDER,
+                  Optional.of(Fixtures.ACME),
+                  Optional.of(r.id()),
+                  AuditAction.DECISION_REFUSED,
+                  AuditResult.REFUSED,
+                  Map.of("reason", "NOT_APPROVER")));
+      ClusterEnablement on =
+          new ClusterEnablement(
+              Fixtures.PROD,
+              true,
+              Set.of("readonly"),
+              Optional.of(T0),
+              Optional.of(Fixtures.ADMIN));
+      db.enablements()
+          .save(
+              on,
+              new AuditEvent(
+                  T0,
+                  Fixtures.ADMIN,
+                  Optional.of(Fixtures.ACME),
+                  Optional.empty(),
+                  AuditAction.CLUSTER_ENABLED,
+                  AuditResult.OK,
+                  Map.of("cluster", "prod")));
 
       stored.addAll(db.audit().recent(Fixtures.ACME, 100).reversed());
       assertThat(stored).hasSize(5);
@@ -88,8 +121,18 @@ class AuditForwardingTest extends EngineTest {
       StoredAuditEvent event = stored.get(i);
       List<String> keys = new ArrayList<>();
       line.fieldNames().forEachRemaining(keys::add);
-      assertThat(keys).containsExactly("action", "actor", "at", "customer", "details", "hash", "prev_hash",
-          "request_id", "result", "seq");
+      assertThat(keys)
+          .containsExactly(
+              "action",
+              "actor",
+              "at",
+              "customer",
+              "details",
+              "hash",
+              "prev_hash",
+              "request_id",
+              "result",
+              "seq");
       assertThat(line.get("seq").asLong()).isEqualTo(event.sequence());
       assertThat(line.get("hash").asText()).isEqualTo(event.hash());
       assertThat(line.get("prev_hash").asText()).isEqualTo(event.previousHash());
@@ -97,12 +140,19 @@ class AuditForwardingTest extends EngineTest {
       assertThat(line.get("actor").asText()).isEqualTo(event.event().actor().audit());
       assertThat(line.get("at").asText()).isEqualTo(event.event().at().toString());
       assertThat(line.get("customer").asText()).isEqualTo("acme");
-      assertThat(JSON.convertValue(line.get("details"), new TypeReference<Map<String, String>>() {}))
+      assertThat(
+              JSON.convertValue(line.get("details"), new TypeReference<Map<String, String>>() {}))
           .isEqualTo(event.event().details());
       assertThat(line.get("hash").asText()).isEqualTo(rehash(lines.get(i)));
     }
-    assertThat(lines).extracting(l -> JSON.readTree(l).get("action").asText()).containsExactly(
-        "request.submitted", "approval.given", "request.approved", "decision.refused", "cluster.enabled");
+    assertThat(lines)
+        .extracting(l -> JSON.readTree(l).get("action").asText())
+        .containsExactly(
+            "request.submitted",
+            "approval.given",
+            "request.approved",
+            "decision.refused",
+            "cluster.enabled");
     assertThat(JSON.readTree(lines.get(4)).get("request_id").isNull()).isTrue();
   }
 
@@ -112,12 +162,16 @@ class AuditForwardingTest extends EngineTest {
     try (Database db = engine.open(clock, new JsonLinesAuditSink("stream", stream))) {
       AccessRequest r = TestData.pending(id(1), T0);
       db.requests().insert(r, List.of(event(r, AuditAction.REQUEST_SUBMITTED, T0)));
-      engine.execute("INSERT INTO audit_events SELECT seq + 1, at, actor, customer, request_id, action, "
-          + "result, details, prev_hash, hash FROM audit_events WHERE seq = 1");
+      engine.execute(
+          "INSERT INTO audit_events SELECT seq + 1, at, actor, customer, request_id, action, "
+              + "result, details, prev_hash, hash FROM audit_events WHERE seq = 1");
       AccessRequest second = TestData.pending(id(2), T0);
 
-      assertThatThrownBy(() -> db.requests().insert(second, List.of(event(second, AuditAction.REQUEST_SUBMITTED,
-          T0)))).isInstanceOf(StoreException.class);
+      assertThatThrownBy(
+              () ->
+                  db.requests()
+                      .insert(second, List.of(event(second, AuditAction.REQUEST_SUBMITTED, T0))))
+          .isInstanceOf(StoreException.class);
     }
     assertThat(stream.toString(StandardCharsets.UTF_8).lines()).hasSize(1);
   }
@@ -131,7 +185,8 @@ class AuditForwardingTest extends EngineTest {
         db.requests().insert(r, List.of(event(r, AuditAction.REQUEST_SUBMITTED, T0)));
       }
     }
-    assertThat(Files.readAllLines(file)).extracting(l -> JSON.readTree(l).get("seq").asLong())
+    assertThat(Files.readAllLines(file))
+        .extracting(l -> JSON.readTree(l).get("seq").asLong())
         .containsExactly(1L, 2L);
   }
 
@@ -144,13 +199,19 @@ class AuditForwardingTest extends EngineTest {
       AccessRequest r = TestData.pending(id(1), T0);
       db.requests().insert(r, List.of(event(r, AuditAction.REQUEST_SUBMITTED, T0)));
       AccessRequest next = TestData.inState(RequestState.APPROVED, r.id(), T0, Scope.CLUSTER);
-      db.requests().update(r, next, List.of(event(r, AuditAction.APPROVAL_GIVEN, T0),
-          event(r, AuditAction.REQUEST_APPROVED, T0)));
+      db.requests()
+          .update(
+              r,
+              next,
+              List.of(
+                  event(r, AuditAction.APPROVAL_GIVEN, T0),
+                  event(r, AuditAction.REQUEST_APPROVED, T0)));
 
       List<AuditForwarding> during = db.forwardAudit();
       assertThat(during.get(0).forwarded()).isZero();
       assertThat(during.get(0).behind()).isEqualTo(3);
-      assertThat(during.get(0).failure()).hasValueSatisfying(f -> assertThat(f).contains("disk full"));
+      assertThat(during.get(0).failure())
+          .hasValueSatisfying(f -> assertThat(f).contains("disk full"));
       assertThat(during.get(1)).isEqualTo(new AuditForwarding("steady", 3, 3, Optional.empty()));
       assertThat(flaky.sequences()).isEmpty();
 
@@ -163,15 +224,17 @@ class AuditForwardingTest extends EngineTest {
 
       assertThat(after.get(0)).isEqualTo(new AuditForwarding("pipeline", 5, 5, Optional.empty()));
       assertThat(flaky.sequences()).containsExactly(1L, 2L, 3L, 4L, 5L);
-      assertThat(flaky.lines()).extracting(AuditLine::hash)
+      assertThat(flaky.lines())
+          .extracting(AuditLine::hash)
           .containsExactlyElementsOf(steady.lines().stream().map(AuditLine::hash).toList());
       assertThat(flaky.attempts()).isGreaterThan(2);
     }
   }
 
   /**
-   * A process that committed and stopped before forwarding (here: opened without the sink, the same state a crash
-   * leaves): the next process with the sink forwards the missed events at start, once each, in order.
+   * A process that committed and stopped before forwarding (here: opened without the sink, the same
+   * state a crash leaves): the next process with the sink forwards the missed events at start, once
+   * each, in order.
    */
   @Test
   void eventsCommittedButNotForwardedAreForwardedWhenTheDatabaseIsOpenedAgain() throws Exception {
@@ -205,8 +268,8 @@ class AuditForwardingTest extends EngineTest {
   }
 
   /**
-   * A sink that took a batch but did not confirm it (it threw after sending) gets the batch again: at least once,
-   * and the repeated lines carry the same seq and hash, so a consumer can drop them.
+   * A sink that took a batch but did not confirm it (it threw after sending) gets the batch again:
+   * at least once, and the repeated lines carry the same seq and hash, so a consumer can drop them.
    */
   @Test
   void aBatchTheSinkDidNotConfirmIsWrittenAgainWithTheSameSeqAndHash() throws Exception {
@@ -222,7 +285,10 @@ class AuditForwardingTest extends EngineTest {
       db.forwardAudit();
 
       List<AuditLine> lines = sink.lines();
-      assertThat(lines).extracting(AuditLine::sequence).containsOnly(1L).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(lines)
+          .extracting(AuditLine::sequence)
+          .containsOnly(1L)
+          .hasSizeGreaterThanOrEqualTo(2);
       assertThat(lines).map(AuditLine::json).containsOnly(lines.getFirst().json());
     }
   }
@@ -235,15 +301,19 @@ class AuditForwardingTest extends EngineTest {
     try (Database db = engine.open(clock, stuck)) {
       AccessRequest first = TestData.pending(id(1), T0);
       db.requests().insert(first, List.of(event(first, AuditAction.REQUEST_SUBMITTED, T0)));
-      assertThat(stuck.awaitHeld(Duration.ofSeconds(20))).as("forwarding is inside the sink").isTrue();
+      assertThat(stuck.awaitHeld(Duration.ofSeconds(20)))
+          .as("forwarding is inside the sink")
+          .isTrue();
 
-      assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
-        for (int n = 2; n <= 5; n++) {
-          AccessRequest r = TestData.pending(id(n), T0);
-          db.requests().insert(r, List.of(event(r, AuditAction.REQUEST_SUBMITTED, T0)));
-        }
-        db.audit().append(refused(first));
-      });
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(20),
+          () -> {
+            for (int n = 2; n <= 5; n++) {
+              AccessRequest r = TestData.pending(id(n), T0);
+              db.requests().insert(r, List.of(event(r, AuditAction.REQUEST_SUBMITTED, T0)));
+            }
+            db.audit().append(refused(first));
+          });
       assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(6));
 
       stuck.release();
@@ -253,14 +323,15 @@ class AuditForwardingTest extends EngineTest {
   }
 
   /**
-   * Two pools on one database stand for two replicas, each with its own standard output under the same name: each
-   * event goes to exactly one of them, and each writes its share in order.
+   * Two pools on one database stand for two replicas, each with its own standard output under the
+   * same name: each event goes to exactly one of them, and each writes its share in order.
    */
   @Test
   void processesSharingTheDatabaseShareEachSinksProgress() throws Exception {
     RecordingSink mine = new RecordingSink("stdout");
     RecordingSink theirs = new RecordingSink("stdout");
-    try (Database db = engine.open(clock, mine); Database replica = engine.open(clock, theirs)) {
+    try (Database db = engine.open(clock, mine);
+        Database replica = engine.open(clock, theirs)) {
       int threads = 4;
       int perThread = 15;
       ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -268,13 +339,24 @@ class AuditForwardingTest extends EngineTest {
       for (int t = 0; t < threads; t++) {
         Database target = t % 2 == 0 ? db : replica;
         int thread = t;
-        futures.add(pool.submit(() -> {
-          for (int i = 0; i < perThread; i++) {
-            target.audit().append(new AuditEvent(T0, Actor.SYSTEM, Optional.of(Fixtures.ACME),
-                Optional.of(id(thread)), AuditAction.GRANT_RETRY, AuditResult.OK, Map.of("n", "" + i)));
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < perThread; i++) {
+                    target
+                        .audit()
+                        .append(
+                            new AuditEvent(
+                                T0,
+                                Actor.SYSTEM,
+                                Optional.of(Fixtures.ACME),
+                                Optional.of(id(thread)),
+                                AuditAction.GRANT_RETRY,
+                                AuditResult.OK,
+                                Map.of("n", "" + i)));
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         f.get(60, TimeUnit.SECONDS);
@@ -285,8 +367,9 @@ class AuditForwardingTest extends EngineTest {
 
       List<Long> all = new ArrayList<>(mine.sequences());
       all.addAll(theirs.sequences());
-      assertThat(all).containsExactlyInAnyOrderElementsOf(
-          LongStream.rangeClosed(1, threads * perThread).boxed().toList());
+      assertThat(all)
+          .containsExactlyInAnyOrderElementsOf(
+              LongStream.rangeClosed(1, threads * perThread).boxed().toList());
       assertThat(mine.sequences()).isSorted();
       assertThat(theirs.sequences()).isSorted();
     }
@@ -295,20 +378,30 @@ class AuditForwardingTest extends EngineTest {
   @Test
   void aStandardOutputThatCannotBeWrittenIsAFailingSinkNotDeliveredEvents() throws Exception {
     PrintStream original = System.out;
-    OutputStream closedPipe = new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        throw new IOException("Broken pipe");
-      }
-    };
+    OutputStream closedPipe =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            throw new IOException("Broken pipe");
+          }
+        };
     System.setOut(new PrintStream(closedPipe, true));
     try (Database db = engine.open(new MutableClock(T0), JsonLinesAuditSink.stdout())) {
-      db.audit().append(new AuditEvent(T0, Actor.SYSTEM, Optional.of(Fixtures.ACME), Optional.empty(),
-          AuditAction.GRANT_RETRY, AuditResult.OK, Map.of()));
+      db.audit()
+          .append(
+              new AuditEvent(
+                  T0,
+                  Actor.SYSTEM,
+                  Optional.of(Fixtures.ACME),
+                  Optional.empty(),
+                  AuditAction.GRANT_RETRY,
+                  AuditResult.OK,
+                  Map.of()));
 
       List<AuditForwarding> status = db.forwardAudit();
 
-      // A PrintStream swallows the failure; the sink must still say it, so the events are written again later.
+      // A PrintStream swallows the failure; the sink must still say it, so the events are written
+      // again later.
       assertThat(status).singleElement().satisfies(s -> assertThat(s.forwarded()).isZero());
     } finally {
       System.setOut(original);
@@ -317,34 +410,51 @@ class AuditForwardingTest extends EngineTest {
 
   @Test
   void sinksNeedDistinctNames() {
-    assertThatThrownBy(() -> engine.open(clock, new RecordingSink("stdout"), new RecordingSink("stdout")))
+    assertThatThrownBy(
+            () -> engine.open(clock, new RecordingSink("stdout"), new RecordingSink("stdout")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("two audit sinks are named stdout");
   }
 
   private static AuditEvent refused(AccessRequest r) {
-    return new AuditEvent(T0, Fixtures.BYSTANDER, Optional.of(Fixtures.ACME), Optional.of(r.id()),
-        AuditAction.DECISION_REFUSED, AuditResult.REFUSED, Map.of("reason", "NOT_APPROVER"));
+    return new AuditEvent(
+        T0,
+        Fixtures.BYSTANDER,
+        Optional.of(Fixtures.ACME),
+        Optional.of(r.id()),
+        AuditAction.DECISION_REFUSED,
+        AuditResult.REFUSED,
+        Map.of("reason", "NOT_APPROVER"));
   }
 
   private static ClusterEnablement enabled() {
-    return new ClusterEnablement(Fixtures.PROD, true, Set.of("readonly"), Optional.of(T0),
-        Optional.of(Fixtures.ADMIN));
+    return new ClusterEnablement(
+        Fixtures.PROD, true, Set.of("readonly"), Optional.of(T0), Optional.of(Fixtures.ADMIN));
   }
 
   private static AuditEvent enabledEvent() {
-    return new AuditEvent(T0, Fixtures.ADMIN, Optional.of(Fixtures.ACME), Optional.empty(),
-        AuditAction.CLUSTER_ENABLED, AuditResult.OK, Map.of("cluster", "prod"));
+    return new AuditEvent(
+        T0,
+        Fixtures.ADMIN,
+        Optional.of(Fixtures.ACME),
+        Optional.empty(),
+        AuditAction.CLUSTER_ENABLED,
+        AuditResult.OK,
+        Map.of("cluster", "prod"));
   }
 
   /**
-   * What a log pipeline can do on its own: the line without its {@code hash} and {@code prev_hash} members is, byte
-   * for byte, the canonical content that was hashed.
+   * What a log pipeline can do on its own: the line without its {@code hash} and {@code prev_hash}
+   * members is, byte for byte, the canonical content that was hashed.
    */
   static String rehash(String line) throws IOException {
     JsonNode node = JSON.readTree(line);
-    String hashes = "\"hash\":\"" + node.get("hash").asText() + "\",\"prev_hash\":\""
-        + node.get("prev_hash").asText() + "\",";
+    String hashes =
+        "\"hash\":\""
+            + node.get("hash").asText()
+            + "\",\"prev_hash\":\""
+            + node.get("prev_hash").asText()
+            + "\",";
     assertThat(line).contains(hashes);
     return AuditJson.hash(node.get("prev_hash").asText(), line.replace(hashes, ""));
   }

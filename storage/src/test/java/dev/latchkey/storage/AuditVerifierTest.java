@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The operator's check from outside a running Latchkey: the head, intact or the first broken link; no changes. */
+/**
+ * The operator's check from outside a running Latchkey: the head, intact or the first broken link;
+ * no changes.
+ */
 class AuditVerifierTest extends EngineTest {
   final MutableClock clock = new MutableClock(T0);
 
@@ -36,21 +39,37 @@ class AuditVerifierTest extends EngineTest {
     assertThat(head.sequence()).isEqualTo(3);
 
     engine.execute("UPDATE audit_events SET actor = 'system' WHERE seq = 2");
-    assertThat(verify()).isEqualTo(new AuditVerification(head,
-        new ChainCheck.Broken(2, "hash does not match content")));
+    assertThat(verify())
+        .isEqualTo(
+            new AuditVerification(head, new ChainCheck.Broken(2, "hash does not match content")));
   }
 
-  /** A database of the first version stays at schema version 1: verifying migrates and forwards nothing. */
+  /**
+   * A database of the first version stays at schema version 1: verifying migrates and forwards
+   * nothing.
+   */
   @Test
   void changesNothingNotEvenTheSchema() throws Exception {
     LegacyAuditWriter.createV1Schema(engine);
-    LegacyAuditWriter.append(engine, new LegacyAuditWriter.Row(T0.toString(), "system", "acme", null,
-        "cluster.enabled", "ok", Map.of("cluster", "prod")));
+    LegacyAuditWriter.append(
+        engine,
+        new LegacyAuditWriter.Row(
+            T0.toString(),
+            "system",
+            "acme",
+            null,
+            "cluster.enabled",
+            "ok",
+            Map.of("cluster", "prod")));
 
     assertThat(verify().check()).isEqualTo(new ChainCheck.Intact(1));
-    assertThat(engine.queryText("SELECT MAX(\"version\") FROM \"flyway_schema_history\"")).isEqualTo("1");
-    assertThat(engine.queryText("SELECT COUNT(*) FROM information_schema.tables "
-        + "WHERE LOWER(table_name) IN ('audit_format', 'audit_forwarding')")).isEqualTo("0");
+    assertThat(engine.queryText("SELECT MAX(\"version\") FROM \"flyway_schema_history\""))
+        .isEqualTo("1");
+    assertThat(
+            engine.queryText(
+                "SELECT COUNT(*) FROM information_schema.tables "
+                    + "WHERE LOWER(table_name) IN ('audit_format', 'audit_forwarding')"))
+        .isEqualTo("0");
   }
 
   @Test
@@ -59,8 +78,9 @@ class AuditVerifierTest extends EngineTest {
 
     assertThatThrownBy(this::verify)
         .isInstanceOf(StoreException.class)
-        .hasMessageEndingWith("holds no Latchkey audit log (there is no table audit_head): check LATCHKEY_DB_URL or "
-            + "database.url");
+        .hasMessageEndingWith(
+            "holds no Latchkey audit log (there is no table audit_head): check LATCHKEY_DB_URL or "
+                + "database.url");
   }
 
   @Test
@@ -70,7 +90,8 @@ class AuditVerifierTest extends EngineTest {
 
     assertThatThrownBy(() -> AuditVerifier.verify(url, Database.DEFAULT_USER, ""))
         .isInstanceOf(StoreException.class)
-        .hasMessageStartingWith("could not open database " + url + " as sa: there is no H2 database at that path");
+        .hasMessageStartingWith(
+            "could not open database " + url + " as sa: there is no H2 database at that path");
     assertThat(Files.exists(dir.resolve("nowhere"))).isFalse();
   }
 
@@ -80,7 +101,8 @@ class AuditVerifierTest extends EngineTest {
         .isEqualTo("jdbc:h2:file:./data/latchkey;IFEXISTS=TRUE;ACCESS_MODE_DATA=r");
     assertThat(AuditVerifier.readOnly("jdbc:h2:file:/d/l;ifexists=false"))
         .isEqualTo("jdbc:h2:file:/d/l;ifexists=false;ACCESS_MODE_DATA=r");
-    assertThat(AuditVerifier.readOnly("jdbc:postgresql://db/latchkey")).isEqualTo("jdbc:postgresql://db/latchkey");
+    assertThat(AuditVerifier.readOnly("jdbc:postgresql://db/latchkey"))
+        .isEqualTo("jdbc:postgresql://db/latchkey");
   }
 
   private AuditVerification verify() {

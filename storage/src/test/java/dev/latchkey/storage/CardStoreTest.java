@@ -10,13 +10,12 @@ import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
-import dev.latchkey.core.port.CardStore.CardRef;
 import dev.latchkey.core.port.CardStore;
+import dev.latchkey.core.port.CardStore.CardRef;
 import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.testing.MutableClock;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,11 +66,13 @@ class CardStoreTest extends EngineTest {
     List<Future<?>> saves = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       String ts = "1700000000.00000" + i;
-      saves.add(pool.submit(() -> {
-        start.await();
-        cards.save(r.id(), new CardRef("C0SHARED", ts));
-        return null;
-      }));
+      saves.add(
+          pool.submit(
+              () -> {
+                start.await();
+                cards.save(r.id(), new CardRef("C0SHARED", ts));
+                return null;
+              }));
     }
     start.countDown();
     for (Future<?> f : saves) {
@@ -164,7 +165,8 @@ class CardStoreTest extends EngineTest {
     clock.advance(Duration.ofSeconds(1));
     ended(recentCardless, T0.minus(Duration.ofHours(1)));
 
-    assertThat(cards.findOutOfDate(10)).containsExactly(oldWithCard.id(), open.id(), recentCardless.id());
+    assertThat(cards.findOutOfDate(10))
+        .containsExactly(oldWithCard.id(), open.id(), recentCardless.id());
     assertThat(cards.findOutOfDate(2)).containsExactly(oldWithCard.id(), open.id());
     assertThat(cards.findOutOfDate(0)).isEmpty();
 
@@ -185,12 +187,12 @@ class CardStoreTest extends EngineTest {
   }
 
   private AccessRequest update(AccessRequest current, AccessRequest next) {
-    return ((RequestStore.Update.Applied) db.requests().update(current, next, List.of()))
-        .stored();
+    return ((RequestStore.Update.Applied) db.requests().update(current, next, List.of())).stored();
   }
 
   private long shownVersion(RequestId id) throws Exception {
     return Long.parseLong(
-        engine.queryText("SELECT shown_version FROM cards WHERE request_id = '" + id.value() + "'"));
+        engine.queryText(
+            "SELECT shown_version FROM cards WHERE request_id = '" + id.value() + "'"));
   }
 }

@@ -29,7 +29,9 @@ class DatabaseTest {
     String url = Database.prepare("jdbc:h2:file:" + nested);
 
     assertThat(nested.getParent()).isDirectory();
-    assertThat(url).isEqualTo("jdbc:h2:file:" + nested + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0");
+    assertThat(url)
+        .isEqualTo(
+            "jdbc:h2:file:" + nested + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0");
     assertThat(url).doesNotContainIgnoringCase("AUTO_SERVER");
   }
 
@@ -37,13 +39,17 @@ class DatabaseTest {
   void optionsGivenInTheUrlAreKept() {
     String url = Database.prepare("jdbc:h2:" + dir.resolve("x") + ";lock_timeout=500");
 
-    assertThat(url).isEqualTo("jdbc:h2:" + dir.resolve("x") + ";lock_timeout=500;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
+    assertThat(url)
+        .isEqualTo(
+            "jdbc:h2:"
+                + dir.resolve("x")
+                + ";lock_timeout=500;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
   }
 
   @Test
   void otherUrlsAreLeftAlone() {
-    assertThat(Database.prepare("jdbc:postgresql://db:5432/latchkey")).isEqualTo(
-        "jdbc:postgresql://db:5432/latchkey");
+    assertThat(Database.prepare("jdbc:postgresql://db:5432/latchkey"))
+        .isEqualTo("jdbc:postgresql://db:5432/latchkey");
     assertThat(Database.prepare("jdbc:h2:mem:test")).isEqualTo("jdbc:h2:mem:test");
   }
 
@@ -87,8 +93,13 @@ class DatabaseTest {
 
   @Test
   void anUnreachableServerFailsWithoutShowingThePassword() {
-    assertThatThrownBy(() -> Database.open("jdbc:postgresql://127.0.0.1:1/latchkey?password=hunter2&connectTimeout=2",
-        "latchkey", "hunter3", List.of()))
+    assertThatThrownBy(
+            () ->
+                Database.open(
+                    "jdbc:postgresql://127.0.0.1:1/latchkey?password=hunter2&connectTimeout=2",
+                    "latchkey",
+                    "hunter3",
+                    List.of()))
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("password=***")
         .hasMessageNotContaining("hunter2")

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Where a test's database lives: an H2 file in the test's temporary folder, or a fresh PostgreSQL database on the
- * server named by {@value #POSTGRES_URL} (opt-in, see {@code PostgresIT}). Plain SQL goes through the same URL, to
- * tamper with rows as someone with database access could.
+ * Where a test's database lives: an H2 file in the test's temporary folder, or a fresh PostgreSQL
+ * database on the server named by {@value #POSTGRES_URL} (opt-in, see {@code PostgresIT}). Plain
+ * SQL goes through the same URL, to tamper with rows as someone with database access could.
  */
 abstract class Engine implements AutoCloseable {
   static final String POSTGRES_URL = "LATCHKEY_TEST_POSTGRES_URL";
@@ -49,13 +49,16 @@ abstract class Engine implements AutoCloseable {
   }
 
   int execute(String sql) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
       return s.executeUpdate(sql);
     }
   }
 
   String queryText(String sql) throws SQLException {
-    try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       if (!rs.next()) {
         throw new SQLException("no row: " + sql);
       }
@@ -77,7 +80,8 @@ abstract class Engine implements AutoCloseable {
     if (base == null || base.isBlank()) {
       throw new IllegalStateException(POSTGRES_URL + " is not set");
     }
-    return new Postgres(base, env.getOrDefault(POSTGRES_USER, "postgres"), env.getOrDefault(POSTGRES_PASSWORD, ""));
+    return new Postgres(
+        base, env.getOrDefault(POSTGRES_USER, "postgres"), env.getOrDefault(POSTGRES_PASSWORD, ""));
   }
 
   private static final class H2 extends Engine {
@@ -118,8 +122,11 @@ abstract class Engine implements AutoCloseable {
       this.server = server;
       this.user = user;
       this.password = password;
-      this.name = "latchkey_test_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-      try (Connection c = DriverManager.getConnection(server, user, password); Statement s = c.createStatement()) {
+      this.name =
+          "latchkey_test_"
+              + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+      try (Connection c = DriverManager.getConnection(server, user, password);
+          Statement s = c.createStatement()) {
         s.execute("CREATE DATABASE " + name);
       }
     }
@@ -143,10 +150,14 @@ abstract class Engine implements AutoCloseable {
       return password;
     }
 
-    /** With sequential scans discouraged, so the plan shows whether an index can serve the query at all. */
+    /**
+     * With sequential scans discouraged, so the plan shows whether an index can serve the query at
+     * all.
+     */
     @Override
     String explain(String query) throws SQLException {
-      try (Connection c = connect(); Statement s = c.createStatement()) {
+      try (Connection c = connect();
+          Statement s = c.createStatement()) {
         s.execute("SET enable_seqscan = off");
         List<String> lines = new ArrayList<>();
         try (ResultSet rs = s.executeQuery("EXPLAIN " + query)) {
@@ -160,7 +171,8 @@ abstract class Engine implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
-      try (Connection c = DriverManager.getConnection(server, user, password); Statement s = c.createStatement()) {
+      try (Connection c = DriverManager.getConnection(server, user, password);
+          Statement s = c.createStatement()) {
         s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
       }
     }

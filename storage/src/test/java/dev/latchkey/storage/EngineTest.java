@@ -6,8 +6,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A storage test that runs on an H2 file by default; {@code PostgresIT} runs the same tests on PostgreSQL by
- * overriding {@link #engine(Path)}.
+ * A storage test that runs on an H2 file by default; {@code PostgresIT} runs the same tests on
+ * PostgreSQL by overriding {@link #engine(Path)}.
  */
 abstract class EngineTest {
   @TempDir Path dir;

@@ -19,9 +19,10 @@ import java.util.TreeMap;
 import org.flywaydb.core.Flyway;
 
 /**
- * How the first version wrote audit rows, kept here to prove that databases it wrote still verify: details stored
- * as Jackson wrote the map (a null value as JSON null), the hash taken over a re-serialisation of the parsed
- * details, and the text turned into bytes with {@code getBytes(UTF_8)} (an unpaired surrogate became {@code ?}).
+ * How the first version wrote audit rows, kept here to prove that databases it wrote still verify:
+ * details stored as Jackson wrote the map (a null value as JSON null), the hash taken over a
+ * re-serialisation of the parsed details, and the text turned into bytes with {@code
+ * getBytes(UTF_8)} (an unpaired surrogate became {@code ?}).
  */
 final class LegacyAuditWriter {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -40,7 +41,13 @@ final class LegacyAuditWriter {
   }
 
   /** One event, exactly as the first version's {@code AuditChain.append} wrote it. */
-  record Row(String at, String actor, String customer, String requestId, String action, String result,
+  record Row(
+      String at,
+      String actor,
+      String customer,
+      String requestId,
+      String action,
+      String result,
       Map<String, String> details) {}
 
   static void append(Engine engine, Row row) throws Exception {
@@ -49,14 +56,17 @@ final class LegacyAuditWriter {
       long seq;
       String previous;
       try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")) {
+          ResultSet rs =
+              s.executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")) {
         rs.next();
         seq = rs.getLong(1) + 1;
         previous = rs.getString(2);
       }
       String hash = hash(previous, canonical(seq, row));
-      try (PreparedStatement insert = c.prepareStatement("INSERT INTO audit_events (seq, at, actor, customer, "
-          + "request_id, action, result, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      try (PreparedStatement insert =
+          c.prepareStatement(
+              "INSERT INTO audit_events (seq, at, actor, customer, request_id, action, result,"
+                  + " details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         insert.setLong(1, seq);
         insert.setString(2, row.at());
         insert.setString(3, row.actor());
@@ -69,7 +79,8 @@ final class LegacyAuditWriter {
         insert.setString(10, hash);
         insert.executeUpdate();
       }
-      try (PreparedStatement head = c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
+      try (PreparedStatement head =
+          c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")) {
         head.setLong(1, seq);
         head.setString(2, hash);
         head.executeUpdate();
@@ -108,8 +119,10 @@ final class LegacyAuditWriter {
   }
 
   static String hash(String previous, String canonical) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest((previous + canonical).getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256")
+                .digest((previous + canonical).getBytes(StandardCharsets.UTF_8)));
   }
 
   private static void setText(PreparedStatement s, int index, String value) throws SQLException {

@@ -30,15 +30,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Transactions that write several requests take the rows in one order, then the audit chain's head, as a single
- * update does; otherwise a timer's batch and an approver's revoke could deadlock, and PostgreSQL would fail one.
+ * Transactions that write several requests take the rows in one order, then the audit chain's head,
+ * as a single update does; otherwise a timer's batch and an approver's revoke could deadlock, and
+ * PostgreSQL would fail one.
  */
 class LockOrderTest extends EngineTest {
   @Test
-  void aBatchHoldsAllItsRowsBeforeWaitingForTheAuditChainSoASingleUpdateOfOneOfThemWaitsAndFinishes()
-      throws Exception {
+  void
+      aBatchHoldsAllItsRowsBeforeWaitingForTheAuditChainSoASingleUpdateOfOneOfThemWaitsAndFinishes()
+          throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(2);
-    try (Database db = engine.open(new MutableClock(T0)); Connection auditHead = engine.connect()) {
+    try (Database db = engine.open(new MutableClock(T0));
+        Connection auditHead = engine.connect()) {
       RequestStore store = db.requests();
       AccessRequest a = inState(RequestState.ACTIVE, id(1), T0, Scope.CLUSTER);
       AccessRequest b = inState(RequestState.ACTIVE, id(2), T0, Scope.CLUSTER);
@@ -53,15 +56,23 @@ class LockOrderTest extends EngineTest {
       }
       // The batch names B first: the order it is given in must not be the order it locks in.
       Future<List<Update>> batch = threads.submit(() -> store.updateAll(List.of(expireB, expireA)));
-      await().atMost(Duration.ofSeconds(10)).until(() -> lockedByOthers(a.id()) && lockedByOthers(b.id()));
-      Future<Update> revoke = threads.submit(() -> store.update(b,
-          b.withState(RequestState.REVOKED).withEnd(T0.plusSeconds(60), Actor.SYSTEM),
-          List.of(event(b, AuditAction.REQUEST_REVOKED, T0))));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> lockedByOthers(a.id()) && lockedByOthers(b.id()));
+      Future<Update> revoke =
+          threads.submit(
+              () ->
+                  store.update(
+                      b,
+                      b.withState(RequestState.REVOKED).withEnd(T0.plusSeconds(60), Actor.SYSTEM),
+                      List.of(event(b, AuditAction.REQUEST_REVOKED, T0))));
       auditHead.commit();
 
       assertThat(batch.get(30, TimeUnit.SECONDS)).allMatch(u -> u instanceof Update.Applied);
-      assertThat(revoke.get(30, TimeUnit.SECONDS)).isInstanceOfSatisfying(Update.Conflict.class,
-          lost -> assertThat(lost.current().state()).isEqualTo(RequestState.EXPIRED));
+      assertThat(revoke.get(30, TimeUnit.SECONDS))
+          .isInstanceOfSatisfying(
+              Update.Conflict.class,
+              lost -> assertThat(lost.current().state()).isEqualTo(RequestState.EXPIRED));
       assertThat(db.audit().verify()).isEqualTo(new AuditLog.ChainCheck.Intact(2));
     } finally {
       threads.shutdownNow();
@@ -69,17 +80,23 @@ class LockOrderTest extends EngineTest {
   }
 
   private static Change expire(AccessRequest r) {
-    return new Change(r, r.withState(RequestState.EXPIRED).withEnd(T0.plusSeconds(3600), Actor.SYSTEM),
+    return new Change(
+        r,
+        r.withState(RequestState.EXPIRED).withEnd(T0.plusSeconds(3600), Actor.SYSTEM),
         List.of(event(r, AuditAction.REQUEST_EXPIRED, T0)));
   }
 
-  /** Whether another transaction holds the request's row: a lock attempt that gives up after 100 ms fails. */
+  /**
+   * Whether another transaction holds the request's row: a lock attempt that gives up after 100 ms
+   * fails.
+   */
   private boolean lockedByOthers(RequestId id) throws SQLException {
     try (Connection c = engine.connect()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
         s.execute(engine.isH2() ? "SET LOCK_TIMEOUT 100" : "SET lock_timeout = '100ms'");
-        s.executeQuery("SELECT id FROM requests WHERE id = '" + id.value() + "' FOR UPDATE").close();
+        s.executeQuery("SELECT id FROM requests WHERE id = '" + id.value() + "' FOR UPDATE")
+            .close();
         return false;
       } catch (SQLException e) {
         return true;

@@ -25,11 +25,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The optional PostgreSQL hardening of {@code deploy/postgres-hardening.sql}, as written: Latchkey runs as the
- * everyday role, and that role can neither change nor remove an audit event. Runs in {@code PostgresIT}.
+ * The optional PostgreSQL hardening of {@code deploy/postgres-hardening.sql}, as written: Latchkey
+ * runs as the everyday role, and that role can neither change nor remove an audit event. Runs in
+ * {@code PostgresIT}.
  */
 abstract class PostgresHardeningTest extends EngineTest {
   static final Path SCRIPT = Path.of("..", "deploy", "postgres-hardening.sql");
+
   /** PostgreSQL's SQLSTATE for "permission denied". */
   static final String INSUFFICIENT_PRIVILEGE = "42501";
 
@@ -41,32 +43,48 @@ abstract class PostgresHardeningTest extends EngineTest {
       AccessRequest r = TestData.pending(id(1), T0);
       owner.requests().insert(r, List.of(event(r, AuditAction.REQUEST_SUBMITTED, T0)));
     }
-    String app = "latchkey_app_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    String app =
+        "latchkey_app_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     engine.execute("CREATE ROLE " + app + " LOGIN PASSWORD 'everyday'");
     try {
       runScript(app);
 
-      try (Database db = Database.builder(engine.url()).credentials(app, "everyday").clock(clock)
-          .sinks(List.of(new RecordingSink("stdout"))).open()) {
+      try (Database db =
+          Database.builder(engine.url())
+              .credentials(app, "everyday")
+              .clock(clock)
+              .sinks(List.of(new RecordingSink("stdout")))
+              .open()) {
         AccessRequest r = TestData.pending(id(2), T0);
         db.requests().insert(r, List.of(event(r, AuditAction.REQUEST_SUBMITTED, T0)));
         AccessRequest approved = TestData.inState(RequestState.APPROVED, r.id(), T0, Scope.CLUSTER);
         db.requests().update(r, approved, List.of(event(r, AuditAction.REQUEST_APPROVED, T0)));
         db.cards().save(r.id(), new CardStore.CardRef("C0SHARED", "1.2"));
-        assertThat(db.forwardAudit()).singleElement().satisfies(f -> assertThat(f.behind()).isZero());
+        assertThat(db.forwardAudit())
+            .singleElement()
+            .satisfies(f -> assertThat(f.behind()).isZero());
         assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(3));
       }
-      assertThat(AuditVerifier.verify(engine.url(), app, "everyday").check()).isEqualTo(new ChainCheck.Intact(3));
+      assertThat(AuditVerifier.verify(engine.url(), app, "everyday").check())
+          .isEqualTo(new ChainCheck.Intact(3));
 
-      try (Connection c = DriverManager.getConnection(Database.prepare(engine.url()), app, "everyday")) {
-        for (String tampering : List.of("UPDATE audit_events SET actor = 'system' WHERE seq = 2",
-            "DELETE FROM audit_events WHERE seq = 3", "TRUNCATE audit_events", "DELETE FROM requests",
-            "UPDATE audit_format SET strict_from = 100")) {
-          SQLException refused = catchThrowableOfType(SQLException.class, () -> {
-            try (Statement s = c.createStatement()) {
-              s.executeUpdate(tampering);
-            }
-          });
+      try (Connection c =
+          DriverManager.getConnection(Database.prepare(engine.url()), app, "everyday")) {
+        for (String tampering :
+            List.of(
+                "UPDATE audit_events SET actor = 'system' WHERE seq = 2",
+                "DELETE FROM audit_events WHERE seq = 3",
+                "TRUNCATE audit_events",
+                "DELETE FROM requests",
+                "UPDATE audit_format SET strict_from = 100")) {
+          SQLException refused =
+              catchThrowableOfType(
+                  SQLException.class,
+                  () -> {
+                    try (Statement s = c.createStatement()) {
+                      s.executeUpdate(tampering);
+                    }
+                  });
           assertThat(refused != null).as("refused: %s", tampering).isTrue();
           assertThat(refused.getSQLState()).as(tampering).isEqualTo(INSUFFICIENT_PRIVILEGE);
         }
@@ -79,11 +97,16 @@ abstract class PostgresHardeningTest extends EngineTest {
 
   /** The script's statements, for the role named {@code app}, run as the owner of the tables. */
   private void runScript(String app) throws Exception {
-    String script = Files.readString(SCRIPT).lines().filter(l -> !l.startsWith("--"))
-        .reduce("", (a, b) -> a + b + "\n").replace("latchkey_app", app);
-    try (Connection c = engine.connect(); Statement s = c.createStatement()) {
-      for (String statement : Arrays.stream(script.split(";")).map(String::strip).filter(t -> !t.isEmpty())
-          .toList()) {
+    String script =
+        Files.readString(SCRIPT)
+            .lines()
+            .filter(l -> !l.startsWith("--"))
+            .reduce("", (a, b) -> a + b + "\n")
+            .replace("latchkey_app", app);
+    try (Connection c = engine.connect();
+        Statement s = c.createStatement()) {
+      for (String statement :
+          Arrays.stream(script.split(";")).map(String::strip).filter(t -> !t.isEmpty()).toList()) {
         s.execute(statement);
       }
     }

@@ -5,10 +5,10 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
- * The storage tests again on PostgreSQL, to keep the schema and SQL portable. Opt-in: set
- * {@code LATCHKEY_TEST_POSTGRES_URL} (e.g. {@code jdbc:postgresql://127.0.0.1:5432/postgres}) and, if needed,
- * {@code LATCHKEY_TEST_POSTGRES_USER} / {@code LATCHKEY_TEST_POSTGRES_PASSWORD} for an account that may create
- * databases; each test gets a fresh database, dropped afterwards.
+ * The storage tests again on PostgreSQL, to keep the schema and SQL portable. Opt-in: set {@code
+ * LATCHKEY_TEST_POSTGRES_URL} (e.g. {@code jdbc:postgresql://127.0.0.1:5432/postgres}) and, if
+ * needed, {@code LATCHKEY_TEST_POSTGRES_USER} / {@code LATCHKEY_TEST_POSTGRES_PASSWORD} for an
+ * account that may create databases; each test gets a fresh database, dropped afterwards.
  */
 @EnabledIfEnvironmentVariable(named = Engine.POSTGRES_URL, matches = ".+")
 class PostgresIT {

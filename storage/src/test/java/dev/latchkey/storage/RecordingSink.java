@@ -8,11 +8,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A sink that keeps what it received, and can be told to fail (before or after taking the lines) or to hold every
- * write until released. Tests wait for an event with {@link #awaitThrough}, which wakes on each write.
+ * A sink that keeps what it received, and can be told to fail (before or after taking the lines) or
+ * to hold every write until released. Tests wait for an event with {@link #awaitThrough}, which
+ * wakes on each write.
  */
 final class RecordingSink implements AuditSink {
-  enum Failure { NONE, BEFORE_WRITING, AFTER_WRITING }
+  enum Failure {
+    NONE,
+    BEFORE_WRITING,
+    AFTER_WRITING
+  }
 
   private final String name;
   private final List<AuditLine> received = new ArrayList<>();

@@ -23,11 +23,10 @@ import dev.latchkey.core.Scope;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog.ChainCheck;
 import dev.latchkey.core.port.CardStore;
-import dev.latchkey.core.port.RequestStore.Update;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.port.RequestStore.Update;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.MutableClock;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +57,8 @@ class RequestStoreTest extends EngineTest {
     List<AccessRequest> written = new ArrayList<>();
     int n = 0;
     for (RequestState state : RequestState.values()) {
-      for (Scope scope : List.of(Scope.CLUSTER, new Scope.Namespaces(List.of("web", "db", "kube-system")))) {
+      for (Scope scope :
+          List.of(Scope.CLUSTER, new Scope.Namespaces(List.of("web", "db", "kube-system")))) {
         AccessRequest r = inState(state, id(++n), T0.plusNanos(n), scope);
         store.insert(r, List.of());
         written.add(r);
@@ -73,22 +73,66 @@ class RequestStoreTest extends EngineTest {
   @Test
   void everyOptionalFieldRoundTripsPresentAndEmpty() {
     RequestId original = id(1);
-    AccessRequest full = new AccessRequest(id(2), RequestKind.EXTENSION, Optional.of(original),
-        new ClusterRef(Fixtures.ACME, "staging"), "operator", new Scope.Namespaces(List.of("web")),
-        CredentialMode.EXTERNAL, new Requester(Fixtures.OTHER_ENGINEER, Optional.of("bob@vendor.example")),
-        "reason with \"quotes\", <angle> & ümlauts ✓", Duration.ofMinutes(90).plusNanos(7), T0,
-        T0.plus(Duration.ofHours(2)), 2,
-        List.of(new Approval(Fixtures.APPROVER, T0.plusNanos(1), DecisionMethod.BUTTON),
-            new Approval(Fixtures.APPROVER_2, T0.plusNanos(2), DecisionMethod.THREAD_REPLY)),
-        RequestState.FAILED, Optional.of(T0.plusNanos(3)), Optional.of(Fixtures.APPROVER_2),
-        Optional.of(T0.plusNanos(4)), Optional.of(T0.plusNanos(5)), Optional.of(T0.plusNanos(6)),
-        Optional.of(Actor.CLUSTER), Optional.of("the access it extends ended first"), true, 7,
-        Optional.of(T0.plusNanos(8)), true, 0);
-    AccessRequest sparse = new AccessRequest(id(3), RequestKind.ACCESS, Optional.empty(), Fixtures.PROD, "admin",
-        Scope.CLUSTER, CredentialMode.TOKEN, new Requester(Fixtures.ENGINEER, Optional.empty()), "r",
-        Duration.ofSeconds(600), T0, T0.plusSeconds(1), 1, List.of(), RequestState.PENDING, Optional.empty(),
-        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        false, 0, Optional.empty(), false, 0);
+    AccessRequest full =
+        new AccessRequest(
+            id(2),
+            RequestKind.EXTENSION,
+            Optional.of(original),
+            new ClusterRef(Fixtures.ACME, "staging"),
+            "operator",
+            new Scope.Namespaces(List.of("web")),
+            CredentialMode.EXTERNAL,
+            new Requester(Fixtures.OTHER_ENGINEER, Optional.of("bob@vendor.example")),
+            "reason with \"quotes\", <angle> & ümlauts ✓",
+            Duration.ofMinutes(90).plusNanos(7),
+            T0,
+            T0.plus(Duration.ofHours(2)),
+            2,
+            List.of(
+                new Approval(Fixtures.APPROVER, T0.plusNanos(1), DecisionMethod.BUTTON),
+                new Approval(Fixtures.APPROVER_2, T0.plusNanos(2), DecisionMethod.THREAD_REPLY)),
+            RequestState.FAILED,
+            Optional.of(T0.plusNanos(3)),
+            Optional.of(Fixtures.APPROVER_2),
+            Optional.of(T0.plusNanos(4)),
+            Optional.of(T0.plusNanos(5)),
+            Optional.of(T0.plusNanos(6)),
+            Optional.of(Actor.CLUSTER),
+            Optional.of("the access it extends ended first"),
+            true,
+            7,
+            Optional.of(T0.plusNanos(8)),
+            true,
+            0);
+    AccessRequest sparse =
+        new AccessRequest(
+            id(3),
+            RequestKind.ACCESS,
+            Optional.empty(),
+            Fixtures.PROD,
+            "admin",
+            Scope.CLUSTER,
+            CredentialMode.TOKEN,
+            new Requester(Fixtures.ENGINEER, Optional.empty()),
+            "r",
+            Duration.ofSeconds(600),
+            T0,
+            T0.plusSeconds(1),
+            1,
+            List.of(),
+            RequestState.PENDING,
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            false,
+            0,
+            Optional.empty(),
+            false,
+            0);
     store.insert(full, List.of());
     store.insert(sparse, List.of());
 
@@ -103,22 +147,28 @@ class RequestStoreTest extends EngineTest {
     AccessRequest approvedNext = inState(RequestState.APPROVED, id(1), T0, Scope.CLUSTER);
     AccessRequest deniedNext = inState(RequestState.DENIED, id(1), T0, Scope.CLUSTER);
 
-    Update first = store.update(pending, approvedNext, List.of(event(pending, AuditAction.REQUEST_APPROVED, T0)));
-    Update second = store.update(pending, deniedNext, List.of(event(pending, AuditAction.REQUEST_DENIED, T0)));
+    Update first =
+        store.update(
+            pending, approvedNext, List.of(event(pending, AuditAction.REQUEST_APPROVED, T0)));
+    Update second =
+        store.update(pending, deniedNext, List.of(event(pending, AuditAction.REQUEST_DENIED, T0)));
 
     AccessRequest winner = approvedNext.withVersion(1);
     assertThat(first).isEqualTo(new Update.Applied(winner));
     assertThat(second).isEqualTo(new Update.Conflict(winner));
     assertThat(store.find(id(1))).contains(winner);
-    assertThat(actions(id(1))).containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_APPROVED);
+    assertThat(actions(id(1)))
+        .containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_APPROVED);
 
     // Right version, wrong state: still a conflict.
     AccessRequest sameVersionOtherState = pending.withVersion(1);
-    assertThat(store.update(sameVersionOtherState, deniedNext, List.of())).isEqualTo(new Update.Conflict(winner));
+    assertThat(store.update(sameVersionOtherState, deniedNext, List.of()))
+        .isEqualTo(new Update.Conflict(winner));
 
     // The next change builds on the stored version.
     AccessRequest active = winner.withState(RequestState.ACTIVE).withGrantedAt(T0.plusSeconds(2));
-    assertThat(store.update(winner, active, List.of())).isEqualTo(new Update.Applied(active.withVersion(2)));
+    assertThat(store.update(winner, active, List.of()))
+        .isEqualTo(new Update.Applied(active.withVersion(2)));
     assertThat(store.find(id(1))).contains(active.withVersion(2));
     assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(2));
   }
@@ -131,20 +181,30 @@ class RequestStoreTest extends EngineTest {
     store.insert(b, List.of(event(b, AuditAction.REQUEST_SUBMITTED, T0)));
     AccessRequest bMovedOn = inState(RequestState.DENIED, id(2), T0, Scope.CLUSTER);
     store.update(b, bMovedOn, List.of(event(b, AuditAction.REQUEST_DENIED, T0)));
-    AccessRequest aTimedOut = a.withState(RequestState.TIMED_OUT).withEnd(T0.plusSeconds(7200),
-        dev.latchkey.core.Actor.SYSTEM);
-    AccessRequest bTimedOut = b.withState(RequestState.TIMED_OUT).withEnd(T0.plusSeconds(7200),
-        dev.latchkey.core.Actor.SYSTEM);
+    AccessRequest aTimedOut =
+        a.withState(RequestState.TIMED_OUT)
+            .withEnd(T0.plusSeconds(7200), dev.latchkey.core.Actor.SYSTEM);
+    AccessRequest bTimedOut =
+        b.withState(RequestState.TIMED_OUT)
+            .withEnd(T0.plusSeconds(7200), dev.latchkey.core.Actor.SYSTEM);
 
-    List<Update> results = store.updateAll(List.of(
-        new RequestStore.Change(a, aTimedOut, List.of(event(a, AuditAction.REQUEST_TIMED_OUT, T0))),
-        new RequestStore.Change(b, bTimedOut, List.of(event(b, AuditAction.REQUEST_TIMED_OUT, T0)))));
+    List<Update> results =
+        store.updateAll(
+            List.of(
+                new RequestStore.Change(
+                    a, aTimedOut, List.of(event(a, AuditAction.REQUEST_TIMED_OUT, T0))),
+                new RequestStore.Change(
+                    b, bTimedOut, List.of(event(b, AuditAction.REQUEST_TIMED_OUT, T0)))));
 
-    assertThat(results).containsExactly(new Update.Applied(aTimedOut.withVersion(1)),
-        new Update.Conflict(bMovedOn.withVersion(1)));
+    assertThat(results)
+        .containsExactly(
+            new Update.Applied(aTimedOut.withVersion(1)),
+            new Update.Conflict(bMovedOn.withVersion(1)));
     assertThat(store.find(id(1))).contains(aTimedOut.withVersion(1));
-    assertThat(actions(id(1))).containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_TIMED_OUT);
-    assertThat(actions(id(2))).as("no event for the change that lost")
+    assertThat(actions(id(1)))
+        .containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_TIMED_OUT);
+    assertThat(actions(id(2)))
+        .as("no event for the change that lost")
         .containsExactly(AuditAction.REQUEST_SUBMITTED, AuditAction.REQUEST_DENIED);
     assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(4));
   }
@@ -162,17 +222,21 @@ class RequestStoreTest extends EngineTest {
     AccessRequest first = TestData.pending(id(1), T0);
     store.insert(first, List.of(event(first, AuditAction.REQUEST_SUBMITTED, T0)));
     // A row in the way of the next audit sequence makes the next append fail.
-    engine.execute("INSERT INTO audit_events SELECT seq + 1, at, actor, customer, request_id, action, "
-        + "result, details, prev_hash, hash FROM audit_events WHERE seq = 1");
+    engine.execute(
+        "INSERT INTO audit_events SELECT seq + 1, at, actor, customer, request_id, action, "
+            + "result, details, prev_hash, hash FROM audit_events WHERE seq = 1");
 
     AccessRequest second = TestData.pending(id(2), T0);
-    assertThatThrownBy(() -> store.insert(second, List.of(event(second, AuditAction.REQUEST_SUBMITTED, T0))))
+    assertThatThrownBy(
+            () -> store.insert(second, List.of(event(second, AuditAction.REQUEST_SUBMITTED, T0))))
         .isInstanceOf(StoreException.class)
         .hasMessageStartingWith("could not store request " + second.id());
     assertThat(store.find(second.id())).isEmpty();
 
     AccessRequest next = first.withState(RequestState.CANCELLED).withEnd(T0, Fixtures.ENGINEER);
-    assertThatThrownBy(() -> store.update(first, next, List.of(event(first, AuditAction.REQUEST_CANCELLED, T0))))
+    assertThatThrownBy(
+            () ->
+                store.update(first, next, List.of(event(first, AuditAction.REQUEST_CANCELLED, T0))))
         .isInstanceOf(StoreException.class);
     assertThat(store.find(first.id())).contains(first);
   }
@@ -199,64 +263,141 @@ class RequestStoreTest extends EngineTest {
       store.insert(r, List.of());
     }
     AccessRequest staging = inState(RequestState.ACTIVE, id(++n), T0, Scope.CLUSTER);
-    staging = new AccessRequest(staging.id(), staging.kind(), staging.extendsRequest(), Fixtures.STAGING,
-        staging.role(), staging.scope(), staging.credentials(), staging.requester(), staging.reason(),
-        staging.duration(), staging.createdAt(), staging.pendingExpiresAt(), staging.approvalsRequired(),
-        staging.approvals(), staging.state(), staging.decidedAt(), staging.decidedBy(), staging.grantedAt(),
-        staging.expiresAt(), staging.endedAt(), staging.endedBy(), staging.failure(), staging.grantPresent(),
-        staging.attempts(), staging.nextAttemptAt(), staging.reminderSent(), 0);
+    staging =
+        new AccessRequest(
+            staging.id(),
+            staging.kind(),
+            staging.extendsRequest(),
+            Fixtures.STAGING,
+            staging.role(),
+            staging.scope(),
+            staging.credentials(),
+            staging.requester(),
+            staging.reason(),
+            staging.duration(),
+            staging.createdAt(),
+            staging.pendingExpiresAt(),
+            staging.approvalsRequired(),
+            staging.approvals(),
+            staging.state(),
+            staging.decidedAt(),
+            staging.decidedBy(),
+            staging.grantedAt(),
+            staging.expiresAt(),
+            staging.endedAt(),
+            staging.endedBy(),
+            staging.failure(),
+            staging.grantPresent(),
+            staging.attempts(),
+            staging.nextAttemptAt(),
+            staging.reminderSent(),
+            0);
     store.insert(staging, List.of());
     AccessRequest foreign = TestData.pending(id(++n), T0, otherCustomersProd, Scope.CLUSTER);
     store.insert(foreign, List.of());
     RequestId original = all.get(RequestState.ACTIVE.ordinal()).id();
-    AccessRequest extension = AccessRequest.submitted(id(++n), RequestKind.EXTENSION, Optional.of(original),
-        Fixtures.PROD, "readonly", Scope.CLUSTER, CredentialMode.TOKEN, Fixtures.REQUESTER, "more", Duration
-            .ofHours(1), T0.plusSeconds(500), Duration.ofHours(1), 1);
+    AccessRequest extension =
+        AccessRequest.submitted(
+            id(++n),
+            RequestKind.EXTENSION,
+            Optional.of(original),
+            Fixtures.PROD,
+            "readonly",
+            Scope.CLUSTER,
+            CredentialMode.TOKEN,
+            Fixtures.REQUESTER,
+            "more",
+            Duration.ofHours(1),
+            T0.plusSeconds(500),
+            Duration.ofHours(1),
+            1);
     store.insert(extension, List.of());
-    AccessRequest deniedExtension = AccessRequest.submitted(id(++n), RequestKind.EXTENSION, Optional.of(original),
-        Fixtures.PROD, "readonly", Scope.CLUSTER, CredentialMode.TOKEN, Fixtures.REQUESTER, "more", Duration
-            .ofHours(1), T0.plusSeconds(400), Duration.ofHours(1), 1).withState(RequestState.DENIED);
+    AccessRequest deniedExtension =
+        AccessRequest.submitted(
+                id(++n),
+                RequestKind.EXTENSION,
+                Optional.of(original),
+                Fixtures.PROD,
+                "readonly",
+                Scope.CLUSTER,
+                CredentialMode.TOKEN,
+                Fixtures.REQUESTER,
+                "more",
+                Duration.ofHours(1),
+                T0.plusSeconds(400),
+                Duration.ofHours(1),
+                1)
+            .withState(RequestState.DENIED);
     store.insert(deniedExtension, List.of());
 
     // Oldest first: ids were created newest first above.
-    assertThat(store.findOpen(Fixtures.ACME)).extracting(AccessRequest::id).containsExactly(
-        staging.id(), all.get(2).id(), all.get(1).id(), all.get(0).id(), extension.id());
+    assertThat(store.findOpen(Fixtures.ACME))
+        .extracting(AccessRequest::id)
+        .containsExactly(
+            staging.id(), all.get(2).id(), all.get(1).id(), all.get(0).id(), extension.id());
     assertThat(store.findOpen(otherCustomersProd.customer())).containsExactly(foreign);
-    assertThat(store.findHoldingAccess(Fixtures.PROD)).extracting(AccessRequest::state)
+    assertThat(store.findHoldingAccess(Fixtures.PROD))
+        .extracting(AccessRequest::state)
         .containsExactlyInAnyOrder(RequestState.APPROVED, RequestState.ACTIVE);
     assertThat(store.findHoldingAccess(Fixtures.STAGING)).containsExactly(staging);
     assertThat(store.findHoldingAccess(otherCustomersProd)).isEmpty();
     assertThat(store.findPendingExtensions(original)).containsExactly(extension);
     assertThat(store.findPendingExtensions(extension.id())).isEmpty();
-    assertThat(store.findRevocationsPending()).extracting(AccessRequest::state)
+    assertThat(store.findRevocationsPending())
+        .extracting(AccessRequest::state)
         .containsExactlyInAnyOrder(RequestState.REVOKED, RequestState.FAILED);
     assertThat(store.findRevocationsPending()).allMatch(AccessRequest::revocationPending);
   }
 
-  /** PostgreSQL refuses U+0000 in text and H2 stores it: refused before the database, on both, naming the field. */
+  /**
+   * PostgreSQL refuses U+0000 in text and H2 stores it: refused before the database, on both,
+   * naming the field.
+   */
   @Test
   void textHoldingANulNeverReachesTheDatabase() throws Exception {
-    AccessRequest withNul = AccessRequest.submitted(id(1), RequestKind.ACCESS, Optional.empty(), Fixtures.PROD,
-        "readonly", Scope.CLUSTER, CredentialMode.TOKEN, Fixtures.REQUESTER, "INC-1\u0000 pods", Duration.ofHours(1),
-        T0, Duration.ofHours(2), 1);
+    AccessRequest withNul =
+        AccessRequest.submitted(
+            id(1),
+            RequestKind.ACCESS,
+            Optional.empty(),
+            Fixtures.PROD,
+            "readonly",
+            Scope.CLUSTER,
+            CredentialMode.TOKEN,
+            Fixtures.REQUESTER,
+            "INC-1\u0000 pods",
+            Duration.ofHours(1),
+            T0,
+            Duration.ofHours(2),
+            1);
 
-    assertThatThrownBy(() -> store.insert(withNul, List.of(event(withNul, AuditAction.REQUEST_SUBMITTED, T0))))
+    assertThatThrownBy(
+            () -> store.insert(withNul, List.of(event(withNul, AuditAction.REQUEST_SUBMITTED, T0))))
         .isInstanceOf(StoreException.class)
-        .hasMessage("could not store request " + withNul.id() + ": reason contains a NUL character (U+0000) at "
-            + "index 5, which the database cannot store");
+        .hasMessage(
+            "could not store request "
+                + withNul.id()
+                + ": reason contains a NUL character (U+0000) at "
+                + "index 5, which the database cannot store");
     assertThat(store.find(withNul.id())).isEmpty();
 
     AccessRequest pending = TestData.pending(id(2), T0);
     store.insert(pending, List.of(event(pending, AuditAction.REQUEST_SUBMITTED, T0)));
-    AccessRequest failed = pending.withState(RequestState.FAILED).withFailure("API server said \u0000");
-    assertThatThrownBy(() -> store.update(pending, failed, List.of(event(pending, AuditAction.GRANT_FAILED, T0))))
+    AccessRequest failed =
+        pending.withState(RequestState.FAILED).withFailure("API server said \u0000");
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    pending, failed, List.of(event(pending, AuditAction.GRANT_FAILED, T0))))
         .isInstanceOf(StoreException.class)
         .hasMessageContaining(": failure contains a NUL character (U+0000) at index 16");
     assertThat(store.find(pending.id())).contains(pending);
     assertThat(actions(pending.id())).containsExactly(AuditAction.REQUEST_SUBMITTED);
 
-    assertThatThrownBy(() -> db.cards().save(pending.id(), new CardStore.CardRef("C0SHARED", "1.2\u0000")))
-        .isInstanceOf(StoreException.class).hasMessageContaining(": ts contains a NUL character");
+    assertThatThrownBy(
+            () -> db.cards().save(pending.id(), new CardStore.CardRef("C0SHARED", "1.2\u0000")))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(": ts contains a NUL character");
     assertThat(db.cards().findByMessage("C0SHARED", "1.2\u0000")).isEmpty();
     assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(1));
   }
@@ -264,17 +405,27 @@ class RequestStoreTest extends EngineTest {
   /** Any other text bound anywhere is refused too, so no path can pass a NUL to PostgreSQL. */
   @Test
   void noStatementBindsTextHoldingANul() {
-    Sql sql = new Sql(Jdbi.create(Database.prepare(engine.url()), engine.user(), engine.password()));
+    Sql sql =
+        new Sql(Jdbi.create(Database.prepare(engine.url()), engine.user(), engine.password()));
 
-    assertThatThrownBy(() -> sql.withHandle("read a value", h ->
-        h.createQuery("SELECT COUNT(*) FROM requests WHERE reason = :reason").bind("reason", "a\u0000b")
-            .mapTo(Long.class).one()))
+    assertThatThrownBy(
+            () ->
+                sql.withHandle(
+                    "read a value",
+                    h ->
+                        h.createQuery("SELECT COUNT(*) FROM requests WHERE reason = :reason")
+                            .bind("reason", "a\u0000b")
+                            .mapTo(Long.class)
+                            .one()))
         .isInstanceOf(StoreException.class)
         .hasMessageStartingWith("could not read a value: ")
         .hasMessageContaining("a text value contains a NUL character (U+0000) at index 1");
   }
 
   private List<AuditAction> actions(RequestId id) {
-    return db.audit().forRequest(id).stream().map(StoredAuditEvent::event).map(e -> e.action()).toList();
+    return db.audit().forRequest(id).stream()
+        .map(StoredAuditEvent::event)
+        .map(e -> e.action())
+        .toList();
   }
 }

@@ -16,7 +16,6 @@ import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog.ChainCheck;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.MutableClock;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The file survives a restart intact, and any change to the audit rows made behind Latchkey's back shows. */
+/**
+ * The file survives a restart intact, and any change to the audit rows made behind Latchkey's back
+ * shows.
+ */
 class RestartAndTamperTest extends EngineTest {
   final MutableClock clock = new MutableClock(T0);
   final List<AccessRequest> stored = new ArrayList<>();
@@ -37,18 +39,32 @@ class RestartAndTamperTest extends EngineTest {
       int n = 0;
       for (RequestState state : RequestState.values()) {
         AccessRequest pending = TestData.pending(id(++n), T0.plusNanos(n));
-        db.requests().insert(pending, List.of(event(pending, AuditAction.REQUEST_SUBMITTED, T0.plusNanos(n))));
+        db.requests()
+            .insert(
+                pending, List.of(event(pending, AuditAction.REQUEST_SUBMITTED, T0.plusNanos(n))));
         AccessRequest target = inState(state, pending.id(), T0.plusNanos(n), Scope.CLUSTER);
         if (state != RequestState.PENDING) {
-          db.requests().update(pending, target,
-              List.of(event(pending, AuditAction.APPROVAL_GIVEN, T0), event(pending, AuditAction.REQUEST_DENIED, T0)));
+          db.requests()
+              .update(
+                  pending,
+                  target,
+                  List.of(
+                      event(pending, AuditAction.APPROVAL_GIVEN, T0),
+                      event(pending, AuditAction.REQUEST_DENIED, T0)));
           target = target.withVersion(1);
         }
         stored.add(target);
       }
-      db.audit().append(new AuditEvent(T0, Fixtures.ADMIN, Optional.of(Fixtures.ACME),
-          Optional.empty(), AuditAction.CLUSTER_DISABLED, AuditResult.OK,
-          Map.of("cluster", "prod")));
+      db.audit()
+          .append(
+              new AuditEvent(
+                  T0,
+                  Fixtures.ADMIN,
+                  Optional.of(Fixtures.ACME),
+                  Optional.empty(),
+                  AuditAction.CLUSTER_DISABLED,
+                  AuditResult.OK,
+                  Map.of("cluster", "prod")));
       for (AccessRequest r : stored) {
         events.addAll(db.audit().forRequest(r.id()));
       }
@@ -74,14 +90,18 @@ class RestartAndTamperTest extends EngineTest {
       // The chain goes on where it stopped.
       AccessRequest more = TestData.pending(id(100), T0);
       db.requests().insert(more, List.of(event(more, AuditAction.REQUEST_SUBMITTED, T0)));
-      assertThat(db.audit().forRequest(more.id())).extracting(StoredAuditEvent::sequence).containsExactly(27L);
+      assertThat(db.audit().forRequest(more.id()))
+          .extracting(StoredAuditEvent::sequence)
+          .containsExactly(27L);
       assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(27));
     }
   }
 
   @Test
   void changedDetailsAreReportedAtExactlyThatEvent() throws Exception {
-    ChainCheck check = verifyAfter("UPDATE audit_events SET details = '{\"note\":\"nothing to see\"}' WHERE seq = 7");
+    ChainCheck check =
+        verifyAfter(
+            "UPDATE audit_events SET details = '{\"note\":\"nothing to see\"}' WHERE seq = 7");
 
     assertThat(check).isEqualTo(new ChainCheck.Broken(7, "hash does not match content"));
   }
@@ -97,8 +117,9 @@ class RestartAndTamperTest extends EngineTest {
   void aDeletedEventIsReportedAsAGap() throws Exception {
     ChainCheck check = verifyAfter("DELETE FROM audit_events WHERE seq = 5");
 
-    assertThat(check).isEqualTo(
-        new ChainCheck.Broken(5, "sequence gap: event 5 is missing (the next event is 6)"));
+    assertThat(check)
+        .isEqualTo(
+            new ChainCheck.Broken(5, "sequence gap: event 5 is missing (the next event is 6)"));
   }
 
   @Test
@@ -111,28 +132,50 @@ class RestartAndTamperTest extends EngineTest {
 
   @Test
   void anEventRewrittenWithAFreshHashBreaksTheLinkOfTheNext() throws Exception {
-    StoredAuditEvent original = events.stream().filter(e -> e.sequence() == 3).findFirst().orElseThrow();
+    StoredAuditEvent original =
+        events.stream().filter(e -> e.sequence() == 3).findFirst().orElseThrow();
     String forgedDetails = "{\"note\":\"forged\"}";
-    String forgedHash = AuditJson.hash(original.previousHash(), AuditJson.canonical(new AuditJson.Content(3,
-        original.event().at().toString(), original.event().actor().audit(), "acme",
-        original.event().requestId().orElseThrow().value(), original.event().action().eventName(), "ok",
-        forgedDetails)));
-    ChainCheck check = verifyAfter("UPDATE audit_events SET details = '" + forgedDetails + "', hash = '"
-        + forgedHash + "' WHERE seq = 3");
+    String forgedHash =
+        AuditJson.hash(
+            original.previousHash(),
+            AuditJson.canonical(
+                new AuditJson.Content(
+                    3,
+                    original.event().at().toString(),
+                    original.event().actor().audit(),
+                    "acme",
+                    original.event().requestId().orElseThrow().value(),
+                    original.event().action().eventName(),
+                    "ok",
+                    forgedDetails)));
+    ChainCheck check =
+        verifyAfter(
+            "UPDATE audit_events SET details = '"
+                + forgedDetails
+                + "', hash = '"
+                + forgedHash
+                + "' WHERE seq = 3");
 
     assertThat(check).isEqualTo(new ChainCheck.Broken(4, "previous hash does not match event 3"));
   }
 
   @Test
   void anEventAddedBehindTheChainIsReported() throws Exception {
-    ChainCheck check = verifyAfter("INSERT INTO audit_events SELECT 27, at, actor, customer, request_id, action, "
-        + "result, details, hash, hash FROM audit_events WHERE seq = 26");
+    ChainCheck check =
+        verifyAfter(
+            "INSERT INTO audit_events SELECT 27, at, actor, customer, request_id, action, "
+                + "result, details, hash, hash FROM audit_events WHERE seq = 26");
 
-    assertThat(check).isEqualTo(new ChainCheck.Broken(27,
-        "event 27 is not part of the chain (the chain head records 26 events)"));
+    assertThat(check)
+        .isEqualTo(
+            new ChainCheck.Broken(
+                27, "event 27 is not part of the chain (the chain head records 26 events)"));
   }
 
-  /** Reopens the file, checks it survived intact, tampers with it through plain SQL, and verifies again. */
+  /**
+   * Reopens the file, checks it survived intact, tampers with it through plain SQL, and verifies
+   * again.
+   */
   private ChainCheck verifyAfter(String tampering) throws Exception {
     try (Database db = engine.open(clock)) {
       assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(26));

@@ -29,8 +29,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads latchkey.yml. Unknown keys are errors (a misspelt key in an access-control file must not pass silently),
- * and every error names the key, e.g. {@code customers[0].clusters[1].roles.admin.approvals}.
+ * Reads latchkey.yml. Unknown keys are errors (a misspelt key in an access-control file must not
+ * pass silently), and every error names the key, e.g. {@code
+ * customers[0].clusters[1].roles.admin.approvals}.
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -42,10 +43,14 @@ public final class ConfigLoader {
     try {
       text = Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new ConfigException("Configuration file " + file.toAbsolutePath() + " does not exist. Copy "
-          + "latchkey.example.yml to latchkey.yml (or set LATCHKEY_CONFIG) and edit it.");
+      throw new ConfigException(
+          "Configuration file "
+              + file.toAbsolutePath()
+              + " does not exist. Copy "
+              + "latchkey.example.yml to latchkey.yml (or set LATCHKEY_CONFIG) and edit it.");
     } catch (IOException e) {
-      throw new ConfigException("Configuration file " + file.toAbsolutePath() + " cannot be read: " + e.getMessage());
+      throw new ConfigException(
+          "Configuration file " + file.toAbsolutePath() + " cannot be read: " + e.getMessage());
     }
     return parse(text, file.toString());
   }
@@ -82,8 +87,10 @@ public final class ConfigLoader {
         allowOnly(db, "database", "url");
         databaseUrl = optionalText(db, "url", "database").orElse(databaseUrl);
         if (!databaseUrl.startsWith("jdbc:h2:") && !databaseUrl.startsWith("jdbc:postgresql:")) {
-          throw fail("database.url", "must be a jdbc:h2: or jdbc:postgresql: URL (credentials go in "
-              + "LATCHKEY_DB_USER and LATCHKEY_DB_PASSWORD, not here)");
+          throw fail(
+              "database.url",
+              "must be a jdbc:h2: or jdbc:postgresql: URL (credentials go in "
+                  + "LATCHKEY_DB_USER and LATCHKEY_DB_PASSWORD, not here)");
         }
       }
       Optional<Path> auditFile = Optional.empty();
@@ -126,15 +133,21 @@ public final class ConfigLoader {
       CustomerId id = guard(path + ".id", () -> new CustomerId(idText));
       JsonNode slack = object(node.get("slack"), path + ".slack");
       allowOnly(slack, path + ".slack", "teamId", "channel", "approvers", "admins");
-      String team = slackId(requiredText(slack, "teamId", path + ".slack"), path + ".slack.teamId", "T", "E");
-      String channel = slackId(requiredText(slack, "channel", path + ".slack"), path + ".slack.channel", "C", "G");
+      String team =
+          slackId(requiredText(slack, "teamId", path + ".slack"), path + ".slack.teamId", "T", "E");
+      String channel =
+          slackId(
+              requiredText(slack, "channel", path + ".slack"), path + ".slack.channel", "C", "G");
       JsonNode approvers = object(slack.get("approvers"), path + ".slack.approvers");
       allowOnly(approvers, path + ".slack.approvers", "users", "userGroup");
       Set<String> approverIds = userIds(approvers.get("users"), path + ".slack.approvers.users");
-      Optional<String> group = optionalText(approvers, "userGroup", path + ".slack.approvers")
-          .map(g -> slackId(g, path + ".slack.approvers.userGroup", "S"));
+      Optional<String> group =
+          optionalText(approvers, "userGroup", path + ".slack.approvers")
+              .map(g -> slackId(g, path + ".slack.approvers.userGroup", "S"));
       if (approverIds.isEmpty() && group.isEmpty()) {
-        throw fail(path + ".slack.approvers", "needs `users` (Slack user ids) and/or a `userGroup` (S… id)");
+        throw fail(
+            path + ".slack.approvers",
+            "needs `users` (Slack user ids) and/or a `userGroup` (S… id)");
       }
       Set<String> admins = userIds(slack.get("admins"), path + ".slack.admins");
       JsonNode clusters = node.get("clusters");
@@ -146,17 +159,34 @@ public final class ConfigLoader {
         String clusterPath = path + ".clusters[" + i + "]";
         ClusterPolicy policy = cluster(clusters.get(i), clusterPath, id, connections);
         if (policies.put(policy.cluster().name(), policy) != null) {
-          throw fail(clusterPath + ".name", "cluster " + policy.cluster().name() + " is listed twice");
+          throw fail(
+              clusterPath + ".name", "cluster " + policy.cluster().name() + " is listed twice");
         }
       }
-      return guard(path, () -> new Customer(id, team, channel, approverIds, group, admins, policies));
+      return guard(
+          path, () -> new Customer(id, team, channel, approverIds, group, admins, policies));
     }
 
     ClusterPolicy cluster(
-        JsonNode node, String path, CustomerId customer, List<ClusterConnectionSettings> connections) {
+        JsonNode node,
+        String path,
+        CustomerId customer,
+        List<ClusterConnectionSettings> connections) {
       object(node, path);
-      allowOnly(node, path, "name", "kubeconfig", "context", "inCluster", "supportServer", "supportCaFile",
-          "credentials", "subjectTemplate", "pendingTtl", "namespaces", "roles");
+      allowOnly(
+          node,
+          path,
+          "name",
+          "kubeconfig",
+          "context",
+          "inCluster",
+          "supportServer",
+          "supportCaFile",
+          "credentials",
+          "subjectTemplate",
+          "pendingTtl",
+          "namespaces",
+          "roles");
       String name = requiredText(node, "name", path);
       ClusterRef ref = guard(path + ".name", () -> new ClusterRef(customer, name));
       boolean inCluster = node.has("inCluster") && bool(node.get("inCluster"), path + ".inCluster");
@@ -166,34 +196,49 @@ public final class ConfigLoader {
       }
       Optional<String> context = optionalText(node, "context", path);
       Optional<String> supportServer = optionalText(node, "supportServer", path);
-      supportServer.ifPresent(url -> {
-        // Engineers' kubeconfigs carry a bearer token to this address: never in clear text.
-        if (!url.startsWith("https://")) {
-          throw fail(path + ".supportServer", "must be the https:// URL of the API server the vendor reaches");
-        }
-      });
-      Optional<String> supportCa = optionalText(node, "supportCaFile", path)
-          .map(file -> certificates(Path.of(file), path + ".supportCaFile"));
+      supportServer.ifPresent(
+          url -> {
+            // Engineers' kubeconfigs carry a bearer token to this address: never in clear text.
+            if (!url.startsWith("https://")) {
+              throw fail(
+                  path + ".supportServer",
+                  "must be the https:// URL of the API server the vendor reaches");
+            }
+          });
+      Optional<String> supportCa =
+          optionalText(node, "supportCaFile", path)
+              .map(file -> certificates(Path.of(file), path + ".supportCaFile"));
       if (supportCa.isPresent() && supportServer.isEmpty()) {
         throw fail(path + ".supportCaFile", "is the CA of supportServer: set supportServer too");
       }
       CredentialMode mode = CredentialMode.TOKEN;
       Optional<String> modeText = optionalText(node, "credentials", path);
       if (modeText.isPresent()) {
-        mode = switch (modeText.get().toLowerCase(Locale.ROOT)) {
-          case "token" -> CredentialMode.TOKEN;
-          case "external" -> CredentialMode.EXTERNAL;
-          default -> throw fail(path + ".credentials", "must be `token` or `external` (got " + modeText.get() + ")");
-        };
+        mode =
+            switch (modeText.get().toLowerCase(Locale.ROOT)) {
+              case "token" -> CredentialMode.TOKEN;
+              case "external" -> CredentialMode.EXTERNAL;
+              default ->
+                  throw fail(
+                      path + ".credentials",
+                      "must be `token` or `external` (got " + modeText.get() + ")");
+            };
       }
       if (inCluster && mode == CredentialMode.TOKEN && supportServer.isEmpty()) {
-        throw fail(path + ".supportServer", "is required with `inCluster: true` and token credentials: the "
-            + "in-cluster address Latchkey uses is not one the vendor's engineers can reach");
+        throw fail(
+            path + ".supportServer",
+            "is required with `inCluster: true` and token credentials: the "
+                + "in-cluster address Latchkey uses is not one the vendor's engineers can reach");
       }
-      String template = optionalText(node, "subjectTemplate", path).orElse(ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE);
-      Duration ttl = optionalText(node, "pendingTtl", path)
-          .map(t -> duration(t, path + ".pendingTtl")).orElse(ClusterPolicy.DEFAULT_PENDING_TTL);
-      List<String> namespaces = new ArrayList<>(names(node.get("namespaces"), path + ".namespaces"));
+      String template =
+          optionalText(node, "subjectTemplate", path)
+              .orElse(ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE);
+      Duration ttl =
+          optionalText(node, "pendingTtl", path)
+              .map(t -> duration(t, path + ".pendingTtl"))
+              .orElse(ClusterPolicy.DEFAULT_PENDING_TTL);
+      List<String> namespaces =
+          new ArrayList<>(names(node.get("namespaces"), path + ".namespaces"));
       JsonNode roles = node.get("roles");
       Map<String, RoleDefinition> definitions = new LinkedHashMap<>();
       if (roles == null) {
@@ -204,16 +249,21 @@ public final class ConfigLoader {
         Iterator<Map.Entry<String, JsonNode>> it = roles.fields();
         while (it.hasNext()) {
           Map.Entry<String, JsonNode> e = it.next();
-          definitions.put(e.getKey(), role(e.getKey(), e.getValue(), path + ".roles." + e.getKey()));
+          definitions.put(
+              e.getKey(), role(e.getKey(), e.getValue(), path + ".roles." + e.getKey()));
         }
         if (definitions.isEmpty()) {
           throw fail(path + ".roles", "lists no role; leave it out for readonly and operator");
         }
       }
       CredentialMode credentials = mode;
-      ClusterPolicy policy = guard(path, () -> new ClusterPolicy(ref, definitions, namespaces, ttl, credentials,
-          template));
-      connections.add(new ClusterConnectionSettings(ref, kubeconfig, context, inCluster, supportServer, supportCa));
+      ClusterPolicy policy =
+          guard(
+              path,
+              () -> new ClusterPolicy(ref, definitions, namespaces, ttl, credentials, template));
+      connections.add(
+          new ClusterConnectionSettings(
+              ref, kubeconfig, context, inCluster, supportServer, supportCa));
       return policy;
     }
 
@@ -221,14 +271,16 @@ public final class ConfigLoader {
     String certificates(Path file, String path) {
       String pem;
       try {
-        pem = Files.readString(file, StandardCharsets.ISO_8859_1); // bundles may carry UTF-8 comments
+        pem =
+            Files.readString(file, StandardCharsets.ISO_8859_1); // bundles may carry UTF-8 comments
       } catch (IOException | RuntimeException e) {
         throw fail(path, "cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
       }
       if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
         throw fail(path, file + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
       }
-      return Base64.getEncoder().encodeToString(pem.strip().concat("\n").getBytes(StandardCharsets.ISO_8859_1));
+      return Base64.getEncoder()
+          .encodeToString(pem.strip().concat("\n").getBytes(StandardCharsets.ISO_8859_1));
     }
 
     RoleDefinition role(String name, JsonNode node, String path) {
@@ -241,22 +293,39 @@ public final class ConfigLoader {
       RoleDefinition base = builtIn ? RoleDefinition.builtIn(name) : null;
       Optional<String> clusterRole = optionalText(node, "clusterRole", path);
       if (!builtIn && clusterRole.isEmpty()) {
-        throw fail(path + ".clusterRole", "is required for custom role " + name
-            + " (the existing ClusterRole it grants)");
+        throw fail(
+            path + ".clusterRole",
+            "is required for custom role " + name + " (the existing ClusterRole it grants)");
       }
       if (builtIn && clusterRole.isPresent() && !clusterRole.get().equals(base.clusterRole())) {
-        throw fail(path + ".clusterRole", "built-in role " + name + " always grants " + base.clusterRole()
-            + "; define a custom role under another name instead");
+        throw fail(
+            path + ".clusterRole",
+            "built-in role "
+                + name
+                + " always grants "
+                + base.clusterRole()
+                + "; define a custom role under another name instead");
       }
-      if (!builtIn && clusterRole.get().equals(RoleDefinition.builtIn(RoleDefinition.ADMIN).clusterRole())) {
-        // A second name for admin would grant it with one approval, past the two the built-in role asks.
-        throw fail(path + ".clusterRole", "custom role " + name + " grants " + clusterRole.get()
-            + ": offer it as the built-in role `admin` (two approvals, or set its `approvals`)");
+      if (!builtIn
+          && clusterRole.get().equals(RoleDefinition.builtIn(RoleDefinition.ADMIN).clusterRole())) {
+        // A second name for admin would grant it with one approval, past the two the built-in role
+        // asks.
+        throw fail(
+            path + ".clusterRole",
+            "custom role "
+                + name
+                + " grants "
+                + clusterRole.get()
+                + ": offer it as the built-in role `admin` (two approvals, or set its"
+                + " `approvals`)");
       }
-      String description = optionalText(node, "description", path)
-          .orElse(builtIn ? base.description() : "ClusterRole " + clusterRole.get());
-      Duration max = optionalText(node, "maxDuration", path).map(t -> duration(t, path + ".maxDuration"))
-          .orElse(RoleDefinition.DEFAULT_MAX_DURATION);
+      String description =
+          optionalText(node, "description", path)
+              .orElse(builtIn ? base.description() : "ClusterRole " + clusterRole.get());
+      Duration max =
+          optionalText(node, "maxDuration", path)
+              .map(t -> duration(t, path + ".maxDuration"))
+              .orElse(RoleDefinition.DEFAULT_MAX_DURATION);
       int approvals = builtIn ? base.approvalsRequired() : 1;
       if (node.has("approvals")) {
         JsonNode a = node.get("approvals");
@@ -288,7 +357,8 @@ public final class ConfigLoader {
       while (names.hasNext()) {
         String key = names.next();
         if (!allowed.contains(key)) {
-          throw fail(path.isEmpty() ? key : path + "." + key,
+          throw fail(
+              path.isEmpty() ? key : path + "." + key,
               "is not a known key here; expected one of: " + String.join(", ", keys));
         }
       }
@@ -349,13 +419,18 @@ public final class ConfigLoader {
           return id;
         }
       }
-      throw fail(path, "`" + id + "` is not a Slack id starting with " + String.join(" or ", prefixes)
-          + " (copy it from the Slack profile or channel details)");
+      throw fail(
+          path,
+          "`"
+              + id
+              + "` is not a Slack id starting with "
+              + String.join(" or ", prefixes)
+              + " (copy it from the Slack profile or channel details)");
     }
 
     Duration duration(String text, String path) {
-      return Durations.parse(text).orElseThrow(
-          () -> fail(path, "`" + text + "` is not a duration like 30m, 2h or 1h30m"));
+      return Durations.parse(text)
+          .orElseThrow(() -> fail(path, "`" + text + "` is not a duration like 30m, 2h or 1h30m"));
     }
 
     Duration seconds(String text, String path) {
@@ -365,8 +440,8 @@ public final class ConfigLoader {
           return Duration.ofSeconds(s);
         }
       }
-      return Durations.parse(text).orElseThrow(
-          () -> fail(path, "`" + text + "` is not a duration like 60s, 5m or 1h"));
+      return Durations.parse(text)
+          .orElseThrow(() -> fail(path, "`" + text + "` is not a duration like 60s, 5m or 1h"));
     }
 
     <T> T guard(String path, java.util.function.Supplier<T> make) {

@@ -6,7 +6,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** The whole of latchkey.yml, validated: customers and their clusters, database, audit file, timer periods. */
+/**
+ * The whole of latchkey.yml, validated: customers and their clusters, database, audit file, timer
+ * periods.
+ */
 public record LatchkeyConfig(
     Customers customers,
     List<ClusterConnectionSettings> connections,

@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What Latchkey reads from the environment: the Slack secrets (only ever from here), the HTTP port, where the
- * configuration file is, and database credentials. Parsed once; every missing or malformed variable is named.
+ * What Latchkey reads from the environment: the Slack secrets (only ever from here), the HTTP port,
+ * where the configuration file is, and database credentials. Parsed once; every missing or
+ * malformed variable is named.
  */
 public record Settings(
     String slackBotToken,
@@ -27,18 +28,25 @@ public record Settings(
     List<String> problems = new ArrayList<>();
     String token = value(env, "SLACK_BOT_TOKEN").orElse("");
     if (token.isEmpty()) {
-      problems.add("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from the Slack app's OAuth page)");
+      problems.add(
+          "SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from the Slack app's OAuth page)");
     } else if (!token.startsWith("xoxb-")) {
       problems.add("SLACK_BOT_TOKEN does not look like a bot token (it starts with xoxb-)");
     }
     String secret = value(env, "SLACK_SIGNING_SECRET").orElse("");
     if (secret.isEmpty()) {
-      problems.add("SLACK_SIGNING_SECRET is not set (the signing secret from the Slack app's Basic Information page)");
+      problems.add(
+          "SLACK_SIGNING_SECRET is not set (the signing secret from the Slack app's Basic"
+              + " Information page)");
     }
     String apiUrl = value(env, "SLACK_API_URL").orElse(DEFAULT_SLACK_API_URL);
     if (!apiUrl.matches("https?://[^\\s]+/api/")) {
-      problems.add("SLACK_API_URL must be an http(s) URL ending in /api/, e.g. " + DEFAULT_SLACK_API_URL
-          + " (got " + apiUrl + ")");
+      problems.add(
+          "SLACK_API_URL must be an http(s) URL ending in /api/, e.g. "
+              + DEFAULT_SLACK_API_URL
+              + " (got "
+              + apiUrl
+              + ")");
     }
     int port = DEFAULT_PORT;
     Optional<String> portText = value(env, "PORT");
@@ -54,11 +62,20 @@ public record Settings(
     }
     Path config = Path.of(value(env, "LATCHKEY_CONFIG").orElse("latchkey.yml"));
     if (!problems.isEmpty()) {
-      throw new ConfigException("Latchkey cannot start:\n  - " + String.join("\n  - ", problems)
-          + "\nSee README.md, \"Configuration\".");
+      throw new ConfigException(
+          "Latchkey cannot start:\n  - "
+              + String.join("\n  - ", problems)
+              + "\nSee README.md, \"Configuration\".");
     }
-    return new Settings(token, secret, apiUrl, port, config, value(env, "LATCHKEY_DB_URL"),
-        value(env, "LATCHKEY_DB_USER"), value(env, "LATCHKEY_DB_PASSWORD"));
+    return new Settings(
+        token,
+        secret,
+        apiUrl,
+        port,
+        config,
+        value(env, "LATCHKEY_DB_URL"),
+        value(env, "LATCHKEY_DB_USER"),
+        value(env, "LATCHKEY_DB_PASSWORD"));
   }
 
   private static Optional<String> value(Map<String, String> env, String key) {
@@ -67,7 +84,14 @@ public record Settings(
 
   @Override
   public String toString() {
-    return "Settings[slackApiUrl=" + slackApiUrl + ", port=" + port + ", configPath=" + configPath
-        + ", databaseUrl=" + databaseUrl.orElse("(default)") + ", secrets redacted]";
+    return "Settings[slackApiUrl="
+        + slackApiUrl
+        + ", port="
+        + port
+        + ", configPath="
+        + configPath
+        + ", databaseUrl="
+        + databaseUrl.orElse("(default)")
+        + ", secrets redacted]";
   }
 }

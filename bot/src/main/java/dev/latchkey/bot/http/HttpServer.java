@@ -22,10 +22,10 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * Latchkey's HTTP server: Jetty 12 with one servlet context. Servlets are added before {@link #start()} (Slack at
- * {@value #SLACK_EVENTS_PATH}, and e.g. /healthz, /readyz, /metrics). Errors are answered with a short plain text
- * ("404 Not Found"), never a stack trace or exception message. {@link #stop()} lets requests in flight finish for
- * up to the stop timeout.
+ * Latchkey's HTTP server: Jetty 12 with one servlet context. Servlets are added before {@link
+ * #start()} (Slack at {@value #SLACK_EVENTS_PATH}, and e.g. /healthz, /readyz, /metrics). Errors
+ * are answered with a short plain text ("404 Not Found"), never a stack trace or exception message.
+ * {@link #stop()} lets requests in flight finish for up to the stop timeout.
  */
 public final class HttpServer {
   public static final String SLACK_EVENTS_PATH = "/slack/events";
@@ -63,7 +63,10 @@ public final class HttpServer {
     server.setStopAtShutdown(false);
   }
 
-  /** Adds a servlet at a path spec such as {@code /slack/events} or {@code /metrics}; only before start. */
+  /**
+   * Adds a servlet at a path spec such as {@code /slack/events} or {@code /metrics}; only before
+   * start.
+   */
   public HttpServer addServlet(String pathSpec, HttpServlet servlet) {
     Objects.requireNonNull(servlet, "servlet");
     if (server.isStarted()) {
@@ -94,7 +97,8 @@ public final class HttpServer {
 
   private static boolean writePlain(Response response, Callback callback, int code) {
     String reason = HttpStatus.getMessage(code);
-    byte[] body = (code + " " + (reason == null ? "" : reason) + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        (code + " " + (reason == null ? "" : reason) + "\n").getBytes(StandardCharsets.UTF_8);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
     response.write(true, ByteBuffer.wrap(body), callback);
     return true;
@@ -109,8 +113,15 @@ public final class HttpServer {
     }
 
     @Override
-    protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
-        String contentType, List<Charset> charsets, int code, String message, Throwable cause) {
+    protected boolean generateAcceptableResponse(
+        Request request,
+        Response response,
+        Callback callback,
+        String contentType,
+        List<Charset> charsets,
+        int code,
+        String message,
+        Throwable cause) {
       return writePlain(response, callback, code);
     }
   }
@@ -124,8 +135,15 @@ public final class HttpServer {
     }
 
     @Override
-    protected boolean generateAcceptableResponse(Request request, Response response, Callback callback,
-        String contentType, List<Charset> charsets, int code, String message, Throwable cause) {
+    protected boolean generateAcceptableResponse(
+        Request request,
+        Response response,
+        Callback callback,
+        String contentType,
+        List<Charset> charsets,
+        int code,
+        String message,
+        Throwable cause) {
       return writePlain(response, callback, code);
     }
   }

@@ -25,11 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bolt's {@link SlackAppServlet} with the checks a public endpoint needs before Bolt sees anything: bodies over
- * {@value #MAX_BODY_BYTES} bytes are answered 413 (by Content-Length, and while reading a streamed body); invalid
- * UTF-8 is answered 400; the Slack signature and its timestamp (within 5 minutes of now, either way) are verified
- * in constant time, and any failure is answered 401 before the payload is parsed; a payload that is not the JSON
- * or form Slack sends is answered 400. Every answer is a short plain text; exceptions are logged, never shown.
+ * Bolt's {@link SlackAppServlet} with the checks a public endpoint needs before Bolt sees anything:
+ * bodies over {@value #MAX_BODY_BYTES} bytes are answered 413 (by Content-Length, and while reading
+ * a streamed body); invalid UTF-8 is answered 400; the Slack signature and its timestamp (within 5
+ * minutes of now, either way) are verified in constant time, and any failure is answered 401 before
+ * the payload is parsed; a payload that is not the JSON or form Slack sends is answered 400. Every
+ * answer is a short plain text; exceptions are logged, never shown.
  */
 public class SlackEventsServlet extends SlackAppServlet {
   private static final long serialVersionUID = 1L;
@@ -71,8 +72,13 @@ public class SlackEventsServlet extends SlackAppServlet {
     }
     String body;
     try {
-      body = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      body =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
     } catch (CharacterCodingException e) {
       plain(resp, 400, "Request body is not valid UTF-8.");
       return;
@@ -82,7 +88,10 @@ public class SlackEventsServlet extends SlackAppServlet {
     boolean sslCheck = isSslCheck(body);
     if (!sslCheck) {
       if (timestamp == null || signature == null) {
-        plain(resp, 401, "Missing Slack signature headers (X-Slack-Signature, X-Slack-Request-Timestamp).");
+        plain(
+            resp,
+            401,
+            "Missing Slack signature headers (X-Slack-Signature, X-Slack-Request-Timestamp).");
         return;
       }
       if (!freshTimestamp(timestamp)) {
@@ -96,13 +105,15 @@ public class SlackEventsServlet extends SlackAppServlet {
     }
     Request<?> slackRequest;
     try {
-      slackRequest = parser.parse(SlackRequestParser.HttpRequest.builder()
-          .requestUri(req.getRequestURI())
-          .queryString(QueryStringParser.toMap(req.getQueryString()))
-          .headers(new RequestHeaders(ServletAdapterOps.toHeaderMap(req)))
-          .requestBody(body)
-          .remoteAddress(req.getRemoteAddr())
-          .build());
+      slackRequest =
+          parser.parse(
+              SlackRequestParser.HttpRequest.builder()
+                  .requestUri(req.getRequestURI())
+                  .queryString(QueryStringParser.toMap(req.getQueryString()))
+                  .headers(new RequestHeaders(ServletAdapterOps.toHeaderMap(req)))
+                  .requestBody(body)
+                  .remoteAddress(req.getRemoteAddr())
+                  .build());
     } catch (RuntimeException e) {
       log.info("malformed Slack payload: {}", e.getClass().getSimpleName());
       plain(resp, 400, "Malformed Slack payload: expected Slack's JSON or form fields.");
@@ -139,14 +150,16 @@ public class SlackEventsServlet extends SlackAppServlet {
 
   private boolean validSignature(String timestamp, String body, String signature) {
     String expected = signatures.generate(timestamp, body);
-    return expected != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
-        signature.getBytes(StandardCharsets.UTF_8));
+    return expected != null
+        && MessageDigest.isEqual(
+            expected.getBytes(StandardCharsets.UTF_8), signature.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
-   * Slack's certificate check for slash commands is unsigned; Bolt answers it without running any listener. It is
-   * a form with {@code ssl_check=1} (and a token) and nothing Bolt would act on: a body that also has a
-   * {@code command} or {@code payload} field is a command or interaction and must be signed like any other.
+   * Slack's certificate check for slash commands is unsigned; Bolt answers it without running any
+   * listener. It is a form with {@code ssl_check=1} (and a token) and nothing Bolt would act on: a
+   * body that also has a {@code command} or {@code payload} field is a command or interaction and
+   * must be signed like any other.
    */
   static boolean isSslCheck(String body) {
     boolean check = false;
@@ -189,10 +202,11 @@ public class SlackEventsServlet extends SlackAppServlet {
 
   /**
    * Answers 413 and closes the connection. The rest of the body is read and thrown away, up to
-   * {@link #DISCARD_LIMIT_BYTES}, so that a client still sending it reads the answer instead of a reset connection;
-   * beyond that the connection is simply closed.
+   * {@link #DISCARD_LIMIT_BYTES}, so that a client still sending it reads the answer instead of a
+   * reset connection; beyond that the connection is simply closed.
    */
-  private static void tooLarge(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+  private static void tooLarge(HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
     resp.setHeader("Connection", "close");
     plain(resp, 413, "Request body too large: the limit is 1 MB.");
     resp.flushBuffer();

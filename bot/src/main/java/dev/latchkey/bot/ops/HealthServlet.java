@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * {@code /healthz}: the process answers. {@code /readyz}: every dependency answers (the given check lists what
- * does not); 503 with one line per problem otherwise, so a load balancer stops sending Slack traffic.
+ * {@code /healthz}: the process answers. {@code /readyz}: every dependency answers (the given check
+ * lists what does not); 503 with one line per problem otherwise, so a load balancer stops sending
+ * Slack traffic.
  */
 public final class HealthServlet extends HttpServlet {
   private final Supplier<List<String>> problems;

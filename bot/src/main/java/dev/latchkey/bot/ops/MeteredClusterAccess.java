@@ -9,8 +9,9 @@ import java.time.Instant;
 import java.util.function.Supplier;
 
 /**
- * Measures the Kubernetes side without changing it: grant and revoke latency, and errors by operation
- * ({@code latchkey_grant_seconds}, {@code latchkey_revoke_seconds}, {@code latchkey_kubernetes_errors_total}).
+ * Measures the Kubernetes side without changing it: grant and revoke latency, and errors by
+ * operation ({@code latchkey_grant_seconds}, {@code latchkey_revoke_seconds}, {@code
+ * latchkey_kubernetes_errors_total}).
  */
 public final class MeteredClusterAccess implements ClusterAccess {
   private final ClusterAccess delegate;
@@ -21,10 +22,16 @@ public final class MeteredClusterAccess implements ClusterAccess {
   public MeteredClusterAccess(ClusterAccess delegate, MeterRegistry registry) {
     this.delegate = delegate;
     this.registry = registry;
-    this.grants = Timer.builder("latchkey.grant").description("Time to create a grant in a cluster")
-        .publishPercentiles(0.5, 0.99).register(registry);
-    this.revokes = Timer.builder("latchkey.revoke").description("Time to remove a grant from a cluster")
-        .publishPercentiles(0.5, 0.99).register(registry);
+    this.grants =
+        Timer.builder("latchkey.grant")
+            .description("Time to create a grant in a cluster")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
+    this.revokes =
+        Timer.builder("latchkey.revoke")
+            .description("Time to remove a grant from a cluster")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
   }
 
   @Override
@@ -91,6 +98,8 @@ public final class MeteredClusterAccess implements ClusterAccess {
   }
 
   private void error(String operation, String kind) {
-    registry.counter("latchkey.kubernetes.errors", "operation", operation, "kind", kind).increment();
+    registry
+        .counter("latchkey.kubernetes.errors", "operation", operation, "kind", kind)
+        .increment();
   }
 }

@@ -22,10 +22,17 @@ public final class MeteredNotifier implements Notifier {
   @Override
   public void requestChanged(AccessRequest request, AuditEvent cause) {
     registry.counter("latchkey.events", "event", cause.action().eventName()).increment();
-    if (cause.action() == AuditAction.REQUEST_APPROVED || cause.action() == AuditAction.REQUEST_DENIED) {
+    if (cause.action() == AuditAction.REQUEST_APPROVED
+        || cause.action() == AuditAction.REQUEST_DENIED) {
       String decision = cause.action() == AuditAction.REQUEST_APPROVED ? "approve" : "deny";
-      registry.counter("latchkey.decisions", "decision", decision, "method",
-          cause.details().getOrDefault("method", "unknown")).increment();
+      registry
+          .counter(
+              "latchkey.decisions",
+              "decision",
+              decision,
+              "method",
+              cause.details().getOrDefault("method", "unknown"))
+          .increment();
     }
     delegate.requestChanged(request, cause);
   }
@@ -37,7 +44,8 @@ public final class MeteredNotifier implements Notifier {
 
   @Override
   public void revocationOverdue(AccessRequest request) {
-    // Called on every failed retry of an overdue removal (the channel hears once): a count of those retries.
+    // Called on every failed retry of an overdue removal (the channel hears once): a count of those
+    // retries.
     registry.counter("latchkey.revocations.overdue.retries").increment();
     delegate.revocationOverdue(request);
   }

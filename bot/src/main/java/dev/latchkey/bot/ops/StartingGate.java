@@ -8,9 +8,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
 /**
- * Holds a servlet shut while Latchkey starts: the HTTP server (liveness, readiness, metrics) is up at once, but
- * Slack is answered 503 until everything that fell due while Latchkey was stopped has been handled, so nothing is
- * decided on stale state and a slow start is not mistaken for a dead process.
+ * Holds a servlet shut while Latchkey starts: the HTTP server (liveness, readiness, metrics) is up
+ * at once, but Slack is answered 503 until everything that fell due while Latchkey was stopped has
+ * been handled, so nothing is decided on stale state and a slow start is not mistaken for a dead
+ * process.
  */
 public final class StartingGate extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -37,7 +38,8 @@ public final class StartingGate extends HttpServlet {
   }
 
   @Override
-  protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+  protected void service(HttpServletRequest req, HttpServletResponse resp)
+      throws ServletException, IOException {
     if (!open) {
       resp.setStatus(503);
       resp.setHeader("Retry-After", "5");

@@ -12,7 +12,11 @@ final class BadRequests {
   }
 
   static Response text(int status, String message) {
-    return Response.builder().statusCode(status).contentType("text/plain; charset=utf-8")
-        .headers(new HashMap<>()).body(message + "\n").build();
+    return Response.builder()
+        .statusCode(status)
+        .contentType("text/plain; charset=utf-8")
+        .headers(new HashMap<>())
+        .body(message + "\n")
+        .build();
   }
 }

@@ -4,11 +4,12 @@ import com.slack.api.model.event.Event;
 import com.slack.api.model.event.MessageThreadBroadcastEvent;
 
 /**
- * A thread reply also sent to the channel, as the Events API delivers it. The SDK's own type for it drops
- * {@code bot_id}, which a written decision needs to tell an app's message from an approver's.
+ * A thread reply also sent to the channel, as the Events API delivers it. The SDK's own type for it
+ * drops {@code bot_id}, which a written decision needs to tell an app's message from an approver's.
  */
 public final class BroadcastReply implements Event {
-  // Bolt reads type and subtype from a new instance to route these events here; Gson fills the rest (snake case).
+  // Bolt reads type and subtype from a new instance to route these events here; Gson fills the rest
+  // (snake case).
   private String type = MessageThreadBroadcastEvent.TYPE_NAME;
   private String subtype = MessageThreadBroadcastEvent.SUBTYPE_NAME;
   private String channel;

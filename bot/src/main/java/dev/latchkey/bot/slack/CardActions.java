@@ -27,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The card's buttons (approve, deny, revoke) and the request form's submission. Each acknowledges at once and
- * does the work on the executor: one {@link AccessService} call, whose refusals go back to the person who clicked
- * as an ephemeral message. The card itself is updated by the notifier from the stored state.
+ * The card's buttons (approve, deny, revoke) and the request form's submission. Each acknowledges
+ * at once and does the work on the executor: one {@link AccessService} call, whose refusals go back
+ * to the person who clicked as an ephemeral message. The card itself is updated by the notifier
+ * from the stored state.
  */
 final class CardActions {
   private static final Logger log = LoggerFactory.getLogger(CardActions.class);
@@ -46,7 +47,11 @@ final class CardActions {
   private final SlackIdentities identities;
   private final Executor executor;
 
-  CardActions(AccessService service, Customers customers, SlackApi api, SlackIdentities identities,
+  CardActions(
+      AccessService service,
+      Customers customers,
+      SlackApi api,
+      SlackIdentities identities,
       Executor executor) {
     this.service = service;
     this.customers = customers;
@@ -59,35 +64,46 @@ final class CardActions {
     BlockActionPayload payload = request.getPayload();
     JsonNode raw = Payloads.interaction(request.getRequestBodyAsString());
     Optional<String> userId = Payloads.text(raw, "user/id");
-    Optional<String> channel = Optional.ofNullable(payload.getChannel()).map(BlockActionPayload.Channel::getId)
-        .or(() -> Optional.ofNullable(payload.getContainer()).map(BlockActionPayload.Container::getChannelId))
-        .filter(c -> !c.isBlank());
+    Optional<String> channel =
+        Optional.ofNullable(payload.getChannel())
+            .map(BlockActionPayload.Channel::getId)
+            .or(
+                () ->
+                    Optional.ofNullable(payload.getContainer())
+                        .map(BlockActionPayload.Container::getChannelId))
+            .filter(c -> !c.isBlank());
     if (userId.isEmpty()) {
       return BadRequests.of("The block_actions payload lacks user.id.");
     }
     if (channel.isEmpty()) {
       return BadRequests.of("The block_actions payload lacks the channel.");
     }
-    if (payload.getActions() == null || payload.getActions().isEmpty() || payload.getActions().getFirst() == null) {
+    if (payload.getActions() == null
+        || payload.getActions().isEmpty()
+        || payload.getActions().getFirst() == null) {
       return BadRequests.of("The block_actions payload names no action.");
     }
     String value = Optional.ofNullable(payload.getActions().getFirst().getValue()).orElse("");
     Optional<RequestId> id = RequestId.parse(value);
     try {
-      executor.execute(() -> {
-        if (id.isEmpty()) {
-          ephemeral(channel.get(), userId.get(), ":warning: This button does not belong to a known request.");
-          return;
-        }
-        try (var context = LogContext.request(id.get())) {
-          decide(kind, id.get(), userId.get(), channel.get());
-        } catch (RuntimeException e) {
-          try (var context = LogContext.request(id.get())) {
-            log.error("{} of {} failed", kind, value, e);
-          }
-          ephemeral(channel.get(), userId.get(), Texts.internalError());
-        }
-      });
+      executor.execute(
+          () -> {
+            if (id.isEmpty()) {
+              ephemeral(
+                  channel.get(),
+                  userId.get(),
+                  ":warning: This button does not belong to a known request.");
+              return;
+            }
+            try (var context = LogContext.request(id.get())) {
+              decide(kind, id.get(), userId.get(), channel.get());
+            } catch (RuntimeException e) {
+              try (var context = LogContext.request(id.get())) {
+                log.error("{} of {} failed", kind, value, e);
+              }
+              ephemeral(channel.get(), userId.get(), Texts.internalError());
+            }
+          });
     } catch (RejectedExecutionException e) {
       return BadRequests.text(503, "Latchkey is shutting down; try again in a minute.");
     }
@@ -95,8 +111,11 @@ final class CardActions {
   }
 
   private void decide(Kind kind, RequestId id, String userId, String channel) {
-    Optional<Customer> customer = service.find(id).flatMap(r -> customers.find(r.cluster().customer()))
-        .or(() -> customers.byChannel(channel));
+    Optional<Customer> customer =
+        service
+            .find(id)
+            .flatMap(r -> customers.find(r.cluster().customer()))
+            .or(() -> customers.byChannel(channel));
     Actor.SlackUser actor;
     switch (identities.resolve(userId, customer)) {
       case SlackIdentities.Identity.Known known -> actor = known.actor();
@@ -106,11 +125,12 @@ final class CardActions {
         return;
       }
     }
-    Outcome outcome = switch (kind) {
-      case APPROVE -> service.approve(id, actor, DecisionMethod.BUTTON, Map.of());
-      case DENY -> service.deny(id, actor, DecisionMethod.BUTTON, Map.of());
-      case REVOKE -> service.revoke(id, actor);
-    };
+    Outcome outcome =
+        switch (kind) {
+          case APPROVE -> service.approve(id, actor, DecisionMethod.BUTTON, Map.of());
+          case DENY -> service.deny(id, actor, DecisionMethod.BUTTON, Map.of());
+          case REVOKE -> service.revoke(id, actor);
+        };
     feedback(outcome).ifPresent(text -> ephemeral(channel, actor.userId(), text));
   }
 
@@ -119,14 +139,23 @@ final class CardActions {
     return switch (outcome) {
       case Outcome.Refused refused -> Optional.of(Texts.refused(refused.refusal()));
       case Outcome.AlreadyDecided already -> Optional.of(Texts.alreadyDecided(already.request()));
-      case Outcome.NotFound notFound -> Optional.of(":warning: Request " + Mrkdwn.escape(notFound.typedId())
-          + " does not exist.");
-      case Outcome.AwaitingMoreApprovals waiting -> Optional.of(":ballot_box_with_check: Your approval of "
-          + Mrkdwn.code(waiting.request().id().value()) + " is recorded (" + waiting.given() + " of "
-          + waiting.required() + "); another approver must approve too.");
+      case Outcome.NotFound notFound ->
+          Optional.of(
+              ":warning: Request " + Mrkdwn.escape(notFound.typedId()) + " does not exist.");
+      case Outcome.AwaitingMoreApprovals waiting ->
+          Optional.of(
+              ":ballot_box_with_check: Your approval of "
+                  + Mrkdwn.code(waiting.request().id().value())
+                  + " is recorded ("
+                  + waiting.given()
+                  + " of "
+                  + waiting.required()
+                  + "); another approver must approve too.");
       case Outcome.Approved approved when approved.request().state() == RequestState.FAILED ->
-          Optional.of(":x: Approved, but the grant failed: " + Mrkdwn.truncate(Mrkdwn.escape(
-              approved.request().failure().orElse("unknown error")), 1500));
+          Optional.of(
+              ":x: Approved, but the grant failed: "
+                  + Mrkdwn.truncate(
+                      Mrkdwn.escape(approved.request().failure().orElse("unknown error")), 1500));
       default -> Optional.empty();
     };
   }
@@ -143,8 +172,11 @@ final class CardActions {
     String channel = Optional.ofNullable(payload.getView().getPrivateMetadata()).orElse("");
     Optional<Customer> customer = customers.byChannel(channel);
     if (customer.isEmpty()) {
-      return ctx.ackWithErrors(Map.of(RequestModal.REASON, "This form no longer belongs to a support channel; "
-          + "run /access request again in the channel."));
+      return ctx.ackWithErrors(
+          Map.of(
+              RequestModal.REASON,
+              "This form no longer belongs to a support channel; "
+                  + "run /access request again in the channel."));
     }
     RequestModal.Read read = RequestModal.read(payload.getView().getState());
     if (read instanceof RequestModal.Read.Errors errors) {
@@ -153,33 +185,53 @@ final class CardActions {
     RequestModal.Read.Form form = (RequestModal.Read.Form) read;
     String user = userId.get();
     try {
-      executor.execute(() -> {
-        try {
-          Requester requester;
-          switch (identities.resolve(user, customer)) {
-            case SlackIdentities.Identity.Known known -> requester = new Requester(known.actor(), known.email());
-            case SlackIdentities.Identity.Unknown unknown -> {
-              ephemeral(channel, user, Texts.identityUnknown());
-              return;
+      executor.execute(
+          () -> {
+            try {
+              Requester requester;
+              switch (identities.resolve(user, customer)) {
+                case SlackIdentities.Identity.Known known ->
+                    requester = new Requester(known.actor(), known.email());
+                case SlackIdentities.Identity.Unknown unknown -> {
+                  ephemeral(channel, user, Texts.identityUnknown());
+                  return;
+                }
+              }
+              Outcome outcome =
+                  service.submit(
+                      new Submission(
+                          customer.get().id(),
+                          form.cluster(),
+                          form.role(),
+                          form.duration(),
+                          form.namespaces(),
+                          requester,
+                          form.reason()));
+              String text =
+                  switch (outcome) {
+                    case Outcome.Submitted s ->
+                        ":inbox_tray: Request "
+                            + Mrkdwn.code(s.request().id().value())
+                            + " ("
+                            + Mrkdwn.escape(s.request().role())
+                            + " on "
+                            + Mrkdwn.escape(s.request().cluster().name())
+                            + ", "
+                            + Durations.format(s.request().duration())
+                            + ") is posted for approval.";
+                    case Outcome.Refused refused ->
+                        Texts.refused(refused.refusal(), Command.REQUEST_USAGE);
+                    default -> Texts.internalError();
+                  };
+              ephemeral(channel, user, text);
+            } catch (RuntimeException e) {
+              log.error("request form submission failed", e);
+              ephemeral(channel, user, Texts.internalError());
             }
-          }
-          Outcome outcome = service.submit(new Submission(customer.get().id(), form.cluster(), form.role(),
-              form.duration(), form.namespaces(), requester, form.reason()));
-          String text = switch (outcome) {
-            case Outcome.Submitted s -> ":inbox_tray: Request " + Mrkdwn.code(s.request().id().value()) + " ("
-                + Mrkdwn.escape(s.request().role()) + " on " + Mrkdwn.escape(s.request().cluster().name()) + ", "
-                + Durations.format(s.request().duration()) + ") is posted for approval.";
-            case Outcome.Refused refused -> Texts.refused(refused.refusal(), Command.REQUEST_USAGE);
-            default -> Texts.internalError();
-          };
-          ephemeral(channel, user, text);
-        } catch (RuntimeException e) {
-          log.error("request form submission failed", e);
-          ephemeral(channel, user, Texts.internalError());
-        }
-      });
+          });
     } catch (RejectedExecutionException e) {
-      return ctx.ackWithErrors(Map.of(RequestModal.REASON, "Latchkey is shutting down; try again in a minute."));
+      return ctx.ackWithErrors(
+          Map.of(RequestModal.REASON, "Latchkey is shutting down; try again in a minute."));
     }
     return ctx.ack();
   }

@@ -13,12 +13,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What a person typed after {@code /access}, parsed but not judged: the core checks clusters, roles, limits and
- * who may do what. Typing mistakes become {@link Invalid} with the problem and the correct form.
+ * What a person typed after {@code /access}, parsed but not judged: the core checks clusters,
+ * roles, limits and who may do what. Typing mistakes become {@link Invalid} with the problem and
+ * the correct form.
  */
 sealed interface Command {
 
-  String REQUEST_USAGE = "/access request <cluster> <role> [<duration like 30m, 2h>] [ns=<a,b>] <reason…>";
+  String REQUEST_USAGE =
+      "/access request <cluster> <role> [<duration like 30m, 2h>] [ns=<a,b>] <reason…>";
   String LIST_USAGE = "/access list";
   String SHOW_USAGE = "/access show <id>";
   String CANCEL_USAGE = "/access cancel <id>";
@@ -31,15 +33,32 @@ sealed interface Command {
   String KUBECONFIG_USAGE = "/access kubeconfig <id>";
   String HELP_USAGE = "/access help";
 
-  List<String> ALL_USAGES = List.of(REQUEST_USAGE, LIST_USAGE, SHOW_USAGE, CANCEL_USAGE, REVOKE_USAGE,
-      EXTEND_USAGE, STATUS_USAGE, ENABLE_USAGE, DISABLE_USAGE, AUDIT_USAGE, KUBECONFIG_USAGE, HELP_USAGE);
+  List<String> ALL_USAGES =
+      List.of(
+          REQUEST_USAGE,
+          LIST_USAGE,
+          SHOW_USAGE,
+          CANCEL_USAGE,
+          REVOKE_USAGE,
+          EXTEND_USAGE,
+          STATUS_USAGE,
+          ENABLE_USAGE,
+          DISABLE_USAGE,
+          AUDIT_USAGE,
+          KUBECONFIG_USAGE,
+          HELP_USAGE);
 
   record Help() implements Command {}
 
   /** {@code request} without arguments: the form. */
   record OpenForm() implements Command {}
 
-  record Request(String cluster, String role, Optional<Duration> duration, List<String> namespaces, String reason)
+  record Request(
+      String cluster,
+      String role,
+      Optional<Duration> duration,
+      List<String> namespaces,
+      String reason)
       implements Command {}
 
   record ListOpen() implements Command {}
@@ -66,11 +85,14 @@ sealed interface Command {
   record Invalid(String problem, String usage) implements Command {}
 
   Pattern TOKEN = Pattern.compile("\\S+");
+
   /**
-   * Something meant as a duration: a number followed by a time unit letter ({@code 2h}, {@code 1e9s},
-   * {@code 2.5h}, {@code 1h-2m}) or a signed number. Plain numbers and words like {@code 5xx} start a reason.
+   * Something meant as a duration: a number followed by a time unit letter ({@code 2h}, {@code
+   * 1e9s}, {@code 2.5h}, {@code 1h-2m}) or a signed number. Plain numbers and words like {@code
+   * 5xx} start a reason.
    */
-  Pattern DURATION_LIKE = Pattern.compile("[+-]\\d.*|\\d+([.,]\\d+)?([eE][+-]?\\d+)?[dhmsDHMS]\\S*");
+  Pattern DURATION_LIKE =
+      Pattern.compile("[+-]\\d.*|\\d+([.,]\\d+)?([eE][+-]?\\d+)?[dhmsDHMS]\\S*");
 
   static Command parse(String text) {
     String input = text == null ? "" : text.strip();
@@ -83,24 +105,35 @@ sealed interface Command {
     return switch (verb) {
       case "help", "?" -> new Help();
       case "request", "req" -> args.isEmpty() ? new OpenForm() : request(input, tokens);
-      case "list", "ls" -> args.isEmpty() ? new ListOpen()
-          : new Invalid("`list` takes no arguments.", LIST_USAGE);
-      case "show" -> withId(args).map(id -> (Command) new Show(id)).orElseGet(() -> invalidId(args,
-          SHOW_USAGE));
-      case "cancel" -> withId(args).map(id -> (Command) new Cancel(id))
-          .orElseGet(() -> invalidId(args, CANCEL_USAGE));
-      case "revoke" -> withId(args).map(id -> (Command) new Revoke(id))
-          .orElseGet(() -> invalidId(args, REVOKE_USAGE));
-      case "audit" -> withId(args).map(id -> (Command) new Audit(id))
-          .orElseGet(() -> invalidId(args, AUDIT_USAGE));
-      case "kubeconfig", "credentials" -> withId(args).map(id -> (Command) new Kubeconfig(id))
-          .orElseGet(() -> invalidId(args, KUBECONFIG_USAGE));
+      case "list", "ls" ->
+          args.isEmpty() ? new ListOpen() : new Invalid("`list` takes no arguments.", LIST_USAGE);
+      case "show" ->
+          withId(args)
+              .map(id -> (Command) new Show(id))
+              .orElseGet(() -> invalidId(args, SHOW_USAGE));
+      case "cancel" ->
+          withId(args)
+              .map(id -> (Command) new Cancel(id))
+              .orElseGet(() -> invalidId(args, CANCEL_USAGE));
+      case "revoke" ->
+          withId(args)
+              .map(id -> (Command) new Revoke(id))
+              .orElseGet(() -> invalidId(args, REVOKE_USAGE));
+      case "audit" ->
+          withId(args)
+              .map(id -> (Command) new Audit(id))
+              .orElseGet(() -> invalidId(args, AUDIT_USAGE));
+      case "kubeconfig", "credentials" ->
+          withId(args)
+              .map(id -> (Command) new Kubeconfig(id))
+              .orElseGet(() -> invalidId(args, KUBECONFIG_USAGE));
       case "extend" -> extend(args);
-      case "status" -> switch (args.size()) {
-        case 0 -> new Status(Optional.empty());
-        case 1 -> new Status(Optional.of(args.getFirst().toLowerCase(Locale.ROOT)));
-        default -> new Invalid("`status` takes at most one cluster name.", STATUS_USAGE);
-      };
+      case "status" ->
+          switch (args.size()) {
+            case 0 -> new Status(Optional.empty());
+            case 1 -> new Status(Optional.of(args.getFirst().toLowerCase(Locale.ROOT)));
+            default -> new Invalid("`status` takes at most one cluster name.", STATUS_USAGE);
+          };
       case "enable" -> enable(args);
       case "disable" -> disable(args);
       default -> new Invalid("Unknown command `" + clip(verb) + "`.", HELP_USAGE);
@@ -157,7 +190,8 @@ sealed interface Command {
       }
     }
     if (next >= tokens.size()) {
-      return new Invalid("A reason is required: say why you need access (e.g. a ticket and what you will do).",
+      return new Invalid(
+          "A reason is required: say why you need access (e.g. a ticket and what you will do).",
           REQUEST_USAGE);
     }
     String reason = input.substring(tokens.get(next).start()).strip();
@@ -203,7 +237,8 @@ sealed interface Command {
       if (arg.equalsIgnoreCase("--now")) {
         now = true;
       } else {
-        return new Invalid("Unexpected `" + clip(arg) + "`: the only option is --now.", DISABLE_USAGE);
+        return new Invalid(
+            "Unexpected `" + clip(arg) + "`: the only option is --now.", DISABLE_USAGE);
       }
     }
     return new Disable(args.getFirst().toLowerCase(Locale.ROOT), now);
@@ -215,13 +250,18 @@ sealed interface Command {
 
   private static Command invalidId(List<String> args, String usage) {
     if (args.isEmpty()) {
-      return new Invalid("Name the request: its id looks like ar-7k2m9q4x (see /access list).", usage);
+      return new Invalid(
+          "Name the request: its id looks like ar-7k2m9q4x (see /access list).", usage);
     }
     if (args.size() > 1 && RequestId.parse(args.getFirst()).isPresent()) {
       return new Invalid("Too many arguments.", usage);
     }
-    return new Invalid("`" + clip(args.getFirst()) + "` is not a request id; ids look like ar-7k2m9q4x "
-        + "(see /access list).", usage);
+    return new Invalid(
+        "`"
+            + clip(args.getFirst())
+            + "` is not a request id; ids look like ar-7k2m9q4x "
+            + "(see /access list).",
+        usage);
   }
 
   static String badDuration(String token) {
@@ -229,7 +269,8 @@ sealed interface Command {
     if (token.startsWith("-") || token.matches("[+]?0+[a-zA-Z]*")) {
       return shown + " is not a valid duration: it must be above zero, e.g. 30m, 2h or 1h30m.";
     }
-    return shown + " is not a duration: use whole minutes, hours or days, e.g. 30m, 2h, 1h30m or 1d.";
+    return shown
+        + " is not a duration: use whole minutes, hours or days, e.g. 30m, 2h, 1h30m or 1d.";
   }
 
   private static List<String> splitList(String list) {

@@ -11,13 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs tasks on a shared executor, one at a time per key and in submission order, so the messages about one request
- * (card update, thread reply, DM) go out in the order its changes happened. Tasks of different keys run in
- * parallel. A failing task is logged and does not stop the ones after it.
+ * Runs tasks on a shared executor, one at a time per key and in submission order, so the messages
+ * about one request (card update, thread reply, DM) go out in the order its changes happened. Tasks
+ * of different keys run in parallel. A failing task is logged and does not stop the ones after it.
  *
- * <p>A {@link Step} may ask to be tried again after a while (Slack said Retry-After, or was down): the key's later
- * tasks wait behind it, but no thread does — the wait is a timer, and the next try runs on the executor again. After
- * {@link #MAX_TRIES} tries the step is given up (logged) and the key's queue moves on.
+ * <p>A {@link Step} may ask to be tried again after a while (Slack said Retry-After, or was down):
+ * the key's later tasks wait behind it, but no thread does — the wait is a timer, and the next try
+ * runs on the executor again. After {@link #MAX_TRIES} tries the step is given up (logged) and the
+ * key's queue moves on.
  */
 final class KeyedSerialExecutor {
   private static final Logger log = LoggerFactory.getLogger(KeyedSerialExecutor.class);
@@ -27,8 +28,8 @@ final class KeyedSerialExecutor {
   @FunctionalInterface
   interface Step {
     /**
-     * Runs the {@code attempt}-th try (from 1); returns how long to wait before the next try, or empty when done
-     * (delivered, or failed for good).
+     * Runs the {@code attempt}-th try (from 1); returns how long to wait before the next try, or
+     * empty when done (delivered, or failed for good).
      */
     Optional<Duration> run(int attempt);
   }
@@ -42,20 +43,30 @@ final class KeyedSerialExecutor {
 
   /** Queues {@code task} after the earlier tasks of {@code key}; never throws. */
   void execute(Object key, Runnable task) {
-    execute(key, attempt -> {
-      task.run();
-      return Optional.empty();
-    });
+    execute(
+        key,
+        attempt -> {
+          task.run();
+          return Optional.empty();
+        });
   }
 
-  /** Queues {@code step} after the earlier tasks of {@code key}, tried again as it asks; never throws. */
+  /**
+   * Queues {@code step} after the earlier tasks of {@code key}, tried again as it asks; never
+   * throws.
+   */
   void execute(Object key, Step step) {
     try {
-      CompletableFuture<Void> next = tails.compute(key, (k, tail) -> {
-        CompletableFuture<Void> previous = tail == null ? CompletableFuture.completedFuture(null) : tail;
-        return previous.handle((ignored, error) -> null)
-            .thenComposeAsync(ignored -> attempt(key, step, 1), executor);
-      });
+      CompletableFuture<Void> next =
+          tails.compute(
+              key,
+              (k, tail) -> {
+                CompletableFuture<Void> previous =
+                    tail == null ? CompletableFuture.completedFuture(null) : tail;
+                return previous
+                    .handle((ignored, error) -> null)
+                    .thenComposeAsync(ignored -> attempt(key, step, 1), executor);
+              });
       next.whenComplete((ignored, error) -> tails.remove(key, next));
     } catch (RuntimeException e) {
       try (var context = context(key)) {
@@ -80,8 +91,10 @@ final class KeyedSerialExecutor {
       }
       return CompletableFuture.completedFuture(null);
     }
-    Executor later = CompletableFuture.delayedExecutor(again.get().toMillis(), TimeUnit.MILLISECONDS, executor);
-    return CompletableFuture.supplyAsync(() -> attempt + 1, later).thenCompose(n -> attempt(key, step, n));
+    Executor later =
+        CompletableFuture.delayedExecutor(again.get().toMillis(), TimeUnit.MILLISECONDS, executor);
+    return CompletableFuture.supplyAsync(() -> attempt + 1, later)
+        .thenCompose(n -> attempt(key, step, n));
   }
 
   /** Whether work is queued or running (for tests and shutdown). */

@@ -7,9 +7,10 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Slack's mrkdwn, written safely. Everything a person typed goes through {@link #escape}, so {@code <!channel>},
- * {@code <@U123>} or {@code <http://x|y>} in a reason show as text instead of pinging or linking. Mentions and
- * dates are built only from ids and instants Latchkey holds, never from typed text.
+ * Slack's mrkdwn, written safely. Everything a person typed goes through {@link #escape}, so {@code
+ * <!channel>}, {@code <@U123>} or {@code <http://x|y>} in a reason show as text instead of pinging
+ * or linking. Mentions and dates are built only from ids and instants Latchkey holds, never from
+ * typed text.
  */
 public final class Mrkdwn {
   private static final Pattern SLACK_ID = Pattern.compile("[A-Z0-9]{2,32}");
@@ -36,7 +37,10 @@ public final class Mrkdwn {
     return out.toString();
   }
 
-  /** A user mention; the id must look like a Slack id (it comes from Slack or the store, never typed). */
+  /**
+   * A user mention; the id must look like a Slack id (it comes from Slack or the store, never
+   * typed).
+   */
   public static String user(String userId) {
     if (userId == null || !SLACK_ID.matcher(userId).matches()) {
       return escape(String.valueOf(userId));
@@ -52,9 +56,15 @@ public final class Mrkdwn {
     return "<#" + channelId + ">";
   }
 
-  /** An instant shown in the reader's own time zone, with a UTC fallback for clients that cannot. */
+  /**
+   * An instant shown in the reader's own time zone, with a UTC fallback for clients that cannot.
+   */
   public static String date(Instant at) {
-    return "<!date^" + at.getEpochSecond() + "^{date_short_pretty} {time}|" + FALLBACK.format(at) + ">";
+    return "<!date^"
+        + at.getEpochSecond()
+        + "^{date_short_pretty} {time}|"
+        + FALLBACK.format(at)
+        + ">";
   }
 
   /** The UTC form, for plain-text places (notifications, fallback text). */
@@ -68,8 +78,8 @@ public final class Mrkdwn {
   }
 
   /**
-   * Cuts already escaped text to at most {@code max} characters, never inside an entity ({@code &amp;}) or a
-   * surrogate pair, ending with an ellipsis when cut.
+   * Cuts already escaped text to at most {@code max} characters, never inside an entity ({@code
+   * &amp;}) or a surrogate pair, ending with an ellipsis when cut.
    */
   public static String truncate(String escaped, int max) {
     if (escaped.length() <= max) {

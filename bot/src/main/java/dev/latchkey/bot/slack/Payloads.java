@@ -10,15 +10,19 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads the parts of Slack's payloads that Bolt's typed models leave out or type loosely (e.g. {@code user.id} and
- * {@code trigger_id} of an interaction). Never throws on bad input: missing means empty.
+ * Reads the parts of Slack's payloads that Bolt's typed models leave out or type loosely (e.g.
+ * {@code user.id} and {@code trigger_id} of an interaction). Never throws on bad input: missing
+ * means empty.
  */
 final class Payloads {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Payloads() {}
 
-  /** The fields of an {@code application/x-www-form-urlencoded} body; the first value of each name wins. */
+  /**
+   * The fields of an {@code application/x-www-form-urlencoded} body; the first value of each name
+   * wins.
+   */
   static Map<String, String> form(String body) {
     Map<String, String> out = new HashMap<>();
     if (body == null || body.isEmpty()) {
@@ -29,7 +33,8 @@ final class Payloads {
       String name = eq < 0 ? pair : pair.substring(0, eq);
       String value = eq < 0 ? "" : pair.substring(eq + 1);
       try {
-        out.putIfAbsent(URLDecoder.decode(name, StandardCharsets.UTF_8),
+        out.putIfAbsent(
+            URLDecoder.decode(name, StandardCharsets.UTF_8),
             URLDecoder.decode(value, StandardCharsets.UTF_8));
       } catch (IllegalArgumentException e) {
         // a malformed %-escape: skip the field

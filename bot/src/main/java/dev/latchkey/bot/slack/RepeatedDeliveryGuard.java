@@ -12,11 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Recognises a delivery Slack already made (a retry carrying {@code X-Slack-Retry-Num}, or the same event,
- * command or click again), which is then acknowledged with a plain 200 and nothing else: no second decision, no
- * second ephemeral message. Keys are Slack's own ids (event_id, trigger_id), remembered for {@link #MEMORY}.
- * Across a restart the core's idempotent transitions and the audit check of written decisions still prevent a
- * second effect.
+ * Recognises a delivery Slack already made (a retry carrying {@code X-Slack-Retry-Num}, or the same
+ * event, command or click again), which is then acknowledged with a plain 200 and nothing else: no
+ * second decision, no second ephemeral message. Keys are Slack's own ids (event_id, trigger_id),
+ * remembered for {@link #MEMORY}. Across a restart the core's idempotent transitions and the audit
+ * check of written decisions still prevent a second effect.
  */
 final class RepeatedDeliveryGuard {
   private static final Logger log = LoggerFactory.getLogger(RepeatedDeliveryGuard.class);
@@ -29,7 +29,9 @@ final class RepeatedDeliveryGuard {
   boolean repeated(Request<?> req) {
     Optional<String> key = key(req);
     if (key.isPresent() && seen.asMap().putIfAbsent(key.get(), Boolean.TRUE) != null) {
-      log.info("repeated Slack delivery {} (retry {}) acknowledged without effect", key.get(),
+      log.info(
+          "repeated Slack delivery {} (retry {}) acknowledged without effect",
+          key.get(),
           Optional.ofNullable(req.getHeaders().getFirstValue("X-Slack-Retry-Num")).orElse("none"));
       return true;
     }
@@ -47,12 +49,16 @@ final class RepeatedDeliveryGuard {
 
   static Optional<String> key(Request<?> req) {
     return switch (req) {
-      case SlashCommandRequest command -> Optional.ofNullable(command.getPayload().getTriggerId())
-          .filter(t -> !t.isBlank()).map(t -> "command:" + t);
-      case BlockActionRequest action -> Payloads.text(Payloads.interaction(action.getRequestBodyAsString()),
-          "trigger_id").map(t -> "action:" + t);
-      case ViewSubmissionRequest view -> Payloads.text(Payloads.interaction(view.getRequestBodyAsString()),
-          "trigger_id").map(t -> "view:" + t);
+      case SlashCommandRequest command ->
+          Optional.ofNullable(command.getPayload().getTriggerId())
+              .filter(t -> !t.isBlank())
+              .map(t -> "command:" + t);
+      case BlockActionRequest action ->
+          Payloads.text(Payloads.interaction(action.getRequestBodyAsString()), "trigger_id")
+              .map(t -> "action:" + t);
+      case ViewSubmissionRequest view ->
+          Payloads.text(Payloads.interaction(view.getRequestBodyAsString()), "trigger_id")
+              .map(t -> "view:" + t);
       default -> Optional.empty();
     };
   }

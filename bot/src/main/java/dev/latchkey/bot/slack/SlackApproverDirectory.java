@@ -11,13 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Approver user-group membership from Slack ({@code usergroups.users.list}, scope {@code usergroups:read}).
+ * Approver user-group membership from Slack ({@code usergroups.users.list}, scope {@code
+ * usergroups:read}).
  *
- * <p><b>Staleness bound:</b> a group's members are cached for at most {@link #MAX_STALENESS} (60 seconds) after
- * they were read, so someone removed from the approver group can still decide for up to 60 seconds, and someone
- * added may wait as long. When Slack cannot be asked the answer is {@code UNKNOWN} and the core refuses the
- * decision; failures are never cached. Whether the user belongs to the customer's own workspace is checked by the
- * core, not here.
+ * <p><b>Staleness bound:</b> a group's members are cached for at most {@link #MAX_STALENESS} (60
+ * seconds) after they were read, so someone removed from the approver group can still decide for up
+ * to 60 seconds, and someone added may wait as long. When Slack cannot be asked the answer is
+ * {@code UNKNOWN} and the core refuses the decision; failures are never cached. Whether the user
+ * belongs to the customer's own workspace is checked by the core, not here.
  */
 public final class SlackApproverDirectory implements ApproverDirectory {
   private static final Logger log = LoggerFactory.getLogger(SlackApproverDirectory.class);
@@ -34,12 +35,18 @@ public final class SlackApproverDirectory implements ApproverDirectory {
   }
 
   /**
-   * {@code ticker} measures the cache's age; tests pass a fake one. Not the wall clock: a clock stepped backwards
-   * (NTP, a VM resumed) would stretch the 60-second bound, and the domain clock is not elapsed time either.
+   * {@code ticker} measures the cache's age; tests pass a fake one. Not the wall clock: a clock
+   * stepped backwards (NTP, a VM resumed) would stretch the 60-second bound, and the domain clock
+   * is not elapsed time either.
    */
   public SlackApproverDirectory(SlackApi api, Ticker ticker) {
     this.api = api;
-    this.members = Caffeine.newBuilder().expireAfterWrite(MAX_STALENESS).maximumSize(1_000).ticker(ticker).build();
+    this.members =
+        Caffeine.newBuilder()
+            .expireAfterWrite(MAX_STALENESS)
+            .maximumSize(1_000)
+            .ticker(ticker)
+            .build();
   }
 
   @Override

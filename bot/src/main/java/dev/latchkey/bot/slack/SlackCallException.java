@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A Slack Web API call that did not succeed. {@code retryable} failures (rate limits, 5xx, timeouts, Slack's own
- * internal errors) are worth trying again later; the others (e.g. {@code channel_not_found}) are not.
+ * A Slack Web API call that did not succeed. {@code retryable} failures (rate limits, 5xx,
+ * timeouts, Slack's own internal errors) are worth trying again later; the others (e.g. {@code
+ * channel_not_found}) are not.
  */
 public final class SlackCallException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -15,7 +16,8 @@ public final class SlackCallException extends Exception {
   private final boolean retryable;
   private final transient Optional<Duration> retryAfter;
 
-  public SlackCallException(String method, String error, boolean retryable, Optional<Duration> retryAfter) {
+  public SlackCallException(
+      String method, String error, boolean retryable, Optional<Duration> retryAfter) {
     super(method + " failed: " + error + (retryable ? " (will retry)" : ""));
     this.method = method;
     this.error = error;
@@ -27,7 +29,10 @@ public final class SlackCallException extends Exception {
     return method;
   }
 
-  /** Slack's error code ({@code channel_not_found}, {@code ratelimited}, {@code http_503}, {@code io}...). */
+  /**
+   * Slack's error code ({@code channel_not_found}, {@code ratelimited}, {@code http_503}, {@code
+   * io}...).
+   */
   public String error() {
     return error;
   }
@@ -38,14 +43,16 @@ public final class SlackCallException extends Exception {
 
   /** Whether Slack refused the call for its rate limit: it was not carried out. */
   public boolean rateLimited() {
-    return retryAfter().isPresent() || "ratelimited".equals(error) || "rate_limited".equals(error)
+    return retryAfter().isPresent()
+        || "ratelimited".equals(error)
+        || "rate_limited".equals(error)
         || "http_429".equals(error);
   }
 
   /**
-   * Whether the call may have been carried out although it failed: a timeout, a dropped connection or a server
-   * error can come after Slack acted. Rate limits and Slack's own error answers (e.g. {@code channel_not_found})
-   * mean it was not.
+   * Whether the call may have been carried out although it failed: a timeout, a dropped connection
+   * or a server error can come after Slack acted. Rate limits and Slack's own error answers (e.g.
+   * {@code channel_not_found}) mean it was not.
    */
   public boolean outcomeUnknown() {
     return retryable && !rateLimited();

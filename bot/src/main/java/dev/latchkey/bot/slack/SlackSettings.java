@@ -3,9 +3,10 @@ package dev.latchkey.bot.slack;
 import java.net.URI;
 
 /**
- * How Latchkey talks to Slack (read from the environment by {@code config.Settings}): the bot token, the signing secret that authenticates Slack's requests, and the Web
- * API base URL (Slack's by default; GovSlack users and tests point it elsewhere). {@link #toString()} never shows
- * the token or the secret.
+ * How Latchkey talks to Slack (read from the environment by {@code config.Settings}): the bot
+ * token, the signing secret that authenticates Slack's requests, and the Web API base URL (Slack's
+ * by default; GovSlack users and tests point it elsewhere). {@link #toString()} never shows the
+ * token or the secret.
  */
 public record SlackSettings(String botToken, String signingSecret, String apiUrl) {
   public static final String DEFAULT_API_URL = "https://slack.com/api/";
@@ -15,14 +16,17 @@ public record SlackSettings(String botToken, String signingSecret, String apiUrl
 
   public SlackSettings {
     if (botToken == null || botToken.isBlank()) {
-      throw new IllegalArgumentException(BOT_TOKEN_KEY + " is required (the app's bot token, xoxb-...)");
+      throw new IllegalArgumentException(
+          BOT_TOKEN_KEY + " is required (the app's bot token, xoxb-...)");
     }
     if (signingSecret == null || signingSecret.isBlank()) {
-      throw new IllegalArgumentException(SIGNING_SECRET_KEY + " is required (Basic Information > Signing Secret)");
+      throw new IllegalArgumentException(
+          SIGNING_SECRET_KEY + " is required (Basic Information > Signing Secret)");
     }
     apiUrl = apiUrl == null || apiUrl.isBlank() ? DEFAULT_API_URL : apiUrl.strip();
     if (!apiUrl.endsWith("/api/")) {
-      throw new IllegalArgumentException(API_URL_KEY + " must end with /api/, e.g. " + DEFAULT_API_URL);
+      throw new IllegalArgumentException(
+          API_URL_KEY + " must end with /api/, e.g. " + DEFAULT_API_URL);
     }
     URI uri;
     try {
@@ -30,8 +34,10 @@ public record SlackSettings(String botToken, String signingSecret, String apiUrl
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(API_URL_KEY + " is not a URL: " + apiUrl);
     }
-    if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
-      throw new IllegalArgumentException(API_URL_KEY + " must be an http(s) URL, e.g. " + DEFAULT_API_URL);
+    if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException(
+          API_URL_KEY + " must be an http(s) URL, e.g. " + DEFAULT_API_URL);
     }
   }
 

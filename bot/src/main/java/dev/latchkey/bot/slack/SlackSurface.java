@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Latchkey's Slack side, wired. {@link AccessService} needs the {@link Notifier} and {@link ApproverDirectory},
- * and the Slack handlers need the AccessService, so wiring takes two steps:
+ * Latchkey's Slack side, wired. {@link AccessService} needs the {@link Notifier} and {@link
+ * ApproverDirectory}, and the Slack handlers need the AccessService, so wiring takes two steps:
  *
  * <pre>{@code
  * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit, clock, pool);
@@ -38,10 +38,11 @@ import org.slf4j.LoggerFactory;
  *
  * or in one call with {@link #create}.
  *
- * <p>Two kinds of work run after Slack is answered, on separate threads so one cannot stall the other: what a person
- * waits for (the follow-up of a command, click, form or written reply: decisions, grants, views.open, answers) runs
- * on the surface's own {@value #INTERACTIVE_THREADS} interactive threads; card updates, thread notices and direct
- * messages run on the given (background) executor, and reschedule themselves on rate limits instead of sleeping.
+ * <p>Two kinds of work run after Slack is answered, on separate threads so one cannot stall the
+ * other: what a person waits for (the follow-up of a command, click, form or written reply:
+ * decisions, grants, views.open, answers) runs on the surface's own {@value #INTERACTIVE_THREADS}
+ * interactive threads; card updates, thread notices and direct messages run on the given
+ * (background) executor, and reschedule themselves on rate limits instead of sleeping.
  */
 public final class SlackSurface implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SlackSurface.class);
@@ -54,7 +55,8 @@ public final class SlackSurface implements AutoCloseable {
   private final ExecutorService interactive;
   private volatile SlackEventsServlet servlet;
 
-  private SlackSurface(Foundation foundation, App app, ThreadReplay threadReplay, ExecutorService interactive) {
+  private SlackSurface(
+      Foundation foundation, App app, ThreadReplay threadReplay, ExecutorService interactive) {
     this.foundation = foundation;
     this.app = app;
     this.threadReplay = threadReplay;
@@ -62,30 +64,68 @@ public final class SlackSurface implements AutoCloseable {
   }
 
   /** Step one: what AccessService needs from Slack. */
-  public static Foundation foundation(SlackSettings settings, Customers customers, RequestStore requests,
-      CardStore cards, AuditLog audit, Clock clock, ExecutorService executor) {
-    return foundation(settings, SlackApi.create(settings), customers, requests, cards, audit, clock, executor);
+  public static Foundation foundation(
+      SlackSettings settings,
+      Customers customers,
+      RequestStore requests,
+      CardStore cards,
+      AuditLog audit,
+      Clock clock,
+      ExecutorService executor) {
+    return foundation(
+        settings, SlackApi.create(settings), customers, requests, cards, audit, clock, executor);
   }
 
   /** Step one, with every failed Web API call reported to {@code failures} (metrics). */
-  public static Foundation foundation(SlackSettings settings, Customers customers, RequestStore requests,
-      CardStore cards, AuditLog audit, Clock clock, ExecutorService executor, SlackApi.FailureListener failures) {
-    return foundation(settings, SlackApi.create(settings).withFailureListener(failures), customers, requests,
-        cards, audit, clock, executor);
+  public static Foundation foundation(
+      SlackSettings settings,
+      Customers customers,
+      RequestStore requests,
+      CardStore cards,
+      AuditLog audit,
+      Clock clock,
+      ExecutorService executor,
+      SlackApi.FailureListener failures) {
+    return foundation(
+        settings,
+        SlackApi.create(settings).withFailureListener(failures),
+        customers,
+        requests,
+        cards,
+        audit,
+        clock,
+        executor);
   }
 
-  /** Step one with a given Web API client (tests use one that does not really wait between retries). */
-  public static Foundation foundation(SlackSettings settings, SlackApi api, Customers customers,
-      RequestStore requests, CardStore cards, AuditLog audit, Clock clock, ExecutorService executor) {
+  /**
+   * Step one with a given Web API client (tests use one that does not really wait between retries).
+   */
+  public static Foundation foundation(
+      SlackSettings settings,
+      SlackApi api,
+      Customers customers,
+      RequestStore requests,
+      CardStore cards,
+      AuditLog audit,
+      Clock clock,
+      ExecutorService executor) {
     return new Foundation(settings, api, customers, requests, cards, audit, clock, executor);
   }
 
   /** Both steps; {@code accessService} builds the AccessService from the notifier and directory. */
-  public static SlackSurface create(SlackSettings settings, Customers customers, RequestStore requests,
-      CardStore cards, AuditLog audit, Clock clock, ExecutorService executor,
+  public static SlackSurface create(
+      SlackSettings settings,
+      Customers customers,
+      RequestStore requests,
+      CardStore cards,
+      AuditLog audit,
+      Clock clock,
+      ExecutorService executor,
       BiFunction<Notifier, ApproverDirectory, AccessService> accessService) {
-    Foundation foundation = foundation(settings, customers, requests, cards, audit, clock, executor);
-    return foundation.complete(accessService.apply(foundation.notifier(), foundation.approverDirectory()));
+    Foundation foundation =
+        foundation(settings, customers, requests, cards, audit, clock, executor);
+    return foundation.complete(
+        accessService.apply(foundation.notifier(), foundation.approverDirectory()));
   }
 
   /** The Slack pieces that need no AccessService. */
@@ -103,8 +143,15 @@ public final class SlackSurface implements AutoCloseable {
     private final SlackNotifier notifier;
     private final SlackApproverDirectory directory;
 
-    private Foundation(SlackSettings settings, SlackApi api, Customers customers, RequestStore requests,
-        CardStore cards, AuditLog audit, Clock clock, ExecutorService executor) {
+    private Foundation(
+        SlackSettings settings,
+        SlackApi api,
+        Customers customers,
+        RequestStore requests,
+        CardStore cards,
+        AuditLog audit,
+        Clock clock,
+        ExecutorService executor) {
       this.settings = Objects.requireNonNull(settings, "settings");
       this.api = Objects.requireNonNull(api, "api");
       this.customers = Objects.requireNonNull(customers, "customers");
@@ -115,7 +162,8 @@ public final class SlackSurface implements AutoCloseable {
       this.executor = Objects.requireNonNull(executor, "executor");
       this.identities = new SlackIdentities(api);
       this.cardSync = new CardSync(api, customers, requests, cards, clock, executor);
-      this.notifier = new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
+      this.notifier =
+          new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
       this.directory = new SlackApproverDirectory(api);
     }
 
@@ -134,51 +182,74 @@ public final class SlackSurface implements AutoCloseable {
     /** Step two: the Bolt app and its handlers on top of the AccessService. */
     public SlackSurface complete(AccessService service) {
       Objects.requireNonNull(service, "service");
-      ExecutorService interactive = Executors.newFixedThreadPool(INTERACTIVE_THREADS,
-          Thread.ofPlatform().name("latchkey-slack-", 0).daemon().factory());
-      AccessCommands commands = new AccessCommands(service, customers, requests, audit, api, identities,
-          interactive, clock);
+      ExecutorService interactive =
+          Executors.newFixedThreadPool(
+              INTERACTIVE_THREADS,
+              Thread.ofPlatform().name("latchkey-slack-", 0).daemon().factory());
+      AccessCommands commands =
+          new AccessCommands(
+              service, customers, requests, audit, api, identities, interactive, clock);
       CardActions actions = new CardActions(service, customers, api, identities, interactive);
-      WrittenDecisions decisions = new WrittenDecisions(service, customers, cards, audit, api, identities,
-          interactive);
-      ThreadReplay replay = new ThreadReplay(customers, requests, cards, api, decisions, interactive);
+      WrittenDecisions decisions =
+          new WrittenDecisions(service, customers, cards, audit, api, identities, interactive);
+      ThreadReplay replay =
+          new ThreadReplay(customers, requests, cards, api, decisions, interactive);
       decisions.onDeferred(replay::retryLater);
 
-      AppConfig config = AppConfig.builder()
-          .singleTeamBotToken(settings.botToken())
-          .signingSecret(settings.signingSecret())
-          .slack(api.slack())
-          // auth.test once, on the first request (or start()); never again in the acknowledgement path
-          .authTestCacheExpirationMillis(-1L)
-          // Bolt would look up every bot message's author (bots.info) before the acknowledgement, so a slow Slack
-          // would hold it past 3 s; Latchkey ignores bots' messages itself, on every path.
-          .ignoringSelfEventsEnabled(false)
-          .allEventsApiAutoAckEnabled(true)
-          .subtypedMessageEventsAutoAckEnabled(true)
-          .unmatchedRequestHandler(request -> BadRequests.text(404,
-              "No handler for this Slack request (unknown command, action id or callback id)."))
-          .build();
-      // No app.use(...): adding middleware builds Bolt's default chain at once, which calls auth.test during
+      AppConfig config =
+          AppConfig.builder()
+              .singleTeamBotToken(settings.botToken())
+              .signingSecret(settings.signingSecret())
+              .slack(api.slack())
+              // auth.test once, on the first request (or start()); never again in the
+              // acknowledgement path
+              .authTestCacheExpirationMillis(-1L)
+              // Bolt would look up every bot message's author (bots.info) before the
+              // acknowledgement, so a slow Slack
+              // would hold it past 3 s; Latchkey ignores bots' messages itself, on every path.
+              .ignoringSelfEventsEnabled(false)
+              .allEventsApiAutoAckEnabled(true)
+              .subtypedMessageEventsAutoAckEnabled(true)
+              .unmatchedRequestHandler(
+                  request ->
+                      BadRequests.text(
+                          404,
+                          "No handler for this Slack request (unknown command, action id or"
+                              + " callback id)."))
+              .build();
+      // No app.use(...): adding middleware builds Bolt's default chain at once, which calls
+      // auth.test during
       // wiring; left alone, Bolt does that on the first request (or start()).
       App app = new App(config);
       RepeatedDeliveryGuard guard = new RepeatedDeliveryGuard();
-      app.command("/access", (req, ctx) -> guard.repeated(req) ? ctx.ack() : commands.handle(req, ctx));
+      app.command(
+          "/access", (req, ctx) -> guard.repeated(req) ? ctx.ack() : commands.handle(req, ctx));
       for (CardActions.Kind kind : CardActions.Kind.values()) {
-        app.blockAction(RequestCard.actionId(kind),
+        app.blockAction(
+            RequestCard.actionId(kind),
             (req, ctx) -> guard.repeated(req) ? ctx.ack() : actions.click(kind, req, ctx));
       }
-      app.viewSubmission(RequestModal.CALLBACK_ID,
+      app.viewSubmission(
+          RequestModal.CALLBACK_ID,
           (req, ctx) -> guard.repeated(req) ? ctx.ack() : actions.submitForm(req, ctx));
-      app.event(MessageEvent.class, (payload, ctx) -> {
-        Optional<String> eventId = Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
-        return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
-            : decisions.onMessage(payload, ctx);
-      });
-      app.event(BroadcastReply.class, (payload, ctx) -> {
-        Optional<String> eventId = Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
-        return eventId.isPresent() && guard.repeatedEvent(eventId.get()) ? ctx.ack()
-            : decisions.onBroadcast(payload, ctx);
-      });
+      app.event(
+          MessageEvent.class,
+          (payload, ctx) -> {
+            Optional<String> eventId =
+                Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
+            return eventId.isPresent() && guard.repeatedEvent(eventId.get())
+                ? ctx.ack()
+                : decisions.onMessage(payload, ctx);
+          });
+      app.event(
+          BroadcastReply.class,
+          (payload, ctx) -> {
+            Optional<String> eventId =
+                Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
+            return eventId.isPresent() && guard.repeatedEvent(eventId.get())
+                ? ctx.ack()
+                : decisions.onBroadcast(payload, ctx);
+          });
       return new SlackSurface(this, app, replay, interactive);
     }
   }
@@ -212,8 +283,8 @@ public final class SlackSurface implements AutoCloseable {
   }
 
   /**
-   * Checks the bot token (auth.test) now instead of on the first request; false (and a warning) when Slack
-   * cannot be reached, in which case the first request tries again.
+   * Checks the bot token (auth.test) now instead of on the first request; false (and a warning)
+   * when Slack cannot be reached, in which case the first request tries again.
    */
   public boolean start() {
     try {
@@ -226,8 +297,9 @@ public final class SlackSurface implements AutoCloseable {
   }
 
   /**
-   * Lets the work people wait for (decisions, answers) finish, up to 20 s, and takes no more. Call it after the
-   * HTTP server stopped and before the background executor is shut down: that work queues notices there.
+   * Lets the work people wait for (decisions, answers) finish, up to 20 s, and takes no more. Call
+   * it after the HTTP server stopped and before the background executor is shut down: that work
+   * queues notices there.
    */
   public void finishInteractiveWork() {
     interactive.shutdown();

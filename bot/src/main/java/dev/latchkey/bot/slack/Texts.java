@@ -6,15 +6,19 @@ import dev.latchkey.core.Customers;
 import dev.latchkey.core.Refusal;
 import java.util.stream.Collectors;
 
-/** The words Latchkey answers with. Anything typed by a person or echoed by the core is escaped here. */
+/**
+ * The words Latchkey answers with. Anything typed by a person or echoed by the core is escaped
+ * here.
+ */
 final class Texts {
   private Texts() {}
 
   static String help() {
     return "*Latchkey: customer-approved, time-bound access to Kubernetes*\n"
         + Command.ALL_USAGES.stream().map(u -> "• " + usage(u)).collect(Collectors.joining("\n"))
-        + "\nDurations are whole minutes, hours or days (30m, 2h, 1h30m, 1d). Requests are decided by the "
-        + "customer's approvers on the card; access ends by itself.";
+        + "\n"
+        + "Durations are whole minutes, hours or days (30m, 2h, 1h30m, 1d). Requests are decided by"
+        + " the customer's approvers on the card; access ends by itself.";
   }
 
   static String usage(String form) {
@@ -39,11 +43,16 @@ final class Texts {
   }
 
   static String notFound(String typedId, String usageForm) {
-    return problem("No request " + typedId + " in this channel. See /access list for open requests.", usageForm);
+    return problem(
+        "No request " + typedId + " in this channel. See /access list for open requests.",
+        usageForm);
   }
 
   static String alreadyDecided(AccessRequest r) {
-    return ":information_source: " + Mrkdwn.code(r.id().value()) + " is already " + RequestCard.stateName(r)
+    return ":information_source: "
+        + Mrkdwn.code(r.id().value())
+        + " is already "
+        + RequestCard.stateName(r)
         + "; nothing changed.";
   }
 
@@ -51,21 +60,25 @@ final class Texts {
   static String wrongChannel(Customers customers) {
     if (customers.all().size() == 1) {
       Customer only = customers.all().iterator().next();
-      return ":warning: Use `/access` in the support channel " + Mrkdwn.channel(only.channelId())
+      return ":warning: Use `/access` in the support channel "
+          + Mrkdwn.channel(only.channelId())
           + ": requests belong to the customer whose channel they come from.";
     }
-    return ":warning: Use `/access` in your customer's shared support channel (where Latchkey posts request "
-        + "cards): requests belong to the customer whose channel they come from.";
+    return ":warning: Use `/access` in your customer's shared support channel (where Latchkey posts"
+        + " request cards): requests belong to the customer whose channel they come from.";
   }
 
-  /** Slack's directory (users.info) did not answer, so whose workspace the person belongs to is unknown. */
+  /**
+   * Slack's directory (users.info) did not answer, so whose workspace the person belongs to is
+   * unknown.
+   */
   static String identityUnknown() {
-    return ":warning: Your workspace could not be checked just now (Slack did not answer); nothing changed. "
-        + "Try again in a minute.";
+    return ":warning: Your workspace could not be checked just now (Slack did not answer); nothing"
+        + " changed. Try again in a minute.";
   }
 
   static String internalError() {
-    return ":warning: Latchkey could not finish this just now (the error is logged). Check the request with "
-        + "`/access list` before trying again.";
+    return ":warning: Latchkey could not finish this just now (the error is logged). Check the"
+        + " request with `/access list` before trying again.";
   }
 }

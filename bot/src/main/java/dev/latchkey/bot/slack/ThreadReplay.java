@@ -27,15 +27,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Written decisions read back from the threads. At start-up, before serving, the threads of every pending card are
- * read (conversations.replies) and their decision replies applied in the order they were written, exactly as if
- * they had arrived live; replies already recorded are skipped, and the core answers decisions on a request that is
- * no longer pending with "already decided".
+ * Written decisions read back from the threads. At start-up, before serving, the threads of every
+ * pending card are read (conversations.replies) and their decision replies applied in the order
+ * they were written, exactly as if they had arrived live; replies already recorded are skipped, and
+ * the core answers decisions on a request that is no longer pending with "already decided".
  *
- * <p>A reply that could not be checked because Slack did not answer (see {@link WrittenDecisions.Result.Deferred})
- * stops its thread there, so later replies never overtake it, and the thread is read again by
- * {@link #retryLater}: after {@link #FIRST_RETRY}, doubling up to {@link #MAX_RETRY}, for as long as the request is
- * pending (at most {@link #MAX_RETRIES} times).
+ * <p>A reply that could not be checked because Slack did not answer (see {@link
+ * WrittenDecisions.Result.Deferred}) stops its thread there, so later replies never overtake it,
+ * and the thread is read again by {@link #retryLater}: after {@link #FIRST_RETRY}, doubling up to
+ * {@link #MAX_RETRY}, for as long as the request is pending (at most {@link #MAX_RETRIES} times).
  */
 public final class ThreadReplay implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ThreadReplay.class);
@@ -49,13 +49,19 @@ public final class ThreadReplay implements AutoCloseable {
   private final SlackApi api;
   private final WrittenDecisions decisions;
   private final Executor executor;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-      Thread.ofPlatform().name("latchkey-thread-retry").daemon().factory());
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("latchkey-thread-retry").daemon().factory());
   private final ConcurrentMap<RequestId, Due> due = new ConcurrentHashMap<>();
   private volatile Duration firstRetry = FIRST_RETRY;
 
-  ThreadReplay(Customers customers, RequestStore requests, CardStore cards, SlackApi api,
-      WrittenDecisions decisions, Executor executor) {
+  ThreadReplay(
+      Customers customers,
+      RequestStore requests,
+      CardStore cards,
+      SlackApi api,
+      WrittenDecisions decisions,
+      Executor executor) {
     this.customers = customers;
     this.requests = requests;
     this.cards = cards;
@@ -64,14 +70,18 @@ public final class ThreadReplay implements AutoCloseable {
     this.executor = executor;
   }
 
-  /** Applies missed written decisions; returns how many replies decided or counted. Never throws. */
+  /**
+   * Applies missed written decisions; returns how many replies decided or counted. Never throws.
+   */
   public int replayPendingThreads() {
     int applied = 0;
     for (Customer customer : customers.all()) {
       List<AccessRequest> pending;
       try {
-        pending = requests.findOpen(customer.id()).stream().filter(r -> r.state() == RequestState.PENDING)
-            .toList();
+        pending =
+            requests.findOpen(customer.id()).stream()
+                .filter(r -> r.state() == RequestState.PENDING)
+                .toList();
       } catch (RuntimeException e) {
         log.error("pending requests of {} could not be read", customer.id(), e);
         continue;
@@ -90,7 +100,9 @@ public final class ThreadReplay implements AutoCloseable {
     return applied;
   }
 
-  /** What one reading of a thread did: replies that decided or counted, and whether one has to wait. */
+  /**
+   * What one reading of a thread did: replies that decided or counted, and whether one has to wait.
+   */
   record Pass(int applied, boolean waits) {}
 
   /** Reads one pending request's thread and applies what it holds. Never throws. */
@@ -108,7 +120,10 @@ public final class ThreadReplay implements AutoCloseable {
     }
   }
 
-  /** A thread due to be read again: how often it was, whether a pass runs, whether it must run once more. */
+  /**
+   * A thread due to be read again: how often it was, whether a pass runs, whether it must run once
+   * more.
+   */
   private static final class Due {
     int tries;
     boolean running;
@@ -123,16 +138,19 @@ public final class ThreadReplay implements AutoCloseable {
   }
 
   private void dueLater(RequestId id) {
-    due.compute(id, (key, d) -> {
-      if (d == null) {
-        schedule(key, 0);
-        return new Due();
-      }
-      if (d.running) {
-        d.again = true; // the running pass may have read the thread before this reply was written
-      }
-      return d;
-    });
+    due.compute(
+        id,
+        (key, d) -> {
+          if (d == null) {
+            schedule(key, 0);
+            return new Due();
+          }
+          if (d.running) {
+            d.again =
+                true; // the running pass may have read the thread before this reply was written
+          }
+          return d;
+        });
   }
 
   private void schedule(RequestId id, int tries) {
@@ -141,13 +159,16 @@ public final class ThreadReplay implements AutoCloseable {
       wait = MAX_RETRY;
     }
     try {
-      timer.schedule(() -> {
-        try {
-          executor.execute(() -> retry(id));
-        } catch (RejectedExecutionException e) {
-          due.remove(id);
-        }
-      }, wait.toMillis(), TimeUnit.MILLISECONDS);
+      timer.schedule(
+          () -> {
+            try {
+              executor.execute(() -> retry(id));
+            } catch (RejectedExecutionException e) {
+              due.remove(id);
+            }
+          },
+          wait.toMillis(),
+          TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       log.warn("thread of {} not read again: shutting down", id);
     }
@@ -160,26 +181,33 @@ public final class ThreadReplay implements AutoCloseable {
   }
 
   private void retryLogged(RequestId id) {
-    due.computeIfPresent(id, (key, d) -> {
-      d.running = true;
-      d.again = false;
-      return d;
-    });
+    due.computeIfPresent(
+        id,
+        (key, d) -> {
+          d.running = true;
+          d.again = false;
+          return d;
+        });
     Pass pass = replayThread(id);
     boolean pending = requests.find(id).map(r -> r.state() == RequestState.PENDING).orElse(false);
-    due.computeIfPresent(id, (key, d) -> {
-      d.running = false;
-      if (!(pass.waits() || d.again) || !pending) {
-        return null;
-      }
-      if (++d.tries >= MAX_RETRIES) {
-        log.error("written decisions in the thread of {} could not be checked after {} tries; they are read "
-            + "again at the next start", key, d.tries);
-        return null;
-      }
-      schedule(key, d.tries);
-      return d;
-    });
+    due.computeIfPresent(
+        id,
+        (key, d) -> {
+          d.running = false;
+          if (!(pass.waits() || d.again) || !pending) {
+            return null;
+          }
+          if (++d.tries >= MAX_RETRIES) {
+            log.error(
+                "written decisions in the thread of {} could not be checked after {} tries; they"
+                    + " are read again at the next start",
+                key,
+                d.tries);
+            return null;
+          }
+          schedule(key, d.tries);
+          return d;
+        });
   }
 
   /** The requests whose threads are due to be read again (for tests and diagnostics). */
@@ -197,29 +225,40 @@ public final class ThreadReplay implements AutoCloseable {
     try {
       messages = api.replies(card.channelId(), card.ts());
     } catch (SlackCallException e) {
-      log.warn("thread of {} could not be read ({}); its written decisions wait", r.id(), e.error());
+      log.warn(
+          "thread of {} could not be read ({}); its written decisions wait", r.id(), e.error());
       return new Pass(0, e.retryable());
     }
     int applied = 0;
-    List<Message> replies = messages.stream()
-        .filter(m -> m.getTs() != null && !m.getTs().equals(card.ts()))
-        .filter(m -> WrittenDecisions.decidingSubtype(m.getSubtype()) && m.getBotId() == null
-            && m.getUser() != null)
-        // Edited: Slack returns only the new text, and live edits are ignored, so neither decides.
-        .filter(m -> m.getEdited() == null)
-        .filter(m -> WrittenDecisions.parse(m.getText()).isPresent())
-        .sorted(Comparator.comparing(m -> timestamp(m.getTs())))
-        .toList();
+    List<Message> replies =
+        messages.stream()
+            .filter(m -> m.getTs() != null && !m.getTs().equals(card.ts()))
+            .filter(
+                m ->
+                    WrittenDecisions.decidingSubtype(m.getSubtype())
+                        && m.getBotId() == null
+                        && m.getUser() != null)
+            // Edited: Slack returns only the new text, and live edits are ignored, so neither
+            // decides.
+            .filter(m -> m.getEdited() == null)
+            .filter(m -> WrittenDecisions.parse(m.getText()).isPresent())
+            .sorted(Comparator.comparing(m -> timestamp(m.getTs())))
+            .toList();
     for (Message m : replies) {
       try {
-        WrittenDecisions.Result result = decisions.apply(new WrittenDecisions.Reply(card.channelId(), card.ts(),
-            m.getTs(), m.getUser(), m.getText()), false);
+        WrittenDecisions.Result result =
+            decisions.apply(
+                new WrittenDecisions.Reply(
+                    card.channelId(), card.ts(), m.getTs(), m.getUser(), m.getText()),
+                false);
         if (result instanceof WrittenDecisions.Result.Deferred) {
           // Later replies must not overtake this one: the whole thread is read again later.
           return new Pass(applied, true);
         }
-        if (result instanceof WrittenDecisions.Result.Decided d && (d.outcome() instanceof Outcome.Approved
-            || d.outcome() instanceof Outcome.Denied || d.outcome() instanceof Outcome.AwaitingMoreApprovals)) {
+        if (result instanceof WrittenDecisions.Result.Decided d
+            && (d.outcome() instanceof Outcome.Approved
+                || d.outcome() instanceof Outcome.Denied
+                || d.outcome() instanceof Outcome.AwaitingMoreApprovals)) {
           applied++;
         }
         if (requests.find(r.id()).map(x -> x.state() != RequestState.PENDING).orElse(true)) {

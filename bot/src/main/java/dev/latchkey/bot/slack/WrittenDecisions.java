@@ -31,19 +31,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Emergency written approval: a reply in a card's thread (also one sent to the channel as well) whose first word is
- * approve/approved or deny/denied (any case, punctuation around it ignored) decides the request exactly as the
- * button would, after the same checks, recorded with method {@code thread_reply}, the message ts, its permalink and
- * the verbatim text. Only the reply as first written decides: edits are ignored live and an edited reply is skipped
- * on replay (Slack then returns only the edited text), so a decision never depends on whether Latchkey was running.
- * Other replies change nothing; decision replies by anyone who may not decide are refused (and audited by the core)
- * and answered privately to their author. A reply whose ts the request's audit trail already holds is not applied
- * again.
+ * Emergency written approval: a reply in a card's thread (also one sent to the channel as well)
+ * whose first word is approve/approved or deny/denied (any case, punctuation around it ignored)
+ * decides the request exactly as the button would, after the same checks, recorded with method
+ * {@code thread_reply}, the message ts, its permalink and the verbatim text. Only the reply as
+ * first written decides: edits are ignored live and an edited reply is skipped on replay (Slack
+ * then returns only the edited text), so a decision never depends on whether Latchkey was running.
+ * Other replies change nothing; decision replies by anyone who may not decide are refused (and
+ * audited by the core) and answered privately to their author. A reply whose ts the request's audit
+ * trail already holds is not applied again.
  *
  * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
- * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is recorded about it,
- * and the thread is read again later ({@link ThreadReplay#retryLater}) until it can be decided. A refusal the core
- * recorded for the same transient reason does not count as "recorded" either.
+ * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is
+ * recorded about it, and the thread is read again later ({@link ThreadReplay#retryLater}) until it
+ * can be decided. A refusal the core recorded for the same transient reason does not count as
+ * "recorded" either.
  */
 final class WrittenDecisions {
   private static final Logger log = LoggerFactory.getLogger(WrittenDecisions.class);
@@ -64,7 +66,9 @@ final class WrittenDecisions {
     /** The core decided (which includes refusing the author for good). */
     record Decided(RequestId id, Outcome outcome) implements Result {}
 
-    /** The author or their role could not be checked just now; nothing is recorded, try again later. */
+    /**
+     * The author or their role could not be checked just now; nothing is recorded, try again later.
+     */
     record Deferred(RequestId id, String why) implements Result {}
   }
 
@@ -77,12 +81,23 @@ final class WrittenDecisions {
   private final SlackApi api;
   private final SlackIdentities identities;
   private final Executor executor;
-  /** Check-then-decide of one request's replies is atomic in this process (a live reply racing a replay). */
+
+  /**
+   * Check-then-decide of one request's replies is atomic in this process (a live reply racing a
+   * replay).
+   */
   private final Object[] locks = new Object[64];
+
   private volatile Consumer<RequestId> deferred = id -> {};
 
-  WrittenDecisions(AccessService service, Customers customers, CardStore cards, AuditLog audit, SlackApi api,
-      SlackIdentities identities, Executor executor) {
+  WrittenDecisions(
+      AccessService service,
+      Customers customers,
+      CardStore cards,
+      AuditLog audit,
+      SlackApi api,
+      SlackIdentities identities,
+      Executor executor) {
     this.service = service;
     this.customers = customers;
     this.cards = cards;
@@ -127,48 +142,72 @@ final class WrittenDecisions {
   }
 
   /**
-   * A message event. Only original replies in a thread count: bots, edits ({@code message_changed}) and other
-   * subtypes are ignored, so what decides is what the approver first wrote, the same text a replay reads.
+   * A message event. Only original replies in a thread count: bots, edits ({@code message_changed})
+   * and other subtypes are ignored, so what decides is what the approver first wrote, the same text
+   * a replay reads.
    */
   Response onMessage(EventsApiPayload<MessageEvent> payload, EventContext ctx) {
     MessageEvent event = payload.getEvent();
     if (event == null || event.getSubtype() != null || event.getBotId() != null) {
       return ctx.ack();
     }
-    return onReply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), event.getText(), ctx);
+    return onReply(
+        event.getChannel(),
+        event.getThreadTs(),
+        event.getTs(),
+        event.getUser(),
+        event.getText(),
+        ctx);
   }
 
-  /** A reply also sent to the channel ("Also send to #channel"): a reply like any other, bots ignored alike. */
+  /**
+   * A reply also sent to the channel ("Also send to #channel"): a reply like any other, bots
+   * ignored alike.
+   */
   Response onBroadcast(EventsApiPayload<BroadcastReply> payload, EventContext ctx) {
     BroadcastReply event = payload.getEvent();
     if (event == null || event.getBotId() != null) {
       return ctx.ack();
     }
-    return onReply(event.getChannel(), event.getThreadTs(), event.getTs(), event.getUser(), event.getText(), ctx);
+    return onReply(
+        event.getChannel(),
+        event.getThreadTs(),
+        event.getTs(),
+        event.getUser(),
+        event.getText(),
+        ctx);
   }
 
-  /** Which message subtypes can carry a written decision (the rest are edits, joins, bots, files...). */
+  /**
+   * Which message subtypes can carry a written decision (the rest are edits, joins, bots,
+   * files...).
+   */
   static boolean decidingSubtype(String subtype) {
     return subtype == null || MessageThreadBroadcastEvent.SUBTYPE_NAME.equals(subtype);
   }
 
-  private Response onReply(String channel, String threadTs, String ts, String user, String text,
-      EventContext ctx) {
-    if (user == null || threadTs == null || threadTs.equals(ts) || channel == null || ts == null
+  private Response onReply(
+      String channel, String threadTs, String ts, String user, String text, EventContext ctx) {
+    if (user == null
+        || threadTs == null
+        || threadTs.equals(ts)
+        || channel == null
+        || ts == null
         || parse(text).isEmpty()) {
       return ctx.ack();
     }
     Reply reply = new Reply(channel, threadTs, ts, user, text);
     try {
-      executor.execute(() -> {
-        try {
-          if (apply(reply, true) instanceof Result.Deferred d) {
-            deferred.accept(d.id());
-          }
-        } catch (RuntimeException e) {
-          log.error("written decision {} failed", reply.ts(), e);
-        }
-      });
+      executor.execute(
+          () -> {
+            try {
+              if (apply(reply, true) instanceof Result.Deferred d) {
+                deferred.accept(d.id());
+              }
+            } catch (RuntimeException e) {
+              log.error("written decision {} failed", reply.ts(), e);
+            }
+          });
     } catch (RejectedExecutionException e) {
       return BadRequests.text(503, "Latchkey is shutting down.");
     }
@@ -176,8 +215,8 @@ final class WrittenDecisions {
   }
 
   /**
-   * Applies one reply if it is a written decision on a card. {@code live} replies also get a short answer when the
-   * request was already decided, or when it has to wait; replayed ones do not.
+   * Applies one reply if it is a written decision on a card. {@code live} replies also get a short
+   * answer when the request was already decided, or when it has to wait; replayed ones do not.
    */
   Result apply(Reply reply, boolean live) {
     Optional<Decision> decision = parse(reply.text());
@@ -194,7 +233,10 @@ final class WrittenDecisions {
         result = decide(id.get(), decision.get(), reply, live);
       }
       if (result instanceof Result.Deferred d) {
-        log.warn("written decision {} on {} waits: {}; the thread is read again later", reply.ts(), id.get(),
+        log.warn(
+            "written decision {} on {} waits: {}; the thread is read again later",
+            reply.ts(),
+            id.get(),
             d.why());
         if (live) {
           answer(reply, ":hourglass: " + DEFERRED_TEXT);
@@ -204,9 +246,10 @@ final class WrittenDecisions {
     }
   }
 
-  static final String DEFERRED_TEXT = "Your written decision could not be checked just now (Slack did not answer); "
-      + "Latchkey applies it as soon as Slack answers, if the request is still waiting for a decision then. "
-      + "No need to write it again.";
+  static final String DEFERRED_TEXT =
+      "Your written decision could not be checked just now (Slack did not answer); Latchkey applies"
+          + " it as soon as Slack answers, if the request is still waiting for a decision then. No"
+          + " need to write it again.";
 
   private Result decide(RequestId id, Decision decision, Reply reply, boolean live) {
     if (alreadyRecorded(id, reply.ts())) {
@@ -221,8 +264,11 @@ final class WrittenDecisions {
         return new Result.Deferred(id, "the author's workspace is unknown (" + unknown.why() + ")");
       }
     }
-    if (request.isPresent() && service.approverCheck(request.get().cluster().customer(), actor)
-        .filter(r -> r.reason() == Refusal.Reason.APPROVER_UNVERIFIED).isPresent()) {
+    if (request.isPresent()
+        && service
+            .approverCheck(request.get().cluster().customer(), actor)
+            .filter(r -> r.reason() == Refusal.Reason.APPROVER_UNVERIFIED)
+            .isPresent()) {
       return new Result.Deferred(id, "the approver group could not be read");
     }
     String permalink = "";
@@ -231,29 +277,38 @@ final class WrittenDecisions {
     } catch (SlackCallException e) {
       log.info("permalink of {} not available: {}", reply.ts(), e.error());
     }
-    Map<String, String> details = Map.of("message_ts", reply.ts(), "permalink", permalink, "text", reply.text());
-    // Counted from when it was written, not when Latchkey read it (a replay, a retry after Slack failed).
+    Map<String, String> details =
+        Map.of("message_ts", reply.ts(), "permalink", permalink, "text", reply.text());
+    // Counted from when it was written, not when Latchkey read it (a replay, a retry after Slack
+    // failed).
     Optional<Instant> writtenAt = writtenAt(reply.ts());
-    Outcome outcome = decision == Decision.APPROVE
-        ? service.approve(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt)
-        : service.deny(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt);
-    if (outcome instanceof Outcome.Refused refused && transientRefusal(refused.refusal().reason())) {
+    Outcome outcome =
+        decision == Decision.APPROVE
+            ? service.approve(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt)
+            : service.deny(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt);
+    if (outcome instanceof Outcome.Refused refused
+        && transientRefusal(refused.refusal().reason())) {
       return new Result.Deferred(id, "the approver group could not be read");
     }
-    Optional<String> text = switch (outcome) {
-      case Outcome.Refused refused -> Optional.of(":no_entry_sign: " + Mrkdwn.escape(refused.refusal().message())
-          + " Nothing changed.");
-      case Outcome.AlreadyDecided already when live -> Optional.of(Texts.alreadyDecided(already.request()));
-      default -> Optional.empty();
-    };
+    Optional<String> text =
+        switch (outcome) {
+          case Outcome.Refused refused ->
+              Optional.of(
+                  ":no_entry_sign: "
+                      + Mrkdwn.escape(refused.refusal().message())
+                      + " Nothing changed.");
+          case Outcome.AlreadyDecided already when live ->
+              Optional.of(Texts.alreadyDecided(already.request()));
+          default -> Optional.empty();
+        };
     text.ifPresent(t -> answer(reply, t));
     return new Result.Decided(id, outcome);
   }
 
   /**
-   * Answers the reply's author only (ephemeral, in the thread): a refusal or "already decided" is for them, and
-   * answering in the thread for everyone would let anyone fill the card's thread by writing "approve". The core
-   * audits every refusal.
+   * Answers the reply's author only (ephemeral, in the thread): a refusal or "already decided" is
+   * for them, and answering in the thread for everyone would let anyone fill the card's thread by
+   * writing "approve". The core audits every refusal.
    */
   private void answer(Reply reply, String text) {
     try {
@@ -281,14 +336,16 @@ final class WrittenDecisions {
   }
 
   /**
-   * Whether this message already decided, or was refused for good, on this request (Slack retries, restarts). A
-   * refusal because Slack could not be asked does not count: the reply is decided when it can be checked.
+   * Whether this message already decided, or was refused for good, on this request (Slack retries,
+   * restarts). A refusal because Slack could not be asked does not count: the reply is decided when
+   * it can be checked.
    */
   private boolean alreadyRecorded(RequestId id, String ts) {
     for (StoredAuditEvent stored : audit.forRequest(id)) {
       AuditEvent event = stored.event();
-      if (ts.equals(event.details().get("message_ts")) && !(event.result() == AuditResult.REFUSED
-          && transientRefusal(reason(event.details().get("reason"))))) {
+      if (ts.equals(event.details().get("message_ts"))
+          && !(event.result() == AuditResult.REFUSED
+              && transientRefusal(reason(event.details().get("reason"))))) {
         return true;
       }
     }

@@ -28,20 +28,23 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs the core's timers on threads. Every {@link #DUE_PERIOD} it looks for clusters with due work and starts a
- * pass in that cluster's own lane, so expiry lands within a second of its instant and a cluster that hangs (each
- * call waiting for its timeout) holds up nobody but itself. Before the lanes, and apart from them, each pass
- * commits what needs no cluster (time-outs, the end of expired access, reminders) in batches, so even a lane stuck
- * behind a long line of removals never delays the end of access in the records; the lanes then do the cluster
- * calls (grants, removals) a few at a time.
- * Reconciliation and the probe of clusters owing a removal run in the lanes too; the scheduling thread only
- * dispatches. All decisions stay in the core.
+ * Runs the core's timers on threads. Every {@link #DUE_PERIOD} it looks for clusters with due work
+ * and starts a pass in that cluster's own lane, so expiry lands within a second of its instant and
+ * a cluster that hangs (each call waiting for its timeout) holds up nobody but itself. Before the
+ * lanes, and apart from them, each pass commits what needs no cluster (time-outs, the end of
+ * expired access, reminders) in batches, so even a lane stuck behind a long line of removals never
+ * delays the end of access in the records; the lanes then do the cluster calls (grants, removals) a
+ * few at a time. Reconciliation and the probe of clusters owing a removal run in the lanes too; the
+ * scheduling thread only dispatches. All decisions stay in the core.
  */
 public final class Timers implements AutoCloseable {
   static final Duration DUE_PERIOD = Duration.ofMillis(500);
   static final Duration PROBE_PERIOD = Duration.ofSeconds(2);
 
-  /** Cluster calls one lane makes at once: enough to clear a mass expiry fast, few enough for any API server. */
+  /**
+   * Cluster calls one lane makes at once: enough to clear a mass expiry fast, few enough for any
+   * API server.
+   */
   static final int LANE_PARALLELISM = 4;
 
   private static final Logger log = LoggerFactory.getLogger(Timers.class);
@@ -53,20 +56,32 @@ public final class Timers implements AutoCloseable {
   private final Predicate<ClusterRef> reachable;
   private final List<Runnable> afterEachPass;
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("latchkey-timers").daemon().factory());
-  /** Runs lane passes, reconciliations, probes and housekeeping: one thread each at most while they run. */
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("latchkey-timers").daemon().factory());
+
+  /**
+   * Runs lane passes, reconciliations, probes and housekeeping: one thread each at most while they
+   * run.
+   */
   private final ExecutorService runners =
-      Executors.newCachedThreadPool(Thread.ofPlatform().name("latchkey-lane-", 0).daemon().factory());
+      Executors.newCachedThreadPool(
+          Thread.ofPlatform().name("latchkey-lane-", 0).daemon().factory());
+
   private final Map<ClusterRef, Lane> lanes = new ConcurrentHashMap<>();
   private final AtomicBoolean housekeeping = new AtomicBoolean();
 
   /**
-   * @param clusters the configured clusters (reconciled and probed; due work is found on any cluster)
+   * @param clusters the configured clusters (reconciled and probed; due work is found on any
+   *     cluster)
    * @param reachable a cheap check that a cluster's API server answers (no side effects)
    * @param afterEachPass housekeeping to run after each due pass (e.g. bringing cards up to date)
    */
-  public Timers(AccessService service, List<ClusterRef> clusters, Duration reconcileInterval,
-      Predicate<ClusterRef> reachable, List<Runnable> afterEachPass) {
+  public Timers(
+      AccessService service,
+      List<ClusterRef> clusters,
+      Duration reconcileInterval,
+      Predicate<ClusterRef> reachable,
+      List<Runnable> afterEachPass) {
     this.service = service;
     this.clusters = List.copyOf(clusters);
     this.reconcileInterval = reconcileInterval;
@@ -75,63 +90,82 @@ public final class Timers implements AutoCloseable {
   }
 
   /**
-   * Handles everything that fell due while Latchkey was not running, then reconciles every cluster; called before
-   * Slack is served, so nothing is decided on stale state. A cluster that does not answer a quick probe gets only
-   * what needs no cluster (its requests end on time in the records; the removals follow once it answers), so one
-   * unreachable cluster cannot hold up the start.
+   * Handles everything that fell due while Latchkey was not running, then reconciles every cluster;
+   * called before Slack is served, so nothing is decided on stale state. A cluster that does not
+   * answer a quick probe gets only what needs no cluster (its requests end on time in the records;
+   * the removals follow once it answers), so one unreachable cluster cannot hold up the start.
    */
   public void catchUp() {
     settle();
     Set<ClusterRef> due = new LinkedHashSet<>(service.clustersWithDueWork());
     List<Future<?>> work = new ArrayList<>();
     for (ClusterRef cluster : due) {
-      work.add(runners.submit(() -> {
-        if (reachable.test(cluster)) {
-          lane(cluster).drain();
-        } else {
-          log.warn("cluster {} does not answer; its grants and removals wait until it does", cluster);
-        }
-      }));
+      work.add(
+          runners.submit(
+              () -> {
+                if (reachable.test(cluster)) {
+                  lane(cluster).drain();
+                } else {
+                  log.warn(
+                      "cluster {} does not answer; its grants and removals wait until it does",
+                      cluster);
+                }
+              }));
     }
     awaitAll(work);
     work.clear();
     for (ClusterRef cluster : clusters) {
-      work.add(runners.submit(() -> {
-        if (reachable.test(cluster)) {
-          reconcile(cluster);
-        } else {
-          log.warn("cluster {} does not answer; its reconciliation and removals wait until it does", cluster);
-        }
-      }));
+      work.add(
+          runners.submit(
+              () -> {
+                if (reachable.test(cluster)) {
+                  reconcile(cluster);
+                } else {
+                  log.warn(
+                      "cluster {} does not answer; its reconciliation and removals wait until it"
+                          + " does",
+                      cluster);
+                }
+              }));
     }
     awaitAll(work);
   }
 
   public void start() {
-    scheduler.scheduleWithFixedDelay(guarded("due", this::duePass), 0, DUE_PERIOD.toMillis(),
+    scheduler.scheduleWithFixedDelay(
+        guarded("due", this::duePass), 0, DUE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        guarded("probe", this::probeOwedClusters),
+        PROBE_PERIOD.toMillis(),
+        PROBE_PERIOD.toMillis(),
         TimeUnit.MILLISECONDS);
-    scheduler.scheduleWithFixedDelay(guarded("probe", this::probeOwedClusters), PROBE_PERIOD.toMillis(),
-        PROBE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-    scheduler.scheduleWithFixedDelay(guarded("reconcile", this::reconcileAll), reconcileInterval.toMillis(),
-        reconcileInterval.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        guarded("reconcile", this::reconcileAll),
+        reconcileInterval.toMillis(),
+        reconcileInterval.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
-  /** Starts a pass in the lane of every cluster with due work (one that is still busy keeps going), then housekeeping. */
+  /**
+   * Starts a pass in the lane of every cluster with due work (one that is still busy keeps going),
+   * then housekeeping.
+   */
   void duePass() {
     settle();
     for (ClusterRef cluster : service.clustersWithDueWork()) {
       lane(cluster).startPass();
     }
     if (!afterEachPass.isEmpty() && housekeeping.compareAndSet(false, true)) {
-      runners.execute(() -> {
-        try {
-          afterEachPass.forEach(Runnable::run);
-        } catch (RuntimeException e) {
-          log.error("housekeeping after the due pass failed, will retry", e);
-        } finally {
-          housekeeping.set(false);
-        }
-      });
+      runners.execute(
+          () -> {
+            try {
+              afterEachPass.forEach(Runnable::run);
+            } catch (RuntimeException e) {
+              log.error("housekeeping after the due pass failed, will retry", e);
+            } finally {
+              housekeeping.set(false);
+            }
+          });
     }
   }
 
@@ -149,14 +183,20 @@ public final class Timers implements AutoCloseable {
     }
   }
 
-  /** Clusters owing a removal whose backoff is running: if one answers again, retry now (in its lane). */
+  /**
+   * Clusters owing a removal whose backoff is running: if one answers again, retry now (in its
+   * lane).
+   */
   void probeOwedClusters() {
     for (ClusterRef cluster : service.clustersOwingRemovals()) {
-      lane(cluster).startExclusive("probe", () -> {
-        if (reachable.test(cluster)) {
-          service.retryRemovalsNow(cluster);
-        }
-      });
+      lane(cluster)
+          .startExclusive(
+              "probe",
+              () -> {
+                if (reachable.test(cluster)) {
+                  service.retryRemovalsNow(cluster);
+                }
+              });
     }
   }
 
@@ -179,17 +219,26 @@ public final class Timers implements AutoCloseable {
     try {
       ReconcileReport report = service.reconcile(cluster);
       if (report.unavailable().isPresent()) {
-        log.warn("reconciliation of {} skipped: cluster unreachable: {}", cluster, report.unavailable().get());
+        log.warn(
+            "reconciliation of {} skipped: cluster unreachable: {}",
+            cluster,
+            report.unavailable().get());
       } else if (!report.orphansRemoved().isEmpty() || !report.revokedOutside().isEmpty()) {
-        log.info("reconciled {}: removed orphans {}, revoked outside Latchkey {}", cluster,
-            report.orphansRemoved(), report.revokedOutside());
+        log.info(
+            "reconciled {}: removed orphans {}, revoked outside Latchkey {}",
+            cluster,
+            report.orphansRemoved(),
+            report.revokedOutside());
       }
     } catch (RuntimeException e) {
       log.error("reconciliation of {} failed", cluster, e);
     }
   }
 
-  /** The timer work of one cluster: at most one due pass and one other task (reconcile, probe) at a time. */
+  /**
+   * The timer work of one cluster: at most one due pass and one other task (reconcile, probe) at a
+   * time.
+   */
   private final class Lane {
     private final ClusterRef cluster;
     private final AtomicBoolean passRunning = new AtomicBoolean();
@@ -198,10 +247,17 @@ public final class Timers implements AutoCloseable {
 
     Lane(ClusterRef cluster) {
       this.cluster = cluster;
-      this.workers = new ThreadPoolExecutor(LANE_PARALLELISM, LANE_PARALLELISM, 30, TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(),
-          Thread.ofPlatform().name("latchkey-lane-" + cluster.customer() + "-" + cluster.name() + "-", 0)
-              .daemon().factory());
+      this.workers =
+          new ThreadPoolExecutor(
+              LANE_PARALLELISM,
+              LANE_PARALLELISM,
+              30,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(),
+              Thread.ofPlatform()
+                  .name("latchkey-lane-" + cluster.customer() + "-" + cluster.name() + "-", 0)
+                  .daemon()
+                  .factory());
       this.workers.allowCoreThreadTimeOut(true);
     }
 
@@ -212,15 +268,16 @@ public final class Timers implements AutoCloseable {
     void startPass() {
       if (passRunning.compareAndSet(false, true)) {
         try {
-          runners.execute(() -> {
-            try {
-              drain();
-            } catch (RuntimeException e) {
-              log.error("due pass on {} failed, will retry", cluster, e);
-            } finally {
-              passRunning.set(false);
-            }
-          });
+          runners.execute(
+              () -> {
+                try {
+                  drain();
+                } catch (RuntimeException e) {
+                  log.error("due pass on {} failed, will retry", cluster, e);
+                } finally {
+                  passRunning.set(false);
+                }
+              });
         } catch (RuntimeException e) { // shut down
           passRunning.set(false);
         }
@@ -230,15 +287,16 @@ public final class Timers implements AutoCloseable {
     void startExclusive(String name, Runnable task) {
       if (tasksRunning.add(name)) {
         try {
-          runners.execute(() -> {
-            try {
-              task.run();
-            } catch (RuntimeException e) {
-              log.error("{} of {} failed, will retry", name, cluster, e);
-            } finally {
-              tasksRunning.remove(name);
-            }
-          });
+          runners.execute(
+              () -> {
+                try {
+                  task.run();
+                } catch (RuntimeException e) {
+                  log.error("{} of {} failed, will retry", name, cluster, e);
+                } finally {
+                  tasksRunning.remove(name);
+                }
+              });
         } catch (RuntimeException e) { // shut down
           tasksRunning.remove(name);
         }
@@ -246,8 +304,8 @@ public final class Timers implements AutoCloseable {
     }
 
     /**
-     * Batches until nothing is due: first what needs no cluster, for the whole batch in one transaction, then the
-     * cluster calls, {@link #LANE_PARALLELISM} at a time.
+     * Batches until nothing is due: first what needs no cluster, for the whole batch in one
+     * transaction, then the cluster calls, {@link #LANE_PARALLELISM} at a time.
      */
     void drain() {
       for (int batches = 0; batches < 1_000; batches++) {
@@ -261,7 +319,8 @@ public final class Timers implements AutoCloseable {
           log.error("timer step on {} failed, will retry", cluster, e);
           return;
         }
-        // The cluster calls for this same batch, as it now stands (a new query would put the next batch's
+        // The cluster calls for this same batch, as it now stands (a new query would put the next
+        // batch's
         // unsettled requests, due earlier, ahead of these).
         int failed = run(due);
         if (due.size() < AccessService.DUE_BATCH || failed == due.size()) {
@@ -270,15 +329,21 @@ public final class Timers implements AutoCloseable {
       }
     }
 
-    /** The cluster calls of a batch, {@link #LANE_PARALLELISM} at a time; returns how many failed. */
+    /**
+     * The cluster calls of a batch, {@link #LANE_PARALLELISM} at a time; returns how many failed.
+     */
     private int run(List<AccessRequest> due) {
       List<Future<Optional<String>>> results = new ArrayList<>(due.size());
       for (AccessRequest r : due) {
-        results.add(workers.submit(() -> {
-          try (var id = MDC.putCloseable(REQUEST_ID, r.id().value())) {
-            return service.find(r.id()).flatMap(current -> service.handleDue(current, true));
-          }
-        }));
+        results.add(
+            workers.submit(
+                () -> {
+                  try (var id = MDC.putCloseable(REQUEST_ID, r.id().value())) {
+                    return service
+                        .find(r.id())
+                        .flatMap(current -> service.handleDue(current, true));
+                  }
+                }));
       }
       int failed = 0;
       for (Future<Optional<String>> result : results) {
@@ -325,11 +390,16 @@ public final class Timers implements AutoCloseable {
       try {
         task.run();
       } catch (Throwable e) {
-        // A scheduled task that throws is never run again, and no access would end after that: log and keep the
-        // timers alive, through errors too (a stack overflow, a class that failed to load). Only a JVM running out
+        // A scheduled task that throws is never run again, and no access would end after that: log
+        // and keep the
+        // timers alive, through errors too (a stack overflow, a class that failed to load). Only a
+        // JVM running out
         // of memory or broken inside ends them.
         if (e instanceof VirtualMachineError fatal && !(e instanceof StackOverflowError)) {
-          log.error("{} pass failed with {}; the JVM is not fit to go on (it exits on out of memory)", name, fatal);
+          log.error(
+              "{} pass failed with {}; the JVM is not fit to go on (it exits on out of memory)",
+              name,
+              fatal);
           throw fatal;
         }
         log.error("{} pass failed, will retry", name, e);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
-  private static final String MINIMAL = """
+  private static final String MINIMAL =
+      """
       customers:
         - id: acme
           slack:
@@ -35,10 +36,13 @@ class ConfigLoaderTest {
     assertThat(policy.credentials()).isEqualTo(CredentialMode.TOKEN);
     assertThat(policy.role("admin").orElseThrow().approvalsRequired()).isEqualTo(2);
     assertThat(policy.role("operator").orElseThrow().maxDuration()).isEqualTo(Duration.ofHours(4));
-    assertThat(config.connections()).singleElement().satisfies(c -> {
-      assertThat(c.supportServer()).contains("https://k8s.acme.example:6443");
-      assertThat(c.context()).contains("acme-prod");
-    });
+    assertThat(config.connections())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.supportServer()).contains("https://k8s.acme.example:6443");
+              assertThat(c.context()).contains("acme-prod");
+            });
     assertThat(config.reconcileInterval()).isEqualTo(Duration.ofSeconds(60));
   }
 
@@ -54,52 +58,82 @@ class ConfigLoaderTest {
 
   @Test
   void errorsNameTheKey() {
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        credentials: magic"),
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        credentials: magic"),
         "customers[0].clusters[0].credentials must be `token` or `external`");
     assertError(MINIMAL.replace("[U0APPROVER1]", "[alice]"), "customers[0].slack.approvers.users");
-    assertError(MINIMAL.replace("approvers: { users: [U0APPROVER1] }", "approvers: {}"),
+    assertError(
+        MINIMAL.replace("approvers: { users: [U0APPROVER1] }", "approvers: {}"),
         "customers[0].slack.approvers needs");
     assertError(MINIMAL.replace("teamId:", "team:"), "customers[0].slack.team is not a known key");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        roles:\n"
-        + "          admin: { approvals: 9 }"), "customers[0].clusters[0].roles.admin approvals required must be");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        roles:\n"
-        + "          debug: { maxDuration: 1h }"), "customers[0].clusters[0].roles.debug.clusterRole is required");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        pendingTtl: soon"),
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig",
+            "kubeconfig: /tmp/k\n        roles:\n" + "          admin: { approvals: 9 }"),
+        "customers[0].clusters[0].roles.admin approvals required must be");
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig",
+            "kubeconfig: /tmp/k\n        roles:\n" + "          debug: { maxDuration: 1h }"),
+        "customers[0].clusters[0].roles.debug.clusterRole is required");
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        pendingTtl: soon"),
         "customers[0].clusters[0].pendingTtl `soon` is not a duration");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "inCluster: false"),
+    assertError(
+        MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "inCluster: false"),
         "customers[0].clusters[0] set exactly one of");
     assertError(MINIMAL.replace("- name: prod", "- name: Prod_1"), "customers[0].clusters[0].name");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        roles:\n"
-        + "          debug: { clusterRole: cluster-admin }"),
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig",
+            "kubeconfig: /tmp/k\n        roles:\n"
+                + "          debug: { clusterRole: cluster-admin }"),
         "customers[0].clusters[0].roles.debug.clusterRole custom role debug grants cluster-admin");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig",
-        "kubeconfig: /tmp/k\n        supportServer: http://k8s.acme.example:6443"),
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig",
+            "kubeconfig: /tmp/k\n        supportServer: http://k8s.acme.example:6443"),
         "customers[0].clusters[0].supportServer must be the https:// URL");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "inCluster: true"),
+    assertError(
+        MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "inCluster: true"),
         "customers[0].clusters[0].supportServer is required with `inCluster: true`");
     assertError("customers: []", "customers is required");
     assertError("customers: [ {", "is not valid YAML");
   }
 
   @Test
-  void engineersKubeconfigsTrustTheSupportServersOwnCaWhenOneIsGiven(@TempDir Path dir) throws Exception {
+  void engineersKubeconfigsTrustTheSupportServersOwnCaWhenOneIsGiven(@TempDir Path dir)
+      throws Exception {
     String pem = "-----BEGIN CERTIFICATE-----\nMIIBproxy\n-----END CERTIFICATE-----\n";
     Path ca = Files.writeString(dir.resolve("proxy-ca.pem"), pem);
-    String cluster = "kubeconfig: /tmp/k\n        supportServer: https://proxy.acme.example\n        supportCaFile: ";
+    String cluster =
+        "kubeconfig: /tmp/k\n"
+            + "        supportServer: https://proxy.acme.example\n"
+            + "        supportCaFile: ";
 
-    LatchkeyConfig config = ConfigLoader.parse(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + ca),
-        "latchkey.yml");
+    LatchkeyConfig config =
+        ConfigLoader.parse(
+            MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + ca), "latchkey.yml");
 
-    String caData = java.util.Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
-    assertThat(config.connections()).singleElement()
+    String caData =
+        java.util.Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
+    assertThat(config.connections())
+        .singleElement()
         .satisfies(c -> assertThat(c.supportCaData()).contains(caData));
-    assertThat(ConfigLoader.parse(MINIMAL, "latchkey.yml").connections().getFirst().supportCaData()).isEmpty();
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        supportCaFile: " + ca),
+    assertThat(ConfigLoader.parse(MINIMAL, "latchkey.yml").connections().getFirst().supportCaData())
+        .isEmpty();
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        supportCaFile: " + ca),
         "customers[0].clusters[0].supportCaFile is the CA of supportServer");
     Path notPem = Files.writeString(dir.resolve("key.txt"), "not a certificate");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + notPem),
+    assertError(
+        MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + notPem),
         "customers[0].clusters[0].supportCaFile " + notPem + " holds no PEM certificate");
-    assertError(MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + dir.resolve("missing.pem")),
+    assertError(
+        MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + dir.resolve("missing.pem")),
         "customers[0].clusters[0].supportCaFile cannot read");
   }
 
@@ -117,15 +151,28 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("SLACK_BOT_TOKEN is not set")
         .hasMessageContaining("SLACK_SIGNING_SECRET is not set");
-    assertThatThrownBy(() -> Settings.from(Map.of("SLACK_BOT_TOKEN", "xoxb-1", "SLACK_SIGNING_SECRET", "s",
-        "PORT", "http", "SLACK_API_URL", "http://localhost:1/")))
+    assertThatThrownBy(
+            () ->
+                Settings.from(
+                    Map.of(
+                        "SLACK_BOT_TOKEN",
+                        "xoxb-1",
+                        "SLACK_SIGNING_SECRET",
+                        "s",
+                        "PORT",
+                        "http",
+                        "SLACK_API_URL",
+                        "http://localhost:1/")))
         .hasMessageContaining("PORT must be a number")
         .hasMessageContaining("SLACK_API_URL must be");
-    Settings settings = Settings.from(Map.of("SLACK_BOT_TOKEN", "xoxb-secret-token", "SLACK_SIGNING_SECRET",
-        "very-secret"));
+    Settings settings =
+        Settings.from(
+            Map.of("SLACK_BOT_TOKEN", "xoxb-secret-token", "SLACK_SIGNING_SECRET", "very-secret"));
     assertThat(settings.port()).isEqualTo(3000);
     assertThat(settings.slackApiUrl()).isEqualTo("https://slack.com/api/");
-    assertThat(settings.toString()).doesNotContain("xoxb-secret-token").doesNotContain("very-secret");
+    assertThat(settings.toString())
+        .doesNotContain("xoxb-secret-token")
+        .doesNotContain("very-secret");
   }
 
   private static void assertError(String yaml, String expected) {

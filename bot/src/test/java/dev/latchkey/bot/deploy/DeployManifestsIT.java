@@ -33,34 +33,42 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every object that deploy/kustomization.yaml lists (and deploy/secret.example.yaml), sent to a real API server (LATCHKEY_IT_KUBECONFIG, an admin
- * kubeconfig), which must accept it. So that tests sharing the server do not clash, nothing is created under
- * its own name: each Namespace is created with a unique suffix and the namespaced objects go into those fresh
- * namespaces; cluster-scoped objects get the suffix too and are sent as a server-side dry run (validated and
- * admitted like a real create, never stored). Binding subjects and role references are rewritten to match.
+ * Every object that deploy/kustomization.yaml lists (and deploy/secret.example.yaml), sent to a
+ * real API server (LATCHKEY_IT_KUBECONFIG, an admin kubeconfig), which must accept it. So that
+ * tests sharing the server do not clash, nothing is created under its own name: each Namespace is
+ * created with a unique suffix and the namespaced objects go into those fresh namespaces;
+ * cluster-scoped objects get the suffix too and are sent as a server-side dry run (validated and
+ * admitted like a real create, never stored). Binding subjects and role references are rewritten to
+ * match.
  *
- * <p>Kubernetes before 1.25 drops unknown fields without a word, so a misspelt key (readOnlyRootFileSystem)
- * would pass creation: every object the server returns is also compared with what was sent, and any field it
- * did not keep fails the test.
+ * <p>Kubernetes before 1.25 drops unknown fields without a word, so a misspelt key
+ * (readOnlyRootFileSystem) would pass creation: every object the server returns is also compared
+ * with what was sent, and any field it did not keep fails the test.
  */
 class DeployManifestsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static KubernetesClient client;
   private static String suffix;
+
   /** Namespaces this test created (fresh names), deleted afterwards. */
   private static final List<String> createdNamespaces = new ArrayList<>();
+
   /** Namespaced objects created, so their finalizers can be cleared before their namespace goes. */
   private static final List<GenericKubernetesResource> createdObjects = new ArrayList<>();
 
   @BeforeAll
   static void connect() throws IOException {
     String kubeconfig = System.getenv("LATCHKEY_IT_KUBECONFIG");
-    Assumptions.assumeTrue(kubeconfig != null && !kubeconfig.isBlank(),
+    Assumptions.assumeTrue(
+        kubeconfig != null && !kubeconfig.isBlank(),
         "LATCHKEY_IT_KUBECONFIG is not set: deploy/ is not checked against a real API server");
     Config config = Config.fromKubeconfig(Files.readString(Path.of(kubeconfig)));
-    client = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
-        .build();
+    client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .build();
     suffix = "it-" + randomSuffix();
   }
 
@@ -70,16 +78,20 @@ class DeployManifestsIT {
       return;
     }
     try {
-      // The kit runs no PVC-protection controller: without this a claim's finalizer would hold its namespace
+      // The kit runs no PVC-protection controller: without this a claim's finalizer would hold its
+      // namespace
       // in Terminating for ever.
       for (GenericKubernetesResource object : createdObjects) {
         try {
-          client.genericKubernetesResources(object.getApiVersion(), object.getKind())
-              .inNamespace(object.getMetadata().getNamespace()).withName(object.getMetadata().getName())
-              .edit(o -> {
-                o.getMetadata().setFinalizers(new ArrayList<>());
-                return o;
-              });
+          client
+              .genericKubernetesResources(object.getApiVersion(), object.getKind())
+              .inNamespace(object.getMetadata().getNamespace())
+              .withName(object.getMetadata().getName())
+              .edit(
+                  o -> {
+                    o.getMetadata().setFinalizers(new ArrayList<>());
+                    return o;
+                  });
         } catch (KubernetesClientException e) {
           // already gone
         }
@@ -95,12 +107,15 @@ class DeployManifestsIT {
 
   @Test
   void everyListedObjectIsAcceptedByTheApiServerWithEveryFieldKept() throws IOException {
-    // The listed objects, and the Secret example (not listed, but what users copy must be valid too).
+    // The listed objects, and the Secret example (not listed, but what users copy must be valid
+    // too).
     List<Map.Entry<String, JsonNode>> documents = new ArrayList<>(listedDocuments());
-    DeployManifestsTest.documents(DeployManifestsTest.deployDir().resolve(DeployManifestsTest.SECRET_EXAMPLE))
+    DeployManifestsTest.documents(
+            DeployManifestsTest.deployDir().resolve(DeployManifestsTest.SECRET_EXAMPLE))
         .forEach(doc -> documents.add(Map.entry(DeployManifestsTest.SECRET_EXAMPLE, doc)));
-    Map<String, String> namespaces = new LinkedHashMap<>();   // name in the manifests -> fresh name
-    Map<String, String> clusterNames = new LinkedHashMap<>(); // "Kind/name" of cluster-scoped -> fresh name
+    Map<String, String> namespaces = new LinkedHashMap<>(); // name in the manifests -> fresh name
+    Map<String, String> clusterNames =
+        new LinkedHashMap<>(); // "Kind/name" of cluster-scoped -> fresh name
     for (Map.Entry<String, JsonNode> e : documents) {
       JsonNode doc = e.getValue();
       String name = text(doc.path("metadata"), "name");
@@ -115,15 +130,21 @@ class DeployManifestsIT {
     int sent = 0;
     // Namespaces first (the kustomization lists them first too; kubectl orders them first anyway).
     List<Map.Entry<String, JsonNode>> ordered = new ArrayList<>(documents);
-    ordered.sort((a, b) -> Boolean.compare(!text(a.getValue(), "kind").equals("Namespace"),
-        !text(b.getValue(), "kind").equals("Namespace")));
+    ordered.sort(
+        (a, b) ->
+            Boolean.compare(
+                !text(a.getValue(), "kind").equals("Namespace"),
+                !text(b.getValue(), "kind").equals("Namespace")));
     for (Map.Entry<String, JsonNode> e : ordered) {
       ObjectNode doc = e.getValue().deepCopy();
-      String what = text(doc, "kind") + " " + text(doc.path("metadata"), "name") + " (" + e.getKey() + ")";
+      String what =
+          text(doc, "kind") + " " + text(doc.path("metadata"), "name") + " (" + e.getKey() + ")";
       Scope scope = scope(doc);
       rewrite(doc, scope, namespaces, clusterNames);
-      GenericKubernetesResource object = client.getKubernetesSerialization()
-          .unmarshal(JSON.writeValueAsString(doc), GenericKubernetesResource.class);
+      GenericKubernetesResource object =
+          client
+              .getKubernetesSerialization()
+              .unmarshal(JSON.writeValueAsString(doc), GenericKubernetesResource.class);
       var resources = client.genericKubernetesResources(text(doc, "apiVersion"), text(doc, "kind"));
       GenericKubernetesResource returned;
       try {
@@ -131,15 +152,24 @@ class DeployManifestsIT {
           returned = resources.resource(object).create();
           createdNamespaces.add(returned.getMetadata().getName());
         } else if (scope.namespaced()) {
-          returned = resources.inNamespace(text(doc.path("metadata"), "namespace")).resource(object).create();
+          returned =
+              resources
+                  .inNamespace(text(doc.path("metadata"), "namespace"))
+                  .resource(object)
+                  .create();
           createdObjects.add(returned);
         } else {
           returned = resources.resource(object).dryRun().create();
         }
       } catch (KubernetesClientException ex) {
-        problems.add(what + " was refused: HTTP " + ex.getCode() + " "
-            + (ex.getStatus() != null && ex.getStatus().getMessage() != null ? ex.getStatus().getMessage()
-                : ex.getMessage()));
+        problems.add(
+            what
+                + " was refused: HTTP "
+                + ex.getCode()
+                + " "
+                + (ex.getStatus() != null && ex.getStatus().getMessage() != null
+                    ? ex.getStatus().getMessage()
+                    : ex.getMessage()));
         continue;
       }
       sent++;
@@ -153,7 +183,10 @@ class DeployManifestsIT {
 
   private record Scope(boolean namespaced) {}
 
-  /** Whether the server serves this apiVersion and kind, and whether it is namespaced (API discovery). */
+  /**
+   * Whether the server serves this apiVersion and kind, and whether it is namespaced (API
+   * discovery).
+   */
   private static Scope scope(JsonNode doc) {
     String apiVersion = text(doc, "apiVersion");
     String kind = text(doc, "kind");
@@ -161,17 +194,26 @@ class DeployManifestsIT {
     try {
       list = client.getApiResources(apiVersion);
     } catch (KubernetesClientException e) {
-      throw new AssertionError(apiVersion + " is not served by the API server: " + e.getMessage(), e);
+      throw new AssertionError(
+          apiVersion + " is not served by the API server: " + e.getMessage(), e);
     }
     assertThat(list).as("%s is served by the API server", apiVersion).isNotNull();
-    Optional<APIResource> resource = list.getResources().stream()
-        .filter(r -> r.getKind().equals(kind) && !r.getName().contains("/")).findFirst();
+    Optional<APIResource> resource =
+        list.getResources().stream()
+            .filter(r -> r.getKind().equals(kind) && !r.getName().contains("/"))
+            .findFirst();
     assertThat(resource).as("%s %s is served by the API server", apiVersion, kind).isPresent();
     return new Scope(resource.get().getNamespaced());
   }
 
-  /** Moves the object to the fresh names: its own, its namespace, its binding subjects and role reference. */
-  private static void rewrite(ObjectNode doc, Scope scope, Map<String, String> namespaces,
+  /**
+   * Moves the object to the fresh names: its own, its namespace, its binding subjects and role
+   * reference.
+   */
+  private static void rewrite(
+      ObjectNode doc,
+      Scope scope,
+      Map<String, String> namespaces,
       Map<String, String> clusterNames) {
     ObjectNode metadata = (ObjectNode) doc.get("metadata");
     String kind = text(doc, "kind");
@@ -180,15 +222,19 @@ class DeployManifestsIT {
       metadata.put("name", namespaces.get(name));
     } else if (scope.namespaced()) {
       String namespace = text(metadata, "namespace");
-      assertThat(namespaces).as("%s %s names a namespace the manifests create", kind, name).containsKey(namespace);
+      assertThat(namespaces)
+          .as("%s %s names a namespace the manifests create", kind, name)
+          .containsKey(namespace);
       metadata.put("namespace", namespaces.get(namespace));
     } else {
       metadata.put("name", clusterNames.get(kind + "/" + name));
     }
     for (JsonNode subject : doc.path("subjects")) {
       if (subject.has("namespace")) {
-        ((ObjectNode) subject).put("namespace",
-            namespaces.getOrDefault(text(subject, "namespace"), text(subject, "namespace")));
+        ((ObjectNode) subject)
+            .put(
+                "namespace",
+                namespaces.getOrDefault(text(subject, "namespace"), text(subject, "namespace")));
       }
     }
     JsonNode roleRef = doc.path("roleRef");
@@ -207,16 +253,23 @@ class DeployManifestsIT {
     }
     ObjectNode copy = sent.deepCopy();
     ObjectNode data = copy.has("data") ? (ObjectNode) copy.get("data") : copy.putObject("data");
-    copy.remove("stringData").properties().forEach(e -> data.put(e.getKey(),
-        Base64.getEncoder().encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
+    copy.remove("stringData")
+        .properties()
+        .forEach(
+            e ->
+                data.put(
+                    e.getKey(),
+                    Base64.getEncoder()
+                        .encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
     return copy;
   }
 
   /**
-   * Records every field of {@code sent} that {@code stored} lacks or holds with another value. The server may
-   * add fields (defaults, metadata) but must keep each one that was sent.
+   * Records every field of {@code sent} that {@code stored} lacks or holds with another value. The
+   * server may add fields (defaults, metadata) but must keep each one that was sent.
    */
-  private static void dropped(JsonNode sent, JsonNode stored, String path, List<String> problems, String what) {
+  private static void dropped(
+      JsonNode sent, JsonNode stored, String path, List<String> problems, String what) {
     if (sent.isObject()) {
       Iterator<Map.Entry<String, JsonNode>> fields = sent.fields();
       while (fields.hasNext()) {
@@ -233,8 +286,14 @@ class DeployManifestsIT {
       }
     } else if (sent.isArray()) {
       if (!stored.isArray() || stored.size() != sent.size()) {
-        problems.add(what + ": " + path + " has " + sent.size() + " items, the server kept "
-            + (stored.isArray() ? stored.size() : stored.getNodeType()));
+        problems.add(
+            what
+                + ": "
+                + path
+                + " has "
+                + sent.size()
+                + " items, the server kept "
+                + (stored.isArray() ? stored.size() : stored.getNodeType()));
         return;
       }
       for (int i = 0; i < sent.size(); i++) {

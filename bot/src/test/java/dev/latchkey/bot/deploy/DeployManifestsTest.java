@@ -32,18 +32,27 @@ import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 
 /**
- * The deploy/ manifests and the Dockerfile, checked without a cluster or a container engine: they parse, the
- * kustomization lists every manifest, the Deployment is hardened and wired to the objects the other files
- * define, the shipped configuration loads, and the Dockerfile copies only what exists and runs the jar the
- * build produces. {@link DeployManifestsIT} sends the same objects to a real API server.
+ * The deploy/ manifests and the Dockerfile, checked without a cluster or a container engine: they
+ * parse, the kustomization lists every manifest, the Deployment is hardened and wired to the
+ * objects the other files define, the shipped configuration loads, and the Dockerfile copies only
+ * what exists and runs the jar the build produces. {@link DeployManifestsIT} sends the same objects
+ * to a real API server.
  */
 class DeployManifestsTest {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final String SECRET_EXAMPLE = "secret.example.yaml";
   static final String KUSTOMIZATION = "kustomization.yaml";
+
   /** The kinds in our manifests that are not namespaced; anything else must name its namespace. */
-  static final Set<String> CLUSTER_SCOPED_KINDS = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding",
-      "PersistentVolume", "StorageClass", "CustomResourceDefinition", "PriorityClass");
+  static final Set<String> CLUSTER_SCOPED_KINDS =
+      Set.of(
+          "Namespace",
+          "ClusterRole",
+          "ClusterRoleBinding",
+          "PersistentVolume",
+          "StorageClass",
+          "CustomResourceDefinition",
+          "PriorityClass");
 
   // ------------------------------------------------------------------------------------- manifests
 
@@ -61,7 +70,8 @@ class DeployManifestsTest {
         assertThat(doc.isObject()).as("a document of %s is not a mapping", file).isTrue();
         assertThat(text(doc, "apiVersion")).as("apiVersion in %s", file).isNotBlank();
         assertThat(text(doc, "kind")).as("kind in %s", file).isNotBlank();
-        assertThat(text(doc.path("metadata"), "name")).as("metadata.name of a %s in %s", text(doc, "kind"), file)
+        assertThat(text(doc.path("metadata"), "name"))
+            .as("metadata.name of a %s in %s", text(doc, "kind"), file)
             .isNotBlank();
       }
     }
@@ -73,12 +83,23 @@ class DeployManifestsTest {
     assertThat(text(kustomization, "kind")).isEqualTo("Kustomization");
     List<String> listed = listedFileNames();
     assertThat(listed).doesNotHaveDuplicates().doesNotContain(SECRET_EXAMPLE);
-    Set<String> present = yamlFilesIn(deployDir()).stream().map(p -> p.getFileName().toString())
-        .filter(n -> !n.equals(KUSTOMIZATION) && !n.equals(SECRET_EXAMPLE))
-        .collect(Collectors.toCollection(LinkedHashSet::new));
-    assertThat(listed).as("kustomization.yaml resources").containsExactlyInAnyOrderElementsOf(present);
-    assertThat(listed).contains("namespace.yaml", "rbac.yaml", "catalogue.yaml", "config.yaml", "deployment.yaml",
-        "service.yaml", "pvc.yaml");
+    Set<String> present =
+        yamlFilesIn(deployDir()).stream()
+            .map(p -> p.getFileName().toString())
+            .filter(n -> !n.equals(KUSTOMIZATION) && !n.equals(SECRET_EXAMPLE))
+            .collect(Collectors.toCollection(LinkedHashSet::new));
+    assertThat(listed)
+        .as("kustomization.yaml resources")
+        .containsExactlyInAnyOrderElementsOf(present);
+    assertThat(listed)
+        .contains(
+            "namespace.yaml",
+            "rbac.yaml",
+            "catalogue.yaml",
+            "config.yaml",
+            "deployment.yaml",
+            "service.yaml",
+            "pvc.yaml");
   }
 
   @Test
@@ -87,15 +108,22 @@ class DeployManifestsTest {
     assertThat(namespaces).contains("latchkey", "latchkey-grants");
     for (Map.Entry<String, JsonNode> e : listedDocuments()) {
       JsonNode doc = e.getValue();
-      String what = text(doc, "kind") + " " + text(doc.path("metadata"), "name") + " in " + e.getKey();
+      String what =
+          text(doc, "kind") + " " + text(doc.path("metadata"), "name") + " in " + e.getKey();
       if (CLUSTER_SCOPED_KINDS.contains(text(doc, "kind"))) {
-        assertThat(doc.path("metadata").has("namespace")).as("%s is cluster-scoped: no namespace", what).isFalse();
+        assertThat(doc.path("metadata").has("namespace"))
+            .as("%s is cluster-scoped: no namespace", what)
+            .isFalse();
       } else {
-        assertThat(text(doc.path("metadata"), "namespace")).as("namespace of %s", what).isIn(namespaces);
+        assertThat(text(doc.path("metadata"), "namespace"))
+            .as("namespace of %s", what)
+            .isIn(namespaces);
       }
       for (JsonNode subject : doc.path("subjects")) {
         if (subject.has("namespace")) {
-          assertThat(text(subject, "namespace")).as("subject namespace of %s", what).isIn(namespaces);
+          assertThat(text(subject, "namespace"))
+              .as("subject namespace of %s", what)
+              .isIn(namespaces);
         }
       }
     }
@@ -105,12 +133,21 @@ class DeployManifestsTest {
   void everyObjectCarriesTheLatchkeyLabels() {
     for (Map.Entry<String, JsonNode> e : allDocuments()) {
       JsonNode labels = e.getValue().path("metadata").path("labels");
-      String what = text(e.getValue(), "kind") + " " + text(e.getValue().path("metadata"), "name") + " in "
-          + e.getKey();
-      assertThat(text(labels, "app.kubernetes.io/part-of")).as("part-of label of %s", what).isEqualTo("latchkey");
-      // The catalogue's roles are for the support engineers, not objects of the Latchkey application.
+      String what =
+          text(e.getValue(), "kind")
+              + " "
+              + text(e.getValue().path("metadata"), "name")
+              + " in "
+              + e.getKey();
+      assertThat(text(labels, "app.kubernetes.io/part-of"))
+          .as("part-of label of %s", what)
+          .isEqualTo("latchkey");
+      // The catalogue's roles are for the support engineers, not objects of the Latchkey
+      // application.
       if (!e.getKey().equals("catalogue.yaml")) {
-        assertThat(text(labels, "app.kubernetes.io/name")).as("name label of %s", what).isEqualTo("latchkey");
+        assertThat(text(labels, "app.kubernetes.io/name"))
+            .as("name label of %s", what)
+            .isEqualTo("latchkey");
       }
     }
   }
@@ -120,29 +157,53 @@ class DeployManifestsTest {
     JsonNode deployment = only("Deployment");
     JsonNode spec = deployment.path("spec");
     assertThat(spec.path("replicas").asInt()).isEqualTo(1);
-    assertThat(text(spec.path("strategy"), "type")).as("H2 allows one process: Recreate").isEqualTo("Recreate");
+    assertThat(text(spec.path("strategy"), "type"))
+        .as("H2 allows one process: Recreate")
+        .isEqualTo("Recreate");
     JsonNode pod = spec.path("template").path("spec");
     assertThat(text(pod, "serviceAccountName")).isEqualTo("latchkey");
     assertThat(find("ServiceAccount", "latchkey", text(deployment.path("metadata"), "namespace")))
-        .as("ServiceAccount latchkey in the Deployment's namespace").isPresent();
-    assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).as("inCluster needs the token").isTrue();
+        .as("ServiceAccount latchkey in the Deployment's namespace")
+        .isPresent();
+    assertThat(pod.path("automountServiceAccountToken").asBoolean(true))
+        .as("inCluster needs the token")
+        .isTrue();
     JsonNode selector = spec.path("selector").path("matchLabels");
     assertThat(selector.isEmpty()).isFalse();
-    selector.properties().forEach(l -> assertThat(text(spec.path("template").path("metadata").path("labels"),
-        l.getKey())).as("pod label %s", l.getKey()).isEqualTo(l.getValue().asText()));
+    selector
+        .properties()
+        .forEach(
+            l ->
+                assertThat(text(spec.path("template").path("metadata").path("labels"), l.getKey()))
+                    .as("pod label %s", l.getKey())
+                    .isEqualTo(l.getValue().asText()));
 
     JsonNode container = onlyContainer();
     JsonNode podSecurity = pod.path("securityContext");
     JsonNode security = container.path("securityContext");
-    assertThat(podSecurity.path("runAsNonRoot").asBoolean() || security.path("runAsNonRoot").asBoolean())
-        .as("runAsNonRoot").isTrue();
-    assertThat(security.path("readOnlyRootFilesystem").asBoolean()).as("readOnlyRootFilesystem").isTrue();
-    assertThat(security.path("allowPrivilegeEscalation").isBoolean()
-        && !security.path("allowPrivilegeEscalation").asBoolean()).as("allowPrivilegeEscalation: false").isTrue();
-    assertThat(strings(security.path("capabilities").path("drop"))).as("capabilities dropped").containsExactly("ALL");
-    assertThat(strings(security.path("capabilities").path("add"))).as("capabilities added").isEmpty();
-    assertThat(text(security.path("seccompProfile"), "type").isEmpty()
-        ? text(podSecurity.path("seccompProfile"), "type") : text(security.path("seccompProfile"), "type"))
+    assertThat(
+            podSecurity.path("runAsNonRoot").asBoolean()
+                || security.path("runAsNonRoot").asBoolean())
+        .as("runAsNonRoot")
+        .isTrue();
+    assertThat(security.path("readOnlyRootFilesystem").asBoolean())
+        .as("readOnlyRootFilesystem")
+        .isTrue();
+    assertThat(
+            security.path("allowPrivilegeEscalation").isBoolean()
+                && !security.path("allowPrivilegeEscalation").asBoolean())
+        .as("allowPrivilegeEscalation: false")
+        .isTrue();
+    assertThat(strings(security.path("capabilities").path("drop")))
+        .as("capabilities dropped")
+        .containsExactly("ALL");
+    assertThat(strings(security.path("capabilities").path("add")))
+        .as("capabilities added")
+        .isEmpty();
+    assertThat(
+            text(security.path("seccompProfile"), "type").isEmpty()
+                ? text(podSecurity.path("seccompProfile"), "type")
+                : text(security.path("seccompProfile"), "type"))
         .isEqualTo("RuntimeDefault");
     assertThat(text(container, "image")).isEqualTo("ghcr.io/latchkey-dev/latchkey:0.1.0");
   }
@@ -150,14 +211,19 @@ class DeployManifestsTest {
   @Test
   void deploymentProbesResourcesVolumesAndSecretsFitTogether() {
     JsonNode container = onlyContainer();
-    assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/healthz");
-    assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
-    assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo("/healthz");
+    assertThat(container.path("livenessProbe").path("httpGet").path("path").asText())
+        .isEqualTo("/healthz");
+    assertThat(container.path("readinessProbe").path("httpGet").path("path").asText())
+        .isEqualTo("/readyz");
+    assertThat(container.path("startupProbe").path("httpGet").path("path").asText())
+        .isEqualTo("/healthz");
     int port = containerPort(container, "http");
     assertThat(port).isEqualTo(3000);
     for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
       JsonNode p = container.path(probe).path("httpGet").path("port");
-      assertThat(p.isInt() ? p.asInt() : containerPort(container, p.asText())).as("%s port", probe).isEqualTo(port);
+      assertThat(p.isInt() ? p.asInt() : containerPort(container, p.asText()))
+          .as("%s port", probe)
+          .isEqualTo(port);
     }
     assertThat(env(container, "PORT").path("value").asText("3000")).isEqualTo(String.valueOf(port));
 
@@ -170,20 +236,26 @@ class DeployManifestsTest {
     JsonNode data = volumeFor(container, "/data");
     String claim = text(data.path("persistentVolumeClaim"), "claimName");
     String namespace = text(only("Deployment").path("metadata"), "namespace");
-    JsonNode pvc = find("PersistentVolumeClaim", claim, namespace)
-        .orElseThrow(() -> new AssertionError("no PersistentVolumeClaim " + claim + " in " + namespace));
+    JsonNode pvc =
+        find("PersistentVolumeClaim", claim, namespace)
+            .orElseThrow(
+                () -> new AssertionError("no PersistentVolumeClaim " + claim + " in " + namespace));
     assertThat(strings(pvc.path("spec").path("accessModes"))).containsExactly("ReadWriteOnce");
-    assertThat(text(pvc.path("spec").path("resources").path("requests"), "storage")).isEqualTo("1Gi");
+    assertThat(text(pvc.path("spec").path("resources").path("requests"), "storage"))
+        .isEqualTo("1Gi");
 
     // /etc/latchkey: the ConfigMap of config.yaml, holding the file LATCHKEY_CONFIG names.
     JsonNode config = volumeFor(container, "/etc/latchkey");
     String configMap = text(config.path("configMap"), "name");
-    JsonNode map = find("ConfigMap", configMap, namespace)
-        .orElseThrow(() -> new AssertionError("no ConfigMap " + configMap + " in " + namespace));
+    JsonNode map =
+        find("ConfigMap", configMap, namespace)
+            .orElseThrow(
+                () -> new AssertionError("no ConfigMap " + configMap + " in " + namespace));
     String configPath = env(container, "LATCHKEY_CONFIG").path("value").asText();
     assertThat(configPath).startsWith("/etc/latchkey/");
     assertThat(map.path("data").has(configPath.substring("/etc/latchkey/".length())))
-        .as("ConfigMap %s has the key for %s", configMap, configPath).isTrue();
+        .as("ConfigMap %s has the key for %s", configMap, configPath)
+        .isTrue();
 
     // /tmp: writable scratch for the JVM, since the root filesystem is read-only.
     assertThat(volumeFor(container, "/tmp").has("emptyDir")).as("/tmp is an emptyDir").isTrue();
@@ -206,16 +278,25 @@ class DeployManifestsTest {
   @Test
   void serviceSendsPort80ToTheContainersHttpPort() {
     JsonNode service = only("Service");
-    JsonNode podLabels = only("Deployment").path("spec").path("template").path("metadata").path("labels");
-    service.path("spec").path("selector").properties().forEach(s ->
-        assertThat(text(podLabels, s.getKey())).as("selector %s", s.getKey()).isEqualTo(s.getValue().asText()));
+    JsonNode podLabels =
+        only("Deployment").path("spec").path("template").path("metadata").path("labels");
+    service
+        .path("spec")
+        .path("selector")
+        .properties()
+        .forEach(
+            s ->
+                assertThat(text(podLabels, s.getKey()))
+                    .as("selector %s", s.getKey())
+                    .isEqualTo(s.getValue().asText()));
     assertThat(text(service.path("spec"), "type")).isIn("", "ClusterIP");
     JsonNode port = service.path("spec").path("ports").get(0);
     assertThat(service.path("spec").path("ports")).hasSize(1);
     assertThat(text(port, "name")).isEqualTo("http");
     assertThat(port.path("port").asInt()).isEqualTo(80);
     JsonNode target = port.path("targetPort");
-    assertThat(target.isInt() ? target.asInt() : containerPort(onlyContainer(), target.asText())).isEqualTo(3000);
+    assertThat(target.isInt() ? target.asInt() : containerPort(onlyContainer(), target.asText()))
+        .isEqualTo(3000);
   }
 
   @Test
@@ -224,11 +305,15 @@ class DeployManifestsTest {
     String yaml = configMap.path("data").path("latchkey.yml").asText();
     LatchkeyConfig config = ConfigLoader.parse(yaml, "deploy/config.yaml latchkey.yml");
     assertThat(config.customers().all()).hasSize(1);
-    assertThat(config.connections()).singleElement().satisfies(c -> {
-      assertThat(c.inCluster()).isTrue();
-      assertThat(c.kubeconfig()).isEmpty();
-      assertThat(c.supportServer()).hasValueSatisfying(s -> assertThat(s).startsWith("https://"));
-    });
+    assertThat(config.connections())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.inCluster()).isTrue();
+              assertThat(c.kubeconfig()).isEmpty();
+              assertThat(c.supportServer())
+                  .hasValueSatisfying(s -> assertThat(s).startsWith("https://"));
+            });
     assertThat(config.databaseUrl()).isEqualTo("jdbc:h2:file:/data/latchkey");
   }
 
@@ -238,7 +323,10 @@ class DeployManifestsTest {
   void dockerfileCopiesOnlyPathsThatExistAndAreInTheBuildContext() {
     Path root = repoRoot();
     List<String> ignored = dockerignore();
-    assertThat(ignored).as(".dockerignore").contains(".git", "data").anyMatch(p -> p.endsWith("target"));
+    assertThat(ignored)
+        .as(".dockerignore")
+        .contains(".git", "data")
+        .anyMatch(p -> p.endsWith("target"));
     List<Instruction> dockerfile = dockerfile();
     Set<String> copied = new LinkedHashSet<>();
     for (Instruction copy : dockerfile) {
@@ -254,7 +342,9 @@ class DeployManifestsTest {
       for (String source : sources.subList(0, sources.size() - 1)) {
         String relative = source.replaceFirst("^\\./", "");
         assertThat(root.resolve(relative)).as("COPY source %s", source).exists();
-        assertThat(excludedBy(ignored, relative)).as("COPY source %s is excluded by .dockerignore", source).isEmpty();
+        assertThat(excludedBy(ignored, relative))
+            .as("COPY source %s is excluded by .dockerignore", source)
+            .isEmpty();
         copied.add(relative);
       }
     }
@@ -270,39 +360,62 @@ class DeployManifestsTest {
     List<Instruction> dockerfile = dockerfile();
     List<Instruction> froms = dockerfile.stream().filter(i -> i.is("FROM")).toList();
     assertThat(froms).hasSize(2);
-    assertThat(froms.get(0).rest()).contains("maven").contains("21").containsIgnoringCase(" AS build");
+    assertThat(froms.get(0).rest())
+        .contains("maven")
+        .contains("21")
+        .containsIgnoringCase(" AS build");
     assertThat(froms.get(1).rest()).contains("eclipse-temurin:21-jre");
 
     // The build stage's output path is bot's finalName; the runtime stage copies exactly that jar.
     Element bot = pom(repoRoot().resolve("bot/pom.xml"));
     String finalName = child(child(bot, "build"), "finalName").getTextContent().strip();
-    String workdir = stage(dockerfile, 0).stream().filter(i -> i.is("WORKDIR")).reduce((a, b) -> b)
-        .orElseThrow().rest();
+    String workdir =
+        stage(dockerfile, 0).stream()
+            .filter(i -> i.is("WORKDIR"))
+            .reduce((a, b) -> b)
+            .orElseThrow()
+            .rest();
     List<Instruction> runtime = stage(dockerfile, 1);
-    Instruction copyJar = runtime.stream().filter(i -> i.is("COPY")).filter(i -> i.rest().contains("--from=build"))
-        .collect(Collectors.collectingAndThen(Collectors.toList(), l -> {
-          assertThat(l).as("the runtime stage copies one thing from the build").hasSize(1);
-          return l.getFirst();
-        }));
+    Instruction copyJar =
+        runtime.stream()
+            .filter(i -> i.is("COPY"))
+            .filter(i -> i.rest().contains("--from=build"))
+            .collect(
+                Collectors.collectingAndThen(
+                    Collectors.toList(),
+                    l -> {
+                      assertThat(l)
+                          .as("the runtime stage copies one thing from the build")
+                          .hasSize(1);
+                      return l.getFirst();
+                    }));
     List<String> jarArgs = copyJar.args().stream().filter(a -> !a.startsWith("--")).toList();
     assertThat(jarArgs).hasSize(2);
     assertThat(jarArgs.get(0)).isEqualTo(workdir + "/bot/target/" + finalName + ".jar");
     String jar = jarArgs.get(1);
-    assertThat(text(bot.getOwnerDocument().getDocumentElement(), "mainClass")).isEqualTo("dev.latchkey.bot.Main");
+    assertThat(text(bot.getOwnerDocument().getDocumentElement(), "mainClass"))
+        .isEqualTo("dev.latchkey.bot.Main");
 
     Instruction entrypoint = only(runtime, "ENTRYPOINT");
     List<String> command = jsonArray(entrypoint.rest());
-    assertThat(command).as("exec form: java is PID 1 and receives SIGTERM").startsWith("java")
-        .contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=60", "-Xss512k").endsWith("-jar", jar);
-    // The class archive sits in the data volume, the only place the service user can write (read-only root).
-    assertThat(command).contains("-XX:SharedArchiveFile=/data/latchkey.jsa", "-XX:+AutoCreateSharedArchive");
+    assertThat(command)
+        .as("exec form: java is PID 1 and receives SIGTERM")
+        .startsWith("java")
+        .contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=60", "-Xss512k")
+        .endsWith("-jar", jar);
+    // The class archive sits in the data volume, the only place the service user can write
+    // (read-only root).
+    assertThat(command)
+        .contains("-XX:SharedArchiveFile=/data/latchkey.jsa", "-XX:+AutoCreateSharedArchive");
     assertThat(only(runtime, "VOLUME").rest()).contains("/data");
 
     JsonNode container = onlyContainer();
-    assertThat(only(runtime, "EXPOSE").rest()).isEqualTo(String.valueOf(containerPort(container, "http")));
+    assertThat(only(runtime, "EXPOSE").rest())
+        .isEqualTo(String.valueOf(containerPort(container, "http")));
     String user = only(runtime, "USER").rest();
     assertThat(user).as("numeric, so runAsNonRoot can check it").matches("[1-9][0-9]*(:[0-9]+)?");
-    JsonNode podSecurity = only("Deployment").path("spec").path("template").path("spec").path("securityContext");
+    JsonNode podSecurity =
+        only("Deployment").path("spec").path("template").path("spec").path("securityContext");
     assertThat(user.split(":")[0]).isEqualTo(podSecurity.path("runAsUser").asText());
     assertThat(only(runtime, "VOLUME").rest()).contains("/data");
     assertThat(only(runtime, "WORKDIR").rest()).isEqualTo("/app");
@@ -311,7 +424,10 @@ class DeployManifestsTest {
         .as("the image build fails if the health check's curl is missing")
         .anyMatch(r -> r.contains("command -v curl"));
     assertThat(runtime.stream().filter(i -> i.is("ENV")).map(Instruction::rest))
-        .anyMatch(r -> r.contains("LATCHKEY_CONFIG=" + env(container, "LATCHKEY_CONFIG").path("value").asText()));
+        .anyMatch(
+            r ->
+                r.contains(
+                    "LATCHKEY_CONFIG=" + env(container, "LATCHKEY_CONFIG").path("value").asText()));
   }
 
   // ------------------------------------------------------------------------------- shared helpers
@@ -324,7 +440,8 @@ class DeployManifestsTest {
   static Path repoRoot() {
     Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
     for (Path d = dir; d != null; d = d.getParent()) {
-      if (Files.isRegularFile(d.resolve("deploy").resolve(KUSTOMIZATION)) && Files.isRegularFile(d.resolve("pom.xml"))) {
+      if (Files.isRegularFile(d.resolve("deploy").resolve(KUSTOMIZATION))
+          && Files.isRegularFile(d.resolve("pom.xml"))) {
         return d;
       }
     }
@@ -341,7 +458,8 @@ class DeployManifestsTest {
 
   /** The non-empty YAML documents of a file, in order. */
   static List<JsonNode> documents(Path file) {
-    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(Files.readString(file))) {
+    try (MappingIterator<JsonNode> it =
+        YAML.readerFor(JsonNode.class).readValues(Files.readString(file))) {
       List<JsonNode> docs = new ArrayList<>();
       while (it.hasNext()) {
         JsonNode doc = it.next();
@@ -374,13 +492,17 @@ class DeployManifestsTest {
 
   private static List<Map.Entry<String, JsonNode>> allDocuments() {
     List<Map.Entry<String, JsonNode>> out = new ArrayList<>(listedDocuments());
-    documents(deployDir().resolve(SECRET_EXAMPLE)).forEach(doc -> out.add(Map.entry(SECRET_EXAMPLE, doc)));
+    documents(deployDir().resolve(SECRET_EXAMPLE))
+        .forEach(doc -> out.add(Map.entry(SECRET_EXAMPLE, doc)));
     return out;
   }
 
   static Set<String> namespacesDefined() {
-    return listedDocuments().stream().map(Map.Entry::getValue).filter(d -> text(d, "kind").equals("Namespace"))
-        .map(d -> text(d.path("metadata"), "name")).collect(Collectors.toCollection(LinkedHashSet::new));
+    return listedDocuments().stream()
+        .map(Map.Entry::getValue)
+        .filter(d -> text(d, "kind").equals("Namespace"))
+        .map(d -> text(d.path("metadata"), "name"))
+        .collect(Collectors.toCollection(LinkedHashSet::new));
   }
 
   static String text(JsonNode node, String field) {
@@ -393,21 +515,29 @@ class DeployManifestsTest {
   }
 
   private static JsonNode only(String kind) {
-    List<JsonNode> found = listedDocuments().stream().map(Map.Entry::getValue)
-        .filter(d -> text(d, "kind").equals(kind)).toList();
+    List<JsonNode> found =
+        listedDocuments().stream()
+            .map(Map.Entry::getValue)
+            .filter(d -> text(d, "kind").equals(kind))
+            .toList();
     assertThat(found).as("exactly one %s in the manifests", kind).hasSize(1);
     return found.getFirst();
   }
 
   private static Optional<JsonNode> find(String kind, String name, String namespace) {
-    return listedDocuments().stream().map(Map.Entry::getValue)
-        .filter(d -> text(d, "kind").equals(kind) && text(d.path("metadata"), "name").equals(name)
-            && text(d.path("metadata"), "namespace").equals(namespace))
+    return listedDocuments().stream()
+        .map(Map.Entry::getValue)
+        .filter(
+            d ->
+                text(d, "kind").equals(kind)
+                    && text(d.path("metadata"), "name").equals(name)
+                    && text(d.path("metadata"), "namespace").equals(namespace))
         .findFirst();
   }
 
   private static JsonNode onlyContainer() {
-    JsonNode containers = only("Deployment").path("spec").path("template").path("spec").path("containers");
+    JsonNode containers =
+        only("Deployment").path("spec").path("template").path("spec").path("containers");
     assertThat(containers).hasSize(1);
     return containers.get(0);
   }
@@ -439,7 +569,8 @@ class DeployManifestsTest {
       }
     }
     assertThat(volume).as("a volume mounted at %s", path).isNotNull();
-    for (JsonNode v : only("Deployment").path("spec").path("template").path("spec").path("volumes")) {
+    for (JsonNode v :
+        only("Deployment").path("spec").path("template").path("spec").path("volumes")) {
       if (text(v, "name").equals(volume)) {
         return v;
       }
@@ -520,8 +651,10 @@ class DeployManifestsTest {
 
   private static List<String> dockerignore() {
     try {
-      return Files.readAllLines(repoRoot().resolve(".dockerignore")).stream().map(String::strip)
-          .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+      return Files.readAllLines(repoRoot().resolve(".dockerignore")).stream()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -535,7 +668,8 @@ class DeployManifestsTest {
         continue;
       }
       String p = pattern.replaceFirst("^/", "").replaceFirst("/$", "");
-      List<PathMatcher> matchers = new ArrayList<>(List.of(FileSystems.getDefault().getPathMatcher("glob:" + p)));
+      List<PathMatcher> matchers =
+          new ArrayList<>(List.of(FileSystems.getDefault().getPathMatcher("glob:" + p)));
       if (p.startsWith("**/")) {
         matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + p.substring(3)));
       }

@@ -26,9 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A process that writes to Latchkey's database the way Latchkey does and is then killed: it submits request
- * {@code args[1]} in database {@code args[0]}, waits {@code args[2]} milliseconds, approves it, prints
- * {@code committed <id>} once the approval's transaction has returned, and waits to be killed.
+ * A process that writes to Latchkey's database the way Latchkey does and is then killed: it submits
+ * request {@code args[1]} in database {@code args[0]}, waits {@code args[2]} milliseconds, approves
+ * it, prints {@code committed <id>} once the approval's transaction has returned, and waits to be
+ * killed.
  */
 public final class ChildCommitter {
   static final String COMMITTED = "committed ";
@@ -43,19 +44,48 @@ public final class ChildCommitter {
     Actor.SlackUser engineer = new Actor.SlackUser("T0VENDOR", "U0ENGINEER");
     Actor.SlackUser approver = new Actor.SlackUser("T0CUSTOMER", "U0APPROVER1");
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    AccessRequest pending = AccessRequest.submitted(id, RequestKind.ACCESS, Optional.empty(),
-        new ClusterRef(new CustomerId("acme"), "prod"), "readonly", Scope.CLUSTER, CredentialMode.TOKEN,
-        new Requester(engineer, Optional.empty()), "INC-1 durability", Duration.ofHours(1), now,
-        ClusterPolicy.DEFAULT_PENDING_TTL, 1);
-    requests.insert(pending, List.of(AuditEvent.about(pending, now, engineer, AuditAction.REQUEST_SUBMITTED,
-        AuditResult.OK, Map.of())));
+    AccessRequest pending =
+        AccessRequest.submitted(
+            id,
+            RequestKind.ACCESS,
+            Optional.empty(),
+            new ClusterRef(new CustomerId("acme"), "prod"),
+            "readonly",
+            Scope.CLUSTER,
+            CredentialMode.TOKEN,
+            new Requester(engineer, Optional.empty()),
+            "INC-1 durability",
+            Duration.ofHours(1),
+            now,
+            ClusterPolicy.DEFAULT_PENDING_TTL,
+            1);
+    requests.insert(
+        pending,
+        List.of(
+            AuditEvent.about(
+                pending, now, engineer, AuditAction.REQUEST_SUBMITTED, AuditResult.OK, Map.of())));
     Thread.sleep(pause);
     Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    AccessRequest approved = pending.withApprovals(List.of(new Approval(approver, at, DecisionMethod.BUTTON)))
-        .withState(RequestState.APPROVED).withDecision(at, approver).withExpiresAt(at.plus(pending.duration()))
-        .withGrantPresent(true).withRetry(0, Optional.of(at));
-    RequestStore.Update update = requests.update(pending, approved, List.of(
-        AuditEvent.about(pending, at, approver, AuditAction.REQUEST_APPROVED, AuditResult.OK, Map.of())));
+    AccessRequest approved =
+        pending
+            .withApprovals(List.of(new Approval(approver, at, DecisionMethod.BUTTON)))
+            .withState(RequestState.APPROVED)
+            .withDecision(at, approver)
+            .withExpiresAt(at.plus(pending.duration()))
+            .withGrantPresent(true)
+            .withRetry(0, Optional.of(at));
+    RequestStore.Update update =
+        requests.update(
+            pending,
+            approved,
+            List.of(
+                AuditEvent.about(
+                    pending,
+                    at,
+                    approver,
+                    AuditAction.REQUEST_APPROVED,
+                    AuditResult.OK,
+                    Map.of())));
     if (!(update instanceof RequestStore.Update.Applied)) {
       throw new IllegalStateException("approval not applied: " + update);
     }

@@ -10,10 +10,11 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Latchkey as {@code Main} runs it — settings from the environment, latchkey.yml, graceful stop on SIGTERM — with
- * one difference for fault tests run in a separate JVM: its clock runs {@code LATCHKEY_TEST_CLOCK_OFFSET} (an
- * ISO-8601 duration such as {@code PT9H}) ahead of real time, so a restart can happen "after the expiry" without
- * waiting for it. Slack request timestamps are still checked against real time.
+ * Latchkey as {@code Main} runs it — settings from the environment, latchkey.yml, graceful stop on
+ * SIGTERM — with one difference for fault tests run in a separate JVM: its clock runs {@code
+ * LATCHKEY_TEST_CLOCK_OFFSET} (an ISO-8601 duration such as {@code PT9H}) ahead of real time, so a
+ * restart can happen "after the expiry" without waiting for it. Slack request timestamps are still
+ * checked against real time.
  */
 public final class ChildLatchkey {
   static final String CLOCK_OFFSET_ENV = "LATCHKEY_TEST_CLOCK_OFFSET";
@@ -35,10 +36,14 @@ public final class ChildLatchkey {
     Clock clock = Clock.offset(Clock.systemUTC(), Duration.parse(offset));
     Latchkey latchkey = Latchkey.start(settings, config, clock);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      latchkey.close();
-      stopped.countDown();
-    }, "latchkey-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  latchkey.close();
+                  stopped.countDown();
+                },
+                "latchkey-shutdown"));
     stopped.await();
   }
 }

@@ -36,9 +36,10 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
 /**
- * Slack for the fault suite, on both sides of Latchkey: WireMock plays the Web API and the response_url
- * addresses (recording what Latchkey sent), and requests to Latchkey's {@code /slack/events} are built and
- * signed the way Slack builds and signs them (HMAC v0 over {@code v0:timestamp:body}).
+ * Slack for the fault suite, on both sides of Latchkey: WireMock plays the Web API and the
+ * response_url addresses (recording what Latchkey sent), and requests to Latchkey's {@code
+ * /slack/events} are built and signed the way Slack builds and signs them (HMAC v0 over {@code
+ * v0:timestamp:body}).
  */
 final class FakeSlack implements AutoCloseable {
   static final String BOT_TOKEN = "xoxb-5150-faults-bot-token";
@@ -58,38 +59,70 @@ final class FakeSlack implements AutoCloseable {
   private final AtomicInteger sequence = new AtomicInteger();
 
   FakeSlack() {
-    wm = new WireMockServer(WireMockConfiguration.wireMockConfig().dynamicPort().containerThreads(40));
+    wm =
+        new WireMockServer(
+            WireMockConfiguration.wireMockConfig().dynamicPort().containerThreads(40));
     wm.start();
     stub();
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-        .build();
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
   }
 
   private void stub() {
-    wm.stubFor(post("/api/auth.test").willReturn(okJson("{\"ok\":true,\"url\":\"https://acme.slack.com/\","
-        + "\"team\":\"Acme\",\"user\":\"latchkey\",\"team_id\":\"T0CUSTOMER\",\"user_id\":\"U0LATCHKEY\","
-        + "\"bot_id\":\"B0LATCHKEY\"}")));
+    wm.stubFor(
+        post("/api/auth.test")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"url\":\"https://acme.slack.com/\","
+                        + "\"team\":\"Acme\",\"user\":\"latchkey\",\"team_id\":\"T0CUSTOMER\",\"user_id\":\"U0LATCHKEY\","
+                        + "\"bot_id\":\"B0LATCHKEY\"}")));
     // Every card gets a ts of its own, as in Slack.
-    wm.stubFor(post("/api/chat.postMessage").willReturn(okJson(
-        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.{{randomValue length=6 type='NUMERIC'}}\"}")
-        .withTransformers("response-template")));
+    wm.stubFor(
+        post("/api/chat.postMessage")
+            .willReturn(
+                okJson(
+                        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.{{randomValue"
+                            + " length=6 type='NUMERIC'}}\"}")
+                    .withTransformers("response-template")));
     wm.stubFor(post("/api/chat.update").willReturn(okJson("{\"ok\":true}")));
-    wm.stubFor(post("/api/chat.postEphemeral").willReturn(okJson("{\"ok\":true,\"message_ts\":\"1.2\"}")));
-    // users.info: the customer's people (approvers, admins, bystanders) in T0CUSTOMER, everyone else in T0VENDOR.
-    wm.stubFor(post("/api/users.info").willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
-        + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
-    wm.stubFor(post("/api/users.info").withFormParam("user", matching("U0(APPROVER|BYSTANDER|ADMIN).*"))
-        .willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0CUSTOMER\",\"team_id\":\"T0CUSTOMER\","
-            + "\"profile\":{\"email\":\"someone@customer.example\"}}}")));
+    wm.stubFor(
+        post("/api/chat.postEphemeral").willReturn(okJson("{\"ok\":true,\"message_ts\":\"1.2\"}")));
+    // users.info: the customer's people (approvers, admins, bystanders) in T0CUSTOMER, everyone
+    // else in T0VENDOR.
+    wm.stubFor(
+        post("/api/users.info")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
+                        + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
+    wm.stubFor(
+        post("/api/users.info")
+            .withFormParam("user", matching("U0(APPROVER|BYSTANDER|ADMIN).*"))
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"user\":{\"id\":\"U0CUSTOMER\",\"team_id\":\"T0CUSTOMER\","
+                        + "\"profile\":{\"email\":\"someone@customer.example\"}}}")));
     wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[]}")));
-    wm.stubFor(post("/api/conversations.open").willReturn(okJson(
-        "{\"ok\":true,\"channel\":{\"id\":\"D0ENGINEER\"}}")));
-    wm.stubFor(post("/api/chat.getPermalink").willReturn(okJson(
-        "{\"ok\":true,\"channel\":\"C0SHARED\",\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}")));
-    wm.stubFor(post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
-    wm.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
-    wm.stubFor(post("/api/views.open").willReturn(okJson("{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}")));
-    wm.stubFor(post(urlPathMatching("/response/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
+    wm.stubFor(
+        post("/api/conversations.open")
+            .willReturn(okJson("{\"ok\":true,\"channel\":{\"id\":\"D0ENGINEER\"}}")));
+    wm.stubFor(
+        post("/api/chat.getPermalink")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"channel\":\"C0SHARED\",\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}")));
+    wm.stubFor(
+        post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+    wm.stubFor(
+        post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+    wm.stubFor(
+        post("/api/views.open").willReturn(okJson("{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}")));
+    wm.stubFor(
+        post(urlPathMatching("/response/.*"))
+            .willReturn(aResponse().withStatus(200).withBody("ok")));
   }
 
   /** The Web API base URL Latchkey is given (SLACK_API_URL). */
@@ -97,7 +130,9 @@ final class FakeSlack implements AutoCloseable {
     return wm.baseUrl() + "/api/";
   }
 
-  /** A response_url of this fake Slack; what Latchkey posts there is read with {@link #responsesTo}. */
+  /**
+   * A response_url of this fake Slack; what Latchkey posts there is read with {@link #responsesTo}.
+   */
   String responseUrl(String name) {
     return wm.baseUrl() + "/response/" + name;
   }
@@ -108,7 +143,10 @@ final class FakeSlack implements AutoCloseable {
 
   // ---------------------------------------------------------------- building requests
 
-  /** The form Slack posts for {@code /access <text>}; trigger_id unique, answers go to responseUrl(name). */
+  /**
+   * The form Slack posts for {@code /access <text>}; trigger_id unique, answers go to
+   * responseUrl(name).
+   */
   String commandBody(String team, String user, String text, String responseName) {
     int n = next();
     Map<String, String> form = new LinkedHashMap<>();
@@ -129,8 +167,8 @@ final class FakeSlack implements AutoCloseable {
   }
 
   /**
-   * A block_actions payload as Slack sends it for a card button: the installing workspace is T0CUSTOMER for
-   * everyone, the clicker's own workspace is {@code user.team_id}.
+   * A block_actions payload as Slack sends it for a card button: the installing workspace is
+   * T0CUSTOMER for everyone, the clicker's own workspace is {@code user.team_id}.
    */
   ObjectNode clickPayload(String team, String user, String actionId, String value) {
     int n = next();
@@ -178,8 +216,11 @@ final class FakeSlack implements AutoCloseable {
 
   static String form(Map<String, String> fields) {
     return fields.entrySet().stream()
-        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .map(
+            e ->
+                URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
+                    + "="
+                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
         .collect(Collectors.joining("&"));
   }
 
@@ -190,19 +231,21 @@ final class FakeSlack implements AutoCloseable {
   }
 
   static String signature(String secret, long timestamp, byte[] body) {
-    return new SlackSignature.Generator(secret).generate(Long.toString(timestamp),
-        new String(body, StandardCharsets.UTF_8));
+    return new SlackSignature.Generator(secret)
+        .generate(Long.toString(timestamp), new String(body, StandardCharsets.UTF_8));
   }
 
   /** A request to {@code endpoint} signed now with the right secret. */
   HttpRequest signed(URI endpoint, String body, String contentType) {
     long ts = now();
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    return HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(20))
+    return HttpRequest.newBuilder(endpoint)
+        .timeout(Duration.ofSeconds(20))
         .header("Content-Type", contentType)
         .header(SlackSignature.HeaderNames.X_SLACK_REQUEST_TIMESTAMP, Long.toString(ts))
         .header(SlackSignature.HeaderNames.X_SLACK_SIGNATURE, signature(SIGNING_SECRET, ts, bytes))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
+        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+        .build();
   }
 
   HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
@@ -210,7 +253,8 @@ final class FakeSlack implements AutoCloseable {
   }
 
   HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+    return http.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -236,7 +280,9 @@ final class FakeSlack implements AutoCloseable {
 
   /** Ephemeral texts sent to one user. */
   List<String> ephemeralsTo(String user) {
-    return calls("chat.postEphemeral").stream().filter(c -> user.equals(c.get("user"))).map(c -> c.get("text"))
+    return calls("chat.postEphemeral").stream()
+        .filter(c -> user.equals(c.get("user")))
+        .map(c -> c.get("text"))
         .toList();
   }
 
@@ -249,7 +295,8 @@ final class FakeSlack implements AutoCloseable {
       int eq = pair.indexOf('=');
       String name = eq < 0 ? pair : pair.substring(0, eq);
       String value = eq < 0 ? "" : pair.substring(eq + 1);
-      out.putIfAbsent(URLDecoder.decode(name, StandardCharsets.UTF_8),
+      out.putIfAbsent(
+          URLDecoder.decode(name, StandardCharsets.UTF_8),
           URLDecoder.decode(value, StandardCharsets.UTF_8));
     }
     return out;
@@ -272,25 +319,33 @@ final class FakeSlack implements AutoCloseable {
 
   static void collectTexts(JsonNode node, StringBuilder out) {
     if (node.isObject()) {
-      node.properties().forEach(e -> {
-        if (e.getKey().equals("text") && e.getValue().isTextual()) {
-          out.append('\n').append(e.getValue().asText());
-        } else {
-          collectTexts(e.getValue(), out);
-        }
-      });
+      node.properties()
+          .forEach(
+              e -> {
+                if (e.getKey().equals("text") && e.getValue().isTextual()) {
+                  out.append('\n').append(e.getValue().asText());
+                } else {
+                  collectTexts(e.getValue(), out);
+                }
+              });
     } else if (node.isArray()) {
       node.forEach(child -> collectTexts(child, out));
     }
   }
 
-  /** Waits for something Latchkey does after its acknowledgement: polled every 10 ms, for up to 10 s. */
+  /**
+   * Waits for something Latchkey does after its acknowledgement: polled every 10 ms, for up to 10
+   * s.
+   */
   static ConditionFactory soon() {
     return soon(Duration.ofSeconds(10));
   }
 
   static ConditionFactory soon(Duration atMost) {
-    return Awaitility.await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).atMost(atMost);
+    return Awaitility.await()
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .atMost(atMost);
   }
 
   @Override

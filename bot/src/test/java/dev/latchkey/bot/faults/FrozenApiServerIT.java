@@ -49,40 +49,59 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Latchkey as it runs — its own timers, lanes and probe, nothing called by hand — with an API server of the test's
- * own that is frozen (SIGSTOP) across an expiry, then resumed. While it is frozen the end of access is in the
- * records at once and the removal fails within the client's timeout; once it answers again the probe brings the
- * removal forward and the grant is gone within seconds, with one EXPIRED event, and nothing is left stuck.
+ * Latchkey as it runs — its own timers, lanes and probe, nothing called by hand — with an API
+ * server of the test's own that is frozen (SIGSTOP) across an expiry, then resumed. While it is
+ * frozen the end of access is in the records at once and the removal fails within the client's
+ * timeout; once it answers again the probe brings the removal forward and the grant is gone within
+ * seconds, with one EXPIRED event, and nothing is left stuck.
  *
- * <p>Runs where the real-API-server tier runs ({@code LATCHKEY_IT_KUBECONFIG} set, and the API server kit).
+ * <p>Runs where the real-API-server tier runs ({@code LATCHKEY_IT_KUBECONFIG} set, and the API
+ * server kit).
  */
 class FrozenApiServerIT {
   private static final Logger log = LoggerFactory.getLogger(FrozenApiServerIT.class);
   private static final ClusterRef PROD = new ClusterRef(new CustomerId("acme"), "prod");
-  private static final Actor.SlackUser ADMIN = new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, FakeSlack.ADMIN);
-  private static final Actor.SlackUser APPROVER = new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, "U0APPROVER1");
+  private static final Actor.SlackUser ADMIN =
+      new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, FakeSlack.ADMIN);
+  private static final Actor.SlackUser APPROVER =
+      new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, "U0APPROVER1");
 
   @TempDir Path dir;
 
   @Test
   void anExpiryWhileTheApiServerIsFrozenIsRemovedByTheTimersSoonAfterItResumes() throws Exception {
     String it = System.getenv("LATCHKEY_IT_KUBECONFIG");
-    Assumptions.assumeTrue(it != null && !it.isBlank(),
+    Assumptions.assumeTrue(
+        it != null && !it.isBlank(),
         "LATCHKEY_IT_KUBECONFIG is not set: the frozen API server test is skipped");
     Path kit = OwnApiServer.kit();
     MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     try (OwnApiServer server = OwnApiServer.start(kit);
-        KubernetesClient admin = ClusterConnections.client(
-            Config.fromKubeconfig(Files.readString(server.adminKubeconfig())));
+        KubernetesClient admin =
+            ClusterConnections.client(
+                Config.fromKubeconfig(Files.readString(server.adminKubeconfig())));
         FakeSlack slack = new FakeSlack()) {
       install(admin);
-      try (Latchkey latchkey = Latchkey.start(settings(slack), config(server.adminKubeconfig()), clock)) {
+      try (Latchkey latchkey =
+          Latchkey.start(settings(slack), config(server.adminKubeconfig()), clock)) {
         AccessService service = latchkey.service();
-        assertThat(service.enable(PROD, ADMIN, Set.of("readonly"))).isInstanceOf(ClusterOutcome.Changed.class);
-        RequestId id = ((Outcome.Submitted) service.submit(new Submission(PROD.customer(), PROD.name(),
-            "readonly", Optional.of(Duration.ofHours(1)), List.of(), new Requester(
-                new Actor.SlackUser(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER), Optional.of("alice@vendor.example")),
-            "INC-9 frozen API server drill"))).request().id();
+        assertThat(service.enable(PROD, ADMIN, Set.of("readonly")))
+            .isInstanceOf(ClusterOutcome.Changed.class);
+        RequestId id =
+            ((Outcome.Submitted)
+                    service.submit(
+                        new Submission(
+                            PROD.customer(),
+                            PROD.name(),
+                            "readonly",
+                            Optional.of(Duration.ofHours(1)),
+                            List.of(),
+                            new Requester(
+                                new Actor.SlackUser(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER),
+                                Optional.of("alice@vendor.example")),
+                            "INC-9 frozen API server drill")))
+                .request()
+                .id();
         service.approve(id, APPROVER, DecisionMethod.BUTTON, Map.of());
         assertThat(state(latchkey, id).state()).isEqualTo(RequestState.ACTIVE);
         assertThat(objectsOf(admin, id)).hasSize(2);
@@ -91,32 +110,50 @@ class FrozenApiServerIT {
         long resumedAt;
         try {
           clock.advance(Duration.ofHours(1).plusSeconds(1));
-          await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
-              assertThat(state(latchkey, id).state()).as("ended in the records while the server is frozen")
-                  .isEqualTo(RequestState.EXPIRED));
-          await().atMost(ClusterConnections.REQUEST_TIMEOUT.multipliedBy(3)).untilAsserted(() ->
-              assertThat(state(latchkey, id).attempts()).as("the removal tried and failed").isGreaterThan(0));
+          await()
+              .atMost(Duration.ofSeconds(3))
+              .untilAsserted(
+                  () ->
+                      assertThat(state(latchkey, id).state())
+                          .as("ended in the records while the server is frozen")
+                          .isEqualTo(RequestState.EXPIRED));
+          await()
+              .atMost(ClusterConnections.REQUEST_TIMEOUT.multipliedBy(3))
+              .untilAsserted(
+                  () ->
+                      assertThat(state(latchkey, id).attempts())
+                          .as("the removal tried and failed")
+                          .isGreaterThan(0));
           assertThat(state(latchkey, id).grantPresent()).isTrue();
         } finally {
           server.resume();
           resumedAt = System.nanoTime();
         }
 
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(100))
             .until(() -> !state(latchkey, id).grantPresent());
         Duration removedIn = Duration.ofNanos(System.nanoTime() - resumedAt);
         log.info("frozen API server: grant removed {} ms after it resumed", removedIn.toMillis());
         assertThat(objectsOf(admin, id)).isEmpty();
-        List<AuditAction> actions = latchkey.database().audit().forRequest(id).stream()
-            .map(StoredAuditEvent::event).map(e -> e.action()).toList();
+        List<AuditAction> actions =
+            latchkey.database().audit().forRequest(id).stream()
+                .map(StoredAuditEvent::event)
+                .map(e -> e.action())
+                .toList();
         assertThat(actions).filteredOn(a -> a == AuditAction.REQUEST_EXPIRED).hasSize(1);
         assertThat(actions).contains(AuditAction.GRANT_REMOVAL_RETRY, AuditAction.GRANT_REMOVED);
 
         // Nothing is left stuck: the cluster check and Slack are answered at once.
         long probe = System.nanoTime();
-        HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://localhost:" + latchkey.port() + "/readyz")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ready =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://localhost:" + latchkey.port() + "/readyz"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(Duration.ofNanos(System.nanoTime() - probe)).isLessThan(Duration.ofSeconds(2));
       }
@@ -129,9 +166,20 @@ class FrozenApiServerIT {
 
   private static List<HasMetadata> objectsOf(KubernetesClient admin, RequestId id) {
     List<HasMetadata> found = new java.util.ArrayList<>();
-    found.addAll(admin.rbac().clusterRoleBindings().withLabels(GrantObjects.requestSelector(id)).list().getItems());
-    found.addAll(admin.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE)
-        .withLabels(GrantObjects.requestSelector(id)).list().getItems());
+    found.addAll(
+        admin
+            .rbac()
+            .clusterRoleBindings()
+            .withLabels(GrantObjects.requestSelector(id))
+            .list()
+            .getItems());
+    found.addAll(
+        admin
+            .serviceAccounts()
+            .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+            .withLabels(GrantObjects.requestSelector(id))
+            .list()
+            .getItems());
     return found;
   }
 
@@ -156,12 +204,21 @@ class FrozenApiServerIT {
   }
 
   private static Settings settings(FakeSlack slack) {
-    return Settings.from(Map.of("SLACK_BOT_TOKEN", FakeSlack.BOT_TOKEN, "SLACK_SIGNING_SECRET",
-        FakeSlack.SIGNING_SECRET, "SLACK_API_URL", slack.apiUrl(), "PORT", "0"));
+    return Settings.from(
+        Map.of(
+            "SLACK_BOT_TOKEN",
+            FakeSlack.BOT_TOKEN,
+            "SLACK_SIGNING_SECRET",
+            FakeSlack.SIGNING_SECRET,
+            "SLACK_API_URL",
+            slack.apiUrl(),
+            "PORT",
+            "0"));
   }
 
   private LatchkeyConfig config(Path kubeconfig) {
-    String yaml = """
+    String yaml =
+        """
         database:
           url: jdbc:h2:file:%s
         customers:
@@ -174,8 +231,13 @@ class FrozenApiServerIT {
             clusters:
               - name: prod
                 kubeconfig: %s
-        """.formatted(dir.resolve("latchkey"), FakeSlack.CUSTOMER_TEAM, FakeSlack.CHANNEL, FakeSlack.ADMIN,
-        kubeconfig);
+        """
+            .formatted(
+                dir.resolve("latchkey"),
+                FakeSlack.CUSTOMER_TEAM,
+                FakeSlack.CHANNEL,
+                FakeSlack.ADMIN,
+                kubeconfig);
     return ConfigLoader.parse(yaml, "latchkey.yml");
   }
 }

@@ -28,9 +28,10 @@ import java.util.Map;
 import java.util.Queue;
 
 /**
- * A whole Latchkey as Main wires it (Jetty, Bolt, H2 file, timers), in this JVM, with {@link FakeSlack} as Slack
- * and a fabric8 mock API server as cluster {@code prod} of customer {@code acme}. Also reads the database's
- * tables directly (same JVM, same H2 engine), to prove what was and was not stored.
+ * A whole Latchkey as Main wires it (Jetty, Bolt, H2 file, timers), in this JVM, with {@link
+ * FakeSlack} as Slack and a fabric8 mock API server as cluster {@code prod} of customer {@code
+ * acme}. Also reads the database's tables directly (same JVM, same H2 engine), to prove what was
+ * and was not stored.
  */
 final class InProcessLatchkey implements AutoCloseable {
   final Latchkey latchkey;
@@ -41,18 +42,35 @@ final class InProcessLatchkey implements AutoCloseable {
     this.jdbcUrl = jdbcUrl;
   }
 
-  /** Starts Latchkey with {@code approvers} listed as the customer's approvers and U0ADMIN as its admin. */
-  static InProcessLatchkey start(Path dir, FakeSlack slack, KubernetesClient cluster, Clock clock,
-      List<String> approvers) throws Exception {
+  /**
+   * Starts Latchkey with {@code approvers} listed as the customer's approvers and U0ADMIN as its
+   * admin.
+   */
+  static InProcessLatchkey start(
+      Path dir, FakeSlack slack, KubernetesClient cluster, Clock clock, List<String> approvers)
+      throws Exception {
     for (String role : List.of("latchkey-readonly", "latchkey-operator")) {
       if (cluster.rbac().clusterRoles().withName(role).get() == null) {
-        cluster.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(role)
-            .endMetadata().addNewRule().withApiGroups("").withResources("pods").withVerbs("get", "list").endRule()
-            .build()).create();
+        cluster
+            .rbac()
+            .clusterRoles()
+            .resource(
+                new ClusterRoleBuilder()
+                    .withNewMetadata()
+                    .withName(role)
+                    .endMetadata()
+                    .addNewRule()
+                    .withApiGroups("")
+                    .withResources("pods")
+                    .withVerbs("get", "list")
+                    .endRule()
+                    .build())
+            .create();
       }
     }
     String file = dir.resolve("latchkey").toAbsolutePath().toString();
-    String yaml = """
+    String yaml =
+        """
         database:
           url: jdbc:h2:file:%s
         customers:
@@ -66,21 +84,48 @@ final class InProcessLatchkey implements AutoCloseable {
               - name: prod
                 kubeconfig: /not/read/by/these/tests
                 supportServer: https://support.vendor.example:6443
-        """.formatted(file, FakeSlack.CUSTOMER_TEAM, FakeSlack.CHANNEL, String.join(", ", approvers),
-        FakeSlack.ADMIN);
+        """
+            .formatted(
+                file,
+                FakeSlack.CUSTOMER_TEAM,
+                FakeSlack.CHANNEL,
+                String.join(", ", approvers),
+                FakeSlack.ADMIN);
     LatchkeyConfig config = ConfigLoader.parse(yaml, "latchkey.yml");
-    Settings settings = Settings.from(Map.of("SLACK_BOT_TOKEN", FakeSlack.BOT_TOKEN,
-        "SLACK_SIGNING_SECRET", FakeSlack.SIGNING_SECRET, "SLACK_API_URL", slack.apiUrl(), "PORT", "0"));
-    Latchkey latchkey = Latchkey.start(settings, config, clock,
-        c -> ClusterConnections.of(cluster.getConfiguration(), c.supportServer()));
-    return new InProcessLatchkey(latchkey, "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000");
+    Settings settings =
+        Settings.from(
+            Map.of(
+                "SLACK_BOT_TOKEN",
+                FakeSlack.BOT_TOKEN,
+                "SLACK_SIGNING_SECRET",
+                FakeSlack.SIGNING_SECRET,
+                "SLACK_API_URL",
+                slack.apiUrl(),
+                "PORT",
+                "0"));
+    Latchkey latchkey =
+        Latchkey.start(
+            settings,
+            config,
+            clock,
+            c -> ClusterConnections.of(cluster.getConfiguration(), c.supportServer()));
+    return new InProcessLatchkey(
+        latchkey, "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000");
   }
 
-  /** A fabric8 mock API server that stores what it is sent (CRUD mode), started; close its clients, then destroy it. */
+  /**
+   * A fabric8 mock API server that stores what it is sent (CRUD mode), started; close its clients,
+   * then destroy it.
+   */
   static KubernetesMockServer mockCluster() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            responses,
+            new KubernetesMixedDispatcher(responses),
+            false);
     server.init();
     return server;
   }

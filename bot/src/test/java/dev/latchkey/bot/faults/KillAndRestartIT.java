@@ -55,25 +55,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Latchkey killed with SIGKILL while grants are active and while grants are half done, then started again after
- * every expiry has passed, against a real API server. Latchkey runs as a child JVM (the launcher
- * {@link ChildLatchkey}, whose clock can run ahead), driven over HTTP with signed Slack requests, with WireMock
- * as Slack in this JVM. By the time the restarted process answers /readyz, nothing of those grants may be left in
- * the cluster; once stopped, every request must be in a final state with nothing left to remove, and the audit
- * chain must verify.
+ * Latchkey killed with SIGKILL while grants are active and while grants are half done, then started
+ * again after every expiry has passed, against a real API server. Latchkey runs as a child JVM (the
+ * launcher {@link ChildLatchkey}, whose clock can run ahead), driven over HTTP with signed Slack
+ * requests, with WireMock as Slack in this JVM. By the time the restarted process answers /readyz,
+ * nothing of those grants may be left in the cluster; once stopped, every request must be in a
+ * final state with nothing left to remove, and the audit chain must verify.
  *
- * <p>Runs where the real-API-server tier runs ({@code LATCHKEY_IT_KUBECONFIG}, an admin kubeconfig).
+ * <p>Runs where the real-API-server tier runs ({@code LATCHKEY_IT_KUBECONFIG}, an admin
+ * kubeconfig).
  */
 class KillAndRestartIT {
   private static final String KUBECONFIG_ENV = "LATCHKEY_IT_KUBECONFIG";
   private static final Duration READY_WITHIN = Duration.ofSeconds(40);
   private static final Duration AFTER_EVERY_EXPIRY = Duration.ofHours(9);
+
   /** H2 writes a commit to its file up to 500 ms after it returns, by default. */
   private static final Pattern REQUEST_ID = Pattern.compile("ar-[0-9a-z]{8}");
+
   private static final ClusterRef PROD = new ClusterRef(new CustomerId("acme"), "prod");
-  private static final Requester ENGINEER = new Requester(
-      new Actor.SlackUser(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER), Optional.of("alice@vendor.example"));
-  private static final Actor.SlackUser APPROVER = new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, "U0APPROVER1");
+  private static final Requester ENGINEER =
+      new Requester(
+          new Actor.SlackUser(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER),
+          Optional.of("alice@vendor.example"));
+  private static final Actor.SlackUser APPROVER =
+      new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, "U0APPROVER1");
 
   @TempDir Path dir;
   private Path kubeconfig;
@@ -87,7 +93,8 @@ class KillAndRestartIT {
   @BeforeEach
   void setUp() throws IOException {
     String path = System.getenv(KUBECONFIG_ENV);
-    Assumptions.assumeTrue(path != null && !path.isBlank(),
+    Assumptions.assumeTrue(
+        path != null && !path.isBlank(),
         KUBECONFIG_ENV + " is not set: kill-and-restart against a real API server is skipped");
     kubeconfig = Path.of(path).toAbsolutePath();
     admin = ClusterConnections.client(Config.fromKubeconfig(Files.readString(kubeconfig)));
@@ -110,8 +117,11 @@ class KillAndRestartIT {
       for (RequestId id : ids) { // only after a failure is anything left
         try {
           admin.rbac().clusterRoleBindings().withLabels(GrantObjects.requestSelector(id)).delete();
-          admin.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE)
-              .withLabels(GrantObjects.requestSelector(id)).delete();
+          admin
+              .serviceAccounts()
+              .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+              .withLabels(GrantObjects.requestSelector(id))
+              .delete();
         } catch (KubernetesClientException e) {
           // best effort
         }
@@ -129,13 +139,19 @@ class KillAndRestartIT {
     Path config = writeConfig();
     String jdbcUrl = "jdbc:h2:file:" + dir.resolve("db").resolve("latchkey");
 
-    // 1. A running Latchkey: cluster enabled, three requests, two approved and granted for real, one pending.
+    // 1. A running Latchkey: cluster enabled, three requests, two approved and granted for real,
+    // one pending.
     startChild(config, Duration.ZERO);
-    assertThat(command(FakeSlack.CUSTOMER_TEAM, FakeSlack.ADMIN, "enable prod", "enable")).contains("now enabled");
+    assertThat(command(FakeSlack.CUSTOMER_TEAM, FakeSlack.ADMIN, "enable prod", "enable"))
+        .contains("now enabled");
     List<RequestId> submitted = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
-      String answer = command(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER,
-          "request prod readonly 1h INC-" + i + " kill drill", "submit-" + i);
+      String answer =
+          command(
+              FakeSlack.VENDOR_TEAM,
+              FakeSlack.ENGINEER,
+              "request prod readonly 1h INC-" + i + " kill drill",
+              "submit-" + i);
       Matcher m = REQUEST_ID.matcher(answer);
       assertThat(m.find()).as("request id in %s", answer).isTrue();
       submitted.add(new RequestId(m.group()));
@@ -144,29 +160,42 @@ class KillAndRestartIT {
     List<RequestId> granted = submitted.subList(0, 2);
     RequestId pending = submitted.get(2);
     for (RequestId id : granted) {
-      String body = FakeSlack.payloadForm(slack.clickPayload(FakeSlack.CUSTOMER_TEAM, APPROVER.userId(),
-          "latchkey.approve", id.value()).toString());
-      assertThat(slack.send(slack.signed(endpoint(), body, FakeSlack.FORM)).statusCode()).isEqualTo(200);
+      String body =
+          FakeSlack.payloadForm(
+              slack
+                  .clickPayload(
+                      FakeSlack.CUSTOMER_TEAM, APPROVER.userId(), "latchkey.approve", id.value())
+                  .toString());
+      assertThat(slack.send(slack.signed(endpoint(), body, FakeSlack.FORM)).statusCode())
+          .isEqualTo(200);
     }
     for (RequestId id : granted) {
-      FakeSlack.soon(Duration.ofSeconds(20)).untilAsserted(() -> {
-        assertThat(binding(id)).as("binding of %s", id).isNotNull();
-        assertThat(serviceAccount(id)).as("ServiceAccount of %s", id).isNotNull();
-        // ACTIVE is committed before the card says so.
-        assertThat(slack.calls("chat.update")).anyMatch(u -> FakeSlack.shownText(u).contains(id.value())
-            && FakeSlack.shownText(u).contains("*Active*"));
-      });
+      FakeSlack.soon(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                assertThat(binding(id)).as("binding of %s", id).isNotNull();
+                assertThat(serviceAccount(id)).as("ServiceAccount of %s", id).isNotNull();
+                // ACTIVE is committed before the card says so.
+                assertThat(slack.calls("chat.update"))
+                    .anyMatch(
+                        u ->
+                            FakeSlack.shownText(u).contains(id.value())
+                                && FakeSlack.shownText(u).contains("*Active*"));
+              });
     }
 
-    // 2. SIGKILL: no shutdown hook, nothing removed. What was committed is on disk (CommitSurvivesKillTest).
+    // 2. SIGKILL: no shutdown hook, nothing removed. What was committed is on disk
+    // (CommitSurvivesKillTest).
     child.destroyForcibly();
     assertThat(child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     for (RequestId id : granted) {
       assertThat(binding(id)).as("binding of %s after the kill", id).isNotNull();
     }
 
-    // 3. Grants a crash leaves half done, written while the process is dead (H2 allows one process): approved and
-    //    marked as possibly present, one with only its ServiceAccount created, one with nothing created yet.
+    // 3. Grants a crash leaves half done, written while the process is dead (H2 allows one
+    // process): approved and
+    //    marked as possibly present, one with only its ServiceAccount created, one with nothing
+    // created yet.
     RequestId halfDone = RequestId.random(new SecureRandom());
     RequestId notStarted = RequestId.random(new SecureRandom());
     ids.add(halfDone);
@@ -194,7 +223,9 @@ class KillAndRestartIT {
 
     // 5. Stopped gracefully, the records say the same, and the chain of the audit log is intact.
     child.destroy();
-    assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("graceful stop").isTrue();
+    assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS))
+        .as("graceful stop")
+        .isTrue();
     try (Database db = Database.builder(jdbcUrl).credentials("", "").sinks(List.of()).open()) {
       for (RequestId id : ids) {
         AccessRequest r = db.requests().find(id).orElseThrow();
@@ -202,32 +233,47 @@ class KillAndRestartIT {
         assertThat(r.grantPresent()).as("%s still owes a removal", id).isFalse();
       }
       for (RequestId id : List.of(granted.get(0), granted.get(1), halfDone, notStarted)) {
-        assertThat(db.requests().find(id).orElseThrow().state()).as("state of %s; its audit trail: %s", id,
-            db.audit().forRequest(id).stream().map(e -> e.event().action()).toList())
+        assertThat(db.requests().find(id).orElseThrow().state())
+            .as(
+                "state of %s; its audit trail: %s",
+                id, db.audit().forRequest(id).stream().map(e -> e.event().action()).toList())
             .isEqualTo(RequestState.EXPIRED);
-        assertThat(db.audit().forRequest(id)).extracting(e -> e.event().action())
+        assertThat(db.audit().forRequest(id))
+            .extracting(e -> e.event().action())
             .contains(AuditAction.REQUEST_EXPIRED, AuditAction.GRANT_REMOVED);
       }
-      assertThat(db.requests().find(pending).orElseThrow().state()).isEqualTo(RequestState.TIMED_OUT);
+      assertThat(db.requests().find(pending).orElseThrow().state())
+          .isEqualTo(RequestState.TIMED_OUT);
       assertThat(db.audit().verify()).isInstanceOf(AuditLog.ChainCheck.Intact.class);
     }
-    // And the removals were made while catching up, before Slack was served (not by the timers afterwards).
+    // And the removals were made while catching up, before Slack was served (not by the timers
+    // afterwards).
     List<String> printed = Files.readAllLines(restartLog, StandardCharsets.UTF_8);
     int ready = indexOf(printed, "Latchkey ready on port");
     assertThat(ready).as("ready line in the restart's output").isNotNegative();
     for (RequestId id : List.of(granted.get(0), granted.get(1), halfDone, notStarted)) {
-      int removed = indexOf(printed, "\"action\":\"grant.removed\"", "\"request_id\":\"" + id + "\"");
-      assertThat(removed).as("grant.removed of %s printed before ready", id).isNotNegative().isLessThan(ready);
+      int removed =
+          indexOf(printed, "\"action\":\"grant.removed\"", "\"request_id\":\"" + id + "\"");
+      assertThat(removed)
+          .as("grant.removed of %s printed before ready", id)
+          .isNotNegative()
+          .isLessThan(ready);
     }
-    System.out.println("kill and restart: " + ids.size() + " requests, restarted and ready in "
-        + toReady.toMillis() + " ms, whole test " + Duration.ofNanos(System.nanoTime() - started).toMillis()
-        + " ms");
+    System.out.println(
+        "kill and restart: "
+            + ids.size()
+            + " requests, restarted and ready in "
+            + toReady.toMillis()
+            + " ms, whole test "
+            + Duration.ofNanos(System.nanoTime() - started).toMillis()
+            + " ms");
   }
 
   // ---------------------------------------------------------------- the child process
 
   private Path writeConfig() throws IOException {
-    String yaml = """
+    String yaml =
+        """
         database:
           url: jdbc:h2:file:%s
         customers:
@@ -240,21 +286,38 @@ class KillAndRestartIT {
             clusters:
               - name: prod
                 kubeconfig: %s
-        """.formatted(dir.resolve("db").resolve("latchkey"), FakeSlack.CUSTOMER_TEAM, FakeSlack.CHANNEL,
-        APPROVER.userId(), FakeSlack.ADMIN, kubeconfig);
+        """
+            .formatted(
+                dir.resolve("db").resolve("latchkey"),
+                FakeSlack.CUSTOMER_TEAM,
+                FakeSlack.CHANNEL,
+                APPROVER.userId(),
+                FakeSlack.ADMIN,
+                kubeconfig);
     Path config = dir.resolve("latchkey.yml");
     Files.writeString(config, yaml, StandardCharsets.UTF_8);
     return config;
   }
 
-  /** Starts Latchkey in a child JVM and waits until /readyz answers 200 (it serves only after catching up). */
+  /**
+   * Starts Latchkey in a child JVM and waits until /readyz answers 200 (it serves only after
+   * catching up).
+   */
   private void startChild(Path config, Duration clockOffset) throws Exception {
     port = freePort();
     childLog = dir.resolve("latchkey-" + clockOffset.toHours() + "h.log");
     String java = ProcessHandle.current().info().command().orElseThrow();
-    ProcessBuilder builder = new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-        "-cp", System.getProperty("java.class.path"), ChildLatchkey.class.getName())
-        .redirectErrorStream(true).redirectOutput(childLog.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                java,
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xss512k",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ChildLatchkey.class.getName())
+            .redirectErrorStream(true)
+            .redirectOutput(childLog.toFile());
     Map<String, String> env = builder.environment();
     env.put("SLACK_BOT_TOKEN", FakeSlack.BOT_TOKEN);
     env.put("SLACK_SIGNING_SECRET", FakeSlack.SIGNING_SECRET);
@@ -266,7 +329,9 @@ class KillAndRestartIT {
     child = builder.start();
     Instant deadline = Instant.now().plus(READY_WITHIN);
     while (true) {
-      assertThat(child.isAlive()).as("Latchkey exited while starting:\n%s", tail(childLog)).isTrue();
+      assertThat(child.isAlive())
+          .as("Latchkey exited while starting:\n%s", tail(childLog))
+          .isTrue();
       try {
         HttpResponse<String> ready = slack.get(uri("/readyz"));
         if (ready.statusCode() == 200) {
@@ -275,7 +340,8 @@ class KillAndRestartIT {
       } catch (ConnectException e) {
         // not serving yet
       }
-      assertThat(Instant.now()).as("Latchkey not ready within %s:\n%s", READY_WITHIN, tail(childLog))
+      assertThat(Instant.now())
+          .as("Latchkey not ready within %s:\n%s", READY_WITHIN, tail(childLog))
           .isBefore(deadline);
       Thread.sleep(50);
     }
@@ -290,9 +356,12 @@ class KillAndRestartIT {
   }
 
   /** Sends {@code /access <text>} and returns the answer posted to its response_url. */
-  private String command(String team, String user, String text, String responseName) throws Exception {
-    HttpResponse<String> ack = slack.send(slack.signed(endpoint(), slack.commandBody(team, user, text,
-        responseName), FakeSlack.FORM));
+  private String command(String team, String user, String text, String responseName)
+      throws Exception {
+    HttpResponse<String> ack =
+        slack.send(
+            slack.signed(
+                endpoint(), slack.commandBody(team, user, text, responseName), FakeSlack.FORM));
     assertThat(ack.statusCode()).as("ack of /access %s", text).isEqualTo(200);
     FakeSlack.soon(Duration.ofSeconds(20)).until(() -> !slack.responsesTo(responseName).isEmpty());
     return slack.responsesTo(responseName).getFirst().path("text").asText();
@@ -300,34 +369,91 @@ class KillAndRestartIT {
 
   // ---------------------------------------------------------------- what a crash mid-grant leaves
 
-  /** A request approved a minute ago for an hour, as approve() stores it just before the grant is made. */
+  /**
+   * A request approved a minute ago for an hour, as approve() stores it just before the grant is
+   * made.
+   */
   private static AccessRequest seedApproved(RequestStore requests, RequestId id, Instant now) {
     Instant submittedAt = now.minus(Duration.ofMinutes(2));
     Instant approvedAt = now.minus(Duration.ofMinutes(1));
-    AccessRequest pending = AccessRequest.submitted(id, RequestKind.ACCESS, Optional.empty(), PROD, "readonly",
-        Scope.CLUSTER, CredentialMode.TOKEN, ENGINEER, "INC-9 crash mid-grant", Duration.ofHours(1), submittedAt,
-        ClusterPolicy.DEFAULT_PENDING_TTL, 1);
-    requests.insert(pending, List.of(AuditEvent.about(pending, submittedAt, ENGINEER.user(),
-        AuditAction.REQUEST_SUBMITTED, AuditResult.OK, Map.of("cluster", "prod", "role", "readonly",
-            "scope", Scope.CLUSTER.describe(), "duration", "1h", "reason", pending.reason()))));
+    AccessRequest pending =
+        AccessRequest.submitted(
+            id,
+            RequestKind.ACCESS,
+            Optional.empty(),
+            PROD,
+            "readonly",
+            Scope.CLUSTER,
+            CredentialMode.TOKEN,
+            ENGINEER,
+            "INC-9 crash mid-grant",
+            Duration.ofHours(1),
+            submittedAt,
+            ClusterPolicy.DEFAULT_PENDING_TTL,
+            1);
+    requests.insert(
+        pending,
+        List.of(
+            AuditEvent.about(
+                pending,
+                submittedAt,
+                ENGINEER.user(),
+                AuditAction.REQUEST_SUBMITTED,
+                AuditResult.OK,
+                Map.of(
+                    "cluster",
+                    "prod",
+                    "role",
+                    "readonly",
+                    "scope",
+                    Scope.CLUSTER.describe(),
+                    "duration",
+                    "1h",
+                    "reason",
+                    pending.reason()))));
     Instant expiry = approvedAt.plus(pending.duration());
-    AccessRequest approved = pending.withApprovals(List.of(new Approval(APPROVER, approvedAt, DecisionMethod.BUTTON)))
-        .withState(RequestState.APPROVED).withDecision(approvedAt, APPROVER).withExpiresAt(expiry)
-        .withGrantPresent(true).withRetry(0, Optional.of(approvedAt));
-    List<AuditEvent> events = List.of(
-        AuditEvent.about(pending, approvedAt, APPROVER, AuditAction.APPROVAL_GIVEN, AuditResult.OK,
-            Map.of("method", "button", "approvals", "1 of 1")),
-        AuditEvent.about(pending, approvedAt, APPROVER, AuditAction.REQUEST_APPROVED, AuditResult.OK,
-            Map.of("method", "button", "expires_at", expiry.toString())));
-    assertThat(requests.update(pending, approved, events)).isInstanceOf(RequestStore.Update.Applied.class);
+    AccessRequest approved =
+        pending
+            .withApprovals(List.of(new Approval(APPROVER, approvedAt, DecisionMethod.BUTTON)))
+            .withState(RequestState.APPROVED)
+            .withDecision(approvedAt, APPROVER)
+            .withExpiresAt(expiry)
+            .withGrantPresent(true)
+            .withRetry(0, Optional.of(approvedAt));
+    List<AuditEvent> events =
+        List.of(
+            AuditEvent.about(
+                pending,
+                approvedAt,
+                APPROVER,
+                AuditAction.APPROVAL_GIVEN,
+                AuditResult.OK,
+                Map.of("method", "button", "approvals", "1 of 1")),
+            AuditEvent.about(
+                pending,
+                approvedAt,
+                APPROVER,
+                AuditAction.REQUEST_APPROVED,
+                AuditResult.OK,
+                Map.of("method", "button", "expires_at", expiry.toString())));
+    assertThat(requests.update(pending, approved, events))
+        .isInstanceOf(RequestStore.Update.Applied.class);
     return requests.find(id).orElseThrow();
   }
 
   /** The ServiceAccount Latchkey would create first for this request (labelled as its own). */
   private static HasMetadata serviceAccountOf(AccessRequest r) {
-    ClusterAccess.Grant grant = new ClusterAccess.Grant(r.id(), r.cluster(), "latchkey-readonly", r.scope(),
-        Subject.of(r.id(), r.credentials(), r.requester(), ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE),
-        r.expiresAt().orElseThrow(), List.of(APPROVER.audit()), r.reason());
+    ClusterAccess.Grant grant =
+        new ClusterAccess.Grant(
+            r.id(),
+            r.cluster(),
+            "latchkey-readonly",
+            r.scope(),
+            Subject.of(
+                r.id(), r.credentials(), r.requester(), ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE),
+            r.expiresAt().orElseThrow(),
+            List.of(APPROVER.audit()),
+            r.reason());
     return GrantObjects.serviceAccount(grant).orElseThrow();
   }
 
@@ -338,7 +464,11 @@ class KillAndRestartIT {
   }
 
   private HasMetadata serviceAccount(RequestId id) {
-    return admin.serviceAccounts().inNamespace(GrantObjects.GRANTS_NAMESPACE).withName(id.value()).get();
+    return admin
+        .serviceAccounts()
+        .inNamespace(GrantObjects.GRANTS_NAMESPACE)
+        .withName(id.value())
+        .get();
   }
 
   /** Everything labelled managed-by=latchkey for this request, anywhere. */
@@ -346,7 +476,8 @@ class KillAndRestartIT {
     Map<String, String> selector = GrantObjects.requestSelector(id);
     List<HasMetadata> found = new ArrayList<>();
     found.addAll(admin.rbac().clusterRoleBindings().withLabels(selector).list().getItems());
-    found.addAll(admin.rbac().roleBindings().inAnyNamespace().withLabels(selector).list().getItems());
+    found.addAll(
+        admin.rbac().roleBindings().inAnyNamespace().withLabels(selector).list().getItems());
     found.addAll(admin.serviceAccounts().inAnyNamespace().withLabels(selector).list().getItems());
     return found;
   }
@@ -365,12 +496,13 @@ class KillAndRestartIT {
 
   private static Path deployDir() {
     for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      if (Files.isRegularFile(d.resolve("deploy").resolve("catalogue.yaml")) && Files.isRegularFile(
-          d.resolve("pom.xml"))) {
+      if (Files.isRegularFile(d.resolve("deploy").resolve("catalogue.yaml"))
+          && Files.isRegularFile(d.resolve("pom.xml"))) {
         return d.resolve("deploy");
       }
     }
-    throw new IllegalStateException("no deploy/catalogue.yaml above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "no deploy/catalogue.yaml above " + Path.of("").toAbsolutePath());
   }
 
   /** The index of the first line holding every one of {@code parts}, or -1. */

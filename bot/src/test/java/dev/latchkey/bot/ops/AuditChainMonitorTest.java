@@ -34,7 +34,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** The start-up chain check as a gauge and a log line, the head written to the log, and forwarding lag. */
+/**
+ * The start-up chain check as a gauge and a log line, the head written to the log, and forwarding
+ * lag.
+ */
 class AuditChainMonitorTest {
   @TempDir Path dir;
   final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -49,24 +52,32 @@ class AuditChainMonitorTest {
     log.start();
     logger.addAppender(log);
     url = "jdbc:h2:file:" + dir.resolve("latchkey");
-    AuditSink pipeline = new AuditSink() {
-      @Override
-      public String name() {
-        return "pipeline";
-      }
+    AuditSink pipeline =
+        new AuditSink() {
+          @Override
+          public String name() {
+            return "pipeline";
+          }
 
-      @Override
-      public void write(List<AuditLine> lines) throws IOException {
-        if (sinkDown) {
-          throw new IOException("pipeline unreachable");
-        }
-      }
-    };
+          @Override
+          public void write(List<AuditLine> lines) throws IOException {
+            if (sinkDown) {
+              throw new IOException("pipeline unreachable");
+            }
+          }
+        };
     db = Database.builder(url).credentials("", "").sinks(List.of(pipeline)).open();
     for (int n = 1; n <= 3; n++) {
-      db.audit().append(new AuditEvent(Instant.parse("2026-03-01T10:00:00Z").plusSeconds(n), Actor.SYSTEM,
-          Optional.of(new CustomerId("acme")), Optional.empty(), AuditAction.CLUSTER_ENABLED, AuditResult.OK,
-          Map.of("cluster", "prod")));
+      db.audit()
+          .append(
+              new AuditEvent(
+                  Instant.parse("2026-03-01T10:00:00Z").plusSeconds(n),
+                  Actor.SYSTEM,
+                  Optional.of(new CustomerId("acme")),
+                  Optional.empty(),
+                  AuditAction.CLUSTER_ENABLED,
+                  AuditResult.OK,
+                  Map.of("cluster", "prod")));
     }
   }
 
@@ -86,13 +97,15 @@ class AuditChainMonitorTest {
     ChainHead head = db.audit().head();
     assertThat(gauge()).isEqualTo(1.0);
     assertThat(metrics.scrape()).contains("latchkey_audit_chain_intact 1.0");
-    assertThat(lines(Level.INFO)).contains("audit chain intact: 3 events; head audit_head_seq=3 audit_head_hash="
-        + head.hash());
+    assertThat(lines(Level.INFO))
+        .contains(
+            "audit chain intact: 3 events; head audit_head_seq=3 audit_head_hash=" + head.hash());
   }
 
   @Test
   void aBrokenChainIsZeroAndTheLogNamesTheBrokenEvent() throws Exception {
-    try (Connection c = DriverManager.getConnection(url, "", ""); Statement s = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(url, "", "");
+        Statement s = c.createStatement()) {
       s.executeUpdate("UPDATE audit_events SET actor = 'cluster' WHERE seq = 2");
     }
     AuditChainMonitor monitor = new AuditChainMonitor(db, metrics);
@@ -100,8 +113,11 @@ class AuditChainMonitorTest {
     monitor.check();
 
     assertThat(gauge()).isEqualTo(0.0);
-    assertThat(lines(Level.ERROR)).singleElement().asString()
-        .startsWith("audit chain BROKEN at event 2: hash does not match content; head audit_head_seq=3");
+    assertThat(lines(Level.ERROR))
+        .singleElement()
+        .asString()
+        .startsWith(
+            "audit chain BROKEN at event 2: hash does not match content; head audit_head_seq=3");
   }
 
   @Test
@@ -115,8 +131,9 @@ class AuditChainMonitorTest {
   void theHeadLineCarriesSequenceAndHash() {
     new AuditChainMonitor(db, metrics).logHead();
 
-    assertThat(lines(Level.INFO)).containsExactly("audit chain head audit_head_seq=3 audit_head_hash="
-        + db.audit().head().hash());
+    assertThat(lines(Level.INFO))
+        .containsExactly(
+            "audit chain head audit_head_seq=3 audit_head_hash=" + db.audit().head().hash());
   }
 
   @Test
@@ -126,8 +143,16 @@ class AuditChainMonitorTest {
     assertThat(behind()).isEqualTo(0.0);
 
     sinkDown = true;
-    db.audit().append(new AuditEvent(Instant.parse("2026-03-01T11:00:00Z"), Actor.SYSTEM, Optional.empty(),
-        Optional.empty(), AuditAction.CLUSTER_DISABLED, AuditResult.OK, Map.of()));
+    db.audit()
+        .append(
+            new AuditEvent(
+                Instant.parse("2026-03-01T11:00:00Z"),
+                Actor.SYSTEM,
+                Optional.empty(),
+                Optional.empty(),
+                AuditAction.CLUSTER_DISABLED,
+                AuditResult.OK,
+                Map.of()));
     db.forwardAudit();
     assertThat(behind()).isEqualTo(1.0);
     assertThat(metrics.scrape()).contains("latchkey_audit_forward_behind{sink=\"pipeline\"} 1.0");
@@ -146,6 +171,9 @@ class AuditChainMonitorTest {
   }
 
   private List<String> lines(Level level) {
-    return log.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
+    return log.list.stream()
+        .filter(e -> e.getLevel() == level)
+        .map(ILoggingEvent::getFormattedMessage)
+        .toList();
   }
 }

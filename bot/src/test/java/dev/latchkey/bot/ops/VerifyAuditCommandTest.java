@@ -38,9 +38,16 @@ class VerifyAuditCommandTest {
     url = "jdbc:h2:file:" + dir.resolve("data/latchkey");
     try (Database db = Database.builder(url).credentials("", "").sinks(List.of()).open()) {
       for (int n = 1; n <= 3; n++) {
-        db.audit().append(new AuditEvent(Instant.parse("2026-03-01T10:00:00Z").plusSeconds(n), Actor.SYSTEM,
-            Optional.of(new CustomerId("acme")), Optional.empty(), AuditAction.CLUSTER_ENABLED, AuditResult.OK,
-            Map.of("cluster", "prod")));
+        db.audit()
+            .append(
+                new AuditEvent(
+                    Instant.parse("2026-03-01T10:00:00Z").plusSeconds(n),
+                    Actor.SYSTEM,
+                    Optional.of(new CustomerId("acme")),
+                    Optional.empty(),
+                    AuditAction.CLUSTER_ENABLED,
+                    AuditResult.OK,
+                    Map.of("cluster", "prod")));
       }
       head = db.audit().head();
     }
@@ -51,29 +58,41 @@ class VerifyAuditCommandTest {
     int status = run(Map.of("LATCHKEY_DB_URL", url));
 
     assertThat(status).isEqualTo(VerifyAuditCommand.INTACT);
-    assertThat(out()).isEqualTo("audit chain head: event 3, hash " + head.hash() + "\n"
-        + "audit chain intact: 3 events\n");
+    assertThat(out())
+        .isEqualTo(
+            "audit chain head: event 3, hash "
+                + head.hash()
+                + "\n"
+                + "audit chain intact: 3 events\n");
     assertThat(err()).isEmpty();
   }
 
   @Test
   void aBrokenChainNamesTheFirstBrokenLinkAndExitsOne() throws Exception {
-    try (Connection c = DriverManager.getConnection(url, "", ""); Statement s = c.createStatement()) {
-      s.executeUpdate("UPDATE audit_events SET details = '{\"cluster\":\"staging\"}' WHERE seq = 2");
+    try (Connection c = DriverManager.getConnection(url, "", "");
+        Statement s = c.createStatement()) {
+      s.executeUpdate(
+          "UPDATE audit_events SET details = '{\"cluster\":\"staging\"}' WHERE seq = 2");
     }
 
     int status = run(Map.of("LATCHKEY_DB_URL", url));
 
     assertThat(status).isEqualTo(VerifyAuditCommand.BROKEN);
-    assertThat(out()).isEqualTo("audit chain head: event 3, hash " + head.hash() + "\n"
-        + "audit chain BROKEN at event 2: hash does not match content\n");
+    assertThat(out())
+        .isEqualTo(
+            "audit chain head: event 3, hash "
+                + head.hash()
+                + "\n"
+                + "audit chain BROKEN at event 2: hash does not match content\n");
   }
 
   @Test
   void theDatabaseComesFromTheConfigurationFileWhenNoUrlIsSet() throws Exception {
     Path config = dir.resolve("latchkey.yml");
-    Files.writeString(config, Files.readString(Path.of("..", "latchkey.example.yml"))
-        .replace("url: jdbc:h2:file:./data/latchkey", "url: " + url));
+    Files.writeString(
+        config,
+        Files.readString(Path.of("..", "latchkey.example.yml"))
+            .replace("url: jdbc:h2:file:./data/latchkey", "url: " + url));
 
     int status = run(Map.of("LATCHKEY_CONFIG", config.toString()));
 
@@ -89,8 +108,13 @@ class VerifyAuditCommandTest {
 
     assertThat(status).isEqualTo(VerifyAuditCommand.CANNOT_CHECK);
     assertThat(out()).isEmpty();
-    assertThat(err()).startsWith("verify-audit: could not open database " + missing
-        + ": there is no H2 database at that path").doesNotContain("\tat ").hasLineCount(1);
+    assertThat(err())
+        .startsWith(
+            "verify-audit: could not open database "
+                + missing
+                + ": there is no H2 database at that path")
+        .doesNotContain("\tat ")
+        .hasLineCount(1);
     assertThat(dir.resolve("elsewhere")).doesNotExist();
   }
 
@@ -99,12 +123,17 @@ class VerifyAuditCommandTest {
     int status = run(Map.of("LATCHKEY_CONFIG", dir.resolve("absent.yml").toString()));
 
     assertThat(status).isEqualTo(VerifyAuditCommand.CANNOT_CHECK);
-    assertThat(err()).startsWith("verify-audit: Configuration file " + dir.resolve("absent.yml").toAbsolutePath()
-        + " does not exist.");
+    assertThat(err())
+        .startsWith(
+            "verify-audit: Configuration file "
+                + dir.resolve("absent.yml").toAbsolutePath()
+                + " does not exist.");
   }
 
   private int run(Map<String, String> env) {
-    return VerifyAuditCommand.run(env, new PrintStream(out, true, StandardCharsets.UTF_8),
+    return VerifyAuditCommand.run(
+        env,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 

@@ -43,19 +43,28 @@ class CardDeliveryTest {
   @Test
   void rateLimitedUpdateWaitsForRetryAfterWithoutHoldingAThread() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h rate limited");
-    slack.wm.stubFor(post("/api/chat.update").inScenario("rate").whenScenarioStateIs(STARTED)
-        .willReturn(rateLimited(1)).willSetStateTo("answering"));
-    slack.wm.stubFor(post("/api/chat.update").inScenario("rate").whenScenarioStateIs("answering")
-        .willReturn(okJson("{\"ok\":true}")));
+    slack.wm.stubFor(
+        post("/api/chat.update")
+            .inScenario("rate")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(rateLimited(1))
+            .willSetStateTo("answering"));
+    slack.wm.stubFor(
+        post("/api/chat.update")
+            .inScenario("rate")
+            .whenScenarioStateIs("answering")
+            .willReturn(okJson("{\"ok\":true}")));
 
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
 
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id())).contains("Active", "Revoke now");
     List<Instant> updates = times("/api/chat.update");
     assertThat(updates).hasSizeGreaterThanOrEqualTo(2);
-    assertThat(Duration.between(updates.get(0), updates.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+    assertThat(Duration.between(updates.get(0), updates.get(1)))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(950));
     assertThat(slack.sleeps).as("no thread slept on the rate limit").isEmpty();
     assertThat(slack.cardPosts()).hasSize(1);
   }
@@ -65,14 +74,18 @@ class CardDeliveryTest {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h one update");
     slack.wm.resetRequests();
 
-    // Approval, then the grant a moment later: two changes, two thread replies, one card update showing both.
+    // Approval, then the grant a moment later: two changes, two thread replies, one card update
+    // showing both.
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
 
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     slack.awaitCardShows(r.id());
-    assertThat(slack.threadReplies(r.id())).anySatisfy(t -> assertThat(t).contains("Approved by"))
+    assertThat(slack.threadReplies(r.id()))
+        .anySatisfy(t -> assertThat(t).contains("Approved by"))
         .anySatisfy(t -> assertThat(t).contains("granted"));
-    assertThat(slack.calls("chat.update")).singleElement()
+    assertThat(slack.calls("chat.update"))
+        .singleElement()
         .satisfies(u -> assertThat(u.get("blocks")).contains("Revoke now"));
   }
 
@@ -80,19 +93,36 @@ class CardDeliveryTest {
   void aChangeWhoseCardAlreadyShowsItCostsNoCardUpdate() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h shown once");
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     slack.awaitCardShows(r.id());
     int updates = times("/api/chat.update").size();
     AccessRequest active = slack.get(r.id());
 
-    // A second notice about the version the card already shows (e.g. two changes in a row, the first of whose
+    // A second notice about the version the card already shows (e.g. two changes in a row, the
+    // first of whose
     // updates showed both): its thread reply goes out, the card is not sent again.
-    slack.surface.notifier().requestChanged(active, dev.latchkey.core.AuditEvent.about(active,
-        slack.clock.instant(), dev.latchkey.core.Actor.SYSTEM, dev.latchkey.core.AuditAction.GRANT_CREATED,
-        dev.latchkey.core.AuditResult.OK, java.util.Map.of("subject", "ServiceAccount latchkey-grants/x")));
+    slack
+        .surface
+        .notifier()
+        .requestChanged(
+            active,
+            dev.latchkey.core.AuditEvent.about(
+                active,
+                slack.clock.instant(),
+                dev.latchkey.core.Actor.SYSTEM,
+                dev.latchkey.core.AuditAction.GRANT_CREATED,
+                dev.latchkey.core.AuditResult.OK,
+                java.util.Map.of("subject", "ServiceAccount latchkey-grants/x")));
 
-    await().untilAsserted(() -> assertThat(slack.wm.findAll(postRequestedFor(urlEqualTo("/api/chat.postMessage"))
-        .withRequestBody(containing("granted")))).hasSizeGreaterThanOrEqualTo(2));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        slack.wm.findAll(
+                            postRequestedFor(urlEqualTo("/api/chat.postMessage"))
+                                .withRequestBody(containing("granted"))))
+                    .hasSizeGreaterThanOrEqualTo(2));
     assertThat(times("/api/chat.update")).hasSize(updates);
   }
 
@@ -101,20 +131,31 @@ class CardDeliveryTest {
     AccessRequest a = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h card a");
     AccessRequest b = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h card b");
     for (AccessRequest r : List.of(a, b)) {
-      slack.memoryRequests.update(r, r.withState(RequestState.CANCELLED).withEnd(slack.clock.instant(),
-          Fixtures.ENGINEER), List.of());
+      slack.memoryRequests.update(
+          r,
+          r.withState(RequestState.CANCELLED).withEnd(slack.clock.instant(), Fixtures.ENGINEER),
+          List.of());
     }
     slack.wm.stubFor(post("/api/chat.update").willReturn(okJson("{\"ok\":true}")));
-    slack.wm.stubFor(post("/api/chat.update").withFormParam("ts", equalTo(slack.cards.find(a.id()).orElseThrow()
-        .ts())).inScenario("a").whenScenarioStateIs(STARTED).willReturn(rateLimited(1).withFixedDelay(200))
-        .willSetStateTo("ok"));
-    slack.wm.stubFor(post("/api/chat.update").withFormParam("ts", equalTo(slack.cards.find(b.id()).orElseThrow()
-        .ts())).inScenario("b").whenScenarioStateIs(STARTED).willReturn(rateLimited(3).withFixedDelay(600))
-        .willSetStateTo("ok"));
+    slack.wm.stubFor(
+        post("/api/chat.update")
+            .withFormParam("ts", equalTo(slack.cards.find(a.id()).orElseThrow().ts()))
+            .inScenario("a")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(rateLimited(1).withFixedDelay(200))
+            .willSetStateTo("ok"));
+    slack.wm.stubFor(
+        post("/api/chat.update")
+            .withFormParam("ts", equalTo(slack.cards.find(b.id()).orElseThrow().ts()))
+            .inScenario("b")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(rateLimited(3).withFixedDelay(600))
+            .willSetStateTo("ok"));
     slack.wm.resetRequests();
     CardSync sync = slack.surface.cardSync();
 
-    // Both cards are updated at once; the first answer (after 200 ms) asks for 1 s, the second (after 600 ms), for
+    // Both cards are updated at once; the first answer (after 200 ms) asks for 1 s, the second
+    // (after 600 ms), for
     // 3 s: the retry scheduled for the first must move.
     ExecutorService two = Executors.newFixedThreadPool(2);
     try {
@@ -125,126 +166,228 @@ class CardDeliveryTest {
       two.shutdownNow();
     }
 
-    assertThat(sync.scheduledRetry()).hasValueSatisfying(wait -> assertThat(wait)
-        .isGreaterThan(Duration.ofMillis(2500)));
-    await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(slack.cards.findOutOfDate(10)).isEmpty());
+    assertThat(sync.scheduledRetry())
+        .hasValueSatisfying(wait -> assertThat(wait).isGreaterThan(Duration.ofMillis(2500)));
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .untilAsserted(() -> assertThat(slack.cards.findOutOfDate(10)).isEmpty());
     List<Instant> updates = times("/api/chat.update");
     assertThat(updates).hasSize(4);
-    assertThat(Duration.between(updates.get(1), updates.get(2))).isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+    assertThat(Duration.between(updates.get(1), updates.get(2)))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
     assertThat(slack.sleeps).isEmpty();
   }
 
   @Test
   void rateLimitedThreadReplyIsPostedLaterWithoutHoldingAThread() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h thread rate limited");
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h thread rate limited");
     String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
-    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("thread_ts", equalTo(threadTs)).inScenario("t")
-        .whenScenarioStateIs(STARTED).willReturn(rateLimited(1)).willSetStateTo("ok"));
-    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("thread_ts", equalTo(threadTs)).inScenario("t")
-        .whenScenarioStateIs("ok").willReturn(okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1.5\"}")));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .withFormParam("thread_ts", equalTo(threadTs))
+            .inScenario("t")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(rateLimited(1))
+            .willSetStateTo("ok"));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .withFormParam("thread_ts", equalTo(threadTs))
+            .inScenario("t")
+            .whenScenarioStateIs("ok")
+            .willReturn(okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1.5\"}")));
 
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
 
-    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
-        .filteredOn(t -> t.contains("Approved by <@U0APPROVER1>")).hasSize(2));
-    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
-        .anySatisfy(t -> assertThat(t).contains("Access granted")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.threadReplies(r.id()))
+                    .filteredOn(t -> t.contains("Approved by <@U0APPROVER1>"))
+                    .hasSize(2));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.threadReplies(r.id()))
+                    .anySatisfy(t -> assertThat(t).contains("Access granted")));
     // In order: the approval notice (tried twice) before the grant notice.
     assertThat(slack.threadReplies(r.id()).getLast()).contains("Access granted");
     assertThat(slack.sleeps).isEmpty();
   }
 
   private static ResponseDefinitionBuilder rateLimited(int seconds) {
-    return aResponse().withStatus(429).withHeader("Retry-After", Integer.toString(seconds))
-        .withHeader("Content-Type", "application/json").withBody("{\"ok\":false,\"error\":\"ratelimited\"}");
+    return aResponse()
+        .withStatus(429)
+        .withHeader("Retry-After", Integer.toString(seconds))
+        .withHeader("Content-Type", "application/json")
+        .withBody("{\"ok\":false,\"error\":\"ratelimited\"}");
   }
 
   private List<Instant> times(String url) {
     return slack.wm.findAll(postRequestedFor(urlEqualTo(url))).stream()
-        .map(e -> e.getLoggedDate().toInstant()).sorted().toList();
+        .map(e -> e.getLoggedDate().toInstant())
+        .sorted()
+        .toList();
   }
 
   @Test
   void cardPostFailingForAWhileIsPostedOnceLater() throws Exception {
-    slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs(STARTED)
-        .willReturn(aResponse().withStatus(503).withBody("upstream unavailable")).willSetStateTo("down2"));
-    slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs("down2")
-        .willReturn(okJson("{\"ok\":false,\"error\":\"internal_error\"}")).willSetStateTo("up"));
-    slack.wm.stubFor(post("/api/chat.postMessage").inScenario("outage").whenScenarioStateIs("up")
-        .willReturn(okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.999999\"}")));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .inScenario("outage")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(aResponse().withStatus(503).withBody("upstream unavailable"))
+            .willSetStateTo("down2"));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .inScenario("outage")
+            .whenScenarioStateIs("down2")
+            .willReturn(okJson("{\"ok\":false,\"error\":\"internal_error\"}"))
+            .willSetStateTo("up"));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .inScenario("outage")
+            .whenScenarioStateIs("up")
+            .willReturn(
+                okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.999999\"}")));
 
     slack.command(Fixtures.ENGINEER, "request prod readonly 1h while slack is flaky");
 
     await().untilAsserted(() -> assertThat(slack.listing.all()).hasSize(1));
     AccessRequest r = slack.listing.all().iterator().next();
-    // Each failure leaves the card out of date; a later pass posts it, after looking whether Slack had.
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(slack.cards.find(r.id())).hasValueSatisfying(c -> assertThat(c.ts())
-            .isEqualTo("1772442000.999999")));
+    // Each failure leaves the card out of date; a later pass posts it, after looking whether Slack
+    // had.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(slack.cards.find(r.id()))
+                    .hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.999999")));
     slack.awaitCardShows(r.id());
     assertThat(((InMemoryCardStore) slack.cards).saves()).isEqualTo(1);
     assertThat(slack.cardPosts()).hasSize(3);
-    assertThat(slack.calls("conversations.history")).hasSize(2).allSatisfy(c -> assertThat(c)
-        .containsEntry("channel", Fixtures.CHANNEL).containsEntry("include_all_metadata", "1")
-        .containsEntry("oldest", Long.toString(r.createdAt().minusSeconds(120).getEpochSecond()) + ".000000"));
-    assertThat(slack.cardPosts()).allSatisfy(p -> assertThat(p.get("metadata"))
-        .contains("\"event_type\":\"latchkey_request\"", "\"request_id\":\"" + r.id().value() + "\""));
+    assertThat(slack.calls("conversations.history"))
+        .hasSize(2)
+        .allSatisfy(
+            c ->
+                assertThat(c)
+                    .containsEntry("channel", Fixtures.CHANNEL)
+                    .containsEntry("include_all_metadata", "1")
+                    .containsEntry(
+                        "oldest",
+                        Long.toString(r.createdAt().minusSeconds(120).getEpochSecond())
+                            + ".000000"));
+    assertThat(slack.cardPosts())
+        .allSatisfy(
+            p ->
+                assertThat(p.get("metadata"))
+                    .contains(
+                        "\"event_type\":\"latchkey_request\"",
+                        "\"request_id\":\"" + r.id().value() + "\""));
   }
 
   @Test
   void cardSlackPostedDespiteAFailedAnswerIsAdoptedNotPostedAgain() throws Exception {
-    // Slack answers 503 after posting the card (a proxy timing out, say): the post may or may not have happened.
-    slack.wm.stubFor(post("/api/chat.postMessage").withFormParam("metadata", containing("latchkey_request"))
-        .willReturn(aResponse().withStatus(503)));
+    // Slack answers 503 after posting the card (a proxy timing out, say): the post may or may not
+    // have happened.
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .withFormParam("metadata", containing("latchkey_request"))
+            .willReturn(aResponse().withStatus(503)));
     AccessRequest r = submitDirectly("posted although the answer failed");
-    slack.wm.stubFor(post("/api/conversations.history").willReturn(okJson(history(
-        card("1772442000.000300", "ar-00000000"), card("1772442000.777777", r.id().value()),
-        SlackHarness.JSON.createObjectNode().put("type", "message").put("user", "U0APPROVER1")
-            .put("text", "unrelated").put("ts", "1772442000.000200")))));
+    slack.wm.stubFor(
+        post("/api/conversations.history")
+            .willReturn(
+                okJson(
+                    history(
+                        card("1772442000.000300", "ar-00000000"),
+                        card("1772442000.777777", r.id().value()),
+                        SlackHarness.JSON
+                            .createObjectNode()
+                            .put("type", "message")
+                            .put("user", "U0APPROVER1")
+                            .put("text", "unrelated")
+                            .put("ts", "1772442000.000200")))));
 
-    await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(slack.cards.find(r.id()))
-        .hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.777777")));
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .untilAsserted(
+            () ->
+                assertThat(slack.cards.find(r.id()))
+                    .hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.777777")));
     slack.awaitCardShows(r.id());
 
     assertThat(slack.cardPosts()).hasSize(1);
-    assertThat(slack.calls("chat.update")).anySatisfy(u -> assertThat(u).containsEntry("ts", "1772442000.777777"));
+    assertThat(slack.calls("chat.update"))
+        .anySatisfy(u -> assertThat(u).containsEntry("ts", "1772442000.777777"));
   }
 
   @Test
   void repairLeavesANewRequestToItsOwnProcessAndLooksBeforePostingAnOldOne() throws Exception {
     // Stored by another replica (no notice here): its card is that process's to post.
-    AccessRequest r = AccessRequest.submitted(new dev.latchkey.core.RequestId("ar-7k2m9q4x"),
-        dev.latchkey.core.RequestKind.ACCESS, java.util.Optional.empty(), Fixtures.PROD, "readonly",
-        dev.latchkey.core.Scope.CLUSTER, dev.latchkey.core.CredentialMode.TOKEN, Fixtures.REQUESTER,
-        "another replica's", Duration.ofHours(1), slack.clock.instant(), Duration.ofHours(2), 1);
+    AccessRequest r =
+        AccessRequest.submitted(
+            new dev.latchkey.core.RequestId("ar-7k2m9q4x"),
+            dev.latchkey.core.RequestKind.ACCESS,
+            java.util.Optional.empty(),
+            Fixtures.PROD,
+            "readonly",
+            dev.latchkey.core.Scope.CLUSTER,
+            dev.latchkey.core.CredentialMode.TOKEN,
+            Fixtures.REQUESTER,
+            "another replica's",
+            Duration.ofHours(1),
+            slack.clock.instant(),
+            Duration.ofHours(2),
+            1);
     slack.requests.insert(r, List.of());
 
     assertThat(slack.surface.cardSync().syncOutOfDate()).isZero();
     assertThat(slack.cardPosts()).isEmpty();
     assertThat(slack.cards.find(r.id())).isEmpty();
 
-    // It posted the card but died before saving where: once the request is older, the card is found and kept.
-    slack.wm.stubFor(post("/api/conversations.history").willReturn(okJson(history(
-        card("1772442000.424242", r.id().value())))));
+    // It posted the card but died before saving where: once the request is older, the card is found
+    // and kept.
+    slack.wm.stubFor(
+        post("/api/conversations.history")
+            .willReturn(okJson(history(card("1772442000.424242", r.id().value())))));
     slack.clock.advance(CardSync.LOOK_AFTER);
 
     assertThat(slack.surface.cardSync().syncOutOfDate()).isEqualTo(1);
-    assertThat(slack.cards.find(r.id())).hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.424242"));
+    assertThat(slack.cards.find(r.id()))
+        .hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.424242"));
     assertThat(slack.cardPosts()).isEmpty();
-    assertThat(slack.calls("chat.update")).singleElement().satisfies(u -> assertThat(u)
-        .containsEntry("ts", "1772442000.424242"));
+    assertThat(slack.calls("chat.update"))
+        .singleElement()
+        .satisfies(u -> assertThat(u).containsEntry("ts", "1772442000.424242"));
   }
 
   private AccessRequest submitDirectly(String reason) {
-    return ((dev.latchkey.core.Outcome.Submitted) slack.service.submit(new dev.latchkey.core.Submission(
-        Fixtures.ACME, "prod", "readonly", java.util.Optional.of(Duration.ofHours(1)), List.of(),
-        Fixtures.REQUESTER, reason))).request();
+    return ((dev.latchkey.core.Outcome.Submitted)
+            slack.service.submit(
+                new dev.latchkey.core.Submission(
+                    Fixtures.ACME,
+                    "prod",
+                    "readonly",
+                    java.util.Optional.of(Duration.ofHours(1)),
+                    List.of(),
+                    Fixtures.REQUESTER,
+                    reason)))
+        .request();
   }
 
   private static ObjectNode card(String ts, String requestId) {
-    ObjectNode m = SlackHarness.JSON.createObjectNode().put("type", "message").put("user", "U0LATCHKEY")
-        .put("bot_id", "B0LATCHKEY").put("text", "Access request").put("ts", ts);
-    m.putObject("metadata").put("event_type", "latchkey_request").putObject("event_payload")
+    ObjectNode m =
+        SlackHarness.JSON
+            .createObjectNode()
+            .put("type", "message")
+            .put("user", "U0LATCHKEY")
+            .put("bot_id", "B0LATCHKEY")
+            .put("text", "Access request")
+            .put("ts", ts);
+    m.putObject("metadata")
+        .put("event_type", "latchkey_request")
+        .putObject("event_payload")
         .put("request_id", requestId);
     return m;
   }
@@ -263,15 +406,18 @@ class CardDeliveryTest {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h crash between");
     slack.wm.resetRequests();
     // A change stored while the process died before touching Slack: the card is now out of date.
-    slack.memoryRequests.update(r, r.withState(RequestState.CANCELLED).withEnd(slack.clock.instant(),
-        Fixtures.ENGINEER), List.of());
+    slack.memoryRequests.update(
+        r,
+        r.withState(RequestState.CANCELLED).withEnd(slack.clock.instant(), Fixtures.ENGINEER),
+        List.of());
     assertThat(slack.cards.findOutOfDate(10)).containsExactly(r.id());
 
     int shown = slack.surface.cardSync().syncOutOfDate();
 
     assertThat(shown).isEqualTo(1);
     assertThat(slack.cardPosts()).isEmpty();
-    assertThat(slack.calls("chat.update")).singleElement()
+    assertThat(slack.calls("chat.update"))
+        .singleElement()
         .satisfies(u -> assertThat(u.get("blocks")).contains("Cancelled"));
     assertThat(slack.cards.findOutOfDate(10)).isEmpty();
     assertThat(slack.surface.cardSync().syncOutOfDate()).isZero();
@@ -279,12 +425,15 @@ class CardDeliveryTest {
 
   @Test
   void updateLostToAnOutageIsMadeWhenSlackAnswersAgain() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h outage on approval");
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h outage on approval");
     slack.wm.stubFor(post("/api/chat.update").willReturn(aResponse().withStatus(502)));
 
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
-    await().untilAsserted(() -> assertThat(slack.calls("chat.update")).hasSizeGreaterThanOrEqualTo(3));
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    await()
+        .untilAsserted(() -> assertThat(slack.calls("chat.update")).hasSizeGreaterThanOrEqualTo(3));
     assertThat(slack.cards.findOutOfDate(10)).containsExactly(r.id());
 
     slack.wm.stubFor(post("/api/chat.update").willReturn(okJson("{\"ok\":true}")));

@@ -23,8 +23,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * /slack/events against what Slack never sends: bad and stale signatures, huge and broken bodies, malformed
- * payloads. Each gets the right status and a short plain message, nothing is stored, the server stays healthy.
+ * /slack/events against what Slack never sends: bad and stale signatures, huge and broken bodies,
+ * malformed payloads. Each gets the right status and a short plain message, nothing is stored, the
+ * server stays healthy.
  */
 class EndpointDefenceTest {
   private static final String FORM = "application/x-www-form-urlencoded";
@@ -43,10 +44,12 @@ class EndpointDefenceTest {
 
   @Test
   void badSignatureIsRefusedAndNothingHappens() throws Exception {
-    String body = slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h sneaky");
+    String body =
+        slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h sneaky");
 
-    HttpResponse<String> response = slack.postSigned(body, FORM, System.currentTimeMillis() / 1000,
-        "not-the-signing-secret", Map.of());
+    HttpResponse<String> response =
+        slack.postSigned(
+            body, FORM, System.currentTimeMillis() / 1000, "not-the-signing-secret", Map.of());
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.body()).isEqualTo("Invalid Slack signature.\n");
@@ -55,12 +58,15 @@ class EndpointDefenceTest {
 
   @Test
   void staleTimestampIsRefusedEvenWhenTheSignatureMatches() throws Exception {
-    String body = slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h replayed");
+    String body =
+        slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h replayed");
 
-    HttpResponse<String> old = slack.postSigned(body, FORM, System.currentTimeMillis() / 1000 - 6 * 60,
-        SlackHarness.SECRET, Map.of());
-    HttpResponse<String> future = slack.postSigned(body, FORM, System.currentTimeMillis() / 1000 + 6 * 60,
-        SlackHarness.SECRET, Map.of());
+    HttpResponse<String> old =
+        slack.postSigned(
+            body, FORM, System.currentTimeMillis() / 1000 - 6 * 60, SlackHarness.SECRET, Map.of());
+    HttpResponse<String> future =
+        slack.postSigned(
+            body, FORM, System.currentTimeMillis() / 1000 + 6 * 60, SlackHarness.SECRET, Map.of());
 
     assertThat(old.statusCode()).isEqualTo(401);
     assertThat(old.body()).contains("Stale");
@@ -70,36 +76,63 @@ class EndpointDefenceTest {
 
   @Test
   void onlyARealSslCheckGoesUnsigned() throws Exception {
-    // A command or interaction with ssl_check=1 tacked on is not Slack's certificate check: it must be signed.
-    String command = slack.commandBody(Fixtures.ADMIN, Fixtures.CHANNEL, "disable prod --now") + "&ssl_check=1";
-    String click = SlackHarness.form(Map.of("payload", slack.clickPayload(Fixtures.APPROVER,
-        RequestCard.APPROVE_ACTION, "ar-00000000"), "ssl_check", "1"));
+    // A command or interaction with ssl_check=1 tacked on is not Slack's certificate check: it must
+    // be signed.
+    String command =
+        slack.commandBody(Fixtures.ADMIN, Fixtures.CHANNEL, "disable prod --now") + "&ssl_check=1";
+    String click =
+        SlackHarness.form(
+            Map.of(
+                "payload",
+                slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, "ar-00000000"),
+                "ssl_check",
+                "1"));
     for (String body : List.of(command, click, "ssl_check=1&" + command)) {
-      HttpResponse<String> sneaky = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
-          .header("Content-Type", FORM).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> sneaky =
+          slack.http.send(
+              HttpRequest.newBuilder(slack.endpoint())
+                  .header("Content-Type", FORM)
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(sneaky.statusCode()).as(body).isEqualTo(401);
       assertThat(sneaky.body()).as(body).startsWith("Missing Slack signature headers");
     }
     assertNothingHappened();
     // Slack's own check: ssl_check=1 and its token, nothing else, unsigned.
-    HttpResponse<String> real = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
-        .header("Content-Type", FORM).POST(HttpRequest.BodyPublishers.ofString(
-            "ssl_check=1&token=legacy-verification-token")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> real =
+        slack.http.send(
+            HttpRequest.newBuilder(slack.endpoint())
+                .header("Content-Type", FORM)
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "ssl_check=1&token=legacy-verification-token"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(real.statusCode()).isEqualTo(200);
     assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isTrue();
   }
 
   @Test
   void missingOrGarbledSignatureHeadersAreRefused() throws Exception {
-    String body = slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h unsigned");
-    HttpResponse<String> unsigned = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
-        .header("Content-Type", FORM).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    HttpResponse<String> garbled = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
-        .header("Content-Type", FORM).header("X-Slack-Request-Timestamp", "yesterday")
-        .header("X-Slack-Signature", "v0=00").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    String body =
+        slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h unsigned");
+    HttpResponse<String> unsigned =
+        slack.http.send(
+            HttpRequest.newBuilder(slack.endpoint())
+                .header("Content-Type", FORM)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> garbled =
+        slack.http.send(
+            HttpRequest.newBuilder(slack.endpoint())
+                .header("Content-Type", FORM)
+                .header("X-Slack-Request-Timestamp", "yesterday")
+                .header("X-Slack-Signature", "v0=00")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(unsigned.statusCode()).isEqualTo(401);
     assertThat(unsigned.body()).contains("Missing Slack signature headers");
@@ -116,12 +149,17 @@ class EndpointDefenceTest {
 
     // Streamed without a Content-Length (chunked): stopped while reading.
     byte[] bytes = huge.getBytes(StandardCharsets.UTF_8);
-    HttpResponse<String> streamed = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
-        .header("Content-Type", FORM)
-        .header("X-Slack-Request-Timestamp", Long.toString(System.currentTimeMillis() / 1000))
-        .header("X-Slack-Signature", "v0=00")
-        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> streamed =
+        slack.http.send(
+            HttpRequest.newBuilder(slack.endpoint())
+                .header("Content-Type", FORM)
+                .header(
+                    "X-Slack-Request-Timestamp", Long.toString(System.currentTimeMillis() / 1000))
+                .header("X-Slack-Signature", "v0=00")
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(streamed.statusCode()).isEqualTo(413);
     assertServerStillServes();
   }
@@ -129,11 +167,16 @@ class EndpointDefenceTest {
   @Test
   void invalidUtf8IsRefusedWith400() throws Exception {
     byte[] body = {'p', 'a', 'y', 'l', 'o', 'a', 'd', '=', (byte) 0xC3, (byte) 0x28, (byte) 0xFF};
-    HttpResponse<String> response = slack.http.send(HttpRequest.newBuilder(slack.endpoint())
-        .header("Content-Type", FORM)
-        .header("X-Slack-Request-Timestamp", Long.toString(System.currentTimeMillis() / 1000))
-        .header("X-Slack-Signature", "v0=00")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        slack.http.send(
+            HttpRequest.newBuilder(slack.endpoint())
+                .header("Content-Type", FORM)
+                .header(
+                    "X-Slack-Request-Timestamp", Long.toString(System.currentTimeMillis() / 1000))
+                .header("X-Slack-Signature", "v0=00")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).isEqualTo("Request body is not valid UTF-8.\n");
@@ -141,16 +184,18 @@ class EndpointDefenceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "{\"type\":\"block_actions\",",
-      "{\"type\":\"block_actions\",\"actions\":\"approve\"}",
-      "{\"type\":\"block_actions\",\"user\":[1,2],\"actions\":[{\"action_id\":\"latchkey.approve\"}]}",
-      "[1,2,3]",
-      "\"just a string\"",
-      "{\"type\":\"view_submission\"}"})
+  @ValueSource(
+      strings = {
+        "{\"type\":\"block_actions\",",
+        "{\"type\":\"block_actions\",\"actions\":\"approve\"}",
+        "{\"type\":\"block_actions\",\"user\":[1,2],\"actions\":[{\"action_id\":\"latchkey.approve\"}]}",
+        "[1,2,3]",
+        "\"just a string\"",
+        "{\"type\":\"view_submission\"}"
+      })
   void malformedPayloadJsonIsRefusedWith400(String payload) throws Exception {
-    HttpResponse<String> response = slack.postSigned(SlackHarness.form(Map.of("payload", payload)), FORM,
-        Map.of());
+    HttpResponse<String> response =
+        slack.postSigned(SlackHarness.form(Map.of("payload", payload)), FORM, Map.of());
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).doesNotContain("Exception", "\tat ").hasSizeLessThan(200);
@@ -159,9 +204,10 @@ class EndpointDefenceTest {
 
   @Test
   void malformedEventJsonIsRefusedWith400() throws Exception {
-    HttpResponse<String> broken = slack.postSigned("{\"type\":\"event_callback\",\"event\":", "application/json",
-        Map.of());
-    HttpResponse<String> noEvent = slack.postSigned("{\"type\":\"event_callback\"}", "application/json", Map.of());
+    HttpResponse<String> broken =
+        slack.postSigned("{\"type\":\"event_callback\",\"event\":", "application/json", Map.of());
+    HttpResponse<String> noEvent =
+        slack.postSigned("{\"type\":\"event_callback\"}", "application/json", Map.of());
 
     assertThat(broken.statusCode()).isEqualTo(400);
     assertThat(noEvent.statusCode()).isEqualTo(400);
@@ -172,23 +218,43 @@ class EndpointDefenceTest {
   @Test
   void missingFieldsAndUnknownIdsAreRefusedClearly() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h target");
-    String noUser = slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id().value())
-        .replace("\"user\":{", "\"someone\":{");
-    HttpResponse<String> missingUser = slack.postSigned(SlackHarness.form(Map.of("payload", noUser)), FORM,
-        Map.of());
-    String noId = slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id().value())
-        .replace("\"id\":\"U0APPROVER1\",\"username\"", "\"id\":null,\"username\"");
-    HttpResponse<String> missingId = slack.postSigned(SlackHarness.form(Map.of("payload", noId)), FORM,
-        Map.of());
-    String unknownAction = slack.clickPayload(Fixtures.APPROVER, "latchkey.self-destruct", r.id().value());
-    HttpResponse<String> unknown = slack.postSigned(SlackHarness.form(Map.of("payload", unknownAction)), FORM,
-        Map.of());
-    String unknownCallback = "{\"type\":\"view_submission\",\"user\":{\"id\":\"U0ENGINEER\",\"team_id\":\"T0VENDOR\"},"
-        + "\"view\":{\"id\":\"V1\",\"type\":\"modal\",\"callback_id\":\"something.else\",\"state\":{\"values\":{}}}}";
-    HttpResponse<String> unknownView = slack.postSigned(SlackHarness.form(Map.of("payload", unknownCallback)), FORM,
-        Map.of());
-    HttpResponse<String> notACommand = slack.postSigned(SlackHarness.form(Map.of("command", "/other",
-        "text", "x", "user_id", "U0ENGINEER", "team_id", "T0VENDOR", "channel_id", "C0SHARED")), FORM, Map.of());
+    String noUser =
+        slack
+            .clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id().value())
+            .replace("\"user\":{", "\"someone\":{");
+    HttpResponse<String> missingUser =
+        slack.postSigned(SlackHarness.form(Map.of("payload", noUser)), FORM, Map.of());
+    String noId =
+        slack
+            .clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id().value())
+            .replace("\"id\":\"U0APPROVER1\",\"username\"", "\"id\":null,\"username\"");
+    HttpResponse<String> missingId =
+        slack.postSigned(SlackHarness.form(Map.of("payload", noId)), FORM, Map.of());
+    String unknownAction =
+        slack.clickPayload(Fixtures.APPROVER, "latchkey.self-destruct", r.id().value());
+    HttpResponse<String> unknown =
+        slack.postSigned(SlackHarness.form(Map.of("payload", unknownAction)), FORM, Map.of());
+    String unknownCallback =
+        "{\"type\":\"view_submission\",\"user\":{\"id\":\"U0ENGINEER\",\"team_id\":\"T0VENDOR\"},"
+            + "\"view\":{\"id\":\"V1\",\"type\":\"modal\",\"callback_id\":\"something.else\",\"state\":{\"values\":{}}}}";
+    HttpResponse<String> unknownView =
+        slack.postSigned(SlackHarness.form(Map.of("payload", unknownCallback)), FORM, Map.of());
+    HttpResponse<String> notACommand =
+        slack.postSigned(
+            SlackHarness.form(
+                Map.of(
+                    "command",
+                    "/other",
+                    "text",
+                    "x",
+                    "user_id",
+                    "U0ENGINEER",
+                    "team_id",
+                    "T0VENDOR",
+                    "channel_id",
+                    "C0SHARED")),
+            FORM,
+            Map.of());
 
     assertThat(missingUser.statusCode()).isEqualTo(400);
     assertThat(missingUser.body()).contains("Malformed Slack payload");
@@ -204,14 +270,19 @@ class EndpointDefenceTest {
 
   @Test
   void errorsNeverShowStackTraces() throws Exception {
-    HttpServer server = new HttpServer(0).addServlet("/boom", new HttpServlet() {
-      private static final long serialVersionUID = 1L;
+    HttpServer server =
+        new HttpServer(0)
+            .addServlet(
+                "/boom",
+                new HttpServlet() {
+                  private static final long serialVersionUID = 1L;
 
-      @Override
-      protected void doGet(HttpServletRequest req, HttpServletResponse resp) {
-        throw new IllegalStateException("secret detail from deep inside");
-      }
-    }).start();
+                  @Override
+                  protected void doGet(HttpServletRequest req, HttpServletResponse resp) {
+                    throw new IllegalStateException("secret detail from deep inside");
+                  }
+                })
+            .start();
     try {
       HttpResponse<String> boom = get(server, "/boom");
       HttpResponse<String> missing = get(server, "/nowhere");
@@ -232,22 +303,29 @@ class EndpointDefenceTest {
 
   @Test
   void urlVerificationIsAnswered() throws Exception {
-    HttpResponse<String> response = slack.postSigned(
-        "{\"token\":\"x\",\"challenge\":\"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P\","
-            + "\"type\":\"url_verification\"}", "application/json", Map.of());
+    HttpResponse<String> response =
+        slack.postSigned(
+            "{\"token\":\"x\",\"challenge\":\"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P\","
+                + "\"type\":\"url_verification\"}",
+            "application/json",
+            Map.of());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
   }
 
   private HttpResponse<String> get(HttpServer server, String path) throws Exception {
-    return slack.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path)).GET()
-        .build(), HttpResponse.BodyHandlers.ofString());
+    return slack.http.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private void assertNothingHappened() throws Exception {
     assertThat(slack.listing.all()).isEmpty();
-    assertThat(slack.memoryAudit.all()).allSatisfy(e ->
-        assertThat(e.action()).isEqualTo(dev.latchkey.core.AuditAction.CLUSTER_ENABLED));
+    assertThat(slack.memoryAudit.all())
+        .allSatisfy(
+            e -> assertThat(e.action()).isEqualTo(dev.latchkey.core.AuditAction.CLUSTER_ENABLED));
     assertThat(slack.wm.getAllServeEvents()).extracting(e -> e.getRequest().getUrl()).isEmpty();
     assertServerStillServes();
   }

@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-/** Cards in maps, with the same contract as the database one: out of date = missing or older than the request. */
+/**
+ * Cards in maps, with the same contract as the database one: out of date = missing or older than
+ * the request.
+ */
 final class InMemoryCardStore implements CardStore {
   private final Map<RequestId, CardRef> cards = new HashMap<>();
   private final Map<RequestId, Long> shown = new HashMap<>();
@@ -56,9 +59,11 @@ final class InMemoryCardStore implements CardStore {
   public synchronized List<RequestId> findOutOfDate(int limit) {
     var cutoff = clock.instant().minus(Duration.ofDays(1));
     return allRequests.get().stream()
-        .filter(r -> cards.containsKey(r.id())
-            ? shown.getOrDefault(r.id(), -1L) < r.version()
-            : !r.state().isFinal() || r.endedAt().map(e -> e.isAfter(cutoff)).orElse(true))
+        .filter(
+            r ->
+                cards.containsKey(r.id())
+                    ? shown.getOrDefault(r.id(), -1L) < r.version()
+                    : !r.state().isFinal() || r.endedAt().map(e -> e.isAfter(cutoff)).orElse(true))
         .sorted(Comparator.comparing(AccessRequest::createdAt))
         .map(AccessRequest::id)
         .limit(limit)
@@ -72,7 +77,8 @@ final class InMemoryCardStore implements CardStore {
 
   @Override
   public synchronized java.util.OptionalLong shownVersion(RequestId id) {
-    return cards.containsKey(id) ? java.util.OptionalLong.of(shown.getOrDefault(id, -1L))
+    return cards.containsKey(id)
+        ? java.util.OptionalLong.of(shown.getOrDefault(id, -1L))
         : java.util.OptionalLong.empty();
   }
 

@@ -24,12 +24,24 @@ import org.junit.jupiter.api.Test;
 class RequestCardTest {
   static final Instant T0 = Instant.parse("2026-03-02T09:00:00Z");
   static final RequestId ID = new RequestId("ar-7k2m9q4x");
-  static final RequestCard.Context CONTEXT = RequestCard.Context.card(T0.plusSeconds(60),
-      "read workloads, events, logs and configuration; never Secrets");
+  static final RequestCard.Context CONTEXT =
+      RequestCard.Context.card(
+          T0.plusSeconds(60), "read workloads, events, logs and configuration; never Secrets");
 
   static AccessRequest pending(String role, int approvalsRequired, String reason) {
-    return AccessRequest.submitted(ID, RequestKind.ACCESS, Optional.empty(), Fixtures.PROD, role, Scope.CLUSTER,
-        CredentialMode.TOKEN, Fixtures.REQUESTER, reason, Duration.ofHours(2), T0, Duration.ofHours(2),
+    return AccessRequest.submitted(
+        ID,
+        RequestKind.ACCESS,
+        Optional.empty(),
+        Fixtures.PROD,
+        role,
+        Scope.CLUSTER,
+        CredentialMode.TOKEN,
+        Fixtures.REQUESTER,
+        reason,
+        Duration.ofHours(2),
+        T0,
+        Duration.ofHours(2),
         approvalsRequired);
   }
 
@@ -39,12 +51,17 @@ class RequestCardTest {
 
   static AccessRequest approved(AccessRequest r, Actor.SlackUser by) {
     Instant at = T0.plusSeconds(30);
-    return r.withApprovals(List.of(new Approval(by, at, DecisionMethod.BUTTON))).withState(RequestState.APPROVED)
-        .withDecision(at, by).withExpiresAt(at.plus(r.duration())).withGrantPresent(true);
+    return r.withApprovals(List.of(new Approval(by, at, DecisionMethod.BUTTON)))
+        .withState(RequestState.APPROVED)
+        .withDecision(at, by)
+        .withExpiresAt(at.plus(r.duration()))
+        .withGrantPresent(true);
   }
 
   static AccessRequest active() {
-    return approved(pending(), Fixtures.APPROVER).withState(RequestState.ACTIVE).withGrantedAt(T0.plusSeconds(31));
+    return approved(pending(), Fixtures.APPROVER)
+        .withState(RequestState.ACTIVE)
+        .withGrantedAt(T0.plusSeconds(31));
   }
 
   @Test
@@ -52,10 +69,22 @@ class RequestCardTest {
     JsonNode card = json(render(pending()));
     String all = card.toString();
 
-    assertThat(all).contains("Access request", "`ar-7k2m9q4x`", "*readonly* on *prod*", "<@U0ENGINEER>",
-        "(Alice@Vendor.example)", "`prod` of acme", "never Secrets", "cluster-wide", "*Duration*\\n2h",
-        "INC-1234 pods crash-looping", "Requested at", "Expires if unanswered at",
-        "<!date^1772449200^", "Waiting for approval");
+    assertThat(all)
+        .contains(
+            "Access request",
+            "`ar-7k2m9q4x`",
+            "*readonly* on *prod*",
+            "<@U0ENGINEER>",
+            "(Alice@Vendor.example)",
+            "`prod` of acme",
+            "never Secrets",
+            "cluster-wide",
+            "*Duration*\\n2h",
+            "INC-1234 pods crash-looping",
+            "Requested at",
+            "Expires if unanswered at",
+            "<!date^1772449200^",
+            "Waiting for approval");
     List<JsonNode> buttons = actions(card);
     assertThat(buttons).hasSize(2);
     assertThat(buttons.get(0).path("action_id").asText()).isEqualTo(RequestCard.APPROVE_ACTION);
@@ -63,20 +92,30 @@ class RequestCardTest {
     assertThat(buttons.get(0).path("value").asText()).isEqualTo("ar-7k2m9q4x");
     assertThat(buttons.get(1).path("action_id").asText()).isEqualTo(RequestCard.DENY_ACTION);
     assertThat(buttons.get(1).path("style").asText()).isEqualTo("danger");
-    assertThat(buttons.get(1).path("confirm").path("title").path("text").asText()).isEqualTo("Deny this request?");
-    assertThat(render(pending()).text()).isEqualTo(
-        "Access request ar-7k2m9q4x: readonly on prod by <@U0ENGINEER> — pending approval");
+    assertThat(buttons.get(1).path("confirm").path("title").path("text").asText())
+        .isEqualTo("Deny this request?");
+    assertThat(render(pending()).text())
+        .isEqualTo(
+            "Access request ar-7k2m9q4x: readonly on prod by <@U0ENGINEER> — pending approval");
   }
 
   @Test
   void secondApprovalStillNeededShowsCountAndWho() {
-    AccessRequest r = pending("admin", 2, "upgrade").withApprovals(List.of(
-        new Approval(Fixtures.APPROVER, T0.plusSeconds(5), DecisionMethod.THREAD_REPLY)));
+    AccessRequest r =
+        pending("admin", 2, "upgrade")
+            .withApprovals(
+                List.of(
+                    new Approval(
+                        Fixtures.APPROVER, T0.plusSeconds(5), DecisionMethod.THREAD_REPLY)));
 
     String all = json(render(r)).toString();
 
-    assertThat(all).contains("*1 of 2 approvals* — <@U0APPROVER1>", "(written reply)",
-        "2 distinct approvers needed", "latchkey.approve");
+    assertThat(all)
+        .contains(
+            "*1 of 2 approvals* — <@U0APPROVER1>",
+            "(written reply)",
+            "2 distinct approvers needed",
+            "latchkey.approve");
   }
 
   @Test
@@ -84,28 +123,44 @@ class RequestCardTest {
     AccessRequest approved = approved(pending(), Fixtures.APPROVER);
     AccessRequest active = active();
     Instant end = T0.plusSeconds(3600);
-    List<AccessRequest> states = List.of(
-        approved,
-        active,
-        pending().withState(RequestState.DENIED).withDecision(end, Fixtures.APPROVER_2).withEnd(end,
-            Fixtures.APPROVER_2),
-        pending().withState(RequestState.TIMED_OUT).withEnd(T0.plusSeconds(7200), Actor.SYSTEM),
-        pending().withState(RequestState.CANCELLED).withEnd(end, Fixtures.ENGINEER),
-        active.withState(RequestState.REVOKED).withEnd(end, Fixtures.APPROVER_3).withGrantPresent(false),
-        active.withState(RequestState.REVOKED).withEnd(end, Actor.CLUSTER).withGrantPresent(false),
-        active.withState(RequestState.EXPIRED).withEnd(T0.plusSeconds(7230), Actor.SYSTEM).withGrantPresent(false),
-        approved.withState(RequestState.FAILED).withFailure("clusterrolebindings is forbidden: <b>no</b> & more")
-            .withEnd(end, Actor.SYSTEM).withGrantPresent(false));
-    List<String> expected = List.of(
-        "*Approved* by <@U0APPROVER1>",
-        "*Active* — approved by <@U0APPROVER1>",
-        "*Denied* by <@U0APPROVER2>",
-        "*Timed out* — nobody answered",
-        "*Cancelled* by the requester",
-        "*Revoked* by <@U0APPROVER3>",
-        "removed outside Latchkey",
-        "*Expired* — access ended",
-        "*Failed* — clusterrolebindings is forbidden: &lt;b&gt;no&lt;/b&gt; &amp; more");
+    List<AccessRequest> states =
+        List.of(
+            approved,
+            active,
+            pending()
+                .withState(RequestState.DENIED)
+                .withDecision(end, Fixtures.APPROVER_2)
+                .withEnd(end, Fixtures.APPROVER_2),
+            pending().withState(RequestState.TIMED_OUT).withEnd(T0.plusSeconds(7200), Actor.SYSTEM),
+            pending().withState(RequestState.CANCELLED).withEnd(end, Fixtures.ENGINEER),
+            active
+                .withState(RequestState.REVOKED)
+                .withEnd(end, Fixtures.APPROVER_3)
+                .withGrantPresent(false),
+            active
+                .withState(RequestState.REVOKED)
+                .withEnd(end, Actor.CLUSTER)
+                .withGrantPresent(false),
+            active
+                .withState(RequestState.EXPIRED)
+                .withEnd(T0.plusSeconds(7230), Actor.SYSTEM)
+                .withGrantPresent(false),
+            approved
+                .withState(RequestState.FAILED)
+                .withFailure("clusterrolebindings is forbidden: <b>no</b> & more")
+                .withEnd(end, Actor.SYSTEM)
+                .withGrantPresent(false));
+    List<String> expected =
+        List.of(
+            "*Approved* by <@U0APPROVER1>",
+            "*Active* — approved by <@U0APPROVER1>",
+            "*Denied* by <@U0APPROVER2>",
+            "*Timed out* — nobody answered",
+            "*Cancelled* by the requester",
+            "*Revoked* by <@U0APPROVER3>",
+            "removed outside Latchkey",
+            "*Expired* — access ended",
+            "*Failed* — clusterrolebindings is forbidden: &lt;b&gt;no&lt;/b&gt; &amp; more");
 
     for (int i = 0; i < states.size(); i++) {
       AccessRequest r = states.get(i);
@@ -115,7 +170,8 @@ class RequestCardTest {
       actions(card).forEach(b -> buttons.add(b.path("action_id").asText()));
       if (r.state() == RequestState.ACTIVE) {
         assertThat(buttons).containsExactly(RequestCard.REVOKE_ACTION);
-        assertThat(card.toString()).contains("Revoke now", "Access until", "/access kubeconfig ar-7k2m9q4x");
+        assertThat(card.toString())
+            .contains("Revoke now", "Access until", "/access kubeconfig ar-7k2m9q4x");
       } else {
         assertThat(buttons).as(r.state().name()).isEmpty();
       }
@@ -126,11 +182,18 @@ class RequestCardTest {
   @Test
   void removalStillPendingThenOverdue() {
     Instant end = T0.plusSeconds(600);
-    AccessRequest revoking = active().withState(RequestState.REVOKED).withEnd(end, Fixtures.APPROVER)
-        .withGrantPresent(true);
+    AccessRequest revoking =
+        active()
+            .withState(RequestState.REVOKED)
+            .withEnd(end, Fixtures.APPROVER)
+            .withGrantPresent(true);
 
-    String soon = json(RequestCard.render(revoking, RequestCard.Context.card(end.plusSeconds(10), ""))).toString();
-    String late = json(RequestCard.render(revoking, RequestCard.Context.card(end.plusSeconds(61), ""))).toString();
+    String soon =
+        json(RequestCard.render(revoking, RequestCard.Context.card(end.plusSeconds(10), "")))
+            .toString();
+    String late =
+        json(RequestCard.render(revoking, RequestCard.Context.card(end.plusSeconds(61), "")))
+            .toString();
 
     assertThat(soon).contains("Revocation pending").doesNotContain("overdue");
     assertThat(late).contains("Revocation overdue", "could not be reached");
@@ -138,17 +201,31 @@ class RequestCardTest {
 
   @Test
   void extensionRendersAsAnExtensionCard() {
-    AccessRequest extension = AccessRequest.submitted(new RequestId("ar-ext00001"), RequestKind.EXTENSION,
-        Optional.of(ID), Fixtures.PROD, "readonly", Scope.CLUSTER, CredentialMode.TOKEN, Fixtures.REQUESTER,
-        "INC-1234", Duration.ofHours(2), T0, Duration.ofHours(1), 1);
+    AccessRequest extension =
+        AccessRequest.submitted(
+            new RequestId("ar-ext00001"),
+            RequestKind.EXTENSION,
+            Optional.of(ID),
+            Fixtures.PROD,
+            "readonly",
+            Scope.CLUSTER,
+            CredentialMode.TOKEN,
+            Fixtures.REQUESTER,
+            "INC-1234",
+            Duration.ofHours(2),
+            T0,
+            Duration.ofHours(1),
+            1);
 
     RequestCard.Rendered card = render(extension);
 
-    assertThat(json(card).toString()).contains("Extension request", "extend `ar-7k2m9q4x` by *2h*", "+2h",
-        "latchkey.approve");
+    assertThat(json(card).toString())
+        .contains("Extension request", "extend `ar-7k2m9q4x` by *2h*", "+2h", "latchkey.approve");
     assertThat(card.text()).startsWith("Extension request ar-ext00001: extend ar-7k2m9q4x by 2h");
-    AccessRequest applied = approved(extension, Fixtures.APPROVER).withGrantPresent(false)
-        .withGrantedAt(T0.plusSeconds(40));
+    AccessRequest applied =
+        approved(extension, Fixtures.APPROVER)
+            .withGrantPresent(false)
+            .withGrantedAt(T0.plusSeconds(40));
     assertThat(json(render(applied)).toString()).contains("Extension approved", "now ends");
   }
 
@@ -159,27 +236,40 @@ class RequestCardTest {
 
     String all = json(render(r)).toString();
 
-    assertThat(all).contains("&lt;!channel&gt; &lt;@U0APPROVER1&gt; &lt;http://evil.example|docs&gt; &amp; "
-        + "&lt;#C0OTHER&gt;").doesNotContain("<!channel>", "<@U0APPROVER1>", "<http", "<#C0OTHER>");
+    assertThat(all)
+        .contains(
+            "&lt;!channel&gt; &lt;@U0APPROVER1&gt; &lt;http://evil.example|docs&gt; &amp; "
+                + "&lt;#C0OTHER&gt;")
+        .doesNotContain("<!channel>", "<@U0APPROVER1>", "<http", "<#C0OTHER>");
     assertThat(RequestCard.summaryLine(r)).doesNotContain("<!channel>");
   }
 
   @Test
   void plainAtChannelCannotPingBecauseEveryMrkdwnTextIsVerbatim() {
-    // "@channel" has nothing to escape; only verbatim text keeps Slack from turning it into a mention.
+    // "@channel" has nothing to escape; only verbatim text keeps Slack from turning it into a
+    // mention.
     AccessRequest r = pending("readonly", 1, "@channel @here please look, see #general");
     List<JsonNode> texts = new ArrayList<>();
-    for (AccessRequest state : List.of(r, active(), r.withState(RequestState.FAILED).withFailure("@here boom")
-        .withEnd(T0, Actor.SYSTEM))) {
+    for (AccessRequest state :
+        List.of(
+            r,
+            active(),
+            r.withState(RequestState.FAILED).withFailure("@here boom").withEnd(T0, Actor.SYSTEM))) {
       collectMrkdwn(json(render(state)), texts);
       collectMrkdwn(json(RequestCard.render(state, CONTEXT.readOnly())), texts);
     }
-    collectMrkdwn(Payloads.json(GsonFactory.createSnakeCase().toJson(
-        List.of(RequestCard.section(RequestCard.summaryLine(r))))), texts);
+    collectMrkdwn(
+        Payloads.json(
+            GsonFactory.createSnakeCase()
+                .toJson(List.of(RequestCard.section(RequestCard.summaryLine(r))))),
+        texts);
 
-    assertThat(texts).isNotEmpty().allSatisfy(t -> assertThat(t.path("verbatim").asBoolean())
-        .as("verbatim of %s", t).isTrue());
-    // Latchkey's own mentions and dates are explicit <...> syntax, which verbatim text still renders.
+    assertThat(texts)
+        .isNotEmpty()
+        .allSatisfy(
+            t -> assertThat(t.path("verbatim").asBoolean()).as("verbatim of %s", t).isTrue());
+    // Latchkey's own mentions and dates are explicit <...> syntax, which verbatim text still
+    // renders.
     assertThat(texts.toString()).contains("@channel @here please look", "<@U0ENGINEER>", "<!date^");
   }
 
@@ -196,17 +286,24 @@ class RequestCardTest {
 
   @Test
   void staysWithinSlackLimitsWithTheLongestInputs() {
-    AccessRequest longest = pending("readonly", 1, "&<>".repeat(166) + "&&")
-        .withState(RequestState.FAILED).withFailure("<".repeat(20_000)).withEnd(T0, Actor.SYSTEM);
-    AccessRequest longPending = pending("readonly", 5, "&".repeat(500)).withApprovals(List.of(
-        new Approval(Fixtures.APPROVER, T0, DecisionMethod.BUTTON),
-        new Approval(Fixtures.APPROVER_2, T0, DecisionMethod.THREAD_REPLY),
-        new Approval(Fixtures.APPROVER_3, T0, DecisionMethod.BUTTON),
-        new Approval(Fixtures.GROUP_APPROVER, T0, DecisionMethod.BUTTON)));
+    AccessRequest longest =
+        pending("readonly", 1, "&<>".repeat(166) + "&&")
+            .withState(RequestState.FAILED)
+            .withFailure("<".repeat(20_000))
+            .withEnd(T0, Actor.SYSTEM);
+    AccessRequest longPending =
+        pending("readonly", 5, "&".repeat(500))
+            .withApprovals(
+                List.of(
+                    new Approval(Fixtures.APPROVER, T0, DecisionMethod.BUTTON),
+                    new Approval(Fixtures.APPROVER_2, T0, DecisionMethod.THREAD_REPLY),
+                    new Approval(Fixtures.APPROVER_3, T0, DecisionMethod.BUTTON),
+                    new Approval(Fixtures.GROUP_APPROVER, T0, DecisionMethod.BUTTON)));
 
     assertWithinLimits(render(longest));
     assertWithinLimits(render(longPending));
-    assertThat(RequestCard.summaryLine(longest).length()).isLessThanOrEqualTo(RequestCard.MAX_SECTION_TEXT);
+    assertThat(RequestCard.summaryLine(longest).length())
+        .isLessThanOrEqualTo(RequestCard.MAX_SECTION_TEXT);
   }
 
   @Test
@@ -247,11 +344,19 @@ class RequestCardTest {
         assertThat(block.path("text").path("text").asText().length())
             .isLessThanOrEqualTo(RequestCard.MAX_SECTION_TEXT);
       }
-      block.path("fields").forEach(f -> assertThat(f.path("text").asText().length())
-          .isLessThanOrEqualTo(RequestCard.MAX_FIELD_TEXT));
+      block
+          .path("fields")
+          .forEach(
+              f ->
+                  assertThat(f.path("text").asText().length())
+                      .isLessThanOrEqualTo(RequestCard.MAX_FIELD_TEXT));
       assertThat(block.path("fields").size()).isLessThanOrEqualTo(10);
-      block.path("elements").forEach(e -> assertThat(e.path("value").asText().length())
-          .isLessThanOrEqualTo(RequestCard.MAX_BUTTON_VALUE));
+      block
+          .path("elements")
+          .forEach(
+              e ->
+                  assertThat(e.path("value").asText().length())
+                      .isLessThanOrEqualTo(RequestCard.MAX_BUTTON_VALUE));
       assertThat(block.path("block_id").asText().length()).isLessThanOrEqualTo(255);
     }
     String all = blocks.toString();

@@ -14,8 +14,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.slack.api.app_backend.SlackSignature;
 import dev.latchkey.bot.http.HttpServer;
@@ -58,8 +58,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * A real Latchkey Slack surface on Jetty (random port) with WireMock playing Slack's Web API, the core on
- * in-memory fakes (or given stores), and helpers that send correctly signed requests shaped like Slack's own.
+ * A real Latchkey Slack surface on Jetty (random port) with WireMock playing Slack's Web API, the
+ * core on in-memory fakes (or given stores), and helpers that send correctly signed requests shaped
+ * like Slack's own.
  */
 final class SlackHarness implements AutoCloseable {
   static final String SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -69,7 +70,8 @@ final class SlackHarness implements AutoCloseable {
 
   static {
     // Keep test output readable (the Slack SDK and Jetty are chatty at DEBUG).
-    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+    ((ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
         .setLevel(ch.qos.logback.classic.Level.INFO);
     org.awaitility.Awaitility.setDefaultPollDelay(Duration.ZERO);
     org.awaitility.Awaitility.setDefaultPollInterval(Duration.ofMillis(10));
@@ -81,7 +83,9 @@ final class SlackHarness implements AutoCloseable {
 
   static synchronized WireMockServer wireMock() {
     if (shared == null) {
-      shared = new WireMockServer(WireMockConfiguration.wireMockConfig().dynamicPort().containerThreads(20));
+      shared =
+          new WireMockServer(
+              WireMockConfiguration.wireMockConfig().dynamicPort().containerThreads(20));
       shared.start();
       Runtime.getRuntime().addShutdownHook(new Thread(shared::stop));
     }
@@ -120,8 +124,14 @@ final class SlackHarness implements AutoCloseable {
   }
 
   /** Given stores (e.g. a real database) replace the in-memory ones. */
-  SlackHarness(Customers customers, MutableClock clock, RequestStore requests, AuditLog audit,
-      EnablementStore enablements, CardStore cards) throws Exception {
+  SlackHarness(
+      Customers customers,
+      MutableClock clock,
+      RequestStore requests,
+      AuditLog audit,
+      EnablementStore enablements,
+      CardStore cards)
+      throws Exception {
     wm.resetAll();
     this.clock = clock;
     this.requests = requests == null ? listing : requests;
@@ -131,10 +141,21 @@ final class SlackHarness implements AutoCloseable {
     stubSlack();
     settings = new SlackSettings(TOKEN, SECRET, wm.baseUrl() + "/api/");
     SlackApi api = new SlackApi(SlackApi.slackFor(settings), TOKEN, sleeps::add);
-    SlackSurface.Foundation foundation = SlackSurface.foundation(settings, api, customers, this.requests,
-        this.cards, this.audit, clock, executor);
-    service = new AccessService(customers, this.requests, this.enablements, this.audit, cluster,
-        foundation.notifier(), foundation.approverDirectory(), clock, new Random(7), RetryPolicy.DEFAULT);
+    SlackSurface.Foundation foundation =
+        SlackSurface.foundation(
+            settings, api, customers, this.requests, this.cards, this.audit, clock, executor);
+    service =
+        new AccessService(
+            customers,
+            this.requests,
+            this.enablements,
+            this.audit,
+            cluster,
+            foundation.notifier(),
+            foundation.approverDirectory(),
+            clock,
+            new Random(7),
+            RetryPolicy.DEFAULT);
     surface = foundation.complete(service);
     server = new HttpServer(0).addServlet(HttpServer.SLACK_EVENTS_PATH, surface.servlet()).start();
   }
@@ -146,40 +167,78 @@ final class SlackHarness implements AutoCloseable {
   }
 
   private void stubSlack() {
-    wm.stubFor(post("/api/auth.test").willReturn(okJson("{\"ok\":true,\"url\":\"https://acme.slack.com/\","
-        + "\"team\":\"Acme\",\"user\":\"latchkey\",\"team_id\":\"T0CUSTOMER\",\"user_id\":\"U0LATCHKEY\","
-        + "\"bot_id\":\"B0LATCHKEY\"}")));
-    wm.stubFor(post("/api/chat.postMessage").willReturn(okJson(
-        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.{{randomValue length=6 type='NUMERIC'}}\"}")
-        .withTransformers("response-template")));
+    wm.stubFor(
+        post("/api/auth.test")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"url\":\"https://acme.slack.com/\","
+                        + "\"team\":\"Acme\",\"user\":\"latchkey\",\"team_id\":\"T0CUSTOMER\",\"user_id\":\"U0LATCHKEY\","
+                        + "\"bot_id\":\"B0LATCHKEY\"}")));
+    wm.stubFor(
+        post("/api/chat.postMessage")
+            .willReturn(
+                okJson(
+                        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.{{randomValue"
+                            + " length=6 type='NUMERIC'}}\"}")
+                    .withTransformers("response-template")));
     wm.stubFor(post("/api/chat.update").willReturn(okJson("{\"ok\":true}")));
-    wm.stubFor(post("/api/chat.postEphemeral").willReturn(okJson("{\"ok\":true,\"message_ts\":\"1.2\"}")));
-    // users.info: the vendor's engineers (anyone not named below) in T0VENDOR, the customer's people in T0CUSTOMER.
-    wm.stubFor(post("/api/users.info").willReturn(okJson("{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
-        + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
-    for (Actor.SlackUser user : List.of(Fixtures.APPROVER, Fixtures.APPROVER_2, Fixtures.APPROVER_3,
-        Fixtures.GROUP_APPROVER, Fixtures.ADMIN, Fixtures.BYSTANDER)) {
+    wm.stubFor(
+        post("/api/chat.postEphemeral").willReturn(okJson("{\"ok\":true,\"message_ts\":\"1.2\"}")));
+    // users.info: the vendor's engineers (anyone not named below) in T0VENDOR, the customer's
+    // people in T0CUSTOMER.
+    wm.stubFor(
+        post("/api/users.info")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"user\":{\"id\":\"U0ENGINEER\","
+                        + "\"team_id\":\"T0VENDOR\",\"profile\":{\"email\":\"alice@vendor.example\"}}}")));
+    for (Actor.SlackUser user :
+        List.of(
+            Fixtures.APPROVER,
+            Fixtures.APPROVER_2,
+            Fixtures.APPROVER_3,
+            Fixtures.GROUP_APPROVER,
+            Fixtures.ADMIN,
+            Fixtures.BYSTANDER)) {
       stubUser(user.userId(), user.teamId(), Optional.empty());
     }
-    wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson(
-        "{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
-    wm.stubFor(post("/api/conversations.open").willReturn(okJson(
-        "{\"ok\":true,\"channel\":{\"id\":\"" + DM_CHANNEL + "\"}}")));
-    wm.stubFor(post("/api/chat.getPermalink").willReturn(okJson(
-        "{\"ok\":true,\"channel\":\"C0SHARED\",\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}")));
-    wm.stubFor(post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
-    wm.stubFor(post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
-    wm.stubFor(post("/api/views.open").willReturn(okJson("{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}")));
-    wm.stubFor(post(urlPathMatching("/response/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
+    wm.stubFor(
+        post("/api/usergroups.users.list")
+            .willReturn(okJson("{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
+    wm.stubFor(
+        post("/api/conversations.open")
+            .willReturn(okJson("{\"ok\":true,\"channel\":{\"id\":\"" + DM_CHANNEL + "\"}}")));
+    wm.stubFor(
+        post("/api/chat.getPermalink")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"channel\":\"C0SHARED\",\"permalink\":\"https://acme.slack.com/archives/C0SHARED/p1\"}")));
+    wm.stubFor(
+        post("/api/conversations.history").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+    wm.stubFor(
+        post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
+    wm.stubFor(
+        post("/api/views.open").willReturn(okJson("{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}")));
+    wm.stubFor(
+        post(urlPathMatching("/response/.*"))
+            .willReturn(aResponse().withStatus(200).withBody("ok")));
   }
 
-  /** What users.info says about {@code userId}: their own workspace and, for Enterprise Grid, their org. */
+  /**
+   * What users.info says about {@code userId}: their own workspace and, for Enterprise Grid, their
+   * org.
+   */
   SlackHarness stubUser(String userId, String teamId, Optional<String> enterpriseId) {
     ObjectNode user = JSON.createObjectNode().put("id", userId).put("team_id", teamId);
-    enterpriseId.ifPresent(e -> user.putObject("enterprise_user").put("id", userId).put("enterprise_id", e));
-    user.putObject("profile").put("email", userId.toLowerCase(java.util.Locale.ROOT) + "@example.com");
-    wm.stubFor(post("/api/users.info").withFormParam("user", equalTo(userId))
-        .willReturn(okJson(JSON.createObjectNode().put("ok", true).set("user", user).toString())));
+    enterpriseId.ifPresent(
+        e -> user.putObject("enterprise_user").put("id", userId).put("enterprise_id", e));
+    user.putObject("profile")
+        .put("email", userId.toLowerCase(java.util.Locale.ROOT) + "@example.com");
+    wm.stubFor(
+        post("/api/users.info")
+            .withFormParam("user", equalTo(userId))
+            .willReturn(
+                okJson(JSON.createObjectNode().put("ok", true).set("user", user).toString())));
     return this;
   }
 
@@ -189,19 +248,23 @@ final class SlackHarness implements AutoCloseable {
     return URI.create("http://localhost:" + server.port() + HttpServer.SLACK_EVENTS_PATH);
   }
 
-  HttpResponse<String> postSigned(String body, String contentType, Map<String, String> headers) throws Exception {
+  HttpResponse<String> postSigned(String body, String contentType, Map<String, String> headers)
+      throws Exception {
     long ts = System.currentTimeMillis() / 1000;
     return postSigned(body, contentType, ts, SECRET, headers);
   }
 
-  HttpResponse<String> postSigned(String body, String contentType, long timestamp, String secret,
-      Map<String, String> headers) throws Exception {
-    String signature = new SlackSignature.Generator(secret).generate(Long.toString(timestamp), body);
-    HttpRequest.Builder request = HttpRequest.newBuilder(endpoint())
-        .header("Content-Type", contentType)
-        .header(SlackSignature.HeaderNames.X_SLACK_REQUEST_TIMESTAMP, Long.toString(timestamp))
-        .header(SlackSignature.HeaderNames.X_SLACK_SIGNATURE, signature)
-        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+  HttpResponse<String> postSigned(
+      String body, String contentType, long timestamp, String secret, Map<String, String> headers)
+      throws Exception {
+    String signature =
+        new SlackSignature.Generator(secret).generate(Long.toString(timestamp), body);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(endpoint())
+            .header("Content-Type", contentType)
+            .header(SlackSignature.HeaderNames.X_SLACK_REQUEST_TIMESTAMP, Long.toString(timestamp))
+            .header(SlackSignature.HeaderNames.X_SLACK_SIGNATURE, signature)
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     headers.forEach(request::header);
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -231,10 +294,14 @@ final class SlackHarness implements AutoCloseable {
   }
 
   HttpResponse<String> command(Actor.SlackUser user, String channel, String text) throws Exception {
-    return postSigned(commandBody(user, channel, text), "application/x-www-form-urlencoded", Map.of());
+    return postSigned(
+        commandBody(user, channel, text), "application/x-www-form-urlencoded", Map.of());
   }
 
-  /** A block_actions payload: the installing workspace is always T0CUSTOMER; the clicker's own is user.team_id. */
+  /**
+   * A block_actions payload: the installing workspace is always T0CUSTOMER; the clicker's own is
+   * user.team_id.
+   */
   String clickPayload(Actor.SlackUser user, String actionId, String value) {
     int n = seq.incrementAndGet();
     ObjectNode p = JSON.createObjectNode();
@@ -279,12 +346,15 @@ final class SlackHarness implements AutoCloseable {
   }
 
   HttpResponse<String> click(Actor.SlackUser user, String actionId, RequestId id) throws Exception {
-    return postSigned(form(Map.of("payload", clickPayload(user, actionId, id.value()))),
-        "application/x-www-form-urlencoded", Map.of());
+    return postSigned(
+        form(Map.of("payload", clickPayload(user, actionId, id.value()))),
+        "application/x-www-form-urlencoded",
+        Map.of());
   }
 
   /** An event_callback with a message in a thread. */
-  String threadReplyEvent(Actor.SlackUser user, String threadTs, String ts, String text, String eventId) {
+  String threadReplyEvent(
+      Actor.SlackUser user, String threadTs, String ts, String text, String eventId) {
     ObjectNode e = JSON.createObjectNode();
     e.put("token", "legacy-verification-token");
     e.put("team_id", Fixtures.CUSTOMER_TEAM);
@@ -312,16 +382,26 @@ final class SlackHarness implements AutoCloseable {
     return e.toString();
   }
 
-  HttpResponse<String> threadReply(Actor.SlackUser user, RequestId id, String ts, String text, String eventId,
-      Map<String, String> headers) throws Exception {
+  HttpResponse<String> threadReply(
+      Actor.SlackUser user,
+      RequestId id,
+      String ts,
+      String text,
+      String eventId,
+      Map<String, String> headers)
+      throws Exception {
     String threadTs = cards.find(id).orElseThrow().ts();
-    return postSigned(threadReplyEvent(user, threadTs, ts, text, eventId), "application/json", headers);
+    return postSigned(
+        threadReplyEvent(user, threadTs, ts, text, eventId), "application/json", headers);
   }
 
   static String form(Map<String, String> fields) {
     return fields.entrySet().stream()
-        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .map(
+            e ->
+                URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
+                    + "="
+                    + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
         .collect(Collectors.joining("&"));
   }
 
@@ -351,41 +431,53 @@ final class SlackHarness implements AutoCloseable {
   }
 
   List<String> responseTexts() {
-    return responses().stream().map(j -> j.path("text").asText() + j.path("blocks").toString()).toList();
+    return responses().stream()
+        .map(j -> j.path("text").asText() + j.path("blocks").toString())
+        .toList();
   }
 
   /** Ephemeral texts sent to a user. */
   List<String> ephemeralsTo(String userId) {
-    return calls("chat.postEphemeral").stream().filter(c -> userId.equals(c.get("user")))
-        .map(c -> c.get("text")).toList();
+    return calls("chat.postEphemeral").stream()
+        .filter(c -> userId.equals(c.get("user")))
+        .map(c -> c.get("text"))
+        .toList();
   }
 
   /** Card posts (chat.postMessage in the shared channel outside any thread). */
   List<Map<String, String>> cardPosts() {
     return calls("chat.postMessage").stream()
-        .filter(c -> Fixtures.CHANNEL.equals(c.get("channel")) && c.get("thread_ts") == null).toList();
+        .filter(c -> Fixtures.CHANNEL.equals(c.get("channel")) && c.get("thread_ts") == null)
+        .toList();
   }
 
   List<String> threadReplies(RequestId id) {
     String ts = cards.find(id).map(CardStore.CardRef::ts).orElse("none");
-    return calls("chat.postMessage").stream().filter(c -> ts.equals(c.get("thread_ts"))).map(c -> c.get("text"))
+    return calls("chat.postMessage").stream()
+        .filter(c -> ts.equals(c.get("thread_ts")))
+        .map(c -> c.get("text"))
         .toList();
   }
 
   List<String> directMessages() {
-    return calls("chat.postMessage").stream().filter(c -> DM_CHANNEL.equals(c.get("channel")))
-        .map(c -> c.get("text")).toList();
+    return calls("chat.postMessage").stream()
+        .filter(c -> DM_CHANNEL.equals(c.get("channel")))
+        .map(c -> c.get("text"))
+        .toList();
   }
 
   /** The blocks of the latest update of a card (or its post when never updated). */
   String latestCard(RequestId id) {
     CardStore.CardRef ref = cards.find(id).orElseThrow();
-    List<Map<String, String>> updates = calls("chat.update").stream()
-        .filter(c -> ref.ts().equals(c.get("ts"))).toList();
+    List<Map<String, String>> updates =
+        calls("chat.update").stream().filter(c -> ref.ts().equals(c.get("ts"))).toList();
     if (!updates.isEmpty()) {
       return updates.getLast().get("blocks");
     }
-    return cardPosts().stream().filter(c -> c.get("blocks").contains(id.value())).findFirst().orElseThrow()
+    return cardPosts().stream()
+        .filter(c -> c.get("blocks").contains(id.value()))
+        .findFirst()
+        .orElseThrow()
         .get("blocks");
   }
 
@@ -406,15 +498,19 @@ final class SlackHarness implements AutoCloseable {
 
   /** Ids of all requests (the in-memory store) or of the open ones (a given store). */
   Set<RequestId> ids() {
-    Collection<AccessRequest> all = requests == listing ? listing.all() : requests.findOpen(Fixtures.ACME);
+    Collection<AccessRequest> all =
+        requests == listing ? listing.all() : requests.findOpen(Fixtures.ACME);
     return all.stream().map(AccessRequest::id).collect(Collectors.toSet());
   }
 
   void awaitCardShows(RequestId id) {
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      assertThat(cards.find(id)).isPresent();
-      assertThat(cards.findOutOfDate(1000)).doesNotContain(id);
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              assertThat(cards.find(id)).isPresent();
+              assertThat(cards.findOutOfDate(1000)).doesNotContain(id);
+            });
   }
 
   AccessRequest get(RequestId id) {

@@ -38,10 +38,23 @@ class SlashCommandTest {
 
   @BeforeEach
   void start() throws Exception {
-    Customer globex = new Customer(GLOBEX, "T0GLOBEX", "C0GLOBEX", Set.of("U0GLOBEXAPPROVER"), Optional.empty(),
-        Set.of("U0GLOBEXADMIN"), Map.of("prod", new ClusterPolicy(GLOBEX_PROD,
-            Map.of("readonly", RoleDefinition.builtIn("readonly")), List.of(), ClusterPolicy.DEFAULT_PENDING_TTL,
-            CredentialMode.TOKEN, ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE)));
+    Customer globex =
+        new Customer(
+            GLOBEX,
+            "T0GLOBEX",
+            "C0GLOBEX",
+            Set.of("U0GLOBEXAPPROVER"),
+            Optional.empty(),
+            Set.of("U0GLOBEXADMIN"),
+            Map.of(
+                "prod",
+                new ClusterPolicy(
+                    GLOBEX_PROD,
+                    Map.of("readonly", RoleDefinition.builtIn("readonly")),
+                    List.of(),
+                    ClusterPolicy.DEFAULT_PENDING_TTL,
+                    CredentialMode.TOKEN,
+                    ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE)));
     slack = new SlackHarness(Customers.of(List.of(Fixtures.acme(), globex))).enableProd();
     slack.service.enable(GLOBEX_PROD, GLOBEX_ADMIN, Set.of("readonly"));
   }
@@ -57,28 +70,43 @@ class SlashCommandTest {
       HttpResponse<String> response = slack.command(Fixtures.ENGINEER, text);
       assertThat(response.statusCode()).isEqualTo(200);
       String shown = ackText(response);
-      assertThat(shown).contains("/access request &lt;cluster&gt; &lt;role&gt;", "/access list",
-          "/access show &lt;id&gt;", "/access cancel", "/access revoke", "/access extend", "/access status",
-          "/access enable", "/access disable &lt;cluster&gt; [--now]", "/access audit", "/access kubeconfig",
-          "/access help");
+      assertThat(shown)
+          .contains(
+              "/access request &lt;cluster&gt; &lt;role&gt;",
+              "/access list",
+              "/access show &lt;id&gt;",
+              "/access cancel",
+              "/access revoke",
+              "/access extend",
+              "/access status",
+              "/access enable",
+              "/access disable &lt;cluster&gt; [--now]",
+              "/access audit",
+              "/access kubeconfig",
+              "/access help");
     }
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "request prod readonly -1h fix it | `-1h` is not a valid duration: it must be above zero | /access request",
-      "request prod readonly 0m fix it | `0m` is not a valid duration: it must be above zero | /access request",
-      "request prod readonly 1e9s fix it | `1e9s` is not a duration | /access request",
-      "request prod readonly 1h | A reason is required | /access request",
-      "request prod readonly ns= look | needs at least one namespace | /access request",
-      "request prod | Name the role | /access request",
-      "show not-an-id | `not-an-id` is not a request id | /access show",
-      "cancel | Name the request | /access cancel",
-      "extend ar-00000000 soon | `soon` is not a duration | /access extend",
-      "disable prod --later | the only option is --now | /access disable",
-      "frobnicate prod | Unknown command `frobnicate` | /access help"})
-  void typingMistakesAreAnsweredInTheAcknowledgementWithTheCorrectForm(String text, String problem, String form)
-      throws Exception {
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "request prod readonly -1h fix it | `-1h` is not a valid duration: it must be above zero |"
+            + " /access request",
+        "request prod readonly 0m fix it | `0m` is not a valid duration: it must be above zero |"
+            + " /access request",
+        "request prod readonly 1e9s fix it | `1e9s` is not a duration | /access request",
+        "request prod readonly 1h | A reason is required | /access request",
+        "request prod readonly ns= look | needs at least one namespace | /access request",
+        "request prod | Name the role | /access request",
+        "show not-an-id | `not-an-id` is not a request id | /access show",
+        "cancel | Name the request | /access cancel",
+        "extend ar-00000000 soon | `soon` is not a duration | /access extend",
+        "disable prod --later | the only option is --now | /access disable",
+        "frobnicate prod | Unknown command `frobnicate` | /access help"
+      })
+  void typingMistakesAreAnsweredInTheAcknowledgementWithTheCorrectForm(
+      String text, String problem, String form) throws Exception {
     HttpResponse<String> response = slack.command(Fixtures.ENGINEER, text.strip());
 
     assertThat(response.statusCode()).isEqualTo(200);
@@ -87,19 +115,33 @@ class SlashCommandTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "request nope readonly 1h fix it            | Unknown cluster `nope`. Clusters: prod, staging.",
-      "request prod superuser 1h fix it | Unknown role `superuser` on prod. Roles: readonly, operator, admin.",
-      "request prod operator 5h fix it | Role operator can be held for at most 4h; you asked for 5h.",
-      "request prod readonly 999999h fix it       | Role readonly can be held for at most 8h",
-      "request prod readonly 5m fix it            | lasts at least 15m",
-      "request staging readonly 1h fix it         | Support access to staging is disabled",
-      "request prod readonly ns=Bad_NS 1h fix it  | is not a namespace name"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "request nope readonly 1h fix it            | Unknown cluster `nope`. Clusters: prod,"
+            + " staging.",
+        "request prod superuser 1h fix it | Unknown role `superuser` on prod. Roles: readonly,"
+            + " operator, admin.",
+        "request prod operator 5h fix it | Role operator can be held for at most 4h; you asked for"
+            + " 5h.",
+        "request prod readonly 999999h fix it       | Role readonly can be held for at most 8h",
+        "request prod readonly 5m fix it            | lasts at least 15m",
+        "request staging readonly 1h fix it         | Support access to staging is disabled",
+        "request prod readonly ns=Bad_NS 1h fix it  | is not a namespace name"
+      })
   void refusedRequestsNameTheProblemAndTheForm(String text, String problem) throws Exception {
     slack.command(Fixtures.ENGINEER, text.strip());
 
-    await().untilAsserted(() -> assertThat(slack.responseTexts()).singleElement().satisfies(t ->
-        assertThat(t).contains(problem.strip(), "Usage:", "/access request &lt;cluster&gt;")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .singleElement()
+                    .satisfies(
+                        t ->
+                            assertThat(t)
+                                .contains(
+                                    problem.strip(), "Usage:", "/access request &lt;cluster&gt;")));
     assertThat(slack.listing.all()).isEmpty();
     assertThat(slack.cardPosts()).isEmpty();
   }
@@ -108,15 +150,22 @@ class SlashCommandTest {
   void reasonsLongerThan500CharactersAreRefused() throws Exception {
     slack.command(Fixtures.ENGINEER, "request prod readonly 1h " + "x".repeat(16 * 1024));
 
-    await().untilAsserted(() -> assertThat(slack.responseTexts()).singleElement()
-        .satisfies(t -> assertThat(t).contains("longer than 500 characters")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .singleElement()
+                    .satisfies(t -> assertThat(t).contains("longer than 500 characters")));
     assertThat(slack.listing.all()).isEmpty();
   }
 
   @Test
   void unknownIdsAndOtherCustomersRequestsAreNotFound() throws Exception {
-    AccessRequest other = submitIn("C0GLOBEX", new Actor.SlackUser("T0VENDOR", "U0ENGINEER"),
-        "request prod readonly 1h globex work");
+    AccessRequest other =
+        submitIn(
+            "C0GLOBEX",
+            new Actor.SlackUser("T0VENDOR", "U0ENGINEER"),
+            "request prod readonly 1h globex work");
     AccessRequest mine = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h acme work");
 
     slack.command(Fixtures.ENGINEER, "show ar-zzzzzzzz");
@@ -125,138 +174,228 @@ class SlashCommandTest {
     slack.command(Fixtures.ENGINEER, "cancel " + other.id().value());
     slack.command(Fixtures.ENGINEER, "list");
 
-    await().untilAsserted(() -> {
-      List<String> texts = slack.responseTexts();
-      assertThat(texts).filteredOn(t -> t.contains("No request")).hasSize(4)
-          .anySatisfy(t -> assertThat(t).contains("No request ar-zzzzzzzz", "Usage:", "/access show &lt;id&gt;"));
-      assertThat(texts).anySatisfy(t -> assertThat(t).contains("pending or active", mine.id().value())
-          .doesNotContain(other.id().value()));
-    });
+    await()
+        .untilAsserted(
+            () -> {
+              List<String> texts = slack.responseTexts();
+              assertThat(texts)
+                  .filteredOn(t -> t.contains("No request"))
+                  .hasSize(4)
+                  .anySatisfy(
+                      t ->
+                          assertThat(t)
+                              .contains(
+                                  "No request ar-zzzzzzzz", "Usage:", "/access show &lt;id&gt;"));
+              assertThat(texts)
+                  .anySatisfy(
+                      t ->
+                          assertThat(t)
+                              .contains("pending or active", mine.id().value())
+                              .doesNotContain(other.id().value()));
+            });
     assertThat(slack.get(other.id()).state()).isEqualTo(RequestState.PENDING);
   }
 
   @Test
   void commandsOutsideACustomerChannelSayWhereToGo() throws Exception {
-    HttpResponse<String> response = slack.command(Fixtures.ENGINEER, "D0DIRECT", "request prod readonly 1h fix");
+    HttpResponse<String> response =
+        slack.command(Fixtures.ENGINEER, "D0DIRECT", "request prod readonly 1h fix");
 
-    assertThat(ackText(response)).contains("Use `/access` in your customer's shared support channel");
+    assertThat(ackText(response))
+        .contains("Use `/access` in your customer's shared support channel");
     assertThat(slack.listing.all()).isEmpty();
   }
 
   @Test
   void showAndAuditDescribeTheRequest() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h ns=web,db look at pods");
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h ns=web,db look at pods");
 
     slack.command(Fixtures.BYSTANDER, "show " + r.id().value().toUpperCase());
     slack.command(Fixtures.BYSTANDER, "audit " + r.id().value());
 
-    await().untilAsserted(() -> {
-      assertThat(slack.responseTexts()).anySatisfy(t -> assertThat(t).contains(r.id().value(),
-          "namespaces db, web", "look at pods").doesNotContain("latchkey.approve"));
-      assertThat(slack.responseTexts()).anySatisfy(t -> assertThat(t).contains("Audit trail of",
-          "request.submitted", "slack:T0VENDOR/U0ENGINEER"));
-    });
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.responseTexts())
+                  .anySatisfy(
+                      t ->
+                          assertThat(t)
+                              .contains(r.id().value(), "namespaces db, web", "look at pods")
+                              .doesNotContain("latchkey.approve"));
+              assertThat(slack.responseTexts())
+                  .anySatisfy(
+                      t ->
+                          assertThat(t)
+                              .contains(
+                                  "Audit trail of",
+                                  "request.submitted",
+                                  "slack:T0VENDOR/U0ENGINEER"));
+            });
   }
 
   @Test
   void kubeconfigOnlyForTheRequesterOfActiveAccess() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h need kubectl");
     slack.command(Fixtures.ENGINEER, "kubeconfig " + r.id().value());
-    await().untilAsserted(() -> assertThat(slack.responseTexts())
-        .anySatisfy(t -> assertThat(t).contains("is not active (it is PENDING)")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .anySatisfy(t -> assertThat(t).contains("is not active (it is PENDING)")));
 
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     slack.command(Fixtures.APPROVER, "kubeconfig " + r.id().value());
     slack.command(Fixtures.ENGINEER, "kubeconfig " + r.id().value());
 
-    await().untilAsserted(() -> {
-      assertThat(slack.responseTexts()).anySatisfy(t -> assertThat(t).contains("Only the requester"));
-      assertThat(slack.responses()).anySatisfy(j -> {
-        assertThat(j.path("response_type").asText()).isEqualTo("ephemeral");
-        assertThat(j.path("text").asText()).contains("```\napiVersion: v1", "# token for " + r.id().value());
-      });
-    });
-    assertThat(slack.memoryAudit.actions(r.id())).contains(dev.latchkey.core.AuditAction.CREDENTIAL_ISSUED,
-        dev.latchkey.core.AuditAction.CREDENTIAL_REFUSED);
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.responseTexts())
+                  .anySatisfy(t -> assertThat(t).contains("Only the requester"));
+              assertThat(slack.responses())
+                  .anySatisfy(
+                      j -> {
+                        assertThat(j.path("response_type").asText()).isEqualTo("ephemeral");
+                        assertThat(j.path("text").asText())
+                            .contains("```\napiVersion: v1", "# token for " + r.id().value());
+                      });
+            });
+    assertThat(slack.memoryAudit.actions(r.id()))
+        .contains(
+            dev.latchkey.core.AuditAction.CREDENTIAL_ISSUED,
+            dev.latchkey.core.AuditAction.CREDENTIAL_REFUSED);
   }
 
   @Test
   void cancelRevokeAndExtend() throws Exception {
     AccessRequest pending = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h to cancel");
     slack.command(Fixtures.BYSTANDER, "cancel " + pending.id().value());
-    await().untilAsserted(() -> assertThat(slack.responseTexts())
-        .anySatisfy(t -> assertThat(t).contains("Only the requester can cancel", "Usage:")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .anySatisfy(
+                        t -> assertThat(t).contains("Only the requester can cancel", "Usage:")));
     slack.command(Fixtures.ENGINEER, "cancel " + pending.id().value());
-    await().untilAsserted(() -> assertThat(slack.get(pending.id()).state()).isEqualTo(RequestState.CANCELLED));
+    await()
+        .untilAsserted(
+            () -> assertThat(slack.get(pending.id()).state()).isEqualTo(RequestState.CANCELLED));
     slack.awaitCardShows(pending.id());
     assertThat(slack.latestCard(pending.id())).contains("Cancelled");
 
     AccessRequest active = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h to extend");
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, active.id());
-    await().untilAsserted(() -> assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.ACTIVE));
+    await()
+        .untilAsserted(
+            () -> assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.ACTIVE));
     slack.command(Fixtures.ENGINEER, "extend " + active.id().value() + " 2h");
-    await().untilAsserted(() -> assertThat(slack.listing.all()).anySatisfy(x ->
-        assertThat(x.kind()).isEqualTo(RequestKind.EXTENSION)));
-    AccessRequest extension = slack.listing.all().stream().filter(x -> x.kind() == RequestKind.EXTENSION)
-        .findFirst().orElseThrow();
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.listing.all())
+                    .anySatisfy(x -> assertThat(x.kind()).isEqualTo(RequestKind.EXTENSION)));
+    AccessRequest extension =
+        slack.listing.all().stream()
+            .filter(x -> x.kind() == RequestKind.EXTENSION)
+            .findFirst()
+            .orElseThrow();
     slack.awaitCardShows(extension.id());
-    assertThat(slack.latestCard(extension.id())).contains("Extension request", "extend `" + active.id().value()
-        + "` by *2h*", "Approve");
+    assertThat(slack.latestCard(extension.id()))
+        .contains("Extension request", "extend `" + active.id().value() + "` by *2h*", "Approve");
     slack.command(Fixtures.ENGINEER, "revoke " + active.id().value());
     // The removal follows the committed REVOKED state: wait for both.
-    await().untilAsserted(() -> {
-      assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.REVOKED);
-      assertThat(slack.cluster.holds(active.id())).isFalse();
-    });
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.REVOKED);
+              assertThat(slack.cluster.holds(active.id())).isFalse();
+            });
   }
 
   @Test
   void statusEnableAndDisable() throws Exception {
     AccessRequest active = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h to be cut");
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, active.id());
-    await().untilAsserted(() -> assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.ACTIVE));
+    await()
+        .untilAsserted(
+            () -> assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.ACTIVE));
 
     slack.command(Fixtures.BYSTANDER, "status");
     slack.command(Fixtures.ENGINEER, "status nope");
     slack.command(Fixtures.ENGINEER, "enable staging");
-    await().untilAsserted(() -> {
-      assertThat(slack.responseTexts()).anySatisfy(t -> assertThat(t).contains("*prod*", "enabled for admin, "
-          + "operator, readonly", "active grants: 1", "*staging*", "disabled"));
-      assertThat(slack.responseTexts()).anySatisfy(t -> assertThat(t).contains("Unknown cluster nope",
-          "/access status"));
-      assertThat(slack.responseTexts()).anySatisfy(t -> assertThat(t).contains(
-          "Only the customer's admins and approvers", "/access enable"));
-    });
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.responseTexts())
+                  .anySatisfy(
+                      t ->
+                          assertThat(t)
+                              .contains(
+                                  "*prod*",
+                                  "enabled for admin, " + "operator, readonly",
+                                  "active grants: 1",
+                                  "*staging*",
+                                  "disabled"));
+              assertThat(slack.responseTexts())
+                  .anySatisfy(
+                      t -> assertThat(t).contains("Unknown cluster nope", "/access status"));
+              assertThat(slack.responseTexts())
+                  .anySatisfy(
+                      t ->
+                          assertThat(t)
+                              .contains(
+                                  "Only the customer's admins and approvers", "/access enable"));
+            });
 
     slack.command(Fixtures.ADMIN, "disable prod --now");
     // The removal follows the committed REVOKED state: wait for both.
-    await().untilAsserted(() -> {
-      assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.REVOKED);
-      assertThat(slack.cluster.holds(active.id())).isFalse();
-    });
-    await().untilAsserted(() -> assertThat(slack.responses()).anySatisfy(j -> {
-      assertThat(j.path("response_type").asText()).isEqualTo("in_channel");
-      assertThat(j.path("text").asText()).contains("now disabled", "Revoked now: `" + active.id().value());
-    }));
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.get(active.id()).state()).isEqualTo(RequestState.REVOKED);
+              assertThat(slack.cluster.holds(active.id())).isFalse();
+            });
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responses())
+                    .anySatisfy(
+                        j -> {
+                          assertThat(j.path("response_type").asText()).isEqualTo("in_channel");
+                          assertThat(j.path("text").asText())
+                              .contains("now disabled", "Revoked now: `" + active.id().value());
+                        }));
     slack.command(Fixtures.ENGINEER, "request prod readonly 1h after disable");
-    await().untilAsserted(() -> assertThat(slack.responseTexts())
-        .anySatisfy(t -> assertThat(t).contains("Support access to prod is disabled")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .anySatisfy(t -> assertThat(t).contains("Support access to prod is disabled")));
 
     slack.command(Fixtures.APPROVER, "enable staging operator");
-    await().untilAsserted(() -> assertThat(slack.responseTexts())
-        .anySatisfy(t -> assertThat(t).contains("staging", "enabled for operator, readonly")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .anySatisfy(
+                        t -> assertThat(t).contains("staging", "enabled for operator, readonly")));
   }
 
   @Test
   void typedMarkupInAReasonIsRenderedInert() throws Exception {
-    String reason = "<!channel> ping <@U0APPROVER1> see <http://evil.example|the runbook> & <!here>";
+    String reason =
+        "<!channel> ping <@U0APPROVER1> see <http://evil.example|the runbook> & <!here>";
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h " + reason);
 
     assertThat(r.reason()).isEqualTo(reason);
     String card = slack.cardPosts().getFirst().get("blocks");
-    assertThat(card).contains("&lt;!channel&gt; ping &lt;@U0APPROVER1&gt; see "
-        + "&lt;http://evil.example|the runbook&gt; &amp; &lt;!here&gt;")
+    assertThat(card)
+        .contains(
+            "&lt;!channel&gt; ping &lt;@U0APPROVER1&gt; see "
+                + "&lt;http://evil.example|the runbook&gt; &amp; &lt;!here&gt;")
         .doesNotContain("<!channel>", "<!here>", "<http://evil", "<@U0APPROVER1>");
     assertThat(slack.cardPosts().getFirst().get("text")).doesNotContain("<!channel>");
   }
@@ -287,35 +426,46 @@ class SlashCommandTest {
     assertThat(r.role()).isEqualTo("operator");
     assertThat(r.reason()).isEqualTo("INC-9 from the form");
     slack.awaitCardShows(r.id());
-    await().untilAsserted(() -> assertThat(slack.ephemeralsTo("U0ENGINEER"))
-        .anySatisfy(t -> assertThat(t).contains("posted for approval")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.ephemeralsTo("U0ENGINEER"))
+                    .anySatisfy(t -> assertThat(t).contains("posted for approval")));
   }
 
   @Test
   void retriedCommandDeliveryHasOneEffect() throws Exception {
-    String body = slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h only once");
+    String body =
+        slack.commandBody(
+            Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h only once");
     slack.postSigned(body, "application/x-www-form-urlencoded", Map.of());
     slack.postSigned(body, "application/x-www-form-urlencoded", Map.of("X-Slack-Retry-Num", "1"));
 
-    await().untilAsserted(() -> {
-      assertThat(slack.cardPosts()).hasSize(1);
-      assertThat(slack.responseTexts()).hasSize(1); // the answer may follow the card
-    });
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.cardPosts()).hasSize(1);
+              assertThat(slack.responseTexts()).hasSize(1); // the answer may follow the card
+            });
     assertThat(slack.listing.all()).hasSize(1);
   }
 
-  private AccessRequest submitIn(String channel, Actor.SlackUser user, String text) throws Exception {
+  private AccessRequest submitIn(String channel, Actor.SlackUser user, String text)
+      throws Exception {
     slack.command(user, channel, text);
     await().untilAsserted(() -> assertThat(slack.listing.all()).isNotEmpty());
     return slack.listing.all().iterator().next();
   }
 
-  private HttpResponse<String> submitForm(String cluster, String role, String duration, String reason)
-      throws Exception {
+  private HttpResponse<String> submitForm(
+      String cluster, String role, String duration, String reason) throws Exception {
     ObjectNode p = SlackHarness.JSON.createObjectNode();
     p.put("type", "view_submission");
     p.putObject("team").put("id", Fixtures.CUSTOMER_TEAM).put("domain", "acme");
-    p.putObject("user").put("id", "U0ENGINEER").put("username", "alice").put("name", "alice")
+    p.putObject("user")
+        .put("id", "U0ENGINEER")
+        .put("username", "alice")
+        .put("name", "alice")
         .put("team_id", Fixtures.VENDOR_TEAM);
     p.put("api_app_id", "A0LATCHKEY");
     p.put("token", "legacy-verification-token");
@@ -329,20 +479,45 @@ class SlashCommandTest {
     view.put("hash", "1772442000.abcdef");
     view.putArray("blocks");
     ObjectNode values = view.putObject("state").putObject("values");
-    values.putObject("cluster").putObject("value").put("type", "static_select").putObject("selected_option")
-        .put("value", cluster).putObject("text").put("type", "plain_text").put("text", cluster);
-    values.putObject("role").putObject("value").put("type", "static_select").putObject("selected_option")
-        .put("value", role).putObject("text").put("type", "plain_text").put("text", role);
-    values.putObject("duration").putObject("value").put("type", "plain_text_input").put("value", duration);
-    values.putObject("namespaces").putObject("value").put("type", "plain_text_input").putNull("value");
-    ObjectNode reasonValue = values.putObject("reason").putObject("value").put("type", "plain_text_input");
+    values
+        .putObject("cluster")
+        .putObject("value")
+        .put("type", "static_select")
+        .putObject("selected_option")
+        .put("value", cluster)
+        .putObject("text")
+        .put("type", "plain_text")
+        .put("text", cluster);
+    values
+        .putObject("role")
+        .putObject("value")
+        .put("type", "static_select")
+        .putObject("selected_option")
+        .put("value", role)
+        .putObject("text")
+        .put("type", "plain_text")
+        .put("text", role);
+    values
+        .putObject("duration")
+        .putObject("value")
+        .put("type", "plain_text_input")
+        .put("value", duration);
+    values
+        .putObject("namespaces")
+        .putObject("value")
+        .put("type", "plain_text_input")
+        .putNull("value");
+    ObjectNode reasonValue =
+        values.putObject("reason").putObject("value").put("type", "plain_text_input");
     if (reason.isEmpty()) {
       reasonValue.putNull("value");
     } else {
       reasonValue.put("value", reason);
     }
     p.putArray("response_urls");
-    return slack.postSigned(SlackHarness.form(Map.of("payload", p.toString())), "application/x-www-form-urlencoded",
+    return slack.postSigned(
+        SlackHarness.form(Map.of("payload", p.toString())),
+        "application/x-www-form-urlencoded",
         Map.of());
   }
 

@@ -36,53 +36,94 @@ class SlowSlackTest {
   @Test
   void answersToClicksDoNotWaitBehindSlowCardPosts() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h the one clicked");
-    slack.wm.stubFor(post("/api/chat.postMessage").willReturn(okJson(
-        "{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.000042\"}").withFixedDelay(2500)));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .willReturn(
+                okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.000042\"}")
+                    .withFixedDelay(2500)));
     // Five new cards to post, each taking Slack 2.5 s: every background thread is busy for a while.
     for (int i = 0; i < 5; i++) {
-      slack.service.submit(new Submission(Fixtures.ACME, "prod", "readonly", Optional.of(Duration.ofHours(1)),
-          List.of(), Fixtures.REQUESTER, "load " + i));
+      slack.service.submit(
+          new Submission(
+              Fixtures.ACME,
+              "prod",
+              "readonly",
+              Optional.of(Duration.ofHours(1)),
+              List.of(),
+              Fixtures.REQUESTER,
+              "load " + i));
     }
 
     slack.click(Fixtures.BYSTANDER, RequestCard.APPROVE_ACTION, r.id());
 
-    await().atMost(Duration.ofMillis(1500)).untilAsserted(() -> assertThat(slack.ephemeralsTo("U0BYSTANDER"))
-        .anySatisfy(t -> assertThat(t).contains("not an approver for this request")));
+    await()
+        .atMost(Duration.ofMillis(1500))
+        .untilAsserted(
+            () ->
+                assertThat(slack.ephemeralsTo("U0BYSTANDER"))
+                    .anySatisfy(t -> assertThat(t).contains("not an approver for this request")));
   }
 
   @Test
   void everyFailedAttemptIsCountedByMethodAndError() {
     slack.wm.stubFor(post("/api/chat.getPermalink").willReturn(aResponse().withStatus(503)));
-    slack.wm.stubFor(post("/api/chat.postMessage").willReturn(okJson("{\"ok\":false,\"error\":\"not_in_channel\"}")));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .willReturn(okJson("{\"ok\":false,\"error\":\"not_in_channel\"}")));
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    SlackApi api = new SlackApi(SlackApi.slackFor(slack.settings), SlackHarness.TOKEN, slack.sleeps::add)
-        .withFailureListener(new SlackApiMetrics(registry));
+    SlackApi api =
+        new SlackApi(SlackApi.slackFor(slack.settings), SlackHarness.TOKEN, slack.sleeps::add)
+            .withFailureListener(new SlackApiMetrics(registry));
 
-    assertThatThrownBy(() -> api.permalink("C0SHARED", "1.1")).isInstanceOf(SlackCallException.class);
-    assertThatThrownBy(() -> api.background().postMessage("C0SHARED", Optional.empty(), "x", List.of()))
+    assertThatThrownBy(() -> api.permalink("C0SHARED", "1.1"))
+        .isInstanceOf(SlackCallException.class);
+    assertThatThrownBy(
+            () -> api.background().postMessage("C0SHARED", Optional.empty(), "x", List.of()))
         .isInstanceOf(SlackCallException.class);
 
-    assertThat(registry.counter("latchkey.slack.errors", "method", "chat.getPermalink", "error", "http_503")
-        .count()).isEqualTo(SlackApi.ATTEMPTS);
-    assertThat(registry.counter("latchkey.slack.errors", "method", "chat.postMessage", "error", "not_in_channel")
-        .count()).isEqualTo(1);
+    assertThat(
+            registry
+                .counter(
+                    "latchkey.slack.errors", "method", "chat.getPermalink", "error", "http_503")
+                .count())
+        .isEqualTo(SlackApi.ATTEMPTS);
+    assertThat(
+            registry
+                .counter(
+                    "latchkey.slack.errors",
+                    "method",
+                    "chat.postMessage",
+                    "error",
+                    "not_in_channel")
+                .count())
+        .isEqualTo(1);
   }
 
   @Test
   void backgroundCallsHandRateLimitsBackAtOnceInteractiveOnesWaitWithinABound() {
-    slack.wm.stubFor(post("/api/chat.update").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")
-        .withHeader("Content-Type", "application/json").withBody("{\"ok\":false,\"error\":\"ratelimited\"}")));
-    SlackApi api = new SlackApi(SlackApi.slackFor(slack.settings), SlackHarness.TOKEN, slack.sleeps::add);
+    slack.wm.stubFor(
+        post("/api/chat.update")
+            .willReturn(
+                aResponse()
+                    .withStatus(429)
+                    .withHeader("Retry-After", "7")
+                    .withHeader("Content-Type", "application/json")
+                    .withBody("{\"ok\":false,\"error\":\"ratelimited\"}")));
+    SlackApi api =
+        new SlackApi(SlackApi.slackFor(slack.settings), SlackHarness.TOKEN, slack.sleeps::add);
 
     assertThatThrownBy(() -> api.background().update("C0SHARED", "1.1", "x", List.of()))
-        .isInstanceOfSatisfying(SlackCallException.class, e -> {
-          assertThat(e.retryable()).isTrue();
-          assertThat(e.retryAfter()).contains(Duration.ofSeconds(7));
-        });
+        .isInstanceOfSatisfying(
+            SlackCallException.class,
+            e -> {
+              assertThat(e.retryable()).isTrue();
+              assertThat(e.retryAfter()).contains(Duration.ofSeconds(7));
+            });
     assertThat(slack.sleeps).isEmpty();
     assertThat(slack.calls("chat.update")).hasSize(1);
 
-    // Interactive: waits in place, but never longer than MAX_INLINE_WAIT in all (7 s once, not a second time).
+    // Interactive: waits in place, but never longer than MAX_INLINE_WAIT in all (7 s once, not a
+    // second time).
     assertThatThrownBy(() -> api.update("C0SHARED", "1.1", "x", List.of()))
         .isInstanceOf(SlackCallException.class);
     assertThat(slack.sleeps).containsExactly(Duration.ofSeconds(7));

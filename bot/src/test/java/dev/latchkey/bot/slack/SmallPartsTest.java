@@ -51,14 +51,19 @@ class SmallPartsTest {
   void clickWithoutAnyActionIsAnsweredNotThrown() throws Exception {
     try (SlackHarness slack = new SlackHarness()) {
       SlackApi api = new SlackApi(SlackApi.slackFor(slack.settings), SlackHarness.TOKEN, d -> {});
-      CardActions actions = new CardActions(slack.service, Fixtures.customers(), api, new SlackIdentities(api),
-          Runnable::run);
+      CardActions actions =
+          new CardActions(
+              slack.service, Fixtures.customers(), api, new SlackIdentities(api), Runnable::run);
       for (String list : List.of("[]", "[null]")) {
-        ObjectNode payload = (ObjectNode) SlackHarness.JSON.readTree(
-            slack.clickPayload(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, "ar-00000000"));
+        ObjectNode payload =
+            (ObjectNode)
+                SlackHarness.JSON.readTree(
+                    slack.clickPayload(
+                        Fixtures.APPROVER, RequestCard.APPROVE_ACTION, "ar-00000000"));
         payload.set("actions", SlackHarness.JSON.readTree(list));
         String body = SlackHarness.form(Map.of("payload", payload.toString()));
-        var request = new BlockActionRequest(body, payload.toString(), new RequestHeaders(Map.of()));
+        var request =
+            new BlockActionRequest(body, payload.toString(), new RequestHeaders(Map.of()));
 
         var response = actions.click(CardActions.Kind.APPROVE, request, new ActionContext());
 
@@ -70,9 +75,16 @@ class SmallPartsTest {
 
   @Test
   void noticesBackOffFromTwoSecondsToTwoMinutes() {
-    assertThat(List.of(1, 2, 3, 7, 8, KeyedSerialExecutor.MAX_TRIES).stream().map(SlackNotifier::backoff))
-        .containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8),
-            Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2));
+    assertThat(
+            List.of(1, 2, 3, 7, 8, KeyedSerialExecutor.MAX_TRIES).stream()
+                .map(SlackNotifier::backoff))
+        .containsExactly(
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(4),
+            Duration.ofSeconds(8),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(2));
   }
 
   @Test
@@ -80,8 +92,11 @@ class SmallPartsTest {
     SlackSettings settings = new SlackSettings("xoxb-very-secret", "signing-very-secret", null);
 
     assertThat(settings.apiUrl()).isEqualTo("https://slack.com/api/");
-    assertThat(settings.toString()).doesNotContain("very-secret").contains("https://slack.com/api/");
-    assertThatThrownBy(() -> new SlackSettings("", "s", null)).hasMessageContaining("SLACK_BOT_TOKEN");
+    assertThat(settings.toString())
+        .doesNotContain("very-secret")
+        .contains("https://slack.com/api/");
+    assertThatThrownBy(() -> new SlackSettings("", "s", null))
+        .hasMessageContaining("SLACK_BOT_TOKEN");
     assertThatThrownBy(() -> new SlackSettings("t", "s", "https://slack.example/api"))
         .hasMessageContaining("must end with /api/");
     assertThatThrownBy(() -> new SlackSettings("t", "s", "ftp://slack.example/api/"))
@@ -94,31 +109,58 @@ class SmallPartsTest {
   void identityIsTheUsersOwnWorkspaceOrEnterpriseOrgFromTheDirectory() throws Exception {
     WireMockServer wm = SlackHarness.wireMock();
     wm.resetAll();
-    wm.stubFor(post("/api/users.info").withFormParam("user", equalTo("U1")).willReturn(okJson(
-        "{\"ok\":true,\"user\":{\"id\":\"U1\",\"team_id\":\"T0WORKSPACE\",\"enterprise_user\":"
-            + "{\"enterprise_id\":\"E0ACMEORG\"},\"profile\":{\"email\":\"u1@acme.example\"}}}")));
-    wm.stubFor(post("/api/users.info").withFormParam("user", equalTo("U2")).willReturn(okJson(
-        "{\"ok\":true,\"user\":{\"id\":\"U2\",\"team_id\":\"T0CUSTOMER\",\"profile\":{}}}")));
-    wm.stubFor(post("/api/users.info").withFormParam("user", equalTo("U3")).willReturn(okJson(
-        "{\"ok\":false,\"error\":\"user_not_found\"}")));
+    wm.stubFor(
+        post("/api/users.info")
+            .withFormParam("user", equalTo("U1"))
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"user\":{\"id\":\"U1\",\"team_id\":\"T0WORKSPACE\",\"enterprise_user\":"
+                        + "{\"enterprise_id\":\"E0ACMEORG\"},\"profile\":{\"email\":\"u1@acme.example\"}}}")));
+    wm.stubFor(
+        post("/api/users.info")
+            .withFormParam("user", equalTo("U2"))
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"user\":{\"id\":\"U2\",\"team_id\":\"T0CUSTOMER\",\"profile\":{}}}")));
+    wm.stubFor(
+        post("/api/users.info")
+            .withFormParam("user", equalTo("U3"))
+            .willReturn(okJson("{\"ok\":false,\"error\":\"user_not_found\"}")));
     SlackSettings settings = new SlackSettings("xoxb-t", "s", wm.baseUrl() + "/api/");
-    SlackIdentities identities = new SlackIdentities(new SlackApi(SlackApi.slackFor(settings), "xoxb-t", d -> {}));
+    SlackIdentities identities =
+        new SlackIdentities(new SlackApi(SlackApi.slackFor(settings), "xoxb-t", d -> {}));
     Customer acme = Fixtures.acme();
-    Customer grid = new Customer(acme.id(), "E0ACMEORG", acme.channelId(), acme.approverUserIds(),
-        acme.approverGroupId(), acme.adminUserIds(), acme.clusters());
+    Customer grid =
+        new Customer(
+            acme.id(),
+            "E0ACMEORG",
+            acme.channelId(),
+            acme.approverUserIds(),
+            acme.approverGroupId(),
+            acme.adminUserIds(),
+            acme.clusters());
 
-    assertThat(identities.resolve("U1", Optional.of(acme))).isEqualTo(new SlackIdentities.Identity.Known(
-        new Actor.SlackUser("T0WORKSPACE", "U1"), Optional.of("u1@acme.example")));
-    assertThat(identities.resolve("U1", Optional.of(grid))).isEqualTo(new SlackIdentities.Identity.Known(
-        new Actor.SlackUser("E0ACMEORG", "U1"), Optional.of("u1@acme.example")));
-    assertThat(identities.resolve("U2", Optional.of(grid))).isEqualTo(new SlackIdentities.Identity.Known(
-        new Actor.SlackUser("T0CUSTOMER", "U2"), Optional.empty()));
-    assertThat(identities.resolve("U3", Optional.of(acme))).isInstanceOf(SlackIdentities.Identity.Unknown.class);
+    assertThat(identities.resolve("U1", Optional.of(acme)))
+        .isEqualTo(
+            new SlackIdentities.Identity.Known(
+                new Actor.SlackUser("T0WORKSPACE", "U1"), Optional.of("u1@acme.example")));
+    assertThat(identities.resolve("U1", Optional.of(grid)))
+        .isEqualTo(
+            new SlackIdentities.Identity.Known(
+                new Actor.SlackUser("E0ACMEORG", "U1"), Optional.of("u1@acme.example")));
+    assertThat(identities.resolve("U2", Optional.of(grid)))
+        .isEqualTo(
+            new SlackIdentities.Identity.Known(
+                new Actor.SlackUser("T0CUSTOMER", "U2"), Optional.empty()));
+    assertThat(identities.resolve("U3", Optional.of(acme)))
+        .isInstanceOf(SlackIdentities.Identity.Unknown.class);
     // Known profiles are cached; failures are asked again.
     identities.resolve("U1", Optional.empty());
     identities.resolve("U3", Optional.empty());
-    wm.verify(1, postRequestedFor(urlEqualTo("/api/users.info")).withFormParam("user", equalTo("U1")));
-    wm.verify(2, postRequestedFor(urlEqualTo("/api/users.info")).withFormParam("user", equalTo("U3")));
+    wm.verify(
+        1, postRequestedFor(urlEqualTo("/api/users.info")).withFormParam("user", equalTo("U1")));
+    wm.verify(
+        2, postRequestedFor(urlEqualTo("/api/users.info")).withFormParam("user", equalTo("U3")));
   }
 
   /** Moves a fake ticker on. */
@@ -131,12 +173,15 @@ class SmallPartsTest {
   void approverGroupCacheAgesByElapsedTimeNotByTheDomainClock() throws Exception {
     try (SlackHarness slack = new SlackHarness()) {
       var directory = slack.surface.approverDirectory();
-      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER))
+          .isEqualTo(Membership.MEMBER);
 
       slack.clock.advance(Duration.ofMinutes(5));
-      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER))
+          .isEqualTo(Membership.MEMBER);
       slack.clock.set(java.time.Instant.parse("2026-03-02T08:00:00Z"));
-      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+      assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER))
+          .isEqualTo(Membership.MEMBER);
 
       assertThat(slack.calls("usergroups.users.list")).hasSize(1);
     }
@@ -146,7 +191,9 @@ class SmallPartsTest {
   void approverGroupIsCachedForAtMostSixtySecondsAndUnknownWhenSlackFails() throws Exception {
     WireMockServer wm = SlackHarness.wireMock();
     wm.resetAll();
-    wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
+    wm.stubFor(
+        post("/api/usergroups.users.list")
+            .willReturn(okJson("{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
     List<Duration> sleeps = new ArrayList<>();
     SlackSettings settings = new SlackSettings("xoxb-t", "s", wm.baseUrl() + "/api/");
     SlackApi api = new SlackApi(SlackApi.slackFor(settings), "xoxb-t", sleeps::add);
@@ -154,19 +201,27 @@ class SmallPartsTest {
     FakeTicker clock = d -> nanos.addAndGet(d.toNanos());
     SlackApproverDirectory directory = new SlackApproverDirectory(api, nanos::get);
 
-    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
-    assertThat(directory.membership("S0APPROVERS", Fixtures.BYSTANDER)).isEqualTo(Membership.NOT_MEMBER);
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER))
+        .isEqualTo(Membership.MEMBER);
+    assertThat(directory.membership("S0APPROVERS", Fixtures.BYSTANDER))
+        .isEqualTo(Membership.NOT_MEMBER);
     clock.advance(Duration.ofSeconds(59));
-    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.MEMBER);
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER))
+        .isEqualTo(Membership.MEMBER);
     wm.verify(1, postRequestedFor(urlEqualTo("/api/usergroups.users.list")));
 
     wm.stubFor(post("/api/usergroups.users.list").willReturn(aResponse().withStatus(500)));
     clock.advance(Duration.ofSeconds(2));
-    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.UNKNOWN);
-    wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":false,\"error\":\"missing_scope\"}")));
-    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.UNKNOWN);
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER))
+        .isEqualTo(Membership.UNKNOWN);
+    wm.stubFor(
+        post("/api/usergroups.users.list")
+            .willReturn(okJson("{\"ok\":false,\"error\":\"missing_scope\"}")));
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER))
+        .isEqualTo(Membership.UNKNOWN);
     wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson("{\"ok\":true,\"users\":[]}")));
-    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER)).isEqualTo(Membership.NOT_MEMBER);
+    assertThat(directory.membership("S0APPROVERS", Fixtures.GROUP_APPROVER))
+        .isEqualTo(Membership.NOT_MEMBER);
     assertThat(sleeps).hasSize(SlackApi.ATTEMPTS - 1);
   }
 }

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** What people are told when the timers act: reminders, expiry, time-outs and overdue revocations. */
+/**
+ * What people are told when the timers act: reminders, expiry, time-outs and overdue revocations.
+ */
 class TimerNoticesTest {
   private SlackHarness slack;
 
@@ -29,7 +31,8 @@ class TimerNoticesTest {
   private AccessRequest active() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h timers");
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
     slack.awaitCardShows(r.id());
     return slack.get(r.id());
   }
@@ -41,19 +44,35 @@ class TimerNoticesTest {
 
     slack.clock.set(end.minus(Duration.ofMinutes(14)));
     slack.service.runDue();
-    await().untilAsserted(() -> assertThat(slack.directMessages()).anySatisfy(t -> assertThat(t)
-        .contains("Your access `" + r.id().value() + "`", "ends", "/access extend " + r.id().value())));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.directMessages())
+                    .anySatisfy(
+                        t ->
+                            assertThat(t)
+                                .contains(
+                                    "Your access `" + r.id().value() + "`",
+                                    "ends",
+                                    "/access extend " + r.id().value())));
 
     slack.clock.set(end);
     slack.service.runDue();
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.EXPIRED));
-    await().untilAsserted(() -> {
-      assertThat(slack.directMessages()).anySatisfy(t -> assertThat(t).contains("has ended"));
-      assertThat(slack.threadReplies(r.id())).anySatisfy(t -> assertThat(t).contains("Access expired"))
-          .anySatisfy(t -> assertThat(t).contains("Removed from the cluster"));
-    });
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.EXPIRED));
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.directMessages())
+                  .anySatisfy(t -> assertThat(t).contains("has ended"));
+              assertThat(slack.threadReplies(r.id()))
+                  .anySatisfy(t -> assertThat(t).contains("Access expired"))
+                  .anySatisfy(t -> assertThat(t).contains("Removed from the cluster"));
+            });
     slack.awaitCardShows(r.id());
-    assertThat(slack.latestCard(r.id())).contains("Expired").doesNotContain("Revoke now", "Revocation");
+    assertThat(slack.latestCard(r.id()))
+        .contains("Expired")
+        .doesNotContain("Revoke now", "Revocation");
   }
 
   @Test
@@ -63,11 +82,16 @@ class TimerNoticesTest {
     slack.clock.set(r.pendingExpiresAt());
     slack.service.runDue();
 
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.TIMED_OUT));
+    await()
+        .untilAsserted(
+            () -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.TIMED_OUT));
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id())).contains("Timed out").doesNotContain("latchkey.approve");
-    await().untilAsserted(() -> assertThat(slack.directMessages())
-        .anySatisfy(t -> assertThat(t).contains("timed out")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.directMessages())
+                    .anySatisfy(t -> assertThat(t).contains("timed out")));
   }
 
   @Test
@@ -78,11 +102,15 @@ class TimerNoticesTest {
 
     slack.clock.set(end);
     slack.service.runDue();
-    // The failed removal's bookkeeping (its retry) changes nothing the card shows and sends no notice: the
+    // The failed removal's bookkeeping (its retry) changes nothing the card shows and sends no
+    // notice: the
     // periodic repair pass brings the card's recorded version up, as it does here.
-    // The card waits a few seconds for the removal (CardSync.REMOVAL_WAIT) before it says it is pending.
-    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(slack.latestCard(r.id()))
-        .contains("Expired", "Revocation pending"));
+    // The card waits a few seconds for the removal (CardSync.REMOVAL_WAIT) before it says it is
+    // pending.
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> assertThat(slack.latestCard(r.id())).contains("Expired", "Revocation pending"));
     slack.surface.cardSync().syncOutOfDate();
     slack.awaitCardShows(r.id());
 
@@ -91,12 +119,21 @@ class TimerNoticesTest {
     slack.clock.set(end.plusSeconds(70));
     slack.service.runDue();
 
-    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
-        .filteredOn(t -> t.contains("could not be reached to remove it")).hasSize(1));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.threadReplies(r.id()))
+                    .filteredOn(t -> t.contains("could not be reached to remove it"))
+                    .hasSize(1));
     // Also in the channel, not only in the thread.
-    assertThat(slack.calls("chat.postMessage")).filteredOn(c -> c.get("text").contains("could not be reached"))
-        .singleElement().satisfies(c -> assertThat(c).containsEntry("reply_broadcast", "1")
-            .containsEntry("channel", Fixtures.CHANNEL));
+    assertThat(slack.calls("chat.postMessage"))
+        .filteredOn(c -> c.get("text").contains("could not be reached"))
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c)
+                    .containsEntry("reply_broadcast", "1")
+                    .containsEntry("channel", Fixtures.CHANNEL));
     slack.surface.cardSync().syncOutOfDate();
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id())).contains("Revocation overdue");
@@ -107,6 +144,8 @@ class TimerNoticesTest {
     await().untilAsserted(() -> assertThat(slack.get(r.id()).grantPresent()).isFalse());
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id())).contains("Expired").doesNotContain("Revocation");
-    assertThat(slack.threadReplies(r.id())).filteredOn(t -> t.contains("could not be reached")).hasSize(1);
+    assertThat(slack.threadReplies(r.id()))
+        .filteredOn(t -> t.contains("could not be reached"))
+        .hasSize(1);
   }
 }

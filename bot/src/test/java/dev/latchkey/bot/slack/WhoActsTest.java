@@ -20,11 +20,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Who acted is what Slack's directory (users.info) says, the same for a slash command, a button, the request form
- * and a thread reply; the workspace ids payloads carry (which differ between those paths) decide nothing.
+ * Who acted is what Slack's directory (users.info) says, the same for a slash command, a button,
+ * the request form and a thread reply; the workspace ids payloads carry (which differ between those
+ * paths) decide nothing.
  */
 class WhoActsTest {
-  /** A customer approver who also asks for access, from a command typed where the installing workspace shows. */
+  /**
+   * A customer approver who also asks for access, from a command typed where the installing
+   * workspace shows.
+   */
   static final String DUAL = Fixtures.APPROVER_2.userId();
 
   private SlackHarness slack;
@@ -39,36 +43,64 @@ class WhoActsTest {
   @Test
   void requesterWhoIsAnApproverCannotApproveTheirOwnRequestByButton() throws Exception {
     slack = new SlackHarness().enableProd();
-    AccessRequest r = slack.submit(new Actor.SlackUser("T0INSTALLED", DUAL), "request prod readonly 1h my change");
+    AccessRequest r =
+        slack.submit(
+            new Actor.SlackUser("T0INSTALLED", DUAL), "request prod readonly 1h my change");
 
-    slack.click(new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, DUAL), RequestCard.APPROVE_ACTION, r.id());
+    slack.click(
+        new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, DUAL), RequestCard.APPROVE_ACTION, r.id());
 
-    await().untilAsserted(() -> assertThat(slack.ephemeralsTo(DUAL))
-        .anySatisfy(t -> assertThat(t).contains("cannot decide your own request")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.ephemeralsTo(DUAL))
+                    .anySatisfy(t -> assertThat(t).contains("cannot decide your own request")));
     assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
-    assertThat(slack.get(r.id()).requester().user()).isEqualTo(new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, DUAL));
-    assertThat(slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event().details().get("reason")))
+    assertThat(slack.get(r.id()).requester().user())
+        .isEqualTo(new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, DUAL));
+    assertThat(
+            slack.memoryAudit.forRequest(r.id()).stream()
+                .map(e -> e.event().details().get("reason")))
         .contains("SELF_APPROVAL");
   }
 
   @Test
   void requesterWhoIsAnApproverCannotApproveTheirOwnRequestByWrittenReply() throws Exception {
     slack = new SlackHarness().enableProd();
-    AccessRequest r = slack.submit(new Actor.SlackUser("T0INSTALLED", DUAL), "request prod readonly 1h my change");
+    AccessRequest r =
+        slack.submit(
+            new Actor.SlackUser("T0INSTALLED", DUAL), "request prod readonly 1h my change");
 
-    slack.threadReply(new Actor.SlackUser("T0ELSEWHERE", DUAL), r.id(), "1772442100.000100", "approved",
-        "Ev0DUAL", Map.of());
+    slack.threadReply(
+        new Actor.SlackUser("T0ELSEWHERE", DUAL),
+        r.id(),
+        "1772442100.000100",
+        "approved",
+        "Ev0DUAL",
+        Map.of());
 
-    await().untilAsserted(() -> assertThat(slack.memoryAudit.forRequest(r.id()).stream()
-        .map(e -> e.event().details().get("reason"))).contains("SELF_APPROVAL"));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        slack.memoryAudit.forRequest(r.id()).stream()
+                            .map(e -> e.event().details().get("reason")))
+                    .contains("SELF_APPROVAL"));
     assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
   }
 
   @Test
   void enterpriseGridCustomerApproverApprovesByButton() throws Exception {
     Customer acme = Fixtures.acme();
-    Customer org = new Customer(acme.id(), "E0ACME", acme.channelId(), acme.approverUserIds(),
-        acme.approverGroupId(), acme.adminUserIds(), acme.clusters());
+    Customer org =
+        new Customer(
+            acme.id(),
+            "E0ACME",
+            acme.channelId(),
+            acme.approverUserIds(),
+            acme.approverGroupId(),
+            acme.adminUserIds(),
+            acme.clusters());
     slack = new SlackHarness(Customers.of(List.of(org)));
     slack.stubUser(Fixtures.ADMIN.userId(), "T0ACMEEU", Optional.of("E0ACME"));
     slack.stubUser(Fixtures.APPROVER.userId(), "T0ACMEUS", Optional.of("E0ACME"));
@@ -77,23 +109,34 @@ class WhoActsTest {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h grid customer");
 
     // Block actions carry the clicker's workspace (user.team_id) but not always their org.
-    slack.click(new Actor.SlackUser("T0ACMEUS", Fixtures.APPROVER.userId()), RequestCard.APPROVE_ACTION, r.id());
+    slack.click(
+        new Actor.SlackUser("T0ACMEUS", Fixtures.APPROVER.userId()),
+        RequestCard.APPROVE_ACTION,
+        r.id());
 
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
-    assertThat(slack.get(r.id()).decidedBy()).contains(new Actor.SlackUser("E0ACME", Fixtures.APPROVER.userId()));
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(slack.get(r.id()).decidedBy())
+        .contains(new Actor.SlackUser("E0ACME", Fixtures.APPROVER.userId()));
   }
 
   @Test
   void slashCommandChecksTheCallersOwnWorkspaceNotTheOneTheCommandWasTypedIn() throws Exception {
     slack = new SlackHarness();
-    // A vendor engineer listed (by mistake) as an admin types in the shared channel, whose team_id is the
+    // A vendor engineer listed (by mistake) as an admin types in the shared channel, whose team_id
+    // is the
     // customer's: their own workspace is the vendor's, so they may not switch support access.
     slack.stubUser(Fixtures.ADMIN.userId(), Fixtures.VENDOR_TEAM, Optional.empty());
 
-    slack.command(new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, Fixtures.ADMIN.userId()), "enable prod");
+    slack.command(
+        new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, Fixtures.ADMIN.userId()), "enable prod");
 
-    await().untilAsserted(() -> assertThat(slack.responseTexts())
-        .anySatisfy(t -> assertThat(t).contains("Only the customer's admins and approvers")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .anySatisfy(
+                        t -> assertThat(t).contains("Only the customer's admins and approvers")));
     assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isFalse();
   }
 
@@ -106,15 +149,25 @@ class WhoActsTest {
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
     slack.command(Fixtures.ADMIN, "disable prod");
 
-    await().untilAsserted(() -> {
-      assertThat(slack.ephemeralsTo(Fixtures.APPROVER.userId()))
-          .anySatisfy(t -> assertThat(t).contains("could not be checked just now", "nothing changed"));
-      assertThat(slack.responseTexts()).anySatisfy(t -> assertThat(t).contains("could not be checked just now"));
-    });
-    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
-      assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isTrue();
-    });
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.ephemeralsTo(Fixtures.APPROVER.userId()))
+                  .anySatisfy(
+                      t ->
+                          assertThat(t)
+                              .contains("could not be checked just now", "nothing changed"));
+              assertThat(slack.responseTexts())
+                  .anySatisfy(t -> assertThat(t).contains("could not be checked just now"));
+            });
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+              assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isTrue();
+            });
     assertThat(slack.memoryAudit.actions(r.id())).containsExactly(AuditAction.REQUEST_SUBMITTED);
   }
 }

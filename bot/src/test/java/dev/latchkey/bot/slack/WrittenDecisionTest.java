@@ -44,14 +44,23 @@ class WrittenDecisionTest {
 
   @Test
   void writtenApprovalDecidesLikeTheButtonAndIsRecordedVerbatim() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h buttons broken for approver");
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h buttons broken for approver");
 
-    HttpResponse<String> response = slack.threadReply(Fixtures.APPROVER, r.id(), "1772442100.000200",
-        "Approved. Go ahead <!channel>", "Ev0APPROVE1", Map.of());
+    HttpResponse<String> response =
+        slack.threadReply(
+            Fixtures.APPROVER,
+            r.id(),
+            "1772442100.000200",
+            "Approved. Go ahead <!channel>",
+            "Ev0APPROVE1",
+            Map.of());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
-    assertThat(slack.get(r.id()).approvals().getFirst().method()).isEqualTo(DecisionMethod.THREAD_REPLY);
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(slack.get(r.id()).approvals().getFirst().method())
+        .isEqualTo(DecisionMethod.THREAD_REPLY);
     AuditEvent approved = event(r, AuditAction.REQUEST_APPROVED);
     assertThat(approved.details())
         .containsEntry("method", "thread_reply")
@@ -59,11 +68,18 @@ class WrittenDecisionTest {
         .containsEntry("permalink", "https://acme.slack.com/archives/C0SHARED/p1")
         .containsEntry("text", "Approved. Go ahead <!channel>");
     assertThat(approved.actor()).isEqualTo(Fixtures.APPROVER);
-    assertThat(slack.calls("chat.getPermalink").getFirst()).containsEntry("message_ts", "1772442100.000200");
+    assertThat(slack.calls("chat.getPermalink").getFirst())
+        .containsEntry("message_ts", "1772442100.000200");
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id())).contains("Active", "<@U0APPROVER1> (written reply)");
-    await().untilAsserted(() -> assertThat(slack.threadReplies(r.id()))
-        .anySatisfy(t -> assertThat(t).contains("Approved by <@U0APPROVER1> in a written reply")));
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.threadReplies(r.id()))
+                    .anySatisfy(
+                        t ->
+                            assertThat(t)
+                                .contains("Approved by <@U0APPROVER1> in a written reply")));
   }
 
   @ParameterizedTest
@@ -73,71 +89,122 @@ class WrittenDecisionTest {
 
     slack.threadReply(Fixtures.APPROVER_2, r.id(), "1772442100.000300", text, "Ev0DENY", Map.of());
 
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.DENIED));
-    assertThat(event(r, AuditAction.REQUEST_DENIED).details()).containsEntry("text", text)
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.DENIED));
+    assertThat(event(r, AuditAction.REQUEST_DENIED).details())
+        .containsEntry("text", text)
         .containsEntry("method", "thread_reply");
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id())).contains("Denied", "<@U0APPROVER2>");
   }
 
   @Test
-  void writtenApprovalByANonApproverChangesNothingButIsAuditedAndAnsweredPrivately() throws Exception {
+  void writtenApprovalByANonApproverChangesNothingButIsAuditedAndAnsweredPrivately()
+      throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h bystander");
 
-    slack.threadReply(Fixtures.BYSTANDER, r.id(), "1772442100.000400", "approve", "Ev0BYSTANDER", Map.of());
-    slack.threadReply(Fixtures.ENGINEER, r.id(), "1772442100.000500", "approved", "Ev0SELF", Map.of());
+    slack.threadReply(
+        Fixtures.BYSTANDER, r.id(), "1772442100.000400", "approve", "Ev0BYSTANDER", Map.of());
+    slack.threadReply(
+        Fixtures.ENGINEER, r.id(), "1772442100.000500", "approved", "Ev0SELF", Map.of());
 
-    await().untilAsserted(() -> {
-      assertThat(slack.ephemeralsTo("U0BYSTANDER")).singleElement()
-          .satisfies(t -> assertThat(t).contains("not an approver for this request", "Nothing changed"));
-      assertThat(slack.ephemeralsTo("U0ENGINEER")).singleElement()
-          .satisfies(t -> assertThat(t).contains("cannot decide your own request"));
-    });
+    await()
+        .untilAsserted(
+            () -> {
+              assertThat(slack.ephemeralsTo("U0BYSTANDER"))
+                  .singleElement()
+                  .satisfies(
+                      t ->
+                          assertThat(t)
+                              .contains("not an approver for this request", "Nothing changed"));
+              assertThat(slack.ephemeralsTo("U0ENGINEER"))
+                  .singleElement()
+                  .satisfies(t -> assertThat(t).contains("cannot decide your own request"));
+            });
     // Answered in the thread, but only to their authors: nobody else sees the refusals.
-    assertThat(slack.calls("chat.postEphemeral")).allSatisfy(c -> assertThat(c)
-        .containsEntry("thread_ts", slack.cards.find(r.id()).orElseThrow().ts()));
+    assertThat(slack.calls("chat.postEphemeral"))
+        .allSatisfy(
+            c ->
+                assertThat(c)
+                    .containsEntry("thread_ts", slack.cards.find(r.id()).orElseThrow().ts()));
     assertThat(slack.threadReplies(r.id())).isEmpty();
     assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
-    assertThat(slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event())
-        .filter(e -> e.action() == AuditAction.DECISION_REFUSED)
-        .map(e -> e.details().get("method") + "/" + e.details().get("message_ts")))
-        .containsExactlyInAnyOrder("thread_reply/1772442100.000400", "thread_reply/1772442100.000500");
+    assertThat(
+            slack.memoryAudit.forRequest(r.id()).stream()
+                .map(e -> e.event())
+                .filter(e -> e.action() == AuditAction.DECISION_REFUSED)
+                .map(e -> e.details().get("method") + "/" + e.details().get("message_ts")))
+        .containsExactlyInAnyOrder(
+            "thread_reply/1772442100.000400", "thread_reply/1772442100.000500");
   }
 
   @Test
   void otherRepliesBotsAndEditsChangeNothing() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h chatter");
 
-    slack.threadReply(Fixtures.APPROVER, r.id(), "1772442100.000600", "looking into it, will approve soon",
-        "Ev0CHAT", Map.of());
+    slack.threadReply(
+        Fixtures.APPROVER,
+        r.id(),
+        "1772442100.000600",
+        "looking into it, will approve soon",
+        "Ev0CHAT",
+        Map.of());
     String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
-    ObjectNode bot = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER, threadTs,
-        "1772442100.000700", "approve", "Ev0BOT"));
+    ObjectNode bot =
+        (ObjectNode)
+            SlackHarness.JSON.readTree(
+                slack.threadReplyEvent(
+                    Fixtures.APPROVER, threadTs, "1772442100.000700", "approve", "Ev0BOT"));
     ((ObjectNode) bot.get("event")).put("bot_id", "B0OTHER");
     slack.postSigned(bot.toString(), "application/json", Map.of());
-    ObjectNode botBroadcast = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER,
-        threadTs, "1772442100.000750", "approve", "Ev0BOTBROADCAST"));
-    ((ObjectNode) botBroadcast.get("event")).put("bot_id", "B0OTHER").put("subtype", "thread_broadcast")
-        .putObject("root").put("ts", threadTs).put("text", "card");
+    ObjectNode botBroadcast =
+        (ObjectNode)
+            SlackHarness.JSON.readTree(
+                slack.threadReplyEvent(
+                    Fixtures.APPROVER,
+                    threadTs,
+                    "1772442100.000750",
+                    "approve",
+                    "Ev0BOTBROADCAST"));
+    ((ObjectNode) botBroadcast.get("event"))
+        .put("bot_id", "B0OTHER")
+        .put("subtype", "thread_broadcast")
+        .putObject("root")
+        .put("ts", threadTs)
+        .put("text", "card");
     slack.postSigned(botBroadcast.toString(), "application/json", Map.of());
-    ObjectNode edit = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER, threadTs,
-        "1772442100.000800", "approve", "Ev0EDIT"));
+    ObjectNode edit =
+        (ObjectNode)
+            SlackHarness.JSON.readTree(
+                slack.threadReplyEvent(
+                    Fixtures.APPROVER, threadTs, "1772442100.000800", "approve", "Ev0EDIT"));
     ((ObjectNode) edit.get("event")).put("subtype", "message_changed");
     HttpResponse<String> edited = slack.postSigned(edit.toString(), "application/json", Map.of());
 
     assertThat(edited.statusCode()).isEqualTo(200);
-    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
-      assertThat(slack.threadReplies(r.id())).isEmpty();
-      assertThat(slack.calls("chat.getPermalink")).isEmpty();
-    });
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+              assertThat(slack.threadReplies(r.id())).isEmpty();
+              assertThat(slack.calls("chat.getPermalink")).isEmpty();
+            });
     assertThat(slack.memoryAudit.actions(r.id())).containsExactly(AuditAction.REQUEST_SUBMITTED);
   }
 
   @Test
   void anotherBotsMessageIsAcknowledgedWithoutAskingSlackWhoPostedIt() throws Exception {
-    ObjectNode body = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER,
-        "1772442000.000100", "1772442100.000900", "build finished", "Ev0LEGACYBOT"));
+    ObjectNode body =
+        (ObjectNode)
+            SlackHarness.JSON.readTree(
+                slack.threadReplyEvent(
+                    Fixtures.APPROVER,
+                    "1772442000.000100",
+                    "1772442100.000900",
+                    "build finished",
+                    "Ev0LEGACYBOT"));
     ObjectNode event = (ObjectNode) body.get("event");
     event.remove("user");
     event.remove("thread_ts");
@@ -145,7 +212,8 @@ class WrittenDecisionTest {
 
     HttpResponse<String> response = slack.postSigned(body.toString(), "application/json", Map.of());
 
-    // Bolt's own self-event filter would call bots.info before acknowledging: slow Slack, late or failed ack.
+    // Bolt's own self-event filter would call bots.info before acknowledging: slow Slack, late or
+    // failed ack.
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(slack.calls("bots.info")).isEmpty();
   }
@@ -154,37 +222,54 @@ class WrittenDecisionTest {
   void retriedEventDeliveryHasOneEffect() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod admin 1h two approvers needed");
 
-    slack.threadReply(Fixtures.APPROVER, r.id(), "1772442100.000900", "approve", "Ev0RETRIED", Map.of());
-    HttpResponse<String> retry = slack.threadReply(Fixtures.APPROVER, r.id(), "1772442100.000900", "approve",
-        "Ev0RETRIED", Map.of("X-Slack-Retry-Num", "1", "X-Slack-Retry-Reason", "http_timeout"));
+    slack.threadReply(
+        Fixtures.APPROVER, r.id(), "1772442100.000900", "approve", "Ev0RETRIED", Map.of());
+    HttpResponse<String> retry =
+        slack.threadReply(
+            Fixtures.APPROVER,
+            r.id(),
+            "1772442100.000900",
+            "approve",
+            "Ev0RETRIED",
+            Map.of("X-Slack-Retry-Num", "1", "X-Slack-Retry-Reason", "http_timeout"));
 
     assertThat(retry.statusCode()).isEqualTo(200);
     await().untilAsserted(() -> assertThat(slack.get(r.id()).approvals()).hasSize(1));
-    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-      assertThat(slack.memoryAudit.count(AuditAction.APPROVAL_GIVEN)).isEqualTo(1);
-      assertThat(slack.calls("chat.getPermalink")).hasSize(1);
-      assertThat(slack.threadReplies(r.id())).hasSize(1);
-    });
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              assertThat(slack.memoryAudit.count(AuditAction.APPROVAL_GIVEN)).isEqualTo(1);
+              assertThat(slack.calls("chat.getPermalink")).hasSize(1);
+              assertThat(slack.threadReplies(r.id())).hasSize(1);
+            });
   }
 
   @Test
   void repliesWrittenWhileDownAreAppliedAtStartUpInOrder() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h written while down");
-    AccessRequest untouched = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h nobody replied");
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h written while down");
+    AccessRequest untouched =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h nobody replied");
     String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
-    // Out of order on purpose: Latchkey sorts by ts. The bystander's is refused, the approval wins, the later
+    // Out of order on purpose: Latchkey sorts by ts. The bystander's is refused, the approval wins,
+    // the later
     // denial finds the request already decided.
     ArrayNode messages = SlackHarness.JSON.createArrayNode();
     messages.add(message(threadTs, "U0LATCHKEY", "T0CUSTOMER", "card").put("bot_id", "B0LATCHKEY"));
     messages.add(message("1772442300.000001", "U0APPROVER2", "T0CUSTOMER", "deny"));
     messages.add(message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approved, go"));
     messages.add(message("1772442100.000001", "U0BYSTANDER", "T0CUSTOMER", "approve"));
-    messages.add(message("1772442050.000001", "U0APPROVER3", "T0CUSTOMER", "checking with the team"));
+    messages.add(
+        message("1772442050.000001", "U0APPROVER3", "T0CUSTOMER", "checking with the team"));
     ObjectNode replies = SlackHarness.JSON.createObjectNode().put("ok", true);
     replies.set("messages", messages);
-    slack.wm.stubFor(post("/api/conversations.replies")
-        .withRequestBody(containing("ts=" + URLEncoder.encode(threadTs, StandardCharsets.UTF_8)))
-        .willReturn(okJson(replies.toString())));
+    slack.wm.stubFor(
+        post("/api/conversations.replies")
+            .withRequestBody(
+                containing("ts=" + URLEncoder.encode(threadTs, StandardCharsets.UTF_8)))
+            .willReturn(okJson(replies.toString())));
 
     int applied = slack.surface.threadReplay().replayPendingThreads();
 
@@ -192,11 +277,16 @@ class WrittenDecisionTest {
     AccessRequest after = slack.get(r.id());
     assertThat(after.state()).isEqualTo(RequestState.ACTIVE);
     assertThat(after.decidedBy()).contains(Fixtures.APPROVER);
-    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442200.000001");
-    assertThat(slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event())
-        .filter(e -> e.action() == AuditAction.DECISION_REFUSED)).hasSize(1);
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details())
+        .containsEntry("message_ts", "1772442200.000001");
+    assertThat(
+            slack.memoryAudit.forRequest(r.id()).stream()
+                .map(e -> e.event())
+                .filter(e -> e.action() == AuditAction.DECISION_REFUSED))
+        .hasSize(1);
     assertThat(slack.get(untouched.id()).state()).isEqualTo(RequestState.PENDING);
-    assertThat(slack.calls("conversations.replies")).extracting(c -> c.get("ts"))
+    assertThat(slack.calls("conversations.replies"))
+        .extracting(c -> c.get("ts"))
         .contains(threadTs, slack.cards.find(untouched.id()).orElseThrow().ts());
 
     // A second start-up finds nothing new to apply and records nothing twice.
@@ -206,37 +296,52 @@ class WrittenDecisionTest {
   }
 
   @Test
-  void writtenApprovalThatCouldNotBeCheckedIsNotRefusedButAppliedWhenSlackAnswers() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h group member writes");
+  void writtenApprovalThatCouldNotBeCheckedIsNotRefusedButAppliedWhenSlackAnswers()
+      throws Exception {
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h group member writes");
     slack.surface.threadReplay().firstRetry(Duration.ofMillis(50));
     slack.wm.stubFor(post("/api/usergroups.users.list").willReturn(aResponse().withStatus(500)));
     String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
-    stubThread(threadTs, message("1772442100.000100", Fixtures.GROUP_APPROVER.userId(), "T0CUSTOMER", "approve"));
+    stubThread(
+        threadTs,
+        message("1772442100.000100", Fixtures.GROUP_APPROVER.userId(), "T0CUSTOMER", "approve"));
 
-    slack.threadReply(Fixtures.GROUP_APPROVER, r.id(), "1772442100.000100", "approve", "Ev0GROUP", Map.of());
+    slack.threadReply(
+        Fixtures.GROUP_APPROVER, r.id(), "1772442100.000100", "approve", "Ev0GROUP", Map.of());
 
-    await().untilAsserted(() -> assertThat(slack.calls("usergroups.users.list")).hasSizeGreaterThanOrEqualTo(6));
+    await()
+        .untilAsserted(
+            () -> assertThat(slack.calls("usergroups.users.list")).hasSizeGreaterThanOrEqualTo(6));
     assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
     assertThat(slack.memoryAudit.actions(r.id())).doesNotContain(AuditAction.DECISION_REFUSED);
     assertThat(slack.surface.threadReplay().dueForRetry()).contains(r.id());
 
-    slack.wm.stubFor(post("/api/usergroups.users.list").willReturn(okJson(
-        "{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
+    slack.wm.stubFor(
+        post("/api/usergroups.users.list")
+            .willReturn(okJson("{\"ok\":true,\"users\":[\"U0GROUPMEMBER\"]}")));
 
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
-    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442100.000100");
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details())
+        .containsEntry("message_ts", "1772442100.000100");
     assertThat(slack.memoryAudit.actions(r.id())).doesNotContain(AuditAction.DECISION_REFUSED);
     await().untilAsserted(() -> assertThat(slack.surface.threadReplay().dueForRetry()).isEmpty());
   }
 
   @Test
   void replayStopsAtAReplyWhoseAuthorCannotBeCheckedAndAppliesItInOrderLater() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h directory down at start-up");
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h directory down at start-up");
     String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
-    stubThread(threadTs, message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approve"),
+    stubThread(
+        threadTs,
+        message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approve"),
         message("1772442100.000001", "U0APPROVER2", "T0CUSTOMER", "deny, not today"));
-    slack.wm.stubFor(post("/api/users.info").withFormParam("user", equalTo("U0APPROVER2"))
-        .willReturn(aResponse().withStatus(503)));
+    slack.wm.stubFor(
+        post("/api/users.info")
+            .withFormParam("user", equalTo("U0APPROVER2"))
+            .willReturn(aResponse().withStatus(503)));
 
     assertThat(slack.surface.threadReplay().replayPendingThreads()).isZero();
 
@@ -260,51 +365,70 @@ class WrittenDecisionTest {
     }
     ObjectNode body = SlackHarness.JSON.createObjectNode().put("ok", true);
     body.set("messages", messages);
-    slack.wm.stubFor(post("/api/conversations.replies")
-        .withRequestBody(containing("ts=" + URLEncoder.encode(threadTs, StandardCharsets.UTF_8)))
-        .willReturn(okJson(body.toString())));
+    slack.wm.stubFor(
+        post("/api/conversations.replies")
+            .withRequestBody(
+                containing("ts=" + URLEncoder.encode(threadTs, StandardCharsets.UTF_8)))
+            .willReturn(okJson(body.toString())));
   }
 
   @Test
   void replyAlsoSentToTheChannelDecidesLive() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h broadcast approval");
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 1h broadcast approval");
     String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
-    ObjectNode broadcast = (ObjectNode) SlackHarness.JSON.readTree(slack.threadReplyEvent(Fixtures.APPROVER,
-        threadTs, "1772442100.000100", "approved, go ahead", "Ev0BROADCAST"));
+    ObjectNode broadcast =
+        (ObjectNode)
+            SlackHarness.JSON.readTree(
+                slack.threadReplyEvent(
+                    Fixtures.APPROVER,
+                    threadTs,
+                    "1772442100.000100",
+                    "approved, go ahead",
+                    "Ev0BROADCAST"));
     ((ObjectNode) broadcast.get("event")).put("subtype", "thread_broadcast");
     ((ObjectNode) broadcast.get("event")).putObject("root").put("ts", threadTs).put("text", "card");
 
-    HttpResponse<String> response = slack.postSigned(broadcast.toString(), "application/json", Map.of());
+    HttpResponse<String> response =
+        slack.postSigned(broadcast.toString(), "application/json", Map.of());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    await().untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
-    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442100.000100");
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details())
+        .containsEntry("message_ts", "1772442100.000100");
   }
 
   @Test
   void replayTakesRepliesAlsoSentToTheChannelAndSkipsEditedOnes() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h edited while down");
     String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
-    // Written first as "looking", edited to "deny" later: live, the edit was ignored, so the replay ignores it too.
+    // Written first as "looking", edited to "deny" later: live, the edit was ignored, so the replay
+    // ignores it too.
     ObjectNode edited = message("1772442100.000001", "U0APPROVER2", "T0CUSTOMER", "deny");
     edited.putObject("edited").put("user", "U0APPROVER2").put("ts", "1772442300.000000");
-    ObjectNode broadcast = message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approve")
-        .put("subtype", "thread_broadcast");
+    ObjectNode broadcast =
+        message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approve")
+            .put("subtype", "thread_broadcast");
     stubThread(threadTs, edited, broadcast);
 
     assertThat(slack.surface.threadReplay().replayPendingThreads()).isEqualTo(1);
 
     assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE);
     assertThat(slack.get(r.id()).decidedBy()).contains(Fixtures.APPROVER);
-    assertThat(event(r, AuditAction.REQUEST_APPROVED).details()).containsEntry("message_ts", "1772442200.000001");
+    assertThat(event(r, AuditAction.REQUEST_APPROVED).details())
+        .containsEntry("message_ts", "1772442200.000001");
   }
 
   @Test
   void replayedApprovalCountsFromWhenItWasWritten() throws Exception {
-    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 4h written before the window ended");
+    AccessRequest r =
+        slack.submit(Fixtures.ENGINEER, "request prod readonly 4h written before the window ended");
     String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
     java.time.Instant written = r.createdAt().plus(Duration.ofHours(1));
-    stubThread(threadTs, message(written.getEpochSecond() + ".000100", "U0APPROVER1", "T0CUSTOMER", "approved"));
+    stubThread(
+        threadTs,
+        message(written.getEpochSecond() + ".000100", "U0APPROVER1", "T0CUSTOMER", "approved"));
     // Latchkey was down until after the two-hour window; the reply was written inside it.
     slack.clock.set(r.pendingExpiresAt().plus(Duration.ofMinutes(30)));
 
@@ -321,7 +445,8 @@ class WrittenDecisionTest {
   @Test
   void decisionWordIsTheFirstWordInAnyCaseWithPunctuation() {
     assertThat(WrittenDecisions.parse("Approved.")).contains(WrittenDecisions.Decision.APPROVE);
-    assertThat(WrittenDecisions.parse("  APPROVE!! thanks")).contains(WrittenDecisions.Decision.APPROVE);
+    assertThat(WrittenDecisions.parse("  APPROVE!! thanks"))
+        .contains(WrittenDecisions.Decision.APPROVE);
     assertThat(WrittenDecisions.parse("*approved*")).contains(WrittenDecisions.Decision.APPROVE);
     assertThat(WrittenDecisions.parse("Deny: too risky")).contains(WrittenDecisions.Decision.DENY);
     assertThat(WrittenDecisions.parse("denied")).contains(WrittenDecisions.Decision.DENY);
@@ -343,7 +468,10 @@ class WrittenDecisionTest {
   }
 
   private AuditEvent event(AccessRequest r, AuditAction action) {
-    return slack.memoryAudit.forRequest(r.id()).stream().map(e -> e.event()).filter(e -> e.action() == action)
-        .findFirst().orElseThrow();
+    return slack.memoryAudit.forRequest(r.id()).stream()
+        .map(e -> e.event())
+        .filter(e -> e.action() == action)
+        .findFirst()
+        .orElseThrow();
   }
 }

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AccessService;
-import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestState;
@@ -36,19 +35,44 @@ class TimersTest {
 
   @Test
   void aPassThatThrowsAnErrorLeavesTheTimersRunningUnlessTheJvmItselfFails() {
-    // The scheduler never runs a task again once it throws: these must not escape, or no access would end.
-    assertThatCode(() -> Timers.guarded("due", () -> {
-      throw new StackOverflowError();
-    }).run()).doesNotThrowAnyException();
-    assertThatCode(() -> Timers.guarded("due", () -> {
-      throw new NoClassDefFoundError("dev/latchkey/Missing");
-    }).run()).doesNotThrowAnyException();
-    assertThatCode(() -> Timers.guarded("due", () -> {
-      throw new IllegalStateException("database closed");
-    }).run()).doesNotThrowAnyException();
-    assertThatThrownBy(() -> Timers.guarded("due", () -> {
-      throw new OutOfMemoryError("Java heap space");
-    }).run()).isInstanceOf(OutOfMemoryError.class);
+    // The scheduler never runs a task again once it throws: these must not escape, or no access
+    // would end.
+    assertThatCode(
+            () ->
+                Timers.guarded(
+                        "due",
+                        () -> {
+                          throw new StackOverflowError();
+                        })
+                    .run())
+        .doesNotThrowAnyException();
+    assertThatCode(
+            () ->
+                Timers.guarded(
+                        "due",
+                        () -> {
+                          throw new NoClassDefFoundError("dev/latchkey/Missing");
+                        })
+                    .run())
+        .doesNotThrowAnyException();
+    assertThatCode(
+            () ->
+                Timers.guarded(
+                        "due",
+                        () -> {
+                          throw new IllegalStateException("database closed");
+                        })
+                    .run())
+        .doesNotThrowAnyException();
+    assertThatThrownBy(
+            () ->
+                Timers.guarded(
+                        "due",
+                        () -> {
+                          throw new OutOfMemoryError("Java heap space");
+                        })
+                    .run())
+        .isInstanceOf(OutOfMemoryError.class);
   }
 
   @Test
@@ -57,15 +81,22 @@ class TimersTest {
     AccessRequest pending = rig.pending();
     rig.clock.advance(Duration.ofHours(3));
     AtomicInteger housekeeping = new AtomicInteger();
-    try (Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> true,
-        List.of(housekeeping::incrementAndGet))) {
+    try (Timers timers =
+        new Timers(
+            rig.service,
+            List.of(Fixtures.PROD),
+            Duration.ofMinutes(1),
+            c -> true,
+            List.of(housekeeping::incrementAndGet))) {
 
       timers.catchUp();
 
-      assertThat(active).allSatisfy(r -> {
-        assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED);
-        assertThat(rig.cluster.holds(r.id())).isFalse();
-      });
+      assertThat(active)
+          .allSatisfy(
+              r -> {
+                assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED);
+                assertThat(rig.cluster.holds(r.id())).isFalse();
+              });
       assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.TIMED_OUT);
       timers.duePass();
       settle(timers);
@@ -78,8 +109,9 @@ class TimersTest {
     AccessRequest r = rig.active();
     rig.clock.advance(Duration.ofHours(3));
     rig.cluster.setReachable(false);
-    try (Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false,
-        List.of())) {
+    try (Timers timers =
+        new Timers(
+            rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false, List.of())) {
 
       timers.catchUp();
 
@@ -101,19 +133,23 @@ class TimersTest {
     }
     rig.clock.advance(Duration.ofHours(3));
     rig.cluster.setReachable(false);
-    try (Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false,
-        List.of())) {
+    try (Timers timers =
+        new Timers(
+            rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false, List.of())) {
 
       timers.catchUp(); // ends on its own, though nothing can be removed
 
-      assertThat(active).allSatisfy(r -> assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED));
+      assertThat(active)
+          .allSatisfy(r -> assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.EXPIRED));
       rig.cluster.setReachable(true);
       timers.duePass();
       settle(timers);
-      assertThat(active).allSatisfy(r -> {
-        assertThat(rig.cluster.holds(r.id())).isFalse();
-        assertThat(rig.get(r.id()).revocationPending()).isFalse();
-      });
+      assertThat(active)
+          .allSatisfy(
+              r -> {
+                assertThat(rig.cluster.holds(r.id())).isFalse();
+                assertThat(rig.get(r.id()).revocationPending()).isFalse();
+              });
     }
   }
 
@@ -123,8 +159,13 @@ class TimersTest {
     rig.cluster.setReachable(false);
     rig.clock.set(r.expiresAt().orElseThrow());
     AtomicBoolean answers = new AtomicBoolean(false);
-    try (Timers timers = new Timers(rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1),
-        c -> answers.get(), List.of())) {
+    try (Timers timers =
+        new Timers(
+            rig.service,
+            List.of(Fixtures.PROD),
+            Duration.ofMinutes(1),
+            c -> answers.get(),
+            List.of())) {
       timers.duePass();
       settle(timers);
       assertThat(rig.get(r.id()).revocationPending()).isTrue();
@@ -150,30 +191,56 @@ class TimersTest {
   @Test
   void aClusterThatHangsDelaysNoOtherCluster() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    ClusterAccess hangsOnProd = new ForwardingClusterAccess(rig.cluster) {
-      @Override
-      public RemovalResult revoke(Footprint footprint) {
-        if (footprint.cluster().equals(Fixtures.PROD)) {
-          waitFor(release);
-        }
-        return super.revoke(footprint);
-      }
-    };
-    AccessService service = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
-        hangsOnProd, rig.notifier, rig.directory, rig.clock, new Random(3), RetryPolicy.DEFAULT);
-    List<AccessRequest> onProd = List.of(rig.active(), rig.active(), rig.active(), rig.active(), rig.active());
+    ClusterAccess hangsOnProd =
+        new ForwardingClusterAccess(rig.cluster) {
+          @Override
+          public RemovalResult revoke(Footprint footprint) {
+            if (footprint.cluster().equals(Fixtures.PROD)) {
+              waitFor(release);
+            }
+            return super.revoke(footprint);
+          }
+        };
+    AccessService service =
+        new AccessService(
+            Fixtures.customers(),
+            rig.requests,
+            rig.enablements,
+            rig.audit,
+            hangsOnProd,
+            rig.notifier,
+            rig.directory,
+            rig.clock,
+            new Random(3),
+            RetryPolicy.DEFAULT);
+    List<AccessRequest> onProd =
+        List.of(rig.active(), rig.active(), rig.active(), rig.active(), rig.active());
     AccessRequest onStaging = activeOnStaging();
     rig.clock.advance(Duration.ofHours(2));
-    try (Timers timers = new Timers(service, List.of(Fixtures.PROD, Fixtures.STAGING), Duration.ofMinutes(1),
-        c -> true, List.of())) {
+    try (Timers timers =
+        new Timers(
+            service,
+            List.of(Fixtures.PROD, Fixtures.STAGING),
+            Duration.ofMinutes(1),
+            c -> true,
+            List.of())) {
 
       timers.duePass();
 
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-        assertThat(rig.cluster.holds(onStaging.id())).as("staging cleaned while prod hangs").isFalse();
-        assertThat(onProd).allSatisfy(r -> assertThat(rig.get(r.id()).state()).as("ended in the records")
-            .isEqualTo(RequestState.EXPIRED));
-      });
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                assertThat(rig.cluster.holds(onStaging.id()))
+                    .as("staging cleaned while prod hangs")
+                    .isFalse();
+                assertThat(onProd)
+                    .allSatisfy(
+                        r ->
+                            assertThat(rig.get(r.id()).state())
+                                .as("ended in the records")
+                                .isEqualTo(RequestState.EXPIRED));
+              });
       assertThat(onProd).anySatisfy(r -> assertThat(rig.cluster.holds(r.id())).isTrue());
       release.countDown();
       settle(timers);
@@ -186,38 +253,58 @@ class TimersTest {
   @Test
   void removalsStuckOnAClusterDelayNoEndOfAccessOnIt() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    ClusterAccess hangsOnRevoke = new ForwardingClusterAccess(rig.cluster) {
-      @Override
-      public RemovalResult revoke(Footprint footprint) {
-        waitFor(release);
-        return super.revoke(footprint);
-      }
-    };
-    AccessService service = new AccessService(Fixtures.customers(), rig.requests, rig.enablements, rig.audit,
-        hangsOnRevoke, rig.notifier, rig.directory, rig.clock, new Random(3), RetryPolicy.DEFAULT);
+    ClusterAccess hangsOnRevoke =
+        new ForwardingClusterAccess(rig.cluster) {
+          @Override
+          public RemovalResult revoke(Footprint footprint) {
+            waitFor(release);
+            return super.revoke(footprint);
+          }
+        };
+    AccessService service =
+        new AccessService(
+            Fixtures.customers(),
+            rig.requests,
+            rig.enablements,
+            rig.audit,
+            hangsOnRevoke,
+            rig.notifier,
+            rig.directory,
+            rig.clock,
+            new Random(3),
+            RetryPolicy.DEFAULT);
     AccessRequest first = rig.active();
-    AccessRequest later = approve(rig.service.submit(rig.submission(Fixtures.PROD, "readonly",
-        Optional.of(Duration.ofHours(2)), List.of("web"))));
+    AccessRequest later =
+        approve(
+            rig.service.submit(
+                rig.submission(
+                    Fixtures.PROD, "readonly", Optional.of(Duration.ofHours(2)), List.of("web"))));
     rig.clock.advance(Duration.ofMinutes(61));
-    try (Timers timers = new Timers(service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> true,
-        List.of())) {
+    try (Timers timers =
+        new Timers(service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> true, List.of())) {
       timers.duePass();
-      await().atMost(Duration.ofSeconds(5)).until(() -> rig.get(first.id()).state() == RequestState.EXPIRED);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> rig.get(first.id()).state() == RequestState.EXPIRED);
       rig.clock.advance(Duration.ofHours(1)); // the lane is still waiting on the first removal
 
       timers.duePass();
 
-      assertThat(rig.get(later.id()).state()).as("ended in the records, though its lane is stuck")
+      assertThat(rig.get(later.id()).state())
+          .as("ended in the records, though its lane is stuck")
           .isEqualTo(RequestState.EXPIRED);
       assertThat(rig.cluster.holds(later.id())).isTrue();
       release.countDown();
       timers.duePass();
       settle(timers);
       assertThat(rig.cluster.holds(first.id())).isFalse();
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-        timers.duePass();
-        assertThat(rig.cluster.holds(later.id())).isFalse();
-      });
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                timers.duePass();
+                assertThat(rig.cluster.holds(later.id())).isFalse();
+              });
     } finally {
       release.countDown();
     }
@@ -225,13 +312,16 @@ class TimersTest {
 
   private AccessRequest approve(Outcome submitted) {
     AccessRequest r = ((Outcome.Submitted) submitted).request();
-    return ((Outcome.Approved) rig.service.approve(r.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
+    return ((Outcome.Approved)
+            rig.service.approve(r.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
         .request();
   }
 
   private AccessRequest activeOnStaging() {
-    return approve(rig.service.submit(rig.submission(Fixtures.STAGING, "readonly",
-        Optional.of(Duration.ofHours(1)), List.of("web"))));
+    return approve(
+        rig.service.submit(
+            rig.submission(
+                Fixtures.STAGING, "readonly", Optional.of(Duration.ofHours(1)), List.of("web"))));
   }
 
   private static void waitFor(CountDownLatch latch) {

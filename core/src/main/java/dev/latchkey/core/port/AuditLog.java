@@ -7,7 +7,10 @@ import dev.latchkey.core.StoredAuditEvent;
 import java.util.List;
 import java.util.Objects;
 
-/** The append-only, hash-chained audit trail (events about requests are also written by {@link RequestStore}). */
+/**
+ * The append-only, hash-chained audit trail (events about requests are also written by {@link
+ * RequestStore}).
+ */
 public interface AuditLog {
 
   void append(AuditEvent event);
@@ -21,8 +24,9 @@ public interface AuditLog {
   ChainCheck verify();
 
   /**
-   * The end of the chain as the log records it: the last sequence number and its hash. Written down outside the
-   * database, it lets a later check notice the chain was cut short and rewritten, which no check inside can.
+   * The end of the chain as the log records it: the last sequence number and its hash. Written down
+   * outside the database, it lets a later check notice the chain was cut short and rewritten, which
+   * no check inside can.
    */
   ChainHead head();
 

@@ -7,8 +7,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Where each request's card lives in Slack, and which request version it last showed, so cards are updated in
- * place (never reposted) and an update that failed or was cut short by a crash is made later.
+ * Where each request's card lives in Slack, and which request version it last showed, so cards are
+ * updated in place (never reposted) and an update that failed or was cut short by a crash is made
+ * later.
  */
 public interface CardStore {
 
@@ -30,8 +31,8 @@ public interface CardStore {
   void markShownAll(Map<RequestId, Long> versions);
 
   /**
-   * Requests whose card is missing or shows an older version than the stored request, oldest change first.
-   * Requests that ended more than a day ago without ever getting a card are left out.
+   * Requests whose card is missing or shows an older version than the stored request, oldest change
+   * first. Requests that ended more than a day ago without ever getting a card are left out.
    */
   List<RequestId> findOutOfDate(int limit);
 

@@ -13,29 +13,32 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Realises grants in a cluster and removes them. Every call is idempotent: granting what exists and removing
- * what is gone both succeed. A refused grant leaves nothing behind.
+ * Realises grants in a cluster and removes them. Every call is idempotent: granting what exists and
+ * removing what is gone both succeed. A refused grant leaves nothing behind.
  */
 public interface ClusterAccess {
 
   GrantResult grant(Grant grant);
 
   /**
-   * Removes a request's objects, addressed by the names they were created with (bindings first, then the
-   * ServiceAccount), so the cost does not grow with how many grants the cluster holds.
+   * Removes a request's objects, addressed by the names they were created with (bindings first,
+   * then the ServiceAccount), so the cost does not grow with how many grants the cluster holds.
    */
   RemovalResult revoke(Footprint footprint);
 
   /**
-   * Every object Latchkey manages for this cluster entry (found by its labels; objects labelled for another entry
-   * on the same API server are not listed), grouped by request id.
+   * Every object Latchkey manages for this cluster entry (found by its labels; objects labelled for
+   * another entry on the same API server are not listed), grouped by request id.
    */
   Listing listManaged(ClusterRef cluster);
 
   /** Removes exactly the objects a listing found, whatever their names (e.g. labelled by hand). */
   RemovalResult removeListed(ClusterRef cluster, ManagedGrant found);
 
-  /** Mints a token for the request's ServiceAccount lasting until {@code notAfter} and wraps it in a kubeconfig. */
+  /**
+   * Mints a token for the request's ServiceAccount lasting until {@code notAfter} and wraps it in a
+   * kubeconfig.
+   */
   CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter);
 
   /** Whether a ClusterRole exists and whether it lets its holder read Secrets. */
@@ -57,8 +60,9 @@ public interface ClusterAccess {
   }
 
   /**
-   * Where a request's objects are: a ClusterRoleBinding (cluster scope) or a RoleBinding in each namespace of its
-   * scope, and in token mode its ServiceAccount; all named from the request id by the adapter.
+   * Where a request's objects are: a ClusterRoleBinding (cluster scope) or a RoleBinding in each
+   * namespace of its scope, and in token mode its ServiceAccount; all named from the request id by
+   * the adapter.
    */
   record Footprint(ClusterRef cluster, RequestId id, Scope scope, boolean serviceAccount) {
     public Footprint {
@@ -68,11 +72,17 @@ public interface ClusterAccess {
     }
 
     public static Footprint of(Grant grant) {
-      return new Footprint(grant.cluster(), grant.id(), grant.scope(),
+      return new Footprint(
+          grant.cluster(),
+          grant.id(),
+          grant.scope(),
           grant.subject() instanceof Subject.ServiceAccount);
     }
 
-    /** What of this footprint a listing did not find, e.g. {@code "RoleBinding in web"}; empty when complete. */
+    /**
+     * What of this footprint a listing did not find, e.g. {@code "RoleBinding in web"}; empty when
+     * complete.
+     */
     public List<String> missingFrom(Optional<ManagedGrant> found) {
       List<ManagedObject> objects = found.map(ManagedGrant::objects).orElse(List.of());
       List<String> missing = new ArrayList<>();
@@ -82,12 +92,19 @@ public interface ClusterAccess {
             missing.add("ClusterRoleBinding");
           }
         }
-        case Scope.Namespaces n -> n.names().stream()
-            .filter(ns -> objects.stream().noneMatch(o -> o.kind() == ObjectKind.ROLE_BINDING
-                && o.namespace().equals(Optional.of(ns))))
-            .forEach(ns -> missing.add("RoleBinding in " + ns));
+        case Scope.Namespaces n ->
+            n.names().stream()
+                .filter(
+                    ns ->
+                        objects.stream()
+                            .noneMatch(
+                                o ->
+                                    o.kind() == ObjectKind.ROLE_BINDING
+                                        && o.namespace().equals(Optional.of(ns))))
+                .forEach(ns -> missing.add("RoleBinding in " + ns));
       }
-      if (serviceAccount && objects.stream().noneMatch(o -> o.kind() == ObjectKind.SERVICE_ACCOUNT)) {
+      if (serviceAccount
+          && objects.stream().noneMatch(o -> o.kind() == ObjectKind.SERVICE_ACCOUNT)) {
         missing.add("ServiceAccount");
       }
       return missing;
@@ -100,7 +117,10 @@ public interface ClusterAccess {
     /** The API server said no for good (e.g. 403); nothing of the grant is left. */
     record Refused(String message) implements GrantResult {}
 
-    /** Could not finish now (unreachable, 5xx, timeout); may have left a part, which a retry completes. */
+    /**
+     * Could not finish now (unreachable, 5xx, timeout); may have left a part, which a retry
+     * completes.
+     */
     record Unavailable(String message) implements GrantResult {}
   }
 
@@ -122,7 +142,8 @@ public interface ClusterAccess {
   }
 
   /** What the cluster holds for one request id: the objects labelled with it, as listed. */
-  record ManagedGrant(RequestId id, List<ManagedObject> objects, Optional<Instant> annotatedExpiry) {
+  record ManagedGrant(
+      RequestId id, List<ManagedObject> objects, Optional<Instant> annotatedExpiry) {
     public ManagedGrant {
       objects = List.copyOf(objects);
     }
@@ -135,7 +156,8 @@ public interface ClusterAccess {
 
     public boolean hasBinding() {
       Set<ObjectKind> kinds = kinds();
-      return kinds.contains(ObjectKind.CLUSTER_ROLE_BINDING) || kinds.contains(ObjectKind.ROLE_BINDING);
+      return kinds.contains(ObjectKind.CLUSTER_ROLE_BINDING)
+          || kinds.contains(ObjectKind.ROLE_BINDING);
     }
   }
 

@@ -14,9 +14,10 @@ public interface EnablementStore {
   void save(ClusterEnablement enablement, AuditEvent event);
 
   /**
-   * The same, only if the stored state is still {@code expected} (empty: never changed); otherwise nothing is
-   * written and the answer is false. For a change decided on a state read earlier, which a later change (a
-   * {@code disable --now}) must not be overwritten by.
+   * The same, only if the stored state is still {@code expected} (empty: never changed); otherwise
+   * nothing is written and the answer is false. For a change decided on a state read earlier, which
+   * a later change (a {@code disable --now}) must not be overwritten by.
    */
-  boolean saveIf(Optional<ClusterEnablement> expected, ClusterEnablement enablement, AuditEvent event);
+  boolean saveIf(
+      Optional<ClusterEnablement> expected, ClusterEnablement enablement, AuditEvent event);
 }

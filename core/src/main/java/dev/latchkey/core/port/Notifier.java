@@ -4,8 +4,8 @@ import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AuditEvent;
 
 /**
- * Tells people about committed changes (card, thread, direct messages). Called after the change is stored; it
- * must not block for long nor throw, and it never decides anything.
+ * Tells people about committed changes (card, thread, direct messages). Called after the change is
+ * stored; it must not block for long nor throw, and it never decides anything.
  */
 public interface Notifier {
 

@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Durable requests. Every change is conditional on the version the caller read, and writes its audit events in
- * the same transaction, so a race has exactly one winner and exactly one record of what it did. Nothing is ever
- * deleted.
+ * Durable requests. Every change is conditional on the version the caller read, and writes its
+ * audit events in the same transaction, so a race has exactly one winner and exactly one record of
+ * what it did. Nothing is ever deleted.
  */
 public interface RequestStore {
 
@@ -23,14 +23,16 @@ public interface RequestStore {
   Optional<AccessRequest> find(RequestId id);
 
   /**
-   * Replaces {@code current} by {@code next} if the stored request still has {@code current}'s version and state,
-   * and appends {@code events} in the same transaction. {@code next} is stored with version + 1.
+   * Replaces {@code current} by {@code next} if the stored request still has {@code current}'s
+   * version and state, and appends {@code events} in the same transaction. {@code next} is stored
+   * with version + 1.
    */
   Update update(AccessRequest current, AccessRequest next, List<AuditEvent> events);
 
   /**
-   * Several {@link #update}s in one transaction, each conditional on its own: one commit for a batch of timer
-   * changes (a thousand grants expiring at once) instead of one each. Results are in the order of {@code changes}.
+   * Several {@link #update}s in one transaction, each conditional on its own: one commit for a
+   * batch of timer changes (a thousand grants expiring at once) instead of one each. Results are in
+   * the order of {@code changes}.
    */
   List<Update> updateAll(List<Change> changes);
 
@@ -38,7 +40,8 @@ public interface RequestStore {
   record Change(AccessRequest current, AccessRequest next, List<AuditEvent> events) {
     public Change {
       if (!current.id().equals(next.id())) {
-        throw new IllegalArgumentException("a change cannot change the id: " + current.id() + " to " + next.id());
+        throw new IllegalArgumentException(
+            "a change cannot change the id: " + current.id() + " to " + next.id());
       }
       events = List.copyOf(events);
     }
@@ -47,13 +50,15 @@ public interface RequestStore {
   /** Requests whose {@link AccessRequest#dueAt()} is at or before {@code now}, earliest first. */
   List<AccessRequest> findDue(Instant now, int limit);
 
-  /** The same, on one cluster only: each cluster's timer work goes on whatever another cluster does. */
+  /**
+   * The same, on one cluster only: each cluster's timer work goes on whatever another cluster does.
+   */
   List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit);
 
   /**
-   * PENDING and ACTIVE requests due at or before {@code now}, earliest first: what the timers settle without any
-   * cluster (time-outs, ends of access, reminders), looked up apart so that removals a silent cluster owes never
-   * stand in front of them.
+   * PENDING and ACTIVE requests due at or before {@code now}, earliest first: what the timers
+   * settle without any cluster (time-outs, ends of access, reminders), looked up apart so that
+   * removals a silent cluster owes never stand in front of them.
    */
   List<AccessRequest> findDueToSettle(Instant now, int limit);
 
@@ -69,7 +74,9 @@ public interface RequestStore {
   /** PENDING extension requests of one original request. */
   List<AccessRequest> findPendingExtensions(RequestId original);
 
-  /** Requests in a final state whose grant may still be in a cluster (clean-up not yet confirmed). */
+  /**
+   * Requests in a final state whose grant may still be in a cluster (clean-up not yet confirmed).
+   */
   List<AccessRequest> findRevocationsPending();
 
   /** The result of a conditional update. */

@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A cluster in memory: grants are kept by request id; tests can make the next grants refused or the cluster
- * unreachable, and add objects "by hand" to test reconciliation.
+ * A cluster in memory: grants are kept by request id; tests can make the next grants refused or the
+ * cluster unreachable, and add objects "by hand" to test reconciliation.
  */
 public final class FakeClusterAccess implements ClusterAccess {
   private final Map<RequestId, Grant> live = new LinkedHashMap<>();
@@ -54,8 +54,11 @@ public final class FakeClusterAccess implements ClusterAccess {
     live.remove(id);
   }
 
-  /** Someone deletes one object of a grant outside Latchkey (its ServiceAccount, one RoleBinding). */
-  public synchronized void deleteObjectByHand(RequestId id, ObjectKind kind, Optional<String> namespace) {
+  /**
+   * Someone deletes one object of a grant outside Latchkey (its ServiceAccount, one RoleBinding).
+   */
+  public synchronized void deleteObjectByHand(
+      RequestId id, ObjectKind kind, Optional<String> namespace) {
     removedByHand.computeIfAbsent(id, k -> new HashSet<>()).add(kind + "/" + namespace.orElse(""));
   }
 
@@ -101,13 +104,21 @@ public final class FakeClusterAccess implements ClusterAccess {
         List<ManagedObject> objects = new ArrayList<>();
         String binding = "latchkey-" + g.id().value();
         switch (g.scope()) {
-          case Scope.Cluster c -> objects.add(new ManagedObject(ObjectKind.CLUSTER_ROLE_BINDING, Optional.empty(),
-              binding));
-          case Scope.Namespaces n -> n.names().forEach(ns ->
-              objects.add(new ManagedObject(ObjectKind.ROLE_BINDING, Optional.of(ns), binding)));
+          case Scope.Cluster c ->
+              objects.add(
+                  new ManagedObject(ObjectKind.CLUSTER_ROLE_BINDING, Optional.empty(), binding));
+          case Scope.Namespaces n ->
+              n.names()
+                  .forEach(
+                      ns ->
+                          objects.add(
+                              new ManagedObject(
+                                  ObjectKind.ROLE_BINDING, Optional.of(ns), binding)));
         }
         if (g.subject() instanceof Subject.ServiceAccount sa) {
-          objects.add(new ManagedObject(ObjectKind.SERVICE_ACCOUNT, Optional.of(sa.namespace()), sa.name()));
+          objects.add(
+              new ManagedObject(
+                  ObjectKind.SERVICE_ACCOUNT, Optional.of(sa.namespace()), sa.name()));
         }
         Set<String> gone = removedByHand.getOrDefault(g.id(), Set.of());
         objects.removeIf(o -> gone.contains(o.kind() + "/" + o.namespace().orElse("")));
@@ -128,11 +139,14 @@ public final class FakeClusterAccess implements ClusterAccess {
   }
 
   @Override
-  public synchronized CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
+  public synchronized CredentialResult issueCredential(
+      ClusterRef cluster, RequestId id, Instant notAfter) {
     if (!reachable || !live.containsKey(id)) {
-      return new CredentialResult.Unavailable(reachable ? "serviceaccount not found" : "connect timed out");
+      return new CredentialResult.Unavailable(
+          reachable ? "serviceaccount not found" : "connect timed out");
     }
-    return new CredentialResult.Issued(new Kubeconfig("apiVersion: v1\nkind: Config\n# token for " + id, notAfter));
+    return new CredentialResult.Issued(
+        new Kubeconfig("apiVersion: v1\nkind: Config\n# token for " + id, notAfter));
   }
 
   @Override

@@ -17,9 +17,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One customer, {@code acme}, in workspace T0CUSTOMER with shared channel C0SHARED; a vendor engineer of
- * T0VENDOR asks. Cluster {@code prod} (token mode; readonly, operator, admin needing two approvals) and
- * {@code staging} (external mode; namespaces web and db only).
+ * One customer, {@code acme}, in workspace T0CUSTOMER with shared channel C0SHARED; a vendor
+ * engineer of T0VENDOR asks. Cluster {@code prod} (token mode; readonly, operator, admin needing
+ * two approvals) and {@code staging} (external mode; namespaces web and db only).
  */
 public final class Fixtures {
   public static final String CUSTOMER_TEAM = "T0CUSTOMER";
@@ -31,18 +31,27 @@ public final class Fixtures {
   public static final ClusterRef STAGING = new ClusterRef(ACME, "staging");
 
   public static final Actor.SlackUser ENGINEER = new Actor.SlackUser(VENDOR_TEAM, "U0ENGINEER");
-  public static final Actor.SlackUser OTHER_ENGINEER = new Actor.SlackUser(VENDOR_TEAM, "U0ENGINEER2");
+  public static final Actor.SlackUser OTHER_ENGINEER =
+      new Actor.SlackUser(VENDOR_TEAM, "U0ENGINEER2");
   public static final Actor.SlackUser APPROVER = new Actor.SlackUser(CUSTOMER_TEAM, "U0APPROVER1");
-  public static final Actor.SlackUser APPROVER_2 = new Actor.SlackUser(CUSTOMER_TEAM, "U0APPROVER2");
-  public static final Actor.SlackUser APPROVER_3 = new Actor.SlackUser(CUSTOMER_TEAM, "U0APPROVER3");
+  public static final Actor.SlackUser APPROVER_2 =
+      new Actor.SlackUser(CUSTOMER_TEAM, "U0APPROVER2");
+  public static final Actor.SlackUser APPROVER_3 =
+      new Actor.SlackUser(CUSTOMER_TEAM, "U0APPROVER3");
+
   /** Listed nowhere, but in the approver user group. */
-  public static final Actor.SlackUser GROUP_APPROVER = new Actor.SlackUser(CUSTOMER_TEAM, "U0GROUPMEMBER");
+  public static final Actor.SlackUser GROUP_APPROVER =
+      new Actor.SlackUser(CUSTOMER_TEAM, "U0GROUPMEMBER");
+
   public static final Actor.SlackUser ADMIN = new Actor.SlackUser(CUSTOMER_TEAM, "U0ADMIN");
   public static final Actor.SlackUser BYSTANDER = new Actor.SlackUser(CUSTOMER_TEAM, "U0BYSTANDER");
-  /** Same user id as an approver, but of the vendor's workspace (Slack Connect mixes both). */
-  public static final Actor.SlackUser FOREIGN_APPROVER = new Actor.SlackUser(VENDOR_TEAM, "U0APPROVER1");
 
-  public static final Requester REQUESTER = new Requester(ENGINEER, Optional.of("Alice@Vendor.example"));
+  /** Same user id as an approver, but of the vendor's workspace (Slack Connect mixes both). */
+  public static final Actor.SlackUser FOREIGN_APPROVER =
+      new Actor.SlackUser(VENDOR_TEAM, "U0APPROVER1");
+
+  public static final Requester REQUESTER =
+      new Requester(ENGINEER, Optional.of("Alice@Vendor.example"));
 
   private Fixtures() {}
 
@@ -54,16 +63,29 @@ public final class Fixtures {
     Map<String, ClusterPolicy> clusters = new LinkedHashMap<>();
     clusters.put("prod", prod());
     clusters.put("staging", staging());
-    return new Customer(ACME, CUSTOMER_TEAM, CHANNEL, Set.of("U0APPROVER1", "U0APPROVER2", "U0APPROVER3"),
-        Optional.of(APPROVER_GROUP), Set.of("U0ADMIN"), clusters);
+    return new Customer(
+        ACME,
+        CUSTOMER_TEAM,
+        CHANNEL,
+        Set.of("U0APPROVER1", "U0APPROVER2", "U0APPROVER3"),
+        Optional.of(APPROVER_GROUP),
+        Set.of("U0ADMIN"),
+        clusters);
   }
 
   public static ClusterPolicy prod() {
     Map<String, RoleDefinition> roles = new LinkedHashMap<>();
     roles.put("readonly", RoleDefinition.builtIn("readonly"));
-    roles.put("operator", new RoleDefinition("operator", "latchkey-operator", "operate", Duration.ofHours(4), 1));
+    roles.put(
+        "operator",
+        new RoleDefinition("operator", "latchkey-operator", "operate", Duration.ofHours(4), 1));
     roles.put("admin", RoleDefinition.builtIn("admin"));
-    return new ClusterPolicy(PROD, roles, List.of(), ClusterPolicy.DEFAULT_PENDING_TTL, CredentialMode.TOKEN,
+    return new ClusterPolicy(
+        PROD,
+        roles,
+        List.of(),
+        ClusterPolicy.DEFAULT_PENDING_TTL,
+        CredentialMode.TOKEN,
         ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE);
   }
 
@@ -71,7 +93,12 @@ public final class Fixtures {
     Map<String, RoleDefinition> roles = new LinkedHashMap<>();
     roles.put("readonly", RoleDefinition.builtIn("readonly"));
     roles.put("operator", RoleDefinition.builtIn("operator"));
-    return new ClusterPolicy(STAGING, roles, List.of("web", "db"), ClusterPolicy.DEFAULT_PENDING_TTL,
-        CredentialMode.EXTERNAL, ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE);
+    return new ClusterPolicy(
+        STAGING,
+        roles,
+        List.of("web", "db"),
+        ClusterPolicy.DEFAULT_PENDING_TTL,
+        CredentialMode.EXTERNAL,
+        ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE);
   }
 }

@@ -7,8 +7,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A cluster that passes every call to another: tests override the one call whose timing or answer they change
- * (a grant interrupted by a racing thread, a listing taken earlier) and keep the rest real.
+ * A cluster that passes every call to another: tests override the one call whose timing or answer
+ * they change (a grant interrupted by a racing thread, a listing taken earlier) and keep the rest
+ * real.
  */
 public class ForwardingClusterAccess implements ClusterAccess {
   private final ClusterAccess delegate;

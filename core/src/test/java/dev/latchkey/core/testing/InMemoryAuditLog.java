@@ -31,8 +31,10 @@ public final class InMemoryAuditLog implements AuditLog {
 
   @Override
   public synchronized List<StoredAuditEvent> recent(CustomerId customer, int limit) {
-    return events.reversed().stream().filter(e -> e.event().customer().equals(Optional.of(customer)))
-        .limit(limit).toList();
+    return events.reversed().stream()
+        .filter(e -> e.event().customer().equals(Optional.of(customer)))
+        .limit(limit)
+        .toList();
   }
 
   @Override
@@ -42,7 +44,9 @@ public final class InMemoryAuditLog implements AuditLog {
 
   @Override
   public synchronized ChainHead head() {
-    return events.isEmpty() ? new ChainHead(0, "0".repeat(64)) : new ChainHead(events.size(), events.getLast().hash());
+    return events.isEmpty()
+        ? new ChainHead(0, "0".repeat(64))
+        : new ChainHead(events.size(), events.getLast().hash());
   }
 
   public synchronized List<AuditEvent> all() {

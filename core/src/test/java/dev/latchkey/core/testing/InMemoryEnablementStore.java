@@ -29,8 +29,8 @@ public final class InMemoryEnablementStore implements EnablementStore {
   }
 
   @Override
-  public synchronized boolean saveIf(Optional<ClusterEnablement> expected, ClusterEnablement enablement,
-      AuditEvent event) {
+  public synchronized boolean saveIf(
+      Optional<ClusterEnablement> expected, ClusterEnablement enablement, AuditEvent event) {
     if (!Optional.ofNullable(rows.get(enablement.cluster())).equals(expected)) {
       return false;
     }

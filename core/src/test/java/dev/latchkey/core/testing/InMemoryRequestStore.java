@@ -12,9 +12,9 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -55,10 +55,13 @@ public final class InMemoryRequestStore implements RequestStore {
   }
 
   @Override
-  public synchronized Update update(AccessRequest current, AccessRequest next, List<AuditEvent> events) {
+  public synchronized Update update(
+      AccessRequest current, AccessRequest next, List<AuditEvent> events) {
     refuseIfUnwritable(current.id());
     AccessRequest stored = rows.get(current.id());
-    if (stored == null || stored.version() != current.version() || stored.state() != current.state()) {
+    if (stored == null
+        || stored.version() != current.version()
+        || stored.state() != current.state()) {
       return new Update.Conflict(stored);
     }
     AccessRequest written = next.withVersion(current.version() + 1);
@@ -97,7 +100,10 @@ public final class InMemoryRequestStore implements RequestStore {
 
   @Override
   public synchronized List<AccessRequest> findDue(ClusterRef cluster, Instant now, int limit) {
-    return findDue(now, Integer.MAX_VALUE).stream().filter(r -> r.cluster().equals(cluster)).limit(limit).toList();
+    return findDue(now, Integer.MAX_VALUE).stream()
+        .filter(r -> r.cluster().equals(cluster))
+        .limit(limit)
+        .toList();
   }
 
   @Override
@@ -110,7 +116,8 @@ public final class InMemoryRequestStore implements RequestStore {
 
   @Override
   public synchronized Set<ClusterRef> findClustersWithDue(Instant now) {
-    return findDue(now, Integer.MAX_VALUE).stream().map(AccessRequest::cluster)
+    return findDue(now, Integer.MAX_VALUE).stream()
+        .map(AccessRequest::cluster)
         .collect(Collectors.toCollection(LinkedHashSet::new));
   }
 
@@ -124,13 +131,18 @@ public final class InMemoryRequestStore implements RequestStore {
 
   @Override
   public synchronized List<AccessRequest> findHoldingAccess(ClusterRef cluster) {
-    return rows.values().stream().filter(r -> r.cluster().equals(cluster) && r.state().holdsAccess()).toList();
+    return rows.values().stream()
+        .filter(r -> r.cluster().equals(cluster) && r.state().holdsAccess())
+        .toList();
   }
 
   @Override
   public synchronized List<AccessRequest> findPendingExtensions(RequestId original) {
     return rows.values().stream()
-        .filter(r -> r.kind() == RequestKind.EXTENSION && r.extendsRequest().equals(Optional.of(original)))
+        .filter(
+            r ->
+                r.kind() == RequestKind.EXTENSION
+                    && r.extendsRequest().equals(Optional.of(original)))
         .filter(r -> r.state() == RequestState.PENDING)
         .toList();
   }

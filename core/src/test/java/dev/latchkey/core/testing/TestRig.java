@@ -15,7 +15,10 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 
-/** An {@link AccessService} on in-memory fakes, with the fixtures' customer and both clusters enabled. */
+/**
+ * An {@link AccessService} on in-memory fakes, with the fixtures' customer and both clusters
+ * enabled.
+ */
 public final class TestRig {
   public final MutableClock clock = MutableClock.at("2026-03-02T09:00:00Z");
   public final InMemoryAuditLog audit = new InMemoryAuditLog();
@@ -23,8 +26,8 @@ public final class TestRig {
   public final InMemoryEnablementStore enablements = new InMemoryEnablementStore(audit);
   public final FakeClusterAccess cluster = new FakeClusterAccess();
   public final RecordingNotifier notifier = new RecordingNotifier();
-  public final FakeApproverDirectory directory = new FakeApproverDirectory()
-      .member(Fixtures.APPROVER_GROUP, Fixtures.GROUP_APPROVER.userId());
+  public final FakeApproverDirectory directory =
+      new FakeApproverDirectory().member(Fixtures.APPROVER_GROUP, Fixtures.GROUP_APPROVER.userId());
   public final AccessService service;
 
   public TestRig() {
@@ -32,8 +35,18 @@ public final class TestRig {
   }
 
   public TestRig(Customers customers) {
-    service = new AccessService(customers, requests, enablements, audit, cluster, notifier, directory, clock,
-        new Random(42), RetryPolicy.DEFAULT);
+    service =
+        new AccessService(
+            customers,
+            requests,
+            enablements,
+            audit,
+            cluster,
+            notifier,
+            directory,
+            clock,
+            new Random(42),
+            RetryPolicy.DEFAULT);
   }
 
   /** Enables every role on both fixture clusters (as the customer's admin). */
@@ -43,8 +56,15 @@ public final class TestRig {
     return this;
   }
 
-  public Submission submission(ClusterRef cluster, String role, Optional<Duration> duration, List<String> ns) {
-    return new Submission(cluster.customer(), cluster.name(), role, duration, ns, Fixtures.REQUESTER,
+  public Submission submission(
+      ClusterRef cluster, String role, Optional<Duration> duration, List<String> ns) {
+    return new Submission(
+        cluster.customer(),
+        cluster.name(),
+        role,
+        duration,
+        ns,
+        Fixtures.REQUESTER,
         "INC-1234 pods crash-looping");
   }
 
@@ -54,15 +74,18 @@ public final class TestRig {
   }
 
   public AccessRequest pending(String role) {
-    Outcome outcome = service.submit(submission(Fixtures.PROD, role, Optional.of(Duration.ofHours(1)), List.of()));
+    Outcome outcome =
+        service.submit(
+            submission(Fixtures.PROD, role, Optional.of(Duration.ofHours(1)), List.of()));
     return ((Outcome.Submitted) outcome).request();
   }
 
   /** A readonly request on prod approved and granted. */
   public AccessRequest active() {
     AccessRequest r = pending();
-    Outcome outcome = service.approve(r.id(), Fixtures.APPROVER, dev.latchkey.core.DecisionMethod.BUTTON,
-        java.util.Map.of());
+    Outcome outcome =
+        service.approve(
+            r.id(), Fixtures.APPROVER, dev.latchkey.core.DecisionMethod.BUTTON, java.util.Map.of());
     return ((Outcome.Approved) outcome).request();
   }
 
