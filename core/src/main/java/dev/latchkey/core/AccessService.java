@@ -277,7 +277,7 @@ public final class AccessService {
                   + Durations.format(duration)
                   + "."));
     }
-    if (policy.credentials() == CredentialMode.TOKEN && duration.compareTo(MIN_TOKEN_GRANT) < 0) {
+    if (policy.credentials().usesServiceAccount() && duration.compareTo(MIN_TOKEN_GRANT) < 0) {
       return Optional.of(
           new Refusal(
               Refusal.Reason.DURATION_TOO_SHORT,
@@ -1828,7 +1828,7 @@ public final class AccessService {
    */
   static ClusterAccess.Footprint footprint(AccessRequest r) {
     return new ClusterAccess.Footprint(
-        r.cluster(), r.id(), r.scope(), r.credentials() == CredentialMode.TOKEN);
+        r.cluster(), r.id(), r.scope(), r.credentials().usesServiceAccount());
   }
 
   private static String describe(Subject subject) {

@@ -31,7 +31,9 @@ public enum AuditAction {
   CLUSTER_DISABLED,
   CLUSTER_CHANGE_REFUSED,
   RECONCILE_ORPHAN_REMOVED,
-  RECONCILE_GRANT_MISSING;
+  RECONCILE_GRANT_MISSING,
+  SESSION_STARTED,
+  SESSION_ENDED;
 
   /** The name in the log: {@code request.submitted}, {@code grant.created}, ... */
   public String eventName() {

@@ -9,7 +9,7 @@ import java.util.Locale;
 public sealed interface Subject {
   String GRANTS_NAMESPACE = "latchkey-grants";
 
-  /** Token mode: a ServiceAccount made for this one request. */
+  /** Gateway and token mode: a ServiceAccount made for this one request. */
   record ServiceAccount(String namespace, String name) implements Subject {}
 
   /** External mode: a User name the cluster's authenticator produces for the engineer. */
@@ -21,7 +21,7 @@ public sealed interface Subject {
    */
   static Subject of(RequestId id, CredentialMode mode, Requester requester, String template) {
     return switch (mode) {
-      case TOKEN -> new ServiceAccount(GRANTS_NAMESPACE, id.value());
+      case GATEWAY, TOKEN -> new ServiceAccount(GRANTS_NAMESPACE, id.value());
       case EXTERNAL -> new User(userName(requester, template));
     };
   }

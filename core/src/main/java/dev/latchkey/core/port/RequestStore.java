@@ -6,6 +6,7 @@ import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -21,6 +22,14 @@ public interface RequestStore {
   void insert(AccessRequest request, List<AuditEvent> events);
 
   Optional<AccessRequest> find(RequestId id);
+
+  /**
+   * The requests of these ids that exist, in no particular order: the gateway asks about every
+   * grant with an open session several times a second.
+   */
+  default List<AccessRequest> findAll(Collection<RequestId> ids) {
+    return ids.stream().map(this::find).flatMap(Optional::stream).toList();
+  }
 
   /**
    * Replaces {@code current} by {@code next} if the stored request still has {@code current}'s

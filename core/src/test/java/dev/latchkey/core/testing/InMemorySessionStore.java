@@ -1,0 +1,90 @@
+package dev.latchkey.core.testing;
+
+import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.port.SessionStore;
+import dev.latchkey.core.session.ActivityLine;
+import dev.latchkey.core.session.SessionEnd;
+import dev.latchkey.core.session.SessionId;
+import dev.latchkey.core.session.StreamSession;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The gateway's records in memory, writing its audit events to an {@link InMemoryAuditLog}; {@link
+ * #failRecordings} makes every recording write throw, as a full or lost database would.
+ */
+public final class InMemorySessionStore implements SessionStore {
+  private final InMemoryAuditLog audit;
+  private final List<ActivityLine> lines = new ArrayList<>();
+  private final Map<SessionId, StreamSession> opened = new LinkedHashMap<>();
+  private final Map<SessionId, SessionEnd> ended = new LinkedHashMap<>();
+  private final Map<SessionId, ByteArrayOutputStream> recordings = new LinkedHashMap<>();
+  private volatile boolean failRecordings;
+
+  public InMemorySessionStore(InMemoryAuditLog audit) {
+    this.audit = audit;
+  }
+
+  public void failRecordings(boolean fail) {
+    this.failRecordings = fail;
+  }
+
+  @Override
+  public synchronized void log(List<ActivityLine> batch) {
+    lines.addAll(batch);
+  }
+
+  @Override
+  public synchronized void open(StreamSession session, AuditEvent started) {
+    if (opened.putIfAbsent(session.id(), session) == null) {
+      recordings.put(session.id(), new ByteArrayOutputStream());
+      audit.append(started);
+    }
+  }
+
+  @Override
+  public synchronized void appendRecording(SessionId id, long sequence, byte[] part) {
+    if (failRecordings) {
+      throw new IllegalStateException("recording store refused the write (test)");
+    }
+    ByteArrayOutputStream out = recordings.get(id);
+    if (out == null) {
+      throw new IllegalStateException("no open session " + id);
+    }
+    out.writeBytes(part);
+  }
+
+  @Override
+  public synchronized void close(SessionId id, SessionEnd end, AuditEvent endedEvent) {
+    if (opened.containsKey(id) && ended.putIfAbsent(id, end) == null) {
+      audit.append(endedEvent);
+    }
+  }
+
+  @Override
+  public synchronized List<ActivityLine> activity(RequestId id, int limit) {
+    return lines.reversed().stream().filter(l -> l.requestId().equals(id)).limit(limit).toList();
+  }
+
+  @Override
+  public synchronized List<SessionRecord> sessions(RequestId id) {
+    return opened.values().stream()
+        .filter(s -> s.requestId().equals(id))
+        .map(s -> new SessionRecord(s, Optional.ofNullable(ended.get(s.id()))))
+        .toList();
+  }
+
+  @Override
+  public synchronized Optional<byte[]> recording(SessionId id) {
+    return Optional.ofNullable(recordings.get(id)).map(ByteArrayOutputStream::toByteArray);
+  }
+
+  public synchronized List<ActivityLine> lines() {
+    return List.copyOf(lines);
+  }
+}
