@@ -19,6 +19,16 @@ public interface StreamTap {
   void fromServer(ByteBuf bytes);
 
   /**
+   * Bytes that, written to the client now, show {@code line} on its terminal as output of the
+   * stream's own protocol (a stdout frame), so a person sees why the session ends. Empty when the
+   * protocol has no such place or the bytes passed so far towards the client do not end on a frame
+   * boundary. The gateway stops relaying the server's bytes before it asks.
+   */
+  default java.util.Optional<ByteBuf> farewell(String line) {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Ends the recording (the stream is closed, for whatever reason) and says what was recorded.
    * Called once.
    */
