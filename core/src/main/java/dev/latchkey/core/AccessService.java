@@ -220,6 +220,10 @@ public final class AccessService {
       }
       scope = new Scope.Namespaces(s.namespaces());
     }
+    Optional<Refusal> outOfReach = ScopeRules.refusal(policy, role, scope);
+    if (outOfReach.isPresent()) {
+      return new Outcome.Refused(outOfReach.get());
+    }
     Instant now = clock.instant();
     AccessRequest request =
         AccessRequest.submitted(
@@ -418,6 +422,19 @@ public final class AccessService {
                 + " now allows only the namespaces "
                 + String.join(", ", allowed)
                 + ". Deny it; the requester can ask again.",
+            method,
+            details);
+      }
+      Optional<Refusal> outOfReach =
+          ScopeRules.refusal(customers.policy(r.cluster()).orElseThrow(), role.get(), r.scope());
+      if (outOfReach.isPresent()) {
+        return refuseDecision(
+            r,
+            approver,
+            outOfReach.get().reason(),
+            "This request can no longer be approved: "
+                + outOfReach.get().message()
+                + " Deny it; the requester can ask again.",
             method,
             details);
       }
@@ -1095,8 +1112,8 @@ public final class AccessService {
   }
 
   /**
-   * Whether a role's ClusterRole is usable on the cluster: present, and for readonly unable to read
-   * Secrets.
+   * Whether a role's ClusterRole is usable on the cluster: present, for readonly unable to read
+   * Secrets, and on a cluster where Latchkey runs not reaching Latchkey's own pod.
    */
   public Optional<Refusal> roleProblem(ClusterRef cluster, RoleDefinition role) {
     return switch (clusters.checkRole(cluster, role.clusterRole())) {
@@ -1122,7 +1139,10 @@ public final class AccessService {
                       + cluster.name()
                       + " lets its holder read Secrets; readonly must not. Re-apply"
                       + " deploy/catalogue.yaml."));
-      case RoleCheck.Present present -> Optional.empty();
+      case RoleCheck.Present present ->
+          customers
+              .policy(cluster)
+              .flatMap(policy -> ReachRules.refusal(policy, role, present.reaches()));
       case RoleCheck.Unavailable unavailable ->
           Optional.of(
               new Refusal(

@@ -6,14 +6,16 @@ import java.util.regex.Pattern;
 
 /**
  * A role of the catalogue as a cluster offers it: the name people request, the ClusterRole it
- * binds, what it allows in one line, its longest window and how many distinct approvers it needs.
+ * binds, what it allows in one line, its longest window, how many distinct approvers it needs, and
+ * whether it may only be granted in named namespaces (never cluster-wide).
  */
 public record RoleDefinition(
     String name,
     String clusterRole,
     String description,
     Duration maxDuration,
-    int approvalsRequired) {
+    int approvalsRequired,
+    boolean namespacedOnly) {
   public static final Duration DEFAULT_MAX_DURATION = Duration.ofHours(8);
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern CLUSTER_ROLE =
@@ -37,6 +39,21 @@ public record RoleDefinition(
     if (approvalsRequired < 1 || approvalsRequired > 5) {
       throw new IllegalArgumentException("approvals required must be between 1 and 5");
     }
+  }
+
+  /** A role that may be granted cluster-wide as well as in named namespaces. */
+  public RoleDefinition(
+      String name,
+      String clusterRole,
+      String description,
+      Duration maxDuration,
+      int approvalsRequired) {
+    this(name, clusterRole, description, maxDuration, approvalsRequired, false);
+  }
+
+  /** This role, granted only in named namespaces. */
+  public RoleDefinition onlyNamespaced() {
+    return new RoleDefinition(name, clusterRole, description, maxDuration, approvalsRequired, true);
   }
 
   public static final String READONLY = "readonly";

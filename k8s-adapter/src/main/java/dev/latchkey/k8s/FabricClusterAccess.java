@@ -467,7 +467,8 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     }
     return role == null
         ? new RoleCheck.Missing()
-        : new RoleCheck.Present(RoleRules.readsSecrets(role.getRules()));
+        : new RoleCheck.Present(
+            RoleRules.readsSecrets(role.getRules()), RoleRules.reaches(role.getRules()));
   }
 
   /**

@@ -182,6 +182,21 @@ public interface ClusterAccess {
     record Unavailable(String message) implements CredentialResult {}
   }
 
+  /**
+   * Ways a role's holder can act on the pods of a namespace — and so, in Latchkey's own namespace,
+   * on Latchkey: read its mounted token and secrets, run as it, or stop it.
+   */
+  enum PodReach {
+    /** exec, attach or port-forward into pods. */
+    EXEC,
+    /** delete or evict pods. */
+    DELETE_PODS,
+    /** create pods, or create, change or scale the workloads that make them. */
+    CHANGE_WORKLOADS,
+    /** read Secrets (a mounted token's Secret, Latchkey's Slack secrets). */
+    READ_SECRETS
+  }
+
   /** A ready kubeconfig holding a bearer token. Its text is a secret: toString never shows it. */
   record Kubeconfig(String text, Instant tokenExpiresAt) {
     public Kubeconfig {
@@ -196,7 +211,20 @@ public interface ClusterAccess {
   }
 
   sealed interface RoleCheck {
-    record Present(boolean readsSecrets) implements RoleCheck {}
+    /**
+     * The ClusterRole exists; {@code reaches} is what a cluster-wide holder of it could do to the
+     * pods of any namespace, Latchkey's own included.
+     */
+    record Present(boolean readsSecrets, Set<PodReach> reaches) implements RoleCheck {
+      public Present {
+        reaches = reaches.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(reaches));
+      }
+
+      /** A role that reaches no pod. */
+      public Present(boolean readsSecrets) {
+        this(readsSecrets, Set.of());
+      }
+    }
 
     record Missing() implements RoleCheck {}
 

@@ -33,8 +33,13 @@ public final class FakeClusterAccess implements ClusterAccess {
 
   public FakeClusterAccess() {
     roles.put("latchkey-readonly", new RoleCheck.Present(false));
-    roles.put("latchkey-operator", new RoleCheck.Present(false));
-    roles.put("cluster-admin", new RoleCheck.Present(true));
+    roles.put(
+        "latchkey-operator",
+        new RoleCheck.Present(
+            false,
+            java.util.EnumSet.of(PodReach.EXEC, PodReach.DELETE_PODS, PodReach.CHANGE_WORKLOADS)));
+    roles.put(
+        "cluster-admin", new RoleCheck.Present(true, java.util.EnumSet.allOf(PodReach.class)));
   }
 
   public void setReachable(boolean value) {
