@@ -3,22 +3,22 @@ package dev.latchkey.bench;
 import dev.latchkey.bot.config.ConfigLoader;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CustomerId;
-import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Requester;
 import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.ApproverDirectory;
 import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.storage.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ import org.HdrHistogram.Histogram;
  * RequestStore#findClustersWithDue}, then up to 500 due requests of each, {@link
  * RequestStore#findDue(ClusterRef, Instant, int)}) on an H2 file holding 1,000,000 finished
  * requests and 10,000 active ones, against the same queries on an empty database. Rows are real:
- * one finished and one active request are made by the AccessService on this very database, then
+ * one finished and one active request are made by the core use cases on this very database, then
  * copied by SQL ({@code INSERT … SELECT} over {@code SYSTEM_RANGE}) with new ids, and for the
  * active ones due instants spread over the next ten thousand seconds.
  */
@@ -184,21 +184,22 @@ final class DueQueryBench {
   }
 
   /**
-   * Makes the two template rows through the AccessService on a new database: a request approved,
+   * Makes the two template rows through the core use cases on a new database: a request approved,
    * expired and removed (finished, nothing due), then one approved and active (due at its reminder,
    * 45 min later).
    */
   private static Templates templates(String url, LatchkeyConfig config, MutableClock clock) {
     try (Database db = Database.builder(url).sinks(List.of()).clock(clock).open()) {
-      AccessService service =
-          new AccessService(
-              config.customers(),
-              db.requests(),
-              db.enablements(),
-              db.audit(),
-              new AlwaysGrants(),
-              new Silent(),
-              (group, user) -> ApproverDirectory.Membership.NOT_MEMBER,
+      UseCases service =
+          UseCases.wire(
+              new UseCases.Ports(
+                  config.customers(),
+                  db.requests(),
+                  db.enablements(),
+                  db.audit(),
+                  new AlwaysGrants(),
+                  new Silent(),
+                  (group, user) -> ApproverDirectory.Membership.NOT_MEMBER),
               clock,
               new SecureRandom(),
               RetryPolicy.DEFAULT);
@@ -206,17 +207,17 @@ final class DueQueryBench {
       Actor.SlackUser admin = new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.ADMIN);
       Actor.SlackUser approver =
           new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.APPROVER);
-      service.enable(prod, admin, Set.of("readonly"));
+      service.enable().enable(prod, admin, Set.of("readonly"));
       RequestId finished = approved(service, approver);
       clock.advance(Duration.ofHours(2));
-      service.runDue();
-      AccessRequest done = service.find(finished).orElseThrow();
+      service.due().runAll();
+      AccessRequest done = service.queries().find(finished).orElseThrow();
       if (done.state() != RequestState.EXPIRED || done.grantPresent() || done.dueAt().isPresent()) {
         throw new IllegalStateException("finished template is " + done);
       }
       Instant now = clock.instant();
       RequestId active = approved(service, approver);
-      AccessRequest live = service.find(active).orElseThrow();
+      AccessRequest live = service.queries().find(active).orElseThrow();
       if (live.state() != RequestState.ACTIVE) {
         throw new IllegalStateException("active template is " + live);
       }
@@ -224,21 +225,23 @@ final class DueQueryBench {
     }
   }
 
-  private static RequestId approved(AccessService service, Actor.SlackUser approver) {
-    Outcome submitted =
-        service.submit(
-            new Submission(
-                new CustomerId("acme"),
-                "prod",
-                "readonly",
-                Optional.of(Duration.ofHours(1)),
-                List.of(),
-                new Requester(
-                    new Actor.SlackUser(SlackRequests.VENDOR_TEAM, SlackRequests.REQUESTER),
-                    Optional.of("alice@vendor.example")),
-                "checking the api pods"));
-    RequestId id = ((Outcome.Submitted) submitted).request().id();
-    service.approve(id, approver, DecisionMethod.BUTTON, Map.of());
+  private static RequestId approved(UseCases service, Actor.SlackUser approver) {
+    var submitted =
+        service
+            .submit()
+            .submit(
+                new Submission(
+                    new CustomerId("acme"),
+                    "prod",
+                    "readonly",
+                    Optional.of(Duration.ofHours(1)),
+                    List.of(),
+                    new Requester(
+                        new Actor.SlackUser(SlackRequests.VENDOR_TEAM, SlackRequests.REQUESTER),
+                        Optional.of("alice@vendor.example")),
+                    "checking the api pods"));
+    RequestId id = ((SubmitRequest.Result.Submitted) submitted).request().id();
+    service.decide().decide(Decision.click(id, approver, Decision.Verdict.APPROVE));
     return id;
   }
 
@@ -346,7 +349,7 @@ final class DueQueryBench {
                 + " per database (at most 4 s per series) interleaved in 5 rounds after a warm-up,"
                 + " each call with a new `now` as the timer's clock gives (H2 would otherwise reuse"
                 + " the previous result). The million finished requests (and 10,000 active) were"
-                + " written by SQL copies of rows the AccessService made, in "
+                + " written by SQL copies of rows the UseCases made, in "
                 + String.format(Locale.ROOT, "%.1f s", fillSeconds)
                 + "; audit rows were "
                 + "not copied (the query does not read them).\n\n"

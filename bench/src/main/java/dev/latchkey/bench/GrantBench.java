@@ -5,21 +5,22 @@ import dev.latchkey.bot.config.ConfigLoader;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.bot.config.Settings;
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
-import dev.latchkey.core.ClusterOutcome;
 import dev.latchkey.core.ClusterRef;
-import dev.latchkey.core.CredentialOutcome;
 import dev.latchkey.core.CustomerId;
-import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Requester;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
+import dev.latchkey.core.access.EnableSupportAccess;
 import dev.latchkey.core.port.ClusterAccess;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.IssueKubeconfig;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.k8s.GrantObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -136,8 +137,9 @@ final class GrantBench {
     try (KubernetesClient asLatchkey = Kube.clientFor(bench.latchkeyKubeconfig());
         TokenProbe probe = new TokenProbe(bench.kube().server, bench.kube().caData)) {
       try (Latchkey latchkey = Latchkey.start(settings, config, clock)) {
-        AccessService service = latchkey.service();
-        if (!(service.enable(PROD, ADMIN, Set.of("readonly")) instanceof ClusterOutcome.Changed)) {
+        UseCases service = latchkey.core();
+        if (!(service.enable().enable(PROD, ADMIN, Set.of("readonly"))
+            instanceof EnableSupportAccess.Result.Enabled)) {
           throw new IllegalStateException("prod could not be enabled");
         }
         SlackRequests requests =
@@ -166,8 +168,8 @@ final class GrantBench {
           }
           awaitState(service, id, RequestState.ACTIVE);
           long tActive = System.nanoTime();
-          if (!(service.issueCredential(id, REQUESTER)
-              instanceof CredentialOutcome.Issued issued)) {
+          if (!(service.kubeconfig().issue(id, REQUESTER)
+              instanceof IssueKubeconfig.Result.Issued issued)) {
             throw new IllegalStateException("no kubeconfig for " + id);
           }
           int tries =
@@ -206,7 +208,7 @@ final class GrantBench {
   // Latchkey
 
   private Expiry expire(Latchkey latchkey, MutableClock clock, int alreadyActive) throws Exception {
-    AccessService service = latchkey.service();
+    UseCases service = latchkey.core();
     int n = bench.expiryGrants();
     int extra = Math.max(0, n - alreadyActive);
     Bench.log(
@@ -218,8 +220,9 @@ final class GrantBench {
         extra,
         i -> {
           RequestId id = submit(service);
-          Outcome outcome = service.approve(id, APPROVER, DecisionMethod.BUTTON, Map.of());
-          if (!(outcome instanceof Outcome.Approved approved)
+          var outcome =
+              service.decide().decide(Decision.click(id, APPROVER, Decision.Verdict.APPROVE));
+          if (!(outcome instanceof DecideRequest.Result.Approved approved)
               || approved.request().state() != RequestState.ACTIVE) {
             throw new IllegalStateException("approval of " + id + " ended as " + outcome);
           }
@@ -501,28 +504,30 @@ final class GrantBench {
 
   // ---------------------------------------------------------------- helpers
 
-  private static RequestId submit(AccessService service) {
-    Outcome outcome =
-        service.submit(
-            new Submission(
-                new CustomerId("acme"),
-                "prod",
-                "readonly",
-                Optional.of(WINDOW),
-                List.of(),
-                new Requester(REQUESTER, Optional.of("alice@vendor.example")),
-                "checking the api pods"));
-    if (!(outcome instanceof Outcome.Submitted submitted)) {
+  private static RequestId submit(UseCases service) {
+    var outcome =
+        service
+            .submit()
+            .submit(
+                new Submission(
+                    new CustomerId("acme"),
+                    "prod",
+                    "readonly",
+                    Optional.of(WINDOW),
+                    List.of(),
+                    new Requester(REQUESTER, Optional.of("alice@vendor.example")),
+                    "checking the api pods"));
+    if (!(outcome instanceof SubmitRequest.Result.Submitted submitted)) {
       throw new IllegalStateException("submission refused: " + outcome);
     }
     return submitted.request().id();
   }
 
-  private static void awaitState(AccessService service, RequestId id, RequestState state)
+  private static void awaitState(UseCases service, RequestId id, RequestState state)
       throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (System.nanoTime() < deadline) {
-      AccessRequest r = service.find(id).orElseThrow();
+      AccessRequest r = service.queries().find(id).orElseThrow();
       if (r.state() == state) {
         return;
       }
@@ -634,7 +639,7 @@ final class GrantBench {
         .append(e.grants())
         .append(
             " ACTIVE grants (a ServiceAccount and a ClusterRoleBinding each), all approved at the"
-                + " same instant with a 1 h window, made through the AccessService in ")
+                + " same instant with a 1 h window, made through the core use cases in ")
         .append(String.format(Locale.ROOT, "%.1f s", e.creationMillis() / 1000.0))
         .append(
             "; then the clock moved past their end with Latchkey's real timers running (due pass"

@@ -12,15 +12,17 @@ import dev.latchkey.bot.ops.MeteredNotifier;
 import dev.latchkey.bot.ops.MetricsServlet;
 import dev.latchkey.bot.ops.SlackApiMetrics;
 import dev.latchkey.bot.ops.StartingGate;
+import dev.latchkey.bot.slack.RefusalTexts;
 import dev.latchkey.bot.slack.SlackSettings;
 import dev.latchkey.bot.slack.SlackSurface;
 import dev.latchkey.bot.timers.Timers;
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.Customer;
+import dev.latchkey.core.Refusal;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.RetryPolicy;
+import dev.latchkey.core.UseCases;
 import dev.latchkey.k8s.ClusterConnection;
 import dev.latchkey.k8s.ClusterConnections;
 import dev.latchkey.k8s.FabricClusterAccess;
@@ -59,7 +61,7 @@ public final class Latchkey implements AutoCloseable {
   private final FabricClusterAccess clusters;
   private final ExecutorService executor;
   private final SlackSurface slack;
-  private final AccessService service;
+  private final UseCases core;
   private final Timers timers;
   private final HttpServer http;
   private final PrometheusMeterRegistry metrics;
@@ -70,7 +72,7 @@ public final class Latchkey implements AutoCloseable {
       FabricClusterAccess clusters,
       ExecutorService executor,
       SlackSurface slack,
-      AccessService service,
+      UseCases core,
       Timers timers,
       HttpServer http,
       PrometheusMeterRegistry metrics,
@@ -79,7 +81,7 @@ public final class Latchkey implements AutoCloseable {
     this.clusters = clusters;
     this.executor = executor;
     this.slack = slack;
-    this.service = service;
+    this.core = core;
     this.timers = timers;
     this.http = http;
     this.metrics = metrics;
@@ -166,19 +168,20 @@ public final class Latchkey implements AutoCloseable {
               executor,
               new SlackApiMetrics(metrics));
       opened.add(foundation.cardSync());
-      AccessService service =
-          new AccessService(
-              config.customers(),
-              database.requests(),
-              database.enablements(),
-              database.audit(),
-              new MeteredClusterAccess(clusters, metrics),
-              new MeteredNotifier(foundation.notifier(), metrics),
-              foundation.approverDirectory(),
+      UseCases core =
+          UseCases.wire(
+              new UseCases.Ports(
+                  config.customers(),
+                  database.requests(),
+                  database.enablements(),
+                  database.audit(),
+                  new MeteredClusterAccess(clusters, metrics),
+                  new MeteredNotifier(foundation.notifier(), metrics),
+                  foundation.approverDirectory()),
               clock,
               new SecureRandom(),
               RetryPolicy.DEFAULT);
-      SlackSurface slack = foundation.complete(service);
+      SlackSurface slack = foundation.complete(core);
       opened.add(slack);
 
       List<ClusterRef> refs = List.copyOf(connections.keySet());
@@ -194,7 +197,7 @@ public final class Latchkey implements AutoCloseable {
           };
       Timers timers =
           new Timers(
-              service,
+              core,
               refs,
               config.reconcileInterval(),
               ref -> {
@@ -207,7 +210,7 @@ public final class Latchkey implements AutoCloseable {
 
       // HTTP first, so the process is seen alive while it catches up; Slack waits behind the gate
       // until then.
-      registerGauges(metrics, database, service, config);
+      registerGauges(metrics, database, core, config);
       StartingGate slackGate = new StartingGate(slack.servlet());
       HttpServer http =
           new HttpServer(settings.port())
@@ -234,8 +237,9 @@ public final class Latchkey implements AutoCloseable {
         log.info("applied {} written decisions made while Latchkey was stopped", replayed);
       }
       timers.catchUp();
-      for (String problem : service.checkEnabledRoles()) {
-        log.warn("enabled role problem: {}", problem);
+      for (Refusal problem : core.roles().enabledRoleProblems()) {
+        log.warn(
+            "enabled role problem: {}", RefusalTexts.text(RefusalTexts.Situation.SWITCH, problem));
       }
       slack.cardSync().syncOutOfDate();
 
@@ -247,7 +251,7 @@ public final class Latchkey implements AutoCloseable {
           config.customers().all().size(),
           refs.size());
       return new Latchkey(
-          database, clusters, executor, slack, service, timers, http, metrics, auditMonitor);
+          database, clusters, executor, slack, core, timers, http, metrics, auditMonitor);
     } catch (Exception | Error e) {
       for (AutoCloseable c : opened.reversed()) {
         try {
@@ -273,10 +277,7 @@ public final class Latchkey implements AutoCloseable {
   }
 
   private static void registerGauges(
-      PrometheusMeterRegistry metrics,
-      Database database,
-      AccessService service,
-      LatchkeyConfig config) {
+      PrometheusMeterRegistry metrics, Database database, UseCases core, LatchkeyConfig config) {
     for (RequestState state :
         List.of(RequestState.PENDING, RequestState.APPROVED, RequestState.ACTIVE)) {
       Gauge.builder(
@@ -296,7 +297,7 @@ public final class Latchkey implements AutoCloseable {
           .tag("state", state.name().toLowerCase(java.util.Locale.ROOT))
           .register(metrics);
     }
-    Gauge.builder("latchkey.revocations.overdue", () -> service.overdueRevocations().size())
+    Gauge.builder("latchkey.revocations.overdue", () -> core.removals().overdue().size())
         .description(
             "Grants still in a cluster more than 60 s after their end (removal failing, or not yet"
                 + " ended)")
@@ -307,8 +308,8 @@ public final class Latchkey implements AutoCloseable {
     return http.port();
   }
 
-  public AccessService service() {
-    return service;
+  public UseCases core() {
+    return core;
   }
 
   public Database database() {

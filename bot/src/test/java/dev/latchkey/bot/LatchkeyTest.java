@@ -118,7 +118,7 @@ class LatchkeyTest {
     assertThat(get("/readyz").statusCode()).isEqualTo(200);
 
     assertThat(command("T0CUSTOMER", "U0ADMIN", "enable prod").statusCode()).isEqualTo(200);
-    await().until(() -> latchkey.service().enablement(PROD_REF).enabled());
+    await().until(() -> latchkey.core().settings().enablement(PROD_REF).enabled());
     assertThat(
             command("T0VENDOR", "U0ENGINEER", "request prod readonly 1h INC-77 <!channel> api pods")
                 .statusCode())
@@ -207,7 +207,7 @@ class LatchkeyTest {
   void slackIsServedOnlyOnceWhatFellDueWhileStoppedIsHandled() throws Exception {
     latchkey = start();
     command("T0CUSTOMER", "U0ADMIN", "enable prod");
-    await().until(() -> latchkey.service().enablement(PROD_REF).enabled());
+    await().until(() -> latchkey.core().settings().enablement(PROD_REF).enabled());
     command("T0VENDOR", "U0ENGINEER", "request prod readonly 1h INC-78 pods");
     AccessRequest active = await().until(this::onlyRequest, Optional::isPresent).orElseThrow();
     click("T0CUSTOMER", "U0APPROVER1", active);

@@ -1,5 +1,6 @@
 package dev.latchkey.core;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -14,7 +15,11 @@ import java.util.Optional;
  * <p>{@code expiresAt} is fixed when the request is approved (approval instant plus the requested
  * duration): a slow grant shortens the window, it never lengthens it. {@code version} increases
  * with every stored change and is what conditional updates compare.
+ *
+ * <p>Every field has a generated {@code withField(value)} (see {@link AccessRequestBuilder.With}),
+ * so a new field is one edit; the methods below change fields that belong together.
  */
+@RecordBuilder
 public record AccessRequest(
     RequestId id,
     RequestKind kind,
@@ -42,7 +47,8 @@ public record AccessRequest(
     int attempts,
     Optional<Instant> nextAttemptAt,
     boolean reminderSent,
-    long version) {
+    long version)
+    implements AccessRequestBuilder.With {
 
   /** The requester is reminded this long before their access ends. */
   public static final Duration REMINDER_BEFORE_EXPIRY = Duration.ofMinutes(15);
@@ -178,377 +184,30 @@ public record AccessRequest(
     return approvals.stream().anyMatch(a -> a.approver().userId().equals(user.userId()));
   }
 
-  public AccessRequest withState(RequestState next) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        next,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
-  }
-
-  public AccessRequest withApprovals(List<Approval> next) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        next,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
-  }
-
-  public AccessRequest withApprovalsRequired(int required) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        required,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
-  }
-
+  /** Decided at {@code at} by {@code by} (approved or denied). */
   public AccessRequest withDecision(Instant at, Actor by) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        Optional.of(at),
-        Optional.of(by),
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
+    return with().decidedAt(Optional.of(at)).decidedBy(Optional.of(by)).build();
   }
 
   public AccessRequest withGrantedAt(Instant at) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        Optional.of(at),
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
+    return withGrantedAt(Optional.of(at));
   }
 
   public AccessRequest withExpiresAt(Instant at) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        Optional.of(at),
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
+    return withExpiresAt(Optional.of(at));
   }
 
+  /** Ended at {@code at} by {@code by} (denied, cancelled, timed out, expired, revoked, failed). */
   public AccessRequest withEnd(Instant at, Actor by) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        Optional.of(at),
-        Optional.of(by),
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
+    return with().endedAt(Optional.of(at)).endedBy(Optional.of(by)).build();
   }
 
   public AccessRequest withFailure(String message) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        Optional.of(message),
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
+    return withFailure(Optional.of(message));
   }
 
-  public AccessRequest withGrantPresent(boolean present) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        present,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        version);
-  }
-
-  /** Records a failed side effect and when to try again. */
+  /** Tried {@code nextAttempts} times so far; next try due {@code at} (empty: none scheduled). */
   public AccessRequest withRetry(int nextAttempts, Optional<Instant> at) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        nextAttempts,
-        at,
-        reminderSent,
-        version);
-  }
-
-  public AccessRequest withReminderSent(boolean sent) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        sent,
-        version);
-  }
-
-  /** Used by storage only: the version it stored. */
-  public AccessRequest withVersion(long stored) {
-    return new AccessRequest(
-        id,
-        kind,
-        extendsRequest,
-        cluster,
-        role,
-        scope,
-        credentials,
-        requester,
-        reason,
-        duration,
-        createdAt,
-        pendingExpiresAt,
-        approvalsRequired,
-        approvals,
-        state,
-        decidedAt,
-        decidedBy,
-        grantedAt,
-        expiresAt,
-        endedAt,
-        endedBy,
-        failure,
-        grantPresent,
-        attempts,
-        nextAttemptAt,
-        reminderSent,
-        stored);
+    return with().attempts(nextAttempts).nextAttemptAt(at).build();
   }
 }

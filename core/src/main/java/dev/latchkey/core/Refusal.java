@@ -1,15 +1,41 @@
 package dev.latchkey.core;
 
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
-/** Why a rule said no, with a message fit to show the person who asked. */
-public record Refusal(Reason reason, String message) {
+/**
+ * Why a rule said no: a stable reason and the facts it rests on (which cluster, which limit). The
+ * core gives reasons; the adapter that answers a person writes the words.
+ */
+public record Refusal(Reason reason, Map<Fact, String> facts) {
   public Refusal {
     Objects.requireNonNull(reason, "reason");
-    Objects.requireNonNull(message, "message");
+    facts =
+        facts.isEmpty()
+            ? Map.of()
+            : Collections.unmodifiableMap(new EnumMap<>(Objects.requireNonNull(facts, "facts")));
   }
 
-  /** Stable reasons, so adapters can choose a form to show and tests can match. */
+  /** A refusal with no facts beyond its reason. */
+  public static Refusal of(Reason reason) {
+    return new Refusal(reason, Map.of());
+  }
+
+  /** This refusal with one more fact. */
+  public Refusal with(Fact fact, String value) {
+    EnumMap<Fact, String> more = facts.isEmpty() ? new EnumMap<>(Fact.class) : new EnumMap<>(facts);
+    more.put(fact, Objects.requireNonNull(value, fact.name()));
+    return new Refusal(reason, more);
+  }
+
+  public Optional<String> fact(Fact fact) {
+    return Optional.ofNullable(facts.get(fact));
+  }
+
+  /** Stable reasons, so adapters can choose the words to show and tests can match. */
   public enum Reason {
     UNKNOWN_CUSTOMER,
     UNKNOWN_CLUSTER,
@@ -41,5 +67,56 @@ public record Refusal(Reason reason, String message) {
     PROTECTED_NAMESPACE,
     NAMESPACES_REQUIRED,
     ROLE_REACHES_LATCHKEY
+  }
+
+  /**
+   * The facts a refusal can carry. Durations are written as {@link Durations#format}, instants as
+   * ISO-8601, lists joined with {@code ", "}.
+   */
+  public enum Fact {
+    /** The cluster concerned. */
+    CLUSTER,
+    /** The clusters a customer has. */
+    CLUSTERS,
+    /** The role concerned. */
+    ROLE,
+    /** The roles a cluster offers. */
+    ROLES,
+    /** The roles enabled on a cluster now. */
+    ENABLED_ROLES,
+    /** The ClusterRole a role binds. */
+    CLUSTER_ROLE,
+    /** The namespace concerned. */
+    NAMESPACE,
+    /** The namespaces a cluster allows requests to name. */
+    ALLOWED_NAMESPACES,
+    /** The namespaces no grant may reach. */
+    PROTECTED_NAMESPACES,
+    /** A count limit (characters of a reason, namespaces of a request). */
+    LIMIT,
+    /** The longest a role may be held. */
+    MAXIMUM,
+    /** The duration asked for. */
+    ASKED,
+    /** The most an extension may add now. */
+    ALLOWED_MORE,
+    /** The shortest grant a cluster makes. */
+    MINIMUM,
+    /** Kubernetes' shortest token. */
+    TOKEN_MINIMUM,
+    /** The time a hand-out may take beyond the shortest token. */
+    LEEWAY,
+    /** When access (or an extension) would end. */
+    ENDS_AT,
+    /** The request concerned. */
+    REQUEST,
+    /** The state the request is in. */
+    STATE,
+    /** What a role reaches of Latchkey's pod (enum names of the cluster port's PodReach). */
+    REACHES,
+    /** An error reported by a cluster. */
+    ERROR,
+    /** The request is an extension (the value names the access it extends). */
+    EXTENDS
   }
 }

@@ -2,10 +2,12 @@ package dev.latchkey.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.TestRig;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -47,25 +49,29 @@ class IdentityByUserIdTest {
     TestRig rig = new TestRig(Customers.of(List.of(customer)));
     Actor.SlackUser asRequested = new Actor.SlackUser("T0INSTALLED", "U0ALICE");
     Actor.SlackUser asClicking = new Actor.SlackUser(acme.teamId(), "U0ALICE");
-    rig.service.enable(Fixtures.PROD, asClicking, Set.of("readonly"));
-    Outcome submitted =
-        rig.service.submit(
-            new Submission(
-                acme.id(),
-                "prod",
-                "readonly",
-                Optional.of(java.time.Duration.ofHours(1)),
-                List.of(),
-                new Requester(asRequested, Optional.empty()),
-                "checking my own change"));
-    AccessRequest pending = ((Outcome.Submitted) submitted).request();
+    rig.core.enable().enable(Fixtures.PROD, asClicking, Set.of("readonly"));
+    var submitted =
+        rig.core
+            .submit()
+            .submit(
+                new Submission(
+                    acme.id(),
+                    "prod",
+                    "readonly",
+                    Optional.of(java.time.Duration.ofHours(1)),
+                    List.of(),
+                    new Requester(asRequested, Optional.empty()),
+                    "checking my own change"));
+    AccessRequest pending = ((SubmitRequest.Result.Submitted) submitted).request();
 
-    Outcome outcome =
-        rig.service.approve(pending.id(), asClicking, DecisionMethod.BUTTON, Map.of());
+    var outcome =
+        rig.core
+            .decide()
+            .decide(Decision.click(pending.id(), asClicking, Decision.Verdict.APPROVE));
 
     assertThat(outcome)
         .isInstanceOfSatisfying(
-            Outcome.Refused.class,
+            DecideRequest.Result.Refused.class,
             r -> assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.SELF_APPROVAL));
     assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.PENDING);
   }
@@ -75,7 +81,9 @@ class IdentityByUserIdTest {
     TestRig rig = new TestRig().enabled();
     AccessRequest pending = rig.pending("admin");
 
-    rig.service.approve(pending.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of());
+    rig.core
+        .decide()
+        .decide(Decision.click(pending.id(), Fixtures.APPROVER, Decision.Verdict.APPROVE));
     AccessRequest once = rig.get(pending.id());
 
     assertThat(once.approvedBy(new Actor.SlackUser("E0ORG", Fixtures.APPROVER.userId()))).isTrue();

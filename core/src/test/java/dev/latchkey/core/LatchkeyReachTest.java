@@ -5,6 +5,11 @@ import static dev.latchkey.core.testing.Fixtures.APPROVER;
 import static dev.latchkey.core.testing.Fixtures.PROD;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.core.access.EnableSupportAccess;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
+import dev.latchkey.core.rules.ReachRules;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.TestRig;
 import java.time.Duration;
@@ -67,28 +72,30 @@ class LatchkeyReachTest {
         p.hostsLatchkey());
   }
 
-  private static Outcome submit(TestRig rig, String role, List<String> namespaces) {
-    return rig.service.submit(
-        rig.submission(PROD, role, Optional.of(Duration.ofHours(1)), namespaces));
+  private static SubmitRequest.Result submit(TestRig rig, String role, List<String> namespaces) {
+    return rig.core
+        .submit()
+        .submit(rig.submission(PROD, role, Optional.of(Duration.ofHours(1)), namespaces));
   }
 
   @Test
   void latchkeysOwnNamespacesAndConfiguredOnesAreNeverGranted() {
     TestRig rig = new TestRig(withProd(p -> hosting(p, CredentialMode.TOKEN)));
-    rig.service.enable(PROD, ADMIN, Set.of("readonly"));
+    rig.core.enable().enable(PROD, ADMIN, Set.of("readonly"));
     for (String ns : List.of("latchkey", "latchkey-grants", "monitoring")) {
-      Outcome outcome = submit(rig, "readonly", List.of("web", ns));
+      var outcome = submit(rig, "readonly", List.of("web", ns));
       assertThat(outcome)
           .as(ns)
           .isInstanceOfSatisfying(
-              Outcome.Refused.class,
+              SubmitRequest.Result.Refused.class,
               r -> {
                 assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.PROTECTED_NAMESPACE);
-                assertThat(r.refusal().message()).contains("`" + ns + "`");
+                assertThat(r.refusal().fact(Refusal.Fact.NAMESPACE)).contains(ns);
               });
     }
     assertThat(rig.audit.count(AuditAction.REQUEST_REFUSED)).isEqualTo(3);
-    assertThat(submit(rig, "readonly", List.of("web"))).isInstanceOf(Outcome.Submitted.class);
+    assertThat(submit(rig, "readonly", List.of("web")))
+        .isInstanceOf(SubmitRequest.Result.Submitted.class);
   }
 
   @Test
@@ -97,7 +104,7 @@ class LatchkeyReachTest {
     assertThat(Fixtures.prod().protectedNamespaces()).contains("latchkey", "latchkey-grants");
     assertThat(submit(rig, "operator", List.of("latchkey")))
         .isInstanceOfSatisfying(
-            Outcome.Refused.class,
+            SubmitRequest.Result.Refused.class,
             r -> assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.PROTECTED_NAMESPACE));
   }
 
@@ -105,17 +112,16 @@ class LatchkeyReachTest {
   void aNamespaceProtectedAfterSubmissionCannotBeApproved() {
     TestRig before = new TestRig().enabled();
     AccessRequest pending =
-        ((Outcome.Submitted) submit(before, "readonly", List.of("monitoring"))).request();
-    AccessService after =
+        ((SubmitRequest.Result.Submitted) submit(before, "readonly", List.of("monitoring")))
+            .request();
+    UseCases after =
         new TestRigOn(before, withProd(p -> hosting(p, CredentialMode.TOKEN))).service();
-    Outcome outcome = after.approve(pending.id(), APPROVER, DecisionMethod.BUTTON, Map.of());
+    var outcome =
+        after.decide().decide(Decision.click(pending.id(), APPROVER, Decision.Verdict.APPROVE));
     assertThat(outcome)
         .isInstanceOfSatisfying(
-            Outcome.Refused.class,
-            r -> {
-              assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.PROTECTED_NAMESPACE);
-              assertThat(r.refusal().message()).startsWith("This request can no longer be");
-            });
+            DecideRequest.Result.Refused.class,
+            r -> assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.PROTECTED_NAMESPACE));
     assertThat(before.get(pending.id()).state()).isEqualTo(RequestState.PENDING);
     assertThat(before.cluster.holds(pending.id())).isFalse();
   }
@@ -129,32 +135,32 @@ class LatchkeyReachTest {
                     withOperator(
                         hosting(p, CredentialMode.TOKEN),
                         RoleDefinition.builtIn("operator").onlyNamespaced())));
-    assertThat(rig.service.enable(PROD, ADMIN, Set.of("operator")))
-        .isInstanceOf(ClusterOutcome.Changed.class);
+    assertThat(rig.core.enable().enable(PROD, ADMIN, Set.of("operator")))
+        .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
     assertThat(submit(rig, "operator", List.of()))
         .isInstanceOfSatisfying(
-            Outcome.Refused.class,
+            SubmitRequest.Result.Refused.class,
             r -> assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.NAMESPACES_REQUIRED));
-    assertThat(submit(rig, "operator", List.of("web"))).isInstanceOf(Outcome.Submitted.class);
+    assertThat(submit(rig, "operator", List.of("web")))
+        .isInstanceOf(SubmitRequest.Result.Submitted.class);
   }
 
   @Test
   void aClusterHostingLatchkeyCannotEnableACluserWideRoleThatReachesItsPod() {
     TestRig rig = new TestRig(withProd(p -> hosting(p, CredentialMode.TOKEN)));
-    ClusterOutcome operator = rig.service.enable(PROD, ADMIN, Set.of("operator"));
+    var operator = rig.core.enable().enable(PROD, ADMIN, Set.of("operator"));
     assertThat(operator)
         .isInstanceOfSatisfying(
-            ClusterOutcome.Refused.class,
+            EnableSupportAccess.Result.Refused.class,
             r -> {
               assertThat(r.refusal().reason()).isEqualTo(Refusal.Reason.ROLE_REACHES_LATCHKEY);
-              assertThat(r.refusal().message())
-                  .contains("exec into pods", "Run Latchkey outside the cluster")
-                  .contains("scope: namespaced", "credentials: gateway");
+              assertThat(r.refusal().fact(Refusal.Fact.REACHES))
+                  .contains("EXEC, DELETE_PODS, CHANGE_WORKLOADS");
             });
-    assertThat(rig.service.enable(PROD, ADMIN, Set.of("admin")))
-        .isInstanceOf(ClusterOutcome.Refused.class);
-    assertThat(rig.service.enable(PROD, ADMIN, Set.of("readonly")))
-        .isInstanceOf(ClusterOutcome.Changed.class);
+    assertThat(rig.core.enable().enable(PROD, ADMIN, Set.of("admin")))
+        .isInstanceOf(EnableSupportAccess.Result.Refused.class);
+    assertThat(rig.core.enable().enable(PROD, ADMIN, Set.of("readonly")))
+        .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
   }
 
   @Test
@@ -168,18 +174,22 @@ class LatchkeyReachTest {
                     RoleDefinition.builtIn("operator").onlyNamespaced()),
             p -> p)) {
       TestRig rig = new TestRig(withProd(wayOut));
-      assertThat(rig.service.enable(PROD, ADMIN, Set.of("operator")))
-          .isInstanceOf(ClusterOutcome.Changed.class);
+      assertThat(rig.core.enable().enable(PROD, ADMIN, Set.of("operator")))
+          .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
     }
   }
 
   @Test
   void startUpReportsAnEnabledRoleThatReachesLatchkey() {
     TestRig rig = new TestRig().enabled();
-    AccessService hostingNow =
+    UseCases hostingNow =
         new TestRigOn(rig, withProd(p -> hosting(p, CredentialMode.EXTERNAL))).service();
-    assertThat(hostingNow.checkEnabledRoles())
-        .anySatisfy(problem -> assertThat(problem).contains("Role operator cannot be offered"));
+    assertThat(hostingNow.roles().enabledRoleProblems())
+        .anySatisfy(
+            problem -> {
+              assertThat(problem.reason()).isEqualTo(Refusal.Reason.ROLE_REACHES_LATCHKEY);
+              assertThat(problem.fact(Refusal.Fact.ROLE)).contains("operator");
+            });
   }
 
   @Test
@@ -199,18 +209,8 @@ class LatchkeyReachTest {
 
   /** A second service over the same stores and cluster, with another configuration. */
   private record TestRigOn(TestRig rig, Customers customers) {
-    AccessService service() {
-      return new AccessService(
-          customers,
-          rig.requests,
-          rig.enablements,
-          rig.audit,
-          rig.cluster,
-          rig.notifier,
-          rig.directory,
-          rig.clock,
-          new java.util.Random(3),
-          RetryPolicy.DEFAULT);
+    UseCases service() {
+      return rig.wire(customers, rig.cluster, new java.util.Random(3));
     }
   }
 }

@@ -2,13 +2,11 @@ package dev.latchkey.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.core.request.Decision;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.TestRig;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -90,32 +88,36 @@ class StateMachineTest {
   void everyStateAgainstEveryUseCase(
       RequestState state, String useCase, String outcome, RequestState after, String audit) {
     TestRig rig = new TestRig().enabled();
-    AccessRequest request = inState(rig, state);
+    AccessRequest request = rig.inState(state);
     int recorded = rig.audit.forRequest(request.id()).size();
     String got =
         switch (useCase) {
           case "approve" ->
               name(
-                  rig.service.approve(
-                      request.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()));
+                  rig.core
+                      .decide()
+                      .decide(
+                          Decision.click(
+                              request.id(), Fixtures.APPROVER, Decision.Verdict.APPROVE)));
           case "deny" ->
               name(
-                  rig.service.deny(
-                      request.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()));
-          case "cancel" -> name(rig.service.cancel(request.id(), Fixtures.ENGINEER));
-          case "revoke" -> name(rig.service.revoke(request.id(), Fixtures.ENGINEER));
+                  rig.core
+                      .decide()
+                      .decide(
+                          Decision.click(request.id(), Fixtures.APPROVER, Decision.Verdict.DENY)));
+          case "cancel" -> name(rig.core.cancel().cancel(request.id(), Fixtures.ENGINEER));
+          case "revoke" -> name(rig.core.revoke().revoke(request.id(), Fixtures.ENGINEER));
           case "extend" ->
-              name(rig.service.extend(request.id(), Fixtures.ENGINEER, Duration.ofMinutes(30)));
-          case "kubeconfig" ->
-              rig.service
-                  .issueCredential(request.id(), Fixtures.ENGINEER)
-                  .getClass()
-                  .getSimpleName();
+              name(
+                  rig.core
+                      .extend()
+                      .extend(request.id(), Fixtures.ENGINEER, Duration.ofMinutes(30)));
+          case "kubeconfig" -> name(rig.core.kubeconfig().issue(request.id(), Fixtures.ENGINEER));
           case "due" -> {
             if (state != RequestState.APPROVED) { // an approved request is due at once
               rig.clock.advance(Duration.ofHours(3));
             }
-            rig.service.runDue();
+            rig.core.due().runAll();
             yield "-";
           }
           default -> throw new IllegalArgumentException(useCase);
@@ -156,27 +158,32 @@ class StateMachineTest {
   void lateDecisionsAndDisabledClusters(
       RequestState state, String useCase, String outcome, RequestState after, String audit) {
     TestRig rig = new TestRig().enabled();
-    AccessRequest request = inState(rig, state);
+    AccessRequest request = rig.inState(state);
     int recorded = rig.audit.forRequest(request.id()).size();
     if (useCase.endsWith("after 2h")) {
       rig.clock.advance(Duration.ofHours(2));
     }
     if (useCase.startsWith("disable")) {
-      rig.service.disable(Fixtures.PROD, Fixtures.ADMIN, useCase.equals("disable now"));
+      rig.core.disable().disable(Fixtures.PROD, Fixtures.ADMIN, useCase.equals("disable now"));
     }
     String got =
         switch (useCase) {
           case "approve after 2h", "disable then approve" ->
               name(
-                  rig.service.approve(
-                      request.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()));
+                  rig.core
+                      .decide()
+                      .decide(
+                          Decision.click(
+                              request.id(), Fixtures.APPROVER, Decision.Verdict.APPROVE)));
           case "deny after 2h" ->
               name(
-                  rig.service.deny(
-                      request.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()));
-          case "cancel after 2h" -> name(rig.service.cancel(request.id(), Fixtures.ENGINEER));
+                  rig.core
+                      .decide()
+                      .decide(
+                          Decision.click(request.id(), Fixtures.APPROVER, Decision.Verdict.DENY)));
+          case "cancel after 2h" -> name(rig.core.cancel().cancel(request.id(), Fixtures.ENGINEER));
           case "disable then due" -> {
-            rig.service.runDue();
+            rig.core.due().runAll();
             yield "-";
           }
           case "disable now" -> "-";
@@ -202,39 +209,12 @@ class StateMachineTest {
     }
   }
 
-  private static String name(Outcome outcome) {
-    return outcome.getClass().getSimpleName();
-  }
-
-  /** A readonly request on prod in the given state, as the service would have left it. */
-  static AccessRequest inState(TestRig rig, RequestState state) {
-    AccessRequest pending = rig.pending();
-    if (state == RequestState.PENDING) {
-      return pending;
-    }
-    if (state == RequestState.ACTIVE) {
-      return rig.active();
-    }
-    Instant now = rig.clock.instant();
-    AccessRequest shaped =
-        switch (state) {
-          case APPROVED ->
-              pending
-                  .withState(RequestState.APPROVED)
-                  .withDecision(now, Fixtures.APPROVER)
-                  .withExpiresAt(now.plus(pending.duration()))
-                  .withGrantPresent(true)
-                  .withRetry(0, Optional.of(now));
-          case EXPIRED, REVOKED ->
-              pending
-                  .withState(state)
-                  .withDecision(now, Fixtures.APPROVER)
-                  .withGrantedAt(now)
-                  .withExpiresAt(now.plus(pending.duration()))
-                  .withEnd(now, Actor.SYSTEM);
-          default -> pending.withState(state).withEnd(now, Actor.SYSTEM);
-        };
-    rig.requests.put(shaped.withVersion(pending.version() + 1));
-    return shaped;
+  /** A result's name as the table spells it, whichever use case gave it. */
+  private static String name(Object outcome) {
+    return switch (outcome.getClass().getSimpleName()) {
+      case "AlreadyEnded" -> "AlreadyDecided";
+      case "Requested" -> "ExtensionRequested";
+      case String other -> other;
+    };
   }
 }

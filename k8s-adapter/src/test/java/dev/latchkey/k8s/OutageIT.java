@@ -4,17 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.AuditAction;
-import dev.latchkey.core.ClusterOutcome;
-import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.DueReport;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
+import dev.latchkey.core.access.EnableSupportAccess;
 import dev.latchkey.core.port.ClusterAccess.Listing;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.core.testing.FakeApproverDirectory;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.InMemoryAuditLog;
@@ -62,36 +63,41 @@ class OutageIT {
       MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
       InMemoryAuditLog audit = new InMemoryAuditLog();
       InMemoryRequestStore requests = new InMemoryRequestStore(audit);
-      AccessService service =
-          new AccessService(
-              Fixtures.customers(),
-              requests,
-              new InMemoryEnablementStore(audit),
-              audit,
-              access,
-              new RecordingNotifier(),
-              new FakeApproverDirectory(),
+      UseCases service =
+          UseCases.wire(
+              new UseCases.Ports(
+                  Fixtures.customers(),
+                  requests,
+                  new InMemoryEnablementStore(audit),
+                  audit,
+                  access,
+                  new RecordingNotifier(),
+                  new FakeApproverDirectory()),
               clock,
               new Random(7),
               RetryPolicy.DEFAULT);
 
-      assertThat(service.enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly")))
-          .isInstanceOf(ClusterOutcome.Changed.class);
+      assertThat(service.enable().enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly")))
+          .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
       RequestId id =
-          ((Outcome.Submitted)
-                  service.submit(
-                      new Submission(
-                          Fixtures.ACME,
-                          "prod",
-                          "readonly",
-                          Optional.of(Duration.ofHours(1)),
-                          List.of(),
-                          Fixtures.REQUESTER,
-                          "INC-1 outage drill")))
+          ((SubmitRequest.Result.Submitted)
+                  service
+                      .submit()
+                      .submit(
+                          new Submission(
+                              Fixtures.ACME,
+                              "prod",
+                              "readonly",
+                              Optional.of(Duration.ofHours(1)),
+                              List.of(),
+                              Fixtures.REQUESTER,
+                              "INC-1 outage drill")))
               .request()
               .id();
-      Outcome approved = service.approve(id, Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of());
-      assertThat(((Outcome.Approved) approved).request().state()).isEqualTo(RequestState.ACTIVE);
+      var approved =
+          service.decide().decide(Decision.click(id, Fixtures.APPROVER, Decision.Verdict.APPROVE));
+      assertThat(((DecideRequest.Result.Approved) approved).request().state())
+          .isEqualTo(RequestState.ACTIVE);
       assertThat(cluster.objectsOf(id))
           .extracting(HasMetadata::getKind)
           .containsExactlyInAnyOrder("ClusterRoleBinding", "ServiceAccount");
@@ -101,7 +107,7 @@ class OutageIT {
       try {
         clock.advance(Duration.ofHours(1).plusSeconds(1));
         long started = System.nanoTime();
-        DueReport report = service.runDue();
+        DueReport report = service.due().runAll();
         failedIn = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(report.errors()).isEmpty();
@@ -124,8 +130,8 @@ class OutageIT {
           .pollInterval(Duration.ofMillis(100))
           .until(
               () -> {
-                service.retryRemovalsNow(Fixtures.PROD);
-                service.runDue();
+                service.removals().retryNow(Fixtures.PROD);
+                service.due().runAll();
                 return !requests.find(id).orElseThrow().grantPresent();
               });
       Duration revokedIn = Duration.ofNanos(System.nanoTime() - resumed);

@@ -3,18 +3,14 @@ package dev.latchkey.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.AuditAction;
-import dev.latchkey.core.ClusterOutcome;
 import dev.latchkey.core.ClusterPolicy;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CredentialMode;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.Customers;
-import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.ReconcileReport;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
@@ -22,7 +18,12 @@ import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.RoleDefinition;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
+import dev.latchkey.core.access.EnableSupportAccess;
 import dev.latchkey.core.port.ClusterAccess.Grant;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.core.testing.FakeApproverDirectory;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.InMemoryAuditLog;
@@ -66,20 +67,21 @@ class ReconcileIT {
                     cluster.server,
                     Optional.ofNullable(cluster.caData))),
             clock)) {
-      AccessService service =
-          new AccessService(
-              customers(ref),
-              requests,
-              new InMemoryEnablementStore(audit),
-              audit,
-              access,
-              new RecordingNotifier(),
-              new FakeApproverDirectory(),
+      UseCases service =
+          UseCases.wire(
+              new UseCases.Ports(
+                  customers(ref),
+                  requests,
+                  new InMemoryEnablementStore(audit),
+                  audit,
+                  access,
+                  new RecordingNotifier(),
+                  new FakeApproverDirectory()),
               clock,
               new Random(11),
               RetryPolicy.DEFAULT);
-      assertThat(service.enable(ref, ADMIN, Set.of("readonly")))
-          .isInstanceOf(ClusterOutcome.Changed.class);
+      assertThat(service.enable().enable(ref, ADMIN, Set.of("readonly")))
+          .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
       RequestId intact = active(service, ref);
       RequestId bindingDeleted = active(service, ref);
       RequestId accountDeleted = active(service, ref);
@@ -109,7 +111,7 @@ class ReconcileIT {
             .delete();
         clock.advance(Duration.ofMinutes(1));
 
-        ReconcileReport report = service.reconcile(ref);
+        ReconcileReport report = service.reconcile().reconcile(ref);
 
         assertThat(report.unavailable()).isEmpty();
         assertThat(report.orphansRemoved()).containsExactly(orphan);
@@ -128,7 +130,7 @@ class ReconcileIT {
         assertThat(cluster.objectsOf(intact)).hasSize(2);
         assertThat(audit.count(AuditAction.RECONCILE_ORPHAN_REMOVED)).isEqualTo(1);
 
-        assertThat(service.reconcile(ref).orphansRemoved())
+        assertThat(service.reconcile().reconcile(ref).orphansRemoved())
             .as("a second pass finds nothing")
             .isEmpty();
       } finally {
@@ -139,22 +141,27 @@ class ReconcileIT {
     }
   }
 
-  private static RequestId active(AccessService service, ClusterRef ref) {
+  private static RequestId active(UseCases service, ClusterRef ref) {
     AccessRequest pending =
-        ((Outcome.Submitted)
-                service.submit(
-                    new Submission(
-                        ref.customer(),
-                        ref.name(),
-                        "readonly",
-                        Optional.of(Duration.ofHours(1)),
-                        List.of(),
-                        Fixtures.REQUESTER,
-                        "INC-5 reconcile drill")))
+        ((SubmitRequest.Result.Submitted)
+                service
+                    .submit()
+                    .submit(
+                        new Submission(
+                            ref.customer(),
+                            ref.name(),
+                            "readonly",
+                            Optional.of(Duration.ofHours(1)),
+                            List.of(),
+                            Fixtures.REQUESTER,
+                            "INC-5 reconcile drill")))
             .request();
-    Outcome approved =
-        service.approve(pending.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of());
-    assertThat(((Outcome.Approved) approved).request().state()).isEqualTo(RequestState.ACTIVE);
+    var approved =
+        service
+            .decide()
+            .decide(Decision.click(pending.id(), Fixtures.APPROVER, Decision.Verdict.APPROVE));
+    assertThat(((DecideRequest.Result.Approved) approved).request().state())
+        .isEqualTo(RequestState.ACTIVE);
     return pending.id();
   }
 

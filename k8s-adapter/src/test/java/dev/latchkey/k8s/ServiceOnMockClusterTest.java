@@ -3,16 +3,17 @@ package dev.latchkey.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.ClusterRef;
-import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.ClusterAccess.Grant;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.core.testing.FakeApproverDirectory;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.InMemoryAuditLog;
@@ -50,7 +51,7 @@ class ServiceOnMockClusterTest {
   private final InMemoryAuditLog audit = new InMemoryAuditLog();
   private final InMemoryRequestStore requests = new InMemoryRequestStore(audit);
   private FabricClusterAccess access;
-  private AccessService service;
+  private UseCases service;
 
   @BeforeEach
   void setUp() {
@@ -80,19 +81,20 @@ class ServiceOnMockClusterTest {
         new FabricClusterAccess(
             Map.of(Fixtures.PROD, connection, Fixtures.STAGING, connection), clock);
     service =
-        new AccessService(
-            Fixtures.customers(),
-            requests,
-            new InMemoryEnablementStore(audit),
-            audit,
-            access,
-            new RecordingNotifier(),
-            new FakeApproverDirectory(),
+        UseCases.wire(
+            new UseCases.Ports(
+                Fixtures.customers(),
+                requests,
+                new InMemoryEnablementStore(audit),
+                audit,
+                access,
+                new RecordingNotifier(),
+                new FakeApproverDirectory()),
             clock,
             new Random(5),
             RetryPolicy.DEFAULT);
-    service.enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly", "operator"));
-    service.enable(Fixtures.STAGING, Fixtures.ADMIN, Set.of("readonly"));
+    service.enable().enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly", "operator"));
+    service.enable().enable(Fixtures.STAGING, Fixtures.ADMIN, Set.of("readonly"));
   }
 
   @AfterEach
@@ -125,12 +127,12 @@ class ServiceOnMockClusterTest {
     AccessRequest r = requests.find(tokenCluster).orElseThrow();
 
     clock.set(r.expiresAt().orElseThrow().minusMillis(1));
-    service.runDue();
+    service.due().runAll();
     assertThat(state(tokenCluster)).isEqualTo(RequestState.ACTIVE);
     assertThat(objects()).isEqualTo(4);
 
     clock.set(r.expiresAt().orElseThrow());
-    service.runDue();
+    service.due().runAll();
 
     assertThat(state(tokenCluster)).isEqualTo(RequestState.EXPIRED);
     assertThat(state(externalNamespaces)).isEqualTo(RequestState.EXPIRED);
@@ -140,24 +142,29 @@ class ServiceOnMockClusterTest {
 
   @Test
   void anUnansweredRequestTimesOutAfterTwoHoursAndGrantsNothing() {
-    Outcome submitted =
-        service.submit(
-            new Submission(
-                Fixtures.ACME,
-                "prod",
-                "readonly",
-                Optional.of(Duration.ofHours(1)),
-                List.of(),
-                Fixtures.REQUESTER,
-                "INC-3 nobody answers"));
-    RequestId id = ((Outcome.Submitted) submitted).request().id();
+    var submitted =
+        service
+            .submit()
+            .submit(
+                new Submission(
+                    Fixtures.ACME,
+                    "prod",
+                    "readonly",
+                    Optional.of(Duration.ofHours(1)),
+                    List.of(),
+                    Fixtures.REQUESTER,
+                    "INC-3 nobody answers"));
+    RequestId id = ((SubmitRequest.Result.Submitted) submitted).request().id();
 
     clock.advance(Duration.ofHours(2));
-    service.runDue();
+    service.due().runAll();
 
     assertThat(state(id)).isEqualTo(RequestState.TIMED_OUT);
-    assertThat(service.approve(id, Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
-        .isInstanceOf(Outcome.AlreadyDecided.class);
+    assertThat(
+            service
+                .decide()
+                .decide(Decision.click(id, Fixtures.APPROVER, Decision.Verdict.APPROVE)))
+        .isInstanceOf(DecideRequest.Result.AlreadyDecided.class);
     assertThat(objects()).isZero();
   }
 
@@ -177,7 +184,8 @@ class ServiceOnMockClusterTest {
             "left behind"));
     clock.advance(Duration.ofMinutes(1));
 
-    assertThat(service.reconcile(Fixtures.PROD).orphansRemoved()).containsExactly(unknown);
+    assertThat(service.reconcile().reconcile(Fixtures.PROD).orphansRemoved())
+        .containsExactly(unknown);
 
     assertThat(
             client.rbac().clusterRoleBindings().withName(GrantObjects.bindingName(unknown)).get())
@@ -195,20 +203,24 @@ class ServiceOnMockClusterTest {
   }
 
   private RequestId active(ClusterRef cluster, List<String> namespaces) {
-    Outcome submitted =
-        service.submit(
-            new Submission(
-                cluster.customer(),
-                cluster.name(),
-                "readonly",
-                Optional.of(Duration.ofHours(1)),
-                namespaces,
-                Fixtures.REQUESTER,
-                "INC-2 pods"));
-    RequestId id = ((Outcome.Submitted) submitted).request().id();
+    var submitted =
+        service
+            .submit()
+            .submit(
+                new Submission(
+                    cluster.customer(),
+                    cluster.name(),
+                    "readonly",
+                    Optional.of(Duration.ofHours(1)),
+                    namespaces,
+                    Fixtures.REQUESTER,
+                    "INC-2 pods"));
+    RequestId id = ((SubmitRequest.Result.Submitted) submitted).request().id();
     assertThat(
-            ((Outcome.Approved)
-                    service.approve(id, Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
+            ((DecideRequest.Result.Approved)
+                    service
+                        .decide()
+                        .decide(Decision.click(id, Fixtures.APPROVER, Decision.Verdict.APPROVE)))
                 .request()
                 .state())
         .isEqualTo(RequestState.ACTIVE);

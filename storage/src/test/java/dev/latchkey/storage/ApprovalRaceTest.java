@@ -3,7 +3,6 @@ package dev.latchkey.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.Approval;
 import dev.latchkey.core.AuditAction;
@@ -13,13 +12,15 @@ import dev.latchkey.core.ClusterEnablement;
 import dev.latchkey.core.ClusterPolicy;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
-import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.AuditLog.ChainCheck;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.core.testing.FakeApproverDirectory;
 import dev.latchkey.core.testing.FakeClusterAccess;
 import dev.latchkey.core.testing.Fixtures;
@@ -58,7 +59,7 @@ class ApprovalRaceTest extends EngineTest {
               i -> new Actor.SlackUser(Fixtures.CUSTOMER_TEAM, String.format("U0APPR%02d", i)))
           .toList();
   Database db;
-  AccessService service;
+  UseCases service;
   ExecutorService pool;
 
   @BeforeEach
@@ -74,14 +75,15 @@ class ApprovalRaceTest extends EngineTest {
             Set.of(Fixtures.ADMIN.userId()),
             Map.<String, ClusterPolicy>of("prod", Fixtures.prod()));
     service =
-        new AccessService(
-            Customers.of(List.of(acme)),
-            db.requests(),
-            db.enablements(),
-            db.audit(),
-            cluster,
-            new RecordingNotifier(),
-            new FakeApproverDirectory(),
+        UseCases.wire(
+            new UseCases.Ports(
+                Customers.of(List.of(acme)),
+                db.requests(),
+                db.enablements(),
+                db.audit(),
+                cluster,
+                new RecordingNotifier(),
+                new FakeApproverDirectory()),
             clock,
             new Random(7),
             RetryPolicy.DEFAULT);
@@ -114,28 +116,35 @@ class ApprovalRaceTest extends EngineTest {
   void approversAndDeniersRacingOnOneRequestMakeExactlyOneDecision() throws Exception {
     for (int round = 0; round < 3; round++) {
       AccessRequest pending = submit("readonly");
-      List<Outcome> outcomes =
+      List<Object> outcomes =
           race(
               i ->
                   i % 2 == 0
                       ? () ->
-                          service.approve(
-                              pending.id(), approvers.get(i), DecisionMethod.BUTTON, Map.of())
+                          service
+                              .decide()
+                              .decide(
+                                  Decision.click(
+                                      pending.id(), approvers.get(i), Decision.Verdict.APPROVE))
                       : () ->
-                          service.deny(
-                              pending.id(), approvers.get(i), DecisionMethod.BUTTON, Map.of()));
+                          service
+                              .decide()
+                              .decide(
+                                  Decision.click(
+                                      pending.id(), approvers.get(i), Decision.Verdict.DENY)));
 
       AccessRequest decided = db.requests().find(pending.id()).orElseThrow();
       List<AuditAction> actions = actions(pending);
-      long approved = outcomes.stream().filter(o -> o instanceof Outcome.Approved).count();
-      long denied = outcomes.stream().filter(o -> o instanceof Outcome.Denied).count();
+      long approved =
+          outcomes.stream().filter(o -> o instanceof DecideRequest.Result.Approved).count();
+      long denied = outcomes.stream().filter(o -> o instanceof DecideRequest.Result.Denied).count();
       assertThat(approved + denied).as("decisions").isEqualTo(1);
       assertThat(outcomes)
           .allMatch(
               o ->
-                  o instanceof Outcome.Approved
-                      || o instanceof Outcome.Denied
-                      || o instanceof Outcome.AlreadyDecided);
+                  o instanceof DecideRequest.Result.Approved
+                      || o instanceof DecideRequest.Result.Denied
+                      || o instanceof DecideRequest.Result.AlreadyDecided);
       assertThat(
               actions.stream()
                   .filter(
@@ -168,22 +177,26 @@ class ApprovalRaceTest extends EngineTest {
     for (int round = 0; round < 3; round++) {
       AccessRequest pending = submit("admin");
       // Ten approvers, each clicking five times.
-      List<Outcome> outcomes =
+      List<Object> outcomes =
           race(
               i ->
                   () ->
-                      service.approve(
-                          pending.id(), approvers.get(i % 10), DecisionMethod.BUTTON, Map.of()));
+                      service
+                          .decide()
+                          .decide(
+                              Decision.click(
+                                  pending.id(), approvers.get(i % 10), Decision.Verdict.APPROVE)));
 
       AccessRequest decided = db.requests().find(pending.id()).orElseThrow();
       List<AuditAction> actions = actions(pending);
-      assertThat(outcomes.stream().filter(o -> o instanceof Outcome.Approved)).hasSize(1);
+      assertThat(outcomes.stream().filter(o -> o instanceof DecideRequest.Result.Approved))
+          .hasSize(1);
       assertThat(outcomes)
           .allMatch(
               o ->
-                  o instanceof Outcome.Approved
-                      || o instanceof Outcome.AlreadyDecided
-                      || o instanceof Outcome.AwaitingMoreApprovals);
+                  o instanceof DecideRequest.Result.Approved
+                      || o instanceof DecideRequest.Result.AlreadyDecided
+                      || o instanceof DecideRequest.Result.AwaitingMoreApprovals);
       assertThat(decided.state()).isEqualTo(RequestState.ACTIVE);
       assertThat(decided.approvals()).hasSize(2);
       assertThat(decided.approvals().stream().map(Approval::approver).distinct()).hasSize(2);
@@ -202,28 +215,30 @@ class ApprovalRaceTest extends EngineTest {
   }
 
   private AccessRequest submit(String role) {
-    Outcome outcome =
-        service.submit(
-            new Submission(
-                Fixtures.ACME,
-                "prod",
-                role,
-                Optional.of(Duration.ofHours(1)),
-                List.of(),
-                Fixtures.REQUESTER,
-                "INC-1234 pods crash-looping"));
-    assertThat(outcome).isInstanceOf(Outcome.Submitted.class);
-    return ((Outcome.Submitted) outcome).request();
+    var outcome =
+        service
+            .submit()
+            .submit(
+                new Submission(
+                    Fixtures.ACME,
+                    "prod",
+                    role,
+                    Optional.of(Duration.ofHours(1)),
+                    List.of(),
+                    Fixtures.REQUESTER,
+                    "INC-1234 pods crash-looping"));
+    assertThat(outcome).isInstanceOf(SubmitRequest.Result.Submitted.class);
+    return ((SubmitRequest.Result.Submitted) outcome).request();
   }
 
   /** Runs one task per thread, all released at once by a start gate. */
-  private List<Outcome> race(java.util.function.IntFunction<Callable<Outcome>> task)
+  private List<Object> race(java.util.function.IntFunction<Callable<DecideRequest.Result>> task)
       throws Exception {
     CountDownLatch ready = new CountDownLatch(THREADS);
     CountDownLatch start = new CountDownLatch(1);
-    List<Future<Outcome>> futures = new ArrayList<>();
+    List<Future<DecideRequest.Result>> futures = new ArrayList<>();
     for (int i = 0; i < THREADS; i++) {
-      Callable<Outcome> work = task.apply(i);
+      Callable<DecideRequest.Result> work = task.apply(i);
       futures.add(
           pool.submit(
               () -> {
@@ -234,8 +249,8 @@ class ApprovalRaceTest extends EngineTest {
     }
     assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
     start.countDown();
-    List<Outcome> outcomes = new ArrayList<>();
-    for (Future<Outcome> f : futures) {
+    List<Object> outcomes = new ArrayList<>();
+    for (Future<DecideRequest.Result> f : futures) {
       outcomes.add(f.get(30, TimeUnit.SECONDS));
     }
     return outcomes;

@@ -6,65 +6,43 @@ import com.slack.api.bolt.request.builtin.SlashCommandRequest;
 import com.slack.api.bolt.response.Response;
 import com.slack.api.model.block.LayoutBlock;
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
-import dev.latchkey.core.ClusterEnablement;
-import dev.latchkey.core.ClusterOutcome;
-import dev.latchkey.core.ClusterPolicy;
 import dev.latchkey.core.ClusterRef;
-import dev.latchkey.core.CredentialOutcome;
 import dev.latchkey.core.Customer;
-import dev.latchkey.core.Customers;
-import dev.latchkey.core.Durations;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Requester;
-import dev.latchkey.core.StoredAuditEvent;
+import dev.latchkey.core.RoleDefinition;
 import dev.latchkey.core.Submission;
-import dev.latchkey.core.port.AuditLog;
-import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.UseCases;
+import dev.latchkey.core.access.ClusterStatus;
+import dev.latchkey.core.request.IssueKubeconfig;
+import dev.latchkey.core.request.SubmitRequest;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.stream.Collectors;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code /access} slash command. Parses what was typed and answers typing mistakes in the
  * acknowledgement; everything that reads or changes requests runs after the acknowledgement on the
- * executor, calls one {@link AccessService} use case and answers through the command's {@code
- * response_url}. Nothing is decided here.
+ * executor, calls one use case of the core and answers through the command's {@code response_url}
+ * with the words of {@link CommandReplies}. Nothing is decided here.
  */
 final class AccessCommands {
   private static final Logger log = LoggerFactory.getLogger(AccessCommands.class);
-  private static final int MAX_LISTED = 40;
-  private static final int MAX_AUDIT_CHARS = 30_000;
-
-  private final AccessService service;
-  private final Customers customers;
-  private final RequestStore requests;
-  private final AuditLog audit;
+  private final UseCases core;
   private final SlackApi api;
   private final SlackIdentities identities;
   private final Executor executor;
   private final Clock clock;
 
   AccessCommands(
-      AccessService service,
-      Customers customers,
-      RequestStore requests,
-      AuditLog audit,
-      SlackApi api,
-      SlackIdentities identities,
-      Executor executor,
-      Clock clock) {
-    this.service = service;
-    this.customers = customers;
-    this.requests = requests;
-    this.audit = audit;
+      UseCases core, SlackApi api, SlackIdentities identities, Executor executor, Clock clock) {
+    this.core = core;
     this.api = api;
     this.identities = identities;
     this.executor = executor;
@@ -93,9 +71,9 @@ final class AccessCommands {
     if (command instanceof Command.Invalid invalid) {
       return ctx.ack(Texts.invalid(invalid));
     }
-    Optional<Customer> customer = customers.byChannel(channelId.get());
+    Optional<Customer> customer = core.settings().customers().byChannel(channelId.get());
     if (customer.isEmpty()) {
-      return ctx.ack(Texts.wrongChannel(customers));
+      return ctx.ack(Texts.wrongChannel(core.settings().customers()));
     }
     Caller caller =
         new Caller(
@@ -144,65 +122,62 @@ final class AccessCommands {
     try {
       switch (command) {
         case Command.Request r -> acting(caller, who -> submit(caller, who, r));
-        case Command.ListOpen l -> list(caller);
+        case Command.ListOpen l ->
+            answer(caller, CommandReplies.list(core.queries().open(caller.customer().id())));
         case Command.Show s -> show(caller, s.id());
         case Command.Cancel c ->
-            scoped(caller, c.id(), Command.CANCEL_USAGE)
-                .ifPresent(
-                    r ->
-                        acting(
-                            caller,
-                            who ->
-                                answer(
-                                    caller,
-                                    outcome(
-                                        service.cancel(c.id(), who.actor()),
-                                        Command.CANCEL_USAGE))));
+            actingOn(
+                caller,
+                c.id(),
+                Command.CANCEL_USAGE,
+                who ->
+                    CommandReplies.cancel(
+                        core.cancel().cancel(c.id(), who.actor()), Command.CANCEL_USAGE));
         case Command.Revoke c ->
-            scoped(caller, c.id(), Command.REVOKE_USAGE)
-                .ifPresent(
-                    r ->
-                        acting(
-                            caller,
-                            who ->
-                                answer(
-                                    caller,
-                                    outcome(
-                                        service.revoke(c.id(), who.actor()),
-                                        Command.REVOKE_USAGE))));
+            actingOn(
+                caller,
+                c.id(),
+                Command.REVOKE_USAGE,
+                who ->
+                    CommandReplies.revoke(
+                        core.revoke().revoke(c.id(), who.actor()), Command.REVOKE_USAGE));
         case Command.Extend e ->
-            scoped(caller, e.id(), Command.EXTEND_USAGE)
-                .ifPresent(
-                    r ->
-                        acting(
-                            caller,
-                            who ->
-                                answer(
-                                    caller,
-                                    outcome(
-                                        service.extend(e.id(), who.actor(), e.by()),
-                                        Command.EXTEND_USAGE))));
+            actingOn(
+                caller,
+                e.id(),
+                Command.EXTEND_USAGE,
+                who ->
+                    CommandReplies.extend(
+                        core.extend().extend(e.id(), who.actor(), e.by()), Command.EXTEND_USAGE));
         case Command.Status s -> status(caller, s);
         case Command.Enable e ->
             acting(
                 caller,
                 who ->
-                    change(
+                    switchAccess(
                         caller,
-                        who,
                         e.cluster(),
                         Command.ENABLE_USAGE,
-                        ref -> service.enable(ref, who.actor(), e.roles())));
+                        ref ->
+                            CommandReplies.enabled(
+                                core.enable().enable(ref, who.actor(), e.roles()),
+                                e.cluster(),
+                                who.actor().userId(),
+                                Command.ENABLE_USAGE)));
         case Command.Disable d ->
             acting(
                 caller,
                 who ->
-                    change(
+                    switchAccess(
                         caller,
-                        who,
                         d.cluster(),
                         Command.DISABLE_USAGE,
-                        ref -> service.disable(ref, who.actor(), d.now())));
+                        ref ->
+                            CommandReplies.disabled(
+                                core.disable().disable(ref, who.actor(), d.now()),
+                                d.cluster(),
+                                who.actor().userId(),
+                                Command.DISABLE_USAGE)));
         case Command.Audit a -> audit(caller, a.id());
         case Command.Kubeconfig k -> kubeconfig(caller, k.id());
         case Command.Help h -> answer(caller, Texts.help());
@@ -225,11 +200,21 @@ final class AccessCommands {
    * answers so and changes nothing (their workspace decides what they may do, so it is never
    * guessed).
    */
-  private void acting(
-      Caller caller, java.util.function.Consumer<SlackIdentities.Identity.Known> work) {
+  private void acting(Caller caller, Consumer<SlackIdentities.Identity.Known> work) {
     switch (identities.resolve(caller.userId(), Optional.of(caller.customer()))) {
       case SlackIdentities.Identity.Known known -> work.accept(known);
       case SlackIdentities.Identity.Unknown unknown -> answer(caller, Texts.identityUnknown());
+    }
+  }
+
+  /** A use case on one of the channel's requests, answered with what {@code work} says. */
+  private void actingOn(
+      Caller caller,
+      RequestId id,
+      String usage,
+      Function<SlackIdentities.Identity.Known, String> work) {
+    if (scoped(caller, id, usage).isPresent()) {
+      acting(caller, who -> answer(caller, work.apply(who)));
     }
   }
 
@@ -246,44 +231,12 @@ final class AccessCommands {
             r.reason());
     answer(
         caller,
-        switch (service.submit(submission)) {
-          case Outcome.Submitted s ->
-              ":inbox_tray: Request "
-                  + Mrkdwn.code(s.request().id().value())
-                  + " ("
-                  + Mrkdwn.escape(s.request().role())
-                  + " on "
-                  + Mrkdwn.escape(s.request().cluster().name())
-                  + ", "
-                  + Durations.format(s.request().duration())
-                  + ") is posted for approval in this channel. It expires if "
-                  + "nobody answers by "
-                  + Mrkdwn.date(s.request().pendingExpiresAt())
-                  + ".";
-          case Outcome.Refused refused -> Texts.refused(refused.refusal(), Command.REQUEST_USAGE);
-          default -> Texts.internalError();
+        switch (core.submit().submit(submission)) {
+          case SubmitRequest.Result.Submitted s -> CommandReplies.submitted(s.request(), true);
+          case SubmitRequest.Result.Refused refused ->
+              Texts.refused(
+                  RefusalTexts.Situation.SUBMIT, refused.refusal(), Command.REQUEST_USAGE);
         });
-  }
-
-  private void list(Caller caller) {
-    List<AccessRequest> open = requests.findOpen(caller.customer().id());
-    if (open.isEmpty()) {
-      answer(caller, "No pending or active requests in this channel.");
-      return;
-    }
-    List<LayoutBlock> blocks = new ArrayList<>();
-    blocks.add(RequestCard.section("*Pending and active requests* (" + open.size() + ")"));
-    for (AccessRequest r : open.subList(0, Math.min(open.size(), MAX_LISTED))) {
-      blocks.add(RequestCard.section(RequestCard.summaryLine(r)));
-    }
-    if (open.size() > MAX_LISTED) {
-      blocks.add(
-          RequestCard.section(
-              "…and "
-                  + (open.size() - MAX_LISTED)
-                  + " more. Use `/access show <id>`.".replace("<id>", "&lt;id&gt;")));
-    }
-    answer(caller, open.size() + " pending or active requests", blocks, false);
   }
 
   private void show(Caller caller, RequestId id) {
@@ -295,7 +248,7 @@ final class AccessCommands {
                       .customer()
                       .cluster(r.cluster().name())
                       .flatMap(p -> p.role(r.role()))
-                      .map(dev.latchkey.core.RoleDefinition::description)
+                      .map(RoleDefinition::description)
                       .orElse("");
               RequestCard.Rendered card =
                   RequestCard.render(
@@ -305,186 +258,59 @@ final class AccessCommands {
   }
 
   private void status(Caller caller, Command.Status s) {
-    List<ClusterPolicy> clusters;
-    if (s.cluster().isPresent()) {
-      Optional<ClusterPolicy> one = caller.customer().cluster(s.cluster().get());
-      if (one.isEmpty()) {
-        answer(
-            caller,
-            Texts.problem(
-                "Unknown cluster "
-                    + s.cluster().get()
-                    + ". Clusters: "
-                    + String.join(", ", caller.customer().clusterNames())
-                    + ".",
-                Command.STATUS_USAGE));
-        return;
-      }
-      clusters = List.of(one.get());
-    } else {
-      clusters = List.copyOf(caller.customer().clusters().values());
+    switch (core.status().status(caller.customer(), s.cluster())) {
+      case ClusterStatus.Result.Clusters clusters ->
+          answer(caller, CommandReplies.status(caller.customer(), clusters.clusters()));
+      case ClusterStatus.Result.UnknownCluster unknown ->
+          answer(
+              caller,
+              CommandReplies.unknownCluster(
+                  unknown.name(), unknown.clusters(), Command.STATUS_USAGE));
     }
-    StringBuilder out =
-        new StringBuilder(
-            "*Support access of " + Mrkdwn.escape(caller.customer().id().value()) + "*");
-    for (ClusterPolicy policy : clusters) {
-      ClusterEnablement state = service.enablement(policy.cluster());
-      long active = requests.findHoldingAccess(policy.cluster()).size();
-      out.append("\n• *")
-          .append(Mrkdwn.escape(policy.cluster().name()))
-          .append("* — ")
-          .append(
-              state.enabled()
-                  ? ":large_green_circle: enabled for "
-                      + Mrkdwn.escape(
-                          state.roles().stream().sorted().collect(Collectors.joining(", ")))
-                  : ":red_circle: disabled")
-          .append(" · active grants: ")
-          .append(active)
-          .append(" · roles offered: ")
-          .append(Mrkdwn.escape(String.join(", ", policy.roles().keySet())))
-          .append(" · credentials: ")
-          .append(policy.credentials().name().toLowerCase(java.util.Locale.ROOT));
-      state
-          .changedBy()
-          .ifPresent(
-              by ->
-                  out.append(" · last changed by ")
-                      .append(RequestCard.actor(by))
-                      .append(state.changedAt().map(at -> " " + Mrkdwn.date(at)).orElse("")));
-    }
-    answer(caller, Mrkdwn.truncate(out.toString(), 3000));
   }
 
-  private void change(
+  private void switchAccess(
       Caller caller,
-      SlackIdentities.Identity.Known who,
       String cluster,
       String usage,
-      java.util.function.Function<ClusterRef, ClusterOutcome> useCase) {
+      Function<ClusterRef, CommandReplies.Reply> useCase) {
     ClusterRef ref;
     try {
       ref = new ClusterRef(caller.customer().id(), cluster);
     } catch (IllegalArgumentException e) {
       answer(
-          caller,
-          Texts.problem(
-              "Unknown cluster "
-                  + cluster
-                  + ". Clusters: "
-                  + String.join(", ", caller.customer().clusterNames())
-                  + ".",
-              usage));
+          caller, CommandReplies.unknownCluster(cluster, caller.customer().clusterNames(), usage));
       return;
     }
-    switch (useCase.apply(ref)) {
-      case ClusterOutcome.Changed changed -> {
-        ClusterEnablement e = changed.enablement();
-        String text =
-            e.enabled()
-                ? ":large_green_circle: Support access on *"
-                    + Mrkdwn.escape(cluster)
-                    + "* is now enabled for "
-                    + Mrkdwn.escape(e.roles().stream().sorted().collect(Collectors.joining(", ")))
-                    + " (by "
-                    + Mrkdwn.user(who.actor().userId())
-                    + ")."
-                : ":red_circle: Support access on *"
-                    + Mrkdwn.escape(cluster)
-                    + "* is now disabled (by "
-                    + Mrkdwn.user(who.actor().userId())
-                    + ")."
-                    + (changed.revoked().isEmpty()
-                        ? ""
-                        : " Revoked now: "
-                            + changed.revoked().stream()
-                                .map(r -> Mrkdwn.code(r.id().value()))
-                                .collect(Collectors.joining(", "))
-                            + ".");
-        answer(caller, text, List.of(), true);
-      }
-      case ClusterOutcome.Refused refused ->
-          answer(caller, Texts.refused(refused.refusal(), usage));
-    }
+    answer(caller, useCase.apply(ref));
   }
 
   private void audit(Caller caller, RequestId id) {
-    scoped(caller, id, Command.AUDIT_USAGE)
-        .ifPresent(
-            r -> {
-              List<StoredAuditEvent> events = audit.forRequest(id);
-              List<String> lines = new ArrayList<>();
-              for (StoredAuditEvent stored : events) {
-                var e = stored.event();
-                String details =
-                    e.details().entrySet().stream()
-                        .map(d -> d.getKey() + "=" + d.getValue())
-                        .collect(Collectors.joining(" "));
-                lines.add(
-                    "• "
-                        + Mrkdwn.plainDate(e.at())
-                        + " · *"
-                        + e.action().eventName()
-                        + "* · "
-                        + Mrkdwn.escape(e.actor().audit())
-                        + " · "
-                        + e.result().name().toLowerCase(java.util.Locale.ROOT)
-                        + (details.isEmpty()
-                            ? ""
-                            : " · " + Mrkdwn.truncate(Mrkdwn.escape(details), 700)));
-              }
-              StringBuilder out =
-                  new StringBuilder(
-                      "*Audit trail of* "
-                          + Mrkdwn.code(id.value())
-                          + " ("
-                          + events.size()
-                          + " events)");
-              int skipped = 0;
-              for (int i = lines.size() - 1; i >= 0; i--) {
-                if (out.length() + lines.get(i).length() > MAX_AUDIT_CHARS) {
-                  skipped = i + 1;
-                  break;
-                }
-              }
-              if (skipped > 0) {
-                out.append("\n_…").append(skipped).append(" earlier events not shown_");
-              }
-              for (int i = skipped; i < lines.size(); i++) {
-                out.append('\n').append(lines.get(i));
-              }
-              answer(caller, out.toString());
-            });
+    core.queries()
+        .trail(caller.customer().id(), id)
+        .ifPresentOrElse(
+            events -> answer(caller, CommandReplies.auditTrail(id, events)),
+            () -> answer(caller, Texts.notFound(id.value(), Command.AUDIT_USAGE)));
   }
 
   private void kubeconfig(Caller caller, RequestId id) {
     if (scoped(caller, id, Command.KUBECONFIG_USAGE).isPresent()) {
-      acting(caller, who -> kubeconfig(caller, who, id));
-    }
-  }
-
-  private void kubeconfig(Caller caller, SlackIdentities.Identity.Known who, RequestId id) {
-    switch (service.issueCredential(id, who.actor())) {
-      case CredentialOutcome.Issued issued ->
-          answer(
-              caller,
-              ":closed_lock_with_key: Kubeconfig for "
-                  + Mrkdwn.code(id.value())
-                  + " ("
-                  + Mrkdwn.escape(issued.request().role())
-                  + " on "
-                  + Mrkdwn.escape(issued.request().cluster().name())
-                  + "). The token ends "
-                  + Mrkdwn.date(issued.kubeconfig().tokenExpiresAt())
-                  + ". Save it to a file readable only by you and run `kubectl --kubeconfig FILE`."
-                  + " Only you see this message; do not paste it anywhere.\n"
-                  + "```\n"
-                  + Mrkdwn.escape(issued.kubeconfig().text())
-                  + "\n```");
-      case CredentialOutcome.Refused refused ->
-          answer(caller, Texts.refused(refused.refusal(), Command.KUBECONFIG_USAGE));
-      case CredentialOutcome.NotFound notFound ->
-          answer(caller, Texts.notFound(notFound.typedId(), Command.KUBECONFIG_USAGE));
+      acting(
+          caller,
+          who ->
+              answer(
+                  caller,
+                  switch (core.kubeconfig().issue(id, who.actor())) {
+                    case IssueKubeconfig.Result.Issued issued ->
+                        CommandReplies.kubeconfig(id, issued.request(), issued.kubeconfig());
+                    case IssueKubeconfig.Result.Refused refused ->
+                        Texts.refused(
+                            RefusalTexts.Situation.KUBECONFIG,
+                            refused.refusal(),
+                            Command.KUBECONFIG_USAGE);
+                    case IssueKubeconfig.Result.NotFound notFound ->
+                        Texts.notFound(notFound.typedId(), Command.KUBECONFIG_USAGE);
+                  }));
     }
   }
 
@@ -493,44 +319,21 @@ final class AccessCommands {
    * request".
    */
   private Optional<AccessRequest> scoped(Caller caller, RequestId id, String usage) {
-    Optional<AccessRequest> found =
-        service.find(id).filter(r -> r.cluster().customer().equals(caller.customer().id()));
+    Optional<AccessRequest> found = core.queries().find(caller.customer().id(), id);
     if (found.isEmpty()) {
       answer(caller, Texts.notFound(id.value(), usage));
     }
     return found;
   }
 
-  private static String outcome(Outcome outcome, String usage) {
-    return switch (outcome) {
-      case Outcome.Cancelled c ->
-          ":heavy_minus_sign: Cancelled " + Mrkdwn.code(c.request().id().value()) + ".";
-      case Outcome.Revoked r ->
-          ":scissors: Revoked "
-              + Mrkdwn.code(r.request().id().value())
-              + "; "
-              + (r.request().revocationPending()
-                  ? "removing it from the cluster (retried until the cluster answers)."
-                  : "the binding is gone.");
-      case Outcome.ExtensionRequested e ->
-          ":hourglass_flowing_sand: Extension "
-              + Mrkdwn.code(e.extension().id().value())
-              + " of "
-              + Mrkdwn.code(e.original().id().value())
-              + " by "
-              + Durations.format(e.extension().duration())
-              + " is posted for approval.";
-      case Outcome.AlreadyDecided a -> Texts.alreadyDecided(a.request());
-      case Outcome.NotFound n -> Texts.notFound(n.typedId(), usage);
-      case Outcome.Refused refused -> Texts.refused(refused.refusal(), usage);
-      default -> ":white_check_mark: Done.";
-    };
-  }
-
   // ---------------------------------------------------------------- answering
 
   private void answer(Caller caller, String text) {
     answer(caller, text, List.of(), false);
+  }
+
+  private void answer(Caller caller, CommandReplies.Reply reply) {
+    answer(caller, reply.text(), reply.blocks(), reply.inChannel());
   }
 
   private void answer(Caller caller, String text, List<LayoutBlock> blocks, boolean inChannel) {

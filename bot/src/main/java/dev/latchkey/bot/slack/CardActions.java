@@ -8,17 +8,17 @@ import com.slack.api.bolt.context.builtin.ViewSubmissionContext;
 import com.slack.api.bolt.request.builtin.BlockActionRequest;
 import com.slack.api.bolt.request.builtin.ViewSubmissionRequest;
 import com.slack.api.bolt.response.Response;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.Customer;
-import dev.latchkey.core.Customers;
-import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Durations;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Requester;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.RevokeAccess;
+import dev.latchkey.core.request.SubmitRequest;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The card's buttons (approve, deny, revoke) and the request form's submission. Each acknowledges
- * at once and does the work on the executor: one {@link AccessService} call, whose refusals go back
- * to the person who clicked as an ephemeral message. The card itself is updated by the notifier
- * from the stored state.
+ * at once and does the work on the executor: one use case of the core, whose refusals go back to
+ * the person who clicked as an ephemeral message. The card itself is updated by the notifier from
+ * the stored state.
  */
 final class CardActions {
   private static final Logger log = LoggerFactory.getLogger(CardActions.class);
@@ -41,20 +41,13 @@ final class CardActions {
     REVOKE
   }
 
-  private final AccessService service;
-  private final Customers customers;
+  private final UseCases core;
   private final SlackApi api;
   private final SlackIdentities identities;
   private final Executor executor;
 
-  CardActions(
-      AccessService service,
-      Customers customers,
-      SlackApi api,
-      SlackIdentities identities,
-      Executor executor) {
-    this.service = service;
-    this.customers = customers;
+  CardActions(UseCases core, SlackApi api, SlackIdentities identities, Executor executor) {
+    this.core = core;
     this.api = api;
     this.identities = identities;
     this.executor = executor;
@@ -112,10 +105,10 @@ final class CardActions {
 
   private void decide(Kind kind, RequestId id, String userId, String channel) {
     Optional<Customer> customer =
-        service
+        core.queries()
             .find(id)
-            .flatMap(r -> customers.find(r.cluster().customer()))
-            .or(() -> customers.byChannel(channel));
+            .flatMap(r -> core.settings().customer(r.cluster().customer()))
+            .or(() -> core.settings().customers().byChannel(channel));
     Actor.SlackUser actor;
     switch (identities.resolve(userId, customer)) {
       case SlackIdentities.Identity.Known known -> actor = known.actor();
@@ -125,24 +118,26 @@ final class CardActions {
         return;
       }
     }
-    Outcome outcome =
+    Optional<String> text =
         switch (kind) {
-          case APPROVE -> service.approve(id, actor, DecisionMethod.BUTTON, Map.of());
-          case DENY -> service.deny(id, actor, DecisionMethod.BUTTON, Map.of());
-          case REVOKE -> service.revoke(id, actor);
+          case APPROVE ->
+              feedback(core.decide().decide(Decision.click(id, actor, Decision.Verdict.APPROVE)));
+          case DENY ->
+              feedback(core.decide().decide(Decision.click(id, actor, Decision.Verdict.DENY)));
+          case REVOKE -> feedback(core.revoke().revoke(id, actor));
         };
-    feedback(outcome).ifPresent(text -> ephemeral(channel, actor.userId(), text));
+    text.ifPresent(t -> ephemeral(channel, actor.userId(), t));
   }
 
   /** What the clicker is told; the card and its thread tell everyone else. */
-  static Optional<String> feedback(Outcome outcome) {
+  static Optional<String> feedback(DecideRequest.Result outcome) {
     return switch (outcome) {
-      case Outcome.Refused refused -> Optional.of(Texts.refused(refused.refusal()));
-      case Outcome.AlreadyDecided already -> Optional.of(Texts.alreadyDecided(already.request()));
-      case Outcome.NotFound notFound ->
-          Optional.of(
-              ":warning: Request " + Mrkdwn.escape(notFound.typedId()) + " does not exist.");
-      case Outcome.AwaitingMoreApprovals waiting ->
+      case DecideRequest.Result.Refused refused ->
+          Optional.of(Texts.refused(RefusalTexts.Situation.DECIDE, refused.refusal()));
+      case DecideRequest.Result.AlreadyDecided already ->
+          Optional.of(Texts.alreadyDecided(already.request()));
+      case DecideRequest.Result.NotFound notFound -> Optional.of(notFound(notFound.typedId()));
+      case DecideRequest.Result.AwaitingMoreApprovals waiting ->
           Optional.of(
               ":ballot_box_with_check: Your approval of "
                   + Mrkdwn.code(waiting.request().id().value())
@@ -151,13 +146,33 @@ final class CardActions {
                   + " of "
                   + waiting.required()
                   + "); another approver must approve too.");
-      case Outcome.Approved approved when approved.request().state() == RequestState.FAILED ->
+      case DecideRequest.Result.Approved approved
+          when approved.request().state() == RequestState.FAILED ->
           Optional.of(
               ":x: Approved, but the grant failed: "
                   + Mrkdwn.truncate(
                       Mrkdwn.escape(approved.request().failure().orElse("unknown error")), 1500));
-      default -> Optional.empty();
+      case DecideRequest.Result.Approved approved -> Optional.empty();
+      case DecideRequest.Result.Denied denied -> Optional.empty();
+      // Only written replies are counted or deferred; a click never is.
+      case DecideRequest.Result.AlreadyCounted counted -> Optional.empty();
+      case DecideRequest.Result.Deferred deferred -> Optional.empty();
     };
+  }
+
+  static Optional<String> feedback(RevokeAccess.Result outcome) {
+    return switch (outcome) {
+      case RevokeAccess.Result.Refused refused ->
+          Optional.of(Texts.refused(RefusalTexts.Situation.REVOKE, refused.refusal()));
+      case RevokeAccess.Result.AlreadyEnded already ->
+          Optional.of(Texts.alreadyDecided(already.request()));
+      case RevokeAccess.Result.NotFound notFound -> Optional.of(notFound(notFound.typedId()));
+      case RevokeAccess.Result.Revoked revoked -> Optional.empty();
+    };
+  }
+
+  private static String notFound(String typedId) {
+    return ":warning: Request " + Mrkdwn.escape(typedId) + " does not exist.";
   }
 
   // ---------------------------------------------------------------- request form
@@ -170,7 +185,7 @@ final class CardActions {
       return BadRequests.of("The view_submission payload lacks user.id or the view.");
     }
     String channel = Optional.ofNullable(payload.getView().getPrivateMetadata()).orElse("");
-    Optional<Customer> customer = customers.byChannel(channel);
+    Optional<Customer> customer = core.settings().customers().byChannel(channel);
     if (customer.isEmpty()) {
       return ctx.ackWithErrors(
           Map.of(
@@ -197,31 +212,26 @@ final class CardActions {
                   return;
                 }
               }
-              Outcome outcome =
-                  service.submit(
-                      new Submission(
-                          customer.get().id(),
-                          form.cluster(),
-                          form.role(),
-                          form.duration(),
-                          form.namespaces(),
-                          requester,
-                          form.reason()));
+              SubmitRequest.Result outcome =
+                  core.submit()
+                      .submit(
+                          new Submission(
+                              customer.get().id(),
+                              form.cluster(),
+                              form.role(),
+                              form.duration(),
+                              form.namespaces(),
+                              requester,
+                              form.reason()));
               String text =
                   switch (outcome) {
-                    case Outcome.Submitted s ->
-                        ":inbox_tray: Request "
-                            + Mrkdwn.code(s.request().id().value())
-                            + " ("
-                            + Mrkdwn.escape(s.request().role())
-                            + " on "
-                            + Mrkdwn.escape(s.request().cluster().name())
-                            + ", "
-                            + Durations.format(s.request().duration())
-                            + ") is posted for approval.";
-                    case Outcome.Refused refused ->
-                        Texts.refused(refused.refusal(), Command.REQUEST_USAGE);
-                    default -> Texts.internalError();
+                    case SubmitRequest.Result.Submitted s ->
+                        CommandReplies.submitted(s.request(), false);
+                    case SubmitRequest.Result.Refused refused ->
+                        Texts.refused(
+                            RefusalTexts.Situation.SUBMIT,
+                            refused.refusal(),
+                            Command.REQUEST_USAGE);
                   };
               ephemeral(channel, user, text);
             } catch (RuntimeException e) {

@@ -103,7 +103,7 @@ public final class CardSync implements AutoCloseable {
   private final CardStore cards;
   private final Clock clock;
   private final Executor executor;
-  private final Object[] locks = new Object[64];
+  private final StripedLocks locks = new StripedLocks(64);
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean again = new AtomicBoolean();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -153,9 +153,6 @@ public final class CardSync implements AutoCloseable {
     this.cards = cards;
     this.clock = clock;
     this.executor = executor;
-    for (int i = 0; i < locks.length; i++) {
-      locks[i] = new Object();
-    }
   }
 
   /**
@@ -325,96 +322,98 @@ public final class CardSync implements AutoCloseable {
   }
 
   private Result syncLogged(RequestId id, boolean repair, boolean onlyIfBehind) {
-    synchronized (locks[Math.floorMod(id.hashCode(), locks.length)]) {
-      Optional<AccessRequest> found = requests.find(id);
-      if (found.isEmpty()) {
-        return Result.SKIPPED;
-      }
-      AccessRequest r = found.get();
-      if (onlyIfBehind && shownVersion(id) >= r.version()) {
-        return Result.SHOWN;
-      }
-      Optional<Customer> customer = customers.find(r.cluster().customer());
-      if (customer.isEmpty()) {
-        log.warn(
-            "request {} belongs to customer {} which is no longer configured; its card is left as"
-                + " is",
-            id,
-            r.cluster().customer());
-        return Result.SKIPPED;
-      }
-      if (System.nanoTime() - notBefore.get() < 0) {
-        scheduleRetry(Optional.empty()); // Slack asked to wait: not before then
-        return Result.RETRY_LATER;
-      }
-      RequestCard.Rendered card = RequestCard.render(r, context(r));
-      Optional<CardRef> ref = cards.find(id);
-      try {
-        if (ref.isEmpty()) {
-          String channel = customer.get().channelId();
-          Optional<String> posted = Optional.empty();
-          switch (postingNeeds(r, repair)) {
-            case WAIT_FOR_OWNER -> {
-              return Result.SKIPPED;
-            }
-            case LOOK_FIRST -> posted = lookFor(channel, r);
-            case POST -> {}
+    return locks.locked(
+        id,
+        () -> {
+          Optional<AccessRequest> found = requests.find(id);
+          if (found.isEmpty()) {
+            return Result.SKIPPED;
           }
-          if (posted.isPresent()) {
-            log.info(
-                "card of {} was posted before (ts {}); updating it instead of posting again",
+          AccessRequest r = found.get();
+          if (onlyIfBehind && shownVersion(id) >= r.version()) {
+            return Result.SHOWN;
+          }
+          Optional<Customer> customer = customers.find(r.cluster().customer());
+          if (customer.isEmpty()) {
+            log.warn(
+                "request {} belongs to customer {} which is no longer configured; its card is left"
+                    + " as is",
                 id,
-                posted.get());
-            cards.save(id, new CardRef(channel, posted.get()));
-            api.update(channel, posted.get(), card.text(), card.blocks());
-          } else {
-            attempted.put(id, Boolean.TRUE);
-            try {
-              String ts = api.postCard(channel, id.value(), card.text(), card.blocks());
-              cards.save(id, new CardRef(channel, ts));
-            } catch (SlackCallException e) {
-              if (e.outcomeUnknown()) {
-                uncertain.put(
-                    id, Boolean.TRUE); // Slack may have posted it: look before posting again
-              }
-              throw e;
-            }
+                r.cluster().customer());
+            return Result.SKIPPED;
           }
-          uncertain.invalidate(id);
-        } else {
-          api.update(ref.get().channelId(), ref.get().ts(), card.text(), card.blocks());
-        }
-        noteShown(id, r.version());
-        consecutiveFailures.set(0);
-        return Result.SHOWN;
-      } catch (SlackCallException e) {
-        if (e.retryable()) {
-          log.warn(
-              "card of {} not {} yet: {}; will retry",
-              id,
-              ref.isEmpty() ? "posted" : "updated",
-              e.error());
-          scheduleRetry(e.retryAfter());
-          return Result.RETRY_LATER;
-        }
-        if (ref.isPresent() && GIVE_UP_ON_VERSION.contains(e.error())) {
-          log.error(
-              "card of {} cannot show version {} ({}); skipping this version",
-              id,
-              r.version(),
-              e.error());
-          noteShown(id, r.version());
-        } else {
-          log.error(
-              "card of {} not {}: {} (fix the app's access to the channel; retried on the next"
-                  + " sync)",
-              id,
-              ref.isEmpty() ? "posted" : "updated",
-              e.error());
-        }
-        return Result.SKIPPED;
-      }
-    }
+          if (System.nanoTime() - notBefore.get() < 0) {
+            scheduleRetry(Optional.empty()); // Slack asked to wait: not before then
+            return Result.RETRY_LATER;
+          }
+          RequestCard.Rendered card = RequestCard.render(r, context(r));
+          Optional<CardRef> ref = cards.find(id);
+          try {
+            if (ref.isEmpty()) {
+              String channel = customer.get().channelId();
+              Optional<String> posted = Optional.empty();
+              switch (postingNeeds(r, repair)) {
+                case WAIT_FOR_OWNER -> {
+                  return Result.SKIPPED;
+                }
+                case LOOK_FIRST -> posted = lookFor(channel, r);
+                case POST -> {}
+              }
+              if (posted.isPresent()) {
+                log.info(
+                    "card of {} was posted before (ts {}); updating it instead of posting again",
+                    id,
+                    posted.get());
+                cards.save(id, new CardRef(channel, posted.get()));
+                api.update(channel, posted.get(), card.text(), card.blocks());
+              } else {
+                attempted.put(id, Boolean.TRUE);
+                try {
+                  String ts = api.postCard(channel, id.value(), card.text(), card.blocks());
+                  cards.save(id, new CardRef(channel, ts));
+                } catch (SlackCallException e) {
+                  if (e.outcomeUnknown()) {
+                    uncertain.put(
+                        id, Boolean.TRUE); // Slack may have posted it: look before posting again
+                  }
+                  throw e;
+                }
+              }
+              uncertain.invalidate(id);
+            } else {
+              api.update(ref.get().channelId(), ref.get().ts(), card.text(), card.blocks());
+            }
+            noteShown(id, r.version());
+            consecutiveFailures.set(0);
+            return Result.SHOWN;
+          } catch (SlackCallException e) {
+            if (e.retryable()) {
+              log.warn(
+                  "card of {} not {} yet: {}; will retry",
+                  id,
+                  ref.isEmpty() ? "posted" : "updated",
+                  e.error());
+              scheduleRetry(e.retryAfter());
+              return Result.RETRY_LATER;
+            }
+            if (ref.isPresent() && GIVE_UP_ON_VERSION.contains(e.error())) {
+              log.error(
+                  "card of {} cannot show version {} ({}); skipping this version",
+                  id,
+                  r.version(),
+                  e.error());
+              noteShown(id, r.version());
+            } else {
+              log.error(
+                  "card of {} not {}: {} (fix the app's access to the channel; retried on the next"
+                      + " sync)",
+                  id,
+                  ref.isEmpty() ? "posted" : "updated",
+                  e.error());
+            }
+            return Result.SKIPPED;
+          }
+        });
   }
 
   /**

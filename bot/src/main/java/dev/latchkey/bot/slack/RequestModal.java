@@ -10,11 +10,11 @@ import com.slack.api.model.view.ViewClose;
 import com.slack.api.model.view.ViewState;
 import com.slack.api.model.view.ViewSubmit;
 import com.slack.api.model.view.ViewTitle;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.ClusterPolicy;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Durations;
 import dev.latchkey.core.RoleDefinition;
+import dev.latchkey.core.rules.SubmissionRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -113,7 +113,7 @@ final class RequestModal {
                     PlainTextInputElement.builder()
                         .actionId(VALUE)
                         .multiline(true)
-                        .maxLength(AccessService.MAX_REASON_LENGTH)
+                        .maxLength(SubmissionRules.MAX_REASON_LENGTH)
                         .placeholder(RequestCard.plain("Ticket and what you will do"))
                         .build())
                 .build());

@@ -4,8 +4,8 @@ import com.slack.api.bolt.App;
 import com.slack.api.bolt.AppConfig;
 import com.slack.api.model.event.MessageEvent;
 import dev.latchkey.bot.http.SlackEventsServlet;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Customers;
+import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.ApproverDirectory;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
@@ -23,14 +23,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Latchkey's Slack side, wired. {@link AccessService} needs the {@link Notifier} and {@link
- * ApproverDirectory}, and the Slack handlers need the AccessService, so wiring takes two steps:
+ * Latchkey's Slack side, wired. The core's {@link UseCases} need the {@link Notifier} and {@link
+ * ApproverDirectory}, and the Slack handlers need the use cases, so wiring takes two steps:
  *
  * <pre>{@code
  * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit, clock, pool);
- * AccessService service = new AccessService(customers, requests, enablements, audit, clusters,
- *     slack.notifier(), slack.approverDirectory(), clock, random, RetryPolicy.DEFAULT);
- * SlackSurface surface = slack.complete(service);
+ * UseCases core = UseCases.wire(new UseCases.Ports(customers, requests, enablements, audit,
+ *     clusters, slack.notifier(), slack.approverDirectory()), clock, random, retryPolicy);
+ * SlackSurface surface = slack.complete(core);
  * surface.cardSync().syncOutOfDate();          // at start-up, then periodically
  * surface.threadReplay().replayPendingThreads(); // at start-up, before serving
  * httpServer.addServlet(HttpServer.SLACK_EVENTS_PATH, surface.servlet());
@@ -112,7 +112,7 @@ public final class SlackSurface implements AutoCloseable {
     return new Foundation(settings, api, customers, requests, cards, audit, clock, executor);
   }
 
-  /** Both steps; {@code accessService} builds the AccessService from the notifier and directory. */
+  /** Both steps; {@code useCases} wires the core's use cases from the notifier and directory. */
   public static SlackSurface create(
       SlackSettings settings,
       Customers customers,
@@ -121,14 +121,14 @@ public final class SlackSurface implements AutoCloseable {
       AuditLog audit,
       Clock clock,
       ExecutorService executor,
-      BiFunction<Notifier, ApproverDirectory, AccessService> accessService) {
+      BiFunction<Notifier, ApproverDirectory, UseCases> useCases) {
     Foundation foundation =
         foundation(settings, customers, requests, cards, audit, clock, executor);
     return foundation.complete(
-        accessService.apply(foundation.notifier(), foundation.approverDirectory()));
+        useCases.apply(foundation.notifier(), foundation.approverDirectory()));
   }
 
-  /** The Slack pieces that need no AccessService. */
+  /** The Slack pieces the core's use cases need (they need no use case themselves). */
   public static final class Foundation {
     private final SlackSettings settings;
     private final SlackApi api;
@@ -179,19 +179,16 @@ public final class SlackSurface implements AutoCloseable {
       return cardSync;
     }
 
-    /** Step two: the Bolt app and its handlers on top of the AccessService. */
-    public SlackSurface complete(AccessService service) {
-      Objects.requireNonNull(service, "service");
+    /** Step two: the Bolt app and its handlers on top of the core's use cases. */
+    public SlackSurface complete(UseCases core) {
+      Objects.requireNonNull(core, "core");
       ExecutorService interactive =
           Executors.newFixedThreadPool(
               INTERACTIVE_THREADS,
               Thread.ofPlatform().name("latchkey-slack-", 0).daemon().factory());
-      AccessCommands commands =
-          new AccessCommands(
-              service, customers, requests, audit, api, identities, interactive, clock);
-      CardActions actions = new CardActions(service, customers, api, identities, interactive);
-      WrittenDecisions decisions =
-          new WrittenDecisions(service, customers, cards, audit, api, identities, interactive);
+      AccessCommands commands = new AccessCommands(core, api, identities, interactive, clock);
+      CardActions actions = new CardActions(core, api, identities, interactive);
+      WrittenDecisions decisions = new WrittenDecisions(core, cards, api, identities, interactive);
       ThreadReplay replay =
           new ThreadReplay(customers, requests, cards, api, decisions, interactive);
       decisions.onDeferred(replay::retryLater);

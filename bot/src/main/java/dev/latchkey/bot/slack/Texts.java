@@ -34,12 +34,14 @@ final class Texts {
     return problem(invalid.problem(), invalid.usage());
   }
 
-  static String refused(Refusal refusal, String usageForm) {
-    return problem(refusal.message(), usageForm);
+  /** A refusal answered with the form to use. */
+  static String refused(RefusalTexts.Situation situation, Refusal refusal, String usageForm) {
+    return problem(RefusalTexts.text(situation, refusal), usageForm);
   }
 
-  static String refused(Refusal refusal) {
-    return ":no_entry_sign: " + Mrkdwn.escape(refusal.message());
+  /** A refusal answered on its own (to a click or a written reply). */
+  static String refused(RefusalTexts.Situation situation, Refusal refusal) {
+    return ":no_entry_sign: " + Mrkdwn.escape(RefusalTexts.text(situation, refusal));
   }
 
   static String notFound(String typedId, String usageForm) {

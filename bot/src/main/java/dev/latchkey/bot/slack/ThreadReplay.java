@@ -4,12 +4,12 @@ import com.slack.api.model.Message;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.CardStore.CardRef;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.request.DecideRequest;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Comparator;
@@ -256,9 +256,9 @@ public final class ThreadReplay implements AutoCloseable {
           return new Pass(applied, true);
         }
         if (result instanceof WrittenDecisions.Result.Decided d
-            && (d.outcome() instanceof Outcome.Approved
-                || d.outcome() instanceof Outcome.Denied
-                || d.outcome() instanceof Outcome.AwaitingMoreApprovals)) {
+            && (d.outcome() instanceof DecideRequest.Result.Approved
+                || d.outcome() instanceof DecideRequest.Result.Denied
+                || d.outcome() instanceof DecideRequest.Result.AwaitingMoreApprovals)) {
           applied++;
         }
         if (requests.find(r.id()).map(x -> x.state() != RequestState.PENDING).orElse(true)) {

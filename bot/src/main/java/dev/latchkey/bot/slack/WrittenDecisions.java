@@ -5,20 +5,14 @@ import com.slack.api.bolt.context.builtin.EventContext;
 import com.slack.api.bolt.response.Response;
 import com.slack.api.model.event.MessageEvent;
 import com.slack.api.model.event.MessageThreadBroadcastEvent;
-import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
-import dev.latchkey.core.AuditEvent;
-import dev.latchkey.core.AuditResult;
 import dev.latchkey.core.Customer;
-import dev.latchkey.core.Customers;
 import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Outcome;
-import dev.latchkey.core.Refusal;
 import dev.latchkey.core.RequestId;
-import dev.latchkey.core.StoredAuditEvent;
-import dev.latchkey.core.port.AuditLog;
+import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.CardStore;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Locale;
@@ -38,22 +32,16 @@ import org.slf4j.LoggerFactory;
  * first written decides: edits are ignored live and an edited reply is skipped on replay (Slack
  * then returns only the edited text), so a decision never depends on whether Latchkey was running.
  * Other replies change nothing; decision replies by anyone who may not decide are refused (and
- * audited by the core) and answered privately to their author. A reply whose ts the request's audit
- * trail already holds is not applied again.
+ * audited by the core) and answered privately to their author. The core counts each reply (by its
+ * ts) once, however often Slack delivers it or a replay reads it.
  *
  * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
  * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is
  * recorded about it, and the thread is read again later ({@link ThreadReplay#retryLater}) until it
- * can be decided. A refusal the core recorded for the same transient reason does not count as
- * "recorded" either.
+ * can be decided.
  */
 final class WrittenDecisions {
   private static final Logger log = LoggerFactory.getLogger(WrittenDecisions.class);
-
-  enum Decision {
-    APPROVE,
-    DENY
-  }
 
   /** One message in a thread, as Slack reported it. */
   record Reply(String channel, String threadTs, String ts, String userId, String text) {}
@@ -64,7 +52,7 @@ final class WrittenDecisions {
     record Ignored() implements Result {}
 
     /** The core decided (which includes refusing the author for good). */
-    record Decided(RequestId id, Outcome outcome) implements Result {}
+    record Decided(RequestId id, DecideRequest.Result outcome) implements Result {}
 
     /**
      * The author or their role could not be checked just now; nothing is recorded, try again later.
@@ -74,40 +62,27 @@ final class WrittenDecisions {
 
   private static final Result IGNORED = new Result.Ignored();
 
-  private final AccessService service;
-  private final Customers customers;
+  private final UseCases core;
   private final CardStore cards;
-  private final AuditLog audit;
   private final SlackApi api;
   private final SlackIdentities identities;
   private final Executor executor;
 
   /**
-   * Check-then-decide of one request's replies is atomic in this process (a live reply racing a
-   * replay).
+   * One request's replies are decided one at a time in this process (a live reply racing a replay),
+   * so a refused reply is refused once.
    */
-  private final Object[] locks = new Object[64];
+  private final StripedLocks locks = new StripedLocks(64);
 
   private volatile Consumer<RequestId> deferred = id -> {};
 
   WrittenDecisions(
-      AccessService service,
-      Customers customers,
-      CardStore cards,
-      AuditLog audit,
-      SlackApi api,
-      SlackIdentities identities,
-      Executor executor) {
-    this.service = service;
-    this.customers = customers;
+      UseCases core, CardStore cards, SlackApi api, SlackIdentities identities, Executor executor) {
+    this.core = core;
     this.cards = cards;
-    this.audit = audit;
     this.api = api;
     this.identities = identities;
     this.executor = executor;
-    for (int i = 0; i < locks.length; i++) {
-      locks[i] = new Object();
-    }
   }
 
   /** Where deferred replies go to be tried again (the thread replay); set once while wiring. */
@@ -116,7 +91,7 @@ final class WrittenDecisions {
   }
 
   /** The first word as a decision: {@code Approved.}, {@code *approve*}, {@code DENY!} ... */
-  static Optional<Decision> parse(String text) {
+  static Optional<Decision.Verdict> parse(String text) {
     if (text == null) {
       return Optional.empty();
     }
@@ -135,8 +110,8 @@ final class WrittenDecisions {
     }
     String word = first.substring(start, end).toLowerCase(Locale.ROOT);
     return switch (word) {
-      case "approve", "approved" -> Optional.of(Decision.APPROVE);
-      case "deny", "denied" -> Optional.of(Decision.DENY);
+      case "approve", "approved" -> Optional.of(Decision.Verdict.APPROVE);
+      case "deny", "denied" -> Optional.of(Decision.Verdict.DENY);
       default -> Optional.empty();
     };
   }
@@ -219,7 +194,7 @@ final class WrittenDecisions {
    * answer when the request was already decided, or when it has to wait; replayed ones do not.
    */
   Result apply(Reply reply, boolean live) {
-    Optional<Decision> decision = parse(reply.text());
+    Optional<Decision.Verdict> decision = parse(reply.text());
     if (decision.isEmpty()) {
       return IGNORED;
     }
@@ -228,10 +203,7 @@ final class WrittenDecisions {
       return IGNORED;
     }
     try (var context = LogContext.request(id.get())) {
-      Result result;
-      synchronized (locks[Math.floorMod(id.get().hashCode(), locks.length)]) {
-        result = decide(id.get(), decision.get(), reply, live);
-      }
+      Result result = locks.locked(id.get(), () -> decide(id.get(), decision.get(), reply, live));
       if (result instanceof Result.Deferred d) {
         log.warn(
             "written decision {} on {} waits: {}; the thread is read again later",
@@ -251,12 +223,9 @@ final class WrittenDecisions {
           + " it as soon as Slack answers, if the request is still waiting for a decision then. No"
           + " need to write it again.";
 
-  private Result decide(RequestId id, Decision decision, Reply reply, boolean live) {
-    if (alreadyRecorded(id, reply.ts())) {
-      return IGNORED;
-    }
-    Optional<AccessRequest> request = service.find(id);
-    Optional<Customer> customer = request.flatMap(r -> customers.find(r.cluster().customer()));
+  private Result decide(RequestId id, Decision.Verdict verdict, Reply reply, boolean live) {
+    Optional<Customer> customer =
+        core.queries().find(id).flatMap(r -> core.settings().customer(r.cluster().customer()));
     Actor.SlackUser actor;
     switch (identities.resolve(reply.userId(), customer)) {
       case SlackIdentities.Identity.Known known -> actor = known.actor();
@@ -264,42 +233,48 @@ final class WrittenDecisions {
         return new Result.Deferred(id, "the author's workspace is unknown (" + unknown.why() + ")");
       }
     }
-    if (request.isPresent()
-        && service
-            .approverCheck(request.get().cluster().customer(), actor)
-            .filter(r -> r.reason() == Refusal.Reason.APPROVER_UNVERIFIED)
-            .isPresent()) {
-      return new Result.Deferred(id, "the approver group could not be read");
-    }
     String permalink = "";
     try {
       permalink = api.permalink(reply.channel(), reply.ts()).orElse("");
     } catch (SlackCallException e) {
       log.info("permalink of {} not available: {}", reply.ts(), e.error());
     }
-    Map<String, String> details =
-        Map.of("message_ts", reply.ts(), "permalink", permalink, "text", reply.text());
     // Counted from when it was written, not when Latchkey read it (a replay, a retry after Slack
     // failed).
-    Optional<Instant> writtenAt = writtenAt(reply.ts());
-    Outcome outcome =
-        decision == Decision.APPROVE
-            ? service.approve(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt)
-            : service.deny(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt);
-    if (outcome instanceof Outcome.Refused refused
-        && transientRefusal(refused.refusal().reason())) {
+    DecideRequest.Result outcome =
+        core.decide()
+            .decide(
+                new Decision(
+                    id,
+                    actor,
+                    verdict,
+                    DecisionMethod.THREAD_REPLY,
+                    Map.of("permalink", permalink, "text", reply.text()),
+                    writtenAt(reply.ts()),
+                    Optional.of(reply.ts())));
+    if (outcome instanceof DecideRequest.Result.Deferred) {
       return new Result.Deferred(id, "the approver group could not be read");
+    }
+    if (outcome instanceof DecideRequest.Result.AlreadyCounted) {
+      return IGNORED;
     }
     Optional<String> text =
         switch (outcome) {
-          case Outcome.Refused refused ->
+          case DecideRequest.Result.Refused refused ->
               Optional.of(
                   ":no_entry_sign: "
-                      + Mrkdwn.escape(refused.refusal().message())
+                      + Mrkdwn.escape(
+                          RefusalTexts.text(RefusalTexts.Situation.DECIDE, refused.refusal()))
                       + " Nothing changed.");
-          case Outcome.AlreadyDecided already when live ->
+          case DecideRequest.Result.AlreadyDecided already when live ->
               Optional.of(Texts.alreadyDecided(already.request()));
-          default -> Optional.empty();
+          case DecideRequest.Result.AlreadyDecided already -> Optional.empty();
+          case DecideRequest.Result.Approved approved -> Optional.empty();
+          case DecideRequest.Result.AwaitingMoreApprovals waiting -> Optional.empty();
+          case DecideRequest.Result.Denied denied -> Optional.empty();
+          case DecideRequest.Result.NotFound notFound -> Optional.empty();
+          case DecideRequest.Result.Deferred deferred -> Optional.empty();
+          case DecideRequest.Result.AlreadyCounted counted -> Optional.empty();
         };
     text.ifPresent(t -> answer(reply, t));
     return new Result.Decided(id, outcome);
@@ -327,36 +302,6 @@ final class WrittenDecisions {
       return Optional.of(Instant.ofEpochSecond(whole, nanos));
     } catch (NumberFormatException | ArithmeticException | java.time.DateTimeException e) {
       return Optional.empty();
-    }
-  }
-
-  /** Refusals that say "not now" rather than "no": Slack could not be asked. */
-  private static boolean transientRefusal(Refusal.Reason reason) {
-    return reason == Refusal.Reason.APPROVER_UNVERIFIED;
-  }
-
-  /**
-   * Whether this message already decided, or was refused for good, on this request (Slack retries,
-   * restarts). A refusal because Slack could not be asked does not count: the reply is decided when
-   * it can be checked.
-   */
-  private boolean alreadyRecorded(RequestId id, String ts) {
-    for (StoredAuditEvent stored : audit.forRequest(id)) {
-      AuditEvent event = stored.event();
-      if (ts.equals(event.details().get("message_ts"))
-          && !(event.result() == AuditResult.REFUSED
-              && transientRefusal(reason(event.details().get("reason"))))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static Refusal.Reason reason(String name) {
-    try {
-      return name == null ? Refusal.Reason.NOT_ALLOWED : Refusal.Reason.valueOf(name);
-    } catch (IllegalArgumentException e) {
-      return Refusal.Reason.NOT_ALLOWED;
     }
   }
 }

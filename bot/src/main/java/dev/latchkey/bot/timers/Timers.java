@@ -1,10 +1,11 @@
 package dev.latchkey.bot.timers;
 
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.DueReport;
 import dev.latchkey.core.ReconcileReport;
+import dev.latchkey.core.UseCases;
+import dev.latchkey.core.timers.SettleDue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -50,7 +51,7 @@ public final class Timers implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Timers.class);
   private static final String REQUEST_ID = "request_id";
 
-  private final AccessService service;
+  private final UseCases core;
   private final List<ClusterRef> clusters;
   private final Duration reconcileInterval;
   private final Predicate<ClusterRef> reachable;
@@ -77,12 +78,12 @@ public final class Timers implements AutoCloseable {
    * @param afterEachPass housekeeping to run after each due pass (e.g. bringing cards up to date)
    */
   public Timers(
-      AccessService service,
+      UseCases core,
       List<ClusterRef> clusters,
       Duration reconcileInterval,
       Predicate<ClusterRef> reachable,
       List<Runnable> afterEachPass) {
-    this.service = service;
+    this.core = core;
     this.clusters = List.copyOf(clusters);
     this.reconcileInterval = reconcileInterval;
     this.reachable = reachable;
@@ -97,7 +98,7 @@ public final class Timers implements AutoCloseable {
    */
   public void catchUp() {
     settle();
-    Set<ClusterRef> due = new LinkedHashSet<>(service.clustersWithDueWork());
+    Set<ClusterRef> due = new LinkedHashSet<>(core.due().clustersWithDueWork());
     List<Future<?>> work = new ArrayList<>();
     for (ClusterRef cluster : due) {
       work.add(
@@ -152,7 +153,7 @@ public final class Timers implements AutoCloseable {
    */
   void duePass() {
     settle();
-    for (ClusterRef cluster : service.clustersWithDueWork()) {
+    for (ClusterRef cluster : core.due().clustersWithDueWork()) {
       lane(cluster).startPass();
     }
     if (!afterEachPass.isEmpty() && housekeeping.compareAndSet(false, true)) {
@@ -171,7 +172,7 @@ public final class Timers implements AutoCloseable {
 
   private void settle() {
     try {
-      logFailures("", service.settleAllDue());
+      logFailures("", core.settle().settleAll());
     } catch (RuntimeException e) {
       log.error("settling due requests failed, will retry", e);
     }
@@ -188,13 +189,13 @@ public final class Timers implements AutoCloseable {
    * lane).
    */
   void probeOwedClusters() {
-    for (ClusterRef cluster : service.clustersOwingRemovals()) {
+    for (ClusterRef cluster : core.removals().clustersOwing()) {
       lane(cluster)
           .startExclusive(
               "probe",
               () -> {
                 if (reachable.test(cluster)) {
-                  service.retryRemovalsNow(cluster);
+                  core.removals().retryNow(cluster);
                 }
               });
     }
@@ -217,7 +218,7 @@ public final class Timers implements AutoCloseable {
 
   private void reconcile(ClusterRef cluster) {
     try {
-      ReconcileReport report = service.reconcile(cluster);
+      ReconcileReport report = core.reconcile().reconcile(cluster);
       if (report.unavailable().isPresent()) {
         log.warn(
             "reconciliation of {} skipped: cluster unreachable: {}",
@@ -309,12 +310,12 @@ public final class Timers implements AutoCloseable {
      */
     void drain() {
       for (int batches = 0; batches < 1_000; batches++) {
-        List<AccessRequest> due = service.dueOn(cluster);
+        List<AccessRequest> due = core.due().dueOn(cluster);
         if (due.isEmpty()) {
           return;
         }
         try {
-          logFailures(" on " + cluster, service.settleDue(due));
+          logFailures(" on " + cluster, core.settle().settle(due));
         } catch (RuntimeException e) {
           log.error("timer step on {} failed, will retry", cluster, e);
           return;
@@ -323,7 +324,7 @@ public final class Timers implements AutoCloseable {
         // batch's
         // unsettled requests, due earlier, ahead of these).
         int failed = run(due);
-        if (due.size() < AccessService.DUE_BATCH || failed == due.size()) {
+        if (due.size() < SettleDue.DUE_BATCH || failed == due.size()) {
           return;
         }
       }
@@ -339,9 +340,9 @@ public final class Timers implements AutoCloseable {
             workers.submit(
                 () -> {
                   try (var id = MDC.putCloseable(REQUEST_ID, r.id().value())) {
-                    return service
+                    return core.queries()
                         .find(r.id())
-                        .flatMap(current -> service.handleDue(current, true));
+                        .flatMap(current -> core.due().handle(current, true));
                   }
                 }));
       }

@@ -8,19 +8,19 @@ import dev.latchkey.bot.config.ConfigLoader;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.bot.config.Settings;
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.AuditAction;
-import dev.latchkey.core.ClusterOutcome;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CustomerId;
-import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Requester;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
+import dev.latchkey.core.access.EnableSupportAccess;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.core.testing.MutableClock;
 import dev.latchkey.k8s.ClusterConnections;
 import dev.latchkey.k8s.GrantObjects;
@@ -84,25 +84,27 @@ class FrozenApiServerIT {
       install(admin);
       try (Latchkey latchkey =
           Latchkey.start(settings(slack), config(server.adminKubeconfig()), clock)) {
-        AccessService service = latchkey.service();
-        assertThat(service.enable(PROD, ADMIN, Set.of("readonly")))
-            .isInstanceOf(ClusterOutcome.Changed.class);
+        UseCases service = latchkey.core();
+        assertThat(service.enable().enable(PROD, ADMIN, Set.of("readonly")))
+            .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
         RequestId id =
-            ((Outcome.Submitted)
-                    service.submit(
-                        new Submission(
-                            PROD.customer(),
-                            PROD.name(),
-                            "readonly",
-                            Optional.of(Duration.ofHours(1)),
-                            List.of(),
-                            new Requester(
-                                new Actor.SlackUser(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER),
-                                Optional.of("alice@vendor.example")),
-                            "INC-9 frozen API server drill")))
+            ((SubmitRequest.Result.Submitted)
+                    service
+                        .submit()
+                        .submit(
+                            new Submission(
+                                PROD.customer(),
+                                PROD.name(),
+                                "readonly",
+                                Optional.of(Duration.ofHours(1)),
+                                List.of(),
+                                new Requester(
+                                    new Actor.SlackUser(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER),
+                                    Optional.of("alice@vendor.example")),
+                                "INC-9 frozen API server drill")))
                 .request()
                 .id();
-        service.approve(id, APPROVER, DecisionMethod.BUTTON, Map.of());
+        service.decide().decide(Decision.click(id, APPROVER, Decision.Verdict.APPROVE));
         assertThat(state(latchkey, id).state()).isEqualTo(RequestState.ACTIVE);
         assertThat(objectsOf(admin, id)).hasSize(2);
 

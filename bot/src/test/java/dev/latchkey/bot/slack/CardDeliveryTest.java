@@ -363,16 +363,19 @@ class CardDeliveryTest {
   }
 
   private AccessRequest submitDirectly(String reason) {
-    return ((dev.latchkey.core.Outcome.Submitted)
-            slack.service.submit(
-                new dev.latchkey.core.Submission(
-                    Fixtures.ACME,
-                    "prod",
-                    "readonly",
-                    java.util.Optional.of(Duration.ofHours(1)),
-                    List.of(),
-                    Fixtures.REQUESTER,
-                    reason)))
+    return ((dev.latchkey.core.request.SubmitRequest.Result.Submitted)
+            slack
+                .core
+                .submit()
+                .submit(
+                    new dev.latchkey.core.Submission(
+                        Fixtures.ACME,
+                        "prod",
+                        "readonly",
+                        java.util.Optional.of(Duration.ofHours(1)),
+                        List.of(),
+                        Fixtures.REQUESTER,
+                        reason)))
         .request();
   }
 

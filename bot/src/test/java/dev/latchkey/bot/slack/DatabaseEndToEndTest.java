@@ -48,7 +48,10 @@ class DatabaseEndToEndTest {
     String downThread;
     try (Database db = open(clock);
         SlackHarness slack = harness(db, clock)) {
-      slack.service.enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly", "operator", "admin"));
+      slack
+          .core
+          .enable()
+          .enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly", "operator", "admin"));
 
       approved = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h stored in h2 <!here>");
       assertThat(db.cards().find(approved.id())).isPresent();

@@ -110,7 +110,7 @@ class EndpointDefenceTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(real.statusCode()).isEqualTo(200);
-    assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isTrue();
+    assertThat(slack.core.settings().enablement(Fixtures.PROD).enabled()).isTrue();
   }
 
   @Test

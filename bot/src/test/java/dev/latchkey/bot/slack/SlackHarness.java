@@ -20,11 +20,11 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.slack.api.app_backend.SlackSignature;
 import dev.latchkey.bot.http.HttpServer;
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.Customers;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RetryPolicy;
+import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.EnablementStore;
@@ -106,7 +106,7 @@ final class SlackHarness implements AutoCloseable {
   final ExecutorService executor = Executors.newFixedThreadPool(4);
   final SlackSettings settings;
   final SlackSurface surface;
-  final AccessService service;
+  final UseCases core;
   final HttpServer server;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final AtomicInteger seq = new AtomicInteger();
@@ -144,25 +144,26 @@ final class SlackHarness implements AutoCloseable {
     SlackSurface.Foundation foundation =
         SlackSurface.foundation(
             settings, api, customers, this.requests, this.cards, this.audit, clock, executor);
-    service =
-        new AccessService(
-            customers,
-            this.requests,
-            this.enablements,
-            this.audit,
-            cluster,
-            foundation.notifier(),
-            foundation.approverDirectory(),
+    core =
+        UseCases.wire(
+            new UseCases.Ports(
+                customers,
+                this.requests,
+                this.enablements,
+                this.audit,
+                cluster,
+                foundation.notifier(),
+                foundation.approverDirectory()),
             clock,
             new Random(7),
             RetryPolicy.DEFAULT);
-    surface = foundation.complete(service);
+    surface = foundation.complete(core);
     server = new HttpServer(0).addServlet(HttpServer.SLACK_EVENTS_PATH, surface.servlet()).start();
   }
 
   /** Enables every role of prod (staging stays disabled), as the customer's admin. */
   SlackHarness enableProd() {
-    service.enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly", "operator", "admin"));
+    core.enable().enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly", "operator", "admin"));
     return this;
   }
 

@@ -56,7 +56,7 @@ class SlashCommandTest {
                     CredentialMode.TOKEN,
                     ClusterPolicy.DEFAULT_SUBJECT_TEMPLATE)));
     slack = new SlackHarness(Customers.of(List.of(Fixtures.acme(), globex))).enableProd();
-    slack.service.enable(GLOBEX_PROD, GLOBEX_ADMIN, Set.of("readonly"));
+    slack.core.enable().enable(GLOBEX_PROD, GLOBEX_ADMIN, Set.of("readonly"));
   }
 
   @AfterEach

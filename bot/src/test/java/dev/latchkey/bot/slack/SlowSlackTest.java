@@ -43,15 +43,18 @@ class SlowSlackTest {
                     .withFixedDelay(2500)));
     // Five new cards to post, each taking Slack 2.5 s: every background thread is busy for a while.
     for (int i = 0; i < 5; i++) {
-      slack.service.submit(
-          new Submission(
-              Fixtures.ACME,
-              "prod",
-              "readonly",
-              Optional.of(Duration.ofHours(1)),
-              List.of(),
-              Fixtures.REQUESTER,
-              "load " + i));
+      slack
+          .core
+          .submit()
+          .submit(
+              new Submission(
+                  Fixtures.ACME,
+                  "prod",
+                  "readonly",
+                  Optional.of(Duration.ofHours(1)),
+                  List.of(),
+                  Fixtures.REQUESTER,
+                  "load " + i));
     }
 
     slack.click(Fixtures.BYSTANDER, RequestCard.APPROVE_ACTION, r.id());

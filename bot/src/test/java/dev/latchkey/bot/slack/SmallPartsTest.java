@@ -52,8 +52,7 @@ class SmallPartsTest {
     try (SlackHarness slack = new SlackHarness()) {
       SlackApi api = new SlackApi(SlackApi.slackFor(slack.settings), SlackHarness.TOKEN, d -> {});
       CardActions actions =
-          new CardActions(
-              slack.service, Fixtures.customers(), api, new SlackIdentities(api), Runnable::run);
+          new CardActions(slack.core, api, new SlackIdentities(api), Runnable::run);
       for (String list : List.of("[]", "[null]")) {
         ObjectNode payload =
             (ObjectNode)

@@ -43,7 +43,7 @@ class TimerNoticesTest {
     Instant end = r.expiresAt().orElseThrow();
 
     slack.clock.set(end.minus(Duration.ofMinutes(14)));
-    slack.service.runDue();
+    slack.core.due().runAll();
     await()
         .untilAsserted(
             () ->
@@ -57,7 +57,7 @@ class TimerNoticesTest {
                                     "/access extend " + r.id().value())));
 
     slack.clock.set(end);
-    slack.service.runDue();
+    slack.core.due().runAll();
     await()
         .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.EXPIRED));
     await()
@@ -80,7 +80,7 @@ class TimerNoticesTest {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h nobody home");
 
     slack.clock.set(r.pendingExpiresAt());
-    slack.service.runDue();
+    slack.core.due().runAll();
 
     await()
         .untilAsserted(
@@ -101,7 +101,7 @@ class TimerNoticesTest {
     slack.cluster.setReachable(false);
 
     slack.clock.set(end);
-    slack.service.runDue();
+    slack.core.due().runAll();
     // The failed removal's bookkeeping (its retry) changes nothing the card shows and sends no
     // notice: the
     // periodic repair pass brings the card's recorded version up, as it does here.
@@ -115,9 +115,9 @@ class TimerNoticesTest {
     slack.awaitCardShows(r.id());
 
     slack.clock.set(end.plusSeconds(61));
-    slack.service.runDue();
+    slack.core.due().runAll();
     slack.clock.set(end.plusSeconds(70));
-    slack.service.runDue();
+    slack.core.due().runAll();
 
     await()
         .untilAsserted(
@@ -140,7 +140,7 @@ class TimerNoticesTest {
 
     slack.cluster.setReachable(true);
     slack.clock.set(end.plusSeconds(200));
-    slack.service.runDue();
+    slack.core.due().runAll();
     await().untilAsserted(() -> assertThat(slack.get(r.id()).grantPresent()).isFalse());
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id())).contains("Expired").doesNotContain("Revocation");

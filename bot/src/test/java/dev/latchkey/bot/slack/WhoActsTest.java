@@ -105,7 +105,7 @@ class WhoActsTest {
     slack.stubUser(Fixtures.ADMIN.userId(), "T0ACMEEU", Optional.of("E0ACME"));
     slack.stubUser(Fixtures.APPROVER.userId(), "T0ACMEUS", Optional.of("E0ACME"));
     slack.command(Fixtures.ADMIN, "enable prod");
-    await().until(() -> slack.service.enablement(Fixtures.PROD).enabled());
+    await().until(() -> slack.core.settings().enablement(Fixtures.PROD).enabled());
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h grid customer");
 
     // Block actions carry the clicker's workspace (user.team_id) but not always their org.
@@ -137,7 +137,7 @@ class WhoActsTest {
                 assertThat(slack.responseTexts())
                     .anySatisfy(
                         t -> assertThat(t).contains("Only the customer's admins and approvers")));
-    assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isFalse();
+    assertThat(slack.core.settings().enablement(Fixtures.PROD).enabled()).isFalse();
   }
 
   @Test
@@ -166,7 +166,7 @@ class WhoActsTest {
         .untilAsserted(
             () -> {
               assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
-              assertThat(slack.service.enablement(Fixtures.PROD).enabled()).isTrue();
+              assertThat(slack.core.settings().enablement(Fixtures.PROD).enabled()).isTrue();
             });
     assertThat(slack.memoryAudit.actions(r.id())).containsExactly(AuditAction.REQUEST_SUBMITTED);
   }

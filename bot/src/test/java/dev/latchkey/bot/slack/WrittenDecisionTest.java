@@ -15,6 +15,7 @@ import dev.latchkey.core.AuditAction;
 import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.RequestState;
+import dev.latchkey.core.request.Decision;
 import dev.latchkey.core.testing.Fixtures;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -444,12 +445,11 @@ class WrittenDecisionTest {
 
   @Test
   void decisionWordIsTheFirstWordInAnyCaseWithPunctuation() {
-    assertThat(WrittenDecisions.parse("Approved.")).contains(WrittenDecisions.Decision.APPROVE);
-    assertThat(WrittenDecisions.parse("  APPROVE!! thanks"))
-        .contains(WrittenDecisions.Decision.APPROVE);
-    assertThat(WrittenDecisions.parse("*approved*")).contains(WrittenDecisions.Decision.APPROVE);
-    assertThat(WrittenDecisions.parse("Deny: too risky")).contains(WrittenDecisions.Decision.DENY);
-    assertThat(WrittenDecisions.parse("denied")).contains(WrittenDecisions.Decision.DENY);
+    assertThat(WrittenDecisions.parse("Approved.")).contains(Decision.Verdict.APPROVE);
+    assertThat(WrittenDecisions.parse("  APPROVE!! thanks")).contains(Decision.Verdict.APPROVE);
+    assertThat(WrittenDecisions.parse("*approved*")).contains(Decision.Verdict.APPROVE);
+    assertThat(WrittenDecisions.parse("Deny: too risky")).contains(Decision.Verdict.DENY);
+    assertThat(WrittenDecisions.parse("denied")).contains(Decision.Verdict.DENY);
     assertThat(WrittenDecisions.parse("I approve")).isEmpty();
     assertThat(WrittenDecisions.parse("approves")).isEmpty();
     assertThat(WrittenDecisions.parse("disapprove")).isEmpty();

@@ -6,18 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.latchkey.core.AccessRequest;
-import dev.latchkey.core.AccessService;
-import dev.latchkey.core.DecisionMethod;
-import dev.latchkey.core.Outcome;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.RetryPolicy;
+import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.ClusterAccess;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.ForwardingClusterAccess;
 import dev.latchkey.core.testing.TestRig;
+import dev.latchkey.core.timers.SettleDue;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -83,7 +84,7 @@ class TimersTest {
     AtomicInteger housekeeping = new AtomicInteger();
     try (Timers timers =
         new Timers(
-            rig.service,
+            rig.core,
             List.of(Fixtures.PROD),
             Duration.ofMinutes(1),
             c -> true,
@@ -111,7 +112,7 @@ class TimersTest {
     rig.cluster.setReachable(false);
     try (Timers timers =
         new Timers(
-            rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false, List.of())) {
+            rig.core, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false, List.of())) {
 
       timers.catchUp();
 
@@ -128,14 +129,14 @@ class TimersTest {
   @Test
   void moreThanOneBatchOfExpiriesIsEndedAndRemovedWhetherOrNotTheClusterAnswers() {
     List<AccessRequest> active = new java.util.ArrayList<>();
-    for (int i = 0; i < AccessService.DUE_BATCH + 120; i++) {
+    for (int i = 0; i < SettleDue.DUE_BATCH + 120; i++) {
       active.add(rig.active());
     }
     rig.clock.advance(Duration.ofHours(3));
     rig.cluster.setReachable(false);
     try (Timers timers =
         new Timers(
-            rig.service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false, List.of())) {
+            rig.core, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> false, List.of())) {
 
       timers.catchUp(); // ends on its own, though nothing can be removed
 
@@ -161,7 +162,7 @@ class TimersTest {
     AtomicBoolean answers = new AtomicBoolean(false);
     try (Timers timers =
         new Timers(
-            rig.service,
+            rig.core,
             List.of(Fixtures.PROD),
             Duration.ofMinutes(1),
             c -> answers.get(),
@@ -201,15 +202,16 @@ class TimersTest {
             return super.revoke(footprint);
           }
         };
-    AccessService service =
-        new AccessService(
-            Fixtures.customers(),
-            rig.requests,
-            rig.enablements,
-            rig.audit,
-            hangsOnProd,
-            rig.notifier,
-            rig.directory,
+    UseCases service =
+        UseCases.wire(
+            new UseCases.Ports(
+                Fixtures.customers(),
+                rig.requests,
+                rig.enablements,
+                rig.audit,
+                hangsOnProd,
+                rig.notifier,
+                rig.directory),
             rig.clock,
             new Random(3),
             RetryPolicy.DEFAULT);
@@ -261,24 +263,30 @@ class TimersTest {
             return super.revoke(footprint);
           }
         };
-    AccessService service =
-        new AccessService(
-            Fixtures.customers(),
-            rig.requests,
-            rig.enablements,
-            rig.audit,
-            hangsOnRevoke,
-            rig.notifier,
-            rig.directory,
+    UseCases service =
+        UseCases.wire(
+            new UseCases.Ports(
+                Fixtures.customers(),
+                rig.requests,
+                rig.enablements,
+                rig.audit,
+                hangsOnRevoke,
+                rig.notifier,
+                rig.directory),
             rig.clock,
             new Random(3),
             RetryPolicy.DEFAULT);
     AccessRequest first = rig.active();
     AccessRequest later =
         approve(
-            rig.service.submit(
-                rig.submission(
-                    Fixtures.PROD, "readonly", Optional.of(Duration.ofHours(2)), List.of("web"))));
+            rig.core
+                .submit()
+                .submit(
+                    rig.submission(
+                        Fixtures.PROD,
+                        "readonly",
+                        Optional.of(Duration.ofHours(2)),
+                        List.of("web"))));
     rig.clock.advance(Duration.ofMinutes(61));
     try (Timers timers =
         new Timers(service, List.of(Fixtures.PROD), Duration.ofMinutes(1), c -> true, List.of())) {
@@ -310,18 +318,25 @@ class TimersTest {
     }
   }
 
-  private AccessRequest approve(Outcome submitted) {
-    AccessRequest r = ((Outcome.Submitted) submitted).request();
-    return ((Outcome.Approved)
-            rig.service.approve(r.id(), Fixtures.APPROVER, DecisionMethod.BUTTON, Map.of()))
+  private AccessRequest approve(SubmitRequest.Result submitted) {
+    AccessRequest r = ((SubmitRequest.Result.Submitted) submitted).request();
+    return ((DecideRequest.Result.Approved)
+            rig.core
+                .decide()
+                .decide(Decision.click(r.id(), Fixtures.APPROVER, Decision.Verdict.APPROVE)))
         .request();
   }
 
   private AccessRequest activeOnStaging() {
     return approve(
-        rig.service.submit(
-            rig.submission(
-                Fixtures.STAGING, "readonly", Optional.of(Duration.ofHours(1)), List.of("web"))));
+        rig.core
+            .submit()
+            .submit(
+                rig.submission(
+                    Fixtures.STAGING,
+                    "readonly",
+                    Optional.of(Duration.ofHours(1)),
+                    List.of("web"))));
   }
 
   private static void waitFor(CountDownLatch latch) {

@@ -1,5 +1,10 @@
-package dev.latchkey.core;
+package dev.latchkey.core.rules;
 
+import dev.latchkey.core.ClusterPolicy;
+import dev.latchkey.core.CredentialMode;
+import dev.latchkey.core.Refusal;
+import dev.latchkey.core.Refusal.Fact;
+import dev.latchkey.core.RoleDefinition;
 import dev.latchkey.core.port.ClusterAccess.PodReach;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -42,29 +47,12 @@ public final class ReachRules {
         || reaches.isEmpty()) {
       return Optional.empty();
     }
-    String what =
-        reaches.stream().sorted().map(ReachRules::words).collect(Collectors.joining(", "));
     return Optional.of(
-        new Refusal(
-            Refusal.Reason.ROLE_REACHES_LATCHKEY,
-            "Role "
-                + role.name()
-                + " cannot be offered cluster-wide on "
-                + policy.cluster().name()
-                + ": Latchkey runs in that cluster, and the role ("
-                + what
-                + ") would reach Latchkey's own pod, its identity and its Slack secrets, which"
-                + " grant everything. Run Latchkey outside the cluster, offer the role only in"
-                + " named namespaces (`scope: namespaced`), or use `credentials: gateway`, which"
-                + " keeps every request out of the protected namespaces."));
-  }
-
-  private static String words(PodReach reach) {
-    return switch (reach) {
-      case EXEC -> "exec into pods";
-      case DELETE_PODS -> "delete pods";
-      case CHANGE_WORKLOADS -> "create pods or change workloads";
-      case READ_SECRETS -> "read Secrets";
-    };
+        Refusal.of(Refusal.Reason.ROLE_REACHES_LATCHKEY)
+            .with(Fact.ROLE, role.name())
+            .with(Fact.CLUSTER, policy.cluster().name())
+            .with(
+                Fact.REACHES,
+                reaches.stream().sorted().map(Enum::name).collect(Collectors.joining(", "))));
   }
 }

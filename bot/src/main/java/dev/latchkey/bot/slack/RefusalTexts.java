@@ -1,0 +1,286 @@
+package dev.latchkey.bot.slack;
+
+import dev.latchkey.core.Refusal;
+import dev.latchkey.core.Refusal.Fact;
+import dev.latchkey.core.port.ClusterAccess.PodReach;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The words for every refusal the core gives, in the situation it was given in (the same reason
+ * reads differently to a requester and to an approver). Plain text: callers escape it for mrkdwn.
+ */
+public final class RefusalTexts {
+  private RefusalTexts() {}
+
+  /** What the person was doing when the core said no. */
+  public enum Situation {
+    SUBMIT,
+    DECIDE,
+    CANCEL,
+    REVOKE,
+    EXTEND,
+    KUBECONFIG,
+    SWITCH
+  }
+
+  public static String text(Situation situation, Refusal r) {
+    return switch (situation) {
+      case DECIDE -> decision(r);
+      case SUBMIT, CANCEL, REVOKE, EXTEND, KUBECONFIG, SWITCH -> plain(situation, r);
+    };
+  }
+
+  private static String decision(Refusal r) {
+    String noLonger = "This request can no longer be approved: ";
+    String askAgain = " Deny it; the requester can ask again.";
+    return switch (r.reason()) {
+      case CLUSTER_DISABLED, ROLE_NOT_ENABLED -> noLonger + plain(Situation.DECIDE, r);
+      case UNKNOWN_ROLE ->
+          noLonger
+              + "role "
+              + f(r, Fact.ROLE)
+              + " is no longer offered on "
+              + f(r, Fact.CLUSTER)
+              + ".";
+      case DURATION_ABOVE_MAXIMUM ->
+          r.fact(Fact.EXTENDS).isPresent()
+              ? "This extension can no longer be approved: role "
+                  + f(r, Fact.ROLE)
+                  + " can now be held for at most "
+                  + f(r, Fact.MAXIMUM)
+                  + " from its approval, and it would end at "
+                  + f(r, Fact.ENDS_AT)
+                  + ". Deny it; the requester can ask for less."
+              : noLonger
+                  + "role "
+                  + f(r, Fact.ROLE)
+                  + " can now be held for at most "
+                  + f(r, Fact.MAXIMUM)
+                  + ", and "
+                  + f(r, Fact.ASKED)
+                  + " was asked."
+                  + askAgain;
+      case NAMESPACE_NOT_ALLOWED ->
+          noLonger
+              + f(r, Fact.CLUSTER)
+              + " now allows only the namespaces "
+              + f(r, Fact.ALLOWED_NAMESPACES)
+              + "."
+              + askAgain;
+      case PROTECTED_NAMESPACE, NAMESPACES_REQUIRED ->
+          noLonger + plain(Situation.DECIDE, r) + askAgain;
+      case NOT_ACTIVE -> "The access this extension is for has already ended.";
+      default -> plain(Situation.DECIDE, r);
+    };
+  }
+
+  private static String plain(Situation situation, Refusal r) {
+    return switch (r.reason()) {
+      case UNKNOWN_CUSTOMER -> "This channel belongs to no customer.";
+      case UNKNOWN_CLUSTER ->
+          "Unknown cluster `"
+              + f(r, Fact.CLUSTER)
+              + "`."
+              + r.fact(Fact.CLUSTERS).map(all -> " Clusters: " + all + ".").orElse("");
+      case UNKNOWN_ROLE ->
+          switch (situation) {
+            case EXTEND -> "Role " + f(r, Fact.ROLE) + " is no longer offered.";
+            case SWITCH ->
+                "Role `"
+                    + f(r, Fact.ROLE)
+                    + "` is not offered on "
+                    + f(r, Fact.CLUSTER)
+                    + ". Roles: "
+                    + f(r, Fact.ROLES)
+                    + ".";
+            default ->
+                "Unknown role `"
+                    + f(r, Fact.ROLE)
+                    + "` on "
+                    + f(r, Fact.CLUSTER)
+                    + ". Roles: "
+                    + f(r, Fact.ROLES)
+                    + ".";
+          };
+      case CLUSTER_DISABLED ->
+          "Support access to "
+              + f(r, Fact.CLUSTER)
+              + " is disabled. A customer admin or approver can turn it on with `/access enable "
+              + f(r, Fact.CLUSTER)
+              + "`.";
+      case ROLE_NOT_ENABLED ->
+          "Role "
+              + f(r, Fact.ROLE)
+              + " is not enabled on "
+              + f(r, Fact.CLUSTER)
+              + ". Enabled: "
+              + f(r, Fact.ENABLED_ROLES)
+              + ".";
+      case MISSING_REASON -> "A reason is required: say why you need access.";
+      case REASON_TOO_LONG ->
+          "The reason is longer than " + f(r, Fact.LIMIT) + " characters; link a ticket instead.";
+      case INVALID_REASON ->
+          "The reason holds control characters or broken Unicode; write it as plain text.";
+      case INVALID_DURATION ->
+          situation == Situation.EXTEND
+              ? "The extension must be above zero."
+              : "The duration must be above zero.";
+      case DURATION_ABOVE_MAXIMUM ->
+          situation == Situation.EXTEND
+              ? "Role "
+                  + f(r, Fact.ROLE)
+                  + " can be held for at most "
+                  + f(r, Fact.MAXIMUM)
+                  + " from now; you can extend by at most "
+                  + f(r, Fact.ALLOWED_MORE)
+                  + "."
+              : "Role "
+                  + f(r, Fact.ROLE)
+                  + " can be held for at most "
+                  + f(r, Fact.MAXIMUM)
+                  + "; you asked for "
+                  + f(r, Fact.ASKED)
+                  + ".";
+      case DURATION_TOO_SHORT ->
+          "Access on "
+              + f(r, Fact.CLUSTER)
+              + " lasts at least "
+              + f(r, Fact.MINIMUM)
+              + ": Kubernetes issues no token shorter than "
+              + f(r, Fact.TOKEN_MINIMUM)
+              + ", and none is handed out that could outlive the access.";
+      case INVALID_NAMESPACE ->
+          r.fact(Fact.NAMESPACE)
+              .map(ns -> "`" + ns + "` is not a namespace name.")
+              .orElseGet(() -> "At most " + f(r, Fact.LIMIT) + " namespaces per request.");
+      case NAMESPACE_NOT_ALLOWED ->
+          "Namespace `"
+              + f(r, Fact.NAMESPACE)
+              + "` cannot be requested on "
+              + f(r, Fact.CLUSTER)
+              + ". Allowed: "
+              + f(r, Fact.ALLOWED_NAMESPACES)
+              + ".";
+      case PROTECTED_NAMESPACE ->
+          "Namespace `"
+              + f(r, Fact.NAMESPACE)
+              + "` is protected on "
+              + f(r, Fact.CLUSTER)
+              + ": no access to it is ever granted (it holds Latchkey itself or its grants)."
+              + " Protected: "
+              + f(r, Fact.PROTECTED_NAMESPACES)
+              + ".";
+      case NAMESPACES_REQUIRED ->
+          "Role "
+              + f(r, Fact.ROLE)
+              + " is granted only in named namespaces on "
+              + f(r, Fact.CLUSTER)
+              + ": add ns=<namespace,…> to the request.";
+      case NOT_APPROVER -> "You are not an approver for this request.";
+      case SELF_APPROVAL -> "You cannot decide your own request.";
+      case FOREIGN_WORKSPACE ->
+          "You are not an approver for this request: only the customer's own workspace can"
+              + " decide.";
+      case APPROVER_UNVERIFIED ->
+          "Your approver role could not be checked just now (Slack did not answer). Try again in"
+              + " a minute.";
+      case NOT_REQUESTER ->
+          switch (situation) {
+            case CANCEL -> "Only the requester can cancel a request.";
+            case EXTEND -> "Only the requester can ask for an extension.";
+            default -> "Only the requester can fetch credentials.";
+          };
+      case NOT_ALLOWED ->
+          situation == Situation.SWITCH
+              ? "Only the customer's admins and approvers can enable or disable support access."
+              : "Only the requester or an approver of this customer can revoke access.";
+      case NOT_ACTIVE ->
+          switch (situation) {
+            case REVOKE ->
+                f(r, Fact.REQUEST)
+                    + " is not active access (it is "
+                    + f(r, Fact.STATE)
+                    + "); pending requests are cancelled or denied.";
+            case EXTEND ->
+                f(r, Fact.REQUEST)
+                    + " is not active (it is "
+                    + f(r, Fact.STATE)
+                    + "); only active access can be extended.";
+            default -> f(r, Fact.REQUEST) + " is not active (it is " + f(r, Fact.STATE) + ").";
+          };
+      case EXTENSION_PENDING ->
+          "An extension of " + f(r, Fact.REQUEST) + " is already waiting for approval.";
+      case ROLE_MISSING_IN_CLUSTER ->
+          "ClusterRole `"
+              + f(r, Fact.CLUSTER_ROLE)
+              + "` (role "
+              + f(r, Fact.ROLE)
+              + ") does not exist on "
+              + f(r, Fact.CLUSTER)
+              + ". Apply deploy/catalogue.yaml (or create the custom role) first.";
+      case ROLE_GRANTS_SECRETS ->
+          "ClusterRole `"
+              + f(r, Fact.CLUSTER_ROLE)
+              + "` on "
+              + f(r, Fact.CLUSTER)
+              + " lets its holder read Secrets; readonly must not. Re-apply"
+              + " deploy/catalogue.yaml.";
+      case CLUSTER_UNREACHABLE ->
+          situation == Situation.KUBECONFIG
+              ? "The cluster could not mint a token just now: " + f(r, Fact.ERROR)
+              : f(r, Fact.CLUSTER)
+                  + " could not be reached to check its roles: "
+                  + f(r, Fact.ERROR);
+      case NOT_TOKEN_MODE ->
+          f(r, Fact.CLUSTER)
+              + " uses your own identity (external credentials); use your usual kubeconfig.";
+      case TOO_CLOSE_TO_EXPIRY ->
+          "Access ends at "
+              + f(r, Fact.ENDS_AT)
+              + ", in less than "
+              + f(r, Fact.TOKEN_MINIMUM)
+              + " and "
+              + f(r, Fact.LEEWAY)
+              + "; no token is issued that could outlive it. Ask for an extension: `/access extend "
+              + f(r, Fact.REQUEST)
+              + " <duration>`.";
+      case CHANGED_MEANWHILE ->
+          "Support access on "
+              + f(r, Fact.CLUSTER)
+              + " was changed by someone else while its roles were checked; nothing was enabled."
+              + " See `/access status "
+              + f(r, Fact.CLUSTER)
+              + "` and enable again if that is still wanted.";
+      case ROLE_REACHES_LATCHKEY ->
+          "Role "
+              + f(r, Fact.ROLE)
+              + " cannot be offered cluster-wide on "
+              + f(r, Fact.CLUSTER)
+              + ": Latchkey runs in that cluster, and the role ("
+              + reaches(f(r, Fact.REACHES))
+              + ") would reach Latchkey's own pod, its identity and its Slack secrets, which grant"
+              + " everything. Run Latchkey outside the cluster, offer the role only in named"
+              + " namespaces (`scope: namespaced`), or use `credentials: gateway`, which keeps"
+              + " every request out of the protected namespaces.";
+    };
+  }
+
+  private static String reaches(String names) {
+    return Arrays.stream(names.split(", "))
+        .filter(n -> !n.isEmpty())
+        .map(
+            n ->
+                switch (PodReach.valueOf(n)) {
+                  case EXEC -> "exec into pods";
+                  case DELETE_PODS -> "delete pods";
+                  case CHANGE_WORKLOADS -> "create pods or change workloads";
+                  case READ_SECRETS -> "read Secrets";
+                })
+        .collect(Collectors.joining(", "));
+  }
+
+  private static String f(Refusal r, Fact fact) {
+    return r.fact(fact).orElse("");
+  }
+}

@@ -1,0 +1,156 @@
+package dev.latchkey.bot.slack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.latchkey.core.Refusal;
+import dev.latchkey.core.Refusal.Fact;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every refusal the core can give has words in every situation, and every such text is explained in
+ * the README's troubleshooting table, so a person who meets one can look it up.
+ */
+class RefusalTextsTest {
+
+  /** A refusal of {@code reason} carrying every fact, with the values a person might see. */
+  private static Refusal withEveryFact(Refusal.Reason reason, boolean extension) {
+    Refusal r = Refusal.of(reason);
+    for (Fact fact : Fact.values()) {
+      if (fact == Fact.EXTENDS && !extension) {
+        continue;
+      }
+      r =
+          r.with(
+              fact,
+              switch (fact) {
+                case CLUSTER -> "prod";
+                case CLUSTERS -> "prod, staging";
+                case ROLE -> "operator";
+                case ROLES, ENABLED_ROLES -> "readonly, operator";
+                case CLUSTER_ROLE -> "latchkey-operator";
+                case NAMESPACE -> "web";
+                case ALLOWED_NAMESPACES, PROTECTED_NAMESPACES -> "latchkey, latchkey-grants";
+                case LIMIT -> "20";
+                case MAXIMUM -> "4h";
+                case ASKED -> "8h";
+                case ALLOWED_MORE -> "1h";
+                case MINIMUM -> "15m";
+                case TOKEN_MINIMUM -> "10m";
+                case LEEWAY -> "30s";
+                case ENDS_AT -> "2026-03-02T17:00:00Z";
+                case REQUEST, EXTENDS -> "ar-7k2q9xbd";
+                case STATE -> "EXPIRED";
+                case REACHES -> "EXEC, DELETE_PODS";
+                case ERROR -> "connect timed out";
+              });
+    }
+    return r;
+  }
+
+  private static List<String> everyText() {
+    List<String> texts = new ArrayList<>();
+    for (RefusalTexts.Situation situation : RefusalTexts.Situation.values()) {
+      for (Refusal.Reason reason : Refusal.Reason.values()) {
+        texts.add(RefusalTexts.text(situation, withEveryFact(reason, false)));
+        texts.add(RefusalTexts.text(situation, withEveryFact(reason, true)));
+      }
+    }
+    return texts;
+  }
+
+  @Test
+  void everyReasonHasWordsInEverySituation() {
+    for (RefusalTexts.Situation situation : RefusalTexts.Situation.values()) {
+      for (Refusal.Reason reason : Refusal.Reason.values()) {
+        assertThat(RefusalTexts.text(situation, withEveryFact(reason, false)))
+            .as(situation + " " + reason)
+            .isNotBlank()
+            .doesNotContain("null");
+      }
+    }
+  }
+
+  @Test
+  void theRoleCheckNamesTheCatalogueToApply() {
+    Refusal missing =
+        Refusal.of(Refusal.Reason.ROLE_MISSING_IN_CLUSTER)
+            .with(Fact.CLUSTER_ROLE, "latchkey-operator")
+            .with(Fact.ROLE, "operator")
+            .with(Fact.CLUSTER, "prod");
+    assertThat(RefusalTexts.text(RefusalTexts.Situation.SWITCH, missing))
+        .contains("deploy/catalogue.yaml");
+  }
+
+  @Test
+  void aRoleThatReachesLatchkeyIsRefusedWithTheEscalationAndTheWaysOut() {
+    Refusal reaches =
+        Refusal.of(Refusal.Reason.ROLE_REACHES_LATCHKEY)
+            .with(Fact.ROLE, "operator")
+            .with(Fact.CLUSTER, "prod")
+            .with(Fact.REACHES, "EXEC, DELETE_PODS, CHANGE_WORKLOADS");
+    assertThat(RefusalTexts.text(RefusalTexts.Situation.SWITCH, reaches))
+        .contains("exec into pods", "Run Latchkey outside the cluster")
+        .contains("scope: namespaced", "credentials: gateway");
+  }
+
+  @Test
+  void theReadmeTroubleshootingTableExplainsEveryRefusal() throws IOException {
+    List<Pattern> rows = troubleshootingPatterns();
+    assertThat(rows).hasSizeGreaterThan(20);
+    assertThat(
+            everyText().stream()
+                .distinct()
+                .filter(text -> rows.stream().noneMatch(p -> p.matcher(text).lookingAt())))
+        .as("refusals the README's troubleshooting table does not explain")
+        .isEmpty();
+  }
+
+  /**
+   * The messages of the README's troubleshooting table as patterns: each code span of a row's first
+   * cell, with {@code …} and {@code <placeholder>} standing for any text.
+   */
+  static List<Pattern> troubleshootingPatterns() throws IOException {
+    String readme = Files.readString(readme());
+    int start = readme.indexOf("## Troubleshooting");
+    int end = readme.indexOf("\n## ", start + 1);
+    List<Pattern> patterns = new ArrayList<>();
+    for (String line : readme.substring(start, end).split("\n")) {
+      if (!line.startsWith("| ") || line.startsWith("| ---") || line.startsWith("| message")) {
+        continue;
+      }
+      String first = line.substring(2, line.indexOf(" | ", 2));
+      Matcher code = Pattern.compile("``? ?(.+?) ?``?(?=\\s|$|[,;.)/(])").matcher(first);
+      while (code.find()) {
+        patterns.add(pattern(code.group(1)));
+      }
+    }
+    return patterns;
+  }
+
+  private static Pattern pattern(String message) {
+    StringBuilder regex = new StringBuilder();
+    Matcher parts = Pattern.compile("…|<[a-z -]+>").matcher(message);
+    int at = 0;
+    while (parts.find()) {
+      regex.append(Pattern.quote(message.substring(at, parts.start()))).append("(?s).*?");
+      at = parts.end();
+    }
+    regex.append(Pattern.quote(message.substring(at)));
+    return Pattern.compile("(?s)" + regex);
+  }
+
+  private static Path readme() {
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null && !Files.exists(dir.resolve("README.md"))) {
+      dir = dir.getParent();
+    }
+    return dir.resolve("README.md");
+  }
+}
