@@ -9,13 +9,22 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** What deploy/catalogue.yaml and deploy/rbac.yaml say, read as the API server would read them. */
+/**
+ * What deploy/catalogue.yaml and deploy/rbac.yaml say, read as the API server would read them, and
+ * what kustomize builds from deploy/ and its offer-admin component (when kubectl is on the PATH).
+ */
 class ManifestsTest {
   private final List<HasMetadata> catalogue = Manifests.load("catalogue.yaml");
   private final List<HasMetadata> rbac = Manifests.load("rbac.yaml");
+
+  /** What the cluster needs whether Latchkey runs in it or elsewhere. */
+  private static final String[] CLUSTER_SIDE_KINDS = {
+    "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"
+  };
 
   @Test
   void theCatalogueIsTwoLabelledClusterRolesAndNotClusterAdmin() {
@@ -68,27 +77,47 @@ class ManifestsTest {
   }
 
   @Test
-  void latchkeyMayBindOnlyTheCatalogueAndClusterAdmin() {
-    ClusterRole role = Manifests.find(rbac, ClusterRole.class, "latchkey");
-    List<PolicyRule> bind =
-        role.getRules().stream().filter(r -> r.getVerbs().contains("bind")).toList();
+  void latchkeyMayBindOnlyTheCatalogue() {
+    assertThat(bindRule(Manifests.find(rbac, ClusterRole.class, "latchkey")).getResourceNames())
+        .containsExactlyInAnyOrder("latchkey-readonly", "latchkey-operator");
+  }
 
-    assertThat(bind)
-        .singleElement()
-        .satisfies(
-            rule -> {
-              assertThat(rule.getVerbs()).containsExactly("bind");
-              assertThat(rule.getResources()).containsExactly("clusterroles");
-              assertThat(rule.getResourceNames())
-                  .containsExactlyInAnyOrder(
-                      "latchkey-readonly", "latchkey-operator", "cluster-admin");
-            });
+  @Test
+  void theKustomizationBuildsTheClusterSideExactlyAsTheFilesHoldIt() {
+    List<HasMetadata> built = Manifests.kustomize();
+    List<HasMetadata> files = new ArrayList<>(Manifests.load("namespace.yaml"));
+    files.addAll(rbac);
+    files.addAll(catalogue);
+
+    assertThat(Manifests.ofKinds(built, CLUSTER_SIDE_KINDS))
+        .containsExactlyInAnyOrderElementsOf(files);
+  }
+
+  @Test
+  void theOfferAdminComponentAddsClusterAdminToTheBindRuleAndChangesNothingElse() {
+    List<HasMetadata> plain = Manifests.kustomize();
+    List<HasMetadata> withAdmin = Manifests.kustomize("offer-admin");
+    ClusterRole role = Manifests.find(withAdmin, ClusterRole.class, "latchkey");
+
+    assertThat(bindRule(role).getResourceNames())
+        .containsExactlyInAnyOrder("latchkey-readonly", "latchkey-operator", "cluster-admin");
+    ClusterRole plainRole = Manifests.find(plain, ClusterRole.class, "latchkey");
+    assertThat(role.getRules()).hasSameSizeAs(plainRole.getRules());
+    for (int i = 0; i < role.getRules().size(); i++) {
+      PolicyRule rule = role.getRules().get(i);
+      if (rule != bindRule(role)) {
+        assertThat(rule).isEqualTo(plainRole.getRules().get(i));
+      }
+    }
+    assertThat(withAdmin.stream().filter(o -> o != role))
+        .containsExactlyInAnyOrderElementsOf(
+            plain.stream().filter(o -> !o.equals(plainRole)).toList());
   }
 
   @Test
   void latchkeyHoldsNoWildcardsNoEscalationAndNoWriteOnRoles() {
-    List<PolicyRule> rules =
-        new java.util.ArrayList<>(Manifests.find(rbac, ClusterRole.class, "latchkey").getRules());
+    List<PolicyRule> clusterRules = Manifests.find(rbac, ClusterRole.class, "latchkey").getRules();
+    List<PolicyRule> rules = new ArrayList<>(clusterRules);
     rules.addAll(Manifests.find(rbac, Role.class, "latchkey").getRules());
 
     assertThat(rules)
@@ -154,5 +183,18 @@ class ManifestsTest {
               assertThat(s.getName()).isEqualTo("latchkey");
             });
     assertThat(rbac).noneMatch(o -> o.getKind().equals("Namespace"));
+  }
+
+  private static PolicyRule bindRule(ClusterRole role) {
+    List<PolicyRule> bind =
+        role.getRules().stream().filter(r -> r.getVerbs().contains("bind")).toList();
+    assertThat(bind)
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getVerbs()).containsExactly("bind");
+              assertThat(rule.getResources()).containsExactly("clusterroles");
+            });
+    return bind.getFirst();
   }
 }
