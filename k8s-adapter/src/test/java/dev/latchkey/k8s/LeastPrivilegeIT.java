@@ -13,6 +13,7 @@ import dev.latchkey.core.port.ClusterAccess.Listing;
 import dev.latchkey.core.port.ClusterAccess.ManagedGrant;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
 import dev.latchkey.core.port.ClusterAccess.RoleCheck;
+import dev.latchkey.core.port.ClusterAccess.UnmanagedListing;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
@@ -187,6 +188,7 @@ class LeastPrivilegeIT {
                     variant.admin()
                         ? listed(access.listManaged(RealCluster.REF), a, b, c)
                         : listed(access.listManaged(RealCluster.REF), a, b),
+                () -> unmanagedListed(access.listUnmanaged(RealCluster.REF)),
                 () ->
                     issued(
                         access.issueCredential(
@@ -317,6 +319,12 @@ class LeastPrivilegeIT {
     return found.containsAll(List.of(ids))
         ? Optional.empty()
         : Optional.of("list managed: missing some of " + found);
+  }
+
+  private static Optional<String> unmanagedListed(UnmanagedListing listing) {
+    return listing instanceof UnmanagedListing.Listed
+        ? Optional.empty()
+        : Optional.of("list unmanaged: " + listing);
   }
 
   private static Optional<String> issued(CredentialResult result) {

@@ -124,7 +124,7 @@ class ManifestsTest {
         .allSatisfy(
             rule -> {
               assertThat(rule.getApiGroups()).doesNotContain("*");
-              assertThat(rule.getResources()).doesNotContain("*", "secrets", "roles");
+              assertThat(rule.getResources()).doesNotContain("*", "roles");
               assertThat(rule.getVerbs())
                   .doesNotContain(
                       "*", "escalate", "impersonate", "update", "patch", "deletecollection");
@@ -144,7 +144,17 @@ class ManifestsTest {
         .filteredOn(r -> r.getResources().contains("clusterroles"))
         .flatExtracting(PolicyRule::getVerbs)
         .containsOnly("get", "bind");
-    assertThat(RoleRules.readsSecrets(rules)).isFalse();
+    // Secrets: only listed (as metadata, to find what Latchkey did not make), and only in the
+    // grants' namespace.
+    assertThat(RoleRules.readsSecrets(clusterRules)).isFalse();
+    assertThat(rules)
+        .filteredOn(r -> r.getResources().contains("secrets"))
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getResources()).containsExactly("secrets");
+              assertThat(rule.getVerbs()).containsExactly("list");
+            });
   }
 
   @Test
@@ -152,7 +162,7 @@ class ManifestsTest {
     ClusterRole cluster = Manifests.find(rbac, ClusterRole.class, "latchkey");
     assertThat(cluster.getRules())
         .flatExtracting(PolicyRule::getResources)
-        .doesNotContain("serviceaccounts", "serviceaccounts/token");
+        .doesNotContain("serviceaccounts", "serviceaccounts/token", "secrets");
 
     Role role = Manifests.find(rbac, Role.class, "latchkey");
     assertThat(role.getMetadata().getNamespace()).isEqualTo("latchkey-grants");
