@@ -3,6 +3,7 @@ package dev.latchkey.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What deploy/catalogue.yaml and deploy/rbac.yaml say, read as the API server would read them, and
- * what kustomize builds from deploy/ and its offer-admin component (when kubectl is on the PATH).
+ * what kustomize builds from deploy/, its offer-admin component and deploy-cluster-side/ (when
+ * kubectl is on the PATH).
  */
 class ManifestsTest {
   private final List<HasMetadata> catalogue = Manifests.load("catalogue.yaml");
@@ -112,6 +114,30 @@ class ManifestsTest {
     assertThat(withAdmin.stream().filter(o -> o != role))
         .containsExactlyInAnyOrderElementsOf(
             plain.stream().filter(o -> !o.equals(plainRole)).toList());
+  }
+
+  @Test
+  void theClusterSideOverlayIsTheClusterSideOfDeployAndATokenSecret() {
+    List<HasMetadata> built =
+        Manifests.build(Manifests.deployDir().resolveSibling("deploy-cluster-side"));
+
+    assertThat(Manifests.ofKinds(built, CLUSTER_SIDE_KINDS))
+        .containsExactlyInAnyOrderElementsOf(
+            Manifests.ofKinds(Manifests.kustomize(), CLUSTER_SIDE_KINDS));
+    List<HasMetadata> rest =
+        built.stream().filter(o -> !List.of(CLUSTER_SIDE_KINDS).contains(o.getKind())).toList();
+    assertThat(rest)
+        .as("no Deployment, volume, configuration or Service: only the token Secret")
+        .singleElement()
+        .isInstanceOfSatisfying(
+            Secret.class,
+            secret -> {
+              assertThat(secret.getType()).isEqualTo("kubernetes.io/service-account-token");
+              assertThat(secret.getMetadata().getNamespace()).isEqualTo("latchkey");
+              assertThat(secret.getMetadata().getAnnotations())
+                  .containsEntry("kubernetes.io/service-account.name", "latchkey");
+              assertThat(secret.getData()).as("Kubernetes fills it").isNullOrEmpty();
+            });
   }
 
   @Test
