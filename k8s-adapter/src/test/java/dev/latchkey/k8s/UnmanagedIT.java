@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The attack of issue 14, replayed on a real API server: an identity that may create
+ * A backdoor as an outside attack left one, on a real API server: an identity that may create
  * ServiceAccounts, bindings and Secrets leaves itself a ServiceAccount in {@code latchkey-grants},
  * binds it to cluster-admin and asks for a token Secret for it. Reconciliation, which reads only
  * labelled objects, never sees them; {@link FabricClusterAccess#listUnmanaged}, running as

@@ -43,6 +43,13 @@ class DeployManifestsTest {
   static final String SECRET_EXAMPLE = "secret.example.yaml";
   static final String KUSTOMIZATION = "kustomization.yaml";
 
+  /** The image deploy/ names until the user points it at their registry. */
+  static final String IMAGE = "registry.example.com/latchkey";
+
+  /** An image tag of Latchkey's written in a text: {@code <registry>/latchkey:<tag>}. */
+  private static final java.util.regex.Pattern TAG =
+      java.util.regex.Pattern.compile("/latchkey:([0-9][0-9A-Za-z._+-]*)");
+
   /** Where in-cluster clients (fabric8's among them) read the token, CA and namespace. */
   static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -206,7 +213,38 @@ class DeployManifestsTest {
                 ? text(podSecurity.path("seccompProfile"), "type")
                 : text(security.path("seccompProfile"), "type"))
         .isEqualTo("RuntimeDefault");
-    assertThat(text(container, "image")).isEqualTo("ghcr.io/latchkey-dev/latchkey:0.1.0");
+  }
+
+  // ------------------------------------------------------------------------------------- the image
+
+  /**
+   * One version, the pom's: the image the Deployment runs, the kustomization's image entry, and
+   * every image tag the README and the Dockerfile show follow it.
+   */
+  @Test
+  void theImageTagIsThePomVersionWhereverItIsWritten() throws IOException {
+    String version = child(pom(repoRoot().resolve("pom.xml")), "version").getTextContent().strip();
+    assertThat(version).isNotBlank();
+    String image = IMAGE + ":" + version;
+
+    assertThat(text(onlyContainer(), "image")).isEqualTo(image);
+    JsonNode kustomization = documents(deployDir().resolve(KUSTOMIZATION)).getFirst();
+    assertThat(kustomization.path("images"))
+        .as("kustomization.yaml images")
+        .singleElement()
+        .satisfies(
+            entry -> {
+              assertThat(text(entry, "name")).isEqualTo(IMAGE);
+              assertThat(text(entry, "newTag")).isEqualTo(version);
+            });
+    for (String file : List.of("README.md", "Dockerfile")) {
+      List<String> tags =
+          TAG.matcher(Files.readString(repoRoot().resolve(file)))
+              .results()
+              .map(m -> m.group(1))
+              .toList();
+      assertThat(tags).as("image tags in %s", file).isNotEmpty().containsOnly(version);
+    }
   }
 
   /**
