@@ -1,11 +1,13 @@
-# Latchkey container image.
+# Latchkey container image. Nothing publishes it: build it, tagged with the version in pom.xml, and push it to
+# your registry (README, Quickstart; deploy/kustomization.yaml then names it):
 #
-#   docker build -t ghcr.io/latchkey-dev/latchkey:0.1.0 .
+#   docker build -t <registry>/latchkey:0.1.0-SNAPSHOT .
+#   docker push <registry>/latchkey:0.1.0-SNAPSHOT
 #   docker run --rm -p 3000:3000 \
 #     -e SLACK_BOT_TOKEN -e SLACK_SIGNING_SECRET \
 #     -v "$PWD/latchkey.yml:/etc/latchkey/latchkey.yml:ro" \
 #     -v latchkey-data:/data \
-#     ghcr.io/latchkey-dev/latchkey:0.1.0
+#     <registry>/latchkey:0.1.0-SNAPSHOT
 #
 # The embedded H2 database lives in the /data volume (database.url: jdbc:h2:file:/data/latchkey; the default
 # ./data/latchkey resolves there too, see below). Kubernetes manifests are in deploy/.
@@ -19,15 +21,18 @@ COPY pom.xml ./
 COPY core/pom.xml core/
 COPY storage/pom.xml storage/
 COPY k8s-adapter/pom.xml k8s-adapter/
+COPY gateway/pom.xml gateway/
 COPY bot/pom.xml bot/
 # Building the still empty modules downloads every dependency and plugin the real build needs (including the
 # test-scoped ones that test compilation resolves). dependency:go-offline cannot do this for a multi-module
 # build, because it tries to download the sibling modules' snapshots from a remote repository.
-RUN mvn -B -q -DskipTests package && rm -rf core/target storage/target k8s-adapter/target bot/target
+RUN mvn -B -q -DskipTests package \
+    && rm -rf core/target storage/target k8s-adapter/target gateway/target bot/target
 
 COPY core/src core/src
 COPY storage/src storage/src
 COPY k8s-adapter/src k8s-adapter/src
+COPY gateway/src gateway/src
 COPY bot/src bot/src
 # Tests run in CI (./latchkey test), some need a Kubernetes API server and cannot run in a build container.
 RUN mvn -B -o -DskipTests package

@@ -408,6 +408,11 @@ final class DueQueryBench {
     public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
       return new RoleCheck.Present(false);
     }
+
+    @Override
+    public UnmanagedListing listUnmanaged(ClusterRef cluster) {
+      return new UnmanagedListing.Listed(List.of());
+    }
   }
 
   private static final class Silent implements Notifier {

@@ -54,6 +54,18 @@ public final class ClusterConnections {
       throw new IllegalStateException(
           "not running in a cluster: KUBERNETES_SERVICE_HOST is not set");
     }
+    return fromServiceAccount(supportServer);
+  }
+
+  /**
+   * fabric8's auto-configuration from the pod's mounted ServiceAccount files. The token is a
+   * projected one with a short life (deploy/deployment.yaml), which the kubelet replaces at 80 % of
+   * it: the client reads the file again on its next request once a minute has passed since it last
+   * did, and at once when the API server answers 401, then repeats that request with the new token
+   * (TokenRefreshInterceptor and Config.refresh of fabric8 8.0, which re-run the auto-configuration
+   * because it made this configuration; InClusterTokenTest shows it).
+   */
+  static ClusterConnection fromServiceAccount(Optional<String> supportServer) {
     return of(Config.autoConfigure(null), supportServer);
   }
 

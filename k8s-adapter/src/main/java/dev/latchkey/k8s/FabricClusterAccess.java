@@ -23,7 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -469,6 +471,25 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
         ? new RoleCheck.Missing()
         : new RoleCheck.Present(
             RoleRules.readsSecrets(role.getRules()), RoleRules.reaches(role.getRules()));
+  }
+
+  // ---------------------------------------------------------------- what Latchkey did not make
+
+  @Override
+  public UnmanagedListing listUnmanaged(ClusterRef cluster) {
+    ClusterConnection connection = clusters.get(cluster);
+    if (connection == null) {
+      return new UnmanagedListing.Unavailable("cluster " + cluster + " is not configured");
+    }
+    // Objects labelled for an entry whose reconciliation reads this API server are Latchkey's; a
+    // label naming any other entry is no excuse, since nothing would ever reconcile the object.
+    String server = connection.client().getMasterUrl().toString();
+    Set<ClusterRef> here =
+        clusters.entrySet().stream()
+            .filter(e -> e.getValue().client().getMasterUrl().toString().equals(server))
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toUnmodifiableSet());
+    return UnmanagedObjects.list(connection.client(), here);
   }
 
   /**

@@ -12,11 +12,15 @@ import dev.latchkey.core.port.ClusterAccess.GrantResult;
 import dev.latchkey.core.port.ClusterAccess.Listing;
 import dev.latchkey.core.port.ClusterAccess.ObjectKind;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The adapter running as Latchkey's own identity (deploy/rbac.yaml) on a real API server: every
- * catalogue role in both scopes and both credential modes, and the refusals real RBAC makes.
+ * catalogue role in both scopes and both credential modes, and the refusals real RBAC makes;
+ * cluster-admin refused as deploy/ ships, and granted with its offer-admin component.
  */
 @ExtendWith(RealClusterExtension.class)
 class GrantAsLatchkeyIT {
@@ -56,7 +61,7 @@ class GrantAsLatchkeyIT {
   }
 
   static Stream<Arguments> catalogue() {
-    return Stream.of("latchkey-readonly", "latchkey-operator", "cluster-admin")
+    return Stream.of("latchkey-readonly", "latchkey-operator")
         .flatMap(
             role ->
                 Stream.of(true, false)
@@ -70,6 +75,54 @@ class GrantAsLatchkeyIT {
   @MethodSource("catalogue")
   void everyCatalogueRoleIsGrantedAndRevoked(
       String role, boolean namespaced, boolean token, RealCluster cluster) {
+    grantAndRevoke(access, role, namespaced, token, cluster);
+  }
+
+  @ParameterizedTest(name = "namespaced={0}, token={1}")
+  @MethodSource("scopesAndModes")
+  void clusterAdminIsRefusedAsDeployShipsAndLeavesNothing(
+      boolean namespaced, boolean token, RealCluster cluster) {
+    RequestId id = Grants.newId();
+    Scope scope = namespaced ? Grants.namespaces(web, api) : Scope.CLUSTER;
+
+    GrantResult result = access.grant(grant(id, "cluster-admin", scope, token));
+
+    assertThat(result)
+        .isInstanceOfSatisfying(
+            GrantResult.Refused.class,
+            r ->
+                assertThat(r.message())
+                    .contains("attempting to grant RBAC permissions not currently held"));
+    assertThat(cluster.objectsOf(id)).isEmpty();
+  }
+
+  @ParameterizedTest(name = "namespaced={0}, token={1}")
+  @MethodSource("scopesAndModes")
+  void clusterAdminIsGrantedAndRevokedWithTheOfferAdminComponent(
+      boolean namespaced, boolean token, RealCluster cluster) {
+    List<HasMetadata> built = Manifests.kustomize("offer-admin");
+    String name = RealCluster.unique("latchkey-it-admin");
+    List<Runnable> cleanup = new ArrayList<>();
+    try {
+      cluster.installIdentity(
+          name,
+          Manifests.find(built, ClusterRole.class, "latchkey").getRules(),
+          Manifests.find(built, Role.class, "latchkey").getRules(),
+          cleanup);
+      try (FabricClusterAccess withAdmin = cluster.accessAs(RealCluster.LATCHKEY_NAMESPACE, name)) {
+        grantAndRevoke(withAdmin, "cluster-admin", namespaced, token, cluster);
+      }
+    } finally {
+      cleanup.reversed().forEach(Runnable::run);
+    }
+  }
+
+  private static void grantAndRevoke(
+      FabricClusterAccess adapter,
+      String role,
+      boolean namespaced,
+      boolean token,
+      RealCluster cluster) {
     RequestId id = Grants.newId();
     Scope scope = namespaced ? Grants.namespaces(web, api) : Scope.CLUSTER;
     Grant grant = grant(id, role, scope, token);
@@ -77,8 +130,8 @@ class GrantAsLatchkeyIT {
     ResourceAttributes inScope = can("list", "pods", web);
     ResourceAttributes outOfScope = can("list", "pods", "default");
 
-    assertThat(access.grant(grant)).isEqualTo(new GrantResult.Granted());
-    assertThat(access.grant(grant)).as("granting again").isEqualTo(new GrantResult.Granted());
+    assertThat(adapter.grant(grant)).isEqualTo(new GrantResult.Granted());
+    assertThat(adapter.grant(grant)).as("granting again").isEqualTo(new GrantResult.Granted());
 
     cluster.awaitAllowed(user, inScope, true);
     assertThat(cluster.allowed(user, outOfScope)).isEqualTo(!namespaced);
@@ -87,7 +140,7 @@ class GrantAsLatchkeyIT {
     if (token) {
       kinds.add(ObjectKind.SERVICE_ACCOUNT);
     }
-    assertThat(access.listManaged(RealCluster.REF))
+    assertThat(adapter.listManaged(RealCluster.REF))
         .isInstanceOfSatisfying(
             Listing.Listed.class,
             l ->
@@ -101,9 +154,9 @@ class GrantAsLatchkeyIT {
                         }));
     assertThat(cluster.objectsOf(id)).hasSize((namespaced ? 2 : 1) + (token ? 1 : 0));
 
-    assertThat(access.revoke(Footprint.of(grant)))
+    assertThat(adapter.revoke(Footprint.of(grant)))
         .isEqualTo(new RemovalResult.Removed((namespaced ? 2 : 1) + (token ? 1 : 0)));
-    assertThat(access.revoke(Footprint.of(grant)))
+    assertThat(adapter.revoke(Footprint.of(grant)))
         .as("revoking again")
         .isEqualTo(new RemovalResult.Removed(0));
 

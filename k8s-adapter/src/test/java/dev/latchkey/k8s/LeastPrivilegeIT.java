@@ -1,6 +1,5 @@
 package dev.latchkey.k8s;
 
-import static dev.latchkey.k8s.RealCluster.can;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.core.RequestId;
@@ -14,15 +13,11 @@ import dev.latchkey.core.port.ClusterAccess.Listing;
 import dev.latchkey.core.port.ClusterAccess.ManagedGrant;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
 import dev.latchkey.core.port.ClusterAccess.RoleCheck;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import dev.latchkey.core.port.ClusterAccess.UnmanagedListing;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,9 +35,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * deploy/rbac.yaml is exactly what the adapter needs: with its rules every adapter call succeeds,
- * and without any single verb (or any single bindable role) some call is forbidden. Each variant
- * runs as its own ServiceAccount holding a copy of Latchkey's rules with one permission taken out.
+ * deploy/rbac.yaml is exactly what the adapter needs: with its rules every adapter call succeeds
+ * (granting cluster-admin too once the offer-admin component is applied), and without any single
+ * verb (or any single bindable role) some call is forbidden. Each variant runs as its own
+ * ServiceAccount holding a copy of Latchkey's rules with one permission taken out; the variants are
+ * taken from the rules with the component (when kubectl is there to build it), so that
+ * cluster-admin's place in the bind rule is checked as well.
  */
 @ExtendWith(RealClusterExtension.class)
 class LeastPrivilegeIT {
@@ -54,8 +52,12 @@ class LeastPrivilegeIT {
   private static final Logger log = LoggerFactory.getLogger(LeastPrivilegeIT.class);
   private static String ns;
 
-  /** Latchkey's rules with one permission removed, and a name for it. */
-  record Variant(String without, List<PolicyRule> clusterRules, List<PolicyRule> grantsRules) {
+  /**
+   * Latchkey's rules with one permission removed, and a name for it; {@code admin}: the rules are
+   * those with the offer-admin component, and cluster-admin is granted too.
+   */
+  record Variant(
+      String without, List<PolicyRule> clusterRules, List<PolicyRule> grantsRules, boolean admin) {
     @Override
     public String toString() {
       return "without " + without;
@@ -74,14 +76,31 @@ class LeastPrivilegeIT {
 
   @Test
   void withAllOfItsRulesEveryCallSucceeds(RealCluster cluster) {
-    Variant full = new Variant("nothing", CLUSTER_RULES.getRules(), GRANTS_RULES.getRules());
+    Variant full = new Variant("nothing", CLUSTER_RULES.getRules(), GRANTS_RULES.getRules(), false);
 
     assertThat(runAs(cluster, full)).isEmpty();
   }
 
+  @Test
+  void withTheOfferAdminComponentEveryCallSucceedsGrantingClusterAdminToo(RealCluster cluster) {
+    Variant full = new Variant("nothing", adminClusterRules(), GRANTS_RULES.getRules(), true);
+
+    assertThat(runAs(cluster, full)).isEmpty();
+  }
+
+  /**
+   * Latchkey's ClusterRole as deploy/ builds with components/offer-admin (without kubectl on the
+   * PATH, {@link Manifests#kustomize} skips the calling test).
+   */
+  private static List<PolicyRule> adminClusterRules() {
+    return Manifests.find(Manifests.kustomize("offer-admin"), ClusterRole.class, "latchkey")
+        .getRules();
+  }
+
   static Stream<Variant> variants() {
     List<Variant> variants = new ArrayList<>();
-    List<PolicyRule> cluster = CLUSTER_RULES.getRules();
+    boolean admin = Manifests.kubectlOnPath();
+    List<PolicyRule> cluster = admin ? adminClusterRules() : CLUSTER_RULES.getRules();
     List<PolicyRule> grants = GRANTS_RULES.getRules();
     for (int i = 0; i < cluster.size(); i++) {
       for (List<PolicyRule> reduced : reductions(cluster.get(i))) {
@@ -89,14 +108,18 @@ class LeastPrivilegeIT {
             new Variant(
                 "ClusterRole " + describe(cluster.get(i), reduced),
                 replace(cluster, i, reduced),
-                grants));
+                grants,
+                admin));
       }
     }
     for (int i = 0; i < grants.size(); i++) {
       for (List<PolicyRule> reduced : reductions(grants.get(i))) {
         variants.add(
             new Variant(
-                "Role " + describe(grants.get(i), reduced), cluster, replace(grants, i, reduced)));
+                "Role " + describe(grants.get(i), reduced),
+                cluster,
+                replace(grants, i, reduced),
+                admin));
       }
     }
     return variants.stream();
@@ -124,12 +147,13 @@ class LeastPrivilegeIT {
     RequestId b = Grants.newId();
     RequestId c = Grants.newId();
     try {
-      install(cluster, name, variant, cleanup);
+      cluster.installIdentity(name, variant.clusterRules(), variant.grantsRules(), cleanup);
       try (FabricClusterAccess access = cluster.accessAs(RealCluster.LATCHKEY_NAMESPACE, name)) {
         Grant tokenReadonly = grant(a, "latchkey-readonly", Scope.CLUSTER, Grants.tokenSubject(a));
         Grant userOperator =
             grant(b, "latchkey-operator", Grants.namespaces(ns), Grants.user("support:b"));
         Grant userAdmin = grant(c, "cluster-admin", Scope.CLUSTER, Grants.user("support:c"));
+        Supplier<Optional<String>> none = Optional::empty;
         return Stream.<Supplier<Optional<String>>>of(
                 () ->
                     expect(
@@ -153,10 +177,18 @@ class LeastPrivilegeIT {
                         "grant operator again",
                         access.grant(userOperator),
                         new GrantResult.Granted()),
+                !variant.admin()
+                    ? none
+                    : () ->
+                        expect(
+                            "grant cluster-admin",
+                            access.grant(userAdmin),
+                            new GrantResult.Granted()),
                 () ->
-                    expect(
-                        "grant cluster-admin", access.grant(userAdmin), new GrantResult.Granted()),
-                () -> listed(access.listManaged(RealCluster.REF), a, b, c),
+                    variant.admin()
+                        ? listed(access.listManaged(RealCluster.REF), a, b, c)
+                        : listed(access.listManaged(RealCluster.REF), a, b),
+                () -> unmanagedListed(access.listUnmanaged(RealCluster.REF)),
                 () ->
                     issued(
                         access.issueCredential(
@@ -171,11 +203,13 @@ class LeastPrivilegeIT {
                         "revoke operator",
                         access.revoke(Footprint.of(userOperator)),
                         new RemovalResult.Removed(1)),
-                () ->
-                    expect(
-                        "revoke cluster-admin",
-                        access.revoke(Footprint.of(userAdmin)),
-                        new RemovalResult.Removed(1)),
+                !variant.admin()
+                    ? none
+                    : () ->
+                        expect(
+                            "revoke cluster-admin",
+                            access.revoke(Footprint.of(userAdmin)),
+                            new RemovalResult.Removed(1)),
                 () ->
                     cluster.objectsOf(a).isEmpty()
                             && cluster.objectsOf(b).isEmpty()
@@ -196,113 +230,6 @@ class LeastPrivilegeIT {
       }
       cleanup.reversed().forEach(Runnable::run);
     }
-  }
-
-  private static void install(
-      RealCluster cluster, String name, Variant variant, List<Runnable> cleanup) {
-    var admin = cluster.admin;
-    String grantsNs = GrantObjects.GRANTS_NAMESPACE;
-    admin
-        .serviceAccounts()
-        .inNamespace(RealCluster.LATCHKEY_NAMESPACE)
-        .resource(
-            new ServiceAccountBuilder().withNewMetadata().withName(name).endMetadata().build())
-        .create();
-    cleanup.add(
-        () ->
-            admin
-                .serviceAccounts()
-                .inNamespace(RealCluster.LATCHKEY_NAMESPACE)
-                .withName(name)
-                .delete());
-    admin
-        .rbac()
-        .clusterRoles()
-        .resource(
-            new ClusterRoleBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withRules(variant.clusterRules())
-                .build())
-        .create();
-    cleanup.add(() -> admin.rbac().clusterRoles().withName(name).delete());
-    admin
-        .rbac()
-        .clusterRoleBindings()
-        .resource(
-            new ClusterRoleBindingBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withNamespace(RealCluster.LATCHKEY_NAMESPACE)
-                .withName(name)
-                .endSubject()
-                .build())
-        .create();
-    cleanup.add(() -> admin.rbac().clusterRoleBindings().withName(name).delete());
-    admin
-        .rbac()
-        .roles()
-        .inNamespace(grantsNs)
-        .resource(
-            new RoleBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withRules(variant.grantsRules())
-                .build())
-        .create();
-    cleanup.add(() -> admin.rbac().roles().inNamespace(grantsNs).withName(name).delete());
-    admin
-        .rbac()
-        .roleBindings()
-        .inNamespace(grantsNs)
-        .resource(
-            new RoleBindingBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withNamespace(RealCluster.LATCHKEY_NAMESPACE)
-                .withName(name)
-                .endSubject()
-                .build())
-        .create();
-    cleanup.add(() -> admin.rbac().roleBindings().inNamespace(grantsNs).withName(name).delete());
-    // Wait until the authorizer has seen both bindings: one permission each of them still gives.
-    String user = "system:serviceaccount:" + RealCluster.LATCHKEY_NAMESPACE + ":" + name;
-    PolicyRule clusterProbe =
-        variant.clusterRules().stream()
-            .filter(r -> !r.getVerbs().isEmpty())
-            .findFirst()
-            .orElseThrow();
-    cluster.awaitAllowed(user, probe(clusterProbe, null), true);
-    PolicyRule grantsProbe =
-        variant.grantsRules().stream()
-            .filter(r -> !r.getVerbs().isEmpty())
-            .findFirst()
-            .orElseThrow();
-    cluster.awaitAllowed(user, probe(grantsProbe, grantsNs), true);
-  }
-
-  private static io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes probe(
-      PolicyRule rule, String namespace) {
-    String group = rule.getApiGroups().getFirst();
-    var attributes =
-        can(
-            rule.getVerbs().getFirst(),
-            (group.isEmpty() ? "" : group + ":") + rule.getResources().getFirst(),
-            namespace);
-    if (rule.getResourceNames() != null && !rule.getResourceNames().isEmpty()) {
-      attributes.setName(rule.getResourceNames().getFirst());
-    }
-    return attributes;
   }
 
   /**
@@ -392,6 +319,12 @@ class LeastPrivilegeIT {
     return found.containsAll(List.of(ids))
         ? Optional.empty()
         : Optional.of("list managed: missing some of " + found);
+  }
+
+  private static Optional<String> unmanagedListed(UnmanagedListing listing) {
+    return listing instanceof UnmanagedListing.Listed
+        ? Optional.empty()
+        : Optional.of("list unmanaged: " + listing);
   }
 
   private static Optional<String> issued(CredentialResult result) {

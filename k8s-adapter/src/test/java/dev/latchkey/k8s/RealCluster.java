@@ -7,10 +7,16 @@ import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributesBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -123,6 +129,109 @@ final class RealCluster implements AutoCloseable {
         .withCaCertData(caData)
         .withOauthToken(token)
         .build();
+  }
+
+  /**
+   * A ServiceAccount {@code name} in Latchkey's namespace holding {@code clusterRules} cluster-wide
+   * and {@code grantsRules} in the grants' namespace, as deploy/rbac.yaml gives Latchkey its own;
+   * returns once the authorizer has seen both bindings. What it made is removed by the actions it
+   * adds to {@code cleanup}, to be run last first.
+   */
+  void installIdentity(
+      String name,
+      List<PolicyRule> clusterRules,
+      List<PolicyRule> grantsRules,
+      List<Runnable> cleanup) {
+    String grantsNs = GrantObjects.GRANTS_NAMESPACE;
+    admin
+        .serviceAccounts()
+        .inNamespace(LATCHKEY_NAMESPACE)
+        .resource(
+            new ServiceAccountBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    cleanup.add(
+        () -> admin.serviceAccounts().inNamespace(LATCHKEY_NAMESPACE).withName(name).delete());
+    admin
+        .rbac()
+        .clusterRoles()
+        .resource(
+            new ClusterRoleBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withRules(clusterRules)
+                .build())
+        .create();
+    cleanup.add(() -> admin.rbac().clusterRoles().withName(name).delete());
+    admin
+        .rbac()
+        .clusterRoleBindings()
+        .resource(
+            new ClusterRoleBindingBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withNamespace(LATCHKEY_NAMESPACE)
+                .withName(name)
+                .endSubject()
+                .build())
+        .create();
+    cleanup.add(() -> admin.rbac().clusterRoleBindings().withName(name).delete());
+    admin
+        .rbac()
+        .roles()
+        .inNamespace(grantsNs)
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withRules(grantsRules)
+                .build())
+        .create();
+    cleanup.add(() -> admin.rbac().roles().inNamespace(grantsNs).withName(name).delete());
+    admin
+        .rbac()
+        .roleBindings()
+        .inNamespace(grantsNs)
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withNamespace(LATCHKEY_NAMESPACE)
+                .withName(name)
+                .endSubject()
+                .build())
+        .create();
+    cleanup.add(() -> admin.rbac().roleBindings().inNamespace(grantsNs).withName(name).delete());
+    // Wait until the authorizer has seen both bindings: one permission each of them still gives.
+    String user = "system:serviceaccount:" + LATCHKEY_NAMESPACE + ":" + name;
+    PolicyRule clusterProbe =
+        clusterRules.stream().filter(r -> !r.getVerbs().isEmpty()).findFirst().orElseThrow();
+    awaitAllowed(user, probe(clusterProbe, null), true);
+    PolicyRule grantsProbe =
+        grantsRules.stream().filter(r -> !r.getVerbs().isEmpty()).findFirst().orElseThrow();
+    awaitAllowed(user, probe(grantsProbe, grantsNs), true);
+  }
+
+  private static ResourceAttributes probe(PolicyRule rule, String namespace) {
+    String group = rule.getApiGroups().getFirst();
+    ResourceAttributes attributes =
+        can(
+            rule.getVerbs().getFirst(),
+            (group.isEmpty() ? "" : group + ":") + rule.getResources().getFirst(),
+            namespace);
+    if (rule.getResourceNames() != null && !rule.getResourceNames().isEmpty()) {
+      attributes.setName(rule.getResourceNames().getFirst());
+    }
+    return attributes;
   }
 
   /** The adapter running as Latchkey's least-privilege identity. */

@@ -88,6 +88,15 @@ public final class MeteredClusterAccess implements ClusterAccess {
     return result;
   }
 
+  @Override
+  public UnmanagedListing listUnmanaged(ClusterRef cluster) {
+    UnmanagedListing result = delegate.listUnmanaged(cluster);
+    if (result instanceof UnmanagedListing.Unavailable) {
+      error("list_unmanaged", "unavailable");
+    }
+    return result;
+  }
+
   private static <T> T time(Timer timer, Supplier<T> call) {
     Timer.Sample sample = Timer.start();
     try {

@@ -43,6 +43,16 @@ class DeployManifestsTest {
   static final String SECRET_EXAMPLE = "secret.example.yaml";
   static final String KUSTOMIZATION = "kustomization.yaml";
 
+  /** The image deploy/ names until the user points it at their registry. */
+  static final String IMAGE = "registry.example.com/latchkey";
+
+  /** An image tag of Latchkey's written in a text: {@code <registry>/latchkey:<tag>}. */
+  private static final java.util.regex.Pattern TAG =
+      java.util.regex.Pattern.compile("/latchkey:([0-9][0-9A-Za-z._+-]*)");
+
+  /** Where in-cluster clients (fabric8's among them) read the token, CA and namespace. */
+  static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
   /** The kinds in our manifests that are not namespaced; anything else must name its namespace. */
   static final Set<String> CLUSTER_SCOPED_KINDS =
       Set.of(
@@ -165,9 +175,7 @@ class DeployManifestsTest {
     assertThat(find("ServiceAccount", "latchkey", text(deployment.path("metadata"), "namespace")))
         .as("ServiceAccount latchkey in the Deployment's namespace")
         .isPresent();
-    assertThat(pod.path("automountServiceAccountToken").asBoolean(true))
-        .as("inCluster needs the token")
-        .isTrue();
+    assertShortLivedProjectedToken(pod, onlyContainer());
     JsonNode selector = spec.path("selector").path("matchLabels");
     assertThat(selector.isEmpty()).isFalse();
     selector
@@ -205,7 +213,97 @@ class DeployManifestsTest {
                 ? text(podSecurity.path("seccompProfile"), "type")
                 : text(security.path("seccompProfile"), "type"))
         .isEqualTo("RuntimeDefault");
-    assertThat(text(container, "image")).isEqualTo("ghcr.io/latchkey-dev/latchkey:0.1.0");
+  }
+
+  // ------------------------------------------------------------------------------------- the image
+
+  /**
+   * One version, the pom's: the image the Deployment runs, the kustomization's image entry, and
+   * every image tag the README and the Dockerfile show follow it.
+   */
+  @Test
+  void theImageTagIsThePomVersionWhereverItIsWritten() throws IOException {
+    String version = child(pom(repoRoot().resolve("pom.xml")), "version").getTextContent().strip();
+    assertThat(version).isNotBlank();
+    String image = IMAGE + ":" + version;
+
+    assertThat(text(onlyContainer(), "image")).isEqualTo(image);
+    JsonNode kustomization = documents(deployDir().resolve(KUSTOMIZATION)).getFirst();
+    assertThat(kustomization.path("images"))
+        .as("kustomization.yaml images")
+        .singleElement()
+        .satisfies(
+            entry -> {
+              assertThat(text(entry, "name")).isEqualTo(IMAGE);
+              assertThat(text(entry, "newTag")).isEqualTo(version);
+            });
+    for (String file : List.of("README.md", "Dockerfile")) {
+      List<String> tags =
+          TAG.matcher(Files.readString(repoRoot().resolve(file)))
+              .results()
+              .map(m -> m.group(1))
+              .toList();
+      assertThat(tags).as("image tags in %s", file).isNotEmpty().containsOnly(version);
+    }
+  }
+
+  /**
+   * Latchkey's own token: not the one Kubernetes mounts (3607 s, which API servers stretch to a
+   * year), but a projected one of 10 minutes where in-cluster clients look for it, with the
+   * cluster's CA and the namespace beside it.
+   */
+  private static void assertShortLivedProjectedToken(JsonNode pod, JsonNode container) {
+    assertThat(pod.path("automountServiceAccountToken").isBoolean())
+        .as("automountServiceAccountToken is set")
+        .isTrue();
+    assertThat(pod.path("automountServiceAccountToken").asBoolean())
+        .as("no automounted token")
+        .isFalse();
+    JsonNode projected = volumeFor(container, SERVICE_ACCOUNT_DIR).path("projected");
+    assertThat(mountFor(container, SERVICE_ACCOUNT_DIR).path("readOnly").asBoolean()).isTrue();
+    List<JsonNode> sources =
+        StreamSupport.stream(projected.path("sources").spliterator(), false).toList();
+    JsonNode token =
+        sources.stream()
+            .map(s -> s.path("serviceAccountToken"))
+            .filter(JsonNode::isObject)
+            .collect(
+                Collectors.collectingAndThen(
+                    Collectors.toList(),
+                    l -> {
+                      assertThat(l).as("one serviceAccountToken source").hasSize(1);
+                      return l.getFirst();
+                    }));
+    assertThat(text(token, "path")).isEqualTo("token");
+    assertThat(text(token, "audience")).as("the API server's own audience").isEmpty();
+    assertThat(token.path("expirationSeconds").asLong())
+        .as("Kubernetes' shortest token; never 3607, which API servers extend to a year")
+        .isEqualTo(600);
+    assertThat(sources)
+        .as("the cluster's CA as ca.crt")
+        .anySatisfy(
+            s -> {
+              assertThat(text(s.path("configMap"), "name")).isEqualTo("kube-root-ca.crt");
+              assertThat(s.path("configMap").path("items"))
+                  .singleElement()
+                  .satisfies(
+                      i -> {
+                        assertThat(text(i, "key")).isEqualTo("ca.crt");
+                        assertThat(text(i, "path")).isEqualTo("ca.crt");
+                      });
+            });
+    assertThat(sources)
+        .as("the namespace, from the downward API")
+        .anySatisfy(
+            s ->
+                assertThat(s.path("downwardAPI").path("items"))
+                    .singleElement()
+                    .satisfies(
+                        i -> {
+                          assertThat(text(i, "path")).isEqualTo("namespace");
+                          assertThat(text(i.path("fieldRef"), "fieldPath"))
+                              .isEqualTo("metadata.namespace");
+                        }));
   }
 
   @Test
@@ -558,6 +656,15 @@ class DeployManifestsTest {
       }
     }
     return fail("the container has no env " + name);
+  }
+
+  private static JsonNode mountFor(JsonNode container, String path) {
+    for (JsonNode mount : container.path("volumeMounts")) {
+      if (text(mount, "mountPath").equals(path)) {
+        return mount;
+      }
+    }
+    return fail("nothing mounted at " + path);
   }
 
   /** The pod volume mounted at {@code path} in the container. */

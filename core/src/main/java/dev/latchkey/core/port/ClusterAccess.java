@@ -44,6 +44,16 @@ public interface ClusterAccess {
   /** Whether a ClusterRole exists and whether it lets its holder read Secrets. */
   RoleCheck checkRole(ClusterRef cluster, String clusterRole);
 
+  /**
+   * What reaches the grants' namespace ({@code latchkey-grants}) without Latchkey having made it:
+   * the ServiceAccounts, RoleBindings and Secrets there, and the bindings anywhere that bind a
+   * subject of that namespace, which lack Latchkey's labels (managed by Latchkey, with a request
+   * id, for a cluster entry of this deployment on the same API server). Latchkey makes no Secrets,
+   * so every Secret there is listed, read as metadata only. Kubernetes' own {@code default}
+   * ServiceAccount and the bindings that reach only Latchkey's own identity are not listed.
+   */
+  UnmanagedListing listUnmanaged(ClusterRef cluster);
+
   /** What to create: derived from an approved request by the core. */
   record Grant(
       RequestId id,
@@ -229,5 +239,76 @@ public interface ClusterAccess {
     record Missing() implements RoleCheck {}
 
     record Unavailable(String message) implements RoleCheck {}
+  }
+
+  sealed interface UnmanagedListing {
+    record Listed(List<UnmanagedObject> objects) implements UnmanagedListing {
+      public Listed {
+        objects = List.copyOf(objects);
+      }
+    }
+
+    record Unavailable(String message) implements UnmanagedListing {}
+  }
+
+  /**
+   * One object Latchkey did not make. {@code namespace} is empty for a ClusterRoleBinding; {@code
+   * role} is the role a binding grants; {@code tokenOf} the ServiceAccount a Secret says it holds a
+   * token of (its {@code kubernetes.io/service-account.name} annotation).
+   */
+  record UnmanagedObject(
+      UnmanagedKind kind,
+      Optional<String> namespace,
+      String name,
+      Optional<BoundRole> role,
+      Optional<String> tokenOf) {
+    public UnmanagedObject {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(namespace, "namespace");
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(role, "role");
+      Objects.requireNonNull(tokenOf, "tokenOf");
+    }
+
+    /**
+     * E.g. {@code ClusterRoleBinding x (ClusterRole cluster-admin)}, for logs and audit details.
+     */
+    public String describe() {
+      return kind.kubernetesKind()
+          + " "
+          + namespace.map(ns -> ns + "/").orElse("")
+          + name
+          + role.map(r -> " (" + r.describe() + ")").orElse("")
+          + tokenOf.map(sa -> " (token of ServiceAccount " + sa + ")").orElse("");
+    }
+  }
+
+  enum UnmanagedKind {
+    SERVICE_ACCOUNT("ServiceAccount"),
+    SECRET("Secret"),
+    ROLE_BINDING("RoleBinding"),
+    CLUSTER_ROLE_BINDING("ClusterRoleBinding");
+
+    private final String kubernetesKind;
+
+    UnmanagedKind(String kubernetesKind) {
+      this.kubernetesKind = kubernetesKind;
+    }
+
+    public String kubernetesKind() {
+      return kubernetesKind;
+    }
+  }
+
+  /** The role a binding grants: {@code kind} is {@code ClusterRole} or {@code Role}. */
+  record BoundRole(String kind, String name) {
+    public BoundRole {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(name, "name");
+    }
+
+    public String describe() {
+      return kind + " " + name;
+    }
   }
 }

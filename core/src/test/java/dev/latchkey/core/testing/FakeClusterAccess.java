@@ -27,6 +27,7 @@ public final class FakeClusterAccess implements ClusterAccess {
   private final List<Footprint> footprints = new ArrayList<>();
   private final Map<RequestId, Set<String>> removedByHand = new HashMap<>();
   private final Map<String, RoleCheck> roles = new LinkedHashMap<>();
+  private final List<UnmanagedObject> unmanaged = new ArrayList<>();
   private volatile boolean reachable = true;
   private volatile Optional<String> refuseGrants = Optional.empty();
   private final AtomicInteger grantCalls = new AtomicInteger();
@@ -65,6 +66,18 @@ public final class FakeClusterAccess implements ClusterAccess {
   public synchronized void deleteObjectByHand(
       RequestId id, ObjectKind kind, Optional<String> namespace) {
     removedByHand.computeIfAbsent(id, k -> new HashSet<>()).add(kind + "/" + namespace.orElse(""));
+  }
+
+  /**
+   * Someone made an object reaching the grants' namespace without Latchkey's labels (a
+   * ServiceAccount, a token Secret, a binding).
+   */
+  public synchronized void addUnmanaged(UnmanagedObject object) {
+    unmanaged.add(object);
+  }
+
+  public synchronized void removeUnmanaged(UnmanagedObject object) {
+    unmanaged.remove(object);
   }
 
   /** Someone (or an earlier run) left objects labelled with this id. */
@@ -160,6 +173,14 @@ public final class FakeClusterAccess implements ClusterAccess {
       return new RoleCheck.Unavailable("connect timed out");
     }
     return roles.getOrDefault(clusterRole, new RoleCheck.Missing());
+  }
+
+  @Override
+  public synchronized UnmanagedListing listUnmanaged(ClusterRef cluster) {
+    if (!reachable) {
+      return new UnmanagedListing.Unavailable("connect timed out");
+    }
+    return new UnmanagedListing.Listed(unmanaged);
   }
 
   public synchronized boolean holds(RequestId id) {

@@ -47,4 +47,9 @@ public class ForwardingClusterAccess implements ClusterAccess {
   public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
     return delegate.checkRole(cluster, clusterRole);
   }
+
+  @Override
+  public UnmanagedListing listUnmanaged(ClusterRef cluster) {
+    return delegate.listUnmanaged(cluster);
+  }
 }
