@@ -101,6 +101,11 @@ final class RealCluster implements AutoCloseable {
    * A client that is Latchkey's own ServiceAccount (deploy/rbac.yaml), by a token minted for it.
    */
   KubernetesClient clientAs(String namespace, String serviceAccount) {
+    return ClusterConnections.client(configAs(namespace, serviceAccount));
+  }
+
+  /** A client configuration for a ServiceAccount, by a token minted for it (valid one hour). */
+  Config configAs(String namespace, String serviceAccount) {
     String token =
         admin
             .serviceAccounts()
@@ -114,7 +119,7 @@ final class RealCluster implements AutoCloseable {
                     .build())
             .getStatus()
             .getToken();
-    return ClusterConnections.client(bearer(token));
+    return bearer(token);
   }
 
   Config bearer(String token) {
