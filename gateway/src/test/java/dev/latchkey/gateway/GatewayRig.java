@@ -166,9 +166,15 @@ final class GatewayRig implements AutoCloseable {
 
   /** Settings for tests: a free port, short timeouts, the data directory given. */
   static GatewaySettings.Builder settings(Path dataDir) {
-    return GatewaySettings.builder(URI.create("https://127.0.0.1"), dataDir)
+    return settings(dataDir, 0);
+  }
+
+  /** The same on a given port, which the public URL (and so kubeconfigs) names. */
+  static GatewaySettings.Builder settings(Path dataDir, int port) {
+    String url = port == 0 ? "https://127.0.0.1" : "https://127.0.0.1:" + port;
+    return GatewaySettings.builder(URI.create(url), dataDir)
         .bindAddress("127.0.0.1")
-        .port(0)
+        .port(port)
         .audience("latchkey-gateway-test")
         .headerTimeout(Duration.ofMillis(500))
         .cutInterval(Duration.ofMillis(100))
