@@ -265,9 +265,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     client.config().setAutoRead(upstream.writable());
   }
 
-  /** Forwards a piece of the request body; false when the body outgrew the limit. */
+  /** Forwards a piece of the request body; false when it is malformed or outgrew the limit. */
   private boolean forwardBody(HttpContent content) {
     exchange.requestBytes += content.content().readableBytes();
+    if (content.decoderResult().isFailure()) {
+      content.release();
+      refuse(HttpResponseStatus.BAD_REQUEST, "malformed request body", Optional.empty(), true);
+      return false;
+    }
     if (exchange.requestBytes > gw.settings.maxRequestBodyBytes()) {
       content.release();
       refuse(

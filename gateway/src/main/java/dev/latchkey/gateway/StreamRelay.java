@@ -48,7 +48,7 @@ final class StreamRelay {
   private long fromClient;
   private long fromServer;
 
-  StreamRelay(
+  private StreamRelay(
       GatewayContext gw,
       Channel client,
       Channel upstream,
@@ -107,11 +107,17 @@ final class StreamRelay {
             Unpooled.EMPTY_BUFFER,
             switching.headers(),
             EmptyHttpHeaders.INSTANCE));
-    client.pipeline().remove("http-out");
-    client.pipeline().remove(clientDeadline);
+    if (client.pipeline().get("http-out") != null) {
+      client.pipeline().remove("http-out");
+    }
+    if (client.pipeline().context(clientDeadline) != null) {
+      client.pipeline().remove(clientDeadline);
+    }
     exchange.status = 101;
     exchange.responseStarted = true;
-    upstream.pipeline().remove("http");
+    if (upstream.pipeline().get("http") != null) {
+      upstream.pipeline().remove("http");
+    }
     start(early);
     upstream.config().setAutoRead(true);
     client.config().setAutoRead(true);

@@ -2,6 +2,7 @@ package dev.latchkey.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.latchkey.core.port.SessionStore;
 import dev.latchkey.core.session.SessionEnd;
@@ -57,6 +58,9 @@ class GatewayIT {
 
   @BeforeAll
   static void setUp(RealCluster cluster) throws Exception {
+    assumeTrue(
+        onPath("kubectl") && onPath("script"),
+        "kubectl or script(1) is not on the PATH: the gateway's kubectl tests skipped");
     dir = Files.createTempDirectory("latchkey-gateway-it");
     real = new RealGateway(cluster, dir);
     ns = cluster.createNamespace("gw-it");
@@ -117,6 +121,9 @@ class GatewayIT {
     if (real != null) {
       real.close();
     }
+    if (ns == null) {
+      return;
+    }
     cluster.deleteNamespace(ns);
     cluster
         .admin
@@ -131,6 +138,16 @@ class GatewayIT {
         .inNamespace(RealCluster.LATCHKEY_NAMESPACE)
         .withName(deployment)
         .delete();
+  }
+
+  private static boolean onPath(String command) {
+    String path = System.getenv().getOrDefault("PATH", "");
+    for (String entry : path.split(java.io.File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(entry, command))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** What port-forwarded connections reach: every line comes back. */
