@@ -7,7 +7,6 @@ import dev.latchkey.core.session.SessionId;
 import dev.latchkey.gateway.kube.KubeRequest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 
 /** One request through the gateway and its answer, as far as they have got. */
@@ -72,7 +71,19 @@ final class Exchange {
             session));
   }
 
-  List<String> command() {
-    return kube == null ? List.of() : kube.command();
+  /** The line of a request the gateway answered itself, with its status and why. */
+  Optional<ActivityLine> refusedLine(Optional<RequestId> id, String why, long nowNanos) {
+    return line(id, status, requestBytes, nowNanos, Optional.of(why), Optional.empty());
+  }
+
+  /** The line of a forwarded request, however far its answer got. */
+  Optional<ActivityLine> finishedLine(long nowNanos) {
+    return line(
+        Optional.empty(),
+        status,
+        requestBytes + responseBytes,
+        nowNanos,
+        Optional.empty(),
+        Optional.empty());
   }
 }

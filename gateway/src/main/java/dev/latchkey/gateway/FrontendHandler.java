@@ -387,15 +387,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
     exchange.status = status.code();
     exchange.responseStarted = true;
     exchange.responseComplete = true;
-    exchange
-        .line(
-            grant,
-            status.code(),
-            exchange.requestBytes,
-            gw.nanos(),
-            Optional.of(message),
-            Optional.empty())
-        .ifPresent(gw.activity::add);
+    exchange.refusedLine(grant, message, gw.nanos()).ifPresent(gw.activity::add);
     log.debug("refused {} {}: {} {}", exchange.method, exchange.route, status.code(), message);
     if (closing) {
       state = State.CLOSED;
@@ -416,15 +408,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
   }
 
   private void logLine() {
-    exchange
-        .line(
-            Optional.empty(),
-            exchange.status,
-            exchange.requestBytes + exchange.responseBytes,
-            gw.nanos(),
-            Optional.empty(),
-            Optional.empty())
-        .ifPresent(gw.activity::add);
+    exchange.finishedLine(gw.nanos()).ifPresent(gw.activity::add);
   }
 
   private void onLoop(Runnable task) {

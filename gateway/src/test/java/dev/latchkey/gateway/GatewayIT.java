@@ -121,6 +121,12 @@ class GatewayIT {
     if (real != null) {
       real.close();
     }
+    if (dir != null) {
+      // Its kubeconfigs hold tokens.
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
     if (ns == null) {
       return;
     }
