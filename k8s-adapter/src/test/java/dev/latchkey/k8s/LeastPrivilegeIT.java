@@ -14,10 +14,15 @@ import dev.latchkey.core.port.ClusterAccess.ManagedGrant;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
 import dev.latchkey.core.port.ClusterAccess.RoleCheck;
 import dev.latchkey.core.port.ClusterAccess.UnmanagedListing;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -148,7 +153,14 @@ class LeastPrivilegeIT {
     RequestId c = Grants.newId();
     try {
       cluster.installIdentity(name, variant.clusterRules(), variant.grantsRules(), cleanup);
-      try (FabricClusterAccess access = cluster.accessAs(RealCluster.LATCHKEY_NAMESPACE, name)) {
+      Config identity = cluster.configAs(RealCluster.LATCHKEY_NAMESPACE, name);
+      try (FabricClusterAccess access = cluster.accessAs(RealCluster.LATCHKEY_NAMESPACE, name);
+          ClusterConnection connection =
+              new ClusterConnection(
+                  ClusterConnections.client(identity),
+                  cluster.server,
+                  Optional.ofNullable(cluster.caData))) {
+        GatewayTokens tokens = new GatewayTokens(connection, Clock.systemUTC());
         Grant tokenReadonly = grant(a, "latchkey-readonly", Scope.CLUSTER, Grants.tokenSubject(a));
         Grant userOperator =
             grant(b, "latchkey-operator", Grants.namespaces(ns), Grants.user("support:b"));
@@ -193,6 +205,8 @@ class LeastPrivilegeIT {
                     issued(
                         access.issueCredential(
                             RealCluster.REF, a, Instant.now().plusSeconds(3600))),
+                () -> gatewayToken(tokens, a),
+                () -> impersonating(identity, Subject.GRANTS_NAMESPACE, a),
                 () ->
                     expect(
                         "revoke readonly",
@@ -325,6 +339,47 @@ class LeastPrivilegeIT {
     return listing instanceof UnmanagedListing.Listed
         ? Optional.empty()
         : Optional.of("list unmanaged: " + listing);
+  }
+
+  /** The gateway's token calls: mint one with its audience (serviceaccounts/token), review it. */
+  private static Optional<String> gatewayToken(GatewayTokens tokens, RequestId id) {
+    String audience = "latchkey-gateway-it";
+    GatewayTokens.Mint mint = tokens.mint(id, audience, Instant.now().plusSeconds(3600));
+    if (!(mint instanceof GatewayTokens.Mint.Minted minted)) {
+      return Optional.of("mint gateway token: " + mint);
+    }
+    GatewayTokens.Review review = tokens.review(minted.token(), audience);
+    return review instanceof GatewayTokens.Review.Authenticated authenticated
+            && authenticated.id().equals(id)
+        ? Optional.empty()
+        : Optional.of("review gateway token: " + review);
+  }
+
+  /**
+   * The gateway's forwarding: a request as Latchkey impersonating a grant's ServiceAccount (a
+   * SelfSubjectAccessReview, which every authenticated user may make, so only impersonation can
+   * fail).
+   */
+  private static Optional<String> impersonating(Config identity, String namespace, RequestId id) {
+    Config config =
+        new ConfigBuilder(identity)
+            .withImpersonateUsername("system:serviceaccount:" + namespace + ":" + id.value())
+            .build();
+    try (KubernetesClient client = ClusterConnections.client(config)) {
+      client
+          .authorization()
+          .v1()
+          .selfSubjectAccessReview()
+          .create(
+              new SelfSubjectAccessReviewBuilder()
+                  .withNewSpec()
+                  .withResourceAttributes(RealCluster.can("list", "pods", namespace))
+                  .endSpec()
+                  .build());
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.of("impersonate the grant's ServiceAccount: " + ApiError.of(e).message());
+    }
   }
 
   private static Optional<String> issued(CredentialResult result) {

@@ -152,16 +152,16 @@ class ManifestsTest {
               assertThat(rule.getApiGroups()).doesNotContain("*");
               assertThat(rule.getResources()).doesNotContain("*", "roles");
               assertThat(rule.getVerbs())
-                  .doesNotContain(
-                      "*", "escalate", "impersonate", "update", "patch", "deletecollection");
+                  .doesNotContain("*", "escalate", "update", "patch", "deletecollection");
             });
     // Grant objects: made, checked, listed for reconciliation, and deleted one by one by name;
     // nothing else.
     assertThat(rules)
         .filteredOn(
             r ->
-                r.getResources().contains("clusterrolebindings")
-                    || r.getResources().contains("serviceaccounts"))
+                (r.getResources().contains("clusterrolebindings")
+                        || r.getResources().contains("serviceaccounts"))
+                    && !r.getVerbs().contains("impersonate"))
         .allSatisfy(
             rule ->
                 assertThat(rule.getVerbs())
@@ -192,6 +192,21 @@ class ManifestsTest {
 
     Role role = Manifests.find(rbac, Role.class, "latchkey");
     assertThat(role.getMetadata().getNamespace()).isEqualTo("latchkey-grants");
+    // The gateway impersonates grants' ServiceAccounts, in that namespace only: never users or
+    // groups, never cluster-wide.
+    assertThat(cluster.getRules())
+        .flatExtracting(PolicyRule::getVerbs)
+        .doesNotContain("impersonate");
+    assertThat(role.getRules())
+        .filteredOn(r -> r.getVerbs().contains("impersonate"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getApiGroups()).containsExactly("");
+              assertThat(r.getResources()).containsExactly("serviceaccounts");
+              assertThat(r.getVerbs()).containsExactly("impersonate");
+              assertThat(r.getResourceNames()).isNullOrEmpty();
+            });
     RoleBinding binding = Manifests.find(rbac, RoleBinding.class, "latchkey");
     assertThat(binding.getMetadata().getNamespace()).isEqualTo("latchkey-grants");
     assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");

@@ -40,20 +40,20 @@ import org.slf4j.LoggerFactory;
  * installed as deploy/ describes it: namespaces {@code latchkey} and {@code latchkey-grants}, the
  * catalogue and Latchkey's own identity (deploy/rbac.yaml). What this fixture installed is removed
  * again by {@link #close()}; what the cluster already had is left as it was found (apart from being
- * brought up to date with deploy/).
+ * brought up to date with deploy/). Shared with the gateway's real-API-server tests.
  */
-final class RealCluster implements AutoCloseable {
+public final class RealCluster implements AutoCloseable {
   static final String KUBECONFIG_ENV = "LATCHKEY_IT_KUBECONFIG";
-  static final ClusterRef REF = new ClusterRef(new CustomerId("it"), "real");
-  static final String LATCHKEY_NAMESPACE = "latchkey";
+  public static final ClusterRef REF = new ClusterRef(new CustomerId("it"), "real");
+  public static final String LATCHKEY_NAMESPACE = "latchkey";
   static final String LATCHKEY_USER = "system:serviceaccount:latchkey:latchkey";
 
   private static final Logger log = LoggerFactory.getLogger(RealCluster.class);
   private static final SplittableRandom RANDOM = new SplittableRandom();
 
-  final KubernetesClient admin;
-  final String server;
-  final String caData;
+  public final KubernetesClient admin;
+  public final String server;
+  public final String caData;
   private final List<HasMetadata> installed = new ArrayList<>();
 
   private RealCluster(KubernetesClient admin) {
@@ -106,7 +106,12 @@ final class RealCluster implements AutoCloseable {
   /**
    * A client that is Latchkey's own ServiceAccount (deploy/rbac.yaml), by a token minted for it.
    */
-  KubernetesClient clientAs(String namespace, String serviceAccount) {
+  public KubernetesClient clientAs(String namespace, String serviceAccount) {
+    return ClusterConnections.client(configAs(namespace, serviceAccount));
+  }
+
+  /** A client configuration for a ServiceAccount, by a token minted for it (valid one hour). */
+  public Config configAs(String namespace, String serviceAccount) {
     String token =
         admin
             .serviceAccounts()
@@ -120,10 +125,10 @@ final class RealCluster implements AutoCloseable {
                     .build())
             .getStatus()
             .getToken();
-    return ClusterConnections.client(bearer(token));
+    return bearer(token);
   }
 
-  Config bearer(String token) {
+  public Config bearer(String token) {
     return new ConfigBuilder(Config.empty())
         .withMasterUrl(server)
         .withCaCertData(caData)
@@ -235,7 +240,7 @@ final class RealCluster implements AutoCloseable {
   }
 
   /** The adapter running as Latchkey's least-privilege identity. */
-  FabricClusterAccess accessAsLatchkey() {
+  public FabricClusterAccess accessAsLatchkey() {
     return accessAs(LATCHKEY_NAMESPACE, "latchkey");
   }
 
@@ -248,7 +253,7 @@ final class RealCluster implements AutoCloseable {
   }
 
   /** The adapter as the admin, for cleaning up after tests. */
-  FabricClusterAccess accessAsAdmin() {
+  public FabricClusterAccess accessAsAdmin() {
     return new FabricClusterAccess(
         Map.of(
             REF,
@@ -287,7 +292,7 @@ final class RealCluster implements AutoCloseable {
   }
 
   /** A fresh namespace with a unique name; delete it with {@link #deleteNamespace}. */
-  String createNamespace(String prefix) {
+  public String createNamespace(String prefix) {
     String name = unique(prefix);
     admin
         .namespaces()
@@ -296,16 +301,16 @@ final class RealCluster implements AutoCloseable {
     return name;
   }
 
-  void deleteNamespace(String name) {
+  public void deleteNamespace(String name) {
     admin.namespaces().withName(name).delete();
   }
 
-  static String unique(String prefix) {
+  public static String unique(String prefix) {
     return prefix + "-" + Long.toString(RANDOM.nextLong(1L << 40), 36).toLowerCase(Locale.ROOT);
   }
 
   /** SubjectAccessReview: may {@code user} do this? */
-  boolean allowed(String user, ResourceAttributes what) {
+  public boolean allowed(String user, ResourceAttributes what) {
     return Boolean.TRUE.equals(
         admin
             .authorization()
@@ -322,7 +327,7 @@ final class RealCluster implements AutoCloseable {
             .getAllowed());
   }
 
-  static ResourceAttributes can(String verb, String resource) {
+  public static ResourceAttributes can(String verb, String resource) {
     return can(verb, resource, null);
   }
 
@@ -330,7 +335,7 @@ final class RealCluster implements AutoCloseable {
    * {@code resource} is {@code [group:]resource[/subresource]}, e.g. {@code pods/log}, {@code
    * apps:deployments/scale}; a null namespace asks about the whole cluster.
    */
-  static ResourceAttributes can(String verb, String resource, String namespace) {
+  public static ResourceAttributes can(String verb, String resource, String namespace) {
     int colon = resource.indexOf(':');
     String group = colon < 0 ? "" : resource.substring(0, colon);
     String[] parts = resource.substring(colon + 1).split("/", 2);
@@ -346,7 +351,7 @@ final class RealCluster implements AutoCloseable {
   /**
    * RBAC changes reach the authorizer through a watch: waits until the user is allowed (or denied).
    */
-  void awaitAllowed(String user, ResourceAttributes what, boolean allowed) {
+  public void awaitAllowed(String user, ResourceAttributes what, boolean allowed) {
     await()
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(20))

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * Runs a test class against the real API server named by {@code LATCHKEY_IT_KUBECONFIG}, or skips
  * it with a one-line reason. One {@link RealCluster} serves the whole test run and is closed after
- * it.
+ * it. Shared with the gateway's real-API-server tests.
  */
-final class RealClusterExtension
+public final class RealClusterExtension
     implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(RealClusterExtension.class);

@@ -1,0 +1,102 @@
+package dev.latchkey.gateway;
+
+import dev.latchkey.core.session.StreamSession;
+import dev.latchkey.gateway.record.RecordingFailedException;
+import dev.latchkey.gateway.record.StreamTap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A tap factory for tests: each tap keeps the bytes it saw, can offer a farewell, and can be made
+ * to fail or be full after some bytes.
+ */
+final class CollectingTaps implements TapFactory {
+  final List<Tap> opened = new CopyOnWriteArrayList<>();
+  volatile boolean farewells = true;
+  volatile long failAfter = Long.MAX_VALUE;
+  volatile boolean failAsFull;
+  volatile boolean refuseToOpen;
+
+  @Override
+  public StreamTap open(StreamSession session, String transport, String subprotocol) {
+    if (refuseToOpen) {
+      throw new IllegalStateException("no recorder (test)");
+    }
+    Tap tap = new Tap(session, transport, subprotocol);
+    opened.add(tap);
+    return tap;
+  }
+
+  final class Tap implements StreamTap {
+    final StreamSession session;
+    final String transport;
+    final String subprotocol;
+    private final ByteArrayOutputStream client = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream server = new ByteArrayOutputStream();
+    volatile boolean finished;
+    volatile String farewellLine;
+
+    Tap(StreamSession session, String transport, String subprotocol) {
+      this.session = session;
+      this.transport = transport;
+      this.subprotocol = subprotocol;
+    }
+
+    @Override
+    public synchronized void fromClient(ByteBuf bytes) {
+      check(bytes);
+      client.writeBytes(ByteBufUtil.getBytes(bytes));
+    }
+
+    @Override
+    public synchronized void fromServer(ByteBuf bytes) {
+      check(bytes);
+      server.writeBytes(ByteBufUtil.getBytes(bytes));
+    }
+
+    private void check(ByteBuf bytes) {
+      if (client.size() + server.size() + bytes.readableBytes() > failAfter) {
+        throw failAsFull
+            ? RecordingFailedException.full(failAfter)
+            : new RecordingFailedException("the recording store failed (test)", null);
+      }
+    }
+
+    @Override
+    public Optional<ByteBuf> farewell(String line) {
+      farewellLine = line;
+      return farewells
+          ? Optional.of(Unpooled.copiedBuffer("\r\n" + line + "\r\n", StandardCharsets.UTF_8))
+          : Optional.empty();
+    }
+
+    @Override
+    public synchronized RecordingSummary finish() {
+      finished = true;
+      byte[] all = (clientText() + serverText()).getBytes(StandardCharsets.UTF_8);
+      try {
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(all));
+        return new RecordingSummary(all.length, Optional.of(sha));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    synchronized String clientText() {
+      return client.toString(StandardCharsets.UTF_8);
+    }
+
+    synchronized String serverText() {
+      return server.toString(StandardCharsets.UTF_8);
+    }
+  }
+}
