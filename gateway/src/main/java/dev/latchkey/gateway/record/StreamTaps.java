@@ -9,6 +9,10 @@ import java.util.function.LongSupplier;
 
 /** Opens the tap that records one upgraded stream, chosen by its transport and subprotocol. */
 public final class StreamTaps {
+  /** Kubernetes' remote-command protocols over SPDY ({@code X-Stream-Protocol-Version}). */
+  private static final Set<String> SPDY =
+      Set.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io");
+
   /**
    * Over WebSocket ({@code Sec-WebSocket-Protocol}); none at all is the server's binary default.
    */
@@ -61,7 +65,9 @@ public final class StreamTaps {
     String upgrade = transport.trim().toLowerCase(Locale.ROOT);
     String protocol = subprotocol.trim();
     RecordingTap tap;
-    if (upgrade.equals("websocket") && WEBSOCKET_BINARY.contains(protocol)) {
+    if (upgrade.equals("spdy/3.1") && SPDY.contains(protocol)) {
+      tap = new SpdyTap(recorder(session, sink, nanoTicker, clock, capBytes));
+    } else if (upgrade.equals("websocket") && WEBSOCKET_BINARY.contains(protocol)) {
       tap =
           new WebSocketTap(
               recorder(session, sink, nanoTicker, clock, capBytes),

@@ -187,7 +187,6 @@ class StreamTapsTest {
   void aStreamItCannotReadIsRefusedAtOnce() {
     for (String[] unknown :
         new String[][] {
-          {"SPDY/3.1", "v4.channel.k8s.io"},
           {"SPDY/3.1", "v5.channel.k8s.io"},
           {"SPDY/3.1", "portforward.k8s.io"},
           {"SPDY/2", "v4.channel.k8s.io"},
