@@ -23,7 +23,9 @@ import java.util.function.LongSupplier;
 final class Recorder {
   static final int DEFAULT_WIDTH = 80;
   static final int DEFAULT_HEIGHT = 24;
-  static final long HOLD_MILLIS = 1000;
+  // kubectl sends the size once its streams are set up: over SPDY that took 1.5 s on a busy
+  // machine (one stream after another), so the wait is generous; a crash in it loses the wait.
+  static final long HOLD_MILLIS = 5000;
   static final int HOLD_BYTES = 16 * 1024;
   private static final int RESIZE_MESSAGE_LIMIT = 1024;
   private static final int TITLE_LIMIT = 512;
