@@ -29,6 +29,7 @@ import javax.net.ssl.TrustManagerFactory;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,6 +38,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (its kubelet-lite runs the command): a typed command and its output are in the recording, over
  * WebSocket (kubectl's first choice) and SPDY, with and without a terminal.
  */
+@EnabledIfEnvironmentVariable(
+    named = "LATCHKEY_IT_KUBECONFIG",
+    matches = ".*\\S.*",
+    disabledReason = "LATCHKEY_IT_KUBECONFIG is not set: real-API-server tests skipped")
 class StreamRecordingIT {
   private static final String KUBECONFIG_ENV = "LATCHKEY_IT_KUBECONFIG";
   private static final String TYPED = "echo hello-from-recording";
@@ -202,7 +207,10 @@ class StreamRecordingIT {
   /** kubectl exec -it … sh in a terminal of 100×30 that script(1) gives it. */
   private record Terminal(Process process, ByteArrayOutputStream output, Thread reader)
       implements AutoCloseable {
-    static Terminal start(boolean websocket) throws IOException {
+    static Terminal start(boolean websocket) throws Exception {
+      assumeTrue(
+          run(List.of("script", "--version"), Map.of(), "").exit() == 0,
+          "script(1) is not installed: terminal tests skipped");
       String command =
           "stty cols 100 rows 30; exec kubectl --kubeconfig "
               + relayKubeconfig
