@@ -1,0 +1,134 @@
+package dev.latchkey.gateway.record;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * What every recording tap shares: it counts what passes, hands each read to its protocol's decoder
+ * and the result to the recording, and fails closed: after the first failure every later read fails
+ * too, and nothing but a {@link RecordingFailedException} leaves it.
+ */
+abstract class RecordingTap implements CountingTap {
+  private final Recorder recorder;
+  private long fromClient;
+  private long fromServer;
+  private RecordingFailedException failure;
+  private boolean understood = true;
+  private boolean finished;
+
+  RecordingTap(Recorder recorder) {
+    this.recorder = recorder;
+  }
+
+  final Recorder recorder() {
+    return recorder;
+  }
+
+  /** Decodes bytes from the client; they are lent, never kept or changed. */
+  abstract void decodeFromClient(ByteBuf bytes);
+
+  abstract void decodeFromServer(ByteBuf bytes);
+
+  /**
+   * A frame of the protocol that carries {@code output} to the client's stdout, when the bytes sent
+   * to the client so far end on a frame boundary and the stdout is open.
+   */
+  abstract Optional<ByteBuf> stdoutFrame(byte[] output);
+
+  /** Lets go of the decoders' resources. */
+  abstract void closeDecoders();
+
+  @Override
+  public final synchronized void fromClient(ByteBuf bytes) {
+    fromClient += bytes.readableBytes();
+    pass(bytes, true);
+  }
+
+  @Override
+  public final synchronized void fromServer(ByteBuf bytes) {
+    fromServer += bytes.readableBytes();
+    pass(bytes, false);
+  }
+
+  private void pass(ByteBuf bytes, boolean client) {
+    if (failure != null) {
+      throw failure;
+    }
+    if (finished) {
+      throw failure = new RecordingFailedException("the recording has already ended", null);
+    }
+    try {
+      if (client) {
+        decodeFromClient(bytes);
+      } else {
+        decodeFromServer(bytes);
+      }
+    } catch (Exception e) {
+      // Exception, not RuntimeException: a codec may throw a checked exception undeclared.
+      understood = false;
+      failure =
+          e instanceof RecordingFailedException failed
+              ? failed
+              : new RecordingFailedException("the stream could not be decoded: " + e, e);
+      keepWhatWasDecoded();
+      throw failure;
+    }
+    try {
+      recorder.endOfRead();
+    } catch (RecordingFailedException e) {
+      failure = e;
+      throw e;
+    }
+  }
+
+  private void keepWhatWasDecoded() {
+    try {
+      recorder.endOfRead();
+    } catch (RecordingFailedException e) {
+      // The decoding failure is the one to report.
+    }
+  }
+
+  @Override
+  public final synchronized Optional<ByteBuf> farewell(String line) {
+    if (finished || !understood) {
+      return Optional.empty();
+    }
+    Optional<ByteBuf> frame =
+        stdoutFrame(("\r\n" + line + "\r\n").getBytes(StandardCharsets.UTF_8));
+    if (frame.isPresent()) {
+      try {
+        recorder.line(line);
+        recorder.endOfRead();
+      } catch (RecordingFailedException e) {
+        // Shown on the terminal even when the recording can take no more: the session ends now.
+        failure = failure == null ? e : failure;
+      }
+    }
+    return frame;
+  }
+
+  @Override
+  public final synchronized RecordingSummary finish() {
+    if (!finished) {
+      finished = true;
+      try {
+        closeDecoders();
+      } catch (Exception e) {
+        // A stream cut inside a frame: that frame's bytes are simply not part of the recording.
+      }
+    }
+    return recorder.finish();
+  }
+
+  @Override
+  public final synchronized long bytesFromClient() {
+    return fromClient;
+  }
+
+  @Override
+  public final synchronized long bytesFromServer() {
+    return fromServer;
+  }
+}
