@@ -15,6 +15,11 @@
 GRANT USAGE ON SCHEMA public TO latchkey_app;
 GRANT SELECT, INSERT, UPDATE ON requests, cards, cluster_enablements, audit_head, audit_forwarding TO latchkey_app;
 GRANT SELECT, INSERT ON audit_events TO latchkey_app;
+-- The gateway's records: a session row is updated once, when it ends; log lines and recording parts never change
+-- (a recording's hash is in the audit chain).
+GRANT SELECT, INSERT, UPDATE ON gateway_sessions TO latchkey_app;
+GRANT SELECT, INSERT ON session_log, recording_parts TO latchkey_app;
+REVOKE UPDATE ON session_log, recording_parts FROM latchkey_app;
 GRANT SELECT ON audit_format, flyway_schema_history TO latchkey_app;
 -- Tables that later migrations create get the everyday rights.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE ON TABLES TO latchkey_app;

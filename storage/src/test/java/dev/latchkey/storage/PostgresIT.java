@@ -116,4 +116,12 @@ class PostgresIT {
       return Engine.postgres();
     }
   }
+
+  @Nested
+  class Sessions extends SessionStoreTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
 }
