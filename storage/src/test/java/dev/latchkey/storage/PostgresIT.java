@@ -124,4 +124,12 @@ class PostgresIT {
       return Engine.postgres();
     }
   }
+
+  @Nested
+  class Recordings extends RecordingVerificationTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
 }
