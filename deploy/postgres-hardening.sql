@@ -8,6 +8,8 @@
 --      psql -v ON_ERROR_STOP=1 -d latchkey -f deploy/postgres-hardening.sql
 -- 3. Run Latchkey with LATCHKEY_DB_USER=latchkey_app and LATCHKEY_DB_PASSWORD. A Latchkey version that brings a
 --    new migration is started once with the owner's credentials, which runs it, then again as latchkey_app.
+--    Run this script again after such an upgrade: it can be run any number of times, and it takes back what the
+--    default rights give a new table that Latchkey never changes.
 --
 -- Latchkey never deletes a row, so the everyday role gets no DELETE or TRUNCATE on anything, and on audit_events
 -- no UPDATE either. It keeps UPDATE on audit_head (appending moves the head), which is why the head hash is also
