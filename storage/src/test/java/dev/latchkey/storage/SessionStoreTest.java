@@ -354,6 +354,21 @@ class SessionStoreTest extends EngineTest {
         .containsExactly("other");
   }
 
+  /** A grant's newest lines come from its end of the index, however long the log grows. */
+  @Test
+  void activityAndSessionsReadThroughTheirIndexes() throws Exception {
+    assertThat(
+            engine.explain(
+                "SELECT verb FROM session_log WHERE request_id = 'ar-00000001'"
+                    + " ORDER BY at DESC, line_order DESC LIMIT 20"))
+        .containsIgnoringCase("session_log_request_at_idx");
+    assertThat(
+            engine.explain(
+                "SELECT id FROM gateway_sessions WHERE request_id = 'ar-00000001'"
+                    + " ORDER BY started_at, id"))
+        .containsIgnoringCase("gateway_sessions_request_idx");
+  }
+
   @Test
   void whatOneRowHoldsIsCappedAndPlain() throws Exception {
     String longName = "n".repeat(10_000);
