@@ -255,6 +255,19 @@ final class Codec {
     return write(JSON.getNodeFactory().textNode(text));
   }
 
+  // ------------------------------------------------------------------ lists of text
+
+  /** A list of strings as a JSON array, in order. */
+  static String texts(List<String> texts) {
+    ArrayNode array = JSON.createArrayNode();
+    texts.forEach(array::add);
+    return write(array);
+  }
+
+  static List<String> texts(String json) {
+    return strings(read(json));
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static List<String> strings(JsonNode array) {

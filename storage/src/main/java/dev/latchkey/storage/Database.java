@@ -6,6 +6,7 @@ import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.EnablementStore;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.port.SessionStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -66,6 +67,7 @@ public final class Database implements AutoCloseable {
   private final JdbiAuditLog audit;
   private final EnablementStore enablements;
   private final CardStore cards;
+  private final SessionStore sessions;
   private final String description;
 
   private Database(HikariDataSource pool, List<AuditSink> sinks, Clock clock, String description) {
@@ -78,6 +80,7 @@ public final class Database implements AutoCloseable {
     this.audit = new JdbiAuditLog(sql, chain);
     this.enablements = new JdbiEnablementStore(sql, chain);
     this.cards = new JdbiCardStore(sql, clock);
+    this.sessions = new JdbiSessionStore(sql, chain);
   }
 
   /** Opens the database at {@code jdbcUrl}; audit events are forwarded to stdout. */
@@ -139,6 +142,11 @@ public final class Database implements AutoCloseable {
 
   public CardStore cards() {
     return cards;
+  }
+
+  /** The session gateway's records: session logs, sessions and their recordings. */
+  public SessionStore sessions() {
+    return sessions;
   }
 
   /** Whether the database answers a trivial query now; never throws. */

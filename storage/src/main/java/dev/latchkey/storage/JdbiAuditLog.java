@@ -76,19 +76,21 @@ final class JdbiAuditLog implements AuditLog {
 
   /**
    * Walks the chain in one snapshot, from the first event to the chain head, and reports the first
-   * event that is missing, altered, unlinked or outside the chain, together with the head it
-   * checked against.
+   * event that is missing, altered, unlinked or outside the chain, or whose session recording is
+   * not the one it hashes, together with the head it checked against. Every recording is read, so
+   * the cost also grows with their size.
    */
   AuditVerification verification() {
     return sql.inSnapshot(
         "verify the audit chain",
         h -> {
           ChainHead head = head(h);
-          return new AuditVerification(head, walk(h, head, strictFrom(h)));
+          return new AuditVerification(head, walk(h, head, strictFrom(h), new RecordingCheck(h)));
         });
   }
 
-  private static ChainCheck walk(Handle h, ChainHead head, long strictFrom) {
+  private static ChainCheck walk(
+      Handle h, ChainHead head, long strictFrom, RecordingCheck recordings) {
     long expected = 1;
     String previous = AuditJson.GENESIS;
     while (expected <= head.sequence()) {
@@ -126,6 +128,11 @@ final class JdbiAuditLog implements AuditLog {
               row.seq() == 1
                   ? "previous hash of the first event is not the genesis value"
                   : "previous hash does not match event " + (row.seq() - 1));
+        }
+        // Parts are read after the events: a session's parts are all committed before its end is.
+        Optional<String> recording = recordings.problem(row);
+        if (recording.isPresent()) {
+          return new ChainCheck.Broken(row.seq(), recording.get());
         }
         previous = row.hash();
         expected++;

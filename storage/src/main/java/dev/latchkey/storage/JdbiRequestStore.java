@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,14 +51,27 @@ final class JdbiRequestStore implements RequestStore {
           .map(s -> "'" + s.name() + "'")
           .collect(Collectors.joining(", "));
 
+  /**
+   * Ids per {@code IN (...)} query of {@link #findAll}: far below PostgreSQL's 32,767 bound
+   * parameters, and a statement whose text stays small.
+   */
+  static final int FIND_ALL_CHUNK = 500;
+
   private final Sql sql;
   private final AuditChain chain;
   private final Clock clock;
+  private final int findAllChunk;
 
   JdbiRequestStore(Sql sql, AuditChain chain, Clock clock) {
+    this(sql, chain, clock, FIND_ALL_CHUNK);
+  }
+
+  /** With another chunk size for {@link #findAll}, so a test crosses chunks with a few rows. */
+  JdbiRequestStore(Sql sql, AuditChain chain, Clock clock, int findAllChunk) {
     this.sql = sql;
     this.chain = chain;
     this.clock = clock;
+    this.findAllChunk = findAllChunk;
   }
 
   @Override
@@ -85,6 +99,29 @@ final class JdbiRequestStore implements RequestStore {
   @Override
   public Optional<AccessRequest> find(RequestId id) {
     return sql.withHandle("read request " + id, h -> find(h, id));
+  }
+
+  @Override
+  public List<AccessRequest> findAll(Collection<RequestId> ids) {
+    List<String> distinct = ids.stream().map(RequestId::value).distinct().toList();
+    if (distinct.isEmpty()) {
+      return List.of();
+    }
+    return sql.withHandle(
+        "read " + distinct.size() + " requests",
+        h -> {
+          List<AccessRequest> found = new ArrayList<>(distinct.size());
+          for (int from = 0; from < distinct.size(); from += findAllChunk) {
+            found.addAll(
+                h.createQuery(RequestRows.SELECT + " WHERE id IN (<ids>)")
+                    .bindList(
+                        "ids",
+                        distinct.subList(from, Math.min(from + findAllChunk, distinct.size())))
+                    .map((rs, ctx) -> RequestRows.read(rs))
+                    .list());
+          }
+          return found;
+        });
   }
 
   @Override

@@ -9,6 +9,7 @@ import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.argument.AbstractArgumentFactory;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.config.ConfigRegistry;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.SqlStatement;
 import org.jdbi.v3.core.statement.StatementExceptions;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
@@ -67,6 +68,11 @@ final class Sql {
               + ", which the database cannot store");
     }
     return value;
+  }
+
+  /** Lets queries map rows to {@code type} with {@code mapTo(type)}. */
+  <T> void registerRowMapper(Class<T> type, RowMapper<T> mapper) {
+    jdbi.registerRowMapper(type, mapper);
   }
 
   <T> T inTransaction(String what, HandleCallback<T, RuntimeException> callback) {

@@ -12,6 +12,10 @@ import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.port.AuditLog.ChainCheck;
 import dev.latchkey.core.port.CardStore;
+import dev.latchkey.core.session.CloseSession;
+import dev.latchkey.core.session.OpenSession;
+import dev.latchkey.core.session.SessionEnd;
+import dev.latchkey.core.session.StreamSession;
 import dev.latchkey.core.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,13 +64,23 @@ abstract class PostgresHardeningTest extends EngineTest {
         AccessRequest approved = TestData.inState(RequestState.APPROVED, r.id(), T0, Scope.CLUSTER);
         db.requests().update(r, approved, List.of(event(r, AuditAction.REQUEST_APPROVED, T0)));
         db.cards().save(r.id(), new CardStore.CardRef("C0SHARED", "1.2"));
+        // The gateway's tables came with a later migration: the script's default rights cover them.
+        StreamSession session = SessionData.exec(SessionData.sessionId(1), r.id(), T0);
+        new OpenSession(db.sessions()).open(session);
+        db.sessions().appendRecording(session.id(), 0, new byte[] {1, 2, 3});
+        new CloseSession(db.sessions())
+            .close(
+                session,
+                SessionData.ended(T0, SessionEnd.Cause.CLIENT_CLOSED, new byte[] {1, 2, 3}));
+        db.sessions().log(List.of(SessionData.line(r.id(), T0, "api-7d9f8")));
+        assertThat(db.sessions().activity(r.id(), 10)).hasSize(1);
         assertThat(db.forwardAudit())
             .singleElement()
             .satisfies(f -> assertThat(f.behind()).isZero());
-        assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(3));
+        assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(5));
       }
       assertThat(AuditVerifier.verify(engine.url(), app, "everyday").check())
-          .isEqualTo(new ChainCheck.Intact(3));
+          .isEqualTo(new ChainCheck.Intact(5));
 
       try (Connection c =
           DriverManager.getConnection(Database.prepare(engine.url()), app, "everyday")) {
@@ -76,6 +90,9 @@ abstract class PostgresHardeningTest extends EngineTest {
                 "DELETE FROM audit_events WHERE seq = 3",
                 "TRUNCATE audit_events",
                 "DELETE FROM requests",
+                "DELETE FROM recording_parts",
+                "UPDATE recording_parts SET seq = seq + 1",
+                "TRUNCATE session_log",
                 "UPDATE audit_format SET strict_from = 100")) {
           SQLException refused =
               catchThrowableOfType(

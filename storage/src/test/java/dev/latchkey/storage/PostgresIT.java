@@ -116,4 +116,20 @@ class PostgresIT {
       return Engine.postgres();
     }
   }
+
+  @Nested
+  class Sessions extends SessionStoreTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
+
+  @Nested
+  class Recordings extends RecordingVerificationTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
 }

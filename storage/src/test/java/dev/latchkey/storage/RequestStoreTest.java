@@ -140,6 +140,35 @@ class RequestStoreTest extends EngineTest {
     assertThat(store.find(sparse.id())).contains(sparse);
   }
 
+  /** The gateway asks about every grant with an open session at once, in chunks of ids. */
+  @Test
+  void findAllReadsEveryExistingRequestOfManyIdsAcrossChunksAndSkipsUnknownOnes() {
+    List<AccessRequest> written = new ArrayList<>();
+    for (int n = 1; n <= 5; n++) {
+      AccessRequest r = inState(RequestState.ACTIVE, id(n), T0.plusNanos(n), Scope.CLUSTER);
+      store.insert(r, List.of());
+      written.add(r);
+    }
+    List<RequestId> asked = new ArrayList<>();
+    asked.add(id(6)); // unknown
+    for (AccessRequest r : written.reversed()) {
+      asked.add(r.id());
+    }
+    asked.add(id(1)); // named twice
+    asked.add(id(7)); // unknown
+    RequestStore inTwos =
+        new JdbiRequestStore(
+            new Sql(Jdbi.create(Database.prepare(engine.url()), engine.user(), engine.password())),
+            new AuditChain(() -> {}),
+            clock,
+            2);
+
+    assertThat(inTwos.findAll(asked)).containsExactlyInAnyOrderElementsOf(written);
+    assertThat(store.findAll(asked)).containsExactlyInAnyOrderElementsOf(written);
+    assertThat(store.findAll(List.of(id(5), id(8)))).containsExactly(written.getLast());
+    assertThat(store.findAll(List.of())).isEmpty();
+  }
+
   @Test
   void updateIsConditionalOnVersionAndStateAndTheLoserGetsTheWinningRow() {
     AccessRequest pending = TestData.pending(id(1), T0);

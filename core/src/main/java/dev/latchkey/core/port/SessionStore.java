@@ -15,15 +15,30 @@ import java.util.Optional;
  */
 public interface SessionStore {
 
-  /** Appends session-log lines (in the order given). */
+  /**
+   * Appends session-log lines (in the order given). A store may shorten long text fields, so that
+   * no line a client shapes can grow without bound.
+   */
   void log(List<ActivityLine> lines);
 
-  /** Records a session as opened, with its {@code session.started} event. */
+  /**
+   * Records a session as opened, with its {@code session.started} event; a second open of the same
+   * id is ignored.
+   */
   void open(StreamSession session, AuditEvent started);
+
+  /**
+   * The largest recording part a store takes, in bytes: a recorder flushes before it is reached.
+   */
+  int MAX_PART_BYTES = 64 * 1024;
 
   /**
    * Appends the next part of a session's recording (asciicast v2 lines, UTF-8). Throws when it
    * cannot be written: the gateway then ends the session, so nothing passes unrecorded.
+   *
+   * <p>{@code sequence} orders the parts: zero or more, each greater than the one before, so a part
+   * is written once. An ended session takes no more parts, so the hash its {@code session.ended}
+   * event records stays true. A part holds at most {@link #MAX_PART_BYTES}.
    */
   void appendRecording(SessionId id, long sequence, byte[] part);
 

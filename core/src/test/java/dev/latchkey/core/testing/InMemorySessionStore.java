@@ -24,6 +24,7 @@ public final class InMemorySessionStore implements SessionStore {
   private final Map<SessionId, StreamSession> opened = new LinkedHashMap<>();
   private final Map<SessionId, SessionEnd> ended = new LinkedHashMap<>();
   private final Map<SessionId, ByteArrayOutputStream> recordings = new LinkedHashMap<>();
+  private final Map<SessionId, Long> lastPart = new LinkedHashMap<>();
   private volatile boolean failRecordings;
 
   public InMemorySessionStore(InMemoryAuditLog audit) {
@@ -53,9 +54,13 @@ public final class InMemorySessionStore implements SessionStore {
       throw new IllegalStateException("recording store refused the write (test)");
     }
     ByteArrayOutputStream out = recordings.get(id);
-    if (out == null) {
+    if (out == null || ended.containsKey(id)) {
       throw new IllegalStateException("no open session " + id);
     }
+    if (part.length > MAX_PART_BYTES || sequence <= lastPart.getOrDefault(id, -1L)) {
+      throw new IllegalArgumentException("part " + sequence + " is too large or out of order");
+    }
+    lastPart.put(id, sequence);
     out.writeBytes(part);
   }
 
