@@ -302,6 +302,11 @@ public final class Latchkey implements AutoCloseable {
             "Grants still in a cluster more than 60 s after their end (removal failing, or not yet"
                 + " ended)")
         .register(metrics);
+    Gauge.builder("latchkey.unmanaged.objects", () -> core.foreign().total())
+        .description(
+            "Objects reaching latchkey-grants that Latchkey did not make, by the last"
+                + " reconciliation of each cluster")
+        .register(metrics);
   }
 
   public int port() {

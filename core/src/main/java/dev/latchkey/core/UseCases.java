@@ -12,6 +12,7 @@ import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.port.EnablementStore;
 import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.reconcile.ForeignObjects;
 import dev.latchkey.core.reconcile.Reconcile;
 import dev.latchkey.core.request.CancelRequest;
 import dev.latchkey.core.request.DecideRequest;
@@ -47,7 +48,8 @@ public record UseCases(
     SettleDue settle,
     DueWork due,
     RemovalWatch removals,
-    Reconcile reconcile) {
+    Reconcile reconcile,
+    ForeignObjects foreign) {
 
   /** What the core needs from the world. */
   public record Ports(
@@ -68,6 +70,7 @@ public record UseCases(
     EndAccess endAccess = new EndAccess(transition, grants, clock);
     RoleChecks roles = new RoleChecks(settings, p.clusters());
     SettleDue settle = new SettleDue(p.requests(), p.notifier(), clock);
+    ForeignObjects foreign = new ForeignObjects();
     return new UseCases(
         settings,
         new SubmitRequest(settings, p.requests(), p.audit(), p.notifier(), clock, random),
@@ -79,11 +82,12 @@ public record UseCases(
         new EnableSupportAccess(settings, p.audit(), approvers, roles, clock),
         new DisableSupportAccess(settings, p.requests(), p.audit(), approvers, endAccess, clock),
         roles,
-        new ClusterStatus(settings, p.requests()),
+        new ClusterStatus(settings, p.requests(), foreign),
         new RequestQueries(p.requests(), p.audit()),
         settle,
         new DueWork(p.requests(), settle, grants, clock),
         new RemovalWatch(p.requests(), grants, clock, retry),
-        new Reconcile(p.requests(), p.audit(), p.clusters(), grants, endAccess, clock));
+        new Reconcile(p.requests(), p.audit(), p.clusters(), grants, endAccess, foreign, clock),
+        foreign);
   }
 }

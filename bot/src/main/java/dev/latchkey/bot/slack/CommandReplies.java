@@ -160,6 +160,23 @@ final class CommandReplies {
           .append(Mrkdwn.escape(String.join(", ", c.policy().roles().keySet())))
           .append(" · credentials: ")
           .append(c.policy().credentials().name().toLowerCase(Locale.ROOT));
+      if (!c.unmanaged().isEmpty()) {
+        out.append("\n    :rotating_light: not made by Latchkey, reaching `latchkey-grants`: ")
+            .append(
+                Mrkdwn.escape(
+                    c.unmanaged().stream()
+                        .limit(5)
+                        .map(
+                            o ->
+                                o.kind().kubernetesKind()
+                                    + " "
+                                    + o.namespace().map(ns -> ns + "/").orElse("")
+                                    + o.name()
+                                    + o.role().map(r -> " → " + r.describe()).orElse(""))
+                        .collect(Collectors.joining(", "))))
+            .append(c.unmanaged().size() > 5 ? " and " + (c.unmanaged().size() - 5) + " more" : "")
+            .append(" (see the audit log: `reconcile.unmanaged_found`)");
+      }
       state
           .changedBy()
           .ifPresent(

@@ -4,7 +4,9 @@ import dev.latchkey.core.ClusterEnablement;
 import dev.latchkey.core.ClusterPolicy;
 import dev.latchkey.core.ClusterSettings;
 import dev.latchkey.core.Customer;
+import dev.latchkey.core.port.ClusterAccess.UnmanagedObject;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.reconcile.ForeignObjects;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,10 +16,12 @@ import java.util.Optional;
 public final class ClusterStatus {
   private final ClusterSettings settings;
   private final RequestStore requests;
+  private final ForeignObjects foreign;
 
-  public ClusterStatus(ClusterSettings settings, RequestStore requests) {
+  public ClusterStatus(ClusterSettings settings, RequestStore requests, ForeignObjects foreign) {
     this.settings = settings;
     this.requests = requests;
+    this.foreign = foreign;
   }
 
   /** One cluster by name, or all of the customer's when empty. */
@@ -39,12 +43,24 @@ public final class ClusterStatus {
                     new State(
                         p,
                         settings.enablement(p.cluster()),
-                        requests.findHoldingAccess(p.cluster()).size()))
+                        requests.findHoldingAccess(p.cluster()).size(),
+                        foreign.on(p.cluster())))
             .toList());
   }
 
-  /** One cluster: what it offers, what is switched on, and how many grants it holds. */
-  public record State(ClusterPolicy policy, ClusterEnablement enablement, long activeGrants) {}
+  /**
+   * One cluster: what it offers, what is switched on, how many grants it holds, and what its last
+   * reconciliation found reaching {@code latchkey-grants} that Latchkey did not make.
+   */
+  public record State(
+      ClusterPolicy policy,
+      ClusterEnablement enablement,
+      long activeGrants,
+      List<UnmanagedObject> unmanaged) {
+    public State {
+      unmanaged = List.copyOf(unmanaged);
+    }
+  }
 
   /** What was asked about. */
   public sealed interface Result {

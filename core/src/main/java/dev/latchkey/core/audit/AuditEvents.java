@@ -12,6 +12,7 @@ import dev.latchkey.core.PlainText;
 import dev.latchkey.core.Refusal;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Submission;
+import dev.latchkey.core.port.ClusterAccess.UnmanagedObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -266,6 +267,28 @@ public final class AuditEvents {
         AuditAction.RECONCILE_ORPHAN_REMOVED,
         AuditResult.OK,
         Map.of("cluster", cluster.name(), "kinds", kinds, "request_state", requestState));
+  }
+
+  /**
+   * Something that reaches {@code latchkey-grants} and that Latchkey did not make appeared or went.
+   */
+  public static AuditEvent unmanaged(
+      ClusterRef cluster, Instant now, UnmanagedObject object, boolean found) {
+    Map<String, String> details = new HashMap<>();
+    details.put("cluster", cluster.name());
+    details.put("kind", object.kind().kubernetesKind());
+    object.namespace().ifPresent(ns -> details.put("namespace", ns));
+    details.put("name", PlainText.clean(object.name()));
+    object.role().ifPresent(role -> details.put("role", PlainText.clean(role.describe())));
+    object.tokenOf().ifPresent(sa -> details.put("token_of", PlainText.clean(sa)));
+    return new AuditEvent(
+        now,
+        Actor.CLUSTER,
+        Optional.of(cluster.customer()),
+        Optional.empty(),
+        found ? AuditAction.RECONCILE_UNMANAGED_FOUND : AuditAction.RECONCILE_UNMANAGED_GONE,
+        found ? AuditResult.FAILED : AuditResult.OK,
+        details);
   }
 
   public static AuditEvent grantMissing(AccessRequest r, Instant now, String missing) {

@@ -18,6 +18,8 @@ import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.port.ClusterAccess.Listing;
 import dev.latchkey.core.port.ClusterAccess.ManagedGrant;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
+import dev.latchkey.core.port.ClusterAccess.UnmanagedListing;
+import dev.latchkey.core.port.ClusterAccess.UnmanagedObject;
 import dev.latchkey.core.port.RequestStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,7 +36,8 @@ import java.util.Set;
  * Compares what a cluster holds with the records, always for everything, and acts only on drift:
  * objects of unknown or finished requests are removed and audited; active access past its end is
  * expired; active access whose binding someone removed outside Latchkey becomes REVOKED (actor:
- * cluster). The same observed state always leads to the same outcome.
+ * cluster); what reaches {@code latchkey-grants} without Latchkey's labels is reported. The same
+ * observed state always leads to the same outcome.
  */
 public final class Reconcile {
   /** A grant younger than this is not judged missing (the listing may predate it). */
@@ -45,6 +48,7 @@ public final class Reconcile {
   private final ClusterAccess clusters;
   private final GrantExecutor grants;
   private final EndAccess endAccess;
+  private final ForeignObjects foreign;
   private final Clock clock;
 
   public Reconcile(
@@ -53,12 +57,14 @@ public final class Reconcile {
       ClusterAccess clusters,
       GrantExecutor grants,
       EndAccess endAccess,
+      ForeignObjects foreign,
       Clock clock) {
     this.requests = requests;
     this.audit = audit;
     this.clusters = clusters;
     this.grants = grants;
     this.endAccess = endAccess;
+    this.foreign = foreign;
     this.clock = clock;
   }
 
@@ -75,7 +81,8 @@ public final class Reconcile {
     Instant listedAt = clock.instant();
     Listing listing = clusters.listManaged(cluster);
     if (listing instanceof Listing.Unavailable unavailable) {
-      return new ReconcileReport(cluster, List.of(), List.of(), Optional.of(unavailable.message()));
+      return new ReconcileReport(
+          cluster, List.of(), List.of(), foreign.on(cluster), Optional.of(unavailable.message()));
     }
     List<ManagedGrant> found = ((Listing.Listed) listing).grants();
     Map<RequestId, ManagedGrant> byId = new HashMap<>();
@@ -107,7 +114,26 @@ public final class Reconcile {
             .ifPresent(x -> revokedOutside.add(r.id()));
       }
     }
-    return new ReconcileReport(cluster, orphans, revokedOutside, Optional.empty());
+    List<UnmanagedObject> unmanaged = noticeForeign(cluster);
+    return new ReconcileReport(cluster, orphans, revokedOutside, unmanaged, Optional.empty());
+  }
+
+  /**
+   * Lists what reaches {@code latchkey-grants} that Latchkey did not make, and audits what appeared
+   * or went since the last listing. Latchkey never deletes it: it may be someone's own, and its
+   * owner decides.
+   */
+  private List<UnmanagedObject> noticeForeign(ClusterRef cluster) {
+    return switch (clusters.listUnmanaged(cluster)) {
+      case UnmanagedListing.Unavailable unavailable -> foreign.on(cluster);
+      case UnmanagedListing.Listed listed -> {
+        ForeignObjects.Change change = foreign.record(cluster, listed.objects());
+        Instant now = clock.instant();
+        change.appeared().forEach(o -> audit.append(AuditEvents.unmanaged(cluster, now, o, true)));
+        change.gone().forEach(o -> audit.append(AuditEvents.unmanaged(cluster, now, o, false)));
+        yield listed.objects();
+      }
+    };
   }
 
   private List<RequestId> removeOrphans(

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.AuditAction;
+import dev.latchkey.core.AuditResult;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.ReconcileReport;
 import dev.latchkey.core.RequestId;
@@ -16,6 +17,7 @@ import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
 import dev.latchkey.core.UseCases;
+import dev.latchkey.core.access.ClusterStatus;
 import dev.latchkey.core.grant.GrantPlanner;
 import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.port.ClusterAccess.ObjectKind;
@@ -187,6 +189,62 @@ class ReconcileTest {
       assertThat(core.reconcile().reconcile(PROD).orphansRemoved()).isEmpty();
       assertThat(rig.cluster.holds(staging.id())).isTrue();
       assertThat(rig.get(staging.id()).state()).isEqualTo(RequestState.ACTIVE);
+    }
+  }
+
+  @Nested
+  class WhatLatchkeyDidNotMake {
+    private final ClusterAccess.UnmanagedObject planted =
+        new ClusterAccess.UnmanagedObject(
+            ClusterAccess.UnmanagedKind.CLUSTER_ROLE_BINDING,
+            Optional.empty(),
+            "backdoor",
+            Optional.of(new ClusterAccess.BoundRole("ClusterRole", "cluster-admin")),
+            Optional.empty());
+
+    @Test
+    void isReportedOnceWhenItAppearsShownWhileThereAndReportedWhenGone() {
+      rig.cluster.addUnmanaged(planted);
+
+      ReconcileReport first = core.reconcile().reconcile(PROD);
+      core.reconcile().reconcile(PROD);
+
+      assertThat(first.unmanaged()).containsExactly(planted);
+      assertThat(rig.audit.count(AuditAction.RECONCILE_UNMANAGED_FOUND)).isEqualTo(1);
+      assertThat(rig.audit.all())
+          .filteredOn(e -> e.action() == AuditAction.RECONCILE_UNMANAGED_FOUND)
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.details())
+                    .containsEntry("kind", "ClusterRoleBinding")
+                    .containsEntry("name", "backdoor")
+                    .containsEntry("role", "ClusterRole cluster-admin");
+                assertThat(e.result()).isEqualTo(AuditResult.FAILED);
+              });
+      assertThat(core.foreign().total()).isEqualTo(1);
+      var status = core.status().status(Fixtures.acme(), Optional.of("prod"));
+      assertThat(((ClusterStatus.Result.Clusters) status).clusters().getFirst().unmanaged())
+          .containsExactly(planted);
+
+      rig.cluster.removeUnmanaged(planted);
+      core.reconcile().reconcile(PROD);
+
+      assertThat(rig.audit.count(AuditAction.RECONCILE_UNMANAGED_GONE)).isEqualTo(1);
+      assertThat(core.foreign().total()).isZero();
+    }
+
+    @Test
+    void aClusterThatCannotBeListedKeepsWhatWasLastSeen() {
+      rig.cluster.addUnmanaged(planted);
+      core.reconcile().reconcile(PROD);
+      rig.cluster.setReachable(false);
+
+      ReconcileReport report = core.reconcile().reconcile(PROD);
+
+      assertThat(report.unavailable()).isPresent();
+      assertThat(report.unmanaged()).containsExactly(planted);
+      assertThat(rig.audit.count(AuditAction.RECONCILE_UNMANAGED_GONE)).isZero();
     }
   }
 }
