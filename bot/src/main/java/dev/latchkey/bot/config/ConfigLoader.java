@@ -1,5 +1,9 @@
 package dev.latchkey.bot.config;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -34,7 +38,11 @@ import java.util.Set;
  * customers[0].clusters[1].roles.admin.approvals}.
  */
 public final class ConfigLoader {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  // A key given twice would otherwise let the last value win silently (`approvals: 2` then
+  // `approvals: 1`): in an access-control file that is an error, like an unknown key.
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
   private ConfigLoader() {}
 
@@ -59,6 +67,18 @@ public final class ConfigLoader {
     JsonNode root;
     try {
       root = YAML.readTree(yaml);
+    } catch (JsonParseException e) {
+      Optional<String> duplicate = duplicateKey(e);
+      if (duplicate.isPresent()) {
+        throw new ConfigException(
+            source
+                + ": "
+                + duplicate.get()
+                + " is given twice (line "
+                + e.getLocation().getLineNr()
+                + "); keep one: a second value must not silently replace the first.");
+      }
+      throw new ConfigException(source + " is not valid YAML: " + firstLine(e.getMessage()));
     } catch (IOException e) {
       throw new ConfigException(source + " is not valid YAML: " + firstLine(e.getMessage()));
     }
@@ -70,6 +90,30 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(source + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The path of a key Jackson's duplicate detection refused, e.g. {@code timers.reconcileInterval}.
+   */
+  private static Optional<String> duplicateKey(JsonParseException e) {
+    String message = e.getOriginalMessage();
+    if (message == null || !message.startsWith("Duplicate field '")) {
+      return Optional.empty();
+    }
+    String key = message.substring("Duplicate field '".length(), message.lastIndexOf('\''));
+    StringBuilder path = new StringBuilder();
+    if (e.getProcessor() instanceof JsonParser parser) {
+      List<String> parts = new ArrayList<>();
+      // The context is the mapping that holds the key twice; its parents lead to the root.
+      for (JsonStreamContext c = parser.getParsingContext().getParent();
+          c != null && !c.inRoot();
+          c = c.getParent()) {
+        parts.addFirst(c.inArray() ? "[" + c.getCurrentIndex() + "]" : "." + c.getCurrentName());
+      }
+      parts.forEach(path::append);
+    }
+    path.append('.').append(key);
+    return Optional.of(path.charAt(0) == '.' ? path.substring(1) : path.toString());
   }
 
   private static String firstLine(String message) {

@@ -138,6 +138,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aKeyGivenTwiceStopsStartUpNamingIt() {
+    String roles =
+        "kubeconfig: /tmp/k\n"
+            + "        roles:\n"
+            + "          operator:\n"
+            + "            approvals: 2\n"
+            + "            approvals: 1\n";
+    assertError(
+        MINIMAL.replace("kubeconfig: /tmp/kubeconfig", roles),
+        "customers[0].clusters[0].roles.operator.approvals is given twice (line 13)");
+    assertError(
+        MINIMAL.replace(
+            "approvers: { users: [U0APPROVER1] }",
+            "approvers:\n        users: [U0APPROVER1]\n        users: [U0INTRUDER]"),
+        "customers[0].slack.approvers.users is given twice");
+    assertError(
+        "timers: { reconcileInterval: 60s }\n" + MINIMAL + "timers: { reconcileInterval: 5m }\n",
+        "latchkey.yml: timers is given twice");
+  }
+
+  @Test
   void aMissingFileSaysWhatToDo(@TempDir Path dir) {
     assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("latchkey.yml")))
         .isInstanceOf(ConfigException.class)
