@@ -144,7 +144,7 @@ public final class Latchkey implements AutoCloseable {
         }
       }
       if (!clusterProblems.isEmpty()) {
-        throw new ConfigException(String.join("\n  - ", clusterProblems));
+        throw new ConfigException(clusterProblems);
       }
 
       List<AuditSink> sinks = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.latchkey.bot.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -323,7 +324,30 @@ class DeployManifestsTest {
   void shippedConfigurationLoadsAndKeepsTheDatabaseOnTheVolume() {
     JsonNode configMap = only("ConfigMap");
     String yaml = configMap.path("data").path("latchkey.yml").asText();
-    LatchkeyConfig config = ConfigLoader.parse(yaml, "deploy/config.yaml latchkey.yml");
+    // Shipped with placeholders marked EDIT: refused, each named, until they are edited.
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "deploy/config.yaml latchkey.yml"))
+        .isInstanceOfSatisfying(
+            dev.latchkey.bot.config.ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .hasSize(4)
+                    .allSatisfy(
+                        p -> assertThat(p).contains("the placeholder of deploy/config.yaml"))
+                    .anySatisfy(p -> assertThat(p).contains("slack.teamId is `T0000000000`"))
+                    .anySatisfy(p -> assertThat(p).contains("slack.channel is `C0000000000`"))
+                    .anySatisfy(p -> assertThat(p).contains("approvers.userGroup is `S0000000000`"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains(
+                                    "supportServer is `https://kubernetes.example.com:6443`")));
+    LatchkeyConfig config =
+        ConfigLoader.parse(
+            yaml.replace("T0000000000", "T0CUSTOMER")
+                .replace("C0000000000", "C0SHARED")
+                .replace("S0000000000", "S0APPROVERS")
+                .replace("https://kubernetes.example.com:6443", "https://k8s.customer.test:6443"),
+            "deploy/config.yaml latchkey.yml");
     assertThat(config.customers().all()).hasSize(1);
     assertThat(config.connections())
         .singleElement()
