@@ -10,6 +10,7 @@ import dev.latchkey.bot.ops.HealthServlet;
 import dev.latchkey.bot.ops.MeteredClusterAccess;
 import dev.latchkey.bot.ops.MeteredNotifier;
 import dev.latchkey.bot.ops.MetricsServlet;
+import dev.latchkey.bot.ops.PrivateFiles;
 import dev.latchkey.bot.ops.Readiness;
 import dev.latchkey.bot.ops.RequestGauges;
 import dev.latchkey.bot.ops.SlackApiMetrics;
@@ -147,12 +148,15 @@ public final class Latchkey implements AutoCloseable {
         throw new ConfigException(clusterProblems);
       }
 
+      // Reasons, emails and approvers are on disk: directories 0700, files 0600 (PrivateFiles).
       List<AuditSink> sinks = new ArrayList<>();
       sinks.add(JsonLinesAuditSink.stdout());
       if (config.auditFile().isPresent()) {
+        PrivateFiles.prepareFile(config.auditFile().get());
         sinks.add(new JsonLinesAuditSink(config.auditFile().get()));
       }
       String url = settings.databaseUrl().orElse(config.databaseUrl());
+      PrivateFiles.prepareDatabase(url);
       Database database =
           Database.builder(url)
               .credentials(
@@ -161,6 +165,7 @@ public final class Latchkey implements AutoCloseable {
               .clock(clock)
               .open();
       opened.add(database);
+      PrivateFiles.restrictDatabase(url);
 
       FabricClusterAccess clusters = new FabricClusterAccess(connections, clock);
 
