@@ -250,7 +250,7 @@ class KillAndRestartIT {
     // And the removals were made while catching up, before Slack was served (not by the timers
     // afterwards).
     List<String> printed = Files.readAllLines(restartLog, StandardCharsets.UTF_8);
-    int ready = indexOf(printed, "Latchkey ready on port");
+    int ready = indexOf(printed, "Latchkey ready: Slack on port");
     assertThat(ready).as("ready line in the restart's output").isNotNegative();
     for (RequestId id : List.of(granted.get(0), granted.get(1), halfDone, notStarted)) {
       int removed =
