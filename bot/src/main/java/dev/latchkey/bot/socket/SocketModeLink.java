@@ -260,12 +260,9 @@ public final class SocketModeLink implements AutoCloseable {
       workers.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    // Not waiting for Slack's side of the close: the process may be on its way out.
     for (Connection connection : connections) {
-      try {
-        connection.closeBlocking();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      connection.close(1000, "Latchkey is stopping");
     }
     connections.clear();
   }
@@ -278,6 +275,7 @@ public final class SocketModeLink implements AutoCloseable {
     Connection(URI uri) {
       super(uri);
       setConnectionLostTimeout(CONNECTION_LOST_SECONDS);
+      setDaemon(true); // a connection never keeps a stopping process alive
     }
 
     @Override
