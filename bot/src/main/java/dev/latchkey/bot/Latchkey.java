@@ -1,7 +1,6 @@
 package dev.latchkey.bot;
 
 import dev.latchkey.bot.config.ClusterConnectionSettings;
-import dev.latchkey.bot.config.ConfigException;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.bot.config.Settings;
 import dev.latchkey.bot.http.HttpServer;
@@ -23,7 +22,6 @@ import dev.latchkey.core.AccessService;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.k8s.ClusterConnection;
-import dev.latchkey.k8s.ClusterConnections;
 import dev.latchkey.k8s.FabricClusterAccess;
 import dev.latchkey.storage.AuditSink;
 import dev.latchkey.storage.Database;
@@ -34,7 +32,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,25 +95,9 @@ public final class Latchkey implements AutoCloseable {
     this.auditMonitor = auditMonitor;
   }
 
-  /** Connects each configured cluster (kubeconfig or in-cluster). */
-  public static ClusterConnection connect(ClusterConnectionSettings settings) {
-    try {
-      ClusterConnection connection =
-          settings.inCluster()
-              ? ClusterConnections.inCluster(settings.supportServer())
-              : ClusterConnections.fromKubeconfig(
-                  settings.kubeconfig().orElseThrow(),
-                  settings.context(),
-                  settings.supportServer());
-      return settings.supportCaData().map(connection::withSupportCa).orElse(connection);
-    } catch (RuntimeException e) {
-      throw new ConfigException("cluster " + settings.cluster() + ": " + e.getMessage());
-    }
-  }
-
   public static Latchkey start(Settings settings, LatchkeyConfig config, Clock clock)
       throws Exception {
-    return start(settings, config, clock, Latchkey::connect);
+    return start(settings, config, clock, ClusterConnector::connect);
   }
 
   /**
@@ -133,20 +114,8 @@ public final class Latchkey implements AutoCloseable {
     try {
       // Clusters first: a kubeconfig or context problem stops start-up before any database file
       // (or data directory) is created, and every cluster's problem is listed at once.
-      Map<ClusterRef, ClusterConnection> connections = new LinkedHashMap<>();
-      List<String> clusterProblems = new ArrayList<>();
-      for (ClusterConnectionSettings c : config.connections()) {
-        try {
-          ClusterConnection connection = connector.apply(c);
-          opened.add(connection::close);
-          connections.put(c.cluster(), connection);
-        } catch (ConfigException e) {
-          clusterProblems.add(e.getMessage());
-        }
-      }
-      if (!clusterProblems.isEmpty()) {
-        throw new ConfigException(clusterProblems);
-      }
+      Map<ClusterRef, ClusterConnection> connections =
+          ClusterConnector.connectAll(config.connections(), connector, opened);
 
       // Reasons, emails and approvers are on disk: directories 0700, files 0600 (PrivateFiles).
       List<AuditSink> sinks = new ArrayList<>();
