@@ -63,7 +63,10 @@ WORKDIR /app
 COPY --from=build /src/bot/target/latchkey.jar /app/latchkey.jar
 
 # MALLOC_ARENA_MAX: two malloc arenas instead of one per thread that ever allocated (each up to 64 MB of RSS).
+# Health and metrics listen on MANAGEMENT_PORT, on the loopback only unless MANAGEMENT_ADDRESS says
+# otherwise (deploy/deployment.yaml sets 0.0.0.0 for the kubelet's probes); only PORT is exposed.
 ENV PORT=3000 \
+    MANAGEMENT_PORT=9090 \
     LATCHKEY_CONFIG=/etc/latchkey/latchkey.yml \
     MALLOC_ARENA_MAX=2
 
@@ -77,9 +80,9 @@ USER 10001:10001
 # which are the real checks there. /healthz answers "process alive" only: /readyz also checks the database and
 # every cluster, and an outage of one of those must not mark the process itself unhealthy.
 # curl (shipped by the base image, checked above) instead of a `java` one-liner: a second JVM every 30 s would
-# cost more memory and CPU than Latchkey itself at rest. Shell form so that PORT is expanded.
+# cost more memory and CPU than Latchkey itself at rest. Shell form so that MANAGEMENT_PORT is expanded.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl --fail --silent --show-error --max-time 4 --output /dev/null "http://127.0.0.1:${PORT:-3000}/healthz" || exit 1
+    CMD curl --fail --silent --show-error --max-time 4 --output /dev/null "http://127.0.0.1:${MANAGEMENT_PORT:-9090}/healthz" || exit 1
 
 # java is PID 1 (exec form), so SIGTERM reaches Latchkey directly and its graceful shutdown runs.
 # Small-footprint flags: the serial collector (one core, small heap: the lowest overhead), the heap sized from the

@@ -64,6 +64,8 @@ final class AckBench {
     final Map<String, String> env;
     final Path dir;
     final int port;
+    // Where /readyz and /metrics are: Latchkey's management port, the bare server's only port.
+    final int healthPort;
     final List<Duration> starts = new ArrayList<>();
     final Map<Integer, OpenLoop.Result> levels = new LinkedHashMap<>();
     final Map<Integer, Double> cores = new LinkedHashMap<>();
@@ -80,13 +82,15 @@ final class AckBench {
       this.env = env;
       this.dir = dir;
       this.port = port;
+      this.healthPort =
+          Integer.parseInt(env.getOrDefault("MANAGEMENT_PORT", Integer.toString(port)));
     }
 
     void start(int n, boolean keep) throws Exception {
       child = Child.start(command, env, dir, dir.resolve("server.log"));
       starts.add(
           child.awaitReady(
-              URI.create("http://127.0.0.1:" + port + "/readyz"), Duration.ofSeconds(120)));
+              URI.create("http://127.0.0.1:" + healthPort + "/readyz"), Duration.ofSeconds(120)));
       Bench.log("%s: start %d ready in %d ms", name, n, starts.getLast().toMillis());
       if (!keep) {
         child.close();
@@ -191,7 +195,7 @@ final class AckBench {
         floor.level(rate, floorMix, 2000);
         latchkey.level(rate, latchkeyMix, 3000);
       }
-      latchkey.metrics = metrics(latchkey.port);
+      latchkey.metrics = metrics(latchkey.healthPort);
       lastMetrics = openRequests(latchkey.metrics);
     } finally {
       floor.stop();
@@ -228,6 +232,7 @@ final class AckBench {
     command.addAll(List.of("-jar", bench.latchkeyJar().toString()));
     Map<String, String> env = slackEnv(port);
     env.put("LATCHKEY_CONFIG", config.toString());
+    env.put("MANAGEMENT_PORT", Integer.toString(freePort()));
     return new Server("Latchkey", command, env, dir, port);
   }
 

@@ -124,6 +124,8 @@ final class GrantBench {
                 bench.slack().apiUrl(),
                 "PORT",
                 "0",
+                "MANAGEMENT_PORT",
+                "0",
                 "LATCHKEY_CONFIG",
                 configFile.toString()));
 

@@ -1,7 +1,6 @@
 package dev.latchkey.bot;
 
 import dev.latchkey.bot.config.ClusterConnectionSettings;
-import dev.latchkey.bot.config.ConfigException;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.bot.config.Settings;
 import dev.latchkey.bot.http.HttpServer;
@@ -10,39 +9,39 @@ import dev.latchkey.bot.ops.HealthServlet;
 import dev.latchkey.bot.ops.MeteredClusterAccess;
 import dev.latchkey.bot.ops.MeteredNotifier;
 import dev.latchkey.bot.ops.MetricsServlet;
+import dev.latchkey.bot.ops.PrivateFiles;
+import dev.latchkey.bot.ops.Readiness;
+import dev.latchkey.bot.ops.RequestGauges;
 import dev.latchkey.bot.ops.SlackApiMetrics;
 import dev.latchkey.bot.ops.StartingGate;
 import dev.latchkey.bot.slack.RefusalTexts;
 import dev.latchkey.bot.slack.SlackSettings;
 import dev.latchkey.bot.slack.SlackSurface;
+import dev.latchkey.bot.socket.SocketModeLink;
 import dev.latchkey.bot.timers.Timers;
-import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.ClusterRef;
-import dev.latchkey.core.Customer;
 import dev.latchkey.core.Refusal;
-import dev.latchkey.core.RequestState;
 import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.UseCases;
 import dev.latchkey.k8s.ClusterConnection;
-import dev.latchkey.k8s.ClusterConnections;
 import dev.latchkey.k8s.FabricClusterAccess;
 import dev.latchkey.storage.AuditSink;
 import dev.latchkey.storage.Database;
 import dev.latchkey.storage.JsonLinesAuditSink;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -56,6 +55,7 @@ import org.slf4j.LoggerFactory;
 public final class Latchkey implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Latchkey.class);
   private static final Duration CARD_REPAIR_PERIOD = Duration.ofSeconds(5);
+  private static final Duration READINESS_WATCH = Duration.ofSeconds(1);
 
   private final Database database;
   private final FabricClusterAccess clusters;
@@ -63,7 +63,10 @@ public final class Latchkey implements AutoCloseable {
   private final SlackSurface slack;
   private final UseCases core;
   private final Timers timers;
-  private final HttpServer http;
+  private final Optional<HttpServer> http;
+  private final Optional<SocketModeLink> link;
+  private final HttpServer management;
+  private final ScheduledExecutorService readinessWatch;
   private final PrometheusMeterRegistry metrics;
   private final AuditChainMonitor auditMonitor;
 
@@ -74,7 +77,10 @@ public final class Latchkey implements AutoCloseable {
       SlackSurface slack,
       UseCases core,
       Timers timers,
-      HttpServer http,
+      Optional<HttpServer> http,
+      Optional<SocketModeLink> link,
+      HttpServer management,
+      ScheduledExecutorService readinessWatch,
       PrometheusMeterRegistry metrics,
       AuditChainMonitor auditMonitor) {
     this.database = database;
@@ -84,29 +90,16 @@ public final class Latchkey implements AutoCloseable {
     this.core = core;
     this.timers = timers;
     this.http = http;
+    this.link = link;
+    this.management = management;
+    this.readinessWatch = readinessWatch;
     this.metrics = metrics;
     this.auditMonitor = auditMonitor;
   }
 
-  /** Connects each configured cluster (kubeconfig or in-cluster). */
-  public static ClusterConnection connect(ClusterConnectionSettings settings) {
-    try {
-      ClusterConnection connection =
-          settings.inCluster()
-              ? ClusterConnections.inCluster(settings.supportServer())
-              : ClusterConnections.fromKubeconfig(
-                  settings.kubeconfig().orElseThrow(),
-                  settings.context(),
-                  settings.supportServer());
-      return settings.supportCaData().map(connection::withSupportCa).orElse(connection);
-    } catch (RuntimeException e) {
-      throw new ConfigException("cluster " + settings.cluster() + ": " + e.getMessage());
-    }
-  }
-
   public static Latchkey start(Settings settings, LatchkeyConfig config, Clock clock)
       throws Exception {
-    return start(settings, config, clock, Latchkey::connect);
+    return start(settings, config, clock, ClusterConnector::connect);
   }
 
   /**
@@ -121,12 +114,20 @@ public final class Latchkey implements AutoCloseable {
       throws Exception {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
+      // Clusters first: a kubeconfig or context problem stops start-up before any database file
+      // (or data directory) is created, and every cluster's problem is listed at once.
+      Map<ClusterRef, ClusterConnection> connections =
+          ClusterConnector.connectAll(config.connections(), connector, opened);
+
+      // Reasons, emails and approvers are on disk: directories 0700, files 0600 (PrivateFiles).
       List<AuditSink> sinks = new ArrayList<>();
       sinks.add(JsonLinesAuditSink.stdout());
       if (config.auditFile().isPresent()) {
+        PrivateFiles.prepareFile(config.auditFile().get());
         sinks.add(new JsonLinesAuditSink(config.auditFile().get()));
       }
       String url = settings.databaseUrl().orElse(config.databaseUrl());
+      PrivateFiles.prepareDatabase(url);
       Database database =
           Database.builder(url)
               .credentials(
@@ -135,13 +136,8 @@ public final class Latchkey implements AutoCloseable {
               .clock(clock)
               .open();
       opened.add(database);
+      PrivateFiles.restrictDatabase(url);
 
-      Map<ClusterRef, ClusterConnection> connections = new LinkedHashMap<>();
-      for (ClusterConnectionSettings c : config.connections()) {
-        ClusterConnection connection = connector.apply(c);
-        opened.add(connection::close);
-        connections.put(c.cluster(), connection);
-      }
       FabricClusterAccess clusters = new FabricClusterAccess(connections, clock);
 
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -156,7 +152,10 @@ public final class Latchkey implements AutoCloseable {
 
       SlackSettings slackSettings =
           new SlackSettings(
-              settings.slackBotToken(), settings.slackSigningSecret(), settings.slackApiUrl());
+              settings.slackBotToken(),
+              settings.slackSigningSecret(),
+              settings.slackApiUrl(),
+              settings.slackAppToken());
       SlackSurface.Foundation foundation =
           SlackSurface.foundation(
               slackSettings,
@@ -208,29 +207,58 @@ public final class Latchkey implements AutoCloseable {
               List.of(repairCards));
       opened.add(timers);
 
-      // HTTP first, so the process is seen alive while it catches up; Slack waits behind the gate
-      // until then.
-      registerGauges(metrics, database, core, config);
-      StartingGate slackGate = new StartingGate(slack.servlet());
-      HttpServer http =
-          new HttpServer(settings.port())
-              .addServlet(HttpServer.SLACK_EVENTS_PATH, slackGate)
+      // Health first, so the process is seen alive while it catches up; Slack waits until then
+      // (over HTTP behind the gate, in Socket Mode by not connecting yet).
+      RequestGauges.register(metrics, database, core, config);
+      Optional<SocketModeLink> link =
+          settings
+              .slackAppToken()
+              .map(
+                  token ->
+                      new SocketModeLink(
+                          slack.app(),
+                          SocketModeLink.opener(slack.app().slack(), token),
+                          SocketModeLink.Backoff.DEFAULT));
+      link.ifPresent(opened::add);
+      AtomicInteger slackPort = new AtomicInteger(-1);
+      AtomicInteger managementPort = new AtomicInteger(-1);
+      Readiness readiness =
+          new Readiness(
+              () -> readinessProblems(database, clusters, refs, link),
+              () ->
+                  log.info(
+                      "Latchkey ready: Slack {}, health and metrics on {}:{}, {} customer(s), {}"
+                          + " cluster(s)",
+                      link.isPresent() ? "over Socket Mode" : "on port " + slackPort.get(),
+                      settings.managementAddress(),
+                      managementPort.get(),
+                      config.customers().all().size(),
+                      refs.size()));
+      HttpServer management =
+          new HttpServer(settings.managementAddress(), settings.managementPort())
               .addServlet("/healthz", HealthServlet.liveness())
-              .addServlet(
-                  "/readyz",
-                  HealthServlet.readiness(
-                      () ->
-                          slackGate.isOpen()
-                              ? readinessProblems(database, clusters, refs)
-                              : List.of(
-                                  "starting: handling what fell due while Latchkey was stopped")))
+              .addServlet("/readyz", HealthServlet.readiness(readiness::problems))
               .addServlet("/metrics", new MetricsServlet(metrics));
-      http.start();
-      opened.add(http::stop);
+      management.start();
+      opened.add(management::stop);
+      managementPort.set(management.port());
+      // HTTP mode only: the servlet checks Slack's signatures, which Socket Mode has none of.
+      Optional<StartingGate> slackGate =
+          link.isPresent() ? Optional.empty() : Optional.of(new StartingGate(slack.servlet()));
+      Optional<HttpServer> http = Optional.empty();
+      if (slackGate.isPresent()) {
+        HttpServer server =
+            new HttpServer(settings.port())
+                .addServlet(HttpServer.SLACK_EVENTS_PATH, slackGate.get());
+        server.start();
+        opened.add(server::stop);
+        slackPort.set(server.port());
+        http = Optional.of(server);
+      }
 
       // Before serving: decisions written in card threads while stopped (they count from when they
-      // were written,
-      // so they go before the time-outs), then what fell due, reconciliation and role checks.
+      // were written, so they go before the time-outs), then what fell due, reconciliation and role
+      // checks.
       slack.start();
       int replayed = slack.threadReplay().replayPendingThreads();
       if (replayed > 0) {
@@ -243,15 +271,25 @@ public final class Latchkey implements AutoCloseable {
       }
       slack.cardSync().syncOutOfDate();
 
-      slackGate.open();
+      slackGate.ifPresent(StartingGate::open);
+      link.ifPresent(SocketModeLink::start);
       timers.start();
-      log.info(
-          "Latchkey ready on port {} serving {} customer(s), {} cluster(s)",
-          http.port(),
-          config.customers().all().size(),
-          refs.size());
+      readiness.started();
+      ScheduledExecutorService readinessWatch = readiness.watchUntilReady(READINESS_WATCH);
+      opened.add(readinessWatch::shutdownNow);
       return new Latchkey(
-          database, clusters, executor, slack, core, timers, http, metrics, auditMonitor);
+          database,
+          clusters,
+          executor,
+          slack,
+          core,
+          timers,
+          http,
+          link,
+          management,
+          readinessWatch,
+          metrics,
+          auditMonitor);
     } catch (Exception | Error e) {
       for (AutoCloseable c : opened.reversed()) {
         try {
@@ -265,8 +303,12 @@ public final class Latchkey implements AutoCloseable {
   }
 
   private static List<String> readinessProblems(
-      Database database, FabricClusterAccess clusters, List<ClusterRef> refs) {
+      Database database,
+      FabricClusterAccess clusters,
+      List<ClusterRef> refs,
+      Optional<SocketModeLink> link) {
     List<String> problems = new ArrayList<>();
+    link.flatMap(SocketModeLink::problem).ifPresent(problems::add);
     if (!database.ping()) {
       problems.add("database: not reachable");
     }
@@ -276,41 +318,19 @@ public final class Latchkey implements AutoCloseable {
     return problems;
   }
 
-  private static void registerGauges(
-      PrometheusMeterRegistry metrics, Database database, UseCases core, LatchkeyConfig config) {
-    for (RequestState state :
-        List.of(RequestState.PENDING, RequestState.APPROVED, RequestState.ACTIVE)) {
-      Gauge.builder(
-              "latchkey.requests",
-              () -> {
-                long count = 0;
-                for (Customer customer : config.customers().all()) {
-                  count +=
-                      database.requests().findOpen(customer.id()).stream()
-                          .filter(AccessRequest::isOpen)
-                          .filter(r -> r.state() == state)
-                          .count();
-                }
-                return count;
-              })
-          .description("Open requests by state")
-          .tag("state", state.name().toLowerCase(java.util.Locale.ROOT))
-          .register(metrics);
-    }
-    Gauge.builder("latchkey.revocations.overdue", () -> core.removals().overdue().size())
-        .description(
-            "Grants still in a cluster more than 60 s after their end (removal failing, or not yet"
-                + " ended)")
-        .register(metrics);
-    Gauge.builder("latchkey.unmanaged.objects", () -> core.foreign().total())
-        .description(
-            "Objects reaching latchkey-grants that Latchkey did not make, by the last"
-                + " reconciliation of each cluster")
-        .register(metrics);
+  /** The Slack port ({@code /slack/events}); -1 in Socket Mode, which listens on none. */
+  public int port() {
+    return http.map(HttpServer::port).orElse(-1);
   }
 
-  public int port() {
-    return http.port();
+  /** The management port: {@code /healthz}, {@code /readyz}, {@code /metrics}. */
+  public int managementPort() {
+    return management.port();
+  }
+
+  /** Socket Mode's connections, when Slack is reached that way. */
+  public Optional<SocketModeLink> socketMode() {
+    return link;
   }
 
   public UseCases core() {
@@ -332,11 +352,16 @@ public final class Latchkey implements AutoCloseable {
   @Override
   public void close() {
     log.info("Latchkey stopping");
-    try {
-      http.stop();
-    } catch (Exception e) {
-      log.warn("stopping the HTTP server: {}", e.toString());
-    }
+    readinessWatch.shutdownNow();
+    http.ifPresent(
+        server -> {
+          try {
+            server.stop();
+          } catch (Exception e) {
+            log.warn("stopping the HTTP server: {}", e.toString());
+          }
+        });
+    link.ifPresent(SocketModeLink::close);
     timers.close();
     slack.finishInteractiveWork(); // decisions in flight queue notices on the executor below
     executor.shutdown();
@@ -351,6 +376,11 @@ public final class Latchkey implements AutoCloseable {
     slack.close();
     clusters.close();
     auditMonitor.close();
+    try {
+      management.stop();
+    } catch (Exception e) {
+      log.warn("stopping the management server: {}", e.toString());
+    }
     database.close();
     log.info("Latchkey stopped");
   }

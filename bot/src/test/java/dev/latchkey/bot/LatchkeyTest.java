@@ -114,8 +114,24 @@ class LatchkeyTest {
   @Test
   void aRequestsWholeLifeAcrossARestartLeavesNothingAndPrintsNoSecret() throws Exception {
     latchkey = start();
-    assertThat(get("/healthz").statusCode()).isEqualTo(200);
-    assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    assertThat(manage("/healthz").statusCode()).isEqualTo(200);
+    assertThat(manage("/readyz").statusCode()).isEqualTo(200);
+    // Health and metrics are on the management port only; the Slack port does not serve them.
+    for (String path : List.of("/healthz", "/readyz", "/metrics")) {
+      assertThat(get(path).statusCode()).as("Slack port " + path).isEqualTo(404);
+    }
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(
+                            URI.create(
+                                "http://localhost:" + latchkey.managementPort() + "/slack/events"))
+                        .POST(HttpRequest.BodyPublishers.ofString("token=x"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .statusCode())
+        .as("management port /slack/events: nothing of Slack's is served there")
+        .isBetween(404, 405);
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("Latchkey ready");
 
     assertThat(command("T0CUSTOMER", "U0ADMIN", "enable prod").statusCode()).isEqualTo(200);
     await().until(() -> latchkey.core().settings().enablement(PROD_REF).enabled());
@@ -152,11 +168,11 @@ class LatchkeyTest {
     await()
         .untilAsserted(
             () ->
-                assertThat(get("/metrics").body())
+                assertThat(manage("/metrics").body())
                     .contains(
                         "latchkey_slack_errors_total{error=\"http_404\",method=\"views.open\"}"
                             + " 1.0"));
-    String metrics = get("/metrics").body();
+    String metrics = manage("/metrics").body();
     assertThat(metrics)
         .contains("latchkey_requests{state=\"active\"} 1.0")
         .contains("latchkey_decisions_total{decision=\"approve\",method=\"button\"} 1.0")
@@ -216,6 +232,7 @@ class LatchkeyTest {
     await()
         .until(() -> latchkey.database().requests().findOpen(new CustomerId("acme")).size() == 2);
     int port = latchkey.port();
+    int managementPort = latchkey.managementPort();
     latchkey.close();
     latchkey = null;
     clock.advance(
@@ -226,6 +243,7 @@ class LatchkeyTest {
         post("/api/conversations.replies")
             .willReturn(okJson("{\"ok\":true,\"messages\":[]}").withFixedDelay(3000)));
 
+    printed.reset(); // what the second start prints
     // Its own thread: the common pool is small on a small machine, and the HTTP clients complete on
     // it.
     var starter = java.util.concurrent.Executors.newSingleThreadExecutor();
@@ -233,7 +251,7 @@ class LatchkeyTest {
         java.util.concurrent.CompletableFuture.supplyAsync(
             () -> {
               try {
-                return start(port);
+                return start(port, managementPort);
               } catch (Exception e) {
                 throw new IllegalStateException(e);
               }
@@ -241,16 +259,21 @@ class LatchkeyTest {
             starter);
     starter.shutdown();
     URI base = URI.create("http://localhost:" + port);
-    await().ignoreExceptions().until(() -> get(base, "/healthz").statusCode() == 200);
+    URI management = URI.create("http://localhost:" + managementPort);
+    await().ignoreExceptions().until(() -> get(management, "/healthz").statusCode() == 200);
     assertThat(starting).isNotDone();
-    assertThat(get(base, "/readyz").statusCode()).isEqualTo(503);
+    assertThat(get(management, "/readyz").statusCode()).isEqualTo(503);
+    assertThat(printed.toString(StandardCharsets.UTF_8))
+        .as("not ready, so not said to be")
+        .doesNotContain("Latchkey ready");
     assertThat(command(base, "T0VENDOR", "U0ENGINEER", "list").statusCode()).isEqualTo(503);
 
     latchkey = starting.get(30, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(state(active)).isEqualTo(RequestState.EXPIRED);
     assertThat(client.rbac().clusterRoleBindings().withName("latchkey-" + active.id()).get())
         .isNull();
-    assertThat(get("/readyz").statusCode()).isEqualTo(200);
+    assertThat(manage("/readyz").statusCode()).isEqualTo(200);
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("Latchkey ready");
     assertThat(command("T0VENDOR", "U0ENGINEER", "list").statusCode()).isEqualTo(200);
   }
 
@@ -260,10 +283,10 @@ class LatchkeyTest {
       new dev.latchkey.core.ClusterRef(new CustomerId("acme"), "prod");
 
   private Latchkey start() throws Exception {
-    return start(0);
+    return start(0, 0);
   }
 
-  private Latchkey start(int port) throws Exception {
+  private Latchkey start(int port, int managementPort) throws Exception {
     String yaml =
         """
         database:
@@ -292,7 +315,9 @@ class LatchkeyTest {
                 "SLACK_API_URL",
                 slack.baseUrl() + "/api/",
                 "PORT",
-                Integer.toString(port)));
+                Integer.toString(port),
+                "MANAGEMENT_PORT",
+                Integer.toString(managementPort)));
     return Latchkey.start(
         settings,
         config,
@@ -446,6 +471,10 @@ class LatchkeyTest {
 
   private HttpResponse<String> get(String path) throws Exception {
     return get(uri(""), path);
+  }
+
+  private HttpResponse<String> manage(String path) throws Exception {
+    return get(URI.create("http://localhost:" + latchkey.managementPort()), path);
   }
 
   private HttpResponse<String> get(URI base, String path) throws Exception {

@@ -23,9 +23,10 @@ import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Slack app manifest asks for exactly the scopes the code needs: every Web API method the code
+ * The Slack app manifests ask for exactly the scopes the code needs: every Web API method the code
  * calls has its scopes in manifest.yml, no scope is there that nothing uses, and the slash command
- * is the one the code handles.
+ * is the one the code handles. manifest.socket-mode.yml is the same app with Socket Mode on and no
+ * request URL.
  */
 class ManifestTest {
   /**
@@ -44,6 +45,9 @@ class ManifestTest {
           Map.entry("users.info", Set.of("users:read", "users:read.email")),
           Map.entry("usergroups.users.list", Set.of("usergroups:read")),
           Map.entry("views.open", Set.of()),
+          // Socket Mode: called with the app-level token, whose connections:write scope is given
+          // when the token is created, not in the manifest's bot scopes.
+          Map.entry("apps.connections.open", Set.of()),
           Map.entry("auth.test", Set.of()));
 
   /**
@@ -96,6 +100,34 @@ class ManifestTest {
     }
   }
 
+  @Test
+  void theSocketModeManifestIsTheSameAppWithSocketModeOnAndNoUrl() throws IOException {
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    JsonNode http = yaml.readTree(projectFile("manifest.yml").toFile());
+    JsonNode socket = yaml.readTree(projectFile("manifest.socket-mode.yml").toFile());
+    assertThat(http.at("/settings/socket_mode_enabled").asBoolean()).isFalse();
+    assertThat(socket.at("/settings/socket_mode_enabled").asBoolean()).isTrue();
+    assertThat(socket.toString())
+        .as("Slack sends nothing to a URL in Socket Mode")
+        .doesNotContain("url")
+        .doesNotContain("latchkey.example.com");
+
+    com.fasterxml.jackson.databind.node.ObjectNode withoutUrls =
+        (com.fasterxml.jackson.databind.node.ObjectNode) http.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) withoutUrls.at("/features/slash_commands/0"))
+        .remove("url");
+    ((com.fasterxml.jackson.databind.node.ObjectNode)
+            withoutUrls.at("/settings/event_subscriptions"))
+        .remove("request_url");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) withoutUrls.at("/settings/interactivity"))
+        .remove("request_url");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) withoutUrls.at("/settings"))
+        .put("socket_mode_enabled", true);
+    assertThat(socket)
+        .as("everything else (command, scopes, events) as in manifest.yml")
+        .isEqualTo(withoutUrls);
+  }
+
   /**
    * Web API method names ({@code chat.postMessage}) of every MethodsClient call in the main
    * sources.
@@ -139,7 +171,9 @@ class ManifestTest {
     // users.info).
     int lastDot = name.lastIndexOf('.');
     int prevDot = name.lastIndexOf('.', lastDot - 1);
-    if (prevDot > 0 && !name.startsWith("usergroups.users")) {
+    if (prevDot > 0
+        && !name.startsWith("usergroups.users")
+        && !name.startsWith("apps.connections")) {
       String verb = name.substring(prevDot + 1, lastDot);
       String rest = name.substring(lastDot + 1);
       name =

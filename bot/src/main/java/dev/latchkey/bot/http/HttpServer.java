@@ -35,12 +35,21 @@ public final class HttpServer {
   private final ServerConnector connector;
   private final ServletContextHandler context;
 
-  /** {@code port} 0 picks a free port (see {@link #port()}). */
+  /** {@code port} 0 picks a free port (see {@link #port()}); every interface. */
   public HttpServer(int port) {
-    this(port, DEFAULT_STOP_TIMEOUT);
+    this(null, port, DEFAULT_STOP_TIMEOUT);
   }
 
   public HttpServer(int port, Duration stopTimeout) {
+    this(null, port, stopTimeout);
+  }
+
+  /** Listens on {@code host} only (an IP address; null: every interface). */
+  public HttpServer(String host, int port) {
+    this(host, port, DEFAULT_STOP_TIMEOUT);
+  }
+
+  public HttpServer(String host, int port, Duration stopTimeout) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("PORT must be between 0 and 65535: " + port);
     }
@@ -51,6 +60,7 @@ public final class HttpServer {
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(host);
     connector.setPort(port);
     server.addConnector(connector);
     context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);

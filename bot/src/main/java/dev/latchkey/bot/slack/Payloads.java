@@ -43,9 +43,15 @@ final class Payloads {
     return out;
   }
 
-  /** The JSON of an interaction: the {@code payload} form field. */
-  static JsonNode interaction(String formBody) {
-    return json(form(formBody).get("payload"));
+  /**
+   * The JSON of an interaction: the {@code payload} form field over HTTP, the body itself in Socket
+   * Mode (where Bolt keeps the envelope's payload as the request body).
+   */
+  static JsonNode interaction(String body) {
+    if (body != null && body.stripLeading().startsWith("{")) {
+      return json(body);
+    }
+    return json(form(body).get("payload"));
   }
 
   static JsonNode json(String text) {

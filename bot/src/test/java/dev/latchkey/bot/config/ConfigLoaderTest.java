@@ -20,8 +20,8 @@ class ConfigLoaderTest {
       customers:
         - id: acme
           slack:
-            teamId: T0123ABCD
-            channel: C0456EFGH
+            teamId: T0CUSTOMER
+            channel: C0SHARED
             approvers: { users: [U0APPROVER1] }
           clusters:
             - name: prod
@@ -29,8 +29,47 @@ class ConfigLoaderTest {
       """;
 
   @Test
-  void theShippedExampleIsValid() {
-    LatchkeyConfig config = ConfigLoader.load(projectFile("latchkey.example.yml"));
+  void theShippedExampleNamesEachPlaceholderAndIsValidOnceTheyAreEdited() throws Exception {
+    Path example = projectFile("latchkey.example.yml");
+    assertThatThrownBy(() -> ConfigLoader.load(example))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .as("one pass, every placeholder")
+                    .containsExactly(
+                        example
+                            + ": customers[0].slack.teamId is `T0123ABCD`, the placeholder of"
+                            + " latchkey.example.yml: replace it with your own value (see"
+                            + " README.md, \"Configuration\")",
+                        example
+                            + ": customers[0].slack.channel is `C0456EFGH`, the placeholder"
+                            + " of latchkey.example.yml: replace it with your own value (see"
+                            + " README.md, \"Configuration\")",
+                        example
+                            + ": customers[0].slack.approvers.userGroup is `S0789IJKL`, the"
+                            + " placeholder of latchkey.example.yml: replace it with your own"
+                            + " value (see README.md, \"Configuration\")",
+                        example
+                            + ": customers[0].clusters[0].kubeconfig is"
+                            + " `/etc/latchkey/kubeconfig`, the placeholder of"
+                            + " latchkey.example.yml: replace it with your own value (see"
+                            + " README.md, \"Configuration\")",
+                        example
+                            + ": customers[0].clusters[0].supportServer is"
+                            + " `https://k8s.acme.example:6443`, the placeholder of"
+                            + " latchkey.example.yml: replace it with your own value (see"
+                            + " README.md, \"Configuration\")"));
+
+    LatchkeyConfig config =
+        ConfigLoader.parse(
+            Files.readString(example)
+                .replace("T0123ABCD", "T0CUSTOMER")
+                .replace("C0456EFGH", "C0SHARED")
+                .replace("S0789IJKL", "S0APPROVERS")
+                .replace("/etc/latchkey/kubeconfig", "/srv/kubeconfig")
+                .replace("https://k8s.acme.example:6443", "https://k8s.acme.test:6443"),
+            "latchkey.yml");
     ClusterRef prod = new ClusterRef(new CustomerId("acme"), "prod");
     var policy = config.customers().policy(prod).orElseThrow();
     assertThat(policy.credentials()).isEqualTo(CredentialMode.TOKEN);
@@ -40,10 +79,73 @@ class ConfigLoaderTest {
         .singleElement()
         .satisfies(
             c -> {
-              assertThat(c.supportServer()).contains("https://k8s.acme.example:6443");
+              assertThat(c.supportServer()).contains("https://k8s.acme.test:6443");
               assertThat(c.context()).contains("acme-prod");
             });
     assertThat(config.reconcileInterval()).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void everyProblemOfTheFileIsListedInOnePass() {
+    String yaml =
+        """
+        database: { url: "mysql://db" }
+        timers: { reconcileInterval: soon }
+        colour: blue
+        customers:
+          - id: acme
+            slack:
+              teamId: T0CUSTOMER
+              channel: general
+              approvers: { users: [alice] }
+            clusters:
+              - name: prod
+                kubeconfig: /tmp/k
+                credentials: magic
+                roles:
+                  debug: { maxDuration: 1h }
+          - id: Beta
+            slack: { teamId: T0BETA, channel: C0BETA, approvers: { userGroup: S0000000000 } }
+            clusters:
+              - name: stage
+                inCluster: true
+        """;
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "latchkey.yml"))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .hasSize(10)
+                    .anySatisfy(p -> assertThat(p).contains("colour is not a known key"))
+                    .anySatisfy(p -> assertThat(p).contains("database.url must be a jdbc:h2:"))
+                    .anySatisfy(
+                        p -> assertThat(p).contains("timers.reconcileInterval `soon` is not"))
+                    .anySatisfy(p -> assertThat(p).contains("customers[0].slack.channel `general`"))
+                    .anySatisfy(
+                        p -> assertThat(p).contains("customers[0].slack.approvers.users `alice`"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains("customers[0].clusters[0].credentials must be `token`"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains(
+                                    "customers[0].clusters[0].roles.debug.clusterRole is"
+                                        + " required"))
+                    .anySatisfy(p -> assertThat(p).contains("customers[1].id"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains(
+                                    "customers[1].slack.approvers.userGroup is `S0000000000`,"
+                                        + " the placeholder of deploy/config.yaml"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains(
+                                    "customers[1].clusters[0].supportServer is required with"
+                                        + " `inCluster: true`")));
   }
 
   @Test
@@ -135,6 +237,27 @@ class ConfigLoaderTest {
     assertError(
         MINIMAL.replace("kubeconfig: /tmp/kubeconfig", cluster + dir.resolve("missing.pem")),
         "customers[0].clusters[0].supportCaFile cannot read");
+  }
+
+  @Test
+  void aKeyGivenTwiceStopsStartUpNamingIt() {
+    String roles =
+        "kubeconfig: /tmp/k\n"
+            + "        roles:\n"
+            + "          operator:\n"
+            + "            approvals: 2\n"
+            + "            approvals: 1\n";
+    assertError(
+        MINIMAL.replace("kubeconfig: /tmp/kubeconfig", roles),
+        "customers[0].clusters[0].roles.operator.approvals is given twice (line 13)");
+    assertError(
+        MINIMAL.replace(
+            "approvers: { users: [U0APPROVER1] }",
+            "approvers:\n        users: [U0APPROVER1]\n        users: [U0INTRUDER]"),
+        "customers[0].slack.approvers.users is given twice");
+    assertError(
+        "timers: { reconcileInterval: 60s }\n" + MINIMAL + "timers: { reconcileInterval: 5m }\n",
+        "latchkey.yml: timers is given twice");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.latchkey.bot.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -317,13 +318,33 @@ class DeployManifestsTest {
         .isEqualTo("/healthz");
     int port = containerPort(container, "http");
     assertThat(port).isEqualTo(3000);
+    int management = containerPort(container, "management");
+    assertThat(management).isEqualTo(9090);
     for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
       JsonNode p = container.path(probe).path("httpGet").path("port");
       assertThat(p.isInt() ? p.asInt() : containerPort(container, p.asText()))
-          .as("%s port", probe)
-          .isEqualTo(port);
+          .as("%s port: the management port, where the health paths are", probe)
+          .isEqualTo(management);
     }
     assertThat(env(container, "PORT").path("value").asText("3000")).isEqualTo(String.valueOf(port));
+    assertThat(env(container, "MANAGEMENT_PORT").path("value").asText("9090"))
+        .isEqualTo(String.valueOf(management));
+    assertThat(env(container, "MANAGEMENT_ADDRESS").path("value").asText())
+        .as("the kubelet's probes do not come from the pod's loopback")
+        .isEqualTo("0.0.0.0");
+    assertThat(
+            only("Deployment")
+                .path("spec")
+                .path("template")
+                .path("metadata")
+                .path("annotations")
+                .path("prometheus.io/port")
+                .asText())
+        .isEqualTo(String.valueOf(management));
+    assertThat(only("Service").path("spec").path("ports"))
+        .as("the Service publishes Slack's port only, never health or metrics")
+        .singleElement()
+        .satisfies(p -> assertThat(p.path("targetPort").asText()).isEqualTo("http"));
 
     JsonNode resources = container.path("resources");
     assertThat(text(resources.path("requests"), "cpu")).as("cpu request").isNotBlank();
@@ -401,7 +422,30 @@ class DeployManifestsTest {
   void shippedConfigurationLoadsAndKeepsTheDatabaseOnTheVolume() {
     JsonNode configMap = only("ConfigMap");
     String yaml = configMap.path("data").path("latchkey.yml").asText();
-    LatchkeyConfig config = ConfigLoader.parse(yaml, "deploy/config.yaml latchkey.yml");
+    // Shipped with placeholders marked EDIT: refused, each named, until they are edited.
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, "deploy/config.yaml latchkey.yml"))
+        .isInstanceOfSatisfying(
+            dev.latchkey.bot.config.ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .hasSize(4)
+                    .allSatisfy(
+                        p -> assertThat(p).contains("the placeholder of deploy/config.yaml"))
+                    .anySatisfy(p -> assertThat(p).contains("slack.teamId is `T0000000000`"))
+                    .anySatisfy(p -> assertThat(p).contains("slack.channel is `C0000000000`"))
+                    .anySatisfy(p -> assertThat(p).contains("approvers.userGroup is `S0000000000`"))
+                    .anySatisfy(
+                        p ->
+                            assertThat(p)
+                                .contains(
+                                    "supportServer is `https://kubernetes.example.com:6443`")));
+    LatchkeyConfig config =
+        ConfigLoader.parse(
+            yaml.replace("T0000000000", "T0CUSTOMER")
+                .replace("C0000000000", "C0SHARED")
+                .replace("S0000000000", "S0APPROVERS")
+                .replace("https://kubernetes.example.com:6443", "https://k8s.customer.test:6443"),
+            "deploy/config.yaml latchkey.yml");
     assertThat(config.customers().all()).hasSize(1);
     assertThat(config.connections())
         .singleElement()
@@ -517,7 +561,10 @@ class DeployManifestsTest {
     assertThat(user.split(":")[0]).isEqualTo(podSecurity.path("runAsUser").asText());
     assertThat(only(runtime, "VOLUME").rest()).contains("/data");
     assertThat(only(runtime, "WORKDIR").rest()).isEqualTo("/app");
-    assertThat(only(runtime, "HEALTHCHECK").rest()).contains("/healthz").contains("curl");
+    assertThat(only(runtime, "HEALTHCHECK").rest())
+        .contains("/healthz")
+        .contains("curl")
+        .contains("${MANAGEMENT_PORT:-9090}");
     assertThat(runtime.stream().filter(i -> i.is("RUN")).map(Instruction::rest))
         .as("the image build fails if the health check's curl is missing")
         .anyMatch(r -> r.contains("command -v curl"));

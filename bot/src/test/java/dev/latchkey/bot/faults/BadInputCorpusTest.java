@@ -726,7 +726,7 @@ class BadInputCorpusTest {
     }
     assertThat(app.latchkey.database().audit().verify())
         .isInstanceOf(AuditLog.ChainCheck.Intact.class);
-    assertThat(slack.get(app.uri("/healthz")).statusCode())
+    assertThat(slack.get(app.management("/healthz")).statusCode())
         .as("/healthz afterwards")
         .isEqualTo(200);
     passed.incrementAndGet();

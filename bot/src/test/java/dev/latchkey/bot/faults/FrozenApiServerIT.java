@@ -153,7 +153,7 @@ class FrozenApiServerIT {
             HttpClient.newHttpClient()
                 .send(
                     HttpRequest.newBuilder(
-                            URI.create("http://localhost:" + latchkey.port() + "/readyz"))
+                            URI.create("http://localhost:" + latchkey.managementPort() + "/readyz"))
                         .build(),
                     HttpResponse.BodyHandlers.ofString());
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
@@ -215,6 +215,8 @@ class FrozenApiServerIT {
             "SLACK_API_URL",
             slack.apiUrl(),
             "PORT",
+            "0",
+            "MANAGEMENT_PORT",
             "0"));
   }
 

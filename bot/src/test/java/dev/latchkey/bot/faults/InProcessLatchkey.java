@@ -102,6 +102,8 @@ final class InProcessLatchkey implements AutoCloseable {
                 "SLACK_API_URL",
                 slack.apiUrl(),
                 "PORT",
+                "0",
+                "MANAGEMENT_PORT",
                 "0"));
     Latchkey latchkey =
         Latchkey.start(
@@ -132,6 +134,11 @@ final class InProcessLatchkey implements AutoCloseable {
 
   URI uri(String path) {
     return URI.create("http://localhost:" + latchkey.port() + path);
+  }
+
+  /** A path on the management port (health, readiness, metrics). */
+  URI management(String path) {
+    return URI.create("http://localhost:" + latchkey.managementPort() + path);
   }
 
   URI events() {

@@ -88,6 +88,7 @@ class KillAndRestartIT {
   private Process child;
   private Path childLog;
   private int port;
+  private int managementPort;
   private final List<RequestId> ids = new ArrayList<>();
 
   @BeforeEach
@@ -249,7 +250,7 @@ class KillAndRestartIT {
     // And the removals were made while catching up, before Slack was served (not by the timers
     // afterwards).
     List<String> printed = Files.readAllLines(restartLog, StandardCharsets.UTF_8);
-    int ready = indexOf(printed, "Latchkey ready on port");
+    int ready = indexOf(printed, "Latchkey ready: Slack on port");
     assertThat(ready).as("ready line in the restart's output").isNotNegative();
     for (RequestId id : List.of(granted.get(0), granted.get(1), halfDone, notStarted)) {
       int removed =
@@ -305,6 +306,7 @@ class KillAndRestartIT {
    */
   private void startChild(Path config, Duration clockOffset) throws Exception {
     port = freePort();
+    managementPort = freePort();
     childLog = dir.resolve("latchkey-" + clockOffset.toHours() + "h.log");
     String java = ProcessHandle.current().info().command().orElseThrow();
     ProcessBuilder builder =
@@ -323,6 +325,7 @@ class KillAndRestartIT {
     env.put("SLACK_SIGNING_SECRET", FakeSlack.SIGNING_SECRET);
     env.put("SLACK_API_URL", slack.apiUrl());
     env.put("PORT", Integer.toString(port));
+    env.put("MANAGEMENT_PORT", Integer.toString(managementPort));
     env.put("LATCHKEY_CONFIG", config.toString());
     env.put(ChildLatchkey.CLOCK_OFFSET_ENV, clockOffset.toString());
     env.remove("LATCHKEY_DB_URL");
@@ -333,7 +336,8 @@ class KillAndRestartIT {
           .as("Latchkey exited while starting:\n%s", tail(childLog))
           .isTrue();
       try {
-        HttpResponse<String> ready = slack.get(uri("/readyz"));
+        HttpResponse<String> ready =
+            slack.get(URI.create("http://localhost:" + managementPort + "/readyz"));
         if (ready.statusCode() == 200) {
           return;
         }

@@ -92,7 +92,13 @@ class VerifyAuditCommandTest {
     Files.writeString(
         config,
         Files.readString(Path.of("..", "latchkey.example.yml"))
-            .replace("url: jdbc:h2:file:./data/latchkey", "url: " + url));
+            .replace("url: jdbc:h2:file:./data/latchkey", "url: " + url)
+            // the example's placeholders are refused until edited
+            .replace("T0123ABCD", "T0CUSTOMER")
+            .replace("C0456EFGH", "C0SHARED")
+            .replace("S0789IJKL", "S0APPROVERS")
+            .replace("/etc/latchkey/kubeconfig", "/srv/kubeconfig")
+            .replace("https://k8s.acme.example:6443", "https://k8s.acme.test:6443"));
 
     int status = run(Map.of("LATCHKEY_CONFIG", config.toString()));
 
