@@ -16,12 +16,12 @@ import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.Outcome;
 import dev.latchkey.core.Refusal;
 import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestState;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -32,14 +32,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Emergency written approval: a reply in a card's thread (also one sent to the channel as well)
- * whose first word is approve/approved or deny/denied (any case, punctuation around it ignored)
- * decides the request exactly as the button would, after the same checks, recorded with method
- * {@code thread_reply}, the message ts, its permalink and the verbatim text. Only the reply as
- * first written decides: edits are ignored live and an edited reply is skipped on replay (Slack
- * then returns only the edited text), so a decision never depends on whether Latchkey was running.
- * Other replies change nothing; decision replies by anyone who may not decide are refused (and
- * audited by the core) and answered privately to their author. A reply whose ts the request's audit
- * trail already holds is not applied again.
+ * that is nothing but a decision ({@link DecisionReply}: {@code approve}, {@code deny}, optionally
+ * with the request id) decides the request exactly as the button would, after the same checks,
+ * recorded with method {@code thread_reply}, the message ts, its permalink and the verbatim text. A
+ * reply that only starts like a decision ({@code Approved? Who asked}) decides nothing and its
+ * author is told privately what to write. Only the reply as first written decides: edits are
+ * ignored live and an edited reply is skipped on replay (Slack then returns only the edited text),
+ * so a decision never depends on whether Latchkey was running. Other replies change nothing;
+ * decision replies by anyone who may not decide are refused (and audited by the core) and answered
+ * privately to their author. A reply whose ts the request's audit trail already holds is not
+ * applied again.
  *
  * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
  * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is
@@ -49,11 +51,6 @@ import org.slf4j.LoggerFactory;
  */
 final class WrittenDecisions {
   private static final Logger log = LoggerFactory.getLogger(WrittenDecisions.class);
-
-  enum Decision {
-    APPROVE,
-    DENY
-  }
 
   /** One message in a thread, as Slack reported it. */
   record Reply(String channel, String threadTs, String ts, String userId, String text) {}
@@ -115,32 +112,6 @@ final class WrittenDecisions {
     this.deferred = retry;
   }
 
-  /** The first word as a decision: {@code Approved.}, {@code *approve*}, {@code DENY!} ... */
-  static Optional<Decision> parse(String text) {
-    if (text == null) {
-      return Optional.empty();
-    }
-    String stripped = text.strip();
-    if (stripped.isEmpty()) {
-      return Optional.empty();
-    }
-    String first = stripped.split("\\s+", 2)[0];
-    int start = 0;
-    int end = first.length();
-    while (start < end && !Character.isLetter(first.charAt(start))) {
-      start++;
-    }
-    while (end > start && !Character.isLetter(first.charAt(end - 1))) {
-      end--;
-    }
-    String word = first.substring(start, end).toLowerCase(Locale.ROOT);
-    return switch (word) {
-      case "approve", "approved" -> Optional.of(Decision.APPROVE);
-      case "deny", "denied" -> Optional.of(Decision.DENY);
-      default -> Optional.empty();
-    };
-  }
-
   /**
    * A message event. Only original replies in a thread count: bots, edits ({@code message_changed})
    * and other subtypes are ignored, so what decides is what the approver first wrote, the same text
@@ -193,7 +164,7 @@ final class WrittenDecisions {
         || threadTs.equals(ts)
         || channel == null
         || ts == null
-        || parse(text).isEmpty()) {
+        || DecisionReply.read(text) instanceof DecisionReply.Reading.Conversation) {
       return ctx.ack();
     }
     Reply reply = new Reply(channel, threadTs, ts, user, text);
@@ -219,8 +190,8 @@ final class WrittenDecisions {
    * answer when the request was already decided, or when it has to wait; replayed ones do not.
    */
   Result apply(Reply reply, boolean live) {
-    Optional<Decision> decision = parse(reply.text());
-    if (decision.isEmpty()) {
+    DecisionReply.Reading reading = DecisionReply.read(reply.text());
+    if (reading instanceof DecisionReply.Reading.Conversation) {
       return IGNORED;
     }
     Optional<RequestId> id = cards.findByMessage(reply.channel(), reply.threadTs());
@@ -228,9 +199,16 @@ final class WrittenDecisions {
       return IGNORED;
     }
     try (var context = LogContext.request(id.get())) {
+      if (!(reading instanceof DecisionReply.Reading.Decides decides)
+          || decides.named().filter(named -> !named.equals(id.get())).isPresent()) {
+        if (live) {
+          hint(reply, id.get());
+        }
+        return IGNORED;
+      }
       Result result;
       synchronized (locks[Math.floorMod(id.get().hashCode(), locks.length)]) {
-        result = decide(id.get(), decision.get(), reply, live);
+        result = decide(id.get(), decides.decision(), reply, live);
       }
       if (result instanceof Result.Deferred d) {
         log.warn(
@@ -251,7 +229,18 @@ final class WrittenDecisions {
           + " it as soon as Slack answers, if the request is still waiting for a decision then. No"
           + " need to write it again.";
 
-  private Result decide(RequestId id, Decision decision, Reply reply, boolean live) {
+  /**
+   * Tells the author of a reply that looked like a decision but was not one what to write, while
+   * the request still waits for a decision. Not audited: it changed nothing.
+   */
+  private void hint(Reply reply, RequestId id) {
+    if (service.find(id).filter(r -> r.state() == RequestState.PENDING).isEmpty()) {
+      return;
+    }
+    answer(reply, Texts.writtenDecisionHint(id));
+  }
+
+  private Result decide(RequestId id, DecisionReply.Decision decision, Reply reply, boolean live) {
     if (alreadyRecorded(id, reply.ts())) {
       return IGNORED;
     }
@@ -283,7 +272,7 @@ final class WrittenDecisions {
     // failed).
     Optional<Instant> writtenAt = writtenAt(reply.ts());
     Outcome outcome =
-        decision == Decision.APPROVE
+        decision == DecisionReply.Decision.APPROVE
             ? service.approve(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt)
             : service.deny(id, actor, DecisionMethod.THREAD_REPLY, details, writtenAt);
     if (outcome instanceof Outcome.Refused refused
