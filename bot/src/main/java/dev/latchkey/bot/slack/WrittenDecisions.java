@@ -22,6 +22,7 @@ import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -34,14 +35,14 @@ import org.slf4j.LoggerFactory;
  * Emergency written approval: a reply in a card's thread (also one sent to the channel as well)
  * that is nothing but a decision ({@link DecisionReply}: {@code approve}, {@code deny}, optionally
  * with the request id) decides the request exactly as the button would, after the same checks,
- * recorded with method {@code thread_reply}, the message ts, its permalink and the verbatim text. A
- * reply that only starts like a decision ({@code Approved? Who asked}) decides nothing and its
- * author is told privately what to write. Only the reply as first written decides: edits are
- * ignored live and an edited reply is skipped on replay (Slack then returns only the edited text),
- * so a decision never depends on whether Latchkey was running. Other replies change nothing;
- * decision replies by anyone who may not decide are refused (and audited by the core) and answered
- * privately to their author. A reply whose ts the request's audit trail already holds is not
- * applied again.
+ * recorded with method {@code thread_reply}, the message ts, its permalink and its text (up to
+ * {@value ReplyText#MAX_AUDITED_CHARS} characters, see {@link ReplyText}). A reply that only starts
+ * like a decision ({@code Approved? Who asked}) decides nothing and its author is told privately
+ * what to write. Only the reply as first written decides: edits are ignored live and an edited
+ * reply is skipped on replay (Slack then returns only the edited text), so a decision never depends
+ * on whether Latchkey was running. Other replies change nothing; decision replies by anyone who may
+ * not decide are refused (and audited by the core) and answered privately to their author. A reply
+ * whose ts the request's audit trail already holds is not applied again.
  *
  * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
  * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is
@@ -266,8 +267,9 @@ final class WrittenDecisions {
     } catch (SlackCallException e) {
       log.info("permalink of {} not available: {}", reply.ts(), e.error());
     }
-    Map<String, String> details =
-        Map.of("message_ts", reply.ts(), "permalink", permalink, "text", reply.text());
+    Map<String, String> details = new HashMap<>(ReplyText.audited(reply.text()));
+    details.put("message_ts", reply.ts());
+    details.put("permalink", permalink);
     // Counted from when it was written, not when Latchkey read it (a replay, a retry after Slack
     // failed).
     Optional<Instant> writtenAt = writtenAt(reply.ts());

@@ -195,6 +195,50 @@ class WrittenDecisionTest {
   }
 
   @Test
+  void aHugeWrittenDecisionPutsOnlyItsStartLengthAndHashInTheAudit() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h flooded thread");
+    // Nothing but "approve" and the id, 39,000 characters in all: it reads as a decision, and the
+    // bystander's refusal is audited with what they wrote.
+    String huge = "approve" + "\n".repeat(39_000 - 7 - 12) + " " + r.id().value();
+    assertThat(huge).hasSize(39_000);
+
+    slack.threadReply(Fixtures.BYSTANDER, r.id(), "1772442100.000400", huge, "Ev0HUGE", Map.of());
+
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.memoryAudit.actions(r.id()))
+                    .contains(AuditAction.DECISION_REFUSED));
+    AuditEvent refused = event(r, AuditAction.DECISION_REFUSED);
+    assertThat(refused.details().get("text"))
+        .hasSize(ReplyText.MAX_AUDITED_CHARS + 1)
+        .startsWith("approve\n")
+        .endsWith("…");
+    assertThat(refused.details())
+        .containsEntry("text_length", "39000")
+        .containsEntry(
+            "text_sha256",
+            java.util.HexFormat.of()
+                .formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(huge.getBytes(StandardCharsets.UTF_8))))
+        .containsEntry("message_ts", "1772442100.000400");
+    assertThat(String.join("", refused.details().values())).hasSizeLessThan(1_200);
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+  }
+
+  @Test
+  void replyTextIsCappedWithoutSplittingACharacter() {
+    assertThat(ReplyText.audited("approve")).containsExactly(Map.entry("text", "approve"));
+    String exactly = "x".repeat(ReplyText.MAX_AUDITED_CHARS);
+    assertThat(ReplyText.audited(exactly)).containsOnlyKeys("text").containsEntry("text", exactly);
+    String emoji = "\uD83D\uDE00".repeat(ReplyText.MAX_AUDITED_CHARS + 1);
+    Map<String, String> cut = ReplyText.audited(emoji);
+    assertThat(cut.get("text")).isEqualTo("\uD83D\uDE00".repeat(ReplyText.MAX_AUDITED_CHARS) + "…");
+    assertThat(cut).containsEntry("text_length", Integer.toString(ReplyText.MAX_AUDITED_CHARS + 1));
+  }
+
+  @Test
   void otherRepliesBotsAndEditsChangeNothing() throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h chatter");
 
