@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -187,6 +188,14 @@ public final class AccessService {
       return refused(
           Refusal.Reason.INVALID_REASON,
           "The reason holds control characters or broken Unicode; write it as plain text.");
+    }
+    OptionalInt invisible = PlainText.firstInvisible(reason);
+    if (invisible.isPresent()) {
+      return refused(
+          Refusal.Reason.INVISIBLE_CHARACTER,
+          "The reason holds an invisible or direction-changing character ("
+              + PlainText.name(invisible.getAsInt())
+              + "); write it as plain text.");
     }
     Duration duration = s.duration().orElse(policy.defaultDuration(role));
     Optional<Refusal> badDuration = checkDuration(policy, role, duration);

@@ -37,6 +37,7 @@ public record Refusal(Reason reason, String message) {
     CLUSTER_UNREACHABLE,
     NOT_TOKEN_MODE,
     TOO_CLOSE_TO_EXPIRY,
-    CHANGED_MEANWHILE
+    CHANGED_MEANWHILE,
+    INVISIBLE_CHARACTER
   }
 }

@@ -1,5 +1,6 @@
 package dev.latchkey.bot.slack;
 
+import dev.latchkey.core.PlainText;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,13 +25,15 @@ final class ReplyText {
    */
   static Map<String, String> audited(String text) {
     Map<String, String> details = new LinkedHashMap<>();
-    int length = text.codePointCount(0, text.length());
-    if (length <= MAX_AUDITED_CHARS) {
-      details.put("text", text);
+    // Invisible characters are recorded by name (<U+202E>); the cap applies to what is recorded.
+    String shown = PlainText.escapeInvisible(text);
+    int shownLength = shown.codePointCount(0, shown.length());
+    if (shownLength <= MAX_AUDITED_CHARS) {
+      details.put("text", shown);
       return details;
     }
-    details.put("text", text.substring(0, text.offsetByCodePoints(0, MAX_AUDITED_CHARS)) + "…");
-    details.put("text_length", Integer.toString(length));
+    details.put("text", shown.substring(0, shown.offsetByCodePoints(0, MAX_AUDITED_CHARS)) + "…");
+    details.put("text_length", Integer.toString(text.codePointCount(0, text.length())));
     details.put("text_sha256", sha256(text));
     return details;
   }

@@ -236,6 +236,11 @@ class WrittenDecisionTest {
     Map<String, String> cut = ReplyText.audited(emoji);
     assertThat(cut.get("text")).isEqualTo("\uD83D\uDE00".repeat(ReplyText.MAX_AUDITED_CHARS) + "…");
     assertThat(cut).containsEntry("text_length", Integer.toString(ReplyText.MAX_AUDITED_CHARS + 1));
+    String hidden = "\u202E".repeat(200);
+    assertThat(ReplyText.audited(hidden).get("text"))
+        .hasSize(ReplyText.MAX_AUDITED_CHARS + 1)
+        .startsWith("<U+202E><U+202E>");
+    assertThat(ReplyText.audited(hidden)).containsEntry("text_length", "200");
   }
 
   @Test
