@@ -632,7 +632,7 @@ public final class AccessService {
   }
 
   private Optional<Refusal> approverRefusal(AccessRequest r, Actor.SlackUser user) {
-    if (r.requester().is(user)) {
+    if (r.requester().isSamePerson(user)) {
       return Optional.of(
           new Refusal(Refusal.Reason.SELF_APPROVAL, "You cannot decide your own request."));
     }

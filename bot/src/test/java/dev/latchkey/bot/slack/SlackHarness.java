@@ -229,11 +229,21 @@ final class SlackHarness implements AutoCloseable {
    * org.
    */
   SlackHarness stubUser(String userId, String teamId, Optional<String> enterpriseId) {
+    return stubUser(
+        userId,
+        teamId,
+        enterpriseId,
+        Optional.of(userId.toLowerCase(java.util.Locale.ROOT) + "@example.com"));
+  }
+
+  /** The same, with the email the directory shows (none when hidden). */
+  SlackHarness stubUser(
+      String userId, String teamId, Optional<String> enterpriseId, Optional<String> email) {
     ObjectNode user = JSON.createObjectNode().put("id", userId).put("team_id", teamId);
     enterpriseId.ifPresent(
         e -> user.putObject("enterprise_user").put("id", userId).put("enterprise_id", e));
-    user.putObject("profile")
-        .put("email", userId.toLowerCase(java.util.Locale.ROOT) + "@example.com");
+    ObjectNode profile = user.putObject("profile");
+    email.ifPresent(e -> profile.put("email", e));
     wm.stubFor(
         post("/api/users.info")
             .withFormParam("user", equalTo(userId))
