@@ -12,6 +12,7 @@ import dev.latchkey.bot.ops.MeteredNotifier;
 import dev.latchkey.bot.ops.MetricsServlet;
 import dev.latchkey.bot.ops.SlackApiMetrics;
 import dev.latchkey.bot.ops.StartingGate;
+import dev.latchkey.bot.slack.DeliveryLog;
 import dev.latchkey.bot.slack.SlackSettings;
 import dev.latchkey.bot.slack.SlackSurface;
 import dev.latchkey.bot.timers.Timers;
@@ -166,6 +167,11 @@ public final class Latchkey implements AutoCloseable {
               executor,
               new SlackApiMetrics(metrics));
       opened.add(foundation.cardSync());
+      // Deliveries already handled are kept in the database: a signed request replayed after a
+      // restart, or to another replica, is recognised.
+      foundation.rememberDeliveriesIn(
+          DeliveryLog.of(
+              database.seenDeliveries()::seenBefore, database.seenDeliveries()::forgetBefore));
       AccessService service =
           new AccessService(
               config.customers(),

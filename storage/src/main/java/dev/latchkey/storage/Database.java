@@ -66,6 +66,7 @@ public final class Database implements AutoCloseable {
   private final JdbiAuditLog audit;
   private final EnablementStore enablements;
   private final CardStore cards;
+  private final SeenDeliveries seenDeliveries;
   private final String description;
 
   private Database(HikariDataSource pool, List<AuditSink> sinks, Clock clock, String description) {
@@ -78,6 +79,7 @@ public final class Database implements AutoCloseable {
     this.audit = new JdbiAuditLog(sql, chain);
     this.enablements = new JdbiEnablementStore(sql, chain);
     this.cards = new JdbiCardStore(sql, clock);
+    this.seenDeliveries = new SeenDeliveries(sql);
   }
 
   /** Opens the database at {@code jdbcUrl}; audit events are forwarded to stdout. */
@@ -139,6 +141,11 @@ public final class Database implements AutoCloseable {
 
   public CardStore cards() {
     return cards;
+  }
+
+  /** Slack deliveries already handled, for recognising one delivered again. */
+  public SeenDeliveries seenDeliveries() {
+    return seenDeliveries;
   }
 
   /** Whether the database answers a trivial query now; never throws. */
