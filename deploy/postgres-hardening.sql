@@ -11,8 +11,8 @@
 --    Run this script again after such an upgrade: it can be run any number of times, and it takes back what the
 --    default rights give a new table that Latchkey never changes.
 --
--- Latchkey never deletes a row, so the everyday role gets no DELETE or TRUNCATE on anything, and on audit_events
--- no UPDATE either. It keeps UPDATE on audit_head (appending moves the head), which is why the head hash is also
+-- Latchkey deletes no record, so the everyday role gets no DELETE or TRUNCATE on anything but seen_deliveries
+-- (Slack deliveries already handled, forgotten after 15 minutes), and on audit_events no UPDATE either. It keeps UPDATE on audit_head (appending moves the head), which is why the head hash is also
 -- logged: see "Audit log" in README.md.
 GRANT USAGE ON SCHEMA public TO latchkey_app;
 GRANT SELECT, INSERT, UPDATE ON requests, cards, cluster_enablements, audit_head, audit_forwarding TO latchkey_app;
@@ -22,6 +22,8 @@ GRANT SELECT, INSERT ON audit_events TO latchkey_app;
 GRANT SELECT, INSERT, UPDATE ON gateway_sessions TO latchkey_app;
 GRANT SELECT, INSERT ON session_log, recording_parts TO latchkey_app;
 REVOKE UPDATE ON session_log, recording_parts FROM latchkey_app;
+-- Deliveries already handled: a replay after a restart is recognised; rows older than Slack's window go.
+GRANT SELECT, INSERT, DELETE ON seen_deliveries TO latchkey_app;
 GRANT SELECT ON audit_format, flyway_schema_history TO latchkey_app;
 -- Tables that later migrations create get the everyday rights.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE ON TABLES TO latchkey_app;

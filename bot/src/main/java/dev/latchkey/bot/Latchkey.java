@@ -14,6 +14,7 @@ import dev.latchkey.bot.ops.Readiness;
 import dev.latchkey.bot.ops.RequestGauges;
 import dev.latchkey.bot.ops.SlackApiMetrics;
 import dev.latchkey.bot.ops.StartingGate;
+import dev.latchkey.bot.slack.DeliveryLog;
 import dev.latchkey.bot.slack.RefusalTexts;
 import dev.latchkey.bot.slack.SlackSettings;
 import dev.latchkey.bot.slack.SlackSurface;
@@ -167,6 +168,11 @@ public final class Latchkey implements AutoCloseable {
               executor,
               new SlackApiMetrics(metrics));
       opened.add(foundation.cardSync());
+      // Deliveries already handled are kept in the database: a signed request replayed after a
+      // restart, or to another replica, is recognised.
+      foundation.rememberDeliveriesIn(
+          DeliveryLog.of(
+              database.seenDeliveries()::seenBefore, database.seenDeliveries()::forgetBefore));
       UseCases core =
           UseCases.wire(
               new UseCases.Ports(

@@ -79,7 +79,10 @@ public record AuditEvent(
     return PlainText.isPlain(text);
   }
 
-  /** {@code text} with each character that may not be stored replaced by {@link #REPLACEMENT}. */
+  /**
+   * {@code text} with each character that may not be stored replaced by {@link #REPLACEMENT}, and
+   * each invisible or direction-changing one written as its name ({@link PlainText#clean}).
+   */
   public static String storable(String text) {
     return PlainText.clean(text);
   }

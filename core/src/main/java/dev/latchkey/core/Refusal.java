@@ -66,7 +66,8 @@ public record Refusal(Reason reason, Map<Fact, String> facts) {
     CHANGED_MEANWHILE,
     PROTECTED_NAMESPACE,
     NAMESPACES_REQUIRED,
-    ROLE_REACHES_LATCHKEY
+    ROLE_REACHES_LATCHKEY,
+    INVISIBLE_CHARACTER
   }
 
   /**
@@ -114,6 +115,8 @@ public record Refusal(Reason reason, Map<Fact, String> facts) {
     STATE,
     /** What a role reaches of Latchkey's pod (enum names of the cluster port's PodReach). */
     REACHES,
+    /** A character that may not stand in text people typed, named as {@code U+202E}. */
+    CHARACTER,
     /** An error reported by a cluster. */
     ERROR,
     /** The request is an extension (the value names the access it extends). */

@@ -68,6 +68,7 @@ public final class Database implements AutoCloseable {
   private final EnablementStore enablements;
   private final CardStore cards;
   private final SessionStore sessions;
+  private final SeenDeliveries seenDeliveries;
   private final String description;
 
   private Database(HikariDataSource pool, List<AuditSink> sinks, Clock clock, String description) {
@@ -81,6 +82,7 @@ public final class Database implements AutoCloseable {
     this.enablements = new JdbiEnablementStore(sql, chain);
     this.cards = new JdbiCardStore(sql, clock);
     this.sessions = new JdbiSessionStore(sql, chain);
+    this.seenDeliveries = new SeenDeliveries(sql);
   }
 
   /** Opens the database at {@code jdbcUrl}; audit events are forwarded to stdout. */
@@ -147,6 +149,11 @@ public final class Database implements AutoCloseable {
   /** The session gateway's records: session logs, sessions and their recordings. */
   public SessionStore sessions() {
     return sessions;
+  }
+
+  /** Slack deliveries already handled, for recognising one delivered again. */
+  public SeenDeliveries seenDeliveries() {
+    return seenDeliveries;
   }
 
   /** Whether the database answers a trivial query now; never throws. */

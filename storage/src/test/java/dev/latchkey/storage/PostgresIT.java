@@ -110,6 +110,14 @@ class PostgresIT {
   }
 
   @Nested
+  class Deliveries extends SeenDeliveriesTest {
+    @Override
+    Engine engine(Path dir) throws Exception {
+      return Engine.postgres();
+    }
+  }
+
+  @Nested
   class Hardening extends PostgresHardeningTest {
     @Override
     Engine engine(Path dir) throws Exception {

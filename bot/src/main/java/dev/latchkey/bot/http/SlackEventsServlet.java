@@ -14,13 +14,13 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,33 +156,21 @@ public class SlackEventsServlet extends SlackAppServlet {
   }
 
   /**
-   * Slack's certificate check for slash commands is unsigned; Bolt answers it without running any
-   * listener. It is a form with {@code ssl_check=1} (and a token) and nothing Bolt would act on: a
-   * body that also has a {@code command} or {@code payload} field is a command or interaction and
-   * must be signed like any other.
+   * Slack's certificate check for slash commands, the one request Slack sends unsigned: a form of
+   * exactly two fields, {@code ssl_check=1} and {@code token=<verification token>}, in either order
+   * and nothing else (Slack's documentation of slash commands). Bolt answers it without running any
+   * listener. Anything more — a JSON body with {@code &ssl_check=1&} inside a string, a command or
+   * interaction with the field tacked on, a repeated field, an encoded name — is not that check and
+   * must be signed like every other request, since Bolt would act on what else it holds.
    */
   static boolean isSslCheck(String body) {
-    boolean check = false;
-    for (String pair : body.split("&")) {
-      int eq = pair.indexOf('=');
-      String name;
-      String value;
-      try {
-        name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      } catch (IllegalArgumentException e) {
-        return false;
-      }
-      switch (name) {
-        case "command", "payload" -> {
-          return false;
-        }
-        case "ssl_check" -> check |= "1".equals(value);
-        default -> {}
-      }
-    }
-    return check;
+    return SSL_CHECK.matcher(body).matches();
   }
+
+  /** The token is Slack's verification token: letters, digits, dashes, dots and underscores. */
+  private static final Pattern SSL_CHECK =
+      Pattern.compile(
+          "ssl_check=1&token=[A-Za-z0-9._-]{0,256}|token=[A-Za-z0-9._-]{0,256}&ssl_check=1");
 
   /** Reads the body, or returns null as soon as it exceeds {@code limit} bytes. */
   private static byte[] readAtMost(InputStream in, int limit) throws IOException {

@@ -98,6 +98,7 @@ public final class CardSync implements AutoCloseable {
   }
 
   private final SlackApi api;
+  private final OwnBot ownBot;
   private final Customers customers;
   private final RequestStore requests;
   private final CardStore cards;
@@ -148,6 +149,7 @@ public final class CardSync implements AutoCloseable {
       Clock clock,
       Executor executor) {
     this.api = api.background();
+    this.ownBot = new OwnBot(this.api);
     this.customers = customers;
     this.requests = requests;
     this.cards = cards;
@@ -417,13 +419,23 @@ public final class CardSync implements AutoCloseable {
   }
 
   /**
-   * The card of {@code r} if Slack has it. A failure a retry may fix is thrown (the card is not
-   * posted blind); one it cannot (the history is not readable) is logged and the card posted, since
-   * a card lost for good is worse than one shown twice.
+   * The card of {@code r} if Slack has it, posted by Latchkey's own bot (another app's message
+   * carrying the request's metadata is never adopted: its thread would decide the request). A
+   * failure a retry may fix is thrown (the card is not posted blind); one it cannot (the history is
+   * not readable, Latchkey's own bot id cannot be learnt) is logged and the card posted, since a
+   * card lost for good is worse than one shown twice.
    */
   private Optional<String> lookFor(String channel, AccessRequest r) throws SlackCallException {
     try {
-      return api.findCard(channel, r.id().value(), r.createdAt().minus(CLOCK_SKEW));
+      Optional<OwnBot.Identity> self = ownBot.identity();
+      if (self.isEmpty()) {
+        log.error(
+            "card of {} not looked for: Latchkey's own bot id is unknown (see the auth.test error);"
+                + " posting it",
+            r.id());
+        return Optional.empty();
+      }
+      return api.findCard(channel, r.id().value(), r.createdAt().minus(CLOCK_SKEW), self.get());
     } catch (SlackCallException e) {
       if (e.retryable()) {
         throw e;

@@ -1,5 +1,6 @@
 package dev.latchkey.bot.slack;
 
+import dev.latchkey.core.PlainText;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -9,8 +10,8 @@ import java.util.regex.Pattern;
 /**
  * Slack's mrkdwn, written safely. Everything a person typed goes through {@link #escape}, so {@code
  * <!channel>}, {@code <@U123>} or {@code <http://x|y>} in a reason show as text instead of pinging
- * or linking. Mentions and dates are built only from ids and instants Latchkey holds, never from
- * typed text.
+ * or linking, and an invisible or direction-changing character shows as its name. Mentions and
+ * dates are built only from ids and instants Latchkey holds, never from typed text.
  */
 public final class Mrkdwn {
   private static final Pattern SLACK_ID = Pattern.compile("[A-Z0-9]{2,32}");
@@ -19,11 +20,16 @@ public final class Mrkdwn {
 
   private Mrkdwn() {}
 
-  /** Escapes the three characters Slack gives meaning to: {@code &}, {@code <} and {@code >}. */
-  public static String escape(String text) {
-    if (text == null || text.isEmpty()) {
+  /**
+   * Escapes the three characters Slack gives meaning to: {@code &}, {@code <} and {@code >}; and
+   * shows invisible or direction-changing characters ({@code U+202E}, {@code U+200B} …) by name, as
+   * {@code <U+202E>}, so they can neither hide text nor turn it around.
+   */
+  public static String escape(String raw) {
+    if (raw == null || raw.isEmpty()) {
       return "";
     }
+    String text = PlainText.escapeInvisible(raw);
     StringBuilder out = new StringBuilder(text.length() + 16);
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);

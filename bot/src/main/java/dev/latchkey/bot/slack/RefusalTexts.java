@@ -122,6 +122,10 @@ public final class RefusalTexts {
           "The reason is longer than " + f(r, Fact.LIMIT) + " characters; link a ticket instead.";
       case INVALID_REASON ->
           "The reason holds control characters or broken Unicode; write it as plain text.";
+      case INVISIBLE_CHARACTER ->
+          "The reason holds an invisible or direction-changing character ("
+              + f(r, Fact.CHARACTER)
+              + "); write it as plain text.";
       case INVALID_DURATION ->
           situation == Situation.EXTEND
               ? "The extension must be above zero."

@@ -266,11 +266,12 @@ public class SlackApi {
   }
 
   /**
-   * The ts of the card posted for {@code requestId} in {@code channel} no earlier than {@code
-   * oldest}, found by its metadata among the channel's messages (conversations.history, newest
-   * first, at most 2,000 messages).
+   * The ts of the card Latchkey's own bot ({@code self}) posted for {@code requestId} in {@code
+   * channel} no earlier than {@code oldest}, found by its metadata among the channel's messages
+   * (conversations.history, newest first, at most 2,000 messages). Messages of other apps and
+   * people are passed over whatever their metadata says.
    */
-  public Optional<String> findCard(String channel, String requestId, Instant oldest)
+  Optional<String> findCard(String channel, String requestId, Instant oldest, OwnBot.Identity self)
       throws SlackCallException {
     String since =
         oldest.getEpochSecond()
@@ -297,7 +298,7 @@ public class SlackApi {
                       }));
       for (Message m :
           response.getMessages() == null ? List.<Message>of() : response.getMessages()) {
-        if (m.getBotId() != null
+        if (OwnBot.posted(self, m.getBotId(), m.getUser())
             && m.getMetadata() != null
             && CARD_EVENT_TYPE.equals(m.getMetadata().getEventType())
             && m.getMetadata().getEventPayload() != null
@@ -386,6 +387,18 @@ public class SlackApi {
       }
     }
     return out;
+  }
+
+  /** Latchkey's own bot id and bot user id (auth.test), or empty when Slack names none. */
+  Optional<OwnBot.Identity> ownBot() throws SlackCallException {
+    var answer = call("auth.test", () -> methods.authTest(r -> r));
+    if (answer.getBotId() == null
+        || answer.getBotId().isBlank()
+        || answer.getUserId() == null
+        || answer.getUserId().isBlank()) {
+      return Optional.empty();
+    }
+    return Optional.of(new OwnBot.Identity(answer.getBotId(), answer.getUserId()));
   }
 
   // ---------------------------------------------------------------- people

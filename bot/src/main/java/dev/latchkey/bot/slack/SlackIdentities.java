@@ -68,7 +68,8 @@ final class SlackIdentities {
     boolean byOrg = customer.map(c -> c.teamId().startsWith("E")).orElse(false);
     String team = byOrg ? profile.enterpriseId().orElse(profile.teamId()) : profile.teamId();
     try {
-      return new Identity.Known(new Actor.SlackUser(team, userId), profile.email());
+      return new Identity.Known(
+          new Actor.SlackUser(team, userId, profile.email()), profile.email());
     } catch (IllegalArgumentException e) {
       log.warn("users.info for {} gave an unusable workspace id: {}", userId, e.getMessage());
       return new Identity.Unknown(userId, "unusable workspace id");

@@ -63,7 +63,7 @@ public final class SlackSurface implements AutoCloseable {
     this.interactive = interactive;
   }
 
-  /** Step one: what AccessService needs from Slack. */
+  /** Step one: what the core's use cases need from Slack. */
   public static Foundation foundation(
       SlackSettings settings,
       Customers customers,
@@ -142,6 +142,8 @@ public final class SlackSurface implements AutoCloseable {
     private final CardSync cardSync;
     private final SlackNotifier notifier;
     private final SlackApproverDirectory directory;
+    private volatile DeliveryLog deliveries = DeliveryLog.inMemory();
+    private volatile Clock wallClock = Clock.systemUTC();
 
     private Foundation(
         SlackSettings settings,
@@ -177,6 +179,25 @@ public final class SlackSurface implements AutoCloseable {
 
     public CardSync cardSync() {
       return cardSync;
+    }
+
+    /**
+     * Keeps the Slack deliveries already handled in {@code log} (the database, so a delivery
+     * replayed after a restart or to another replica is recognised) instead of this process's
+     * memory. Call before {@link #complete}.
+     */
+    public Foundation rememberDeliveriesIn(DeliveryLog log) {
+      this.deliveries = Objects.requireNonNull(log, "log");
+      return this;
+    }
+
+    /**
+     * The real time Slack's request timestamps are checked against and deliveries are dated by (the
+     * system clock unless given; tests move one by hand). Call before {@link #complete}.
+     */
+    public Foundation wallClock(Clock clock) {
+      this.wallClock = Objects.requireNonNull(clock, "clock");
+      return this;
     }
 
     /** Step two: the Bolt app and its handlers on top of the core's use cases. */
@@ -218,7 +239,7 @@ public final class SlackSurface implements AutoCloseable {
       // auth.test during
       // wiring; left alone, Bolt does that on the first request (or start()).
       App app = new App(config);
-      RepeatedDeliveryGuard guard = new RepeatedDeliveryGuard();
+      RepeatedDeliveryGuard guard = new RepeatedDeliveryGuard(deliveries, wallClock);
       app.command(
           "/access", (req, ctx) -> guard.repeated(req) ? ctx.ack() : commands.handle(req, ctx));
       for (CardActions.Kind kind : CardActions.Kind.values()) {
@@ -258,7 +279,9 @@ public final class SlackSurface implements AutoCloseable {
   /** The servlet for {@code /slack/events} (size limit, signature check, then Bolt). */
   public synchronized SlackEventsServlet servlet() {
     if (servlet == null) {
-      servlet = new SlackEventsServlet(app, foundation.settings.signingSecret());
+      servlet =
+          new SlackEventsServlet(
+              app, foundation.settings.signingSecret(), foundation.wallClock::millis);
     }
     return servlet;
   }

@@ -4,6 +4,7 @@ import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
 import dev.latchkey.core.Refusal;
+import dev.latchkey.core.RequestId;
 import java.util.stream.Collectors;
 
 /**
@@ -56,6 +57,19 @@ final class Texts {
         + " is already "
         + RequestCard.stateName(r)
         + "; nothing changed.";
+  }
+
+  /**
+   * For a reply in a card's thread that looked like a decision but was not one ({@link
+   * DecisionReply}): exactly what to write instead.
+   */
+  static String writtenDecisionHint(RequestId id) {
+    return ":information_source: Your reply decided nothing. To decide "
+        + Mrkdwn.code(id.value())
+        + " in writing, reply with nothing but `approve` or `deny` (a closing `.` or `!` and the"
+        + " request id may go with it, e.g. `approve "
+        + Mrkdwn.escape(id.value())
+        + "`), or use the card's buttons.";
   }
 
   /** Where to use /access when it came from a DM or a channel of no customer. */

@@ -241,7 +241,7 @@ public final class ThreadReplay implements AutoCloseable {
             // Edited: Slack returns only the new text, and live edits are ignored, so neither
             // decides.
             .filter(m -> m.getEdited() == null)
-            .filter(m -> WrittenDecisions.parse(m.getText()).isPresent())
+            .filter(m -> DecisionReply.decides(m.getText()))
             .sorted(Comparator.comparing(m -> timestamp(m.getTs())))
             .toList();
     for (Message m : replies) {

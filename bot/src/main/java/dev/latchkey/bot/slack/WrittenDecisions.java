@@ -9,13 +9,14 @@ import dev.latchkey.core.Actor;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestState;
 import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.request.DecideRequest;
 import dev.latchkey.core.request.Decision;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.Locale;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -26,14 +27,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Emergency written approval: a reply in a card's thread (also one sent to the channel as well)
- * whose first word is approve/approved or deny/denied (any case, punctuation around it ignored)
- * decides the request exactly as the button would, after the same checks, recorded with method
- * {@code thread_reply}, the message ts, its permalink and the verbatim text. Only the reply as
- * first written decides: edits are ignored live and an edited reply is skipped on replay (Slack
- * then returns only the edited text), so a decision never depends on whether Latchkey was running.
- * Other replies change nothing; decision replies by anyone who may not decide are refused (and
- * audited by the core) and answered privately to their author. The core counts each reply (by its
- * ts) once, however often Slack delivers it or a replay reads it.
+ * that is nothing but a decision ({@link DecisionReply}: {@code approve}, {@code deny}, optionally
+ * with the request id) decides the request exactly as the button would, after the same checks,
+ * recorded with method {@code thread_reply}, the message ts, its permalink and its text (up to
+ * {@value ReplyText#MAX_AUDITED_CHARS} characters, see {@link ReplyText}). A reply that only starts
+ * like a decision ({@code Approved? Who asked}) decides nothing and its author is told privately
+ * what to write. Only the reply as first written decides: edits are ignored live and an edited
+ * reply is skipped on replay (Slack then returns only the edited text), so a decision never depends
+ * on whether Latchkey was running. Other replies change nothing; decision replies by anyone who may
+ * not decide are refused (and audited by the core) and answered privately to their author. The core
+ * counts each reply (by its ts) once, however often Slack delivers it or a replay reads it.
  *
  * <p>When Slack cannot say who wrote a reply (users.info) or whether they hold the approver role
  * (usergroups.users.list), the reply is {@link Result.Deferred deferred}, not refused: nothing is
@@ -90,32 +93,6 @@ final class WrittenDecisions {
     this.deferred = retry;
   }
 
-  /** The first word as a decision: {@code Approved.}, {@code *approve*}, {@code DENY!} ... */
-  static Optional<Decision.Verdict> parse(String text) {
-    if (text == null) {
-      return Optional.empty();
-    }
-    String stripped = text.strip();
-    if (stripped.isEmpty()) {
-      return Optional.empty();
-    }
-    String first = stripped.split("\\s+", 2)[0];
-    int start = 0;
-    int end = first.length();
-    while (start < end && !Character.isLetter(first.charAt(start))) {
-      start++;
-    }
-    while (end > start && !Character.isLetter(first.charAt(end - 1))) {
-      end--;
-    }
-    String word = first.substring(start, end).toLowerCase(Locale.ROOT);
-    return switch (word) {
-      case "approve", "approved" -> Optional.of(Decision.Verdict.APPROVE);
-      case "deny", "denied" -> Optional.of(Decision.Verdict.DENY);
-      default -> Optional.empty();
-    };
-  }
-
   /**
    * A message event. Only original replies in a thread count: bots, edits ({@code message_changed})
    * and other subtypes are ignored, so what decides is what the approver first wrote, the same text
@@ -168,7 +145,7 @@ final class WrittenDecisions {
         || threadTs.equals(ts)
         || channel == null
         || ts == null
-        || parse(text).isEmpty()) {
+        || DecisionReply.read(text) instanceof DecisionReply.Reading.Conversation) {
       return ctx.ack();
     }
     Reply reply = new Reply(channel, threadTs, ts, user, text);
@@ -194,8 +171,8 @@ final class WrittenDecisions {
    * answer when the request was already decided, or when it has to wait; replayed ones do not.
    */
   Result apply(Reply reply, boolean live) {
-    Optional<Decision.Verdict> decision = parse(reply.text());
-    if (decision.isEmpty()) {
+    DecisionReply.Reading reading = DecisionReply.read(reply.text());
+    if (reading instanceof DecisionReply.Reading.Conversation) {
       return IGNORED;
     }
     Optional<RequestId> id = cards.findByMessage(reply.channel(), reply.threadTs());
@@ -203,7 +180,19 @@ final class WrittenDecisions {
       return IGNORED;
     }
     try (var context = LogContext.request(id.get())) {
-      Result result = locks.locked(id.get(), () -> decide(id.get(), decision.get(), reply, live));
+      if (!(reading instanceof DecisionReply.Reading.Decides decides)
+          || decides.named().filter(named -> !named.equals(id.get())).isPresent()) {
+        if (live) {
+          hint(reply, id.get());
+        }
+        return IGNORED;
+      }
+      Decision.Verdict verdict =
+          switch (decides.decision()) {
+            case APPROVE -> Decision.Verdict.APPROVE;
+            case DENY -> Decision.Verdict.DENY;
+          };
+      Result result = locks.locked(id.get(), () -> decide(id.get(), verdict, reply, live));
       if (result instanceof Result.Deferred d) {
         log.warn(
             "written decision {} on {} waits: {}; the thread is read again later",
@@ -222,6 +211,17 @@ final class WrittenDecisions {
       "Your written decision could not be checked just now (Slack did not answer); Latchkey applies"
           + " it as soon as Slack answers, if the request is still waiting for a decision then. No"
           + " need to write it again.";
+
+  /**
+   * Tells the author of a reply that looked like a decision but was not one what to write, while
+   * the request still waits for a decision. Not audited: it changed nothing.
+   */
+  private void hint(Reply reply, RequestId id) {
+    if (core.queries().find(id).filter(r -> r.state() == RequestState.PENDING).isEmpty()) {
+      return;
+    }
+    answer(reply, Texts.writtenDecisionHint(id));
+  }
 
   private Result decide(RequestId id, Decision.Verdict verdict, Reply reply, boolean live) {
     Optional<Customer> customer =
@@ -249,7 +249,7 @@ final class WrittenDecisions {
                     actor,
                     verdict,
                     DecisionMethod.THREAD_REPLY,
-                    Map.of("permalink", permalink, "text", reply.text()),
+                    details(reply, permalink),
                     writtenAt(reply.ts()),
                     Optional.of(reply.ts())));
     if (outcome instanceof DecideRequest.Result.Deferred) {
@@ -278,6 +278,13 @@ final class WrittenDecisions {
         };
     text.ifPresent(t -> answer(reply, t));
     return new Result.Decided(id, outcome);
+  }
+
+  /** What the audit keeps of a reply: its permalink and its text, capped ({@link ReplyText}). */
+  private static Map<String, String> details(Reply reply, String permalink) {
+    Map<String, String> details = new HashMap<>(ReplyText.audited(reply.text()));
+    details.put("permalink", permalink);
+    return details;
   }
 
   /**

@@ -323,6 +323,95 @@ class CardDeliveryTest {
   }
 
   @Test
+  void anotherAppsLookAlikeIsNeverAdoptedAndItsThreadDecidesNothing() throws Exception {
+    // Latchkey's card post is not answered (the proxy times out); meanwhile a hostile app in the
+    // channel posts a "readonly" look-alike carrying the metadata of this operator request.
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .withFormParam("metadata", containing("latchkey_request"))
+            .inScenario("post")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(aResponse().withStatus(503))
+            .willSetStateTo("answering"));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .withFormParam("metadata", containing("latchkey_request"))
+            .inScenario("post")
+            .whenScenarioStateIs("answering")
+            .willReturn(
+                okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.888888\"}")));
+    AccessRequest r = submitDirectly("operator", "a look-alike will be posted");
+    ObjectNode lookAlike =
+        card("1772442000.666666", r.id().value(), "B0HOSTILE", "U0HOSTILE")
+            .put("text", "Access request " + r.id().value() + ": readonly on prod");
+    slack.wm.stubFor(post("/api/conversations.history").willReturn(okJson(history(lookAlike))));
+
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .untilAsserted(
+            () ->
+                assertThat(slack.cards.find(r.id()))
+                    .hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.888888")));
+    slack.awaitCardShows(r.id());
+    assertThat(slack.calls("conversations.history")).isNotEmpty();
+    assertThat(slack.cardPosts()).hasSize(2);
+    assertThat(slack.calls("chat.update"))
+        .noneSatisfy(u -> assertThat(u).containsEntry("ts", "1772442000.666666"));
+    assertThat(slack.calls("auth.test")).hasSize(1);
+
+    // An approver, fooled by the look-alike, approves in its thread: nothing is decided.
+    slack.postSigned(
+        slack.threadReplyEvent(
+            Fixtures.APPROVER, "1772442000.666666", "1772442100.000100", "approve", "Ev0LOOK"),
+        "application/json",
+        java.util.Map.of());
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+              assertThat(slack.get(r.id()).approvals()).isEmpty();
+              assertThat(slack.memoryAudit.actions(r.id()))
+                  .containsExactly(dev.latchkey.core.AuditAction.REQUEST_SUBMITTED);
+            });
+  }
+
+  @Test
+  void withoutItsOwnBotIdLatchkeyAdoptsNothingAndPostsItsCard() throws Exception {
+    slack.wm.stubFor(
+        post("/api/auth.test").willReturn(okJson("{\"ok\":false,\"error\":\"invalid_auth\"}")));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .withFormParam("metadata", containing("latchkey_request"))
+            .inScenario("post")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(aResponse().withStatus(503))
+            .willSetStateTo("answering"));
+    slack.wm.stubFor(
+        post("/api/chat.postMessage")
+            .withFormParam("metadata", containing("latchkey_request"))
+            .inScenario("post")
+            .whenScenarioStateIs("answering")
+            .willReturn(
+                okJson("{\"ok\":true,\"channel\":\"C0SHARED\",\"ts\":\"1772442000.888888\"}")));
+    AccessRequest r = submitDirectly("readonly", "own bot id unknown");
+    slack.wm.stubFor(
+        post("/api/conversations.history")
+            .willReturn(okJson(history(card("1772442000.777777", r.id().value())))));
+
+    await()
+        .atMost(Duration.ofSeconds(8))
+        .untilAsserted(
+            () ->
+                assertThat(slack.cards.find(r.id()))
+                    .hasValueSatisfying(c -> assertThat(c.ts()).isEqualTo("1772442000.888888")));
+    assertThat(slack.calls("auth.test")).isNotEmpty();
+    assertThat(slack.calls("conversations.history")).isEmpty();
+    assertThat(slack.cardPosts()).hasSize(2);
+  }
+
+  @Test
   void repairLeavesANewRequestToItsOwnProcessAndLooksBeforePostingAnOldOne() throws Exception {
     // Stored by another replica (no notice here): its card is that process's to post.
     AccessRequest r =
@@ -363,6 +452,10 @@ class CardDeliveryTest {
   }
 
   private AccessRequest submitDirectly(String reason) {
+    return submitDirectly("readonly", reason);
+  }
+
+  private AccessRequest submitDirectly(String role, String reason) {
     return ((dev.latchkey.core.request.SubmitRequest.Result.Submitted)
             slack
                 .core
@@ -371,7 +464,7 @@ class CardDeliveryTest {
                     new dev.latchkey.core.Submission(
                         Fixtures.ACME,
                         "prod",
-                        "readonly",
+                        role,
                         java.util.Optional.of(Duration.ofHours(1)),
                         List.of(),
                         Fixtures.REQUESTER,
@@ -380,12 +473,17 @@ class CardDeliveryTest {
   }
 
   private static ObjectNode card(String ts, String requestId) {
+    return card(ts, requestId, "B0LATCHKEY", "U0LATCHKEY");
+  }
+
+  /** A bot's message carrying a card's metadata; Latchkey's own bot is B0LATCHKEY / U0LATCHKEY. */
+  private static ObjectNode card(String ts, String requestId, String botId, String botUserId) {
     ObjectNode m =
         SlackHarness.JSON
             .createObjectNode()
             .put("type", "message")
-            .put("user", "U0LATCHKEY")
-            .put("bot_id", "B0LATCHKEY")
+            .put("user", botUserId)
+            .put("bot_id", botId)
             .put("text", "Access request")
             .put("ts", ts);
     m.putObject("metadata")

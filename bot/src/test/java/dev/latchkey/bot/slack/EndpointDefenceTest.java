@@ -114,6 +114,55 @@ class EndpointDefenceTest {
   }
 
   @Test
+  void aBodyThatMerelyHoldsSslCheckMustStillBeSigned() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod operator 1h forged reply");
+    String threadTs = slack.cards.find(r.id()).orElseThrow().ts();
+    // A thread reply "approve" by a real approver, forged and unsigned, with ssl_check=1 inside one
+    // of its strings: before, the servlet took it for Slack's certificate check and Bolt applied
+    // it.
+    String forgedReply =
+        slack
+            .threadReplyEvent(Fixtures.APPROVER, threadTs, "1772442100.000500", "approve", "Ev0SSL")
+            .replace("\"legacy-verification-token\"", "\"x&ssl_check=1&y\"");
+    String command = slack.commandBody(Fixtures.ADMIN, Fixtures.CHANNEL, "disable prod --now");
+    Map<String, String> bodies = new java.util.LinkedHashMap<>();
+    bodies.put(forgedReply, "application/json");
+    bodies.put("ssl_check=1&token=x&" + command, FORM);
+    bodies.put("ssl_check=1&token=x&text=approve&user_id=U0APPROVER1", FORM);
+    bodies.put("ssl_check=1&token=x&ssl_check=1", FORM);
+    bodies.put("ssl_check=1&token=x&token=y", FORM);
+    bodies.put("ssl_check=1&tok%65n=x", FORM);
+    bodies.put("ssl_check=1&token=x%26payload%3D%7B%7D", FORM);
+    bodies.put("ssl_check=1", FORM);
+    for (Map.Entry<String, String> body : bodies.entrySet()) {
+      HttpResponse<String> sneaky =
+          slack.http.send(
+              HttpRequest.newBuilder(slack.endpoint())
+                  .header("Content-Type", body.getValue())
+                  .POST(HttpRequest.BodyPublishers.ofString(body.getKey()))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      // Refused by Latchkey's own check, before Bolt parses anything.
+      assertThat(sneaky.statusCode()).as(body.getKey()).isEqualTo(401);
+      assertThat(sneaky.body()).as(body.getKey()).startsWith("Missing Slack signature headers");
+    }
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+    assertThat(slack.get(r.id()).approvals()).isEmpty();
+    assertThat(slack.core.settings().enablement(Fixtures.PROD).enabled()).isTrue();
+    // Slack's own check, token first or second, is still answered unsigned.
+    for (String real : List.of("token=Zq4_x-9.k&ssl_check=1", "ssl_check=1&token=abc")) {
+      HttpResponse<String> ok =
+          slack.http.send(
+              HttpRequest.newBuilder(slack.endpoint())
+                  .header("Content-Type", FORM)
+                  .POST(HttpRequest.BodyPublishers.ofString(real))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).as(real).isEqualTo(200);
+    }
+  }
+
+  @Test
   void missingOrGarbledSignatureHeadersAreRefused() throws Exception {
     String body =
         slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h unsigned");

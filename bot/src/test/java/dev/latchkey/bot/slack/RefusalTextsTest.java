@@ -48,6 +48,7 @@ class RefusalTextsTest {
                 case REQUEST, EXTENDS -> "ar-7k2q9xbd";
                 case STATE -> "EXPIRED";
                 case REACHES -> "EXEC, DELETE_PODS";
+                case CHARACTER -> "U+202E";
                 case ERROR -> "connect timed out";
               });
     }

@@ -245,6 +245,24 @@ class RequestCardTest {
   }
 
   @Test
+  void invisibleAndDirectionChangingCharactersShowByName() {
+    // A reason stored before such reasons were refused, a requester email, a failure message.
+    AccessRequest r =
+        pending("readonly", 1, "pods \u202Eylnodaer\u202C crash\u200B\u2028looping")
+            .withState(RequestState.FAILED)
+            .withFailure("denied \u2066here\u2069")
+            .withEnd(T0, Actor.SYSTEM);
+
+    String all = json(render(r)) + RequestCard.summaryLine(r) + RequestCard.fallback(r);
+
+    assertThat(all)
+        .contains(
+            "pods &lt;U+202E&gt;ylnodaer&lt;U+202C&gt; crash&lt;U+200B&gt;&lt;U+2028&gt;looping",
+            "denied &lt;U+2066&gt;here&lt;U+2069&gt;")
+        .doesNotContain("\u202E", "\u202C", "\u200B", "\u2028", "\u2066", "\u2069");
+  }
+
+  @Test
   void plainAtChannelCannotPingBecauseEveryMrkdwnTextIsVerbatim() {
     // "@channel" has nothing to escape; only verbatim text keeps Slack from turning it into a
     // mention.

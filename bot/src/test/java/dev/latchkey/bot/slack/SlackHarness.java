@@ -132,6 +132,23 @@ final class SlackHarness implements AutoCloseable {
       EnablementStore enablements,
       CardStore cards)
       throws Exception {
+    this(customers, clock, requests, audit, enablements, cards, null, null);
+  }
+
+  /**
+   * The same, with where deliveries already handled are kept and the real time Slack's timestamps
+   * are checked against (this process's memory and the system clock when null).
+   */
+  SlackHarness(
+      Customers customers,
+      MutableClock clock,
+      RequestStore requests,
+      AuditLog audit,
+      EnablementStore enablements,
+      CardStore cards,
+      DeliveryLog deliveries,
+      java.time.Clock wallClock)
+      throws Exception {
     wm.resetAll();
     this.clock = clock;
     this.requests = requests == null ? listing : requests;
@@ -144,6 +161,12 @@ final class SlackHarness implements AutoCloseable {
     SlackSurface.Foundation foundation =
         SlackSurface.foundation(
             settings, api, customers, this.requests, this.cards, this.audit, clock, executor);
+    if (deliveries != null) {
+      foundation.rememberDeliveriesIn(deliveries);
+    }
+    if (wallClock != null) {
+      foundation.wallClock(wallClock);
+    }
     core =
         UseCases.wire(
             new UseCases.Ports(
@@ -230,11 +253,21 @@ final class SlackHarness implements AutoCloseable {
    * org.
    */
   SlackHarness stubUser(String userId, String teamId, Optional<String> enterpriseId) {
+    return stubUser(
+        userId,
+        teamId,
+        enterpriseId,
+        Optional.of(userId.toLowerCase(java.util.Locale.ROOT) + "@example.com"));
+  }
+
+  /** The same, with the email the directory shows (none when hidden). */
+  SlackHarness stubUser(
+      String userId, String teamId, Optional<String> enterpriseId, Optional<String> email) {
     ObjectNode user = JSON.createObjectNode().put("id", userId).put("team_id", teamId);
     enterpriseId.ifPresent(
         e -> user.putObject("enterprise_user").put("id", userId).put("enterprise_id", e));
-    user.putObject("profile")
-        .put("email", userId.toLowerCase(java.util.Locale.ROOT) + "@example.com");
+    ObjectNode profile = user.putObject("profile");
+    email.ifPresent(e -> profile.put("email", e));
     wm.stubFor(
         post("/api/users.info")
             .withFormParam("user", equalTo(userId))

@@ -160,6 +160,35 @@ class SlashCommandTest {
   }
 
   @Test
+  void invisibleCharactersAreRefusedInReasonsAndShownByNameElsewhere() throws Exception {
+    slack.command(Fixtures.ENGINEER, "request prod readonly 1h pods \u202Eylnodaer crash-looping");
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .singleElement()
+                    .satisfies(
+                        t ->
+                            assertThat(t)
+                                .contains(
+                                    "The reason holds an invisible or direction-changing"
+                                        + " character (U+202E); write it as plain text.")));
+
+    slack.command(Fixtures.ENGINEER, "request pr\u200Bod readonly 1h pods crash-looping");
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.responseTexts())
+                    .hasSize(2)
+                    .last()
+                    .satisfies(
+                        t -> assertThat(t).contains("Unknown cluster `pr&lt;U+200B&gt;od`")));
+    assertThat(String.join("", slack.responseTexts())).doesNotContain("\u202E", "\u200B");
+    assertThat(slack.listing.all()).isEmpty();
+    assertThat(slack.cardPosts()).isEmpty();
+  }
+
+  @Test
   void unknownIdsAndOtherCustomersRequestsAreNotFound() throws Exception {
     AccessRequest other =
         submitIn(

@@ -90,6 +90,44 @@ class WhoActsTest {
   }
 
   @Test
+  void aSecondAccountOfTheRequesterInTheApproverGroupCannotApprove() throws Exception {
+    slack = new SlackHarness().enableProd();
+    // U0ENGINEER is alice@vendor.example in the vendor's workspace; the customer's workspace has
+    // another account of hers, an approver, whose directory entry shows the same email.
+    slack.stubUser(
+        Fixtures.APPROVER_2.userId(),
+        Fixtures.CUSTOMER_TEAM,
+        Optional.empty(),
+        Optional.of("Alice@Vendor.Example"));
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod operator 1h my own change");
+
+    slack.click(Fixtures.APPROVER_2, RequestCard.APPROVE_ACTION, r.id());
+    slack.threadReply(
+        Fixtures.APPROVER_2, r.id(), "1772442100.000100", "approve", "Ev0SECOND", Map.of());
+
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(
+                        slack.memoryAudit.forRequest(r.id()).stream()
+                            .filter(e -> e.event().action() == AuditAction.DECISION_REFUSED)
+                            .map(e -> e.event().details().get("reason")))
+                    .containsExactly("SELF_APPROVAL", "SELF_APPROVAL"));
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+    assertThat(slack.get(r.id()).approvals()).isEmpty();
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.ephemeralsTo(Fixtures.APPROVER_2.userId()))
+                    .anySatisfy(t -> assertThat(t).contains("cannot decide your own request")));
+
+    // Another approver, with an email of their own, approves.
+    slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+  }
+
+  @Test
   void enterpriseGridCustomerApproverApprovesByButton() throws Exception {
     Customer acme = Fixtures.acme();
     Customer org =

@@ -15,7 +15,6 @@ import dev.latchkey.core.AuditAction;
 import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.DecisionMethod;
 import dev.latchkey.core.RequestState;
-import dev.latchkey.core.request.Decision;
 import dev.latchkey.core.testing.Fixtures;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -50,12 +49,7 @@ class WrittenDecisionTest {
 
     HttpResponse<String> response =
         slack.threadReply(
-            Fixtures.APPROVER,
-            r.id(),
-            "1772442100.000200",
-            "Approved. Go ahead <!channel>",
-            "Ev0APPROVE1",
-            Map.of());
+            Fixtures.APPROVER, r.id(), "1772442100.000200", "Approved.", "Ev0APPROVE1", Map.of());
 
     assertThat(response.statusCode()).isEqualTo(200);
     await()
@@ -67,7 +61,7 @@ class WrittenDecisionTest {
         .containsEntry("method", "thread_reply")
         .containsEntry("message_ts", "1772442100.000200")
         .containsEntry("permalink", "https://acme.slack.com/archives/C0SHARED/p1")
-        .containsEntry("text", "Approved. Go ahead <!channel>");
+        .containsEntry("text", "Approved.");
     assertThat(approved.actor()).isEqualTo(Fixtures.APPROVER);
     assertThat(slack.calls("chat.getPermalink").getFirst())
         .containsEntry("message_ts", "1772442100.000200");
@@ -84,7 +78,7 @@ class WrittenDecisionTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"deny", "Denied!", "*DENY* not during the freeze", "denied, use staging"})
+  @ValueSource(strings = {"deny", "Denied!", "DENY.", "  denied\n"})
   void writtenDenialDecides(String text) throws Exception {
     AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h denial");
 
@@ -137,6 +131,116 @@ class WrittenDecisionTest {
                 .map(e -> e.details().get("method") + "/" + e.details().get("message_ts")))
         .containsExactlyInAnyOrder(
             "thread_reply/1772442100.000400", "thread_reply/1772442100.000500");
+  }
+
+  @Test
+  void repliesThatOnlyStartLikeADecisionDecideNothingAndTellTheirAuthorWhatToWrite()
+      throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod operator 1h read strictly");
+    // What Slack delivers for each: a quote arrives as &gt;, formatting as its characters.
+    java.util.List<String> texts =
+        java.util.List.of(
+            "Approved? Who asked for this and why",
+            "approve?",
+            "Approved, but only after the freeze",
+            "&gt; approve",
+            "\"approve\"",
+            "`approve`",
+            "*approve*",
+            "approve ar-zzzzzzzz");
+    for (int i = 0; i < texts.size(); i++) {
+      slack.threadReply(
+          Fixtures.APPROVER,
+          r.id(),
+          "1772442100.00010" + i,
+          texts.get(i),
+          "Ev0UNCLEAR" + i,
+          Map.of());
+    }
+    slack.threadReply(
+        Fixtures.APPROVER, r.id(), "1772442100.000200", "sounds fine to me", "Ev0CHAT", Map.of());
+
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.ephemeralsTo("U0APPROVER1"))
+                    .hasSize(texts.size())
+                    .allSatisfy(
+                        t ->
+                            assertThat(t)
+                                .contains(
+                                    "Your reply decided nothing",
+                                    "nothing but `approve` or `deny`",
+                                    "`approve " + r.id().value() + "`")));
+    assertThat(slack.calls("chat.postEphemeral"))
+        .allSatisfy(
+            c ->
+                assertThat(c)
+                    .containsEntry("thread_ts", slack.cards.find(r.id()).orElseThrow().ts()));
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+    assertThat(slack.memoryAudit.actions(r.id())).containsExactly(AuditAction.REQUEST_SUBMITTED);
+    assertThat(slack.threadReplies(r.id())).isEmpty();
+
+    // Nothing but the word and this request's id decides.
+    slack.threadReply(
+        Fixtures.APPROVER,
+        r.id(),
+        "1772442100.000300",
+        r.id().value().toUpperCase(java.util.Locale.ROOT) + " approve.",
+        "Ev0NAMED",
+        Map.of());
+    await()
+        .untilAsserted(() -> assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.ACTIVE));
+    assertThat(slack.ephemeralsTo("U0APPROVER1")).hasSize(texts.size());
+  }
+
+  @Test
+  void aHugeWrittenDecisionPutsOnlyItsStartLengthAndHashInTheAudit() throws Exception {
+    AccessRequest r = slack.submit(Fixtures.ENGINEER, "request prod readonly 1h flooded thread");
+    // Nothing but "approve" and the id, 39,000 characters in all: it reads as a decision, and the
+    // bystander's refusal is audited with what they wrote.
+    String huge = "approve" + "\n".repeat(39_000 - 7 - 12) + " " + r.id().value();
+    assertThat(huge).hasSize(39_000);
+
+    slack.threadReply(Fixtures.BYSTANDER, r.id(), "1772442100.000400", huge, "Ev0HUGE", Map.of());
+
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(slack.memoryAudit.actions(r.id()))
+                    .contains(AuditAction.DECISION_REFUSED));
+    AuditEvent refused = event(r, AuditAction.DECISION_REFUSED);
+    assertThat(refused.details().get("text"))
+        .hasSize(ReplyText.MAX_AUDITED_CHARS + 1)
+        .startsWith("approve\n")
+        .endsWith("…");
+    assertThat(refused.details())
+        .containsEntry("text_length", "39000")
+        .containsEntry(
+            "text_sha256",
+            java.util.HexFormat.of()
+                .formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(huge.getBytes(StandardCharsets.UTF_8))))
+        .containsEntry("message_ts", "1772442100.000400");
+    assertThat(String.join("", refused.details().values())).hasSizeLessThan(1_200);
+    assertThat(slack.get(r.id()).state()).isEqualTo(RequestState.PENDING);
+  }
+
+  @Test
+  void replyTextIsCappedWithoutSplittingACharacter() {
+    assertThat(ReplyText.audited("approve")).containsExactly(Map.entry("text", "approve"));
+    String exactly = "x".repeat(ReplyText.MAX_AUDITED_CHARS);
+    assertThat(ReplyText.audited(exactly)).containsOnlyKeys("text").containsEntry("text", exactly);
+    String emoji = "\uD83D\uDE00".repeat(ReplyText.MAX_AUDITED_CHARS + 1);
+    Map<String, String> cut = ReplyText.audited(emoji);
+    assertThat(cut.get("text")).isEqualTo("\uD83D\uDE00".repeat(ReplyText.MAX_AUDITED_CHARS) + "…");
+    assertThat(cut).containsEntry("text_length", Integer.toString(ReplyText.MAX_AUDITED_CHARS + 1));
+    String hidden = "\u202E".repeat(200);
+    assertThat(ReplyText.audited(hidden).get("text"))
+        .hasSize(ReplyText.MAX_AUDITED_CHARS + 1)
+        .startsWith("<U+202E><U+202E>");
+    assertThat(ReplyText.audited(hidden)).containsEntry("text_length", "200");
   }
 
   @Test
@@ -260,7 +364,9 @@ class WrittenDecisionTest {
     ArrayNode messages = SlackHarness.JSON.createArrayNode();
     messages.add(message(threadTs, "U0LATCHKEY", "T0CUSTOMER", "card").put("bot_id", "B0LATCHKEY"));
     messages.add(message("1772442300.000001", "U0APPROVER2", "T0CUSTOMER", "deny"));
-    messages.add(message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approved, go"));
+    messages.add(message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "Approved!"));
+    // Looks like a decision but is not only one: read back, it decides nothing either.
+    messages.add(message("1772442150.000001", "U0APPROVER2", "T0CUSTOMER", "Denied? why"));
     messages.add(message("1772442100.000001", "U0BYSTANDER", "T0CUSTOMER", "approve"));
     messages.add(
         message("1772442050.000001", "U0APPROVER3", "T0CUSTOMER", "checking with the team"));
@@ -338,7 +444,7 @@ class WrittenDecisionTest {
     stubThread(
         threadTs,
         message("1772442200.000001", "U0APPROVER1", "T0CUSTOMER", "approve"),
-        message("1772442100.000001", "U0APPROVER2", "T0CUSTOMER", "deny, not today"));
+        message("1772442100.000001", "U0APPROVER2", "T0CUSTOMER", "deny."));
     slack.wm.stubFor(
         post("/api/users.info")
             .withFormParam("user", equalTo("U0APPROVER2"))
@@ -382,11 +488,7 @@ class WrittenDecisionTest {
         (ObjectNode)
             SlackHarness.JSON.readTree(
                 slack.threadReplyEvent(
-                    Fixtures.APPROVER,
-                    threadTs,
-                    "1772442100.000100",
-                    "approved, go ahead",
-                    "Ev0BROADCAST"));
+                    Fixtures.APPROVER, threadTs, "1772442100.000100", "approved", "Ev0BROADCAST"));
     ((ObjectNode) broadcast.get("event")).put("subtype", "thread_broadcast");
     ((ObjectNode) broadcast.get("event")).putObject("root").put("ts", threadTs).put("text", "card");
 
@@ -441,20 +543,6 @@ class WrittenDecisionTest {
     assertThat(WrittenDecisions.writtenAt("1772442100.000200"))
         .contains(java.time.Instant.parse("2026-03-02T09:01:40.000200Z"));
     assertThat(WrittenDecisions.writtenAt("not a ts")).isEmpty();
-  }
-
-  @Test
-  void decisionWordIsTheFirstWordInAnyCaseWithPunctuation() {
-    assertThat(WrittenDecisions.parse("Approved.")).contains(Decision.Verdict.APPROVE);
-    assertThat(WrittenDecisions.parse("  APPROVE!! thanks")).contains(Decision.Verdict.APPROVE);
-    assertThat(WrittenDecisions.parse("*approved*")).contains(Decision.Verdict.APPROVE);
-    assertThat(WrittenDecisions.parse("Deny: too risky")).contains(Decision.Verdict.DENY);
-    assertThat(WrittenDecisions.parse("denied")).contains(Decision.Verdict.DENY);
-    assertThat(WrittenDecisions.parse("I approve")).isEmpty();
-    assertThat(WrittenDecisions.parse("approves")).isEmpty();
-    assertThat(WrittenDecisions.parse("disapprove")).isEmpty();
-    assertThat(WrittenDecisions.parse("")).isEmpty();
-    assertThat(WrittenDecisions.parse(null)).isEmpty();
   }
 
   private static ObjectNode message(String ts, String user, String team, String text) {

@@ -50,9 +50,12 @@ public final class ApproverCheck {
     return Optional.of(Refusal.of(Refusal.Reason.NOT_APPROVER));
   }
 
-  /** Whether {@code user} may decide this request: an approver, and never its requester. */
+  /**
+   * Whether {@code user} may decide this request: an approver, and never its requester — nor a
+   * second Slack account of the same person (the same verified email).
+   */
   public Optional<Refusal> decider(AccessRequest r, Actor.SlackUser user) {
-    if (r.requester().is(user)) {
+    if (r.requester().isSamePerson(user)) {
       return Optional.of(Refusal.of(Refusal.Reason.SELF_APPROVAL));
     }
     return approver(r.cluster().customer(), user);

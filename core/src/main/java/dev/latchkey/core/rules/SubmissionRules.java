@@ -14,12 +14,13 @@ import dev.latchkey.core.Submission;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 /**
  * What a submission must be to become a request: a configured cluster and role, switched on, a
- * plain reason of bounded length, a duration the role allows, namespaces the cluster allows and
- * none that is protected.
+ * plain reason of bounded length with no invisible or direction-changing characters, a duration the
+ * role allows, namespaces the cluster allows and none that is protected.
  */
 public final class SubmissionRules {
   /** Slack shows at most this much of a reason; longer ones are refused rather than cut. */
@@ -76,6 +77,12 @@ public final class SubmissionRules {
     }
     if (!PlainText.isPlain(reason)) {
       return refused(Refusal.of(Refusal.Reason.INVALID_REASON));
+    }
+    OptionalInt invisible = PlainText.firstInvisible(reason);
+    if (invisible.isPresent()) {
+      return refused(
+          Refusal.of(Refusal.Reason.INVISIBLE_CHARACTER)
+              .with(Fact.CHARACTER, PlainText.name(invisible.getAsInt())));
     }
     Duration duration = s.duration().orElse(policy.defaultDuration(role));
     Optional<Refusal> badDuration = durationRefusal(policy, role, duration);
