@@ -1,6 +1,7 @@
 package dev.latchkey.bot;
 
 import dev.latchkey.bot.config.ClusterConnectionSettings;
+import dev.latchkey.bot.config.ConfigException;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.bot.config.Settings;
 import dev.latchkey.bot.http.HttpServer;
@@ -271,9 +272,19 @@ public final class Latchkey implements AutoCloseable {
         log.info("applied {} written decisions made while Latchkey was stopped", replayed);
       }
       timers.catchUp();
+      List<String> reachingLatchkey = new ArrayList<>();
       for (Refusal problem : core.roles().enabledRoleProblems()) {
-        log.warn(
-            "enabled role problem: {}", RefusalTexts.text(RefusalTexts.Situation.SWITCH, problem));
+        String text = RefusalTexts.text(RefusalTexts.Situation.SWITCH, problem);
+        if (problem.reason() == Refusal.Reason.ROLE_REACHES_LATCHKEY) {
+          reachingLatchkey.add("an enabled role: " + text);
+        } else {
+          log.warn("enabled role problem: {}", text);
+        }
+      }
+      // An enabled role that reaches Latchkey's own pod is a way to everything Latchkey can do: no
+      // Slack is served until the configuration or the role is changed.
+      if (!reachingLatchkey.isEmpty()) {
+        throw new ConfigException(reachingLatchkey);
       }
       slack.cardSync().syncOutOfDate();
 

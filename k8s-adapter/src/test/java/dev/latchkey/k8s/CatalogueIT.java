@@ -3,9 +3,11 @@ package dev.latchkey.k8s;
 import static dev.latchkey.k8s.RealCluster.can;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.core.port.ClusterAccess.PodReach;
 import dev.latchkey.core.port.ClusterAccess.RoleCheck;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Consumer;
 import org.assertj.core.api.SoftAssertions;
@@ -147,12 +149,18 @@ class CatalogueIT {
     try (FabricClusterAccess access = cluster.accessAsLatchkey()) {
       assertThat(access.checkRole(RealCluster.REF, "latchkey-readonly"))
           .isEqualTo(new RoleCheck.Present(false));
+      // What a cluster-wide holder could do to Latchkey's own pod where Latchkey runs: operator
+      // reaches pods, readonly does not.
       assertThat(access.checkRole(RealCluster.REF, "latchkey-operator"))
-          .isEqualTo(new RoleCheck.Present(false));
+          .isEqualTo(
+              new RoleCheck.Present(
+                  false,
+                  EnumSet.of(PodReach.EXEC, PodReach.DELETE_PODS, PodReach.CHANGE_WORKLOADS)));
       assertThat(access.checkRole(RealCluster.REF, "cluster-admin"))
-          .isEqualTo(new RoleCheck.Present(true));
+          .isEqualTo(new RoleCheck.Present(true, EnumSet.allOf(PodReach.class)));
       // An aggregated role, read with the rules the controller manager filled in.
-      assertThat(access.checkRole(RealCluster.REF, "admin")).isEqualTo(new RoleCheck.Present(true));
+      assertThat(access.checkRole(RealCluster.REF, "admin"))
+          .isEqualTo(new RoleCheck.Present(true, EnumSet.allOf(PodReach.class)));
       assertThat(access.checkRole(RealCluster.REF, "latchkey-absent"))
           .isEqualTo(new RoleCheck.Missing());
     }

@@ -2,11 +2,14 @@ package dev.latchkey.bot.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.latchkey.bot.slack.RefusalTexts;
 import dev.latchkey.core.ClusterPolicy;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CredentialMode;
 import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RoleDefinition;
+import dev.latchkey.core.Scope;
+import dev.latchkey.core.rules.ReachRules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +49,8 @@ final class ClusterReader {
         "subjectTemplate",
         "pendingTtl",
         "namespaces",
+        "protectedNamespaces",
+        "hostsLatchkey",
         "roles");
     Optional<ClusterRef> ref =
         f.attempt(
@@ -121,6 +126,36 @@ final class ClusterReader {
             .orElse(ClusterPolicy.DEFAULT_PENDING_TTL);
     List<String> namespaces =
         f.attempt(() -> f.names(node.get("namespaces"), path + ".namespaces")).orElse(List.of());
+    List<String> protectedNamespaces =
+        f.attempt(
+                () -> {
+                  List<String> names =
+                      f.names(node.get("protectedNamespaces"), path + ".protectedNamespaces");
+                  for (String ns : names) {
+                    if (!Scope.isNamespaceName(ns)) {
+                      throw f.fail(
+                          path + ".protectedNamespaces", "`" + ns + "` is not a namespace name");
+                    }
+                  }
+                  return names;
+                })
+            .orElse(List.of());
+    // Latchkey running in this cluster is what makes a role reaching pods a way to Latchkey itself;
+    // a cluster reached through a kubeconfig can still be the one it runs in, hence the marker.
+    boolean hostsLatchkey =
+        node.has("hostsLatchkey")
+            ? f.attempt(() -> f.bool(node.get("hostsLatchkey"), path + ".hostsLatchkey"))
+                .orElse(true)
+            : inCluster;
+    if (inCluster && !hostsLatchkey) {
+      f.attempt(
+          () -> {
+            throw f.fail(
+                path + ".hostsLatchkey",
+                "cannot be false with `inCluster: true`: Latchkey runs in the cluster it reaches"
+                    + " in-cluster");
+          });
+    }
     Map<String, RoleDefinition> definitions = roles(node.get("roles"), path + ".roles");
     if (f.count() > before || ref.isEmpty()) {
       return null;
@@ -131,7 +166,30 @@ final class ClusterReader {
     ClusterPolicy policy =
         f.guard(
             path,
-            () -> new ClusterPolicy(cluster, definitions, allowed, ttl, credentials, template));
+            () ->
+                new ClusterPolicy(
+                    cluster,
+                    definitions,
+                    allowed,
+                    ttl,
+                    credentials,
+                    template,
+                    new java.util.LinkedHashSet<>(protectedNamespaces),
+                    hostsLatchkey));
+    for (RoleDefinition role : definitions.values()) {
+      ReachRules.refusal(policy, role, ReachRules.knownReach(role))
+          .ifPresent(
+              refusal ->
+                  f.attempt(
+                      () -> {
+                        throw f.fail(
+                            path + ".roles." + role.name(),
+                            RefusalTexts.text(RefusalTexts.Situation.SWITCH, refusal));
+                      }));
+    }
+    if (f.count() > before) {
+      return null;
+    }
     connections.add(
         new ClusterConnectionSettings(
             cluster, kubeconfig, context, inCluster, supportServer, supportCa));
@@ -144,11 +202,13 @@ final class ClusterReader {
       return CredentialMode.TOKEN;
     }
     return switch (text.get().toLowerCase(Locale.ROOT)) {
+      case "gateway" -> CredentialMode.GATEWAY;
       case "token" -> CredentialMode.TOKEN;
       case "external" -> CredentialMode.EXTERNAL;
       default ->
           throw f.fail(
-              path + ".credentials", "must be `token` or `external` (got " + text.get() + ")");
+              path + ".credentials",
+              "must be `gateway`, `token` or `external` (got " + text.get() + ")");
     };
   }
 
@@ -180,7 +240,7 @@ final class ClusterReader {
   RoleDefinition role(String name, JsonNode given, String path) {
     JsonNode node = given == null || given.isNull() ? JsonNodeFactory.instance.objectNode() : given;
     f.object(node, path);
-    f.allowOnly(node, path, "clusterRole", "description", "maxDuration", "approvals");
+    f.allowOnly(node, path, "clusterRole", "description", "maxDuration", "approvals", "scope");
     boolean builtIn = RoleDefinition.isBuiltIn(name);
     RoleDefinition base = builtIn ? RoleDefinition.builtIn(name) : null;
     Optional<String> clusterRole = f.optionalText(node, "clusterRole", path);
@@ -226,8 +286,20 @@ final class ClusterReader {
       }
       approvals = a.asInt();
     }
+    boolean namespacedOnly =
+        switch (f.optionalText(node, "scope", path).orElse("any").toLowerCase(Locale.ROOT)) {
+          case "any" -> false;
+          case "namespaced" -> true;
+          default ->
+              throw f.fail(
+                  path + ".scope",
+                  "must be `namespaced` (granted only in named namespaces) or `any` (got "
+                      + node.get("scope").asText()
+                      + ")");
+        };
     String cr = clusterRole.orElse(builtIn ? base.clusterRole() : "");
     int required = approvals;
-    return f.guard(path, () -> new RoleDefinition(name, cr, description, max, required));
+    return f.guard(
+        path, () -> new RoleDefinition(name, cr, description, max, required, namespacedOnly));
   }
 }

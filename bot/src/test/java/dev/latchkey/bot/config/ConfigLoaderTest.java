@@ -54,11 +54,6 @@ class ConfigLoaderTest {
                             + ": customers[0].clusters[0].kubeconfig is"
                             + " `/etc/latchkey/kubeconfig`, the placeholder of"
                             + " latchkey.example.yml: replace it with your own value (see"
-                            + " README.md, \"Configuration\")",
-                        example
-                            + ": customers[0].clusters[0].supportServer is"
-                            + " `https://k8s.acme.example:6443`, the placeholder of"
-                            + " latchkey.example.yml: replace it with your own value (see"
                             + " README.md, \"Configuration\")"));
 
     LatchkeyConfig config =
@@ -67,19 +62,18 @@ class ConfigLoaderTest {
                 .replace("T0123ABCD", "T0CUSTOMER")
                 .replace("C0456EFGH", "C0SHARED")
                 .replace("S0789IJKL", "S0APPROVERS")
-                .replace("/etc/latchkey/kubeconfig", "/srv/kubeconfig")
-                .replace("https://k8s.acme.example:6443", "https://k8s.acme.test:6443"),
+                .replace("/etc/latchkey/kubeconfig", "/srv/kubeconfig"),
             "latchkey.yml");
     ClusterRef prod = new ClusterRef(new CustomerId("acme"), "prod");
     var policy = config.customers().policy(prod).orElseThrow();
-    assertThat(policy.credentials()).isEqualTo(CredentialMode.TOKEN);
+    assertThat(policy.credentials()).isEqualTo(CredentialMode.GATEWAY);
     assertThat(policy.role("admin").orElseThrow().approvalsRequired()).isEqualTo(2);
     assertThat(policy.role("operator").orElseThrow().maxDuration()).isEqualTo(Duration.ofHours(4));
     assertThat(config.connections())
         .singleElement()
         .satisfies(
             c -> {
-              assertThat(c.supportServer()).contains("https://k8s.acme.test:6443");
+              assertThat(c.supportServer()).isEmpty();
               assertThat(c.context()).contains("acme-prod");
             });
     assertThat(config.reconcileInterval()).isEqualTo(Duration.ofSeconds(60));
@@ -126,7 +120,7 @@ class ConfigLoaderTest {
                     .anySatisfy(
                         p ->
                             assertThat(p)
-                                .contains("customers[0].clusters[0].credentials must be `token`"))
+                                .contains("customers[0].clusters[0].credentials must be `gateway`"))
                     .anySatisfy(
                         p ->
                             assertThat(p)
@@ -163,7 +157,7 @@ class ConfigLoaderTest {
     assertError(
         MINIMAL.replace(
             "kubeconfig: /tmp/kubeconfig", "kubeconfig: /tmp/k\n        credentials: magic"),
-        "customers[0].clusters[0].credentials must be `token` or `external`");
+        "customers[0].clusters[0].credentials must be `gateway`, `token` or `external`");
     assertError(MINIMAL.replace("[U0APPROVER1]", "[alice]"), "customers[0].slack.approvers.users");
     assertError(
         MINIMAL.replace("approvers: { users: [U0APPROVER1] }", "approvers: {}"),
@@ -203,6 +197,67 @@ class ConfigLoaderTest {
         "customers[0].clusters[0].supportServer is required with `inCluster: true`");
     assertError("customers: []", "customers is required");
     assertError("customers: [ {", "is not valid YAML");
+  }
+
+  @Test
+  void aClusterHostingLatchkeyCannotOfferACluserWideRoleThatReachesItsPod() {
+    String hosting =
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig",
+            "inCluster: true\n        supportServer: https://k8s.vendor-reach.test:6443");
+    assertError(
+        hosting,
+        "customers[0].clusters[0].roles.operator Role operator cannot be offered cluster-wide on"
+            + " prod: Latchkey runs in that cluster");
+    assertError(hosting, "offer the role only in named namespaces (`scope: namespaced`)");
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig",
+            "kubeconfig: /tmp/kubeconfig\n        hostsLatchkey: true"),
+        "customers[0].clusters[0].roles.operator Role operator cannot be offered");
+    assertError(
+        hosting.replace("inCluster: true", "inCluster: true\n        hostsLatchkey: false"),
+        "customers[0].clusters[0].hostsLatchkey cannot be false with `inCluster: true`");
+
+    LatchkeyConfig namespaced =
+        ConfigLoader.parse(
+            hosting.replace(
+                "supportServer: https://k8s.vendor-reach.test:6443",
+                "supportServer: https://k8s.vendor-reach.test:6443\n        roles:\n"
+                    + "          readonly: {}\n          operator: { scope: namespaced }"),
+            "latchkey.yml");
+    var policy = namespaced.customers().allClusters().getFirst();
+    assertThat(policy.hostsLatchkey()).isTrue();
+    assertThat(policy.role("operator").orElseThrow().namespacedOnly()).isTrue();
+    LatchkeyConfig gateway =
+        ConfigLoader.parse(
+            hosting.replace(
+                "supportServer: https://k8s.vendor-reach.test:6443", "credentials: gateway"),
+            "latchkey.yml");
+    assertThat(gateway.customers().allClusters().getFirst().credentials())
+        .isEqualTo(CredentialMode.GATEWAY);
+  }
+
+  @Test
+  void protectedNamespacesAddToLatchkeysOwn() {
+    LatchkeyConfig config =
+        ConfigLoader.parse(
+            MINIMAL.replace(
+                "kubeconfig: /tmp/kubeconfig",
+                "kubeconfig: /tmp/kubeconfig\n        protectedNamespaces: [kube-system, vault]"),
+            "latchkey.yml");
+    assertThat(config.customers().allClusters().getFirst().protectedNamespaces())
+        .containsExactlyInAnyOrder("latchkey", "latchkey-grants", "kube-system", "vault");
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig",
+            "kubeconfig: /tmp/k\n        protectedNamespaces: [Bad_NS]"),
+        "customers[0].clusters[0].protectedNamespaces");
+    assertError(
+        MINIMAL.replace(
+            "kubeconfig: /tmp/kubeconfig",
+            "kubeconfig: /tmp/k\n        roles:\n          operator: { scope: somewhere }"),
+        "customers[0].clusters[0].roles.operator.scope must be `namespaced`");
   }
 
   @Test
