@@ -141,6 +141,12 @@ public final class Latchkey implements AutoCloseable {
       PrivateFiles.restrictDatabase(url);
 
       FabricClusterAccess clusters = new FabricClusterAccess(connections, clock);
+      // The session gateway, for clusters with gateway credentials: closed before the database,
+      // so every open session's end is recorded.
+      Optional<GatewayWiring> gateway =
+          GatewayWiring.start(
+              settings.gateway(), config, connections, database, clock, System::nanoTime);
+      gateway.ifPresent(opened::add);
 
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       // The whole chain is checked in the background while the rest starts; the head is logged to
@@ -181,8 +187,18 @@ public final class Latchkey implements AutoCloseable {
                   database.requests(),
                   database.enablements(),
                   database.audit(),
-                  new MeteredClusterAccess(clusters, metrics),
-                  new MeteredNotifier(foundation.notifier(), metrics),
+                  gateway
+                      .map(
+                          g ->
+                              g.kubeconfigsThroughGateway(
+                                  new MeteredClusterAccess(clusters, metrics)))
+                      .orElseGet(() -> new MeteredClusterAccess(clusters, metrics)),
+                  gateway
+                      .map(
+                          g ->
+                              g.cuttingAtTheEnd(
+                                  new MeteredNotifier(foundation.notifier(), metrics)))
+                      .orElseGet(() -> new MeteredNotifier(foundation.notifier(), metrics)),
                   foundation.approverDirectory()),
               clock,
               new SecureRandom(),
@@ -235,12 +251,15 @@ public final class Latchkey implements AutoCloseable {
               () ->
                   log.info(
                       "Latchkey ready: Slack {}, health and metrics on {}:{}, {} customer(s), {}"
-                          + " cluster(s)",
+                          + " cluster(s){}",
                       link.isPresent() ? "over Socket Mode" : "on port " + slackPort.get(),
                       settings.managementAddress(),
                       managementPort.get(),
                       config.customers().all().size(),
-                      refs.size()));
+                      refs.size(),
+                      gateway
+                          .map(g -> ", session gateway on port " + g.gateway().port())
+                          .orElse("")));
       HttpServer management =
           new HttpServer(settings.managementAddress(), settings.managementPort())
               .addServlet("/healthz", HealthServlet.liveness())

@@ -2,6 +2,7 @@ package dev.latchkey.bot;
 
 import dev.latchkey.bot.config.ConfigException;
 import dev.latchkey.bot.config.ConfigLoader;
+import dev.latchkey.bot.config.GatewayEnvironment;
 import dev.latchkey.bot.config.LatchkeyConfig;
 import dev.latchkey.bot.config.Settings;
 import dev.latchkey.bot.ops.VerifyAuditCommand;
@@ -39,6 +40,8 @@ public final class Main {
     } catch (ConfigException e) {
       problems.addAll(e.problems());
     }
+    problems.addAll(
+        GatewayEnvironment.problems(env, config.map(LatchkeyConfig::usesGateway).orElse(false)));
     return new Check(List.copyOf(problems), problems.isEmpty() ? config : Optional.empty());
   }
 

@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** kubectl (1.32, from the PATH) as engineers run it, with one kubeconfig. */
-final class Kubectl {
+public final class Kubectl {
   private final Path kubeconfig;
   private final Map<String, String> env;
 
-  Kubectl(Path kubeconfig) {
+  public Kubectl(Path kubeconfig) {
     this(kubeconfig, Map.of());
   }
 
@@ -28,25 +28,25 @@ final class Kubectl {
   }
 
   /** The same kubectl with an environment variable set (e.g. to force SPDY). */
-  Kubectl with(String name, String value) {
+  public Kubectl with(String name, String value) {
     Map<String, String> more = new java.util.HashMap<>(env);
     more.put(name, value);
     return new Kubectl(kubeconfig, more);
   }
 
   /** What a finished kubectl run printed (stdout and stderr together) and its exit code. */
-  record Result(int exit, String output) {
-    boolean ok() {
+  public record Result(int exit, String output) {
+    public boolean ok() {
       return exit == 0;
     }
   }
 
-  Result run(String... args) {
+  public Result run(String... args) {
     return runWithInput(null, args);
   }
 
   /** Runs to the end (at most 30 s), feeding {@code stdin} when given. */
-  Result runWithInput(String stdin, String... args) {
+  public Result runWithInput(String stdin, String... args) {
     try {
       Process process = builder(List.of(args)).start();
       try (OutputStream in = process.getOutputStream()) {
@@ -69,12 +69,12 @@ final class Kubectl {
   }
 
   /** Starts a long-running kubectl (a watch, logs -f, port-forward) whose output is collected. */
-  Running start(String... args) {
+  public Running start(String... args) {
     return Running.of(builder(List.of(args)));
   }
 
   /** Starts kubectl in a terminal of its own (for {@code -it}), through script(1). */
-  Running startInTerminal(String... args) {
+  public Running startInTerminal(String... args) {
     StringBuilder command = new StringBuilder("kubectl --kubeconfig " + kubeconfig);
     for (String arg : args) {
       command.append(' ').append(arg);
@@ -97,7 +97,7 @@ final class Kubectl {
   }
 
   /** A running kubectl: its output so far, its input, when it ended. */
-  static final class Running implements AutoCloseable {
+  public static final class Running implements AutoCloseable {
     final Process process;
     private final ByteArrayOutputStream output = new ByteArrayOutputStream();
     private final Thread reader;
@@ -129,13 +129,13 @@ final class Kubectl {
       }
     }
 
-    String output() {
+    public String output() {
       synchronized (output) {
         return output.toString(StandardCharsets.UTF_8);
       }
     }
 
-    void type(String text) {
+    public void type(String text) {
       try {
         process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
         process.getOutputStream().flush();
@@ -144,12 +144,12 @@ final class Kubectl {
       }
     }
 
-    boolean alive() {
+    public boolean alive() {
       return process.isAlive();
     }
 
     /** Waits for the end (at most {@code within}); true when it ended. */
-    boolean awaitEnd(Duration within) throws InterruptedException {
+    public boolean awaitEnd(Duration within) throws InterruptedException {
       return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS);
     }
 

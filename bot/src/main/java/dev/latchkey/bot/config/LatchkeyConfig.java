@@ -1,5 +1,6 @@
 package dev.latchkey.bot.config;
 
+import dev.latchkey.core.CredentialMode;
 import dev.latchkey.core.Customers;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,5 +22,11 @@ public record LatchkeyConfig(
 
   public LatchkeyConfig {
     connections = List.copyOf(connections);
+  }
+
+  /** Whether any cluster hands out gateway credentials (the session gateway must then run). */
+  public boolean usesGateway() {
+    return customers.allClusters().stream()
+        .anyMatch(p -> p.credentials() == CredentialMode.GATEWAY);
   }
 }

@@ -1,5 +1,6 @@
 package dev.latchkey.bot.config;
 
+import dev.latchkey.gateway.GatewaySettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -11,8 +12,8 @@ import java.util.Optional;
 /**
  * What Latchkey reads from the environment: the Slack secrets (only ever from here), how Slack
  * reaches Latchkey (HTTP on {@code PORT}, or Socket Mode with an app-level token), the management
- * port, where the configuration file is, and database credentials. Parsed once; every missing or
- * malformed variable is named.
+ * port, where the configuration file is, database credentials, and the session gateway's settings
+ * ({@link GatewayEnvironment}). Parsed once; every missing or malformed variable is named.
  */
 public record Settings(
     String slackBotToken,
@@ -25,7 +26,8 @@ public record Settings(
     Path configPath,
     Optional<String> databaseUrl,
     Optional<String> databaseUser,
-    Optional<String> databasePassword) {
+    Optional<String> databasePassword,
+    Optional<GatewaySettings> gateway) {
 
   public static final String DEFAULT_SLACK_API_URL = "https://slack.com/api/";
   public static final int DEFAULT_PORT = 3000;
@@ -39,7 +41,8 @@ public record Settings(
 
   /** The settings, or a {@link ConfigException} listing every problem (see {@link #problems}). */
   public static Settings from(Map<String, String> env) {
-    List<String> problems = problems(env);
+    List<String> problems = new ArrayList<>(problems(env));
+    problems.addAll(GatewayEnvironment.problems(env, false));
     if (!problems.isEmpty()) {
       throw new ConfigException(
           "Latchkey cannot start:\n  - "
@@ -57,7 +60,8 @@ public record Settings(
         configPath(env),
         value(env, "LATCHKEY_DB_URL"),
         value(env, "LATCHKEY_DB_USER"),
-        value(env, "LATCHKEY_DB_PASSWORD"));
+        value(env, "LATCHKEY_DB_PASSWORD"),
+        GatewayEnvironment.from(env));
   }
 
   /** Every problem of the environment, each with its fix; empty when Latchkey can start. */
@@ -176,6 +180,8 @@ public record Settings(
         + configPath
         + ", databaseUrl="
         + databaseUrl.orElse("(default)")
+        + ", gateway="
+        + gateway.map(g -> g.publicUrl().toString()).orElse("(none)")
         + ", secrets redacted]";
   }
 }

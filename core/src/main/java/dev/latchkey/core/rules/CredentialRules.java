@@ -2,7 +2,6 @@ package dev.latchkey.core.rules;
 
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Actor;
-import dev.latchkey.core.CredentialMode;
 import dev.latchkey.core.Durations;
 import dev.latchkey.core.Refusal;
 import dev.latchkey.core.Refusal.Fact;
@@ -14,7 +13,8 @@ import java.util.Optional;
 
 /**
  * When a kubeconfig may be handed out: to the requester, for active access with a ServiceAccount
- * token, and never in the grant's last ten minutes, so no token outlives its grant.
+ * token (straight to the API server, or through the gateway), and never in the grant's last ten
+ * minutes, so no token outlives its grant.
  */
 public final class CredentialRules {
   /** Kubernetes' shortest token lifetime: no token is minted when less than this is left. */
@@ -40,7 +40,7 @@ public final class CredentialRules {
               .with(Fact.REQUEST, r.id().value())
               .with(Fact.STATE, r.state().name()));
     }
-    if (r.credentials() != CredentialMode.TOKEN) {
+    if (!r.credentials().usesServiceAccount()) {
       return Optional.of(
           Refusal.of(Refusal.Reason.NOT_TOKEN_MODE).with(Fact.CLUSTER, r.cluster().name()));
     }
