@@ -64,14 +64,18 @@ COPY --from=build /src/bot/target/latchkey.jar /app/latchkey.jar
 
 # MALLOC_ARENA_MAX: two malloc arenas instead of one per thread that ever allocated (each up to 64 MB of RSS).
 # Health and metrics listen on MANAGEMENT_PORT, on the loopback only unless MANAGEMENT_ADDRESS says
-# otherwise (deploy/deployment.yaml sets 0.0.0.0 for the kubelet's probes); only PORT is exposed.
+# otherwise (deploy/deployment.yaml sets 0.0.0.0 for the kubelet's probes); they are not exposed. The session
+# gateway (clusters with credentials: gateway) listens on LATCHKEY_GATEWAY_PORT and keeps the CA it makes in the
+# data volume, so handed-out kubeconfigs stay valid across restarts.
 ENV PORT=3000 \
     MANAGEMENT_PORT=9090 \
+    LATCHKEY_GATEWAY_PORT=8443 \
+    LATCHKEY_GATEWAY_DIR=/data/gateway \
     LATCHKEY_CONFIG=/etc/latchkey/latchkey.yml \
     MALLOC_ARENA_MAX=2
 
 VOLUME ["/data"]
-EXPOSE 3000
+EXPOSE 3000 8443
 
 # Numeric, so that Kubernetes' runAsNonRoot can verify it without looking up /etc/passwd.
 USER 10001:10001

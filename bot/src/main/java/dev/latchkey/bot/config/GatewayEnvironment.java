@@ -26,6 +26,9 @@ public final class GatewayEnvironment {
   static final String AUDIENCE = "LATCHKEY_GATEWAY_AUDIENCE";
   static final String RECORDING_CAP_MB = "LATCHKEY_GATEWAY_RECORDING_CAP_MB";
 
+  /** The value deploy/deployment.yaml ships, to be edited. */
+  static final String SHIPPED_PUBLIC_URL = "https://latchkey-gateway.example.com:8443";
+
   /** Where a gateway without a configured certificate keeps the CA and certificate it makes. */
   public static final Path DEFAULT_DIR = Path.of("data", "gateway");
 
@@ -46,6 +49,13 @@ public final class GatewayEnvironment {
                 + " name the gateway's https:// address as they reach it (e.g."
                 + " https://latchkey-gateway.example.com:8443)");
       }
+    } else if (url.get().equals(SHIPPED_PUBLIC_URL)) {
+      problems.add(
+          PUBLIC_URL
+              + " is `"
+              + SHIPPED_PUBLIC_URL
+              + "`, the placeholder of deploy/deployment.yaml: set the https:// address the"
+              + " vendor's engineers reach the gateway at");
     } else {
       try {
         GatewaySettings.builder(new URI(url.get()), DEFAULT_DIR).build();

@@ -342,9 +342,9 @@ class DeployManifestsTest {
                 .asText())
         .isEqualTo(String.valueOf(management));
     assertThat(only("Service").path("spec").path("ports"))
-        .as("the Service publishes Slack's port only, never health or metrics")
-        .singleElement()
-        .satisfies(p -> assertThat(p.path("targetPort").asText()).isEqualTo("http"));
+        .as("the Service publishes Slack's port and the gateway's, never health or metrics")
+        .extracting(p -> p.path("targetPort").asText())
+        .containsExactly("http", "gateway");
 
     JsonNode resources = container.path("resources");
     assertThat(text(resources.path("requests"), "cpu")).as("cpu request").isNotBlank();
@@ -410,12 +410,16 @@ class DeployManifestsTest {
                     .isEqualTo(s.getValue().asText()));
     assertThat(text(service.path("spec"), "type")).isIn("", "ClusterIP");
     JsonNode port = service.path("spec").path("ports").get(0);
-    assertThat(service.path("spec").path("ports")).hasSize(1);
+    assertThat(service.path("spec").path("ports")).hasSize(2);
     assertThat(text(port, "name")).isEqualTo("http");
     assertThat(port.path("port").asInt()).isEqualTo(80);
     JsonNode target = port.path("targetPort");
     assertThat(target.isInt() ? target.asInt() : containerPort(onlyContainer(), target.asText()))
         .isEqualTo(3000);
+    // The session gateway's port, and nothing of the management port (health, metrics).
+    JsonNode gateway = service.path("spec").path("ports").get(1);
+    assertThat(text(gateway, "name")).isEqualTo("gateway");
+    assertThat(containerPort(onlyContainer(), gateway.path("targetPort").asText())).isEqualTo(8443);
   }
 
   @Test
@@ -552,7 +556,7 @@ class DeployManifestsTest {
 
     JsonNode container = onlyContainer();
     assertThat(only(runtime, "EXPOSE").rest())
-        .isEqualTo(String.valueOf(containerPort(container, "http")));
+        .isEqualTo(containerPort(container, "http") + " " + containerPort(container, "gateway"));
     String user = only(runtime, "USER").rest();
     assertThat(user).as("numeric, so runAsNonRoot can check it").matches("[1-9][0-9]*(:[0-9]+)?");
     JsonNode podSecurity =
