@@ -22,6 +22,7 @@ import dev.latchkey.core.Subject;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.gateway.Kubectl;
 import dev.latchkey.k8s.ClusterConnections;
 import dev.latchkey.k8s.GrantObjects;
 import dev.latchkey.storage.Database;
@@ -89,6 +90,7 @@ class KillAndRestartIT {
   private Path childLog;
   private int port;
   private int managementPort;
+  private int gatewayPort;
   private final List<RequestId> ids = new ArrayList<>();
 
   @BeforeEach
@@ -107,6 +109,7 @@ class KillAndRestartIT {
       }
     }
     slack = new FakeSlack();
+    gatewayPort = freePort(); // the same across the restart: handed-out kubeconfigs name it
   }
 
   @AfterEach
@@ -185,10 +188,43 @@ class KillAndRestartIT {
               });
     }
 
+    // A gateway grant with a watch open through Latchkey's session gateway.
+    assertThat(command(FakeSlack.CUSTOMER_TEAM, FakeSlack.ADMIN, "enable gw", "enable-gw"))
+        .contains("now enabled");
+    RequestId gatewayGrant =
+        new RequestId(
+            firstId(
+                command(
+                    FakeSlack.VENDOR_TEAM,
+                    FakeSlack.ENGINEER,
+                    "request gw readonly 1h INC-4 kill drill through the gateway",
+                    "submit-gw")));
+    ids.add(gatewayGrant);
+    approve(gatewayGrant);
+    FakeSlack.soon(Duration.ofSeconds(20))
+        .untilAsserted(() -> assertThat(serviceAccount(gatewayGrant)).isNotNull());
+    Path gatewayKubeconfig = dir.resolve("engineer-gw.kubeconfig");
+    Files.writeString(
+        gatewayKubeconfig,
+        kubeconfigIn(
+            command(
+                FakeSlack.VENDOR_TEAM,
+                FakeSlack.ENGINEER,
+                "kubeconfig " + gatewayGrant,
+                "kubeconfig-gw")));
+    Kubectl kubectl = new Kubectl(gatewayKubeconfig);
+    assertThat(kubectl.run("get", "namespaces").output()).contains("default");
+
     // 2. SIGKILL: no shutdown hook, nothing removed. What was committed is on disk
-    // (CommitSurvivesKillTest).
-    child.destroyForcibly();
-    assertThat(child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    // (CommitSurvivesKillTest). A session through the gateway dies with the process.
+    try (Kubectl.Running watch = kubectl.start("get", "namespaces", "-w")) {
+      FakeSlack.soon(Duration.ofSeconds(20)).until(() -> watch.alive() && !watchStarting(watch));
+      child.destroyForcibly();
+      assertThat(child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(watch.awaitEnd(Duration.ofSeconds(5)))
+          .as("the watch through the gateway ends with Latchkey")
+          .isTrue();
+    }
     for (RequestId id : granted) {
       assertThat(binding(id)).as("binding of %s after the kill", id).isNotNull();
     }
@@ -220,6 +256,10 @@ class KillAndRestartIT {
     for (RequestId id : ids) {
       assertThat(managedObjects(id)).as("objects of %s once ready again", id).isEmpty();
     }
+    // The gateway grant ended while Latchkey was dead: its kubeconfig is refused after the restart.
+    Kubectl.Result afterRestart = kubectl.run("get", "namespaces");
+    assertThat(afterRestart.ok()).as(afterRestart.output()).isFalse();
+    assertThat(afterRestart.output()).containsAnyOf("expired", "Unauthorized");
     Path restartLog = childLog;
 
     // 5. Stopped gracefully, the records say the same, and the chain of the audit log is intact.
@@ -233,7 +273,8 @@ class KillAndRestartIT {
         assertThat(r.state().isFinal()).as("state of %s: %s", id, r.state()).isTrue();
         assertThat(r.grantPresent()).as("%s still owes a removal", id).isFalse();
       }
-      for (RequestId id : List.of(granted.get(0), granted.get(1), halfDone, notStarted)) {
+      for (RequestId id :
+          List.of(granted.get(0), granted.get(1), halfDone, notStarted, gatewayGrant)) {
         assertThat(db.requests().find(id).orElseThrow().state())
             .as(
                 "state of %s; its audit trail: %s",
@@ -287,6 +328,9 @@ class KillAndRestartIT {
             clusters:
               - name: prod
                 kubeconfig: %s
+              - name: gw
+                kubeconfig: %s
+                credentials: gateway
         """
             .formatted(
                 dir.resolve("db").resolve("latchkey"),
@@ -294,6 +338,7 @@ class KillAndRestartIT {
                 FakeSlack.CHANNEL,
                 APPROVER.userId(),
                 FakeSlack.ADMIN,
+                kubeconfig,
                 kubeconfig);
     Path config = dir.resolve("latchkey.yml");
     Files.writeString(config, yaml, StandardCharsets.UTF_8);
@@ -327,6 +372,10 @@ class KillAndRestartIT {
     env.put("PORT", Integer.toString(port));
     env.put("MANAGEMENT_PORT", Integer.toString(managementPort));
     env.put("LATCHKEY_CONFIG", config.toString());
+    env.put("LATCHKEY_GATEWAY_PUBLIC_URL", "https://127.0.0.1:" + gatewayPort);
+    env.put("LATCHKEY_GATEWAY_PORT", Integer.toString(gatewayPort));
+    env.put("LATCHKEY_GATEWAY_ADDRESS", "127.0.0.1");
+    env.put("LATCHKEY_GATEWAY_DIR", dir.resolve("gateway").toString());
     env.put(ChildLatchkey.CLOCK_OFFSET_ENV, clockOffset.toString());
     env.remove("LATCHKEY_DB_URL");
     child = builder.start();
@@ -357,6 +406,40 @@ class KillAndRestartIT {
 
   private URI endpoint() {
     return uri("/slack/events");
+  }
+
+  private void approve(RequestId id) throws Exception {
+    String body =
+        FakeSlack.payloadForm(
+            slack
+                .clickPayload(
+                    FakeSlack.CUSTOMER_TEAM, APPROVER.userId(), "latchkey.approve", id.value())
+                .toString());
+    assertThat(slack.send(slack.signed(endpoint(), body, FakeSlack.FORM)).statusCode())
+        .isEqualTo(200);
+  }
+
+  private static String firstId(String answer) {
+    Matcher m = REQUEST_ID.matcher(answer);
+    assertThat(m.find()).as("request id in %s", answer).isTrue();
+    return m.group();
+  }
+
+  /** The kubeconfig of a {@code /access kubeconfig} answer: its code block, mrkdwn unescaped. */
+  private static String kubeconfigIn(String answer) {
+    int start = answer.indexOf("```\n");
+    int end = answer.lastIndexOf("\n```");
+    assertThat(start).as("a kubeconfig in %s", answer).isNotNegative();
+    return answer
+        .substring(start + 4, end)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+  }
+
+  /** Whether a watch is still before its first answer (kubectl prints a header or a line). */
+  private static boolean watchStarting(Kubectl.Running watch) {
+    return watch.output().isEmpty();
   }
 
   /** Sends {@code /access <text>} and returns the answer posted to its response_url. */
