@@ -94,7 +94,7 @@ public final class Transition {
         }
       }
     }
-    throw new IllegalStateException("request " + start.id() + " kept changing under " + decide);
+    throw new IllegalStateException("request " + start.id() + " kept changing");
   }
 
   /**

@@ -15,6 +15,7 @@ import dev.latchkey.core.port.ClusterAccess.Listing;
 import dev.latchkey.core.port.ClusterAccess.ManagedGrant;
 import dev.latchkey.core.port.ClusterAccess.ManagedObject;
 import dev.latchkey.core.port.ClusterAccess.ObjectKind;
+import dev.latchkey.core.port.ClusterAccess.PodReach;
 import dev.latchkey.core.port.ClusterAccess.RemovalResult;
 import dev.latchkey.core.port.ClusterAccess.RoleCheck;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -614,8 +615,12 @@ class FabricClusterAccessTest {
         .create();
 
     assertThat(access.checkRole(Grants.CLUSTER, "absent")).isEqualTo(new RoleCheck.Missing());
-    assertThat(access.checkRole(Grants.CLUSTER, "reads")).isEqualTo(new RoleCheck.Present(true));
-    assertThat(access.checkRole(Grants.CLUSTER, "safe")).isEqualTo(new RoleCheck.Present(false));
+    assertThat(access.checkRole(Grants.CLUSTER, "reads"))
+        .isEqualTo(new RoleCheck.Present(true, java.util.EnumSet.of(PodReach.READ_SECRETS)));
+    assertThat(access.checkRole(Grants.CLUSTER, "safe"))
+        .isEqualTo(
+            new RoleCheck.Present(
+                false, java.util.EnumSet.of(PodReach.DELETE_PODS, PodReach.CHANGE_WORKLOADS)));
   }
 
   // ---------------------------------------------------------------- credentials
