@@ -10,6 +10,7 @@ import dev.latchkey.core.CredentialMode;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestKind;
 import dev.latchkey.core.port.ClusterAccess;
+import dev.latchkey.core.port.ForwardingClusterAccess;
 import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.port.SessionStore;
 import dev.latchkey.core.session.AdmitConnection;
@@ -155,18 +156,16 @@ final class GatewayWiring implements AutoCloseable {
   }
 
   /** The adapter for every cluster, but gateway-mode clusters' kubeconfigs are the gateway's. */
-  private final class GatewayKubeconfigs implements ClusterAccess {
-    private final ClusterAccess inner;
-
+  private final class GatewayKubeconfigs extends ForwardingClusterAccess {
     GatewayKubeconfigs(ClusterAccess inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
     public CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
       GatewayTokens gatewayTokens = tokens.get(cluster);
       if (gatewayTokens == null) {
-        return inner.issueCredential(cluster, id, notAfter);
+        return super.issueCredential(cluster, id, notAfter);
       }
       return gatewayTokens.kubeconfig(
           cluster,
@@ -175,36 +174,6 @@ final class GatewayWiring implements AutoCloseable {
           gateway.serverUrl(cluster),
           gateway.caCertData(),
           settings.audience());
-    }
-
-    @Override
-    public GrantResult grant(Grant grant) {
-      return inner.grant(grant);
-    }
-
-    @Override
-    public RemovalResult revoke(Footprint footprint) {
-      return inner.revoke(footprint);
-    }
-
-    @Override
-    public Listing listManaged(ClusterRef cluster) {
-      return inner.listManaged(cluster);
-    }
-
-    @Override
-    public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
-      return inner.removeListed(cluster, found);
-    }
-
-    @Override
-    public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
-      return inner.checkRole(cluster, clusterRole);
-    }
-
-    @Override
-    public UnmanagedListing listUnmanaged(ClusterRef cluster) {
-      return inner.listUnmanaged(cluster);
     }
   }
 }

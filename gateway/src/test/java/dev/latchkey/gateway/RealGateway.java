@@ -11,7 +11,6 @@ import dev.latchkey.k8s.FabricClusterAccess;
 import dev.latchkey.k8s.GatewayTokens;
 import dev.latchkey.k8s.RealCluster;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.awaitility.Awaitility;
 
 /**
  * The gateway in this process in front of a real API server: Latchkey's own identity from
@@ -132,41 +130,7 @@ final class RealGateway implements AutoCloseable {
 
   /** A pod served by the kit's node, Running before this returns. */
   Pod runningPod(String namespace, String name) {
-    Pod pod =
-        cluster
-            .admin
-            .pods()
-            .inNamespace(namespace)
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(name)
-                    .endMetadata()
-                    .withNewSpec()
-                    .withNodeName("kit-node")
-                    .addNewContainer()
-                    .withName("main")
-                    .withImage("busybox")
-                    .endContainer()
-                    .endSpec()
-                    .build())
-            .create();
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(20))
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () ->
-                "Running"
-                    .equals(
-                        cluster
-                            .admin
-                            .pods()
-                            .inNamespace(namespace)
-                            .withName(name)
-                            .get()
-                            .getStatus()
-                            .getPhase()));
-    return pod;
+    return cluster.runningPod(namespace, name);
   }
 
   @Override

@@ -7,6 +7,8 @@ import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
@@ -356,6 +358,43 @@ public final class RealCluster implements AutoCloseable {
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(20))
         .until(() -> allowed(user, what) == allowed);
+  }
+
+  /** A pod served by the kit's node, Running before this returns. */
+  public Pod runningPod(String namespace, String name) {
+    Pod pod =
+        admin
+            .pods()
+            .inNamespace(namespace)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .endMetadata()
+                    .withNewSpec()
+                    .withNodeName("kit-node")
+                    .addNewContainer()
+                    .withName("main")
+                    .withImage("busybox")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                "Running"
+                    .equals(
+                        admin
+                            .pods()
+                            .inNamespace(namespace)
+                            .withName(name)
+                            .get()
+                            .getStatus()
+                            .getPhase()));
+    return pod;
   }
 
   @Override

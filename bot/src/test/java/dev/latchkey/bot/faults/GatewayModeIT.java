@@ -24,7 +24,6 @@ import dev.latchkey.gateway.Kubectl;
 import dev.latchkey.k8s.ClusterConnection;
 import dev.latchkey.k8s.RealCluster;
 import dev.latchkey.k8s.RealClusterExtension;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -75,7 +74,7 @@ class GatewayModeIT {
   void aGatewayKubeconfigWorksOnlyThroughLatchkeyIsRecordedAndIsCutAtRevocation(RealCluster cluster)
       throws Exception {
     String ns = cluster.createNamespace("gw-mode");
-    runningPod(cluster, ns, "shell");
+    cluster.runningPod(ns, "shell");
     int port = freePort();
     try (FakeSlack slack = new FakeSlack();
         Latchkey latchkey =
@@ -210,41 +209,6 @@ class GatewayModeIT {
   private Connection database() throws Exception {
     return DriverManager.getConnection(
         "jdbc:h2:file:" + dir.resolve("latchkey") + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000");
-  }
-
-  private static void runningPod(RealCluster cluster, String ns, String name) {
-    cluster
-        .admin
-        .pods()
-        .inNamespace(ns)
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .withNodeName("kit-node")
-                .addNewContainer()
-                .withName("main")
-                .withImage("busybox")
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                "Running"
-                    .equals(
-                        cluster
-                            .admin
-                            .pods()
-                            .inNamespace(ns)
-                            .withName(name)
-                            .get()
-                            .getStatus()
-                            .getPhase()));
   }
 
   private Settings settings(FakeSlack slack, int gatewayPort) {

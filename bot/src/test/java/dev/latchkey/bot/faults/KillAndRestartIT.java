@@ -202,7 +202,14 @@ class KillAndRestartIT {
     ids.add(gatewayGrant);
     approve(gatewayGrant);
     FakeSlack.soon(Duration.ofSeconds(20))
-        .untilAsserted(() -> assertThat(serviceAccount(gatewayGrant)).isNotNull());
+        .untilAsserted(
+            () ->
+                // ACTIVE is committed before the card says so.
+                assertThat(slack.calls("chat.update"))
+                    .anyMatch(
+                        u ->
+                            FakeSlack.shownText(u).contains(gatewayGrant.value())
+                                && FakeSlack.shownText(u).contains("*Active*")));
     Path gatewayKubeconfig = dir.resolve("engineer-gw.kubeconfig");
     Files.writeString(
         gatewayKubeconfig,

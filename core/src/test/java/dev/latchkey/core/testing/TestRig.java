@@ -13,6 +13,7 @@ import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.Submission;
 import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.ClusterAccess;
+import dev.latchkey.core.port.ForwardingClusterAccess;
 import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.request.DecideRequest;
 import dev.latchkey.core.request.Decision;

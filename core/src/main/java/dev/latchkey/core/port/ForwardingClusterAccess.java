@@ -1,15 +1,13 @@
-package dev.latchkey.core.testing;
+package dev.latchkey.core.port;
 
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.RequestId;
-import dev.latchkey.core.port.ClusterAccess;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A cluster that passes every call to another: tests override the one call whose timing or answer
- * they change (a grant interrupted by a racing thread, a listing taken earlier) and keep the rest
- * real.
+ * A cluster that passes every call to another, for decorators that change one call and keep the
+ * rest (the gateway's kubeconfigs; in tests, a grant interrupted by a racing thread).
  */
 public class ForwardingClusterAccess implements ClusterAccess {
   private final ClusterAccess delegate;
