@@ -211,15 +211,15 @@ public final class SlackNotifier implements Notifier {
       case REQUEST_REVOKED ->
           Optional.of(
               cause.actor() instanceof Actor.Cluster
-                  ? ":scissors: The binding was removed outside Latchkey; the access is marked"
-                      + " revoked."
+                  ? ":scissors: The grant was removed outside Latchkey (its binding was deleted on"
+                      + " the cluster); the access is revoked."
                   : ":scissors: Revoked by "
                       + by
                       + ("cluster disabled".equals(cause.details().get("cause"))
                           ? " (support access on the cluster was disabled)."
                           : "."));
       case REQUEST_EXPIRED -> Optional.of(":checkered_flag: Access expired.");
-      case GRANT_REMOVED -> Optional.of(":broom: Removed from the cluster.");
+      case GRANT_REMOVED -> Optional.of(":broom: Grant removed from the cluster.");
       case REQUEST_EXTENDED ->
           Optional.of(
               ":hourglass_flowing_sand: Extended until "
