@@ -98,13 +98,17 @@ final class CommandReplies {
     };
   }
 
-  static String kubeconfig(RequestId id, AccessRequest r, Kubeconfig kubeconfig) {
+  /** The kubeconfig of {@code r}, fetched by naming {@code typed} (the access or its extension). */
+  static String kubeconfig(RequestId typed, AccessRequest r, Kubeconfig kubeconfig) {
     return ":closed_lock_with_key: Kubeconfig for "
-        + Mrkdwn.code(id.value())
+        + Mrkdwn.code(r.id().value())
         + " ("
         + Mrkdwn.escape(r.role())
         + " on "
         + Mrkdwn.escape(r.cluster().name())
+        + (typed.equals(r.id())
+            ? ""
+            : "; the access your extension " + Mrkdwn.code(typed.value()) + " extends")
         + "). The token ends "
         + Mrkdwn.date(kubeconfig.tokenExpiresAt())
         + ". Save it to a file readable only by you and run `kubectl --kubeconfig FILE`."
