@@ -3,7 +3,6 @@ package dev.latchkey.bot.slack;
 import dev.latchkey.core.Durations;
 import dev.latchkey.core.Refusal;
 import dev.latchkey.core.Refusal.Fact;
-import dev.latchkey.core.RequestState;
 import dev.latchkey.core.port.ClusterAccess.PodReach;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -256,7 +255,7 @@ public final class RefusalTexts {
                   + " Ask one of them."
               : "Only the requester or an approver of this customer can revoke access. Ask one of"
                   + " them.";
-      case NOT_ACTIVE -> notActive(situation, r);
+      case NOT_ACTIVE -> NotActiveTexts.text(situation, r);
       case EXTENSION_PENDING ->
           "An extension of "
               + f(r, Fact.REQUEST)
@@ -317,47 +316,6 @@ public final class RefusalTexts {
               + " everything. Run Latchkey outside the cluster, offer the role only in named"
               + " namespaces (`scope: namespaced`), or use `credentials: gateway`, which keeps"
               + " every request out of the protected namespaces.";
-    };
-  }
-
-  /** A request that is not (or no longer) active, and what to do in its state instead. */
-  private static String notActive(Situation situation, Refusal r) {
-    String id = f(r, Fact.REQUEST);
-    String constant = f(r, Fact.STATE);
-    String state = StateWords.named(constant);
-    boolean pending = constant.equals(RequestState.PENDING.name());
-    boolean ended =
-        Arrays.stream(RequestState.values())
-            .anyMatch(s -> s.isFinal() && s.name().equals(constant));
-    String askAnew = "Ask for new access with `/access request`.";
-    return switch (situation) {
-      case REVOKE ->
-          id
-              + " is not active access (it is "
-              + state
-              + "); "
-              + (ended
-                  ? "it has ended already, there is nothing to revoke."
-                  : pending
-                      ? "pending requests are cancelled by the requester (`/access cancel "
-                          + id
-                          + "`) or denied on their card."
-                      : "an approved extension ends with the access it extends: revoke that"
-                          + " access instead.");
-      case EXTEND ->
-          id
-              + " is not active (it is "
-              + state
-              + "); only active access can be extended. "
-              + (pending ? "Wait for its approval, then extend it." : askAnew);
-      default ->
-          id
-              + " is not active (it is "
-              + state
-              + "). "
-              + (pending
-                  ? "A kubeconfig is handed out once it is approved."
-                  : ended ? askAnew : "Its grant is being made: try again in a moment.");
     };
   }
 

@@ -130,6 +130,18 @@ class ExtensionFlowTest {
             "# token for " + id)
         .doesNotContain("APPROVED", "not active");
 
+    // An extension is not access of its own: its refusals name the access.
+    assertThat(ask(Fixtures.ENGINEER, "revoke " + extId))
+        .contains(
+            extId
+                + " is an extension of "
+                + id
+                + ", not access of its own: revoke the access itself with `/access revoke "
+                + id
+                + "`.");
+    assertThat(ask(Fixtures.ENGINEER, "extend " + extId + " 1h"))
+        .contains("extend the access itself with `/access extend " + id + " &lt;duration&gt;`.");
+
     if (endedBy.equals("revoke")) {
       assertThat(ask(Fixtures.ENGINEER, "revoke " + id)).contains("Revoked `" + id + "`");
     } else {
