@@ -49,6 +49,16 @@ class ReplyWordsTest {
   }
 
   @Test
+  void statusOfAMistypedClusterGuessesItWithoutAUsageLine() {
+    assertThat(CommandReplies.unknownCluster("prdo", List.of("prod", "staging")))
+        .isEqualTo(
+            ":no_entry_sign: Unknown cluster `prdo`. Did you mean `prod`? Clusters: prod,"
+                + " staging.");
+    assertThat(CommandReplies.unknownCluster("qa", List.of("prod", "staging")))
+        .isEqualTo(":no_entry_sign: Unknown cluster `qa`. Clusters: prod, staging.");
+  }
+
+  @Test
   void theAuditTrailReadsAsSentencesInTheReadersZoneWithTheRecordBelow() {
     AuditEvent approved =
         new AuditEvent(
