@@ -53,9 +53,4 @@ public final class StateWords {
         .map(StateWords::of)
         .orElse(constant.toLowerCase(Locale.ROOT).replace('_', ' '));
   }
-
-  /** The same words with a capital, to open a sentence or a card's status line. */
-  public static String capitalised(String words) {
-    return words.isEmpty() ? words : Character.toUpperCase(words.charAt(0)) + words.substring(1);
-  }
 }
