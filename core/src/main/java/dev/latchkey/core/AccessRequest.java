@@ -162,6 +162,14 @@ public record AccessRequest(
     };
   }
 
+  /**
+   * Access approved or active: its grant exists or is being made. Never an extension, which holds
+   * nothing of its own and only moves its original's end (and stays APPROVED once applied).
+   */
+  public boolean holdsAccess() {
+    return kind == RequestKind.ACCESS && state.holdsAccess();
+  }
+
   /** Access ended (or the grant failed) but the cluster may still hold something of it. */
   public boolean revocationPending() {
     return state.isFinal() && grantPresent;

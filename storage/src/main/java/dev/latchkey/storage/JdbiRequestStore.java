@@ -273,6 +273,7 @@ final class JdbiRequestStore implements RequestStore {
                         + " 'ACTIVE') ORDER BY created_at, id")
                 .bind("customer", customer.value())
                 .map((rs, ctx) -> RequestRows.read(rs))
+                .filter(AccessRequest::isOpen)
                 .list());
   }
 
@@ -288,6 +289,7 @@ final class JdbiRequestStore implements RequestStore {
                 .bind("customer", cluster.customer().value())
                 .bind("cluster", cluster.name())
                 .map((rs, ctx) -> RequestRows.read(rs))
+                .filter(AccessRequest::holdsAccess)
                 .list());
   }
 

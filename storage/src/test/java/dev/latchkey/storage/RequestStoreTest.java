@@ -28,6 +28,7 @@ import dev.latchkey.core.port.RequestStore.Update;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.MutableClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -382,6 +383,58 @@ class RequestStoreTest extends EngineTest {
    * PostgreSQL refuses U+0000 in text and H2 stores it: refused before the database, on both,
    * naming the field.
    */
+  @Test
+  void anAppliedExtensionIsNeitherOpenNorHoldingAccessAndLeavesWithItsOriginal() {
+    AccessRequest original = inState(RequestState.ACTIVE, id(1), T0, Scope.CLUSTER);
+    store.insert(original, List.of());
+    AccessRequest extension =
+        extensionOf(original.id(), id(2), T0.plusSeconds(60))
+            .withState(RequestState.APPROVED)
+            .withDecision(T0.plusSeconds(70), Fixtures.APPROVER)
+            .withExpiresAt(original.expiresAt().orElseThrow().plus(Duration.ofHours(1)));
+    store.insert(extension, List.of());
+    // Approved but not yet applied: still in play, though it holds no access of its own.
+    assertThat(store.findOpen(Fixtures.ACME))
+        .extracting(AccessRequest::id)
+        .containsExactly(original.id(), extension.id());
+    assertThat(store.findHoldingAccess(Fixtures.PROD))
+        .extracting(AccessRequest::id)
+        .containsExactly(original.id());
+
+    // Applied: it stays APPROVED for good, and is settled.
+    AccessRequest applied = extension.withGrantedAt(T0.plusSeconds(71));
+    store.update(extension, applied, List.of());
+    assertThat(store.find(extension.id()).orElseThrow().state()).isEqualTo(RequestState.APPROVED);
+    assertThat(store.findOpen(Fixtures.ACME))
+        .extracting(AccessRequest::id)
+        .containsExactly(original.id());
+
+    // The original revoked: nothing is left to list or count.
+    store.update(
+        original,
+        original.withState(RequestState.REVOKED).withEnd(T0.plusSeconds(80), Fixtures.ENGINEER),
+        List.of());
+    assertThat(store.findOpen(Fixtures.ACME)).isEmpty();
+    assertThat(store.findHoldingAccess(Fixtures.PROD)).isEmpty();
+  }
+
+  private static AccessRequest extensionOf(RequestId original, RequestId id, Instant at) {
+    return AccessRequest.submitted(
+        id,
+        RequestKind.EXTENSION,
+        Optional.of(original),
+        Fixtures.PROD,
+        "readonly",
+        Scope.CLUSTER,
+        CredentialMode.TOKEN,
+        Fixtures.REQUESTER,
+        "more",
+        Duration.ofHours(1),
+        at,
+        Duration.ofHours(1),
+        1);
+  }
+
   @Test
   void textHoldingANulNeverReachesTheDatabase() throws Exception {
     AccessRequest withNul =

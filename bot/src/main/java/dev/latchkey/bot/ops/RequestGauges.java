@@ -1,7 +1,6 @@
 package dev.latchkey.bot.ops;
 
 import dev.latchkey.bot.config.LatchkeyConfig;
-import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.UseCases;
@@ -28,7 +27,6 @@ public final class RequestGauges {
                 for (Customer customer : config.customers().all()) {
                   count +=
                       database.requests().findOpen(customer.id()).stream()
-                          .filter(AccessRequest::isOpen)
                           .filter(r -> r.state() == state)
                           .count();
                 }

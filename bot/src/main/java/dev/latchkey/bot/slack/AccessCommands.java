@@ -129,26 +129,17 @@ final class AccessCommands {
             actingOn(
                 caller,
                 c.id(),
-                Command.CANCEL_USAGE,
-                who ->
-                    CommandReplies.cancel(
-                        core.cancel().cancel(c.id(), who.actor()), Command.CANCEL_USAGE));
+                who -> CommandReplies.cancel(core.cancel().cancel(c.id(), who.actor())));
         case Command.Revoke c ->
             actingOn(
                 caller,
                 c.id(),
-                Command.REVOKE_USAGE,
-                who ->
-                    CommandReplies.revoke(
-                        core.revoke().revoke(c.id(), who.actor()), Command.REVOKE_USAGE));
+                who -> CommandReplies.revoke(core.revoke().revoke(c.id(), who.actor())));
         case Command.Extend e ->
             actingOn(
                 caller,
                 e.id(),
-                Command.EXTEND_USAGE,
-                who ->
-                    CommandReplies.extend(
-                        core.extend().extend(e.id(), who.actor(), e.by()), Command.EXTEND_USAGE));
+                who -> CommandReplies.extend(core.extend().extend(e.id(), who.actor(), e.by())));
         case Command.Status s -> status(caller, s);
         case Command.Enable e ->
             acting(
@@ -157,13 +148,11 @@ final class AccessCommands {
                     switchAccess(
                         caller,
                         e.cluster(),
-                        Command.ENABLE_USAGE,
                         ref ->
                             CommandReplies.enabled(
                                 core.enable().enable(ref, who.actor(), e.roles()),
                                 e.cluster(),
-                                who.actor().userId(),
-                                Command.ENABLE_USAGE)));
+                                who.actor().userId())));
         case Command.Disable d ->
             acting(
                 caller,
@@ -171,13 +160,11 @@ final class AccessCommands {
                     switchAccess(
                         caller,
                         d.cluster(),
-                        Command.DISABLE_USAGE,
                         ref ->
                             CommandReplies.disabled(
                                 core.disable().disable(ref, who.actor(), d.now()),
                                 d.cluster(),
-                                who.actor().userId(),
-                                Command.DISABLE_USAGE)));
+                                who.actor().userId())));
         case Command.Audit a -> audit(caller, a.id());
         case Command.Kubeconfig k -> kubeconfig(caller, k.id());
         case Command.Help h -> answer(caller, Texts.help());
@@ -209,11 +196,8 @@ final class AccessCommands {
 
   /** A use case on one of the channel's requests, answered with what {@code work} says. */
   private void actingOn(
-      Caller caller,
-      RequestId id,
-      String usage,
-      Function<SlackIdentities.Identity.Known, String> work) {
-    if (scoped(caller, id, usage).isPresent()) {
+      Caller caller, RequestId id, Function<SlackIdentities.Identity.Known, String> work) {
+    if (scoped(caller, id).isPresent()) {
       acting(caller, who -> answer(caller, work.apply(who)));
     }
   }
@@ -234,13 +218,12 @@ final class AccessCommands {
         switch (core.submit().submit(submission)) {
           case SubmitRequest.Result.Submitted s -> CommandReplies.submitted(s.request(), true);
           case SubmitRequest.Result.Refused refused ->
-              Texts.refused(
-                  RefusalTexts.Situation.SUBMIT, refused.refusal(), Command.REQUEST_USAGE);
+              Texts.refused(RefusalTexts.Situation.SUBMIT, refused.refusal());
         });
   }
 
   private void show(Caller caller, RequestId id) {
-    scoped(caller, id, Command.SHOW_USAGE)
+    scoped(caller, id)
         .ifPresent(
             r -> {
               String description =
@@ -262,24 +245,17 @@ final class AccessCommands {
       case ClusterStatus.Result.Clusters clusters ->
           answer(caller, CommandReplies.status(caller.customer(), clusters.clusters()));
       case ClusterStatus.Result.UnknownCluster unknown ->
-          answer(
-              caller,
-              CommandReplies.unknownCluster(
-                  unknown.name(), unknown.clusters(), Command.STATUS_USAGE));
+          answer(caller, CommandReplies.unknownCluster(unknown.name(), unknown.clusters()));
     }
   }
 
   private void switchAccess(
-      Caller caller,
-      String cluster,
-      String usage,
-      Function<ClusterRef, CommandReplies.Reply> useCase) {
+      Caller caller, String cluster, Function<ClusterRef, CommandReplies.Reply> useCase) {
     ClusterRef ref;
     try {
       ref = new ClusterRef(caller.customer().id(), cluster);
     } catch (IllegalArgumentException e) {
-      answer(
-          caller, CommandReplies.unknownCluster(cluster, caller.customer().clusterNames(), usage));
+      answer(caller, CommandReplies.unknownCluster(cluster, caller.customer().clusterNames()));
       return;
     }
     answer(caller, useCase.apply(ref));
@@ -289,12 +265,12 @@ final class AccessCommands {
     core.queries()
         .trail(caller.customer().id(), id)
         .ifPresentOrElse(
-            events -> answer(caller, CommandReplies.auditTrail(id, events)),
-            () -> answer(caller, Texts.notFound(id.value(), Command.AUDIT_USAGE)));
+            events -> answer(caller, AuditTexts.trail(id, events)),
+            () -> answer(caller, Texts.notFound(id.value())));
   }
 
   private void kubeconfig(Caller caller, RequestId id) {
-    if (scoped(caller, id, Command.KUBECONFIG_USAGE).isPresent()) {
+    if (scoped(caller, id).isPresent()) {
       acting(
           caller,
           who ->
@@ -304,12 +280,9 @@ final class AccessCommands {
                     case IssueKubeconfig.Result.Issued issued ->
                         CommandReplies.kubeconfig(id, issued.request(), issued.kubeconfig());
                     case IssueKubeconfig.Result.Refused refused ->
-                        Texts.refused(
-                            RefusalTexts.Situation.KUBECONFIG,
-                            refused.refusal(),
-                            Command.KUBECONFIG_USAGE);
+                        Texts.refused(RefusalTexts.Situation.KUBECONFIG, refused.refusal());
                     case IssueKubeconfig.Result.NotFound notFound ->
-                        Texts.notFound(notFound.typedId(), Command.KUBECONFIG_USAGE);
+                        Texts.notFound(notFound.typedId());
                   }));
     }
   }
@@ -318,10 +291,10 @@ final class AccessCommands {
    * The request if it exists and belongs to this channel's customer; otherwise answers "no such
    * request".
    */
-  private Optional<AccessRequest> scoped(Caller caller, RequestId id, String usage) {
+  private Optional<AccessRequest> scoped(Caller caller, RequestId id) {
     Optional<AccessRequest> found = core.queries().find(caller.customer().id(), id);
     if (found.isEmpty()) {
-      answer(caller, Texts.notFound(id.value(), usage));
+      answer(caller, Texts.notFound(id.value()));
     }
     return found;
   }

@@ -228,10 +228,7 @@ final class CardActions {
                     case SubmitRequest.Result.Submitted s ->
                         CommandReplies.submitted(s.request(), false);
                     case SubmitRequest.Result.Refused refused ->
-                        Texts.refused(
-                            RefusalTexts.Situation.SUBMIT,
-                            refused.refusal(),
-                            Command.REQUEST_USAGE);
+                        Texts.refused(RefusalTexts.Situation.SUBMIT, refused.refusal());
                   };
               ephemeral(channel, user, text);
             } catch (RuntimeException e) {

@@ -136,8 +136,26 @@ sealed interface Command {
           };
       case "enable" -> enable(args);
       case "disable" -> disable(args);
-      default -> new Invalid("Unknown command `" + clip(verb) + "`.", HELP_USAGE);
+      default -> unknownVerb(verb);
     };
+  }
+
+  /** An unknown verb, with the one it most likely meant and that verb's form when there is one. */
+  private static Command unknownVerb(String verb) {
+    String unknown = "Unknown command `" + clip(verb) + "`.";
+    List<String> verbs = ALL_USAGES.stream().map(Command::verbOf).toList();
+    return DidYouMean.closest(verb, verbs)
+        .<Command>map(
+            meant ->
+                new Invalid(
+                    unknown + " Did you mean `" + meant + "`?",
+                    ALL_USAGES.get(verbs.indexOf(meant))))
+        .orElseGet(() -> new Invalid(unknown, HELP_USAGE));
+  }
+
+  /** The verb of a usage form: {@code list} of {@code /access list}. */
+  private static String verbOf(String usage) {
+    return usage.split(" ")[1];
   }
 
   /** A word of the input and where it starts (the reason is taken verbatim from there). */

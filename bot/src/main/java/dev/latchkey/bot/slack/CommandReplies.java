@@ -6,7 +6,6 @@ import dev.latchkey.core.ClusterEnablement;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Durations;
 import dev.latchkey.core.RequestId;
-import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.access.ClusterStatus;
 import dev.latchkey.core.access.DisableSupportAccess;
 import dev.latchkey.core.access.EnableSupportAccess;
@@ -25,7 +24,6 @@ import java.util.stream.Collectors;
  */
 final class CommandReplies {
   private static final int MAX_LISTED = 40;
-  private static final int MAX_AUDIT_CHARS = 30_000;
 
   private CommandReplies() {}
 
@@ -57,34 +55,34 @@ final class CommandReplies {
             : ".");
   }
 
-  static String cancel(CancelRequest.Result result, String usage) {
+  static String cancel(CancelRequest.Result result) {
     return switch (result) {
       case CancelRequest.Result.Cancelled c ->
           ":heavy_minus_sign: Cancelled " + Mrkdwn.code(c.request().id().value()) + ".";
       case CancelRequest.Result.Refused r ->
-          Texts.refused(RefusalTexts.Situation.CANCEL, r.refusal(), usage);
+          Texts.refused(RefusalTexts.Situation.CANCEL, r.refusal());
       case CancelRequest.Result.AlreadyDecided a -> Texts.alreadyDecided(a.request());
-      case CancelRequest.Result.NotFound n -> Texts.notFound(n.typedId(), usage);
+      case CancelRequest.Result.NotFound n -> Texts.notFound(n.typedId());
     };
   }
 
-  static String revoke(RevokeAccess.Result result, String usage) {
+  static String revoke(RevokeAccess.Result result) {
     return switch (result) {
       case RevokeAccess.Result.Revoked r ->
           ":scissors: Revoked "
               + Mrkdwn.code(r.request().id().value())
-              + "; "
+              + ": the access has ended"
               + (r.request().revocationPending()
-                  ? "removing it from the cluster (retried until the cluster answers)."
-                  : "the binding is gone.");
+                  ? "; removing its grant from the cluster (retried until the cluster answers)."
+                  : " and its grant is gone from the cluster.");
       case RevokeAccess.Result.Refused r ->
-          Texts.refused(RefusalTexts.Situation.REVOKE, r.refusal(), usage);
+          Texts.refused(RefusalTexts.Situation.REVOKE, r.refusal());
       case RevokeAccess.Result.AlreadyEnded a -> Texts.alreadyDecided(a.request());
-      case RevokeAccess.Result.NotFound n -> Texts.notFound(n.typedId(), usage);
+      case RevokeAccess.Result.NotFound n -> Texts.notFound(n.typedId());
     };
   }
 
-  static String extend(ExtendAccess.Result result, String usage) {
+  static String extend(ExtendAccess.Result result) {
     return switch (result) {
       case ExtendAccess.Result.Requested e ->
           ":hourglass_flowing_sand: Extension "
@@ -95,18 +93,22 @@ final class CommandReplies {
               + Durations.format(e.extension().duration())
               + " is posted for approval.";
       case ExtendAccess.Result.Refused r ->
-          Texts.refused(RefusalTexts.Situation.EXTEND, r.refusal(), usage);
-      case ExtendAccess.Result.NotFound n -> Texts.notFound(n.typedId(), usage);
+          Texts.refused(RefusalTexts.Situation.EXTEND, r.refusal());
+      case ExtendAccess.Result.NotFound n -> Texts.notFound(n.typedId());
     };
   }
 
-  static String kubeconfig(RequestId id, AccessRequest r, Kubeconfig kubeconfig) {
+  /** The kubeconfig of {@code r}, fetched by naming {@code typed} (the access or its extension). */
+  static String kubeconfig(RequestId typed, AccessRequest r, Kubeconfig kubeconfig) {
     return ":closed_lock_with_key: Kubeconfig for "
-        + Mrkdwn.code(id.value())
+        + Mrkdwn.code(r.id().value())
         + " ("
         + Mrkdwn.escape(r.role())
         + " on "
         + Mrkdwn.escape(r.cluster().name())
+        + (typed.equals(r.id())
+            ? ""
+            : "; the access your extension " + Mrkdwn.code(typed.value()) + " extends")
         + "). The token ends "
         + Mrkdwn.date(kubeconfig.tokenExpiresAt())
         + ". Save it to a file readable only by you and run `kubectl --kubeconfig FILE`."
@@ -132,12 +134,22 @@ final class CommandReplies {
                   + (open.size() - MAX_LISTED)
                   + " more. Use `/access show <id>`.".replace("<id>", "&lt;id&gt;")));
     }
-    return new Reply(open.size() + " pending or active requests", blocks, false);
+    return new Reply(
+        Texts.count(open.size(), "pending or active request", "pending or active requests"),
+        blocks,
+        false);
   }
 
-  static String unknownCluster(String name, List<String> clusters, String usage) {
-    return Texts.problem(
-        "Unknown cluster " + name + ". Clusters: " + String.join(", ", clusters) + ".", usage);
+  static String unknownCluster(String name, List<String> clusters) {
+    return ":no_entry_sign: Unknown cluster "
+        + Mrkdwn.code(name)
+        + "."
+        + DidYouMean.closest(name, clusters)
+            .map(c -> " Did you mean " + Mrkdwn.code(c) + "?")
+            .orElse("")
+        + " Clusters: "
+        + Mrkdwn.escape(String.join(", ", clusters))
+        + ".";
   }
 
   static String status(Customer customer, List<ClusterStatus.State> clusters) {
@@ -154,8 +166,8 @@ final class CommandReplies {
                       + Mrkdwn.escape(
                           state.roles().stream().sorted().collect(Collectors.joining(", ")))
                   : ":red_circle: disabled")
-          .append(" · active grants: ")
-          .append(c.activeGrants())
+          .append(" · active access: ")
+          .append(Texts.count(c.activeGrants(), "request", "requests"))
           .append(" · roles offered: ")
           .append(Mrkdwn.escape(String.join(", ", c.policy().roles().keySet())))
           .append(" · credentials: ")
@@ -188,8 +200,7 @@ final class CommandReplies {
     return Mrkdwn.truncate(out.toString(), 3000);
   }
 
-  static Reply enabled(
-      EnableSupportAccess.Result result, String cluster, String who, String usage) {
+  static Reply enabled(EnableSupportAccess.Result result, String cluster, String who) {
     return switch (result) {
       case EnableSupportAccess.Result.Enabled e ->
           new Reply(
@@ -204,12 +215,11 @@ final class CommandReplies {
               List.of(),
               true);
       case EnableSupportAccess.Result.Refused r ->
-          Reply.of(Texts.refused(RefusalTexts.Situation.SWITCH, r.refusal(), usage));
+          Reply.of(Texts.refused(RefusalTexts.Situation.SWITCH, r.refusal()));
     };
   }
 
-  static Reply disabled(
-      DisableSupportAccess.Result result, String cluster, String who, String usage) {
+  static Reply disabled(DisableSupportAccess.Result result, String cluster, String who) {
     return switch (result) {
       case DisableSupportAccess.Result.Disabled d ->
           new Reply(
@@ -228,45 +238,7 @@ final class CommandReplies {
               List.of(),
               true);
       case DisableSupportAccess.Result.Refused r ->
-          Reply.of(Texts.refused(RefusalTexts.Situation.SWITCH, r.refusal(), usage));
+          Reply.of(Texts.refused(RefusalTexts.Situation.SWITCH, r.refusal()));
     };
-  }
-
-  static String auditTrail(RequestId id, List<StoredAuditEvent> events) {
-    List<String> lines = new ArrayList<>();
-    for (StoredAuditEvent stored : events) {
-      var e = stored.event();
-      String details =
-          e.details().entrySet().stream()
-              .map(d -> d.getKey() + "=" + d.getValue())
-              .collect(Collectors.joining(" "));
-      lines.add(
-          "• "
-              + Mrkdwn.plainDate(e.at())
-              + " · *"
-              + e.action().eventName()
-              + "* · "
-              + Mrkdwn.escape(e.actor().audit())
-              + " · "
-              + e.result().name().toLowerCase(Locale.ROOT)
-              + (details.isEmpty() ? "" : " · " + Mrkdwn.truncate(Mrkdwn.escape(details), 700)));
-    }
-    StringBuilder out =
-        new StringBuilder(
-            "*Audit trail of* " + Mrkdwn.code(id.value()) + " (" + events.size() + " events)");
-    int skipped = 0;
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      if (out.length() + lines.get(i).length() > MAX_AUDIT_CHARS) {
-        skipped = i + 1;
-        break;
-      }
-    }
-    if (skipped > 0) {
-      out.append("\n_…").append(skipped).append(" earlier events not shown_");
-    }
-    for (int i = skipped; i < lines.size(); i++) {
-      out.append('\n').append(lines.get(i));
-    }
-    return out.toString();
   }
 }

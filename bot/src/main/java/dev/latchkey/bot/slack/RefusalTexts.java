@@ -1,9 +1,13 @@
 package dev.latchkey.bot.slack;
 
+import dev.latchkey.core.Durations;
 import dev.latchkey.core.Refusal;
 import dev.latchkey.core.Refusal.Fact;
 import dev.latchkey.core.port.ClusterAccess.PodReach;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -42,7 +46,8 @@ public final class RefusalTexts {
               + f(r, Fact.ROLE)
               + " is no longer offered on "
               + f(r, Fact.CLUSTER)
-              + ".";
+              + "."
+              + askAgain;
       case DURATION_ABOVE_MAXIMUM ->
           r.fact(Fact.EXTENDS).isPresent()
               ? "This extension can no longer be approved: role "
@@ -70,28 +75,41 @@ public final class RefusalTexts {
               + askAgain;
       case PROTECTED_NAMESPACE, NAMESPACES_REQUIRED ->
           noLonger + plain(Situation.DECIDE, r) + askAgain;
-      case NOT_ACTIVE -> "The access this extension is for has already ended.";
+      case NOT_ACTIVE ->
+          "The access this extension is for has already ended. Deny it; the requester can ask for"
+              + " new access.";
       default -> plain(Situation.DECIDE, r);
     };
   }
 
   private static String plain(Situation situation, Refusal r) {
     return switch (r.reason()) {
-      case UNKNOWN_CUSTOMER -> "This channel belongs to no customer.";
+      case UNKNOWN_CUSTOMER ->
+          "This channel belongs to no customer. Use /access in your customer's shared support"
+              + " channel.";
       case UNKNOWN_CLUSTER ->
           "Unknown cluster `"
               + f(r, Fact.CLUSTER)
               + "`."
-              + r.fact(Fact.CLUSTERS).map(all -> " Clusters: " + all + ".").orElse("");
+              + didYouMean(r, Fact.CLUSTER, Fact.CLUSTERS)
+              + r.fact(Fact.CLUSTERS)
+                  .map(all -> " Clusters: " + all + ".")
+                  .orElse(" `/access status` lists this channel's clusters.");
       case UNKNOWN_ROLE ->
           switch (situation) {
-            case EXTEND -> "Role " + f(r, Fact.ROLE) + " is no longer offered.";
+            case EXTEND ->
+                "Role "
+                    + f(r, Fact.ROLE)
+                    + " is no longer offered, so this access cannot be extended. Ask for new"
+                    + " access with a role the cluster offers (`/access status` lists them).";
             case SWITCH ->
                 "Role `"
                     + f(r, Fact.ROLE)
                     + "` is not offered on "
                     + f(r, Fact.CLUSTER)
-                    + ". Roles: "
+                    + "."
+                    + didYouMean(r, Fact.ROLE, Fact.ROLES)
+                    + " Roles: "
                     + f(r, Fact.ROLES)
                     + ".";
             default ->
@@ -99,7 +117,9 @@ public final class RefusalTexts {
                     + f(r, Fact.ROLE)
                     + "` on "
                     + f(r, Fact.CLUSTER)
-                    + ". Roles: "
+                    + "."
+                    + didYouMean(r, Fact.ROLE, Fact.ROLES)
+                    + " Roles: "
                     + f(r, Fact.ROLES)
                     + ".";
           };
@@ -116,7 +136,11 @@ public final class RefusalTexts {
               + f(r, Fact.CLUSTER)
               + ". Enabled: "
               + f(r, Fact.ENABLED_ROLES)
-              + ".";
+              + ". A customer admin or approver can enable it with `/access enable "
+              + f(r, Fact.CLUSTER)
+              + " "
+              + withRole(f(r, Fact.ENABLED_ROLES), f(r, Fact.ROLE))
+              + "`.";
       case MISSING_REASON -> "A reason is required: say why you need access.";
       case REASON_TOO_LONG ->
           "The reason is longer than " + f(r, Fact.LIMIT) + " characters; link a ticket instead.";
@@ -127,25 +151,34 @@ public final class RefusalTexts {
               + f(r, Fact.CHARACTER)
               + "); write it as plain text.";
       case INVALID_DURATION ->
-          situation == Situation.EXTEND
-              ? "The extension must be above zero."
-              : "The duration must be above zero.";
+          (situation == Situation.EXTEND
+                  ? "The extension must be above zero"
+                  : "The duration must be above zero")
+              + ": give one like 30m, 2h or 1h30m.";
       case DURATION_ABOVE_MAXIMUM ->
           situation == Situation.EXTEND
               ? "Role "
                   + f(r, Fact.ROLE)
                   + " can be held for at most "
                   + f(r, Fact.MAXIMUM)
-                  + " from now; you can extend by at most "
-                  + f(r, Fact.ALLOWED_MORE)
-                  + "."
+                  + " from now; "
+                  + (f(r, Fact.ALLOWED_MORE).equals(NOTHING)
+                      ? "this access already ends as late as it can. Ask for new access when it"
+                          + " ends."
+                      : "you can extend by at most "
+                          + f(r, Fact.ALLOWED_MORE)
+                          + ". Ask for "
+                          + f(r, Fact.ALLOWED_MORE)
+                          + " or less.")
               : "Role "
                   + f(r, Fact.ROLE)
                   + " can be held for at most "
                   + f(r, Fact.MAXIMUM)
                   + "; you asked for "
                   + f(r, Fact.ASKED)
-                  + ".";
+                  + ". Ask for "
+                  + f(r, Fact.MAXIMUM)
+                  + " or less.";
       case DURATION_TOO_SHORT ->
           "Access on "
               + f(r, Fact.CLUSTER)
@@ -153,17 +186,30 @@ public final class RefusalTexts {
               + f(r, Fact.MINIMUM)
               + ": Kubernetes issues no token shorter than "
               + f(r, Fact.TOKEN_MINIMUM)
-              + ", and none is handed out that could outlive the access.";
+              + ", and none is handed out that could outlive the access. Ask for "
+              + f(r, Fact.MINIMUM)
+              + " or more.";
       case INVALID_NAMESPACE ->
           r.fact(Fact.NAMESPACE)
-              .map(ns -> "`" + ns + "` is not a namespace name.")
-              .orElseGet(() -> "At most " + f(r, Fact.LIMIT) + " namespaces per request.");
+              .map(
+                  ns ->
+                      "`"
+                          + ns
+                          + "` is not a namespace name: namespaces are lowercase letters, digits"
+                          + " and -. Write them like ns=web,db.")
+              .orElseGet(
+                  () ->
+                      "At most "
+                          + f(r, Fact.LIMIT)
+                          + " namespaces per request: ask for fewer, or make two requests.");
       case NAMESPACE_NOT_ALLOWED ->
           "Namespace `"
               + f(r, Fact.NAMESPACE)
               + "` cannot be requested on "
               + f(r, Fact.CLUSTER)
-              + ". Allowed: "
+              + "."
+              + didYouMean(r, Fact.NAMESPACE, Fact.ALLOWED_NAMESPACES)
+              + " Allowed: "
               + f(r, Fact.ALLOWED_NAMESPACES)
               + ".";
       case PROTECTED_NAMESPACE ->
@@ -174,47 +220,47 @@ public final class RefusalTexts {
               + ": no access to it is ever granted (it holds Latchkey itself or its grants)."
               + " Protected: "
               + f(r, Fact.PROTECTED_NAMESPACES)
-              + ".";
+              + ". Ask for another namespace.";
       case NAMESPACES_REQUIRED ->
           "Role "
               + f(r, Fact.ROLE)
               + " is granted only in named namespaces on "
               + f(r, Fact.CLUSTER)
               + ": add ns=<namespace,…> to the request.";
-      case NOT_APPROVER -> "You are not an approver for this request.";
-      case SELF_APPROVAL -> "You cannot decide your own request.";
+      case NOT_APPROVER ->
+          "You are not an approver for this request. One of the customer's approvers decides it"
+              + " on its card.";
+      case SELF_APPROVAL ->
+          "You cannot decide your own request. Another of the customer's approvers decides it.";
       case FOREIGN_WORKSPACE ->
           "You are not an approver for this request: only the customer's own workspace can"
-              + " decide.";
+              + " decide. Ask one of the customer's approvers.";
       case APPROVER_UNVERIFIED ->
           "Your approver role could not be checked just now (Slack did not answer). Try again in"
               + " a minute.";
       case NOT_REQUESTER ->
           switch (situation) {
-            case CANCEL -> "Only the requester can cancel a request.";
-            case EXTEND -> "Only the requester can ask for an extension.";
-            default -> "Only the requester can fetch credentials.";
+            case CANCEL ->
+                "Only the requester can cancel a request. An approver can deny it on its card.";
+            case EXTEND ->
+                "Only the requester can ask for an extension. Ask for access of your own with"
+                    + " `/access request`.";
+            default ->
+                "Only the requester can fetch a kubeconfig for this access. Ask for access of your"
+                    + " own with `/access request`.";
           };
       case NOT_ALLOWED ->
           situation == Situation.SWITCH
               ? "Only the customer's admins and approvers can enable or disable support access."
-              : "Only the requester or an approver of this customer can revoke access.";
-      case NOT_ACTIVE ->
-          switch (situation) {
-            case REVOKE ->
-                f(r, Fact.REQUEST)
-                    + " is not active access (it is "
-                    + f(r, Fact.STATE)
-                    + "); pending requests are cancelled or denied.";
-            case EXTEND ->
-                f(r, Fact.REQUEST)
-                    + " is not active (it is "
-                    + f(r, Fact.STATE)
-                    + "); only active access can be extended.";
-            default -> f(r, Fact.REQUEST) + " is not active (it is " + f(r, Fact.STATE) + ").";
-          };
+                  + " Ask one of them."
+              : "Only the requester or an approver of this customer can revoke access. Ask one of"
+                  + " them.";
+      case NOT_ACTIVE -> NotActiveTexts.text(situation, r);
       case EXTENSION_PENDING ->
-          "An extension of " + f(r, Fact.REQUEST) + " is already waiting for approval.";
+          "An extension of "
+              + f(r, Fact.REQUEST)
+              + " is already waiting for approval. An approver decides it on its card (`/access"
+              + " list` shows it).";
       case ROLE_MISSING_IN_CLUSTER ->
           "ClusterRole `"
               + f(r, Fact.CLUSTER_ROLE)
@@ -232,10 +278,13 @@ public final class RefusalTexts {
               + " deploy/catalogue.yaml.";
       case CLUSTER_UNREACHABLE ->
           situation == Situation.KUBECONFIG
-              ? "The cluster could not mint a token just now: " + f(r, Fact.ERROR)
+              ? "The cluster could not mint a token just now: "
+                  + f(r, Fact.ERROR)
+                  + ". Try again in a minute; `/access show` says whether the access still stands."
               : f(r, Fact.CLUSTER)
                   + " could not be reached to check its roles: "
-                  + f(r, Fact.ERROR);
+                  + f(r, Fact.ERROR)
+                  + ". Nothing was enabled; try again in a minute.";
       case NOT_TOKEN_MODE ->
           f(r, Fact.CLUSTER)
               + " uses your own identity (external credentials); use your usual kubeconfig.";
@@ -270,6 +319,24 @@ public final class RefusalTexts {
     };
   }
 
+  /** The enable command's role list: the roles enabled now and the one wanted. */
+  private static String withRole(String enabled, String role) {
+    List<String> roles = new ArrayList<>();
+    Arrays.stream(enabled.split(", ")).filter(n -> !n.isBlank()).forEach(roles::add);
+    if (!roles.contains(role)) {
+      roles.add(role);
+    }
+    return String.join(",", roles);
+  }
+
+  /** " Did you mean `x`?" when the typed name is close to one of those listed, else nothing. */
+  private static String didYouMean(Refusal r, Fact typed, Fact listed) {
+    return r.fact(typed)
+        .flatMap(t -> DidYouMean.closest(t, List.of(f(r, listed).split(", "))))
+        .map(name -> " Did you mean `" + name + "`?")
+        .orElse("");
+  }
+
   private static String reaches(String names) {
     return Arrays.stream(names.split(", "))
         .filter(n -> !n.isEmpty())
@@ -283,6 +350,9 @@ public final class RefusalTexts {
                 })
         .collect(Collectors.joining(", "));
   }
+
+  /** How a duration of nothing is written ({@link Durations#format}). */
+  private static final String NOTHING = Durations.format(Duration.ZERO);
 
   private static String f(Refusal r, Fact fact) {
     return r.fact(fact).orElse("");

@@ -149,7 +149,7 @@ public final class RequestCard {
           .append(Durations.format(r.duration()));
     }
     line.append("\n")
-        .append(stateName(r))
+        .append(StateWords.of(r))
         .append(" · requested ")
         .append(Mrkdwn.date(r.createdAt()));
     if (!r.approvals().isEmpty()) {
@@ -180,25 +180,7 @@ public final class RequestCard {
         + " by "
         + Mrkdwn.user(r.requester().user().userId())
         + " — "
-        + stateName(r);
-  }
-
-  /** The state in a few words, e.g. "pending approval", "active", "revoked". */
-  public static String stateName(AccessRequest r) {
-    return switch (r.state()) {
-      case PENDING -> "pending approval";
-      case APPROVED ->
-          r.kind() == RequestKind.EXTENSION && r.grantedAt().isPresent()
-              ? "extension applied"
-              : "approved, granting";
-      case ACTIVE -> "active";
-      case EXPIRED -> "expired";
-      case REVOKED -> "revoked";
-      case DENIED -> "denied";
-      case TIMED_OUT -> "timed out";
-      case CANCELLED -> "cancelled";
-      case FAILED -> "failed";
-    };
+        + StateWords.of(r);
   }
 
   private static String headline(AccessRequest r) {
@@ -285,7 +267,7 @@ public final class RequestCard {
     String ended = r.endedAt().map(Mrkdwn::date).orElse("");
     return switch (r.state()) {
       case PENDING ->
-          ":hourglass: *Waiting for approval* by an approver of "
+          ":hourglass: *Pending approval* by an approver of "
               + Mrkdwn.escape(r.cluster().customer().value())
               + (r.approvalsRequired() > 1
                   ? " (" + r.approvalsRequired() + " distinct approvers needed)"
@@ -446,7 +428,7 @@ public final class RequestCard {
                           markdown(
                               "End "
                                   + Mrkdwn.code(value)
-                                  + " now? The binding is removed at once."))
+                                  + " now? Its grant is removed from the cluster at once."))
                       .confirm(plain("Revoke"))
                       .deny(plain("Keep it"))
                       .style("danger")

@@ -211,15 +211,15 @@ public final class SlackNotifier implements Notifier {
       case REQUEST_REVOKED ->
           Optional.of(
               cause.actor() instanceof Actor.Cluster
-                  ? ":scissors: The binding was removed outside Latchkey; the access is marked"
-                      + " revoked."
+                  ? ":scissors: The grant was removed outside Latchkey (its binding was deleted on"
+                      + " the cluster); the access is revoked."
                   : ":scissors: Revoked by "
                       + by
                       + ("cluster disabled".equals(cause.details().get("cause"))
                           ? " (support access on the cluster was disabled)."
                           : "."));
       case REQUEST_EXPIRED -> Optional.of(":checkered_flag: Access expired.");
-      case GRANT_REMOVED -> Optional.of(":broom: Removed from the cluster.");
+      case GRANT_REMOVED -> Optional.of(":broom: Grant removed from the cluster.");
       case REQUEST_EXTENDED ->
           Optional.of(
               ":hourglass_flowing_sand: Extended until "
@@ -281,13 +281,7 @@ public final class SlackNotifier implements Notifier {
       case REQUEST_APPROVED ->
           Optional.of(
               r.kind() == RequestKind.EXTENSION
-                  ? ":white_check_mark: Your extension "
-                      + id
-                      + " ("
-                      + what(r)
-                      + ") was approved by "
-                      + by
-                      + "."
+                  ? extensionApproved(r, by)
                   : ":white_check_mark: Your request "
                       + id
                       + " ("
@@ -307,11 +301,9 @@ public final class SlackNotifier implements Notifier {
               ":no_entry: Your request " + id + " (" + what(r) + ") was denied by " + by + ".");
       case GRANT_FAILED ->
           Optional.of(
-              ":x: Your request "
-                  + id
-                  + " ("
-                  + what(r)
-                  + ") could not be granted: "
+              (r.kind() == RequestKind.EXTENSION
+                      ? ":x: Your extension " + id + " (" + what(r) + ") could not be applied: "
+                      : ":x: Your request " + id + " (" + what(r) + ") could not be granted: ")
                   + Mrkdwn.truncate(Mrkdwn.escape(r.failure().orElse("unknown error")), 1500));
       case REQUEST_EXPIRED ->
           Optional.of(":checkered_flag: Your access " + id + " (" + what(r) + ") has ended.");
@@ -330,6 +322,31 @@ public final class SlackNotifier implements Notifier {
                   + "answered in time.");
       default -> Optional.empty();
     };
+  }
+
+  /**
+   * An approved extension: the access it extends and its new end, and, where a kubeconfig is handed
+   * out, that its token keeps the end it was minted with (so fetch a new one, by the original id).
+   */
+  private static String extensionApproved(AccessRequest r, String by) {
+    String original = r.extendsRequest().orElseThrow().value();
+    return ":white_check_mark: Your extension "
+        + Mrkdwn.code(r.id().value())
+        + " was approved by "
+        + by
+        + ": your access "
+        + Mrkdwn.code(original)
+        + " ("
+        + what(r)
+        + ") now ends "
+        + r.expiresAt().map(Mrkdwn::date).orElse("later")
+        + "."
+        + (r.credentials() == CredentialMode.TOKEN
+            ? " A kubeconfig you already have still stops at the old end (its token keeps the end"
+                + " it was made with): get a new one with "
+                + Mrkdwn.code("/access kubeconfig " + original)
+                + " in the support channel."
+            : "");
   }
 
   /**

@@ -26,7 +26,10 @@ final class Texts {
     return "`" + Mrkdwn.escape(form) + "`";
   }
 
-  /** A problem in plain words (escaped) and the form to use. */
+  /**
+   * A typing mistake in plain words (escaped) and the form to use: only what was typed wrong gets a
+   * usage line; a refusal of something typed right says what to do instead ({@link #refused}).
+   */
   static String problem(String plainProblem, String usageForm) {
     return ":warning: " + Mrkdwn.escape(plainProblem) + "\nUsage: " + usage(usageForm);
   }
@@ -35,28 +38,28 @@ final class Texts {
     return problem(invalid.problem(), invalid.usage());
   }
 
-  /** A refusal answered with the form to use. */
-  static String refused(RefusalTexts.Situation situation, Refusal refusal, String usageForm) {
-    return problem(RefusalTexts.text(situation, refusal), usageForm);
-  }
-
-  /** A refusal answered on its own (to a click or a written reply). */
+  /** A refusal: what the rules said and what to do next, without a usage line. */
   static String refused(RefusalTexts.Situation situation, Refusal refusal) {
     return ":no_entry_sign: " + Mrkdwn.escape(RefusalTexts.text(situation, refusal));
   }
 
-  static String notFound(String typedId, String usageForm) {
-    return problem(
-        "No request " + typedId + " in this channel. See /access list for open requests.",
-        usageForm);
+  static String notFound(String typedId) {
+    return ":no_entry_sign: No request "
+        + Mrkdwn.escape(typedId)
+        + " in this channel. See /access list for open requests.";
   }
 
   static String alreadyDecided(AccessRequest r) {
     return ":information_source: "
         + Mrkdwn.code(r.id().value())
         + " is already "
-        + RequestCard.stateName(r)
+        + StateWords.of(r)
         + "; nothing changed.";
+  }
+
+  /** A count and its noun, singular or plural: "1 request", "0 requests", "3 requests". */
+  static String count(long n, String one, String many) {
+    return n + " " + (n == 1 ? one : many);
   }
 
   /**

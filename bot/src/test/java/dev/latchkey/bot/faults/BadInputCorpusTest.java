@@ -571,7 +571,7 @@ class BadInputCorpusTest {
                     FORM),
             200,
             Answer.RESPONSE_URL,
-            List.of("Unknown cluster", "Usage:"),
+            List.of("Unknown cluster", "Clusters: prod."),
             List.of("request.refused"),
             0,
             shown -> {}));
@@ -611,7 +611,7 @@ class BadInputCorpusTest {
             c -> signed(c, command(c, "request prod readonly 1h " + "x".repeat(16 * 1024)), FORM),
             200,
             Answer.RESPONSE_URL,
-            List.of("longer than 500 characters", "Usage:"),
+            List.of("longer than 500 characters", "link a ticket instead"),
             List.of("request.refused"),
             0,
             shown -> {}));
@@ -666,7 +666,7 @@ class BadInputCorpusTest {
             c -> signed(c, command(c, "request prod readonly 999999h forever"), FORM),
             200,
             Answer.RESPONSE_URL,
-            List.of("can be held for at most 8h", "Usage: `" + REQUEST_USAGE_SHOWN),
+            List.of("can be held for at most 8h", "Ask for 8h or less."),
             List.of("request.refused"),
             0,
             shown -> {}));

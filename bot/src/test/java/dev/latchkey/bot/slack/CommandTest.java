@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class CommandTest {
@@ -50,6 +51,36 @@ class CommandTest {
               assertThat(invalid.problem()).startsWith("`" + duration + "` is not");
               assertThat(invalid.usage()).isEqualTo(Command.REQUEST_USAGE);
             });
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "revok ar-7k2m9q4x,  revoke, /access revoke <id>",
+    "lsit,               list,   /access list",
+    "stauts prod,        status, /access status [<cluster>]",
+    "kubeconfg ar-1,     kubeconfig, /access kubeconfig <id>",
+  })
+  void aMistypedVerbIsAnsweredWithTheVerbItMostLikelyMeantAndItsForm(
+      String text, String meant, String usage) {
+    assertThat(Command.parse(text))
+        .isInstanceOfSatisfying(
+            Command.Invalid.class,
+            invalid -> {
+              assertThat(invalid.problem())
+                  .isEqualTo(
+                      "Unknown command `"
+                          + text.split(" ")[0]
+                          + "`. Did you mean `"
+                          + meant
+                          + "`?");
+              assertThat(invalid.usage()).isEqualTo(usage);
+            });
+  }
+
+  @Test
+  void anUnknownVerbLikeNoneIsAnsweredWithHelp() {
+    assertThat(Command.parse("frobnicate prod"))
+        .isEqualTo(new Command.Invalid("Unknown command `frobnicate`.", Command.HELP_USAGE));
   }
 
   @Test

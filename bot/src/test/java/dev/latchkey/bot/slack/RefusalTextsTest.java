@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.core.Refusal;
 import dev.latchkey.core.Refusal.Fact;
+import dev.latchkey.core.RequestState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,6 +77,117 @@ class RefusalTextsTest {
             .doesNotContain("null");
       }
     }
+  }
+
+  /**
+   * Phrases that tell a person what to do: a command to run, whom to ask, what to change or retry.
+   * Every refusal holds one, so nobody is left with only a "no".
+   */
+  private static final List<String> NEXT_STEPS =
+      List.of(
+          "/access ",
+          "Ask ",
+          "ask ",
+          "Deny it",
+          "deny it",
+          "try again",
+          "Try again",
+          "Wait for",
+          "write it as plain text",
+          "link a ticket",
+          "add ns=",
+          "Write them like",
+          "use your usual kubeconfig",
+          "Apply deploy/catalogue.yaml",
+          "Re-apply deploy/catalogue.yaml",
+          "Run Latchkey outside the cluster",
+          "say why you need access",
+          "give one like",
+          "decides it",
+          "Clusters: ",
+          "Roles: ",
+          "Allowed: ",
+          "nothing to revoke",
+          "revoke that access",
+          "handed out once it is approved");
+
+  @Test
+  void everyRefusalSaysWhatToDoNext() {
+    for (RefusalTexts.Situation situation : RefusalTexts.Situation.values()) {
+      for (Refusal.Reason reason : Refusal.Reason.values()) {
+        for (boolean extension : List.of(false, true)) {
+          String text = RefusalTexts.text(situation, withEveryFact(reason, extension));
+          assertThat(NEXT_STEPS)
+              .as(situation + " " + reason + ": " + text)
+              .anyMatch(text::contains);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aRoleNotEnabledSaysWhoEnablesItAndWithWhichCommand() {
+    Refusal notEnabled =
+        Refusal.of(Refusal.Reason.ROLE_NOT_ENABLED)
+            .with(Fact.ROLE, "operator")
+            .with(Fact.CLUSTER, "prod")
+            .with(Fact.ENABLED_ROLES, "readonly");
+    assertThat(RefusalTexts.text(RefusalTexts.Situation.SUBMIT, notEnabled))
+        .isEqualTo(
+            "Role operator is not enabled on prod. Enabled: readonly. A customer admin or approver"
+                + " can enable it with `/access enable prod readonly,operator`.");
+  }
+
+  @Test
+  void statesReadInTheOneVocabularyNeverAsConstants() {
+    for (RequestState state : RequestState.values()) {
+      Refusal notActive =
+          Refusal.of(Refusal.Reason.NOT_ACTIVE)
+              .with(Fact.REQUEST, "ar-7k2q9xbd")
+              .with(Fact.STATE, state.name());
+      for (RefusalTexts.Situation situation : RefusalTexts.Situation.values()) {
+        String text = RefusalTexts.text(situation, notActive);
+        if (situation != RefusalTexts.Situation.DECIDE) {
+          assertThat(text).as(situation + " " + state).contains(StateWords.of(state));
+        }
+        assertThat(text).as(situation + " " + state).doesNotContain(state.name());
+      }
+    }
+    assertThat(StateWords.named("TIMED_OUT")).isEqualTo("timed out");
+    assertThat(StateWords.named("SOMETHING_NEW")).isEqualTo("something new");
+  }
+
+  @Test
+  void aMistypedClusterRoleOrNamespaceIsAnsweredWithTheClosestName() {
+    assertThat(
+            RefusalTexts.text(
+                RefusalTexts.Situation.SUBMIT,
+                Refusal.of(Refusal.Reason.UNKNOWN_CLUSTER)
+                    .with(Fact.CLUSTER, "prdo")
+                    .with(Fact.CLUSTERS, "prod, staging")))
+        .isEqualTo("Unknown cluster `prdo`. Did you mean `prod`? Clusters: prod, staging.");
+    assertThat(
+            RefusalTexts.text(
+                RefusalTexts.Situation.SWITCH,
+                Refusal.of(Refusal.Reason.UNKNOWN_ROLE)
+                    .with(Fact.ROLE, "opertor")
+                    .with(Fact.CLUSTER, "prod")
+                    .with(Fact.ROLES, "readonly, operator, admin")))
+        .contains("Did you mean `operator`?");
+    assertThat(
+            RefusalTexts.text(
+                RefusalTexts.Situation.SUBMIT,
+                Refusal.of(Refusal.Reason.NAMESPACE_NOT_ALLOWED)
+                    .with(Fact.NAMESPACE, "paymnets")
+                    .with(Fact.CLUSTER, "prod")
+                    .with(Fact.ALLOWED_NAMESPACES, "payments, web")))
+        .contains("Did you mean `payments`?");
+    // Nothing close: no guess, and without the list the next step says where to find it.
+    assertThat(
+            RefusalTexts.text(
+                RefusalTexts.Situation.SWITCH,
+                Refusal.of(Refusal.Reason.UNKNOWN_CLUSTER).with(Fact.CLUSTER, "qa")))
+        .isEqualTo("Unknown cluster `qa`. `/access status` lists this channel's clusters.");
   }
 
   @Test

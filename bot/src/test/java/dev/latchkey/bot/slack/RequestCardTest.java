@@ -84,7 +84,7 @@ class RequestCardTest {
             "Requested at",
             "Expires if unanswered at",
             "<!date^1772449200^",
-            "Waiting for approval");
+            "Pending approval");
     List<JsonNode> buttons = actions(card);
     assertThat(buttons).hasSize(2);
     assertThat(buttons.get(0).path("action_id").asText()).isEqualTo(RequestCard.APPROVE_ACTION);

@@ -103,7 +103,9 @@ class SlashCommandTest {
         "cancel | Name the request | /access cancel",
         "extend ar-00000000 soon | `soon` is not a duration | /access extend",
         "disable prod --later | the only option is --now | /access disable",
-        "frobnicate prod | Unknown command `frobnicate` | /access help"
+        "frobnicate prod | Unknown command `frobnicate` | /access help",
+        "lsit | Unknown command `lsit`. Did you mean `list`? | /access list",
+        "revok ar-00000000 | Did you mean `revoke`? | /access revoke &lt;id&gt;"
       })
   void typingMistakesAreAnsweredInTheAcknowledgementWithTheCorrectForm(
       String text, String problem, String form) throws Exception {
@@ -123,13 +125,18 @@ class SlashCommandTest {
         "request prod superuser 1h fix it | Unknown role `superuser` on prod. Roles: readonly,"
             + " operator, admin.",
         "request prod operator 5h fix it | Role operator can be held for at most 4h; you asked for"
-            + " 5h.",
+            + " 5h. Ask for 4h or less.",
         "request prod readonly 999999h fix it       | Role readonly can be held for at most 8h",
         "request prod readonly 5m fix it            | lasts at least 15m",
         "request staging readonly 1h fix it         | Support access to staging is disabled",
-        "request prod readonly ns=Bad_NS 1h fix it  | is not a namespace name"
+        "request prod readonly ns=Bad_NS 1h fix it  | is not a namespace name",
+        "request prdo readonly 1h fix it | Unknown cluster `prdo`. Did you mean `prod`? Clusters:"
+            + " prod, staging.",
+        "request prod opertor 1h fix it | Unknown role `opertor` on prod. Did you mean `operator`?"
+            + " Roles: readonly, operator, admin."
       })
-  void refusedRequestsNameTheProblemAndTheForm(String text, String problem) throws Exception {
+  void refusedRequestsNameTheProblemAndWhatToDoWithoutAUsageLine(String text, String problem)
+      throws Exception {
     slack.command(Fixtures.ENGINEER, text.strip());
 
     await()
@@ -140,8 +147,8 @@ class SlashCommandTest {
                     .satisfies(
                         t ->
                             assertThat(t)
-                                .contains(
-                                    problem.strip(), "Usage:", "/access request &lt;cluster&gt;")));
+                                .contains(problem.strip())
+                                .doesNotContain("Usage:", "/access request &lt;cluster&gt;")));
     assertThat(slack.listing.all()).isEmpty();
     assertThat(slack.cardPosts()).isEmpty();
   }
@@ -213,8 +220,8 @@ class SlashCommandTest {
                   .anySatisfy(
                       t ->
                           assertThat(t)
-                              .contains(
-                                  "No request ar-zzzzzzzz", "Usage:", "/access show &lt;id&gt;"));
+                              .contains("No request ar-zzzzzzzz", "See /access list")
+                              .doesNotContain("Usage:"));
               assertThat(texts)
                   .anySatisfy(
                       t ->
@@ -258,7 +265,8 @@ class SlashCommandTest {
                           assertThat(t)
                               .contains(
                                   "Audit trail of",
-                                  "request.submitted",
+                                  "Request submitted by <@U0ENGINEER>",
+                                  "`request.submitted`",
                                   "slack:T0VENDOR/U0ENGINEER"));
             });
   }
@@ -271,7 +279,13 @@ class SlashCommandTest {
         .untilAsserted(
             () ->
                 assertThat(slack.responseTexts())
-                    .anySatisfy(t -> assertThat(t).contains("is not active (it is PENDING)")));
+                    .anySatisfy(
+                        t ->
+                            assertThat(t)
+                                .contains(
+                                    "is not active (it is pending approval). A kubeconfig is"
+                                        + " handed out once it is approved.")
+                                .doesNotContain("PENDING", "Usage:")));
 
     slack.click(Fixtures.APPROVER, RequestCard.APPROVE_ACTION, r.id());
     await()
@@ -307,7 +321,10 @@ class SlashCommandTest {
             () ->
                 assertThat(slack.responseTexts())
                     .anySatisfy(
-                        t -> assertThat(t).contains("Only the requester can cancel", "Usage:")));
+                        t ->
+                            assertThat(t)
+                                .contains("Only the requester can cancel", "An approver can deny")
+                                .doesNotContain("Usage:")));
     slack.command(Fixtures.ENGINEER, "cancel " + pending.id().value());
     await()
         .untilAsserted(
@@ -365,18 +382,22 @@ class SlashCommandTest {
                               .contains(
                                   "*prod*",
                                   "enabled for admin, " + "operator, readonly",
-                                  "active grants: 1",
+                                  "active access: 1 request ·",
                                   "*staging*",
                                   "disabled"));
               assertThat(slack.responseTexts())
                   .anySatisfy(
-                      t -> assertThat(t).contains("Unknown cluster nope", "/access status"));
+                      t ->
+                          assertThat(t)
+                              .contains("Unknown cluster `nope`. Clusters: prod, staging.")
+                              .doesNotContain("Usage:"));
               assertThat(slack.responseTexts())
                   .anySatisfy(
                       t ->
                           assertThat(t)
                               .contains(
-                                  "Only the customer's admins and approvers", "/access enable"));
+                                  "Only the customer's admins and approvers", "Ask one of them")
+                              .doesNotContain("Usage:"));
             });
 
     slack.command(Fixtures.ADMIN, "disable prod --now");

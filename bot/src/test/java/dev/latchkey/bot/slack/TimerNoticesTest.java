@@ -67,7 +67,7 @@ class TimerNoticesTest {
                   .anySatisfy(t -> assertThat(t).contains("has ended"));
               assertThat(slack.threadReplies(r.id()))
                   .anySatisfy(t -> assertThat(t).contains("Access expired"))
-                  .anySatisfy(t -> assertThat(t).contains("Removed from the cluster"));
+                  .anySatisfy(t -> assertThat(t).contains("Grant removed from the cluster"));
             });
     slack.awaitCardShows(r.id());
     assertThat(slack.latestCard(r.id()))

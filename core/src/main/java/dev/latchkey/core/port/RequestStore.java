@@ -74,10 +74,18 @@ public interface RequestStore {
   /** The clusters that have requests due at or before {@code now}. */
   Set<ClusterRef> findClustersWithDue(Instant now);
 
-  /** PENDING, APPROVED and ACTIVE requests of a customer, oldest first. */
+  /**
+   * The requests of a customer still in play ({@link AccessRequest#isOpen}: pending, being granted
+   * or active; never an extension already applied, which stays APPROVED), oldest first. What {@code
+   * /access list} shows and the gauges count.
+   */
   List<AccessRequest> findOpen(CustomerId customer);
 
-  /** APPROVED and ACTIVE requests on one cluster. */
+  /**
+   * The access on one cluster approved or active ({@link AccessRequest#holdsAccess}; never an
+   * extension): what {@code /access status} counts, {@code disable --now} revokes and
+   * reconciliation compares.
+   */
   List<AccessRequest> findHoldingAccess(ClusterRef cluster);
 
   /** PENDING extension requests of one original request. */

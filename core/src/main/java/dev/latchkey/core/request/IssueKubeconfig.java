@@ -4,6 +4,7 @@ import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.Refusal;
 import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestKind;
 import dev.latchkey.core.audit.AuditEvents;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.ClusterAccess;
@@ -16,7 +17,9 @@ import java.util.Optional;
 
 /**
  * The requester fetches a kubeconfig for active access, with a token that ends with the grant;
- * never in the grant's last ten minutes, so no token outlives it. Audited without the token.
+ * never in the grant's last ten minutes, so no token outlives it. Audited without the token. An
+ * extension's id leads to the access it extends: a token keeps the end it was minted with, so after
+ * an extension the requester fetches a new one, and may well name the id they just saw approved.
  */
 public final class IssueKubeconfig {
   private final RequestStore requests;
@@ -38,6 +41,13 @@ public final class IssueKubeconfig {
       return new Result.NotFound(id.value());
     }
     AccessRequest r = found.get();
+    if (r.kind() == RequestKind.EXTENSION) {
+      Optional<AccessRequest> original = requests.find(r.extendsRequest().orElseThrow());
+      if (original.isEmpty()) {
+        return new Result.NotFound(id.value());
+      }
+      r = original.get();
+    }
     Instant now = clock.instant();
     Optional<Refusal> refusal = CredentialRules.refusal(r, actor, now);
     if (refusal.isPresent()) {
@@ -62,6 +72,7 @@ public final class IssueKubeconfig {
 
   /** What asking for a kubeconfig gave. */
   public sealed interface Result {
+    /** Issued for {@code request}: the access named, or the one the named extension extends. */
     record Issued(AccessRequest request, Kubeconfig kubeconfig) implements Result {}
 
     record Refused(Refusal refusal) implements Result {}

@@ -59,10 +59,14 @@ public final class RevokeAccess {
     }
     if (r.kind() != RequestKind.ACCESS || r.state() == RequestState.PENDING) {
       audit.append(AuditEvents.revokeRefused(r, clock.instant(), actor, Refusal.Reason.NOT_ACTIVE));
-      return new Result.Refused(
+      Refusal notActive =
           Refusal.of(Refusal.Reason.NOT_ACTIVE)
               .with(Refusal.Fact.REQUEST, r.id().value())
-              .with(Refusal.Fact.STATE, r.state().name()));
+              .with(Refusal.Fact.STATE, r.state().name());
+      return new Result.Refused(
+          r.extendsRequest()
+              .map(extended -> notActive.with(Refusal.Fact.EXTENDS, extended.value()))
+              .orElse(notActive));
     }
     return endAccess
         .end(r, actor, Map.of(), List.of())

@@ -34,10 +34,15 @@ public final class ExtensionRules {
       return Optional.of(Refusal.of(Refusal.Reason.NOT_REQUESTER));
     }
     if (original.kind() != RequestKind.ACCESS || original.state() != RequestState.ACTIVE) {
-      return Optional.of(
+      Refusal notActive =
           Refusal.of(Refusal.Reason.NOT_ACTIVE)
               .with(Fact.REQUEST, original.id().value())
-              .with(Fact.STATE, original.state().name()));
+              .with(Fact.STATE, original.state().name());
+      return Optional.of(
+          original
+              .extendsRequest()
+              .map(extended -> notActive.with(Fact.EXTENDS, extended.value()))
+              .orElse(notActive));
     }
     if (role.isEmpty()) {
       return Optional.of(Refusal.of(Refusal.Reason.UNKNOWN_ROLE).with(Fact.ROLE, original.role()));

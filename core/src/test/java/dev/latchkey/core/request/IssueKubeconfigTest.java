@@ -42,6 +42,41 @@ class IssueKubeconfigTest {
   }
 
   @Test
+  void anExtensionsIdLeadsToTheAccessItExtends() {
+    AccessRequest r = rig.active();
+    AccessRequest extension =
+        ((ExtendAccess.Result.Requested)
+                core.extend().extend(r.id(), ENGINEER, Duration.ofHours(2)))
+            .extension();
+    core.decide().decide(Decision.click(extension.id(), APPROVER, Decision.Verdict.APPROVE));
+
+    var issued = core.kubeconfig().issue(extension.id(), ENGINEER);
+
+    assertThat(issued)
+        .isInstanceOfSatisfying(
+            IssueKubeconfig.Result.Issued.class,
+            x -> {
+              assertThat(x.request().id()).isEqualTo(r.id());
+              assertThat(x.kubeconfig().tokenExpiresAt())
+                  .isEqualTo(r.expiresAt().orElseThrow().plus(Duration.ofHours(2)));
+            });
+    assertThat(rig.audit.actions(r.id())).contains(AuditAction.CREDENTIAL_ISSUED);
+    // The rules are the original's: only its requester, only while it is active.
+    assertThat(core.kubeconfig().issue(extension.id(), APPROVER))
+        .isInstanceOfSatisfying(
+            IssueKubeconfig.Result.Refused.class,
+            x -> assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.NOT_REQUESTER));
+    core.revoke().revoke(r.id(), ENGINEER);
+    assertThat(core.kubeconfig().issue(extension.id(), ENGINEER))
+        .isInstanceOfSatisfying(
+            IssueKubeconfig.Result.Refused.class,
+            x -> {
+              assertThat(x.refusal().reason()).isEqualTo(Refusal.Reason.NOT_ACTIVE);
+              assertThat(x.refusal().fact(Refusal.Fact.REQUEST)).contains(r.id().value());
+            });
+  }
+
+  @Test
   void externalModeHasNoKubeconfig() {
     AccessRequest r =
         ((SubmitRequest.Result.Submitted)

@@ -15,6 +15,7 @@ import dev.latchkey.core.UseCases;
 import dev.latchkey.core.access.DisableSupportAccess;
 import dev.latchkey.core.testing.Refusals;
 import dev.latchkey.core.testing.TestRig;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,31 @@ class RevokeAccessTest {
     assertThat(rig.cluster.holds(r.id())).isFalse();
     assertThat(core.revoke().revoke(r.id(), ENGINEER))
         .isInstanceOf(RevokeAccess.Result.AlreadyEnded.class);
+  }
+
+  @Test
+  void anExtensionIsNotAccessOfItsOwnAndItsRefusalNamesTheAccess() {
+    AccessRequest r = rig.active();
+    AccessRequest extension =
+        ((ExtendAccess.Result.Requested)
+                core.extend().extend(r.id(), ENGINEER, Duration.ofHours(1)))
+            .extension();
+
+    for (var outcome :
+        List.of(
+            core.revoke().revoke(extension.id(), ENGINEER),
+            core.extend().extend(extension.id(), ENGINEER, Duration.ofHours(1)))) {
+      Refusal refusal =
+          switch (outcome) {
+            case RevokeAccess.Result.Refused x -> x.refusal();
+            case ExtendAccess.Result.Refused x -> x.refusal();
+            default -> throw new AssertionError(outcome);
+          };
+      assertThat(refusal.reason()).isEqualTo(Refusal.Reason.NOT_ACTIVE);
+      assertThat(refusal.fact(Refusal.Fact.EXTENDS)).contains(r.id().value());
+      assertThat(refusal.fact(Refusal.Fact.REQUEST)).contains(extension.id().value());
+    }
+    assertThat(rig.get(r.id()).state()).isEqualTo(RequestState.ACTIVE);
   }
 
   @Test

@@ -125,14 +125,14 @@ public final class InMemoryRequestStore implements RequestStore {
   public synchronized List<AccessRequest> findOpen(CustomerId customer) {
     return rows.values().stream()
         .filter(r -> r.cluster().customer().equals(customer))
-        .filter(r -> !r.state().isFinal())
+        .filter(AccessRequest::isOpen)
         .toList();
   }
 
   @Override
   public synchronized List<AccessRequest> findHoldingAccess(ClusterRef cluster) {
     return rows.values().stream()
-        .filter(r -> r.cluster().equals(cluster) && r.state().holdsAccess())
+        .filter(r -> r.cluster().equals(cluster) && r.holdsAccess())
         .toList();
   }
 
