@@ -11,9 +11,10 @@ import java.time.Clock;
 
 /**
  * The use cases that show people what went through the gateway, built once over their ports: a
- * grant's activity, a recording for an approver, and what the card shows.
+ * grant's activity, and a recording for an approver. (What the card shows, {@link GrantSessions},
+ * needs only the store.)
  */
-public record SessionUseCases(GrantActivity activity, SendRecording recording, GrantSessions card) {
+public record SessionUseCases(GrantActivity activity, SendRecording recording) {
 
   /** What these use cases need from the world. */
   public record Ports(
@@ -28,7 +29,6 @@ public record SessionUseCases(GrantActivity activity, SendRecording recording, G
     ApproverCheck approvers = new ApproverCheck(p.customers(), p.directory());
     return new SessionUseCases(
         new GrantActivity(p.requests(), p.sessions(), p.audit(), approvers, clock),
-        new SendRecording(p.requests(), p.sessions(), p.audit(), approvers, p.delivery(), clock),
-        new GrantSessions(p.sessions()));
+        new SendRecording(p.requests(), p.sessions(), p.audit(), approvers, p.delivery(), clock));
   }
 }

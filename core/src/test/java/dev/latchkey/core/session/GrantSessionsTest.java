@@ -25,8 +25,8 @@ class GrantSessionsTest {
     s.end(second, SessionEnd.Cause.CLIENT_CLOSED, SessionRig.cast("q"));
     s.log(s.line(r, "list", "pods", Optional.empty(), 200, Optional.empty()));
 
-    assertThat(s.use.card().open(r.id())).containsExactly(first, third);
-    GrantSessions.Summary summary = s.use.card().summary(r.id());
+    assertThat(new GrantSessions(s.sessions).open(r.id())).containsExactly(first, third);
+    GrantSessions.Summary summary = new GrantSessions(s.sessions).summary(r.id());
     assertThat(summary.sessions()).hasSize(3);
     assertThat(summary.open()).isEqualTo(2);
     assertThat(summary.requests().total()).isEqualTo(1);
