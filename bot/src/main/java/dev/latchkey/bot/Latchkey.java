@@ -164,6 +164,7 @@ public final class Latchkey implements AutoCloseable {
               database.requests(),
               database.cards(),
               database.audit(),
+              database.sessions(),
               clock,
               executor,
               new SlackApiMetrics(metrics));

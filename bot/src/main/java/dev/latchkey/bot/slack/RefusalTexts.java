@@ -21,13 +21,16 @@ public final class RefusalTexts {
     REVOKE,
     EXTEND,
     KUBECONFIG,
-    SWITCH
+    SWITCH,
+    ACTIVITY,
+    RECORDING
   }
 
   public static String text(Situation situation, Refusal r) {
     return switch (situation) {
       case DECIDE -> decision(r);
-      case SUBMIT, CANCEL, REVOKE, EXTEND, KUBECONFIG, SWITCH -> plain(situation, r);
+      case SUBMIT, CANCEL, REVOKE, EXTEND, KUBECONFIG, SWITCH, ACTIVITY, RECORDING ->
+          plain(situation, r);
     };
   }
 
@@ -181,11 +184,17 @@ public final class RefusalTexts {
               + " is granted only in named namespaces on "
               + f(r, Fact.CLUSTER)
               + ": add ns=<namespace,…> to the request.";
-      case NOT_APPROVER -> "You are not an approver for this request.";
+      case NOT_APPROVER ->
+          situation == Situation.RECORDING
+              ? "Only the customer's approvers receive session recordings."
+              : "You are not an approver for this request.";
       case SELF_APPROVAL -> "You cannot decide your own request.";
       case FOREIGN_WORKSPACE ->
-          "You are not an approver for this request: only the customer's own workspace can"
-              + " decide.";
+          situation == Situation.RECORDING
+              ? "Only the customer's approvers receive session recordings: your workspace is not"
+                  + " the customer's."
+              : "You are not an approver for this request: only the customer's own workspace can"
+                  + " decide.";
       case APPROVER_UNVERIFIED ->
           "Your approver role could not be checked just now (Slack did not answer). Try again in"
               + " a minute.";
@@ -196,9 +205,15 @@ public final class RefusalTexts {
             default -> "Only the requester can fetch credentials.";
           };
       case NOT_ALLOWED ->
-          situation == Situation.SWITCH
-              ? "Only the customer's admins and approvers can enable or disable support access."
-              : "Only the requester or an approver of this customer can revoke access.";
+          switch (situation) {
+            case SWITCH ->
+                "Only the customer's admins and approvers can enable or disable support access.";
+            case ACTIVITY ->
+                "Only the requester or an approver of this customer can see the activity of "
+                    + f(r, Fact.REQUEST)
+                    + ".";
+            default -> "Only the requester or an approver of this customer can revoke access.";
+          };
       case NOT_ACTIVE ->
           switch (situation) {
             case REVOKE ->
@@ -267,6 +282,22 @@ public final class RefusalTexts {
               + " everything. Run Latchkey outside the cluster, offer the role only in named"
               + " namespaces (`scope: namespaced`), or use `credentials: gateway`, which keeps"
               + " every request out of the protected namespaces.";
+      case OWN_SESSION ->
+          "Recordings go to the customer's approvers, never to the requester of the access.";
+      case NOT_RECORDED ->
+          "Session "
+              + f(r, Fact.SESSION)
+              + " has no recording: port-forward sessions are counted, not recorded.";
+      case SESSION_OPEN ->
+          "Session "
+              + f(r, Fact.SESSION)
+              + " is still open; its recording can be sent once it has ended (its hash enters the"
+              + " audit then).";
+      case RECORDING_ALTERED ->
+          "The recording of "
+              + f(r, Fact.SESSION)
+              + " no longer matches the SHA-256 recorded when its session ended, so it was not"
+              + " sent. Run ./latchkey verify-audit and investigate.";
     };
   }
 
