@@ -55,13 +55,15 @@ final class GatewayWiring implements AutoCloseable {
 
   /**
    * Starts the gateway for the gateway-mode clusters of {@code config}; empty when there are none.
-   * The elapsed-time {@code ticker} times sessions and recordings.
+   * {@code notifier} hears of sessions opening and ending; the elapsed-time {@code ticker} times
+   * sessions and recordings.
    */
   static Optional<GatewayWiring> start(
       Optional<GatewaySettings> settings,
       LatchkeyConfig config,
       Map<ClusterRef, ClusterConnection> connections,
       Database database,
+      Notifier notifier,
       Clock clock,
       LongSupplier ticker) {
     if (!config.usesGateway()) {
@@ -100,8 +102,8 @@ final class GatewayWiring implements AutoCloseable {
         new GatewayServices(
             new AdmitConnection(database.requests(), config.customers(), clock),
             database.requests(),
-            new OpenSession(store),
-            new CloseSession(store),
+            new OpenSession(store, notifier),
+            new CloseSession(store, notifier),
             new LogActivity(store),
             taps,
             clock,
@@ -146,6 +148,11 @@ final class GatewayWiring implements AutoCloseable {
       @Override
       public void revocationOverdue(AccessRequest request) {
         inner.revocationOverdue(request);
+      }
+
+      @Override
+      public void sessionsChanged(RequestId id) {
+        inner.sessionsChanged(id);
       }
     };
   }

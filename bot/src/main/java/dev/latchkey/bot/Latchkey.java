@@ -25,6 +25,8 @@ import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.Refusal;
 import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.UseCases;
+import dev.latchkey.core.port.ClusterAccess;
+import dev.latchkey.core.port.Notifier;
 import dev.latchkey.k8s.ClusterConnection;
 import dev.latchkey.k8s.FabricClusterAccess;
 import dev.latchkey.storage.AuditSink;
@@ -141,12 +143,6 @@ public final class Latchkey implements AutoCloseable {
       PrivateFiles.restrictDatabase(url);
 
       FabricClusterAccess clusters = new FabricClusterAccess(connections, clock);
-      // The session gateway, for clusters with gateway credentials: closed before the database,
-      // so every open session's end is recorded.
-      Optional<GatewayWiring> gateway =
-          GatewayWiring.start(
-              settings.gateway(), config, connections, database, clock, System::nanoTime);
-      gateway.ifPresent(opened::add);
 
       PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       // The whole chain is checked in the background while the rest starts; the head is logged to
@@ -171,6 +167,7 @@ public final class Latchkey implements AutoCloseable {
               database.requests(),
               database.cards(),
               database.audit(),
+              database.sessions(),
               clock,
               executor,
               new SlackApiMetrics(metrics));
@@ -180,6 +177,14 @@ public final class Latchkey implements AutoCloseable {
       foundation.rememberDeliveriesIn(
           DeliveryLog.of(
               database.seenDeliveries()::seenBefore, database.seenDeliveries()::forgetBefore));
+      Notifier notifier = new MeteredNotifier(foundation.notifier(), metrics);
+      ClusterAccess clusterAccess = new MeteredClusterAccess(clusters, metrics);
+      // The session gateway, for clusters with gateway credentials: closed before the database,
+      // so every open session's end is recorded.
+      Optional<GatewayWiring> gateway =
+          GatewayWiring.start(
+              settings.gateway(), config, connections, database, notifier, clock, System::nanoTime);
+      gateway.ifPresent(opened::add);
       UseCases core =
           UseCases.wire(
               new UseCases.Ports(
@@ -188,17 +193,9 @@ public final class Latchkey implements AutoCloseable {
                   database.enablements(),
                   database.audit(),
                   gateway
-                      .map(
-                          g ->
-                              g.kubeconfigsThroughGateway(
-                                  new MeteredClusterAccess(clusters, metrics)))
-                      .orElseGet(() -> new MeteredClusterAccess(clusters, metrics)),
-                  gateway
-                      .map(
-                          g ->
-                              g.cuttingAtTheEnd(
-                                  new MeteredNotifier(foundation.notifier(), metrics)))
-                      .orElseGet(() -> new MeteredNotifier(foundation.notifier(), metrics)),
+                      .map(g -> g.kubeconfigsThroughGateway(clusterAccess))
+                      .orElse(clusterAccess),
+                  gateway.map(g -> g.cuttingAtTheEnd(notifier)).orElse(notifier),
                   foundation.approverDirectory()),
               clock,
               new SecureRandom(),

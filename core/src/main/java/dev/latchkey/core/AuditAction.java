@@ -35,7 +35,10 @@ public enum AuditAction {
   RECONCILE_UNMANAGED_FOUND,
   RECONCILE_UNMANAGED_GONE,
   SESSION_STARTED,
-  SESSION_ENDED;
+  SESSION_ENDED,
+  ACTIVITY_REFUSED,
+  RECORDING_SENT,
+  RECORDING_REFUSED;
 
   /** The name in the log: {@code request.submitted}, {@code grant.created}, ... */
   public String eventName() {

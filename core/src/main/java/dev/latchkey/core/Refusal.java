@@ -67,7 +67,15 @@ public record Refusal(Reason reason, Map<Fact, String> facts) {
     PROTECTED_NAMESPACE,
     NAMESPACES_REQUIRED,
     ROLE_REACHES_LATCHKEY,
-    INVISIBLE_CHARACTER
+    INVISIBLE_CHARACTER,
+    /** A recording of the requester's own session, asked for by the requester. */
+    OWN_SESSION,
+    /** A session without a recording (port-forward, or nothing was recorded). */
+    NOT_RECORDED,
+    /** A session still open: its recording is not complete and its hash not yet recorded. */
+    SESSION_OPEN,
+    /** A recording that no longer matches the hash its session's end recorded. */
+    RECORDING_ALTERED
   }
 
   /**
@@ -120,6 +128,8 @@ public record Refusal(Reason reason, Map<Fact, String> facts) {
     /** An error reported by a cluster. */
     ERROR,
     /** The request is an extension (the value names the access it extends). */
-    EXTENDS
+    EXTENDS,
+    /** The gateway session concerned. */
+    SESSION
   }
 }

@@ -157,12 +157,22 @@ final class GatewayRig implements AutoCloseable {
           public Optional<byte[]> recording(dev.latchkey.core.session.SessionId id) {
             return store.recording(id);
           }
+
+          @Override
+          public Optional<SessionRecord> session(dev.latchkey.core.session.SessionId id) {
+            return store.session(id);
+          }
+
+          @Override
+          public List<LogCount> logCounts(dev.latchkey.core.RequestId id) {
+            return store.logCounts(id);
+          }
         };
     return new GatewayServices(
         new AdmitConnection(rig.requests, rig.core.settings().customers(), rig.clock),
         rig.requests,
-        new OpenSession(failing),
-        new CloseSession(failing),
+        new OpenSession(failing, rig.notifier),
+        new CloseSession(failing, rig.notifier),
         new LogActivity(failing),
         taps,
         rig.clock,

@@ -221,6 +221,42 @@ final class JdbiSessionStore implements SessionStore {
         });
   }
 
+  @Override
+  public Optional<SessionRecord> session(SessionId id) {
+    return sql.withHandle(
+        "read session " + id,
+        h ->
+            h.createQuery(
+                    "SELECT "
+                        + SessionRows.SESSION_COLUMNS
+                        + " FROM gateway_sessions WHERE id = :id")
+                .bind("id", id.value())
+                .mapTo(SessionRecord.class)
+                .findOne());
+  }
+
+  @Override
+  public List<LogCount> logCounts(RequestId id) {
+    return sql.withHandle(
+        "count the session log of " + id,
+        h ->
+            h.createQuery(
+                    "SELECT verb, resource, subresource, status, refusal IS NOT NULL AS refused,"
+                        + " COUNT(*) AS lines FROM session_log WHERE request_id = :id"
+                        + " GROUP BY verb, resource, subresource, status, refusal IS NOT NULL")
+                .bind("id", id.value())
+                .map(
+                    (rs, ctx) ->
+                        new LogCount(
+                            rs.getString("verb"),
+                            rs.getString("resource"),
+                            Codec.optionalText(rs, "subresource"),
+                            rs.getInt("status"),
+                            rs.getBoolean("refused"),
+                            rs.getLong("lines")))
+                .list());
+  }
+
   /** Why {@link #CLAIM_PART} changed nothing, in words for the log of the session that ends. */
   private static String whyNoPart(Handle h, SessionId id) {
     return h.createQuery("SELECT ended_at, last_part FROM gateway_sessions WHERE id = :id")

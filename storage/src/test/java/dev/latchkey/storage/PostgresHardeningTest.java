@@ -17,6 +17,7 @@ import dev.latchkey.core.session.OpenSession;
 import dev.latchkey.core.session.SessionEnd;
 import dev.latchkey.core.session.StreamSession;
 import dev.latchkey.core.testing.MutableClock;
+import dev.latchkey.core.testing.RecordingNotifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -66,9 +67,9 @@ abstract class PostgresHardeningTest extends EngineTest {
         db.cards().save(r.id(), new CardStore.CardRef("C0SHARED", "1.2"));
         // The gateway's tables came with a later migration: the script's default rights cover them.
         StreamSession session = SessionData.exec(SessionData.sessionId(1), r.id(), T0);
-        new OpenSession(db.sessions()).open(session);
+        new OpenSession(db.sessions(), new RecordingNotifier()).open(session);
         db.sessions().appendRecording(session.id(), 0, new byte[] {1, 2, 3});
-        new CloseSession(db.sessions())
+        new CloseSession(db.sessions(), new RecordingNotifier())
             .close(
                 session,
                 SessionData.ended(T0, SessionEnd.Cause.CLIENT_CLOSED, new byte[] {1, 2, 3}));

@@ -18,6 +18,7 @@ import dev.latchkey.core.session.SessionEnd;
 import dev.latchkey.core.session.SessionId;
 import dev.latchkey.core.session.StreamSession;
 import dev.latchkey.core.testing.MutableClock;
+import dev.latchkey.core.testing.RecordingNotifier;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -59,7 +60,7 @@ class RecordingVerificationTest extends EngineTest {
       StreamSession forward = portForward(sessionId(2), grant.id(), T0);
       StreamSession empty = exec(sessionId(3), grant.id(), T0);
       for (StreamSession s : List.of(exec, forward, empty)) {
-        new OpenSession(db.sessions()).open(s);
+        new OpenSession(db.sessions(), new RecordingNotifier()).open(s);
       }
       ByteArrayOutputStream recording = new ByteArrayOutputStream();
       for (int p = 0; p < PARTS.size(); p++) {
@@ -67,7 +68,7 @@ class RecordingVerificationTest extends EngineTest {
         db.sessions().appendRecording(recorded, p, part);
         recording.writeBytes(part);
       }
-      CloseSession close = new CloseSession(db.sessions());
+      CloseSession close = new CloseSession(db.sessions(), new RecordingNotifier());
       close.close(exec, ended(T0, SessionEnd.Cause.CLIENT_CLOSED, recording.toByteArray()));
       close.close(forward, ended(T0, SessionEnd.Cause.CLIENT_CLOSED, new byte[0]));
       close.close(empty, ended(T0, SessionEnd.Cause.CLIENT_CLOSED, new byte[0]));
@@ -165,11 +166,11 @@ class RecordingVerificationTest extends EngineTest {
               () -> {
                 for (int n = 10; !stop.get(); n++) {
                   StreamSession s = exec(sessionId(n), grant(1).id(), T0);
-                  new OpenSession(db.sessions()).open(s);
+                  new OpenSession(db.sessions(), new RecordingNotifier()).open(s);
                   byte[] part = ("part of " + n).getBytes(StandardCharsets.UTF_8);
                   db.sessions().appendRecording(s.id(), 0, part);
                   db.sessions().appendRecording(s.id(), 1, part);
-                  new CloseSession(db.sessions())
+                  new CloseSession(db.sessions(), new RecordingNotifier())
                       .close(
                           s,
                           ended(

@@ -28,6 +28,7 @@ import dev.latchkey.core.session.StreamKind;
 import dev.latchkey.core.session.StreamSession;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.MutableClock;
+import dev.latchkey.core.testing.RecordingNotifier;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -73,11 +74,11 @@ class SessionStoreTest extends EngineTest {
   void aSessionOpensTakesItsRecordingAndClosesWithItsEventsInTheChain() {
     StreamSession session = exec(sessionId(1), grant.id(), T0.plusSeconds(10));
     StreamSession forward = portForward(sessionId(2), grant.id(), T0.plusSeconds(5));
-    new OpenSession(store).open(session);
-    new OpenSession(store).open(forward);
+    new OpenSession(store, new RecordingNotifier()).open(session);
+    new OpenSession(store, new RecordingNotifier()).open(forward);
     byte[] recording = recordInParts(session.id(), "{\"version\": 2}\n", "[0.1, \"o\", \"$ \"]\n");
     SessionEnd end = ended(T0.plusSeconds(70), SessionEnd.Cause.CLIENT_CLOSED, recording);
-    new CloseSession(store).close(session, end);
+    new CloseSession(store, new RecordingNotifier()).close(session, end);
 
     assertThat(store.sessions(grant.id()))
         .containsExactly(
@@ -102,16 +103,81 @@ class SessionStoreTest extends EngineTest {
   }
 
   @Test
+  void aSessionIsFoundByItsIdAloneOpenThenEnded() {
+    StreamSession session = exec(sessionId(1), grant.id(), T0);
+    assertThat(store.session(session.id())).isEmpty();
+    new OpenSession(store, new RecordingNotifier()).open(session);
+    assertThat(store.session(session.id())).contains(new SessionRecord(session, Optional.empty()));
+    byte[] recording = recordInParts(session.id(), "{\"version\": 2}\n");
+    SessionEnd end = ended(T0.plusSeconds(3), SessionEnd.Cause.REVOKED, recording);
+    new CloseSession(store, new RecordingNotifier()).close(session, end);
+    assertThat(store.session(session.id())).contains(new SessionRecord(session, Optional.of(end)));
+  }
+
+  @Test
+  void theSessionLogIsCountedByWhatWasAskedAndHowItWasAnswered() {
+    ActivityLine read = line(grant.id(), T0, "api-1");
+    ActivityLine forbidden =
+        new ActivityLine(
+            T0,
+            grant.id(),
+            Fixtures.PROD,
+            "get",
+            "secrets",
+            Optional.of("shop"),
+            Optional.of("db"),
+            Optional.empty(),
+            List.of(),
+            Optional.empty(),
+            false,
+            403,
+            80,
+            Duration.ofMillis(2),
+            Optional.empty(),
+            Optional.empty());
+    ActivityLine refused =
+        new ActivityLine(
+            T0,
+            grant.id(),
+            Fixtures.PROD,
+            "create",
+            "pods",
+            Optional.of("latchkey"),
+            Optional.of("latchkey-0"),
+            Optional.of("exec"),
+            List.of("sh"),
+            Optional.empty(),
+            true,
+            403,
+            0,
+            Duration.ZERO,
+            Optional.of("namespace latchkey is protected"),
+            Optional.empty());
+    ActivityLine otherGrant = line(TestData.id(2), T0, "api-1");
+    store.log(List.of(read, read, forbidden, refused, refused, refused, otherGrant));
+
+    assertThat(store.logCounts(grant.id()))
+        .containsExactlyInAnyOrder(
+            new SessionStore.LogCount("get", "pods", Optional.of("log"), 200, false, 2),
+            new SessionStore.LogCount("get", "secrets", Optional.empty(), 403, false, 1),
+            new SessionStore.LogCount("create", "pods", Optional.of("exec"), 403, true, 3));
+    assertThat(store.logCounts(TestData.id(3))).isEmpty();
+  }
+
+  @Test
   void aSecondOpenOfOneSessionIsIgnoredAndASessionMustNameAnExistingRequest() {
     StreamSession session = exec(sessionId(1), grant.id(), T0);
-    new OpenSession(store).open(session);
-    new OpenSession(store).open(session);
+    new OpenSession(store, new RecordingNotifier()).open(session);
+    new OpenSession(store, new RecordingNotifier()).open(session);
 
     assertThat(store.sessions(grant.id())).hasSize(1);
     assertThat(db.audit().head().sequence()).isEqualTo(1);
 
     RequestId unknown = TestData.id(99);
-    assertThatThrownBy(() -> new OpenSession(store).open(exec(sessionId(2), unknown, T0)))
+    assertThatThrownBy(
+            () ->
+                new OpenSession(store, new RecordingNotifier())
+                    .open(exec(sessionId(2), unknown, T0)))
         .isInstanceOf(StoreException.class)
         .hasMessage(
             "could not open session "
@@ -127,12 +193,12 @@ class SessionStoreTest extends EngineTest {
   @Test
   void aSecondCloseChangesNothingAndAppendsNothing() {
     StreamSession session = exec(sessionId(1), grant.id(), T0);
-    new OpenSession(store).open(session);
+    new OpenSession(store, new RecordingNotifier()).open(session);
     SessionEnd first = ended(T0.plusSeconds(60), SessionEnd.Cause.REVOKED, new byte[0]);
-    new CloseSession(store).close(session, first);
-    new CloseSession(store)
+    new CloseSession(store, new RecordingNotifier()).close(session, first);
+    new CloseSession(store, new RecordingNotifier())
         .close(session, ended(T0.plusSeconds(61), SessionEnd.Cause.CLIENT_CLOSED, new byte[1]));
-    new CloseSession(store)
+    new CloseSession(store, new RecordingNotifier())
         .close(exec(sessionId(2), grant.id(), T0), first); // never opened: nothing to record
 
     assertThat(store.sessions(grant.id()))
@@ -151,7 +217,7 @@ class SessionStoreTest extends EngineTest {
   @Test
   void closesRacingWhileTheChainIsBusyRecordOneEndInTheChain() throws Exception {
     StreamSession session = exec(sessionId(1), grant.id(), T0);
-    new OpenSession(store).open(session);
+    new OpenSession(store, new RecordingNotifier()).open(session);
     ExecutorService threads = Executors.newFixedThreadPool(3);
     try (Connection auditHead = engine.connect()) {
       auditHead.setAutoCommit(false);
@@ -159,17 +225,22 @@ class SessionStoreTest extends EngineTest {
         s.executeQuery("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE").close();
       }
       SessionEnd end = ended(T0.plusSeconds(60), SessionEnd.Cause.EXPIRED, new byte[0]);
-      Future<?> first = threads.submit(() -> new CloseSession(store).close(session, end));
+      Future<?> first =
+          threads.submit(
+              () -> new CloseSession(store, new RecordingNotifier()).close(session, end));
       await().atMost(Duration.ofSeconds(10)).until(() -> lockedByOthers(session.id()));
       Future<?> second =
           threads.submit(
               () ->
-                  new CloseSession(store)
+                  new CloseSession(store, new RecordingNotifier())
                       .close(
                           session,
                           ended(T0.plusSeconds(61), SessionEnd.Cause.FAILED, new byte[0])));
       Future<?> other =
-          threads.submit(() -> new OpenSession(store).open(exec(sessionId(2), grant.id(), T0)));
+          threads.submit(
+              () ->
+                  new OpenSession(store, new RecordingNotifier())
+                      .open(exec(sessionId(2), grant.id(), T0)));
       auditHead.commit();
 
       first.get(30, TimeUnit.SECONDS);
@@ -192,7 +263,7 @@ class SessionStoreTest extends EngineTest {
   @Test
   void partsJoinInSequenceOrderEachAfterTheLastAndWrittenOnce() {
     SessionId id = sessionId(1);
-    new OpenSession(store).open(exec(id, grant.id(), T0));
+    new OpenSession(store, new RecordingNotifier()).open(exec(id, grant.id(), T0));
     store.appendRecording(id, 0, bytes("a"));
     store.appendRecording(id, 5, bytes("b"));
     store.appendRecording(id, 7, bytes("c"));
@@ -211,7 +282,7 @@ class SessionStoreTest extends EngineTest {
   @Test
   void aPartThatCannotBeWrittenThrowsAndSaysWhy() {
     StreamSession session = exec(sessionId(1), grant.id(), T0);
-    new OpenSession(store).open(session);
+    new OpenSession(store, new RecordingNotifier()).open(session);
     store.appendRecording(session.id(), 0, new byte[SessionStore.MAX_PART_BYTES]);
 
     assertThatThrownBy(
@@ -231,7 +302,7 @@ class SessionStoreTest extends EngineTest {
                 + sessionId(2)
                 + ": there is no such session (it was never opened)");
 
-    new CloseSession(store)
+    new CloseSession(store, new RecordingNotifier())
         .close(session, ended(T0.plusSeconds(1), SessionEnd.Cause.CLIENT_CLOSED, new byte[0]));
     assertThatThrownBy(() -> store.appendRecording(session.id(), 2, bytes("late")))
         .isInstanceOf(StoreException.class)
@@ -253,7 +324,7 @@ class SessionStoreTest extends EngineTest {
       List<Future<byte[]>> written = new ArrayList<>();
       for (int n = 0; n < sessions; n++) {
         SessionId id = sessionId(n + 1);
-        new OpenSession(store).open(exec(id, grant.id(), T0.plusNanos(n)));
+        new OpenSession(store, new RecordingNotifier()).open(exec(id, grant.id(), T0.plusNanos(n)));
         written.add(
             threads.submit(
                 () -> {
@@ -279,7 +350,7 @@ class SessionStoreTest extends EngineTest {
   @Test
   void aTenMegabyteRecordingIn64KiBPartsReadsBackIdentical() {
     StreamSession session = exec(sessionId(1), grant.id(), T0);
-    new OpenSession(store).open(session);
+    new OpenSession(store, new RecordingNotifier()).open(session);
     byte[] recording = new byte[10 * 1024 * 1024];
     new Random(17).nextBytes(recording);
     for (int p = 0; p * SessionStore.MAX_PART_BYTES < recording.length; p++) {
@@ -290,7 +361,7 @@ class SessionStoreTest extends EngineTest {
           Arrays.copyOfRange(
               recording, from, Math.min(recording.length, from + SessionStore.MAX_PART_BYTES)));
     }
-    new CloseSession(store)
+    new CloseSession(store, new RecordingNotifier())
         .close(session, ended(T0.plusSeconds(1), SessionEnd.Cause.CLIENT_CLOSED, recording));
 
     assertThat(store.recording(session.id()))
@@ -404,7 +475,7 @@ class SessionStoreTest extends EngineTest {
             List.of("sh", "-c", "y".repeat(10_000), "dropped"),
             true,
             T0);
-    new OpenSession(store).open(session);
+    new OpenSession(store, new RecordingNotifier()).open(session);
 
     ActivityLine stored = store.activity(grant.id(), 1).getFirst();
     assertThat(stored.verb()).hasSize(SessionRows.VERB).endsWith("v\u2026");

@@ -3,6 +3,7 @@ package dev.latchkey.bot.ops;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AuditAction;
 import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.RequestId;
 import dev.latchkey.core.port.Notifier;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -40,6 +41,11 @@ public final class MeteredNotifier implements Notifier {
   @Override
   public void expiringSoon(AccessRequest request) {
     delegate.expiringSoon(request);
+  }
+
+  @Override
+  public void sessionsChanged(RequestId id) {
+    delegate.sessionsChanged(id);
   }
 
   @Override

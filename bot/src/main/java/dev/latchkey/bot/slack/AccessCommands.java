@@ -16,6 +16,9 @@ import dev.latchkey.core.UseCases;
 import dev.latchkey.core.access.ClusterStatus;
 import dev.latchkey.core.request.IssueKubeconfig;
 import dev.latchkey.core.request.SubmitRequest;
+import dev.latchkey.core.session.GrantActivity;
+import dev.latchkey.core.session.SessionId;
+import dev.latchkey.core.session.SessionUseCases;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -35,14 +38,24 @@ import org.slf4j.LoggerFactory;
 final class AccessCommands {
   private static final Logger log = LoggerFactory.getLogger(AccessCommands.class);
   private final UseCases core;
+  private final SessionUseCases sessions;
+  private final Function<AccessRequest, CardSessions> cardSessions;
   private final SlackApi api;
   private final SlackIdentities identities;
   private final Executor executor;
   private final Clock clock;
 
   AccessCommands(
-      UseCases core, SlackApi api, SlackIdentities identities, Executor executor, Clock clock) {
+      UseCases core,
+      SessionUseCases sessions,
+      Function<AccessRequest, CardSessions> cardSessions,
+      SlackApi api,
+      SlackIdentities identities,
+      Executor executor,
+      Clock clock) {
     this.core = core;
+    this.sessions = sessions;
+    this.cardSessions = cardSessions;
     this.api = api;
     this.identities = identities;
     this.executor = executor;
@@ -167,6 +180,8 @@ final class AccessCommands {
                                 who.actor().userId())));
         case Command.Audit a -> audit(caller, a.id());
         case Command.Kubeconfig k -> kubeconfig(caller, k.id());
+        case Command.Activity a -> activity(caller, a.id());
+        case Command.Recording rec -> recording(caller, rec.id());
         case Command.Help h -> answer(caller, Texts.help());
         case Command.OpenForm f -> answer(caller, Texts.help());
         case Command.Invalid i -> answer(caller, Texts.invalid(i));
@@ -235,7 +250,10 @@ final class AccessCommands {
                       .orElse("");
               RequestCard.Rendered card =
                   RequestCard.render(
-                      r, RequestCard.Context.card(clock.instant(), description).readOnly());
+                      r,
+                      RequestCard.Context.card(clock.instant(), description)
+                          .withSessions(cardSessions.apply(r))
+                          .readOnly());
               answer(caller, card.text(), card.blocks(), false);
             });
   }
@@ -285,6 +303,41 @@ final class AccessCommands {
                         Texts.notFound(notFound.typedId());
                   }));
     }
+  }
+
+  /**
+   * A grant's sessions and requests, for its requester and the customer's approvers (checked by the
+   * core, which needs the caller's workspace).
+   */
+  private void activity(Caller caller, RequestId id) {
+    acting(
+        caller,
+        who ->
+            answer(
+                caller,
+                switch (sessions.activity().activity(caller.customer().id(), id, who.actor())) {
+                  case GrantActivity.Result.Shown shown -> ActivityReply.of(shown.activity());
+                  case GrantActivity.Result.Refused refused ->
+                      CommandReplies.Reply.of(
+                          Texts.refused(RefusalTexts.Situation.ACTIVITY, refused.refusal()));
+                  case GrantActivity.Result.NotFound notFound ->
+                      CommandReplies.Reply.of(Texts.notFound(notFound.typedId()));
+                }));
+  }
+
+  /**
+   * A recording for an approver who asks: sent in a direct message by the core's use case; the
+   * answer here says only whether it went, never what it holds.
+   */
+  private void recording(Caller caller, SessionId id) {
+    acting(
+        caller,
+        who ->
+            answer(
+                caller,
+                SessionTexts.recording(
+                    sessions.recording().send(caller.customer().id(), id, who.actor()),
+                    Command.RECORDING_USAGE)));
   }
 
   /**

@@ -131,7 +131,17 @@ final class AuditTexts {
       case RECONCILE_UNMANAGED_GONE -> "Objects not made by Latchkey gone";
       case SESSION_STARTED -> "Session started" + by;
       case SESSION_ENDED -> "Session ended";
+      case ACTIVITY_REFUSED -> "Activity for" + by + " refused" + why;
+      case RECORDING_SENT ->
+          e.result() == AuditResult.OK
+              ? "Recording of " + session(d) + " sent privately to " + who
+              : "Recording of " + session(d) + " for " + who + " not delivered" + why;
+      case RECORDING_REFUSED -> "Recording of " + session(d) + " for " + who + " refused" + why;
     };
+  }
+
+  private static String session(Map<String, String> d) {
+    return d.containsKey("session") ? Mrkdwn.code(d.get("session")) : "a session";
   }
 
   /** A refusal's reason constant in words: {@code SELF_APPROVAL} reads "self approval". */

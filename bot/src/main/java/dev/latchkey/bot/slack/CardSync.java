@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,6 +130,14 @@ public final class CardSync implements AutoCloseable {
 
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final Map<RequestId, Boolean> updatesDue = new ConcurrentHashMap<>();
+
+  /**
+   * Cards to redraw for a change of their sessions, which the request's version does not show: an
+   * update that failed stays here for the next pass.
+   */
+  private final Set<RequestId> sessionsBehind = ConcurrentHashMap.newKeySet();
+
+  private final Function<AccessRequest, CardSessions> sessions;
   private final Object retryLock = new Object();
   private ScheduledFuture<?> retry;
   private long retryAt;
@@ -146,8 +155,10 @@ public final class CardSync implements AutoCloseable {
       Customers customers,
       RequestStore requests,
       CardStore cards,
+      Function<AccessRequest, CardSessions> sessions,
       Clock clock,
       Executor executor) {
+    this.sessions = sessions;
     this.api = api.background();
     this.ownBot = new OwnBot(this.api);
     this.customers = customers;
@@ -207,6 +218,18 @@ public final class CardSync implements AutoCloseable {
         break;
       }
     }
+    for (RequestId id : List.copyOf(sessionsBehind)) {
+      if (!updatesDue.containsKey(id) && sessionsBehind.remove(id)) {
+        Result result = redrawForSessions(id);
+        if (result == Result.RETRY_LATER) {
+          break;
+        }
+        if (result == Result.SHOWN) {
+          shown++;
+        }
+      }
+    }
+    flushShown();
     return shown;
   }
 
@@ -252,6 +275,23 @@ public final class CardSync implements AutoCloseable {
     if (updatesDue.putIfAbsent(id, Boolean.TRUE) != null) {
       return; // an update is on its way and will show this change too
     }
+    updateLater(id, delay);
+  }
+
+  /**
+   * After a gateway session of the request opened or ended: its card is redrawn {@link
+   * #UPDATE_DELAY} later (though its request did not change), once for all session changes and
+   * request changes meanwhile. Costs no read and no Slack call now, so the gateway can call it on
+   * every session; a card not posted yet shows the sessions when it is.
+   */
+  void sessionsChanged(RequestId id) {
+    sessionsBehind.add(id);
+    if (updatesDue.putIfAbsent(id, Boolean.TRUE) == null) {
+      updateLater(id, UPDATE_DELAY);
+    }
+  }
+
+  private void updateLater(RequestId id, Duration delay) {
     try {
       retries.schedule(
           () -> {
@@ -259,7 +299,11 @@ public final class CardSync implements AutoCloseable {
               executor.execute(
                   () -> {
                     updatesDue.remove(id); // changes from now on get an update of their own
-                    syncIfBehind(id);
+                    if (sessionsBehind.remove(id)) {
+                      redrawForSessions(id);
+                    } else {
+                      syncIfBehind(id);
+                    }
                   });
             } catch (RejectedExecutionException e) {
               updatesDue.remove(id);
@@ -270,6 +314,21 @@ public final class CardSync implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       updatesDue.remove(id);
     }
+  }
+
+  /**
+   * Redraws a posted card whatever version it shows; kept for the next pass when Slack asks to
+   * wait.
+   */
+  private Result redrawForSessions(RequestId id) {
+    if (cards.find(id).isEmpty()) {
+      return Result.SKIPPED; // it shows the sessions when it is posted
+    }
+    Result result = sync(id);
+    if (result == Result.RETRY_LATER) {
+      sessionsBehind.add(id);
+    }
+    return result;
   }
 
   /**
@@ -461,7 +520,7 @@ public final class CardSync implements AutoCloseable {
             .map(RoleDefinition::description)
             .orElse("");
     return new RequestCard.Context(
-        clock.instant(), description, true, RetryPolicy.DEFAULT.overdueNotice());
+        clock.instant(), description, true, RetryPolicy.DEFAULT.overdueNotice(), sessions.apply(r));
   }
 
   /**

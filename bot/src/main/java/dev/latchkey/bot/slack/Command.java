@@ -2,6 +2,7 @@ package dev.latchkey.bot.slack;
 
 import dev.latchkey.core.Durations;
 import dev.latchkey.core.RequestId;
+import dev.latchkey.core.session.SessionId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -31,6 +32,8 @@ sealed interface Command {
   String DISABLE_USAGE = "/access disable <cluster> [--now]";
   String AUDIT_USAGE = "/access audit <id>";
   String KUBECONFIG_USAGE = "/access kubeconfig <id>";
+  String ACTIVITY_USAGE = "/access activity <id>";
+  String RECORDING_USAGE = "/access recording <session id>";
   String HELP_USAGE = "/access help";
 
   List<String> ALL_USAGES =
@@ -46,6 +49,8 @@ sealed interface Command {
           DISABLE_USAGE,
           AUDIT_USAGE,
           KUBECONFIG_USAGE,
+          ACTIVITY_USAGE,
+          RECORDING_USAGE,
           HELP_USAGE);
 
   record Help() implements Command {}
@@ -80,6 +85,12 @@ sealed interface Command {
   record Audit(RequestId id) implements Command {}
 
   record Kubeconfig(RequestId id) implements Command {}
+
+  /** A grant's sessions and requests through the gateway. */
+  record Activity(RequestId id) implements Command {}
+
+  /** A session's recording, sent privately to the approver who asks. */
+  record Recording(SessionId id) implements Command {}
 
   /** A typing mistake: what is wrong (plain text, may quote the input) and the form to use. */
   record Invalid(String problem, String usage) implements Command {}
@@ -127,6 +138,11 @@ sealed interface Command {
           withId(args)
               .map(id -> (Command) new Kubeconfig(id))
               .orElseGet(() -> invalidId(args, KUBECONFIG_USAGE));
+      case "activity" ->
+          withId(args)
+              .map(id -> (Command) new Activity(id))
+              .orElseGet(() -> invalidId(args, ACTIVITY_USAGE));
+      case "recording" -> recording(args);
       case "extend" -> extend(args);
       case "status" ->
           switch (args.size()) {
@@ -233,6 +249,29 @@ sealed interface Command {
     Optional<Duration> by = Durations.parse(args.get(1));
     return by.<Command>map(d -> new Extend(id.get(), d))
         .orElseGet(() -> new Invalid(badDuration(args.get(1)), EXTEND_USAGE));
+  }
+
+  private static Command recording(List<String> args) {
+    if (args.size() == 1) {
+      Optional<SessionId> id = SessionId.parse(args.getFirst());
+      if (id.isPresent()) {
+        return new Recording(id.get());
+      }
+    }
+    if (args.isEmpty()) {
+      return new Invalid(
+          "Name the session: its id looks like gs-7k2m9q4x0abc (see /access activity <id>).",
+          RECORDING_USAGE);
+    }
+    if (args.size() > 1 && SessionId.parse(args.getFirst()).isPresent()) {
+      return new Invalid("Too many arguments.", RECORDING_USAGE);
+    }
+    return new Invalid(
+        "`"
+            + clip(args.getFirst())
+            + "` is not a session id; session ids look like gs-7k2m9q4x0abc (see /access activity"
+            + " <id>).",
+        RECORDING_USAGE);
   }
 
   private static Command enable(List<String> args) {

@@ -25,13 +25,16 @@ public final class RefusalTexts {
     REVOKE,
     EXTEND,
     KUBECONFIG,
-    SWITCH
+    SWITCH,
+    ACTIVITY,
+    RECORDING
   }
 
   public static String text(Situation situation, Refusal r) {
     return switch (situation) {
       case DECIDE -> decision(r);
-      case SUBMIT, CANCEL, REVOKE, EXTEND, KUBECONFIG, SWITCH -> plain(situation, r);
+      case SUBMIT, CANCEL, REVOKE, EXTEND, KUBECONFIG, SWITCH, ACTIVITY, RECORDING ->
+          plain(situation, r);
     };
   }
 
@@ -228,13 +231,19 @@ public final class RefusalTexts {
               + f(r, Fact.CLUSTER)
               + ": add ns=<namespace,…> to the request.";
       case NOT_APPROVER ->
-          "You are not an approver for this request. One of the customer's approvers decides it"
-              + " on its card.";
+          situation == Situation.RECORDING
+              ? "Only the customer's approvers receive session recordings. Ask one of them to"
+                  + " review it."
+              : "You are not an approver for this request. One of the customer's approvers decides"
+                  + " it on its card.";
       case SELF_APPROVAL ->
           "You cannot decide your own request. Another of the customer's approvers decides it.";
       case FOREIGN_WORKSPACE ->
-          "You are not an approver for this request: only the customer's own workspace can"
-              + " decide. Ask one of the customer's approvers.";
+          situation == Situation.RECORDING
+              ? "Only the customer's approvers receive session recordings: your workspace is not"
+                  + " the customer's. Ask one of the customer's approvers."
+              : "You are not an approver for this request: only the customer's own workspace can"
+                  + " decide. Ask one of the customer's approvers.";
       case APPROVER_UNVERIFIED ->
           "Your approver role could not be checked just now (Slack did not answer). Try again in"
               + " a minute.";
@@ -250,11 +259,18 @@ public final class RefusalTexts {
                     + " own with `/access request`.";
           };
       case NOT_ALLOWED ->
-          situation == Situation.SWITCH
-              ? "Only the customer's admins and approvers can enable or disable support access."
-                  + " Ask one of them."
-              : "Only the requester or an approver of this customer can revoke access. Ask one of"
-                  + " them.";
+          switch (situation) {
+            case SWITCH ->
+                "Only the customer's admins and approvers can enable or disable support access."
+                    + " Ask one of them.";
+            case ACTIVITY ->
+                "Only the requester or an approver of this customer can see the activity of "
+                    + f(r, Fact.REQUEST)
+                    + ". Ask one of the customer's approvers.";
+            default ->
+                "Only the requester or an approver of this customer can revoke access. Ask one of"
+                    + " them.";
+          };
       case NOT_ACTIVE -> NotActiveTexts.text(situation, r);
       case EXTENSION_PENDING ->
           "An extension of "
@@ -316,6 +332,27 @@ public final class RefusalTexts {
               + " everything. Run Latchkey outside the cluster, offer the role only in named"
               + " namespaces (`scope: namespaced`), or use `credentials: gateway`, which keeps"
               + " every request out of the protected namespaces.";
+      case OWN_SESSION ->
+          "Recordings go to the customer's approvers, never to the requester of the access. Ask"
+              + " one of the customer's approvers to review it; `/access activity` shows you what"
+              + " your sessions did.";
+      case NOT_RECORDED ->
+          "Session "
+              + f(r, Fact.SESSION)
+              + " has no recording: port-forward sessions are counted, not recorded. `/access"
+              + " activity` lists what it carried.";
+      case SESSION_OPEN ->
+          "Session "
+              + f(r, Fact.SESSION)
+              + " is still open; its recording can be sent once it has ended (its hash enters the"
+              + " audit then). Ask again with `/access recording "
+              + f(r, Fact.SESSION)
+              + "` after it ends.";
+      case RECORDING_ALTERED ->
+          "The recording of "
+              + f(r, Fact.SESSION)
+              + " no longer matches the SHA-256 recorded when its session ended, so it was not"
+              + " sent. Ask whoever runs Latchkey to run ./latchkey verify-audit and investigate.";
     };
   }
 

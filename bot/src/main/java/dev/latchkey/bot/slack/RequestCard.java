@@ -70,13 +70,25 @@ public final class RequestCard {
    *     /access show copy)
    * @param overdueAfter how long after access should have ended an unfinished removal is called
    *     overdue
+   * @param sessions the grant's gateway sessions, as read from the store for this rendering
    */
   public record Context(
-      Instant now, String roleDescription, boolean interactive, Duration overdueAfter) {
+      Instant now,
+      String roleDescription,
+      boolean interactive,
+      Duration overdueAfter,
+      CardSessions sessions) {
     public Context {
       Objects.requireNonNull(now, "now");
       roleDescription = roleDescription == null ? "" : roleDescription;
       Objects.requireNonNull(overdueAfter, "overdueAfter");
+      Objects.requireNonNull(sessions, "sessions");
+    }
+
+    /** Without sessions (a request that has none to show). */
+    public Context(
+        Instant now, String roleDescription, boolean interactive, Duration overdueAfter) {
+      this(now, roleDescription, interactive, overdueAfter, CardSessions.NONE);
     }
 
     public static Context card(Instant now, String roleDescription) {
@@ -84,7 +96,11 @@ public final class RequestCard {
     }
 
     public Context readOnly() {
-      return new Context(now, roleDescription, false, overdueAfter);
+      return new Context(now, roleDescription, false, overdueAfter, sessions);
+    }
+
+    public Context withSessions(CardSessions shown) {
+      return new Context(now, roleDescription, interactive, overdueAfter, shown);
     }
   }
 
@@ -103,6 +119,7 @@ public final class RequestCard {
     blocks.add(section("*Reason*\n" + Mrkdwn.escape(r.reason())));
     approvalsLine(r).ifPresent(line -> blocks.add(section(line)));
     blocks.add(section(status(r, ctx)));
+    SessionTexts.card(r, ctx.sessions()).ifPresent(line -> blocks.add(section(line)));
     for (String notice : notices(r, ctx)) {
       blocks.add(section(notice));
     }

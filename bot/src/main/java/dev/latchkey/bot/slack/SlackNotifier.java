@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Tells people about committed changes through Slack: the card is brought up to date, each event
  * gets a short reply in the card's thread, and the requester gets a direct message when their
- * request is decided, 15 minutes before their access ends, and when it ends. Every method only
- * queues work (per request, in order) and returns; none throws.
+ * request is decided, 15 minutes before their access ends, and when it ends; a gateway session
+ * opening or ending redraws the card. Every method only queues work (per request, in order) and
+ * returns; none throws.
  *
  * <p>Notices use the {@linkplain SlackApi#background() background} client: a rate limit or outage
  * does not hold a thread; the notice is tried again after Slack's Retry-After (or a backoff from 2
@@ -152,6 +153,21 @@ public final class SlackNotifier implements Notifier {
     } catch (RuntimeException e) {
       try (var context = LogContext.request(request.id())) {
         log.error("could not queue the overdue notice for {}", request.id(), e);
+      }
+    }
+  }
+
+  /**
+   * The card is redrawn shortly, once for all session changes close together (see {@link
+   * CardSync#sessionsChanged}); nothing is read or sent now.
+   */
+  @Override
+  public void sessionsChanged(RequestId id) {
+    try {
+      cards.sessionsChanged(id);
+    } catch (RuntimeException e) {
+      try (var context = LogContext.request(id)) {
+        log.error("could not queue the card update for the sessions of {}", id, e);
       }
     }
   }

@@ -11,6 +11,8 @@ import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.port.SessionStore;
+import dev.latchkey.core.session.SessionUseCases;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * ApproverDirectory}, and the Slack handlers need the use cases, so wiring takes two steps:
  *
  * <pre>{@code
- * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit, clock, pool);
+ * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit,
+ *     sessions, clock, pool);
  * UseCases core = UseCases.wire(new UseCases.Ports(customers, requests, enablements, audit,
  *     clusters, slack.notifier(), slack.approverDirectory()), clock, random, retryPolicy);
  * SlackSurface surface = slack.complete(core);
@@ -70,10 +73,19 @@ public final class SlackSurface implements AutoCloseable {
       RequestStore requests,
       CardStore cards,
       AuditLog audit,
+      SessionStore sessions,
       Clock clock,
       ExecutorService executor) {
     return foundation(
-        settings, SlackApi.create(settings), customers, requests, cards, audit, clock, executor);
+        settings,
+        SlackApi.create(settings),
+        customers,
+        requests,
+        cards,
+        audit,
+        sessions,
+        clock,
+        executor);
   }
 
   /** Step one, with every failed Web API call reported to {@code failures} (metrics). */
@@ -83,6 +95,7 @@ public final class SlackSurface implements AutoCloseable {
       RequestStore requests,
       CardStore cards,
       AuditLog audit,
+      SessionStore sessions,
       Clock clock,
       ExecutorService executor,
       SlackApi.FailureListener failures) {
@@ -93,6 +106,7 @@ public final class SlackSurface implements AutoCloseable {
         requests,
         cards,
         audit,
+        sessions,
         clock,
         executor);
   }
@@ -107,9 +121,11 @@ public final class SlackSurface implements AutoCloseable {
       RequestStore requests,
       CardStore cards,
       AuditLog audit,
+      SessionStore sessions,
       Clock clock,
       ExecutorService executor) {
-    return new Foundation(settings, api, customers, requests, cards, audit, clock, executor);
+    return new Foundation(
+        settings, api, customers, requests, cards, audit, sessions, clock, executor);
   }
 
   /** Both steps; {@code useCases} wires the core's use cases from the notifier and directory. */
@@ -119,11 +135,12 @@ public final class SlackSurface implements AutoCloseable {
       RequestStore requests,
       CardStore cards,
       AuditLog audit,
+      SessionStore sessions,
       Clock clock,
       ExecutorService executor,
       BiFunction<Notifier, ApproverDirectory, UseCases> useCases) {
     Foundation foundation =
-        foundation(settings, customers, requests, cards, audit, clock, executor);
+        foundation(settings, customers, requests, cards, audit, sessions, clock, executor);
     return foundation.complete(
         useCases.apply(foundation.notifier(), foundation.approverDirectory()));
   }
@@ -136,9 +153,11 @@ public final class SlackSurface implements AutoCloseable {
     private final RequestStore requests;
     private final CardStore cards;
     private final AuditLog audit;
+    private final SessionStore sessions;
     private final Clock clock;
     private final ExecutorService executor;
     private final SlackIdentities identities;
+    private final CardSessionsReader cardSessions;
     private final CardSync cardSync;
     private final SlackNotifier notifier;
     private final SlackApproverDirectory directory;
@@ -152,6 +171,7 @@ public final class SlackSurface implements AutoCloseable {
         RequestStore requests,
         CardStore cards,
         AuditLog audit,
+        SessionStore sessions,
         Clock clock,
         ExecutorService executor) {
       this.settings = Objects.requireNonNull(settings, "settings");
@@ -160,10 +180,13 @@ public final class SlackSurface implements AutoCloseable {
       this.requests = Objects.requireNonNull(requests, "requests");
       this.cards = Objects.requireNonNull(cards, "cards");
       this.audit = Objects.requireNonNull(audit, "audit");
+      this.sessions = Objects.requireNonNull(sessions, "sessions");
       this.clock = Objects.requireNonNull(clock, "clock");
       this.executor = Objects.requireNonNull(executor, "executor");
       this.identities = new SlackIdentities(api);
-      this.cardSync = new CardSync(api, customers, requests, cards, clock, executor);
+      this.cardSessions = new CardSessionsReader(sessions);
+      this.cardSync =
+          new CardSync(api, customers, requests, cards, cardSessions::read, clock, executor);
       this.notifier =
           new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
       this.directory = new SlackApproverDirectory(api);
@@ -200,14 +223,25 @@ public final class SlackSurface implements AutoCloseable {
       return this;
     }
 
-    /** Step two: the Bolt app and its handlers on top of the core's use cases. */
+    /**
+     * Step two: the Bolt app and its handlers on top of the core's use cases. The session use cases
+     * (a grant's activity, recordings for approvers) are wired here: their only Slack needs, the
+     * approver directory and the private delivery of recordings, are this foundation's.
+     */
     public SlackSurface complete(UseCases core) {
       Objects.requireNonNull(core, "core");
       ExecutorService interactive =
           Executors.newFixedThreadPool(
               INTERACTIVE_THREADS,
               Thread.ofPlatform().name("latchkey-slack-", 0).daemon().factory());
-      AccessCommands commands = new AccessCommands(core, api, identities, interactive, clock);
+      SessionUseCases sessionUseCases =
+          SessionUseCases.wire(
+              new SessionUseCases.Ports(
+                  customers, requests, sessions, audit, directory, new SlackRecordingDelivery(api)),
+              clock);
+      AccessCommands commands =
+          new AccessCommands(
+              core, sessionUseCases, cardSessions::read, api, identities, interactive, clock);
       CardActions actions = new CardActions(core, api, identities, interactive);
       WrittenDecisions decisions = new WrittenDecisions(core, cards, api, identities, interactive);
       ThreadReplay replay =

@@ -109,6 +109,10 @@ class CommandTest {
     assertThat(Command.parse("disable prod --now")).isEqualTo(new Command.Disable("prod", true));
     assertThat(Command.parse("audit ar-7k2m9q4x")).isEqualTo(new Command.Audit(id));
     assertThat(Command.parse("kubeconfig ar-7k2m9q4x")).isEqualTo(new Command.Kubeconfig(id));
+    assertThat(Command.parse("activity AR-7K2M9Q4X")).isEqualTo(new Command.Activity(id));
+    assertThat(Command.parse("recording GS-7k2m9q4xOabc"))
+        .isEqualTo(
+            new Command.Recording(new dev.latchkey.core.session.SessionId("gs-7k2m9q4x0abc")));
     assertThat(Command.parse("help")).isEqualTo(new Command.Help());
     assertThat(Command.parse("   ")).isEqualTo(new Command.Help());
   }
@@ -130,6 +134,11 @@ class CommandTest {
         "request prod readonly",
         "request prod readonly 1h",
         "request prod readonly ns= reason",
+        "activity",
+        "activity gs-7k2m9q4x0abc",
+        "recording",
+        "recording ar-7k2m9q4x",
+        "recording gs-7k2m9q4x0abc more",
         "launch"
       })
   void mistakesAreInvalidWithAUsage(String text) {

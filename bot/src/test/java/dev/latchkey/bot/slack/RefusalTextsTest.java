@@ -51,6 +51,7 @@ class RefusalTextsTest {
                 case REACHES -> "EXEC, DELETE_PODS";
                 case CHARACTER -> "U+202E";
                 case ERROR -> "connect timed out";
+                case SESSION -> "gs-7k2m9q4x0abc";
               });
     }
     return r;

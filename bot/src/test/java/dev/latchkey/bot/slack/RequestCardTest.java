@@ -13,6 +13,9 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestKind;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Scope;
+import dev.latchkey.core.session.SessionId;
+import dev.latchkey.core.session.StreamKind;
+import dev.latchkey.core.session.StreamSession;
 import dev.latchkey.core.testing.Fixtures;
 import java.time.Duration;
 import java.time.Instant;
@@ -322,6 +325,77 @@ class RequestCardTest {
     assertWithinLimits(render(longPending));
     assertThat(RequestCard.summaryLine(longest).length())
         .isLessThanOrEqualTo(RequestCard.MAX_SECTION_TEXT);
+  }
+
+  static StreamSession session(int n, String pod, List<String> command) {
+    return new StreamSession(
+        new SessionId("gs-7k2m9q4x0a" + "bcdefghjkm".charAt(n % 10) + "bcdefghjkm".charAt(n / 10)),
+        ID,
+        Fixtures.PROD,
+        StreamKind.EXEC,
+        "web",
+        pod,
+        Optional.of("app"),
+        command,
+        true,
+        T0.plusSeconds(60 + n));
+  }
+
+  @Test
+  void aGatewayCardNamesItsOpenSessionsWhileActiveAndSumsUpOnceEnded() {
+    CardSessions open =
+        new CardSessions(
+            List.of(
+                session(1, "api-7f9c", List.of("sh")),
+                session(2, "db-0", List.of("psql", "-U", "app"))),
+            Optional.empty());
+    String card = json(RequestCard.render(active(), CONTEXT.withSessions(open))).toString();
+    assertThat(card)
+        .contains(
+            "2 sessions open*: exec `sh` in `web/api-7f9c` (`app`) since <!date^",
+            "; exec `psql -U app` in `web/db-0` (`app`)");
+    assertThat(json(RequestCard.render(pending(), CONTEXT.withSessions(open))).toString())
+        .doesNotContain("session");
+
+    AccessRequest revoked =
+        active().withState(RequestState.REVOKED).withEnd(T0.plusSeconds(900), Fixtures.APPROVER);
+    CardSessions ended =
+        new CardSessions(
+            List.of(session(2, "db-0", List.of("psql"))),
+            Optional.of(new CardSessions.Summary(3, 12, 0, 240, 5)));
+    assertThat(json(RequestCard.render(revoked, CONTEXT.withSessions(ended))).toString())
+        .contains(
+            "*Through the gateway*: 3 sessions, 12 commands typed, 240 requests, 5 refused (1"
+                + " session closing).",
+            "/access activity ar-7k2m9q4x")
+        .doesNotContain("sessions open");
+    CardSessions large =
+        new CardSessions(List.of(), Optional.of(new CardSessions.Summary(2, 4, 1, 9, 0)));
+    assertThat(json(RequestCard.render(revoked, CONTEXT.withSessions(large))).toString())
+        .contains("2 sessions, 4 commands typed (not counting 1 large recording), 9 requests");
+    CardSessions nothing =
+        new CardSessions(List.of(), Optional.of(new CardSessions.Summary(0, 0, 0, 0, 0)));
+    assertThat(json(RequestCard.render(revoked, CONTEXT.withSessions(nothing))).toString())
+        .doesNotContain("Through the gateway");
+    assertThat(json(RequestCard.render(active(), CONTEXT.withSessions(open))))
+        .isEqualTo(json(RequestCard.render(active(), CONTEXT.withSessions(open))));
+  }
+
+  @Test
+  void manyOpenSessionsWithTheLongestNamesStayWithinLimitsAndInert() {
+    List<StreamSession> many = new ArrayList<>();
+    for (int n = 0; n < 100; n++) {
+      many.add(
+          session(
+              n, "p".repeat(253), List.of("<!channel>", "&<>".repeat(1000), "@here <http://x|y>")));
+    }
+    RequestCard.Rendered card =
+        RequestCard.render(
+            active(), CONTEXT.withSessions(new CardSessions(many, Optional.empty())));
+    assertWithinLimits(card);
+    assertThat(json(card).toString())
+        .contains("100 sessions open", "; and 95 more")
+        .doesNotContain("<!channel>", "<http://x");
   }
 
   @Test

@@ -34,6 +34,7 @@ import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.InMemoryAuditLog;
 import dev.latchkey.core.testing.InMemoryEnablementStore;
 import dev.latchkey.core.testing.InMemoryRequestStore;
+import dev.latchkey.core.testing.InMemorySessionStore;
 import dev.latchkey.core.testing.MutableClock;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -97,6 +98,7 @@ final class SlackHarness implements AutoCloseable {
   final InMemoryAuditLog memoryAudit = new InMemoryAuditLog();
   final InMemoryRequestStore memoryRequests = new InMemoryRequestStore(memoryAudit);
   final ListingRequestStore listing = new ListingRequestStore(memoryRequests);
+  final InMemorySessionStore sessions = new InMemorySessionStore(memoryAudit);
   final FakeClusterAccess cluster = new FakeClusterAccess();
   final RequestStore requests;
   final AuditLog audit;
@@ -160,7 +162,15 @@ final class SlackHarness implements AutoCloseable {
     SlackApi api = new SlackApi(SlackApi.slackFor(settings), TOKEN, sleeps::add);
     SlackSurface.Foundation foundation =
         SlackSurface.foundation(
-            settings, api, customers, this.requests, this.cards, this.audit, clock, executor);
+            settings,
+            api,
+            customers,
+            this.requests,
+            this.cards,
+            this.audit,
+            sessions,
+            clock,
+            executor);
     if (deliveries != null) {
       foundation.rememberDeliveriesIn(deliveries);
     }
@@ -243,6 +253,18 @@ final class SlackHarness implements AutoCloseable {
         post("/api/conversations.replies").willReturn(okJson("{\"ok\":true,\"messages\":[]}")));
     wm.stubFor(
         post("/api/views.open").willReturn(okJson("{\"ok\":true,\"view\":{\"id\":\"V0FORM\"}}")));
+    // Slack's upload flow: an upload address (here on the fake), the bytes, then the share.
+    wm.stubFor(
+        post("/api/files.getUploadURLExternal")
+            .willReturn(
+                okJson(
+                    "{\"ok\":true,\"upload_url\":\""
+                        + wm.baseUrl()
+                        + "/upload/F0CAST\",\"file_id\":\"F0CAST\"}")));
+    wm.stubFor(post("/upload/F0CAST").willReturn(aResponse().withStatus(200).withBody("OK")));
+    wm.stubFor(
+        post("/api/files.completeUploadExternal")
+            .willReturn(okJson("{\"ok\":true,\"files\":[{\"id\":\"F0CAST\"}]}")));
     wm.stubFor(
         post(urlPathMatching("/response/.*"))
             .willReturn(aResponse().withStatus(200).withBody("ok")));

@@ -83,6 +83,8 @@ class SlashCommandTest {
               "/access disable &lt;cluster&gt; [--now]",
               "/access audit",
               "/access kubeconfig",
+              "/access activity &lt;id&gt;",
+              "/access recording &lt;session id&gt;",
               "/access help");
     }
   }

@@ -2,6 +2,7 @@ package dev.latchkey.core.port;
 
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.RequestId;
 
 /**
  * Tells people about committed changes (card, thread, direct messages). Called after the change is
@@ -15,4 +16,11 @@ public interface Notifier {
 
   /** Access should have ended a while ago but the cluster could not be reached to remove it. */
   void revocationOverdue(AccessRequest request);
+
+  /**
+   * A gateway session of the grant opened or ended (stored already), so what shows its sessions
+   * (the card) may be out of date. Called on the gateway's path: it only notes the change, many
+   * calls close together cost one update, and a notifier that shows no sessions ignores it.
+   */
+  default void sessionsChanged(RequestId id) {}
 }

@@ -7,6 +7,7 @@ import dev.latchkey.core.session.SessionEnd;
 import dev.latchkey.core.session.SessionId;
 import dev.latchkey.core.session.StreamSession;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -56,6 +57,31 @@ public interface SessionStore {
   /** A session's whole recording, its parts joined in order. */
   Optional<byte[]> recording(SessionId id);
 
+  /** A session as stored, whichever grant it belongs to. */
+  Optional<SessionRecord> session(SessionId id);
+
+  /**
+   * How many session-log lines a grant has, grouped by what they asked (verb, resource,
+   * subresource) and how they were answered (status, and whether the gateway refused them itself),
+   * in no particular order.
+   */
+  List<LogCount> logCounts(RequestId id);
+
   /** A session as stored: how it opened and, once it has, how it ended. */
   record SessionRecord(StreamSession session, Optional<SessionEnd> end) {}
+
+  /** One group of a grant's session-log lines and how many lines it holds. */
+  record LogCount(
+      String verb,
+      String resource,
+      Optional<String> subresource,
+      int status,
+      boolean refusedByGateway,
+      long count) {
+    public LogCount {
+      Objects.requireNonNull(verb, "verb");
+      Objects.requireNonNull(resource, "resource");
+      Objects.requireNonNull(subresource, "subresource");
+    }
+  }
 }

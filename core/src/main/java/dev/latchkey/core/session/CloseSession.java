@@ -4,6 +4,7 @@ import dev.latchkey.core.Actor;
 import dev.latchkey.core.AuditAction;
 import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.AuditResult;
+import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.port.SessionStore;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -12,13 +13,16 @@ import java.util.Optional;
 
 /**
  * Records how a gateway stream ended ({@code session.ended}, with why, how much passed, and the
- * recording's size and SHA-256), so the recording's hash enters the audit chain.
+ * recording's size and SHA-256), so the recording's hash enters the audit chain; then tells the
+ * notifier, so the card stops showing the session as open.
  */
 public final class CloseSession {
   private final SessionStore sessions;
+  private final Notifier notifier;
 
-  public CloseSession(SessionStore sessions) {
+  public CloseSession(SessionStore sessions, Notifier notifier) {
     this.sessions = sessions;
+    this.notifier = notifier;
   }
 
   public void close(StreamSession session, SessionEnd end) {
@@ -46,5 +50,6 @@ public final class CloseSession {
                 : AuditResult.OK,
             details);
     sessions.close(session.id(), end, ended);
+    notifier.sessionsChanged(session.requestId());
   }
 }

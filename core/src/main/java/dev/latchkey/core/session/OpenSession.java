@@ -4,6 +4,7 @@ import dev.latchkey.core.Actor;
 import dev.latchkey.core.AuditAction;
 import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.AuditResult;
+import dev.latchkey.core.port.Notifier;
 import dev.latchkey.core.port.SessionStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,13 +12,16 @@ import java.util.Optional;
 
 /**
  * Records that a stream of a grant opened through the gateway ({@code session.started}), before the
- * first byte passes: a session that cannot be recorded does not start.
+ * first byte passes: a session that cannot be recorded does not start. The notifier hears of it
+ * once it is stored, so the card can show the session as open.
  */
 public final class OpenSession {
   private final SessionStore sessions;
+  private final Notifier notifier;
 
-  public OpenSession(SessionStore sessions) {
+  public OpenSession(SessionStore sessions, Notifier notifier) {
     this.sessions = sessions;
+    this.notifier = notifier;
   }
 
   public void open(StreamSession session) {
@@ -42,5 +46,6 @@ public final class OpenSession {
             AuditResult.OK,
             details);
     sessions.open(session, started);
+    notifier.sessionsChanged(session.requestId());
   }
 }

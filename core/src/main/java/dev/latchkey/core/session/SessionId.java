@@ -1,5 +1,7 @@
 package dev.latchkey.core.session;
 
+import java.util.Locale;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
@@ -23,6 +25,27 @@ public record SessionId(String value) {
       id.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
     }
     return new SessionId(id.toString());
+  }
+
+  /**
+   * Reads what a person typed: any case, Crockford's look-alikes (o→0, i/l→1), optional {@code gs-}
+   * prefix.
+   */
+  public static Optional<SessionId> parse(String typed) {
+    if (typed == null) {
+      return Optional.empty();
+    }
+    String text = typed.strip().toLowerCase(Locale.ROOT);
+    if (text.startsWith("gs-")) {
+      text = text.substring(3);
+    }
+    if (text.length() != 12) {
+      return Optional.empty();
+    }
+    String candidate = "gs-" + text.replace('o', '0').replace('i', '1').replace('l', '1');
+    return FORM.matcher(candidate).matches()
+        ? Optional.of(new SessionId(candidate))
+        : Optional.empty();
   }
 
   @Override

@@ -89,6 +89,49 @@ public final class InMemorySessionStore implements SessionStore {
     return Optional.ofNullable(recordings.get(id)).map(ByteArrayOutputStream::toByteArray);
   }
 
+  @Override
+  public synchronized Optional<SessionRecord> session(SessionId id) {
+    return Optional.ofNullable(opened.get(id))
+        .map(s -> new SessionRecord(s, Optional.ofNullable(ended.get(id))));
+  }
+
+  @Override
+  public synchronized List<LogCount> logCounts(RequestId id) {
+    Map<List<Object>, Long> groups = new LinkedHashMap<>();
+    for (ActivityLine l : lines) {
+      if (l.requestId().equals(id)) {
+        groups.merge(
+            List.of(l.verb(), l.resource(), l.subresource(), l.status(), l.refusal().isPresent()),
+            1L,
+            Long::sum);
+      }
+    }
+    List<LogCount> out = new ArrayList<>();
+    groups.forEach(
+        (k, n) ->
+            out.add(
+                new LogCount(
+                    (String) k.get(0),
+                    (String) k.get(1),
+                    castOptional(k.get(2)),
+                    (Integer) k.get(3),
+                    (Boolean) k.get(4),
+                    n)));
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Optional<String> castOptional(Object o) {
+    return (Optional<String>) o;
+  }
+
+  /** Replaces a stored part of a recording, as someone with access to the database could. */
+  public synchronized void tamper(SessionId id, byte[] content) {
+    ByteArrayOutputStream replaced = new ByteArrayOutputStream();
+    replaced.writeBytes(content);
+    recordings.put(id, replaced);
+  }
+
   public synchronized List<ActivityLine> lines() {
     return List.copyOf(lines);
   }
