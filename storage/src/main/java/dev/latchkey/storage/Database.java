@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -71,11 +72,16 @@ public final class Database implements AutoCloseable {
   private final SeenDeliveries seenDeliveries;
   private final String description;
 
-  private Database(HikariDataSource pool, List<AuditSink> sinks, Clock clock, String description) {
+  private Database(
+      HikariDataSource pool,
+      List<AuditSink> sinks,
+      Clock clock,
+      LongSupplier ticker,
+      String description) {
     this.pool = pool;
     this.description = description;
     Sql sql = new Sql(Jdbi.create(pool));
-    this.forwarder = new AuditForwarder(sql, sinks);
+    this.forwarder = new AuditForwarder(sql, sinks, ticker);
     AuditChain chain = new AuditChain(forwarder::wake);
     this.requests = new JdbiRequestStore(sql, chain, clock);
     this.audit = new JdbiAuditLog(sql, chain);
@@ -247,6 +253,7 @@ public final class Database implements AutoCloseable {
     private String password = "";
     private final List<AuditSink> sinks = new ArrayList<>(List.of(JsonLinesAuditSink.stdout()));
     private Clock clock = Clock.systemUTC();
+    private LongSupplier ticker = System::nanoTime;
     private int poolSize = DEFAULT_POOL_SIZE;
 
     private Builder(String jdbcUrl) {
@@ -282,6 +289,16 @@ public final class Database implements AutoCloseable {
      */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Elapsed time in nanoseconds ({@code System::nanoTime} unless given), for pacing the retries
+     * of a failing audit sink: pacing decides nothing about requests, so it does not read the
+     * clock.
+     */
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
@@ -340,7 +357,7 @@ public final class Database implements AutoCloseable {
       }
       Database database;
       try {
-        database = new Database(pool, sinks, clock, description);
+        database = new Database(pool, sinks, clock, ticker, description);
         database.forwarder.register();
       } catch (RuntimeException e) {
         pool.close();

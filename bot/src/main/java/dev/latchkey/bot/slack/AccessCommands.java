@@ -10,6 +10,7 @@ import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Requester;
+import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.RoleDefinition;
 import dev.latchkey.core.Submission;
 import dev.latchkey.core.UseCases;
@@ -39,14 +40,21 @@ final class AccessCommands {
   private final SlackIdentities identities;
   private final Executor executor;
   private final Clock clock;
+  private final RetryPolicy retry;
 
   AccessCommands(
-      UseCases core, SlackApi api, SlackIdentities identities, Executor executor, Clock clock) {
+      UseCases core,
+      SlackApi api,
+      SlackIdentities identities,
+      Executor executor,
+      Clock clock,
+      RetryPolicy retry) {
     this.core = core;
     this.api = api;
     this.identities = identities;
     this.executor = executor;
     this.clock = clock;
+    this.retry = retry;
   }
 
   /**
@@ -252,7 +260,9 @@ final class AccessCommands {
                       .orElse("");
               RequestCard.Rendered card =
                   RequestCard.render(
-                      r, RequestCard.Context.card(clock.instant(), description).readOnly());
+                      r,
+                      new RequestCard.Context(
+                          clock.instant(), description, false, retry.overdueNotice()));
               answer(caller, card.text(), card.blocks(), false);
             });
   }

@@ -3,6 +3,7 @@ package dev.latchkey.bot.slack;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.Backoff;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
 import dev.latchkey.core.RequestId;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,8 +61,9 @@ public final class CardSync implements AutoCloseable {
   static final Duration REMOVAL_WAIT = Duration.ofSeconds(3);
 
   private static final int MAX_ROUNDS = 20;
-  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-  private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+  /** Between repair passes while Slack fails (and between tries to note shown versions). */
+  private static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
   /**
    * A missing card of a request older than this may have been posted by an earlier run or another
@@ -103,6 +106,11 @@ public final class CardSync implements AutoCloseable {
   private final RequestStore requests;
   private final CardStore cards;
   private final Clock clock;
+
+  /** Elapsed time in nanoseconds (Retry-After and backoff pacing): it decides nothing. */
+  private final LongSupplier ticker;
+
+  private final RetryPolicy retryPolicy;
   private final Executor executor;
   private final StripedLocks locks = new StripedLocks(64);
   private final AtomicBoolean running = new AtomicBoolean();
@@ -117,8 +125,8 @@ public final class CardSync implements AutoCloseable {
   private final Cache<RequestId, Boolean> uncertain =
       Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(1)).maximumSize(100_000).build();
 
-  /** No card call before this System.nanoTime(): the latest end of a Retry-After Slack gave. */
-  private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
+  /** No card call before this tick: the latest end of a Retry-After Slack gave. */
+  private final AtomicLong notBefore;
 
   /**
    * Versions cards were seen to show, written to the store together every {@link
@@ -147,6 +155,8 @@ public final class CardSync implements AutoCloseable {
       RequestStore requests,
       CardStore cards,
       Clock clock,
+      LongSupplier ticker,
+      RetryPolicy retryPolicy,
       Executor executor) {
     this.api = api.background();
     this.ownBot = new OwnBot(this.api);
@@ -154,7 +164,10 @@ public final class CardSync implements AutoCloseable {
     this.requests = requests;
     this.cards = cards;
     this.clock = clock;
+    this.ticker = ticker;
+    this.retryPolicy = retryPolicy;
     this.executor = executor;
+    this.notBefore = new AtomicLong(ticker.getAsLong());
   }
 
   /**
@@ -344,7 +357,7 @@ public final class CardSync implements AutoCloseable {
                 r.cluster().customer());
             return Result.SKIPPED;
           }
-          if (System.nanoTime() - notBefore.get() < 0) {
+          if (ticker.getAsLong() - notBefore.get() < 0) {
             scheduleRetry(Optional.empty()); // Slack asked to wait: not before then
             return Result.RETRY_LATER;
           }
@@ -460,8 +473,7 @@ public final class CardSync implements AutoCloseable {
             .flatMap(p -> p.role(r.role()))
             .map(RoleDefinition::description)
             .orElse("");
-    return new RequestCard.Context(
-        clock.instant(), description, true, RetryPolicy.DEFAULT.overdueNotice());
+    return new RequestCard.Context(clock.instant(), description, true, retryPolicy.overdueNotice());
   }
 
   /**
@@ -470,15 +482,12 @@ public final class CardSync implements AutoCloseable {
    * longer: the longest Retry-After wins.
    */
   private void scheduleRetry(Optional<Duration> retryAfter) {
-    long now = System.nanoTime();
+    long now = ticker.getAsLong();
     retryAfter.ifPresent(wait -> notBefore.accumulateAndGet(now + wait.toNanos(), Math::max));
     synchronized (retryLock) {
       boolean pending = retry != null && !retry.isDone();
       int failures = pending ? consecutiveFailures.get() : consecutiveFailures.incrementAndGet();
-      Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(Math.max(failures, 1) - 1, 5));
-      if (backoff.compareTo(MAX_RETRY) > 0) {
-        backoff = MAX_RETRY;
-      }
+      Duration backoff = RETRY.after(Math.max(failures, 1));
       long at = Math.max(now + backoff.toNanos(), notBefore.get());
       if (pending && retryAt - notBefore.get() >= 0) {
         return; // the retry already due runs no sooner than Slack allows
@@ -554,7 +563,7 @@ public final class CardSync implements AutoCloseable {
           e.toString());
       if (flushScheduled.compareAndSet(false, true)) {
         try {
-          retries.schedule(this::flushShown, FIRST_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+          retries.schedule(this::flushShown, RETRY.first().toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException rejected) {
           flushScheduled.set(false);
         }

@@ -72,7 +72,7 @@ final class ResponseUrl {
                 "response_url", "io: " + e.getClass().getSimpleName(), true, Optional.empty());
         calls.report(last);
       }
-      calls.pause(SlackCalls.backoff(attempt), "response_url");
+      calls.pause(SlackCalls.BACKOFF.after(attempt), "response_url");
     }
     throw last;
   }

@@ -130,6 +130,8 @@ public class SlackApi {
 
   /** A client for the settings' Web API URL with bounded timeouts and no background statistics. */
   public static SlackApi create(SlackSettings settings) {
+    // A real sleep is the right tool here: an interactive call waits in place for its retry, and
+    // its waits are bounded (ATTEMPTS tries, MAX_INLINE_WAIT in all); background calls never sleep.
     return new SlackApi(slackFor(settings), settings.botToken(), d -> Thread.sleep(d.toMillis()));
   }
 

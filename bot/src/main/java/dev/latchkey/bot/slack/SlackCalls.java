@@ -2,6 +2,7 @@ package dev.latchkey.bot.slack;
 
 import com.slack.api.methods.SlackApiException;
 import com.slack.api.methods.SlackApiTextResponse;
+import dev.latchkey.core.Backoff;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -22,7 +23,10 @@ final class SlackCalls {
   private static final Logger log = LoggerFactory.getLogger(SlackCalls.class);
 
   static final int MAX_RATE_LIMIT_WAITS = 3;
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+
+  /** Between the tries of an interactive call: short, someone waits for the answer. */
+  static final Backoff BACKOFF = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(4));
+
   private static final Set<String> TRANSIENT_ERRORS =
       Set.of(
           "ratelimited",
@@ -116,7 +120,7 @@ final class SlackCalls {
           failure.error(),
           failures,
           SlackApi.ATTEMPTS - 1);
-      pause(backoff(failures), method);
+      pause(BACKOFF.after(failures), method);
     }
   }
 
@@ -145,10 +149,6 @@ final class SlackCalls {
       }
     }
     return Optional.of(Duration.ofSeconds(seconds));
-  }
-
-  static Duration backoff(int failures) {
-    return FIRST_BACKOFF.multipliedBy(1L << Math.min(failures - 1, 4));
   }
 
   void pause(Duration wait, String method) throws SlackCallException {

@@ -5,6 +5,7 @@ import com.slack.api.bolt.AppConfig;
 import com.slack.api.model.event.MessageEvent;
 import dev.latchkey.bot.http.SlackEventsServlet;
 import dev.latchkey.core.Customers;
+import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.ApproverDirectory;
 import dev.latchkey.core.port.AuditLog;
@@ -18,7 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * ApproverDirectory}, and the Slack handlers need the use cases, so wiring takes two steps:
  *
  * <pre>{@code
- * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit, clock, pool);
+ * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit,
+ *     clock, ticker, retryPolicy, pool, failures);
  * UseCases core = UseCases.wire(new UseCases.Ports(customers, requests, enablements, audit,
  *     clusters, slack.notifier(), slack.approverDirectory()), clock, random, retryPolicy);
  * SlackSurface surface = slack.complete(core);
@@ -36,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * httpServer.addServlet(HttpServer.SLACK_EVENTS_PATH, surface.servlet());
  * }</pre>
  *
- * or in one call with {@link #create}.
+ * *
  *
  * <p>Two kinds of work run after Slack is answered, on separate threads so one cannot stall the
  * other: what a person waits for (the follow-up of a command, click, form or written reply:
@@ -63,7 +65,15 @@ public final class SlackSurface implements AutoCloseable {
     this.interactive = interactive;
   }
 
-  /** Step one: what the core's use cases need from Slack. */
+  /**
+   * Step one: what the core's use cases need from Slack, with every failed Web API call reported to
+   * {@code failures} (metrics).
+   *
+   * @param ticker elapsed time in nanoseconds, for pacing Slack calls (e.g. {@code
+   *     System::nanoTime})
+   * @param retry the retry policy the core is wired with (cards show a removal as overdue after its
+   *     {@link RetryPolicy#overdueNotice()})
+   */
   public static Foundation foundation(
       SlackSettings settings,
       Customers customers,
@@ -71,19 +81,8 @@ public final class SlackSurface implements AutoCloseable {
       CardStore cards,
       AuditLog audit,
       Clock clock,
-      ExecutorService executor) {
-    return foundation(
-        settings, SlackApi.create(settings), customers, requests, cards, audit, clock, executor);
-  }
-
-  /** Step one, with every failed Web API call reported to {@code failures} (metrics). */
-  public static Foundation foundation(
-      SlackSettings settings,
-      Customers customers,
-      RequestStore requests,
-      CardStore cards,
-      AuditLog audit,
-      Clock clock,
+      LongSupplier ticker,
+      RetryPolicy retry,
       ExecutorService executor,
       SlackApi.FailureListener failures) {
     return foundation(
@@ -94,6 +93,8 @@ public final class SlackSurface implements AutoCloseable {
         cards,
         audit,
         clock,
+        ticker,
+        retry,
         executor);
   }
 
@@ -108,24 +109,11 @@ public final class SlackSurface implements AutoCloseable {
       CardStore cards,
       AuditLog audit,
       Clock clock,
+      LongSupplier ticker,
+      RetryPolicy retry,
       ExecutorService executor) {
-    return new Foundation(settings, api, customers, requests, cards, audit, clock, executor);
-  }
-
-  /** Both steps; {@code useCases} wires the core's use cases from the notifier and directory. */
-  public static SlackSurface create(
-      SlackSettings settings,
-      Customers customers,
-      RequestStore requests,
-      CardStore cards,
-      AuditLog audit,
-      Clock clock,
-      ExecutorService executor,
-      BiFunction<Notifier, ApproverDirectory, UseCases> useCases) {
-    Foundation foundation =
-        foundation(settings, customers, requests, cards, audit, clock, executor);
-    return foundation.complete(
-        useCases.apply(foundation.notifier(), foundation.approverDirectory()));
+    return new Foundation(
+        settings, api, customers, requests, cards, audit, clock, ticker, retry, executor);
   }
 
   /** The Slack pieces the core's use cases need (they need no use case themselves). */
@@ -137,6 +125,7 @@ public final class SlackSurface implements AutoCloseable {
     private final CardStore cards;
     private final AuditLog audit;
     private final Clock clock;
+    private final RetryPolicy retry;
     private final ExecutorService executor;
     private final SlackIdentities identities;
     private final CardSync cardSync;
@@ -153,6 +142,8 @@ public final class SlackSurface implements AutoCloseable {
         CardStore cards,
         AuditLog audit,
         Clock clock,
+        LongSupplier ticker,
+        RetryPolicy retry,
         ExecutorService executor) {
       this.settings = Objects.requireNonNull(settings, "settings");
       this.api = Objects.requireNonNull(api, "api");
@@ -161,9 +152,19 @@ public final class SlackSurface implements AutoCloseable {
       this.cards = Objects.requireNonNull(cards, "cards");
       this.audit = Objects.requireNonNull(audit, "audit");
       this.clock = Objects.requireNonNull(clock, "clock");
+      this.retry = Objects.requireNonNull(retry, "retry");
       this.executor = Objects.requireNonNull(executor, "executor");
       this.identities = new SlackIdentities(api);
-      this.cardSync = new CardSync(api, customers, requests, cards, clock, executor);
+      this.cardSync =
+          new CardSync(
+              api,
+              customers,
+              requests,
+              cards,
+              clock,
+              Objects.requireNonNull(ticker, "ticker"),
+              retry,
+              executor);
       this.notifier =
           new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
       this.directory = new SlackApproverDirectory(api);
@@ -207,7 +208,8 @@ public final class SlackSurface implements AutoCloseable {
           Executors.newFixedThreadPool(
               INTERACTIVE_THREADS,
               Thread.ofPlatform().name("latchkey-slack-", 0).daemon().factory());
-      AccessCommands commands = new AccessCommands(core, api, identities, interactive, clock);
+      AccessCommands commands =
+          new AccessCommands(core, api, identities, interactive, clock, retry);
       CardActions actions = new CardActions(core, api, identities, interactive);
       WrittenDecisions decisions = new WrittenDecisions(core, cards, api, identities, interactive);
       ThreadReplay replay =

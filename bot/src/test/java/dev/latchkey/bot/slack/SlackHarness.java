@@ -160,7 +160,16 @@ final class SlackHarness implements AutoCloseable {
     SlackApi api = new SlackApi(SlackApi.slackFor(settings), TOKEN, sleeps::add);
     SlackSurface.Foundation foundation =
         SlackSurface.foundation(
-            settings, api, customers, this.requests, this.cards, this.audit, clock, executor);
+            settings,
+            api,
+            customers,
+            this.requests,
+            this.cards,
+            this.audit,
+            clock,
+            System::nanoTime,
+            RetryPolicy.DEFAULT,
+            executor);
     if (deliveries != null) {
       foundation.rememberDeliveriesIn(deliveries);
     }
