@@ -51,8 +51,8 @@ final class AuditChain {
     List<StoredAuditEvent> stored = new ArrayList<>(events.size());
     for (AuditEvent event : events) {
       seq++;
-      AuditJson.Content content = AuditJson.Content.of(seq, event);
-      String hash = AuditJson.hash(previous, AuditJson.canonical(content));
+      AuditCanonicalForm.Content content = AuditCanonicalForm.Content.of(seq, event);
+      String hash = AuditCanonicalForm.hash(previous, AuditCanonicalForm.canonical(content));
       Update insert =
           handle
               .createUpdate(
@@ -104,7 +104,7 @@ final class AuditChain {
               Optional.ofNullable(rs.getString("request_id")).map(RequestId::new),
               AuditJson.action(rs.getString("action")),
               AuditJson.result(rs.getString("result")),
-              Codec.details(rs.getString("details")));
+              AuditJson.details(rs.getString("details")));
       return new StoredAuditEvent(seq, event, rs.getString("prev_hash"), rs.getString("hash"));
     } catch (RuntimeException e) {
       throw new StoreException("audit event " + seq + " cannot be read: " + e.getMessage(), e);
@@ -112,10 +112,10 @@ final class AuditChain {
   }
 
   /** A row as stored, unparsed: what verification hashes and forwarding writes. */
-  record Row(AuditJson.Content content, String previousHash, String hash) {
+  record Row(AuditCanonicalForm.Content content, String previousHash, String hash) {
     static Row read(ResultSet rs) throws SQLException {
       return new Row(
-          new AuditJson.Content(
+          new AuditCanonicalForm.Content(
               rs.getLong("seq"),
               rs.getString("at"),
               rs.getString("actor"),

@@ -358,21 +358,12 @@ final class AuditForwarder {
    * its hash then does not match, which is the truth.
    */
   static AuditLine line(AuditChain.Row row) {
-    AuditJson.Content content = row.content();
-    if (!Codec.isJsonObject(content.details())) {
-      content =
-          new AuditJson.Content(
-              content.seq(),
-              content.at(),
-              content.actor(),
-              content.customer(),
-              content.requestId(),
-              content.action(),
-              content.result(),
-              Codec.quoted(content.details()));
+    AuditCanonicalForm.Content content = row.content();
+    if (!JsonText.isObject(content.details())) {
+      content = content.withDetails(JsonText.quoted(content.details()));
     }
     return new AuditLine(
-        row.seq(), row.hash(), AuditJson.line(content, row.hash(), row.previousHash()));
+        row.seq(), row.hash(), AuditCanonicalForm.line(content, row.hash(), row.previousHash()));
   }
 
   /** A sink threw: the batch's transaction rolls back, so its progress stays where it was. */

@@ -92,7 +92,7 @@ final class JdbiAuditLog implements AuditLog {
   private static ChainCheck walk(
       Handle h, ChainHead head, long strictFrom, RecordingCheck recordings) {
     long expected = 1;
-    String previous = AuditJson.GENESIS;
+    String previous = AuditCanonicalForm.GENESIS;
     while (expected <= head.sequence()) {
       List<AuditChain.Row> page =
           h.createQuery(
@@ -164,21 +164,21 @@ final class JdbiAuditLog implements AuditLog {
 
   /** Whether the row's hash covers exactly its stored content, in the one form Latchkey writes. */
   private static Optional<String> contentProblem(AuditChain.Row row, long strictFrom) {
-    String canonical = AuditJson.canonical(row.content());
+    String canonical = AuditCanonicalForm.canonical(row.content());
     String hash;
     if (row.seq() >= strictFrom) {
       try {
-        hash = AuditJson.hash(row.previousHash(), canonical);
+        hash = AuditCanonicalForm.hash(row.previousHash(), canonical);
       } catch (IllegalArgumentException e) {
         return Optional.of("content cannot be hashed: " + e.getMessage());
       }
     } else {
-      hash = AuditJson.legacyHash(row.previousHash(), canonical);
+      hash = AuditCanonicalForm.legacyHash(row.previousHash(), canonical);
     }
     if (!hash.equals(row.hash())) {
       return Optional.of("hash does not match content");
     }
-    return Codec.detailsFormProblem(row.content().details())
+    return AuditCanonicalForm.detailsFormProblem(row.content().details())
         .map(p -> "content cannot be read: " + p);
   }
 

@@ -134,7 +134,7 @@ final class SessionRows {
     List<String> kept = new ArrayList<>();
     for (String arg : plain) {
       int separator = kept.isEmpty() ? 0 : 1;
-      int quoted = Codec.quoted(arg).length();
+      int quoted = JsonText.quoted(arg).length();
       if (used + separator + quoted + MARK <= limit) {
         kept.add(arg);
         used += separator + quoted;
@@ -144,8 +144,8 @@ final class SessionRows {
       int room = limit - used - separator;
       int keep = Math.min(arg.length(), room);
       String cut = prefix(arg, keep) + ELLIPSIS;
-      while (Codec.quoted(cut).length() > room) {
-        keep -= Math.max(1, Codec.quoted(cut).length() - room);
+      while (JsonText.quoted(cut).length() > room) {
+        keep -= Math.max(1, JsonText.quoted(cut).length() - room);
         cut = prefix(arg, Math.max(0, keep)) + ELLIPSIS;
       }
       kept.add(cut);
