@@ -41,7 +41,7 @@ final class JdbiAuditLog implements AuditLog {
                         + AuditChain.COLUMNS
                         + " FROM audit_events WHERE request_id = :id ORDER BY seq")
                 .bind("id", id.value())
-                .map((rs, ctx) -> AuditChain.read(rs))
+                .map(AuditChain::read)
                 .list());
   }
 
@@ -60,7 +60,7 @@ final class JdbiAuditLog implements AuditLog {
                         + "ORDER BY seq DESC LIMIT :limit")
                 .bind("customer", customer.value())
                 .bind("limit", limit)
-                .map((rs, ctx) -> AuditChain.read(rs))
+                .map(AuditChain::read)
                 .list());
   }
 

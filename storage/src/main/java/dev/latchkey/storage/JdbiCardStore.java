@@ -4,6 +4,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.port.CardStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -145,7 +146,7 @@ final class JdbiCardStore implements CardStore {
     if (limit <= 0) {
       return List.of();
     }
-    long cutoff = Codec.nanos(clock.instant().minus(CARDLESS_CUTOFF));
+    Instant cutoff = clock.instant().minus(CARDLESS_CUTOFF);
     return sql.withHandle(
         "find out-of-date cards",
         h ->

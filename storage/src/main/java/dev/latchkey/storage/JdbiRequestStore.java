@@ -83,7 +83,7 @@ final class JdbiRequestStore implements RequestStore {
               "store request " + request.id(),
               h -> {
                 RequestRows.bind(h.createUpdate(INSERT), request)
-                    .bind("changed_at", Codec.nanos(clock.instant()))
+                    .bind("changed_at", clock.instant())
                     .execute();
                 return chain.append(h, events);
               });
@@ -117,7 +117,7 @@ final class JdbiRequestStore implements RequestStore {
                     .bindList(
                         "ids",
                         distinct.subList(from, Math.min(from + findAllChunk, distinct.size())))
-                    .map((rs, ctx) -> RequestRows.read(rs))
+                    .map(RequestRows::read)
                     .list());
           }
           return found;
@@ -185,7 +185,7 @@ final class JdbiRequestStore implements RequestStore {
     AccessRequest current = change.current();
     int changed =
         RequestRows.bind(h.createUpdate(UPDATE), change.next())
-            .bind("changed_at", Codec.nanos(clock.instant()))
+            .bind("changed_at", clock.instant())
             .bind("expected_version", current.version())
             .bind("expected_state", current.state().name())
             .execute();
@@ -239,9 +239,9 @@ final class JdbiRequestStore implements RequestStore {
                         + " ORDER BY due_at, id LIMIT :limit")
                 .bindMap(params)
                 .bind("earliest", Long.MIN_VALUE)
-                .bind("now", Codec.nanos(now))
+                .bind("now", now)
                 .bind("limit", limit)
-                .map((rs, ctx) -> RequestRows.read(rs))
+                .map(RequestRows::read)
                 .list());
   }
 
@@ -254,7 +254,7 @@ final class JdbiRequestStore implements RequestStore {
                     "SELECT DISTINCT customer, cluster FROM requests WHERE due_at >= :earliest AND"
                         + " due_at <= :now")
                 .bind("earliest", Long.MIN_VALUE)
-                .bind("now", Codec.nanos(now))
+                .bind("now", now)
                 .map(
                     (rs, ctx) ->
                         new ClusterRef(
@@ -272,7 +272,7 @@ final class JdbiRequestStore implements RequestStore {
                         + " WHERE customer = :customer AND state IN ('PENDING', 'APPROVED',"
                         + " 'ACTIVE') ORDER BY created_at, id")
                 .bind("customer", customer.value())
-                .map((rs, ctx) -> RequestRows.read(rs))
+                .map(RequestRows::read)
                 .list());
   }
 
@@ -287,7 +287,7 @@ final class JdbiRequestStore implements RequestStore {
                         + " ('APPROVED', 'ACTIVE') ORDER BY created_at, id")
                 .bind("customer", cluster.customer().value())
                 .bind("cluster", cluster.name())
-                .map((rs, ctx) -> RequestRows.read(rs))
+                .map(RequestRows::read)
                 .list());
   }
 
@@ -301,7 +301,7 @@ final class JdbiRequestStore implements RequestStore {
                         + " WHERE extends_request = :original AND state = 'PENDING' ORDER BY"
                         + " created_at, id")
                 .bind("original", original.value())
-                .map((rs, ctx) -> RequestRows.read(rs))
+                .map(RequestRows::read)
                 .list());
   }
 
@@ -316,14 +316,14 @@ final class JdbiRequestStore implements RequestStore {
                         + FINAL_STATES
                         + ")"
                         + " ORDER BY due_at, id")
-                .map((rs, ctx) -> RequestRows.read(rs))
+                .map(RequestRows::read)
                 .list());
   }
 
   private static Optional<AccessRequest> find(Handle h, RequestId id) {
     return h.createQuery(RequestRows.SELECT + " WHERE id = :id")
         .bind("id", id.value())
-        .map((rs, ctx) -> RequestRows.read(rs))
+        .map(RequestRows::read)
         .findOne();
   }
 

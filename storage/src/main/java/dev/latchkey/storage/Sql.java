@@ -49,6 +49,7 @@ final class Sql {
             return (position, statement, context) -> statement.setString(position, value);
           }
         });
+    ColumnTypes.register(jdbi);
   }
 
   /**
@@ -157,17 +158,13 @@ final class Sql {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
-  // Typed binds: PostgreSQL wants to know the type of a NULL.
-
-  static <S extends SqlStatement<S>> S bindLong(S statement, String name, Optional<Long> value) {
-    return value.isPresent()
-        ? statement.bind(name, value.get().longValue())
-        : statement.bindNull(name, Types.BIGINT);
-  }
-
-  static <S extends SqlStatement<S>> S bindText(S statement, String name, Optional<String> value) {
-    return value.isPresent()
-        ? statement.bind(name, value.get())
-        : statement.bindNull(name, Types.VARCHAR);
+  /**
+   * Binds {@code value}, or NULL typed as {@code type} when it is empty: PostgreSQL wants to know
+   * the type of a NULL, and every row of a batch then binds the column alike (a batch takes its
+   * binder from the first row).
+   */
+  static <S extends SqlStatement<S>, T> S bindOptional(
+      S statement, String name, Optional<T> value, Class<T> type) {
+    return statement.bindByType(name, value.orElse(null), type);
   }
 }

@@ -5,25 +5,118 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.Approval;
+import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.DecisionMethod;
+import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Scope;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import dev.latchkey.core.session.SessionId;
+import java.lang.reflect.Type;
+import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.argument.AbstractArgumentFactory;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.argument.ArgumentFactory;
+import org.jdbi.v3.core.argument.Arguments;
+import org.jdbi.v3.core.argument.NullArgument;
+import org.jdbi.v3.core.config.ConfigRegistry;
+import org.jdbi.v3.core.generic.GenericType;
+import org.jdbi.v3.core.generic.GenericTypes;
 
 /**
- * How domain values are written to columns and read back, exactly: instants as epoch nanoseconds,
- * actors in their audit form, scope, approvals and roles as JSON text.
+ * How domain values are stored, registered once on the {@link Jdbi} ({@link #register}): instants
+ * as epoch nanoseconds, actors in their audit form, ids and durations as their text, scope,
+ * approvals, roles and lists of text as JSON text. Statements bind the values themselves ({@code
+ * bind("created_at", r.createdAt())}; an empty optional with {@link Sql#bindOptional}); row mappers
+ * read them back by type ({@link Columns}). Every text goes through the String binding, so its NUL
+ * check applies to all of them.
  */
-final class Codec {
+final class ColumnTypes {
+  /** Approvals, as a JSON array of objects. */
+  static final GenericType<List<Approval>> APPROVALS = new GenericType<>() {};
+
+  /** A set of role names, as a sorted JSON array. */
+  static final GenericType<Set<String>> ROLES = new GenericType<>() {};
+
+  /** A list of text (a command's arguments), as a JSON array in order. */
+  static final GenericType<List<String>> TEXTS = new GenericType<>() {};
+
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-  private Codec() {}
+  private ColumnTypes() {}
+
+  /** Registers every type on {@code jdbi}; later registrations win over Jdbi's own. */
+  static void register(Jdbi jdbi) {
+    jdbi.registerArgument(
+        new AbstractArgumentFactory<Instant>(Types.BIGINT) {
+          @Override
+          protected Argument build(Instant value, ConfigRegistry config) {
+            long nanos = nanos(value);
+            return (position, statement, context) -> statement.setLong(position, nanos);
+          }
+        });
+    jdbi.registerColumnMapper(
+        Instant.class,
+        (rs, column, ctx) -> {
+          long nanos = rs.getLong(column);
+          return rs.wasNull() ? null : instant(nanos);
+        });
+    text(jdbi, Actor.class, Actor::audit, ColumnTypes::actor);
+    text(jdbi, RequestId.class, RequestId::value, RequestId::new);
+    text(jdbi, CustomerId.class, CustomerId::value, CustomerId::new);
+    text(jdbi, SessionId.class, SessionId::value, SessionId::new);
+    text(jdbi, Duration.class, Duration::toString, Duration::parse);
+    text(jdbi, Scope.class, ColumnTypes::scope, ColumnTypes::scope);
+    text(jdbi, APPROVALS.getType(), ColumnTypes::approvals, ColumnTypes::approvals);
+    text(jdbi, ROLES.getType(), ColumnTypes::roles, ColumnTypes::roles);
+    text(jdbi, TEXTS.getType(), ColumnTypes::texts, ColumnTypes::texts);
+  }
+
+  /** A type stored as text: bound as the text {@code write} makes, read back with {@code read}. */
+  private static <T> void text(
+      Jdbi jdbi, Type type, Function<T, String> write, Function<String, T> read) {
+    jdbi.registerArgument(new AsText<>(type, write));
+    jdbi.registerColumnMapper(
+        type,
+        (rs, column, ctx) -> {
+          String text = rs.getString(column);
+          return text == null ? null : read.apply(text);
+        });
+  }
+
+  /** Binds values of one type as text (NULL as VARCHAR), through the String binding. */
+  private record AsText<T>(Type type, Function<T, String> write)
+      implements ArgumentFactory.Preparable {
+    @Override
+    public Optional<Function<Object, Argument>> prepare(Type expected, ConfigRegistry config) {
+      boolean matches =
+          type instanceof Class<?> c
+              ? c.isAssignableFrom(GenericTypes.getErasedType(expected))
+              : type.equals(expected);
+      if (!matches) {
+        return Optional.empty();
+      }
+      Arguments arguments = config.get(Arguments.class);
+      return Optional.of(
+          value -> {
+            if (value == null) {
+              return new NullArgument(Types.VARCHAR);
+            }
+            @SuppressWarnings("unchecked")
+            String text = write.apply((T) value);
+            return arguments
+                .findFor(String.class, text)
+                .orElseThrow(() -> new IllegalStateException("no binding for text"));
+          });
+    }
+  }
 
   // ------------------------------------------------------------------ instants
 
@@ -38,26 +131,9 @@ final class Codec {
     }
   }
 
-  static Optional<Long> nanos(Optional<Instant> instant) {
-    return instant.map(Codec::nanos);
-  }
-
   static Instant instant(long nanos) {
     return Instant.ofEpochSecond(
         Math.floorDiv(nanos, NANOS_PER_SECOND), Math.floorMod(nanos, NANOS_PER_SECOND));
-  }
-
-  static Instant instant(ResultSet rs, String column) throws SQLException {
-    return instant(rs.getLong(column));
-  }
-
-  static Optional<Instant> optionalInstant(ResultSet rs, String column) throws SQLException {
-    long value = rs.getLong(column);
-    return rs.wasNull() ? Optional.empty() : Optional.of(instant(value));
-  }
-
-  static Optional<String> optionalText(ResultSet rs, String column) throws SQLException {
-    return Optional.ofNullable(rs.getString(column));
   }
 
   // ------------------------------------------------------------------ actors
@@ -84,10 +160,6 @@ final class Codec {
       return user;
     }
     throw new IllegalArgumentException("not a Slack user: " + audit);
-  }
-
-  static Optional<Actor> optionalActor(ResultSet rs, String column) throws SQLException {
-    return optionalText(rs, column).map(Codec::actor);
   }
 
   // ------------------------------------------------------------------ scope
