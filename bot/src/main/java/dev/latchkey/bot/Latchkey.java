@@ -16,6 +16,7 @@ import dev.latchkey.bot.ops.SlackApiMetrics;
 import dev.latchkey.bot.ops.StartingGate;
 import dev.latchkey.bot.slack.DeliveryLog;
 import dev.latchkey.bot.slack.RefusalTexts;
+import dev.latchkey.bot.slack.SlackApi;
 import dev.latchkey.bot.slack.SlackSettings;
 import dev.latchkey.bot.slack.SlackSurface;
 import dev.latchkey.bot.socket.SocketModeLink;
@@ -166,6 +167,7 @@ public final class Latchkey implements AutoCloseable {
       SlackSurface.Foundation foundation =
           SlackSurface.foundation(
               slackSettings,
+              SlackApi.create(slackSettings).withFailureListener(new SlackApiMetrics(metrics)),
               config.customers(),
               database.requests(),
               database.cards(),
@@ -173,8 +175,7 @@ public final class Latchkey implements AutoCloseable {
               clock,
               ticker,
               retry,
-              executor,
-              new SlackApiMetrics(metrics));
+              executor);
       opened.add(foundation.cardSync());
       // Deliveries already handled are kept in the database: a signed request replayed after a
       // restart, or to another replica, is recognised.

@@ -100,13 +100,10 @@ final class AuditForwarder {
                   .mapTo(Long.class)
                   .one();
           for (Target target : targets) {
-            boolean known =
-                h.createQuery("SELECT COUNT(*) FROM audit_forwarding WHERE sink = :sink")
-                        .bind("sink", target.name())
-                        .mapTo(Long.class)
-                        .one()
-                    > 0;
-            if (!known) {
+            if (!Sql.exists(
+                h,
+                "SELECT COUNT(*) FROM audit_forwarding WHERE sink = :sink",
+                Map.of("sink", target.name()))) {
               h.createUpdate("INSERT INTO audit_forwarding (sink, seq) VALUES (:sink, :seq)")
                   .bind("sink", target.name())
                   .bind("seq", head)

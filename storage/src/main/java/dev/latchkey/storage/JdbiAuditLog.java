@@ -6,6 +6,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -33,16 +34,11 @@ final class JdbiAuditLog implements AuditLog {
 
   @Override
   public List<StoredAuditEvent> forRequest(RequestId id) {
-    return sql.withHandle(
+    return sql.list(
         "read the audit events of " + id,
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + AuditChain.COLUMNS
-                        + " FROM audit_events WHERE request_id = :id ORDER BY seq")
-                .bind("id", id.value())
-                .map(AuditChain::read)
-                .list());
+        "SELECT " + AuditChain.COLUMNS + " FROM audit_events WHERE request_id = :id ORDER BY seq",
+        Map.of("id", id),
+        AuditChain::read);
   }
 
   @Override
@@ -50,18 +46,13 @@ final class JdbiAuditLog implements AuditLog {
     if (limit <= 0) {
       return List.of();
     }
-    return sql.withHandle(
+    return sql.list(
         "read the recent audit events of " + customer,
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + AuditChain.COLUMNS
-                        + " FROM audit_events WHERE customer = :customer "
-                        + "ORDER BY seq DESC LIMIT :limit")
-                .bind("customer", customer.value())
-                .bind("limit", limit)
-                .map(AuditChain::read)
-                .list());
+        "SELECT "
+            + AuditChain.COLUMNS
+            + " FROM audit_events WHERE customer = :customer ORDER BY seq DESC LIMIT :limit",
+        Map.of("customer", customer, "limit", limit),
+        AuditChain::read);
   }
 
   @Override

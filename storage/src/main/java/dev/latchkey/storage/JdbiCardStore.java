@@ -39,13 +39,8 @@ final class JdbiCardStore implements CardStore {
       sql.inTransaction(
           "store the card of " + id,
           h -> {
-            boolean exists =
-                h.createQuery("SELECT COUNT(*) FROM cards WHERE request_id = :id")
-                        .bind("id", id.value())
-                        .mapTo(Long.class)
-                        .one()
-                    > 0;
-            if (!exists) {
+            if (!Sql.exists(
+                h, "SELECT COUNT(*) FROM cards WHERE request_id = :id", Map.of("id", id))) {
               h.createUpdate(
                       "INSERT INTO cards (request_id, channel_id, ts, shown_version) "
                           + "VALUES (:id, :channel, :ts, -1)")

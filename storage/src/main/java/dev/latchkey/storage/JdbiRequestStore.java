@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -208,7 +209,7 @@ final class JdbiRequestStore implements RequestStore {
     return due(
         "find due requests on " + cluster,
         " AND customer = :customer AND cluster = :cluster",
-        Map.of("customer", cluster.customer().value(), "cluster", cluster.name()),
+        Map.of("customer", cluster.customer(), "cluster", cluster.name()),
         now,
         limit);
   }
@@ -221,28 +222,21 @@ final class JdbiRequestStore implements RequestStore {
 
   /** Requests due at or before {@code now} that also meet {@code and}, earliest first. */
   private List<AccessRequest> due(
-      String what, String and, Map<String, String> params, Instant now, int limit) {
+      String what, String and, Map<String, Object> params, Instant now, int limit) {
     if (limit <= 0) {
       return List.of();
     }
-    return sql.withHandle(
+    Map<String, Object> all = new HashMap<>(params);
+    all.put("earliest", Long.MIN_VALUE);
+    all.put("now", now);
+    all.put("limit", limit);
+    // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of the index,
+    // so an open-ended range would walk past every finished request before reaching the first due
+    // one.
+    return select(
         what,
-        h ->
-            // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of
-            // the index, so an
-            // open-ended range would walk past every finished request before reaching the first due
-            // one.
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE due_at >= :earliest AND due_at <= :now"
-                        + and
-                        + " ORDER BY due_at, id LIMIT :limit")
-                .bindMap(params)
-                .bind("earliest", Long.MIN_VALUE)
-                .bind("now", now)
-                .bind("limit", limit)
-                .map(RequestRows::read)
-                .list());
+        "due_at >= :earliest AND due_at <= :now" + and + " ORDER BY due_at, id LIMIT :limit",
+        all);
   }
 
   @Override
@@ -264,60 +258,41 @@ final class JdbiRequestStore implements RequestStore {
 
   @Override
   public List<AccessRequest> findOpen(CustomerId customer) {
-    return sql.withHandle(
+    return select(
         "find open requests of " + customer,
-        h ->
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE customer = :customer AND state IN ('PENDING', 'APPROVED',"
-                        + " 'ACTIVE') ORDER BY created_at, id")
-                .bind("customer", customer.value())
-                .map(RequestRows::read)
-                .list());
+        "customer = :customer AND state IN ('PENDING', 'APPROVED', 'ACTIVE') ORDER BY created_at,"
+            + " id",
+        Map.of("customer", customer));
   }
 
   @Override
   public List<AccessRequest> findHoldingAccess(ClusterRef cluster) {
-    return sql.withHandle(
+    return select(
         "find requests holding access on " + cluster,
-        h ->
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE customer = :customer AND cluster = :cluster AND state IN"
-                        + " ('APPROVED', 'ACTIVE') ORDER BY created_at, id")
-                .bind("customer", cluster.customer().value())
-                .bind("cluster", cluster.name())
-                .map(RequestRows::read)
-                .list());
+        "customer = :customer AND cluster = :cluster AND state IN ('APPROVED', 'ACTIVE') ORDER BY"
+            + " created_at, id",
+        Map.of("customer", cluster.customer(), "cluster", cluster.name()));
   }
 
   @Override
   public List<AccessRequest> findPendingExtensions(RequestId original) {
-    return sql.withHandle(
+    return select(
         "find pending extensions of " + original,
-        h ->
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE extends_request = :original AND state = 'PENDING' ORDER BY"
-                        + " created_at, id")
-                .bind("original", original.value())
-                .map(RequestRows::read)
-                .list());
+        "extends_request = :original AND state = 'PENDING' ORDER BY created_at, id",
+        Map.of("original", original));
   }
 
   @Override
   public List<AccessRequest> findRevocationsPending() {
-    return sql.withHandle(
+    return select(
         "find pending revocations",
-        h ->
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE grant_present = TRUE AND state IN ("
-                        + FINAL_STATES
-                        + ")"
-                        + " ORDER BY due_at, id")
-                .map(RequestRows::read)
-                .list());
+        "grant_present = TRUE AND state IN (" + FINAL_STATES + ") ORDER BY due_at, id",
+        Map.of());
+  }
+
+  /** The requests {@code where} selects (with its ORDER BY and LIMIT), each param bound by name. */
+  private List<AccessRequest> select(String what, String where, Map<String, ?> params) {
+    return sql.list(what, RequestRows.SELECT + " WHERE " + where, params, RequestRows::read);
   }
 
   private static Optional<AccessRequest> find(Handle h, RequestId id) {

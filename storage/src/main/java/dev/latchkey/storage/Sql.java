@@ -2,7 +2,10 @@ package dev.latchkey.storage;
 
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -74,6 +77,21 @@ final class Sql {
   /** Lets queries map rows to {@code type} with {@code mapTo(type)}. */
   <T> void registerRowMapper(Class<T> type, RowMapper<T> mapper) {
     jdbi.registerRowMapper(type, mapper);
+  }
+
+  /** The rows {@code query} selects, {@code params} bound by name, each read by {@code mapper}. */
+  <T> List<T> list(String what, String query, Map<String, ?> params, RowMapper<T> mapper) {
+    return withHandle(what, h -> h.createQuery(query).bindMap(params).map(mapper).list());
+  }
+
+  /** The same, each row read by the row mapper registered for {@code type}. */
+  <T> List<T> list(String what, String query, Map<String, ?> params, Class<T> type) {
+    return withHandle(what, h -> h.createQuery(query).bindMap(params).mapTo(type).list());
+  }
+
+  /** Whether {@code countQuery} ({@code SELECT COUNT(*) …}) counts any row. */
+  static boolean exists(Handle h, String countQuery, Map<String, ?> params) {
+    return h.createQuery(countQuery).bindMap(params).mapTo(Long.class).one() > 0;
   }
 
   <T> T inTransaction(String what, HandleCallback<T, RuntimeException> callback) {

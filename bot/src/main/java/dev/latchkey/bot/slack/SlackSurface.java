@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * ApproverDirectory}, and the Slack handlers need the use cases, so wiring takes two steps:
  *
  * <pre>{@code
- * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit,
- *     clock, ticker, retryPolicy, pool, failures);
+ * SlackSurface.Foundation slack = SlackSurface.foundation(settings,
+ *     SlackApi.create(settings).withFailureListener(metrics), customers, requests, cards, audit,
+ *     clock, ticker, retryPolicy, pool);
  * UseCases core = UseCases.wire(new UseCases.Ports(customers, requests, enablements, audit,
  *     clusters, slack.notifier(), slack.approverDirectory()), clock, random, retryPolicy);
  * SlackSurface surface = slack.complete(core);
@@ -66,40 +67,13 @@ public final class SlackSurface implements AutoCloseable {
   }
 
   /**
-   * Step one: what the core's use cases need from Slack, with every failed Web API call reported to
-   * {@code failures} (metrics).
+   * Step one: what the core's use cases need from Slack, over {@code api} ({@link SlackApi#create},
+   * with a failure listener for metrics; tests use one that does not really wait between retries).
    *
    * @param ticker elapsed time in nanoseconds, for pacing Slack calls (e.g. {@code
    *     System::nanoTime})
    * @param retry the retry policy the core is wired with (cards show a removal as overdue after its
    *     {@link RetryPolicy#overdueNotice()})
-   */
-  public static Foundation foundation(
-      SlackSettings settings,
-      Customers customers,
-      RequestStore requests,
-      CardStore cards,
-      AuditLog audit,
-      Clock clock,
-      LongSupplier ticker,
-      RetryPolicy retry,
-      ExecutorService executor,
-      SlackApi.FailureListener failures) {
-    return foundation(
-        settings,
-        SlackApi.create(settings).withFailureListener(failures),
-        customers,
-        requests,
-        cards,
-        audit,
-        clock,
-        ticker,
-        retry,
-        executor);
-  }
-
-  /**
-   * Step one with a given Web API client (tests use one that does not really wait between retries).
    */
   public static Foundation foundation(
       SlackSettings settings,
