@@ -17,6 +17,7 @@ import dev.latchkey.bot.ops.SlackApiMetrics;
 import dev.latchkey.bot.ops.StartingGate;
 import dev.latchkey.bot.slack.DeliveryLog;
 import dev.latchkey.bot.slack.RefusalTexts;
+import dev.latchkey.bot.slack.SlackApi;
 import dev.latchkey.bot.slack.SlackSettings;
 import dev.latchkey.bot.slack.SlackSurface;
 import dev.latchkey.bot.socket.SocketModeLink;
@@ -48,6 +49,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,12 +134,17 @@ public final class Latchkey implements AutoCloseable {
       }
       String url = settings.databaseUrl().orElse(config.databaseUrl());
       PrivateFiles.prepareDatabase(url);
+      // The one source of elapsed time (pacing retries and periodic work; it decides nothing): the
+      // domain's time is the clock.
+      LongSupplier ticker = System::nanoTime;
+      RetryPolicy retry = RetryPolicy.DEFAULT;
       Database database =
           Database.builder(url)
               .credentials(
                   settings.databaseUser().orElse(""), settings.databasePassword().orElse(""))
               .sinks(sinks)
               .clock(clock)
+              .ticker(ticker)
               .open();
       opened.add(database);
       PrivateFiles.restrictDatabase(url);
@@ -163,14 +170,16 @@ public final class Latchkey implements AutoCloseable {
       SlackSurface.Foundation foundation =
           SlackSurface.foundation(
               slackSettings,
+              SlackApi.create(slackSettings).withFailureListener(new SlackApiMetrics(metrics)),
               config.customers(),
               database.requests(),
               database.cards(),
               database.audit(),
               database.sessions(),
               clock,
-              executor,
-              new SlackApiMetrics(metrics));
+              ticker,
+              retry,
+              executor);
       opened.add(foundation.cardSync());
       // Deliveries already handled are kept in the database: a signed request replayed after a
       // restart, or to another replica, is recognised.
@@ -199,16 +208,16 @@ public final class Latchkey implements AutoCloseable {
                   foundation.approverDirectory()),
               clock,
               new SecureRandom(),
-              RetryPolicy.DEFAULT);
+              retry);
       SlackSurface slack = foundation.complete(core);
       opened.add(slack);
 
       List<ClusterRef> refs = List.copyOf(connections.keySet());
       // Real elapsed time, not the domain clock: this paces Slack calls, it decides nothing.
-      AtomicLong lastRepair = new AtomicLong(System.nanoTime());
+      AtomicLong lastRepair = new AtomicLong(ticker.getAsLong());
       Runnable repairCards =
           () -> {
-            long now = System.nanoTime();
+            long now = ticker.getAsLong();
             if (now - lastRepair.get() >= CARD_REPAIR_PERIOD.toNanos()) {
               lastRepair.set(now);
               slack.cardSync().syncOutOfDate();
@@ -238,7 +247,7 @@ public final class Latchkey implements AutoCloseable {
                       new SocketModeLink(
                           slack.app(),
                           SocketModeLink.opener(slack.app().slack(), token),
-                          SocketModeLink.Backoff.DEFAULT));
+                          SocketModeLink.RECONNECT));
       link.ifPresent(opened::add);
       AtomicInteger slackPort = new AtomicInteger(-1);
       AtomicInteger managementPort = new AtomicInteger(-1);

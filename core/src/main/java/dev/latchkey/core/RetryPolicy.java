@@ -3,9 +3,9 @@ package dev.latchkey.core;
 import java.time.Duration;
 
 /**
- * How side effects are retried: exponential backoff from {@code first} capped at {@code cap}; a
- * grant that cannot be made within {@code grantGiveUp} of its approval fails; a revocation is never
- * given up, and is announced as overdue after {@code overdueNotice}.
+ * How side effects are retried: a {@link Backoff} from {@code first} capped at {@code cap}; a grant
+ * that cannot be made within {@code grantGiveUp} of its approval fails; a revocation is never given
+ * up, and is announced as overdue after {@code overdueNotice}.
  */
 public record RetryPolicy(
     Duration first, Duration cap, Duration grantGiveUp, Duration overdueNotice) {
@@ -20,8 +20,6 @@ public record RetryPolicy(
    * The wait before attempt {@code attempts + 1}, after {@code attempts} failures (at least one).
    */
   public Duration backoff(int attempts) {
-    int shift = Math.min(Math.max(attempts - 1, 0), 20);
-    Duration wait = first.multipliedBy(1L << shift);
-    return wait.compareTo(cap) > 0 ? cap : wait;
+    return new Backoff(first, cap).after(Math.max(attempts, 1));
   }
 }

@@ -5,16 +5,8 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Subject;
 import dev.latchkey.core.port.ClusterAccess;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
-import io.fabric8.kubernetes.client.dsl.Resource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,16 +93,16 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     objects.addAll(GrantObjects.bindings(grant));
     try {
       for (HasMetadata desired : objects) {
-        ensure(client, desired, grant.id());
+        ManagedObjects.ensure(client, desired, grant.id());
       }
-    } catch (Failed failed) {
+    } catch (ManagedObjects.Failed failed) {
       if (failed.error.is(ApiError.Kind.UNAVAILABLE)) {
         log.warn(
             "grant {} on {} not finished: {}", grant.id(), grant.cluster(), failed.error.message());
         return new GrantResult.Unavailable(failed.error.message());
       }
       log.warn("grant {} on {} refused: {}", grant.id(), grant.cluster(), failed.error.message());
-      Optional<String> notRemoved = removeOwn(client, objects, grant.id());
+      Optional<String> notRemoved = ManagedObjects.removeOwn(client, objects, grant.id());
       if (notRemoved.isPresent()) {
         // Refused means nothing is left; until that holds, the grant is retried (and refused again)
         // instead.
@@ -137,83 +128,6 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
         grant.scope().describe(),
         grant.expiresAt());
     return new GrantResult.Granted();
-  }
-
-  /**
-   * Creates {@code desired}; an identical object of this request that exists already is success.
-   */
-  private static void ensure(KubernetesClient client, HasMetadata desired, RequestId id) {
-    try {
-      client.resource(desired).create();
-      return;
-    } catch (RuntimeException e) {
-      ApiError error = ApiError.of(e);
-      if (!error.is(ApiError.Kind.EXISTS)) {
-        throw new Failed(error);
-      }
-    }
-    HasMetadata existing;
-    try {
-      existing = client.resource(desired).get();
-    } catch (RuntimeException e) {
-      throw new Failed(ApiError.of(e));
-    }
-    if (existing == null) {
-      throw new Failed(
-          new ApiError(ApiError.Kind.UNAVAILABLE, 409, describe(desired) + " is being deleted"));
-    }
-    if (!sameGrant(existing, desired, id)) {
-      throw new Failed(
-          new ApiError(
-              ApiError.Kind.REFUSED,
-              409,
-              describe(desired) + " already exists and is not Latchkey's object for " + id));
-    }
-  }
-
-  private static boolean sameGrant(HasMetadata existing, HasMetadata desired, RequestId id) {
-    if (!GrantObjects.belongsTo(existing, id)) {
-      return false;
-    }
-    return switch (desired) {
-      case ClusterRoleBinding want when existing instanceof ClusterRoleBinding have ->
-          want.getRoleRef().equals(have.getRoleRef())
-              && want.getSubjects().equals(have.getSubjects());
-      case RoleBinding want when existing instanceof RoleBinding have ->
-          want.getRoleRef().equals(have.getRoleRef())
-              && want.getSubjects().equals(have.getSubjects());
-      case ServiceAccount want -> existing instanceof ServiceAccount;
-      default -> false;
-    };
-  }
-
-  /**
-   * A refused grant leaves nothing: whatever this or an earlier attempt created is deleted now, and
-   * nothing else — an object of the same name that is not this request's (the reason for some
-   * refusals) is left alone. Returns what went wrong if the cluster could not be asked.
-   */
-  private static Optional<String> removeOwn(
-      KubernetesClient client, List<HasMetadata> objects, RequestId id) {
-    List<HasMetadata> bindingsFirst = new ArrayList<>(objects);
-    bindingsFirst.sort(java.util.Comparator.comparing(o -> o instanceof ServiceAccount));
-    try {
-      for (HasMetadata object : bindingsFirst) {
-        HasMetadata existing = client.resource(object).get();
-        if (existing == null) {
-          requireGone(
-              client,
-              new ManagedObject(
-                  kindOf(object),
-                  Optional.ofNullable(object.getMetadata().getNamespace()),
-                  object.getMetadata().getName()));
-        } else if (GrantObjects.belongsTo(existing, id)) {
-          client.resource(existing).delete();
-        }
-      }
-      return Optional.empty();
-    } catch (RuntimeException e) {
-      return Optional.of(ApiError.of(e).message());
-    }
   }
 
   // ---------------------------------------------------------------- revoke
@@ -252,10 +166,10 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       // Bindings first: deleting them ends access at once, whatever the credential.
       for (ManagedObject object : GrantObjects.bindingsFirst(objects)) {
         // Already gone is success: fabric8 answers a 404 with an empty list.
-        if (!resource(client, object).delete().isEmpty()) {
+        if (!ManagedObjects.resource(client, object).delete().isEmpty()) {
           deleted++;
         } else {
-          requireGone(client, object);
+          ManagedObjects.requireGone(client, object);
         }
       }
     } catch (RuntimeException e) {
@@ -267,52 +181,6 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     return new RemovalResult.Removed(deleted);
   }
 
-  /**
-   * Confirms that an object a delete or a read answered 404 for is really absent. fabric8 takes any
-   * 404 for "not there", also a proxy's or load balancer's own "404 page not found" while the API
-   * server is out of reach; a revocation believing that would record access as removed while the
-   * binding stays. A listing by name is answered with a list only by the API server (anything else
-   * throws), and it must not show the object.
-   */
-  private static void requireGone(KubernetesClient client, ManagedObject object) {
-    List<? extends HasMetadata> named =
-        collection(client, object).withField("metadata.name", object.name()).list().getItems();
-    // Filtered here as well: a server that ignored the field selector would list every object.
-    if (named.stream().anyMatch(o -> object.name().equals(o.getMetadata().getName()))) {
-      throw new IllegalStateException(
-          object.kind() + " " + object.name() + " answered 404 but is still listed");
-    }
-  }
-
-  private static ObjectKind kindOf(HasMetadata object) {
-    return switch (object) {
-      case ClusterRoleBinding b -> ObjectKind.CLUSTER_ROLE_BINDING;
-      case RoleBinding b -> ObjectKind.ROLE_BINDING;
-      case ServiceAccount a -> ObjectKind.SERVICE_ACCOUNT;
-      default -> throw new IllegalArgumentException("not a grant's object: " + object.getKind());
-    };
-  }
-
-  private static Resource<? extends HasMetadata> resource(
-      KubernetesClient client, ManagedObject object) {
-    return collection(client, object).withName(object.name());
-  }
-
-  /** Where objects of the object's kind live (its namespace, for namespaced kinds). */
-  private static NonNamespaceOperation<
-          ? extends HasMetadata,
-          ? extends KubernetesResourceList<? extends HasMetadata>,
-          ? extends Resource<? extends HasMetadata>>
-      collection(KubernetesClient client, ManagedObject object) {
-    return switch (object.kind()) {
-      case CLUSTER_ROLE_BINDING -> client.rbac().clusterRoleBindings();
-      case ROLE_BINDING ->
-          client.rbac().roleBindings().inNamespace(object.namespace().orElseThrow());
-      case SERVICE_ACCOUNT ->
-          client.serviceAccounts().inNamespace(object.namespace().orElseThrow());
-    };
-  }
-
   // ---------------------------------------------------------------- reconcile
 
   @Override
@@ -321,72 +189,10 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     if (connection == null) {
       return new Listing.Unavailable("cluster " + cluster + " is not configured");
     }
-    KubernetesClient client = connection.client();
-    Map<String, String> selector = GrantObjects.managedSelector();
-    Map<RequestId, Found> found = new TreeMap<>((a, b) -> a.value().compareTo(b.value()));
     try {
-      client
-          .rbac()
-          .clusterRoleBindings()
-          .withLabels(selector)
-          .list()
-          .getItems()
-          .forEach(o -> add(found, cluster, o, ObjectKind.CLUSTER_ROLE_BINDING));
-      client
-          .rbac()
-          .roleBindings()
-          .inAnyNamespace()
-          .withLabels(selector)
-          .list()
-          .getItems()
-          .forEach(o -> add(found, cluster, o, ObjectKind.ROLE_BINDING));
-      client
-          .serviceAccounts()
-          .inNamespace(GrantObjects.GRANTS_NAMESPACE)
-          .withLabels(selector)
-          .list()
-          .getItems()
-          .forEach(o -> add(found, cluster, o, ObjectKind.SERVICE_ACCOUNT));
+      return new Listing.Listed(ManagedObjects.list(connection.client(), cluster));
     } catch (RuntimeException e) {
       return new Listing.Unavailable(ApiError.of(e).message());
-    }
-    return new Listing.Listed(
-        found.entrySet().stream()
-            .map(e -> new ManagedGrant(e.getKey(), e.getValue().objects, e.getValue().expiry))
-            .toList());
-  }
-
-  private static final class Found {
-    final List<ManagedObject> objects = new ArrayList<>();
-    Optional<Instant> expiry = Optional.empty();
-  }
-
-  private static void add(
-      Map<RequestId, Found> found, ClusterRef cluster, HasMetadata object, ObjectKind kind) {
-    if (!GrantObjects.mayBelongTo(object, cluster)) {
-      return;
-    }
-    Optional<RequestId> id = GrantObjects.requestId(object);
-    if (id.isEmpty()) {
-      log.warn(
-          "{} is labelled {}={} but has no valid {} label; ignored",
-          describe(object),
-          GrantObjects.MANAGED_BY,
-          GrantObjects.MANAGED_BY_VALUE,
-          GrantObjects.REQUEST_ID);
-      return;
-    }
-    Found entry = found.computeIfAbsent(id.get(), k -> new Found());
-    entry.objects.add(
-        new ManagedObject(
-            kind,
-            Optional.ofNullable(object.getMetadata().getNamespace()),
-            object.getMetadata().getName()));
-    // Objects of one grant carry the same expiry; should they differ, the earliest one counts.
-    Optional<Instant> expiry = GrantObjects.annotatedExpiry(object);
-    if (expiry.isPresent()
-        && (entry.expiry.isEmpty() || expiry.get().isBefore(entry.expiry.get()))) {
-      entry.expiry = expiry;
     }
   }
 
@@ -410,47 +216,26 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
     if (connection == null) {
       return new CredentialResult.Unavailable("cluster " + cluster + " is not configured");
     }
-    long seconds =
-        Math.max(
-            MIN_TOKEN_LIFETIME.toSeconds(),
-            Duration.between(clock.instant(), notAfter).minus(TOKEN_END_MARGIN).toSeconds());
-    TokenRequest request =
-        new TokenRequestBuilder().withNewSpec().withExpirationSeconds(seconds).endSpec().build();
-    TokenRequest answer;
-    try {
-      answer =
-          connection
-              .client()
-              .serviceAccounts()
-              .inNamespace(GrantObjects.GRANTS_NAMESPACE)
-              .withName(id.value())
-              .tokenRequest(request);
-    } catch (RuntimeException e) {
-      ApiError error = ApiError.of(e);
-      log.warn("no token for {} on {}: {}", id, cluster, error.message());
-      return new CredentialResult.Unavailable(error.message());
-    }
-    if (answer == null
-        || answer.getStatus() == null
-        || answer.getStatus().getToken() == null
-        || answer.getStatus().getExpirationTimestamp() == null) {
-      return new CredentialResult.Unavailable("the API server returned no token");
-    }
-    Instant expiresAt;
-    try {
-      expiresAt = Instant.parse(answer.getStatus().getExpirationTimestamp());
-    } catch (RuntimeException e) {
-      return new CredentialResult.Unavailable("the API server returned an unreadable token expiry");
-    }
-    String text =
-        KubeconfigText.of(
-            cluster,
-            id,
-            connection.supportServer(),
-            connection.caCertData(),
-            answer.getStatus().getToken());
-    log.info("token for {} on {} minted, expires {}", id, cluster, expiresAt);
-    return new CredentialResult.Issued(new Kubeconfig(text, expiresAt));
+    return switch (GrantTokens.mint(
+        connection.client(),
+        clock,
+        id,
+        Optional.empty(),
+        notAfter,
+        "token for " + id + " on " + cluster)) {
+      case GatewayTokens.Mint.Minted minted ->
+          new CredentialResult.Issued(
+              new Kubeconfig(
+                  KubeconfigText.of(
+                      cluster,
+                      id,
+                      connection.supportServer(),
+                      connection.caCertData(),
+                      minted.token()),
+                  minted.expiresAt()));
+      case GatewayTokens.Mint.Unavailable unavailable ->
+          new CredentialResult.Unavailable(unavailable.message());
+    };
   }
 
   // ---------------------------------------------------------------- roles
@@ -522,21 +307,5 @@ public final class FabricClusterAccess implements ClusterAccess, AutoCloseable {
       case Subject.ServiceAccount sa -> "ServiceAccount " + sa.namespace() + "/" + sa.name();
       case Subject.User user -> "User " + user.name();
     };
-  }
-
-  private static String describe(HasMetadata object) {
-    String ns = object.getMetadata().getNamespace();
-    return object.getKind() + " " + (ns == null ? "" : ns + "/") + object.getMetadata().getName();
-  }
-
-  /** Ends a grant attempt at the first call that did not succeed. */
-  private static final class Failed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final transient ApiError error;
-
-    Failed(ApiError error) {
-      super(error.message(), null, false, false);
-      this.error = error;
-    }
   }
 }

@@ -4,14 +4,11 @@ import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.port.ClusterAccess.CredentialResult;
 import dev.latchkey.core.port.ClusterAccess.Kubeconfig;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -123,46 +120,8 @@ public final class GatewayTokens {
    * FabricClusterAccess#issueCredential} does for the API server's audience.
    */
   public Mint mint(RequestId id, String audience, Instant notAfter) {
-    long seconds =
-        Math.max(
-            FabricClusterAccess.MIN_TOKEN_LIFETIME.toSeconds(),
-            Duration.between(clock.instant(), notAfter)
-                .minus(FabricClusterAccess.TOKEN_END_MARGIN)
-                .toSeconds());
-    TokenRequest request =
-        new TokenRequestBuilder()
-            .withNewSpec()
-            .withAudiences(audience)
-            .withExpirationSeconds(seconds)
-            .endSpec()
-            .build();
-    TokenRequest answer;
-    try {
-      answer =
-          connection
-              .client()
-              .serviceAccounts()
-              .inNamespace(GrantObjects.GRANTS_NAMESPACE)
-              .withName(id.value())
-              .tokenRequest(request);
-    } catch (RuntimeException e) {
-      ApiError error = ApiError.of(e);
-      log.warn("no gateway token for {}: {}", id, error.message());
-      return new Mint.Unavailable(error.message());
-    }
-    if (answer == null
-        || answer.getStatus() == null
-        || answer.getStatus().getToken() == null
-        || answer.getStatus().getExpirationTimestamp() == null) {
-      return new Mint.Unavailable("the API server returned no token");
-    }
-    try {
-      Instant expiresAt = Instant.parse(answer.getStatus().getExpirationTimestamp());
-      log.info("gateway token for {} minted, expires {}", id, expiresAt);
-      return new Mint.Minted(answer.getStatus().getToken(), expiresAt);
-    } catch (RuntimeException e) {
-      return new Mint.Unavailable("the API server returned an unreadable token expiry");
-    }
+    return GrantTokens.mint(
+        connection.client(), clock, id, Optional.of(audience), notAfter, "gateway token for " + id);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.latchkey.storage;
 
+import dev.latchkey.core.Actor;
 import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.Update;
 
 /**
@@ -51,8 +53,8 @@ final class AuditChain {
     List<StoredAuditEvent> stored = new ArrayList<>(events.size());
     for (AuditEvent event : events) {
       seq++;
-      AuditJson.Content content = AuditJson.Content.of(seq, event);
-      String hash = AuditJson.hash(previous, AuditJson.canonical(content));
+      AuditCanonicalForm.Content content = AuditCanonicalForm.Content.of(seq, event);
+      String hash = AuditCanonicalForm.hash(previous, AuditCanonicalForm.canonical(content));
       Update insert =
           handle
               .createUpdate(
@@ -68,8 +70,9 @@ final class AuditChain {
               .bind("details", content.details())
               .bind("prev_hash", previous)
               .bind("hash", hash);
-      Sql.bindText(insert, "customer", Optional.ofNullable(content.customer()));
-      Sql.bindText(insert, "request_id", Optional.ofNullable(content.requestId()));
+      Sql.bindOptional(insert, "customer", Optional.ofNullable(content.customer()), String.class);
+      Sql.bindOptional(
+          insert, "request_id", Optional.ofNullable(content.requestId()), String.class);
       insert.execute();
       stored.add(new StoredAuditEvent(seq, event, previous, hash));
       previous = hash;
@@ -93,18 +96,20 @@ final class AuditChain {
   }
 
   /** Reads a row written by {@link #append}. */
-  static StoredAuditEvent read(ResultSet rs) throws SQLException {
+  static StoredAuditEvent read(ResultSet rs, StatementContext ctx) throws SQLException {
     long seq = rs.getLong("seq");
+    Columns c = new Columns(rs, ctx);
     try {
       AuditEvent event =
           new AuditEvent(
-              Instant.parse(rs.getString("at")),
-              Codec.actor(rs.getString("actor")),
-              Optional.ofNullable(rs.getString("customer")).map(CustomerId::new),
-              Optional.ofNullable(rs.getString("request_id")).map(RequestId::new),
+              // Audit times are ISO-8601 text, as hashed.
+              Instant.parse(c.get("at", String.class)),
+              c.get("actor", Actor.class),
+              c.optional("customer", CustomerId.class),
+              c.optional("request_id", RequestId.class),
               AuditJson.action(rs.getString("action")),
               AuditJson.result(rs.getString("result")),
-              Codec.details(rs.getString("details")));
+              AuditJson.details(rs.getString("details")));
       return new StoredAuditEvent(seq, event, rs.getString("prev_hash"), rs.getString("hash"));
     } catch (RuntimeException e) {
       throw new StoreException("audit event " + seq + " cannot be read: " + e.getMessage(), e);
@@ -112,10 +117,10 @@ final class AuditChain {
   }
 
   /** A row as stored, unparsed: what verification hashes and forwarding writes. */
-  record Row(AuditJson.Content content, String previousHash, String hash) {
+  record Row(AuditCanonicalForm.Content content, String previousHash, String hash) {
     static Row read(ResultSet rs) throws SQLException {
       return new Row(
-          new AuditJson.Content(
+          new AuditCanonicalForm.Content(
               rs.getLong("seq"),
               rs.getString("at"),
               rs.getString("actor"),

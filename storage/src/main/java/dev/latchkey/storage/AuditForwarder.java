@@ -1,5 +1,6 @@
 package dev.latchkey.storage;
 
+import dev.latchkey.core.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -36,13 +38,17 @@ final class AuditForwarder {
   /** Events read and written per transaction. */
   static final int BATCH = 500;
 
-  static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-  static final Duration MAX_RETRY = Duration.ofSeconds(30);
+  /** Between the tries of a failing sink. */
+  static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
   /** How long closing waits for a pass in progress before its own last pass. */
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
   private final Sql sql;
+
+  /** Elapsed time in nanoseconds, for the retry times of failing sinks. */
+  private final LongSupplier ticker;
+
   private final List<Target> targets;
   private final ScheduledExecutorService worker;
 
@@ -52,8 +58,9 @@ final class AuditForwarder {
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private volatile boolean closed;
 
-  AuditForwarder(Sql sql, List<AuditSink> sinks) {
+  AuditForwarder(Sql sql, List<AuditSink> sinks, LongSupplier ticker) {
     this.sql = sql;
+    this.ticker = ticker;
     Set<String> names = new HashSet<>();
     List<Target> targets = new ArrayList<>();
     for (AuditSink sink : sinks) {
@@ -93,13 +100,10 @@ final class AuditForwarder {
                   .mapTo(Long.class)
                   .one();
           for (Target target : targets) {
-            boolean known =
-                h.createQuery("SELECT COUNT(*) FROM audit_forwarding WHERE sink = :sink")
-                        .bind("sink", target.name())
-                        .mapTo(Long.class)
-                        .one()
-                    > 0;
-            if (!known) {
+            if (!Sql.exists(
+                h,
+                "SELECT COUNT(*) FROM audit_forwarding WHERE sink = :sink",
+                Map.of("sink", target.name()))) {
               h.createUpdate("INSERT INTO audit_forwarding (sink, seq) VALUES (:sink, :seq)")
                   .bind("sink", target.name())
                   .bind("seq", head)
@@ -210,7 +214,7 @@ final class AuditForwarder {
   private void backgroundPass() {
     pass(false);
     // A failing sink is retried when due, whether or not anything else is committed meanwhile.
-    long now = System.nanoTime();
+    long now = ticker.getAsLong();
     long next = Long.MAX_VALUE;
     passLock.lock();
     try {
@@ -233,14 +237,14 @@ final class AuditForwarder {
 
   /**
    * One attempt per sink to forward everything after its progress. Without {@code force}, a failed
-   * sink waits for its retry time. Retries are paced by elapsed time (System.nanoTime), not the
-   * domain clock: pacing decides nothing about requests.
+   * sink waits for its retry time. Retries are paced by elapsed time (the ticker), not the domain
+   * clock: pacing decides nothing about requests.
    */
   private void pass(boolean force) {
     passLock.lock();
     try {
       for (Target target : targets) {
-        if (!force && target.failures > 0 && System.nanoTime() - target.retryAt < 0) {
+        if (!force && target.failures > 0 && ticker.getAsLong() - target.retryAt < 0) {
           continue;
         }
         try {
@@ -256,8 +260,8 @@ final class AuditForwarder {
           target.lastFailure = null;
         } catch (RuntimeException e) {
           target.failures++;
-          Duration delay = retryDelay(target.failures);
-          target.retryAt = System.nanoTime() + delay.toNanos();
+          Duration delay = RETRY.after(target.failures);
+          target.retryAt = ticker.getAsLong() + delay.toNanos();
           String failure = e instanceof SinkFailed ? e.getCause().toString() : e.getMessage();
           target.lastFailure = failure;
           LOG.warn(
@@ -272,11 +276,6 @@ final class AuditForwarder {
     } finally {
       passLock.unlock();
     }
-  }
-
-  static Duration retryDelay(int failures) {
-    Duration delay = FIRST_RETRY.multipliedBy(1L << Math.min(failures - 1, 20));
-    return delay.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : delay;
   }
 
   /** Forwards batches until the sink has everything committed; returns how many events it wrote. */
@@ -356,21 +355,12 @@ final class AuditForwarder {
    * its hash then does not match, which is the truth.
    */
   static AuditLine line(AuditChain.Row row) {
-    AuditJson.Content content = row.content();
-    if (!Codec.isJsonObject(content.details())) {
-      content =
-          new AuditJson.Content(
-              content.seq(),
-              content.at(),
-              content.actor(),
-              content.customer(),
-              content.requestId(),
-              content.action(),
-              content.result(),
-              Codec.quoted(content.details()));
+    AuditCanonicalForm.Content content = row.content();
+    if (!JsonText.isObject(content.details())) {
+      content = content.withDetails(JsonText.quoted(content.details()));
     }
     return new AuditLine(
-        row.seq(), row.hash(), AuditJson.line(content, row.hash(), row.previousHash()));
+        row.seq(), row.hash(), AuditCanonicalForm.line(content, row.hash(), row.previousHash()));
   }
 
   /** A sink threw: the batch's transaction rolls back, so its progress stays where it was. */

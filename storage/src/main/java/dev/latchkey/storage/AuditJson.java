@@ -1,51 +1,21 @@
 package dev.latchkey.storage;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.latchkey.core.AuditAction;
 import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.AuditResult;
-import dev.latchkey.core.CustomerId;
-import dev.latchkey.core.RequestId;
 import dev.latchkey.core.StoredAuditEvent;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The canonical form of an audit event, its hash, and the JSON line it is forwarded as.
- *
- * <p>Canonical content: one JSON object, keys in sorted order, no whitespace, UTF-8: {@code action}
- * (the event name, e.g. {@code request.approved}), {@code actor} (audit form), {@code at} (ISO-8601
- * instant), {@code customer} (or null), {@code details} (an object of strings, sorted keys, exactly
- * the text stored in the {@code details} column), {@code request_id} (or null), {@code result}
- * ({@code ok}, {@code refused}, {@code failed}) and {@code seq}. The hash is the lowercase hex
- * SHA-256 of the previous event's hash followed by the canonical content; the first event's
- * previous hash is 64 zeros.
- *
- * <p>The stored details text is hashed as it is, never re-serialised: a row whose text was changed
- * in any way (whitespace, escapes, key order, a repeated key) no longer matches its hash. Latchkey
- * writes details in one form only ({@link Codec#details(java.util.Map)}), which is also the form
- * every earlier version wrote and hashed, so hashes of existing rows are unchanged.
- *
- * <p>The forwarded line is the canonical content with {@code "hash":"…","prev_hash":"…",} inserted
- * after {@code details}: removing exactly that text from a line gives back what was hashed.
+ * Audit events as JSON and text outside the hash: the line an event is forwarded as, the names
+ * actions and results are stored under, and stored details read back into an event. What is hashed
+ * is {@link AuditCanonicalForm}'s.
  */
 final class AuditJson {
-  static final String GENESIS = "0".repeat(64);
-
-  private static final JsonFactory FACTORY = new JsonFactory();
   private static final Map<String, AuditAction> ACTIONS = new TreeMap<>();
 
   static {
@@ -56,84 +26,12 @@ final class AuditJson {
 
   private AuditJson() {}
 
-  /** The columns of one event, as stored and as hashed; {@code details} is the stored JSON text. */
-  record Content(
-      long seq,
-      String at,
-      String actor,
-      String customer,
-      String requestId,
-      String action,
-      String result,
-      String details) {
-
-    static Content of(long seq, AuditEvent event) {
-      return new Content(
-          seq,
-          event.at().toString(),
-          event.actor().audit(),
-          event.customer().map(CustomerId::value).orElse(null),
-          event.requestId().map(RequestId::value).orElse(null),
-          event.action().eventName(),
-          AuditJson.result(event.result()),
-          Codec.details(event.details()));
-    }
-  }
-
-  static String canonical(Content c) {
-    return json(c, null, null);
-  }
-
-  /**
-   * The forwarded line: the canonical fields plus {@code hash} and {@code prev_hash}, keys sorted,
-   * no newline.
-   */
-  static String line(Content content, String hash, String previousHash) {
-    return json(content, hash, previousHash);
-  }
-
+  /** The forwarded line of a stored event (see {@link AuditCanonicalForm#line}). */
   static String line(StoredAuditEvent stored) {
-    return line(
-        Content.of(stored.sequence(), stored.event()), stored.hash(), stored.previousHash());
-  }
-
-  /**
-   * SHA-256 over the exact UTF-8 bytes; text that has no UTF-8 form (an unpaired surrogate) is
-   * refused, so two different texts can never hash alike.
-   */
-  static String hash(String previousHash, String canonical) {
-    ByteBuffer bytes;
-    try {
-      bytes =
-          StandardCharsets.UTF_8
-              .newEncoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .encode(CharBuffer.wrap(previousHash + canonical));
-    } catch (CharacterCodingException e) {
-      throw new IllegalArgumentException(
-          "the content holds an unpaired surrogate, which has no UTF-8 form", e);
-    }
-    MessageDigest sha = sha256();
-    sha.update(bytes);
-    return HexFormat.of().formatHex(sha.digest());
-  }
-
-  /**
-   * How events written before the strict rule were hashed: an unpaired surrogate counted as {@code
-   * ?}. Used only to verify those rows; for any other text it equals {@link #hash}.
-   */
-  static String legacyHash(String previousHash, String canonical) {
-    return HexFormat.of()
-        .formatHex(sha256().digest((previousHash + canonical).getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available", e);
-    }
+    return AuditCanonicalForm.line(
+        AuditCanonicalForm.Content.of(stored.sequence(), stored.event()),
+        stored.hash(),
+        stored.previousHash());
   }
 
   static String result(AuditResult result) {
@@ -157,30 +55,28 @@ final class AuditJson {
     return action;
   }
 
-  private static String json(Content c, String hash, String previousHash) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      // Keys in sorted order, written explicitly so the form never depends on a serializer setting.
-      g.writeStartObject();
-      g.writeStringField("action", c.action());
-      g.writeStringField("actor", c.actor());
-      g.writeStringField("at", c.at());
-      g.writeStringField("customer", c.customer());
-      g.writeFieldName("details");
-      // Verbatim: the hash covers the stored text itself, not a re-serialisation of what it parses
-      // to.
-      g.writeRawValue(c.details());
-      if (hash != null) {
-        g.writeStringField("hash", hash);
-        g.writeStringField("prev_hash", previousHash);
-      }
-      g.writeStringField("request_id", c.requestId());
-      g.writeStringField("result", c.result());
-      g.writeNumberField("seq", c.seq());
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /**
+   * Details as stored, for reading back into an {@link AuditEvent}; only an object of strings is
+   * accepted. Rows written by earlier versions may hold what an event no longer may: a JSON null
+   * (read as an absent key) or a control character or unpaired surrogate (read as U+FFFD). The row
+   * and its hash stay as they are; verification and forwarding use the stored text itself.
+   */
+  static SortedMap<String, String> details(String json) {
+    JsonNode node = JsonText.read(json);
+    if (!node.isObject()) {
+      throw new IllegalArgumentException("details are not a JSON object");
     }
-    return out.toString();
+    SortedMap<String, String> details = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> field : node.properties()) {
+      JsonNode value = field.getValue();
+      if (!value.isTextual() && !value.isNull()) {
+        throw new IllegalArgumentException("detail " + field.getKey() + " is not a string");
+      }
+      String key = AuditEvent.storable(field.getKey());
+      if (value.isTextual() && !key.isEmpty()) {
+        details.put(key, AuditEvent.storable(value.textValue()));
+      }
+    }
+    return details;
   }
 }

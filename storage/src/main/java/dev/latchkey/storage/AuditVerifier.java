@@ -3,7 +3,6 @@ package dev.latchkey.storage;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.Locale;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -26,8 +25,8 @@ public final class AuditVerifier {
    * Latchkey audit log.
    */
   public static AuditVerification verify(String jdbcUrl, String user, String password) {
-    String description = Database.redact(jdbcUrl);
-    String url = readOnly(jdbcUrl);
+    String description = JdbcUrls.redact(jdbcUrl);
+    String url = H2Urls.readOnly(jdbcUrl);
     String pass = password == null ? "" : password;
     try (Connection probe = DriverManager.getConnection(url, user, pass)) {
       probe.setReadOnly(true);
@@ -66,24 +65,6 @@ public final class AuditVerifier {
               + "audit_head): check LATCHKEY_DB_URL or database.url");
     }
     return new JdbiAuditLog(sql, new AuditChain(() -> {})).verification();
-  }
-
-  /**
-   * The URL with H2 told to open the file read-only and never to create it; other URLs as they are.
-   */
-  static String readOnly(String jdbcUrl) {
-    if (!jdbcUrl.regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length())) {
-      return jdbcUrl;
-    }
-    String upper = jdbcUrl.toUpperCase(Locale.ROOT) + ";";
-    StringBuilder url = new StringBuilder(jdbcUrl);
-    for (String option : new String[] {"IFEXISTS=TRUE", "ACCESS_MODE_DATA=r"}) {
-      String key = option.substring(0, option.indexOf('=') + 1);
-      if (!upper.contains(";" + key)) {
-        url.append(';').append(option);
-      }
-    }
-    return url.toString();
   }
 
   private static String explain(SQLException e) {

@@ -7,16 +7,12 @@ import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.EnablementStore;
 import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.port.SessionStore;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Pattern;
+import java.util.function.LongSupplier;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jdbi.v3.core.Jdbi;
@@ -34,9 +30,8 @@ import org.slf4j.LoggerFactory;
  *     .open();
  * }</pre>
  *
- * <p>For an H2 file database the parent folder is created, and options not given in the URL default
- * to {@code DB_CLOSE_ON_EXIT=FALSE} (this class closes it, after the pool) and {@code
- * LOCK_TIMEOUT=10000}.
+ * <p>An H2 file database gets its folder and safe options first ({@link H2Urls}); the URL is shown
+ * only redacted ({@link JdbcUrls}).
  */
 public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -49,18 +44,6 @@ public final class Database implements AutoCloseable {
 
   static final int DEFAULT_POOL_SIZE = 10;
 
-  private static final String H2 = "jdbc:h2:";
-
-  /**
-   * WRITE_DELAY=0: a commit is on disk when it returns. H2's default (500 ms) would let a crash or
-   * SIGKILL undo decisions and revocations already reported to people and to the audit pipeline.
-   */
-  private static final List<String> H2_DEFAULTS =
-      List.of("DB_CLOSE_ON_EXIT=FALSE", "LOCK_TIMEOUT=10000", "WRITE_DELAY=0");
-
-  private static final Pattern SECRET_IN_URL =
-      Pattern.compile("(?i)(password|passwd|pwd|sslpassword|sslkey|secret)=[^;&]*");
-
   private final HikariDataSource pool;
   private final AuditForwarder forwarder;
   private final RequestStore requests;
@@ -71,11 +54,16 @@ public final class Database implements AutoCloseable {
   private final SeenDeliveries seenDeliveries;
   private final String description;
 
-  private Database(HikariDataSource pool, List<AuditSink> sinks, Clock clock, String description) {
+  private Database(
+      HikariDataSource pool,
+      List<AuditSink> sinks,
+      Clock clock,
+      LongSupplier ticker,
+      String description) {
     this.pool = pool;
     this.description = description;
     Sql sql = new Sql(Jdbi.create(pool));
-    this.forwarder = new AuditForwarder(sql, sinks);
+    this.forwarder = new AuditForwarder(sql, sinks, ticker);
     AuditChain chain = new AuditChain(forwarder::wake);
     this.requests = new JdbiRequestStore(sql, chain, clock);
     this.audit = new JdbiAuditLog(sql, chain);
@@ -193,53 +181,6 @@ public final class Database implements AutoCloseable {
     return "Database[" + description + "]";
   }
 
-  /** The URL with anything that looks like a secret replaced, for messages and logs. */
-  static String redact(String jdbcUrl) {
-    return SECRET_IN_URL.matcher(jdbcUrl).replaceAll("$1=***");
-  }
-
-  /**
-   * For an H2 file URL: creates the folder of the database file and adds the default options not
-   * given. Other URLs are returned as they are.
-   */
-  static String prepare(String jdbcUrl) {
-    if (!jdbcUrl.regionMatches(true, 0, H2, 0, H2.length())) {
-      return jdbcUrl;
-    }
-    String rest = jdbcUrl.substring(H2.length());
-    int semicolon = rest.indexOf(';');
-    String location = semicolon < 0 ? rest : rest.substring(0, semicolon);
-    String lower = location.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("mem:")
-        || lower.startsWith("tcp:")
-        || lower.startsWith("ssl:")
-        || lower.startsWith("zip:")) {
-      return jdbcUrl;
-    }
-    String path = lower.startsWith("file:") ? location.substring("file:".length()) : location;
-    if (path.startsWith("~")) {
-      path = System.getProperty("user.home") + path.substring(1);
-    }
-    Path parent = Path.of(path).toAbsolutePath().getParent();
-    if (parent != null) {
-      try {
-        Files.createDirectories(parent);
-      } catch (IOException e) {
-        throw new StoreException(
-            "could not create the database folder " + parent + ": " + e.getMessage(), e);
-      }
-    }
-    String options = semicolon < 0 ? "" : rest.substring(semicolon);
-    StringBuilder url = new StringBuilder(jdbcUrl);
-    for (String option : H2_DEFAULTS) {
-      String key = option.substring(0, option.indexOf('=') + 1).toUpperCase(Locale.ROOT);
-      if (!(options.toUpperCase(Locale.ROOT) + ";").contains(";" + key)) {
-        url.append(';').append(option);
-      }
-    }
-    return url.toString();
-  }
-
   /** Settings for {@link #open()}; only the URL is required. */
   public static final class Builder {
     private final String jdbcUrl;
@@ -247,6 +188,7 @@ public final class Database implements AutoCloseable {
     private String password = "";
     private final List<AuditSink> sinks = new ArrayList<>(List.of(JsonLinesAuditSink.stdout()));
     private Clock clock = Clock.systemUTC();
+    private LongSupplier ticker = System::nanoTime;
     private int poolSize = DEFAULT_POOL_SIZE;
 
     private Builder(String jdbcUrl) {
@@ -285,6 +227,16 @@ public final class Database implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Elapsed time in nanoseconds ({@code System::nanoTime} unless given), for pacing the retries
+     * of a failing audit sink: pacing decides nothing about requests, so it does not read the
+     * clock.
+     */
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
     public Builder poolSize(int size) {
       if (size < 1) {
         throw new IllegalArgumentException("pool size must be at least 1");
@@ -298,8 +250,8 @@ public final class Database implements AutoCloseable {
      * cannot.
      */
     public Database open() {
-      String description = redact(jdbcUrl);
-      String url = prepare(jdbcUrl);
+      String description = JdbcUrls.redact(jdbcUrl);
+      String url = H2Urls.prepare(jdbcUrl);
       HikariConfig config = new HikariConfig();
       config.setPoolName("latchkey-db");
       config.setJdbcUrl(url);
@@ -340,7 +292,7 @@ public final class Database implements AutoCloseable {
       }
       Database database;
       try {
-        database = new Database(pool, sinks, clock, description);
+        database = new Database(pool, sinks, clock, ticker, description);
         database.forwarder.register();
       } catch (RuntimeException e) {
         pool.close();

@@ -6,6 +6,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.AuditLog;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -33,16 +34,11 @@ final class JdbiAuditLog implements AuditLog {
 
   @Override
   public List<StoredAuditEvent> forRequest(RequestId id) {
-    return sql.withHandle(
+    return sql.list(
         "read the audit events of " + id,
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + AuditChain.COLUMNS
-                        + " FROM audit_events WHERE request_id = :id ORDER BY seq")
-                .bind("id", id.value())
-                .map((rs, ctx) -> AuditChain.read(rs))
-                .list());
+        "SELECT " + AuditChain.COLUMNS + " FROM audit_events WHERE request_id = :id ORDER BY seq",
+        Map.of("id", id),
+        AuditChain::read);
   }
 
   @Override
@@ -50,18 +46,13 @@ final class JdbiAuditLog implements AuditLog {
     if (limit <= 0) {
       return List.of();
     }
-    return sql.withHandle(
+    return sql.list(
         "read the recent audit events of " + customer,
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + AuditChain.COLUMNS
-                        + " FROM audit_events WHERE customer = :customer "
-                        + "ORDER BY seq DESC LIMIT :limit")
-                .bind("customer", customer.value())
-                .bind("limit", limit)
-                .map((rs, ctx) -> AuditChain.read(rs))
-                .list());
+        "SELECT "
+            + AuditChain.COLUMNS
+            + " FROM audit_events WHERE customer = :customer ORDER BY seq DESC LIMIT :limit",
+        Map.of("customer", customer, "limit", limit),
+        AuditChain::read);
   }
 
   @Override
@@ -92,7 +83,7 @@ final class JdbiAuditLog implements AuditLog {
   private static ChainCheck walk(
       Handle h, ChainHead head, long strictFrom, RecordingCheck recordings) {
     long expected = 1;
-    String previous = AuditJson.GENESIS;
+    String previous = AuditCanonicalForm.GENESIS;
     while (expected <= head.sequence()) {
       List<AuditChain.Row> page =
           h.createQuery(
@@ -164,21 +155,21 @@ final class JdbiAuditLog implements AuditLog {
 
   /** Whether the row's hash covers exactly its stored content, in the one form Latchkey writes. */
   private static Optional<String> contentProblem(AuditChain.Row row, long strictFrom) {
-    String canonical = AuditJson.canonical(row.content());
+    String canonical = AuditCanonicalForm.canonical(row.content());
     String hash;
     if (row.seq() >= strictFrom) {
       try {
-        hash = AuditJson.hash(row.previousHash(), canonical);
+        hash = AuditCanonicalForm.hash(row.previousHash(), canonical);
       } catch (IllegalArgumentException e) {
         return Optional.of("content cannot be hashed: " + e.getMessage());
       }
     } else {
-      hash = AuditJson.legacyHash(row.previousHash(), canonical);
+      hash = AuditCanonicalForm.legacyHash(row.previousHash(), canonical);
     }
     if (!hash.equals(row.hash())) {
       return Optional.of("hash does not match content");
     }
-    return Codec.detailsFormProblem(row.content().details())
+    return AuditCanonicalForm.detailsFormProblem(row.content().details())
         .map(p -> "content cannot be read: " + p);
   }
 

@@ -4,6 +4,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.port.CardStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -38,13 +39,8 @@ final class JdbiCardStore implements CardStore {
       sql.inTransaction(
           "store the card of " + id,
           h -> {
-            boolean exists =
-                h.createQuery("SELECT COUNT(*) FROM cards WHERE request_id = :id")
-                        .bind("id", id.value())
-                        .mapTo(Long.class)
-                        .one()
-                    > 0;
-            if (!exists) {
+            if (!Sql.exists(
+                h, "SELECT COUNT(*) FROM cards WHERE request_id = :id", Map.of("id", id))) {
               h.createUpdate(
                       "INSERT INTO cards (request_id, channel_id, ts, shown_version) "
                           + "VALUES (:id, :channel, :ts, -1)")
@@ -145,7 +141,7 @@ final class JdbiCardStore implements CardStore {
     if (limit <= 0) {
       return List.of();
     }
-    long cutoff = Codec.nanos(clock.instant().minus(CARDLESS_CUTOFF));
+    Instant cutoff = clock.instant().minus(CARDLESS_CUTOFF);
     return sql.withHandle(
         "find out-of-date cards",
         h ->

@@ -6,6 +6,7 @@ import dev.latchkey.core.ClusterEnablement;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.EnablementStore;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -38,13 +39,14 @@ final class JdbiEnablementStore implements EnablementStore {
         .bind("cluster", cluster.name())
         .map(
             (rs, ctx) -> {
+              Columns c = new Columns(rs, ctx);
               try {
                 return new ClusterEnablement(
                     cluster,
                     rs.getBoolean("enabled"),
-                    Codec.roles(rs.getString("roles")),
-                    Codec.optionalInstant(rs, "changed_at"),
-                    Codec.optionalActor(rs, "changed_by"));
+                    c.get("roles", ColumnTypes.ROLES),
+                    c.optional("changed_at", Instant.class),
+                    c.optional("changed_by", Actor.class));
               } catch (RuntimeException e) {
                 throw new StoreException(
                     "the switch of " + cluster + " cannot be read: " + e.getMessage(), e);
@@ -123,9 +125,9 @@ final class JdbiEnablementStore implements EnablementStore {
         .bind("customer", e.cluster().customer().value())
         .bind("cluster", e.cluster().name())
         .bind("enabled", e.enabled())
-        .bind("roles", Codec.roles(e.roles()));
-    Sql.bindLong(update, "changed_at", Codec.nanos(e.changedAt()));
-    Sql.bindText(update, "changed_by", e.changedBy().map(Actor::audit));
+        .bindByType("roles", e.roles(), ColumnTypes.ROLES);
+    Sql.bindOptional(update, "changed_at", e.changedAt(), Instant.class);
+    Sql.bindOptional(update, "changed_by", e.changedBy(), Actor.class);
     return update;
   }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +84,7 @@ final class JdbiRequestStore implements RequestStore {
               "store request " + request.id(),
               h -> {
                 RequestRows.bind(h.createUpdate(INSERT), request)
-                    .bind("changed_at", Codec.nanos(clock.instant()))
+                    .bind("changed_at", clock.instant())
                     .execute();
                 return chain.append(h, events);
               });
@@ -117,7 +118,7 @@ final class JdbiRequestStore implements RequestStore {
                     .bindList(
                         "ids",
                         distinct.subList(from, Math.min(from + findAllChunk, distinct.size())))
-                    .map((rs, ctx) -> RequestRows.read(rs))
+                    .map(RequestRows::read)
                     .list());
           }
           return found;
@@ -185,7 +186,7 @@ final class JdbiRequestStore implements RequestStore {
     AccessRequest current = change.current();
     int changed =
         RequestRows.bind(h.createUpdate(UPDATE), change.next())
-            .bind("changed_at", Codec.nanos(clock.instant()))
+            .bind("changed_at", clock.instant())
             .bind("expected_version", current.version())
             .bind("expected_state", current.state().name())
             .execute();
@@ -208,7 +209,7 @@ final class JdbiRequestStore implements RequestStore {
     return due(
         "find due requests on " + cluster,
         " AND customer = :customer AND cluster = :cluster",
-        Map.of("customer", cluster.customer().value(), "cluster", cluster.name()),
+        Map.of("customer", cluster.customer(), "cluster", cluster.name()),
         now,
         limit);
   }
@@ -221,28 +222,21 @@ final class JdbiRequestStore implements RequestStore {
 
   /** Requests due at or before {@code now} that also meet {@code and}, earliest first. */
   private List<AccessRequest> due(
-      String what, String and, Map<String, String> params, Instant now, int limit) {
+      String what, String and, Map<String, Object> params, Instant now, int limit) {
     if (limit <= 0) {
       return List.of();
     }
-    return sql.withHandle(
+    Map<String, Object> all = new HashMap<>(params);
+    all.put("earliest", Long.MIN_VALUE);
+    all.put("now", now);
+    all.put("limit", limit);
+    // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of the index,
+    // so an open-ended range would walk past every finished request before reaching the first due
+    // one.
+    return select(
         what,
-        h ->
-            // The lower bound matters: H2 keeps NULLs (requests never due again) at the start of
-            // the index, so an
-            // open-ended range would walk past every finished request before reaching the first due
-            // one.
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE due_at >= :earliest AND due_at <= :now"
-                        + and
-                        + " ORDER BY due_at, id LIMIT :limit")
-                .bindMap(params)
-                .bind("earliest", Long.MIN_VALUE)
-                .bind("now", Codec.nanos(now))
-                .bind("limit", limit)
-                .map((rs, ctx) -> RequestRows.read(rs))
-                .list());
+        "due_at >= :earliest AND due_at <= :now" + and + " ORDER BY due_at, id LIMIT :limit",
+        all);
   }
 
   @Override
@@ -254,7 +248,7 @@ final class JdbiRequestStore implements RequestStore {
                     "SELECT DISTINCT customer, cluster FROM requests WHERE due_at >= :earliest AND"
                         + " due_at <= :now")
                 .bind("earliest", Long.MIN_VALUE)
-                .bind("now", Codec.nanos(now))
+                .bind("now", now)
                 .map(
                     (rs, ctx) ->
                         new ClusterRef(
@@ -264,68 +258,53 @@ final class JdbiRequestStore implements RequestStore {
 
   @Override
   public List<AccessRequest> findOpen(CustomerId customer) {
-    return sql.withHandle(
-        "find open requests of " + customer,
-        h ->
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE customer = :customer AND state IN ('PENDING', 'APPROVED',"
-                        + " 'ACTIVE') ORDER BY created_at, id")
-                .bind("customer", customer.value())
-                .map((rs, ctx) -> RequestRows.read(rs))
-                .filter(AccessRequest::isOpen)
-                .list());
+    return select(
+            "find open requests of " + customer,
+            "customer = :customer AND state IN ('PENDING', 'APPROVED', 'ACTIVE') ORDER BY"
+                + " created_at, id",
+            Map.of("customer", customer))
+        .stream()
+        .filter(AccessRequest::isOpen)
+        .toList();
   }
 
   @Override
   public List<AccessRequest> findHoldingAccess(ClusterRef cluster) {
-    return sql.withHandle(
-        "find requests holding access on " + cluster,
-        h ->
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE customer = :customer AND cluster = :cluster AND state IN"
-                        + " ('APPROVED', 'ACTIVE') ORDER BY created_at, id")
-                .bind("customer", cluster.customer().value())
-                .bind("cluster", cluster.name())
-                .map((rs, ctx) -> RequestRows.read(rs))
-                .filter(AccessRequest::holdsAccess)
-                .list());
+    return select(
+            "find requests holding access on " + cluster,
+            "customer = :customer AND cluster = :cluster AND state IN ('APPROVED', 'ACTIVE') ORDER"
+                + " BY created_at, id",
+            Map.of("customer", cluster.customer(), "cluster", cluster.name()))
+        .stream()
+        .filter(AccessRequest::holdsAccess)
+        .toList();
   }
 
   @Override
   public List<AccessRequest> findPendingExtensions(RequestId original) {
-    return sql.withHandle(
+    return select(
         "find pending extensions of " + original,
-        h ->
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE extends_request = :original AND state = 'PENDING' ORDER BY"
-                        + " created_at, id")
-                .bind("original", original.value())
-                .map((rs, ctx) -> RequestRows.read(rs))
-                .list());
+        "extends_request = :original AND state = 'PENDING' ORDER BY created_at, id",
+        Map.of("original", original));
   }
 
   @Override
   public List<AccessRequest> findRevocationsPending() {
-    return sql.withHandle(
+    return select(
         "find pending revocations",
-        h ->
-            h.createQuery(
-                    RequestRows.SELECT
-                        + " WHERE grant_present = TRUE AND state IN ("
-                        + FINAL_STATES
-                        + ")"
-                        + " ORDER BY due_at, id")
-                .map((rs, ctx) -> RequestRows.read(rs))
-                .list());
+        "grant_present = TRUE AND state IN (" + FINAL_STATES + ") ORDER BY due_at, id",
+        Map.of());
+  }
+
+  /** The requests {@code where} selects (with its ORDER BY and LIMIT), each param bound by name. */
+  private List<AccessRequest> select(String what, String where, Map<String, ?> params) {
+    return sql.list(what, RequestRows.SELECT + " WHERE " + where, params, RequestRows::read);
   }
 
   private static Optional<AccessRequest> find(Handle h, RequestId id) {
     return h.createQuery(RequestRows.SELECT + " WHERE id = :id")
         .bind("id", id.value())
-        .map((rs, ctx) -> RequestRows.read(rs))
+        .map(RequestRows::read)
         .findOne();
   }
 

@@ -11,6 +11,7 @@ import dev.latchkey.core.session.StreamSession;
 import java.io.ByteArrayOutputStream;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Handle;
@@ -176,32 +177,25 @@ final class JdbiSessionStore implements SessionStore {
     if (limit <= 0) {
       return List.of();
     }
-    return sql.withHandle(
+    return sql.list(
         "read the session log of " + id,
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + SessionRows.LINE_COLUMNS
-                        + " FROM session_log WHERE request_id = :id"
-                        + " ORDER BY at DESC, line_order DESC LIMIT :limit")
-                .bind("id", id.value())
-                .bind("limit", limit)
-                .mapTo(ActivityLine.class)
-                .list());
+        "SELECT "
+            + SessionRows.LINE_COLUMNS
+            + " FROM session_log WHERE request_id = :id ORDER BY at DESC, line_order DESC LIMIT"
+            + " :limit",
+        Map.of("id", id, "limit", limit),
+        ActivityLine.class);
   }
 
   @Override
   public List<SessionRecord> sessions(RequestId id) {
-    return sql.withHandle(
+    return sql.list(
         "read the sessions of " + id,
-        h ->
-            h.createQuery(
-                    "SELECT "
-                        + SessionRows.SESSION_COLUMNS
-                        + " FROM gateway_sessions WHERE request_id = :id ORDER BY started_at, id")
-                .bind("id", id.value())
-                .mapTo(SessionRecord.class)
-                .list());
+        "SELECT "
+            + SessionRows.SESSION_COLUMNS
+            + " FROM gateway_sessions WHERE request_id = :id ORDER BY started_at, id",
+        Map.of("id", id),
+        SessionRecord.class);
   }
 
   @Override
@@ -250,7 +244,7 @@ final class JdbiSessionStore implements SessionStore {
                         new LogCount(
                             rs.getString("verb"),
                             rs.getString("resource"),
-                            Codec.optionalText(rs, "subresource"),
+                            new Columns(rs, ctx).optional("subresource", String.class),
                             rs.getInt("status"),
                             rs.getBoolean("refused"),
                             rs.getLong("lines")))
@@ -284,11 +278,7 @@ final class JdbiSessionStore implements SessionStore {
   }
 
   private static boolean exists(Handle h, SessionId id) {
-    return h.createQuery("SELECT COUNT(*) FROM gateway_sessions WHERE id = :id")
-            .bind("id", id.value())
-            .mapTo(Long.class)
-            .one()
-        > 0;
+    return Sql.exists(h, "SELECT COUNT(*) FROM gateway_sessions WHERE id = :id", Map.of("id", id));
   }
 
   private static boolean isForeignKeyViolation(Throwable e) {

@@ -33,7 +33,7 @@ final class RecordingCheck {
     if (!SESSION_ENDED.equals(row.content().action())) {
       return Optional.empty();
     }
-    Map<String, String> details = Codec.details(row.content().details());
+    Map<String, String> details = AuditJson.details(row.content().details());
     String expected = details.get("recording_sha256");
     if (expected == null) {
       return Optional.empty();

@@ -9,11 +9,14 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestKind;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Requester;
+import dev.latchkey.core.Scope;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * Columns of table {@code requests}: every field of {@link AccessRequest}, plus due_at, changed_at,
@@ -63,73 +66,78 @@ final class RequestRows {
    */
   static <S extends SqlStatement<S>> S bind(S s, AccessRequest r) {
     String what = "store request " + r.id();
-    s.bind("id", r.id().value())
-        .bind("kind", r.kind().name())
-        .bind("customer", r.cluster().customer().value())
+    s.bind("id", r.id())
+        .bind("kind", r.kind())
+        .bind("customer", r.cluster().customer())
         .bind("cluster", r.cluster().name())
         .bind("role", Sql.requireNoNul(what, "role", r.role()))
-        .bind("scope", Codec.scope(r.scope()))
-        .bind("credentials", r.credentials().name())
+        .bind("scope", r.scope())
+        .bind("credentials", r.credentials())
         .bind("requester_team", r.requester().user().teamId())
         .bind("requester_user", r.requester().user().userId())
         .bind("reason", Sql.requireNoNul(what, "reason", r.reason()))
-        .bind("duration", r.duration().toString())
-        .bind("created_at", Codec.nanos(r.createdAt()))
-        .bind("pending_expires_at", Codec.nanos(r.pendingExpiresAt()))
+        .bind("duration", r.duration())
+        .bind("created_at", r.createdAt())
+        .bind("pending_expires_at", r.pendingExpiresAt())
         .bind("approvals_required", r.approvalsRequired())
-        .bind("approvals", Codec.approvals(r.approvals()))
-        .bind("state", r.state().name())
+        .bindByType("approvals", r.approvals(), ColumnTypes.APPROVALS)
+        .bind("state", r.state())
         .bind("grant_present", r.grantPresent())
         .bind("attempts", r.attempts())
         .bind("reminder_sent", r.reminderSent());
-    Sql.bindText(s, "extends_request", r.extendsRequest().map(RequestId::value));
-    Sql.bindText(
+    Sql.bindOptional(s, "extends_request", r.extendsRequest(), RequestId.class);
+    Sql.bindOptional(
         s,
         "requester_email",
-        r.requester().email().map(e -> Sql.requireNoNul(what, "requester_email", e)));
-    Sql.bindLong(s, "decided_at", Codec.nanos(r.decidedAt()));
-    Sql.bindText(s, "decided_by", r.decidedBy().map(Actor::audit));
-    Sql.bindLong(s, "granted_at", Codec.nanos(r.grantedAt()));
-    Sql.bindLong(s, "expires_at", Codec.nanos(r.expiresAt()));
-    Sql.bindLong(s, "ended_at", Codec.nanos(r.endedAt()));
-    Sql.bindText(s, "ended_by", r.endedBy().map(Actor::audit));
-    Sql.bindText(s, "failure", r.failure().map(f -> Sql.requireNoNul(what, "failure", f)));
-    Sql.bindLong(s, "next_attempt_at", Codec.nanos(r.nextAttemptAt()));
-    Sql.bindLong(s, "due_at", Codec.nanos(r.dueAt()));
+        r.requester().email().map(e -> Sql.requireNoNul(what, "requester_email", e)),
+        String.class);
+    Sql.bindOptional(s, "decided_at", r.decidedAt(), Instant.class);
+    Sql.bindOptional(s, "decided_by", r.decidedBy(), Actor.class);
+    Sql.bindOptional(s, "granted_at", r.grantedAt(), Instant.class);
+    Sql.bindOptional(s, "expires_at", r.expiresAt(), Instant.class);
+    Sql.bindOptional(s, "ended_at", r.endedAt(), Instant.class);
+    Sql.bindOptional(s, "ended_by", r.endedBy(), Actor.class);
+    Sql.bindOptional(
+        s, "failure", r.failure().map(f -> Sql.requireNoNul(what, "failure", f)), String.class);
+    Sql.bindOptional(s, "next_attempt_at", r.nextAttemptAt(), Instant.class);
+    Sql.bindOptional(s, "due_at", r.dueAt(), Instant.class);
     return s;
   }
 
-  static AccessRequest read(ResultSet rs) throws SQLException {
+  /** Reads a row of {@link #SELECT}. */
+  static AccessRequest read(ResultSet rs, StatementContext ctx) throws SQLException {
     String id = rs.getString("id");
+    Columns c = new Columns(rs, ctx);
     try {
       return new AccessRequest(
-          new RequestId(id),
-          RequestKind.valueOf(rs.getString("kind")),
-          Codec.optionalText(rs, "extends_request").map(RequestId::new),
-          new ClusterRef(new CustomerId(rs.getString("customer")), rs.getString("cluster")),
-          rs.getString("role"),
-          Codec.scope(rs.getString("scope")),
-          CredentialMode.valueOf(rs.getString("credentials")),
+          c.get("id", RequestId.class),
+          c.get("kind", RequestKind.class),
+          c.optional("extends_request", RequestId.class),
+          new ClusterRef(c.get("customer", CustomerId.class), c.get("cluster", String.class)),
+          c.get("role", String.class),
+          c.get("scope", Scope.class),
+          c.get("credentials", CredentialMode.class),
           new Requester(
-              new Actor.SlackUser(rs.getString("requester_team"), rs.getString("requester_user")),
-              Codec.optionalText(rs, "requester_email")),
-          rs.getString("reason"),
-          Duration.parse(rs.getString("duration")),
-          Codec.instant(rs, "created_at"),
-          Codec.instant(rs, "pending_expires_at"),
+              new Actor.SlackUser(
+                  c.get("requester_team", String.class), c.get("requester_user", String.class)),
+              c.optional("requester_email", String.class)),
+          c.get("reason", String.class),
+          c.get("duration", Duration.class),
+          c.get("created_at", Instant.class),
+          c.get("pending_expires_at", Instant.class),
           rs.getInt("approvals_required"),
-          Codec.approvals(rs.getString("approvals")),
-          RequestState.valueOf(rs.getString("state")),
-          Codec.optionalInstant(rs, "decided_at"),
-          Codec.optionalActor(rs, "decided_by"),
-          Codec.optionalInstant(rs, "granted_at"),
-          Codec.optionalInstant(rs, "expires_at"),
-          Codec.optionalInstant(rs, "ended_at"),
-          Codec.optionalActor(rs, "ended_by"),
-          Codec.optionalText(rs, "failure"),
+          c.get("approvals", ColumnTypes.APPROVALS),
+          c.get("state", RequestState.class),
+          c.optional("decided_at", Instant.class),
+          c.optional("decided_by", Actor.class),
+          c.optional("granted_at", Instant.class),
+          c.optional("expires_at", Instant.class),
+          c.optional("ended_at", Instant.class),
+          c.optional("ended_by", Actor.class),
+          c.optional("failure", String.class),
           rs.getBoolean("grant_present"),
           rs.getInt("attempts"),
-          Codec.optionalInstant(rs, "next_attempt_at"),
+          c.optional("next_attempt_at", Instant.class),
           rs.getBoolean("reminder_sent"),
           rs.getLong("version"));
     } catch (RuntimeException e) {

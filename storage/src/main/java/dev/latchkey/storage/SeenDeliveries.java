@@ -34,7 +34,7 @@ public final class SeenDeliveries {
               h.createUpdate(
                       "INSERT INTO seen_deliveries (delivery_key, seen_at) VALUES (:key, :at)")
                   .bind("key", key)
-                  .bind("at", Codec.nanos(at))
+                  .bind("at", at)
                   .execute());
       return false;
     } catch (StoreException e) {
@@ -51,7 +51,7 @@ public final class SeenDeliveries {
         "forget old Slack deliveries",
         h ->
             h.createUpdate("DELETE FROM seen_deliveries WHERE seen_at < :cutoff")
-                .bind("cutoff", Codec.nanos(cutoff))
+                .bind("cutoff", cutoff)
                 .execute());
   }
 }

@@ -13,6 +13,7 @@ import dev.latchkey.core.session.StreamSession;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -56,10 +57,10 @@ final class SessionRows {
   private SessionRows() {}
 
   static <S extends SqlStatement<S>> S bindLine(S s, ActivityLine line, long order) {
-    s.bind("request_id", line.requestId().value())
-        .bind("at", Codec.nanos(line.at()))
+    s.bind("request_id", line.requestId())
+        .bind("at", line.at())
         .bind("line_order", order)
-        .bind("customer", line.cluster().customer().value())
+        .bind("customer", line.cluster().customer())
         .bind("cluster", line.cluster().name())
         .bind("verb", capped(line.verb(), VERB))
         .bind("resource", capped(line.resource(), RESOURCE))
@@ -73,28 +74,28 @@ final class SessionRows {
     text(s, "subresource", line.subresource().map(t -> capped(t, SUBRESOURCE)));
     text(s, "container", line.container().map(t -> capped(t, NAME)));
     text(s, "refusal", line.refusal().map(t -> capped(t, REFUSAL)));
-    text(s, "session_id", line.session().map(SessionId::value));
+    Sql.bindOptional(s, "session_id", line.session(), SessionId.class);
     return s;
   }
 
   static <S extends SqlStatement<S>> S bindSession(S s, StreamSession session) {
-    s.bind("id", session.id().value())
-        .bind("request_id", session.requestId().value())
-        .bind("customer", session.cluster().customer().value())
+    s.bind("id", session.id())
+        .bind("request_id", session.requestId())
+        .bind("customer", session.cluster().customer())
         .bind("cluster", session.cluster().name())
-        .bind("kind", session.kind().name())
+        .bind("kind", session.kind())
         .bind("namespace", capped(session.namespace(), NAME))
         .bind("pod", capped(session.pod(), NAME))
         .bind("command", command(session.command()))
         .bind("tty", session.tty())
-        .bind("started_at", Codec.nanos(session.startedAt()));
+        .bind("started_at", session.startedAt());
     text(s, "container", session.container().map(t -> capped(t, NAME)));
     return s;
   }
 
   static <S extends SqlStatement<S>> S bindEnd(S s, SessionEnd end) {
-    s.bind("ended_at", Codec.nanos(end.endedAt()))
-        .bind("cause", end.cause().name())
+    s.bind("ended_at", end.endedAt())
+        .bind("cause", end.cause())
         .bind("bytes_from_client", end.bytesFromClient())
         .bind("bytes_from_server", end.bytesFromServer())
         .bind("recording_bytes", end.recordingBytes());
@@ -107,7 +108,7 @@ final class SessionRows {
    * takes its binder from the first row).
    */
   private static <S extends SqlStatement<S>> void text(S s, String name, Optional<String> value) {
-    s.bindByType(name, value.orElse(null), String.class);
+    Sql.bindOptional(s, name, value, String.class);
   }
 
   /**
@@ -125,7 +126,7 @@ final class SessionRows {
    */
   static String command(List<String> command) {
     List<String> plain = command.stream().map(PlainText::clean).toList();
-    String whole = Codec.texts(plain);
+    String whole = ColumnTypes.texts(plain);
     if (whole.length() <= COMMAND) {
       return whole;
     }
@@ -134,7 +135,7 @@ final class SessionRows {
     List<String> kept = new ArrayList<>();
     for (String arg : plain) {
       int separator = kept.isEmpty() ? 0 : 1;
-      int quoted = Codec.quoted(arg).length();
+      int quoted = JsonText.quoted(arg).length();
       if (used + separator + quoted + MARK <= limit) {
         kept.add(arg);
         used += separator + quoted;
@@ -144,14 +145,14 @@ final class SessionRows {
       int room = limit - used - separator;
       int keep = Math.min(arg.length(), room);
       String cut = prefix(arg, keep) + ELLIPSIS;
-      while (Codec.quoted(cut).length() > room) {
-        keep -= Math.max(1, Codec.quoted(cut).length() - room);
+      while (JsonText.quoted(cut).length() > room) {
+        keep -= Math.max(1, JsonText.quoted(cut).length() - room);
         cut = prefix(arg, Math.max(0, keep)) + ELLIPSIS;
       }
       kept.add(cut);
       break;
     }
-    return Codec.texts(kept);
+    return ColumnTypes.texts(kept);
   }
 
   /** The first {@code length} characters, one fewer if that would split a surrogate pair. */
@@ -168,24 +169,25 @@ final class SessionRows {
     @Override
     public ActivityLine map(ResultSet rs, StatementContext ctx) throws SQLException {
       String request = rs.getString("request_id");
+      Columns c = new Columns(rs, ctx);
       try {
         return new ActivityLine(
-            Codec.instant(rs, "at"),
-            new RequestId(request),
-            cluster(rs),
-            rs.getString("verb"),
-            rs.getString("resource"),
-            Codec.optionalText(rs, "namespace"),
-            Codec.optionalText(rs, "name"),
-            Codec.optionalText(rs, "subresource"),
-            Codec.texts(rs.getString("command")),
-            Codec.optionalText(rs, "container"),
+            c.get("at", Instant.class),
+            c.get("request_id", RequestId.class),
+            cluster(c),
+            c.get("verb", String.class),
+            c.get("resource", String.class),
+            c.optional("namespace", String.class),
+            c.optional("name", String.class),
+            c.optional("subresource", String.class),
+            c.get("command", ColumnTypes.TEXTS),
+            c.optional("container", String.class),
             rs.getBoolean("tty"),
             rs.getInt("status"),
             rs.getLong("bytes"),
             Duration.ofNanos(rs.getLong("duration_nanos")),
-            Codec.optionalText(rs, "refusal"),
-            Codec.optionalText(rs, "session_id").map(SessionId::new));
+            c.optional("refusal", String.class),
+            c.optional("session_id", SessionId.class));
       } catch (RuntimeException e) {
         throw new StoreException(
             "a session-log line of " + request + " cannot be read: " + e.getMessage(), e);
@@ -198,30 +200,32 @@ final class SessionRows {
     @Override
     public SessionRecord map(ResultSet rs, StatementContext ctx) throws SQLException {
       String id = rs.getString("id");
+      Columns c = new Columns(rs, ctx);
       try {
         StreamSession session =
             new StreamSession(
-                new SessionId(id),
-                new RequestId(rs.getString("request_id")),
-                cluster(rs),
-                StreamKind.valueOf(rs.getString("kind")),
-                rs.getString("namespace"),
-                rs.getString("pod"),
-                Codec.optionalText(rs, "container"),
-                Codec.texts(rs.getString("command")),
+                c.get("id", SessionId.class),
+                c.get("request_id", RequestId.class),
+                cluster(c),
+                c.get("kind", StreamKind.class),
+                c.get("namespace", String.class),
+                c.get("pod", String.class),
+                c.optional("container", String.class),
+                c.get("command", ColumnTypes.TEXTS),
                 rs.getBoolean("tty"),
-                Codec.instant(rs, "started_at"));
+                c.get("started_at", Instant.class));
+        Optional<Instant> endedAt = c.optional("ended_at", Instant.class);
         Optional<SessionEnd> end = Optional.empty();
-        if (Codec.optionalInstant(rs, "ended_at").isPresent()) {
+        if (endedAt.isPresent()) {
           end =
               Optional.of(
                   new SessionEnd(
-                      Codec.instant(rs, "ended_at"),
-                      SessionEnd.Cause.valueOf(rs.getString("cause")),
+                      endedAt.get(),
+                      c.get("cause", SessionEnd.Cause.class),
                       rs.getLong("bytes_from_client"),
                       rs.getLong("bytes_from_server"),
                       rs.getLong("recording_bytes"),
-                      Codec.optionalText(rs, "recording_sha256")));
+                      c.optional("recording_sha256", String.class)));
         }
         return new SessionRecord(session, end);
       } catch (RuntimeException e) {
@@ -230,7 +234,7 @@ final class SessionRows {
     }
   }
 
-  private static ClusterRef cluster(ResultSet rs) throws SQLException {
-    return new ClusterRef(new CustomerId(rs.getString("customer")), rs.getString("cluster"));
+  private static ClusterRef cluster(Columns c) throws SQLException {
+    return new ClusterRef(c.get("customer", CustomerId.class), c.get("cluster", String.class));
   }
 }

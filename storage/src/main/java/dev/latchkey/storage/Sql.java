@@ -2,7 +2,10 @@ package dev.latchkey.storage;
 
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -49,6 +52,7 @@ final class Sql {
             return (position, statement, context) -> statement.setString(position, value);
           }
         });
+    ColumnTypes.register(jdbi);
   }
 
   /**
@@ -73,6 +77,21 @@ final class Sql {
   /** Lets queries map rows to {@code type} with {@code mapTo(type)}. */
   <T> void registerRowMapper(Class<T> type, RowMapper<T> mapper) {
     jdbi.registerRowMapper(type, mapper);
+  }
+
+  /** The rows {@code query} selects, {@code params} bound by name, each read by {@code mapper}. */
+  <T> List<T> list(String what, String query, Map<String, ?> params, RowMapper<T> mapper) {
+    return withHandle(what, h -> h.createQuery(query).bindMap(params).map(mapper).list());
+  }
+
+  /** The same, each row read by the row mapper registered for {@code type}. */
+  <T> List<T> list(String what, String query, Map<String, ?> params, Class<T> type) {
+    return withHandle(what, h -> h.createQuery(query).bindMap(params).mapTo(type).list());
+  }
+
+  /** Whether {@code countQuery} ({@code SELECT COUNT(*) …}) counts any row. */
+  static boolean exists(Handle h, String countQuery, Map<String, ?> params) {
+    return h.createQuery(countQuery).bindMap(params).mapTo(Long.class).one() > 0;
   }
 
   <T> T inTransaction(String what, HandleCallback<T, RuntimeException> callback) {
@@ -157,17 +176,13 @@ final class Sql {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
-  // Typed binds: PostgreSQL wants to know the type of a NULL.
-
-  static <S extends SqlStatement<S>> S bindLong(S statement, String name, Optional<Long> value) {
-    return value.isPresent()
-        ? statement.bind(name, value.get().longValue())
-        : statement.bindNull(name, Types.BIGINT);
-  }
-
-  static <S extends SqlStatement<S>> S bindText(S statement, String name, Optional<String> value) {
-    return value.isPresent()
-        ? statement.bind(name, value.get())
-        : statement.bindNull(name, Types.VARCHAR);
+  /**
+   * Binds {@code value}, or NULL typed as {@code type} when it is empty: PostgreSQL wants to know
+   * the type of a NULL, and every row of a batch then binds the column alike (a batch takes its
+   * binder from the first row).
+   */
+  static <S extends SqlStatement<S>, T> S bindOptional(
+      S statement, String name, Optional<T> value, Class<T> type) {
+    return statement.bindByType(name, value.orElse(null), type);
   }
 }

@@ -106,12 +106,13 @@ class AuditCanonicalFormTest extends EngineTest {
 
   @Test
   void textWithoutAUtf8FormIsNeverHashed() {
-    assertThatThrownBy(() -> AuditJson.hash(AuditJson.GENESIS, "{\"text\":\"a\uD800\"}"))
+    assertThatThrownBy(
+            () -> AuditCanonicalForm.hash(AuditCanonicalForm.GENESIS, "{\"text\":\"a\uD800\"}"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unpaired surrogate");
     // What the first version did: both texts gave one hash.
-    assertThat(AuditJson.legacyHash(AuditJson.GENESIS, "a\uD800"))
-        .isEqualTo(AuditJson.legacyHash(AuditJson.GENESIS, "a?"));
+    assertThat(AuditCanonicalForm.legacyHash(AuditCanonicalForm.GENESIS, "a\uD800"))
+        .isEqualTo(AuditCanonicalForm.legacyHash(AuditCanonicalForm.GENESIS, "a?"));
   }
 
   /**
@@ -180,8 +181,8 @@ class AuditCanonicalFormTest extends EngineTest {
           new LegacyAuditWriter.Row(
               T0.toString(), "system", "acme", "ar-00000001", "grant.failed", "failed", details);
       String stored = LegacyAuditWriter.details(details);
-      AuditJson.Content now =
-          new AuditJson.Content(
+      AuditCanonicalForm.Content now =
+          new AuditCanonicalForm.Content(
               7,
               legacy.at(),
               legacy.actor(),
@@ -191,17 +192,20 @@ class AuditCanonicalFormTest extends EngineTest {
               legacy.result(),
               stored);
 
-      assertThat(AuditJson.canonical(now))
+      assertThat(AuditCanonicalForm.canonical(now))
           .as("%s", details)
           .isEqualTo(LegacyAuditWriter.canonical(7, legacy));
-      assertThat(AuditJson.hash(AuditJson.GENESIS, AuditJson.canonical(now)))
+      assertThat(
+              AuditCanonicalForm.hash(
+                  AuditCanonicalForm.GENESIS, AuditCanonicalForm.canonical(now)))
           .isEqualTo(
-              LegacyAuditWriter.hash(AuditJson.GENESIS, LegacyAuditWriter.canonical(7, legacy)));
-      assertThat(Codec.detailsFormProblem(stored)).as("%s", stored).isEmpty();
+              LegacyAuditWriter.hash(
+                  AuditCanonicalForm.GENESIS, LegacyAuditWriter.canonical(7, legacy)));
+      assertThat(AuditCanonicalForm.detailsFormProblem(stored)).as("%s", stored).isEmpty();
       if (details.values().stream().allMatch(v -> v != null)
           && details.keySet().stream().allMatch(AuditEvent::isStorable)
           && details.values().stream().allMatch(AuditEvent::isStorable)) {
-        assertThat(Codec.details(details)).isEqualTo(stored);
+        assertThat(AuditCanonicalForm.details(details)).isEqualTo(stored);
       }
     }
   }
@@ -273,12 +277,12 @@ class AuditCanonicalFormTest extends EngineTest {
    */
   private void forge(String details) throws Exception {
     StoredAuditEvent original = original();
-    AuditJson.Content content = AuditJson.Content.of(1, original.event());
+    AuditCanonicalForm.Content content = AuditCanonicalForm.Content.of(1, original.event());
     String hash =
-        AuditJson.hash(
-            AuditJson.GENESIS,
-            AuditJson.canonical(
-                new AuditJson.Content(
+        AuditCanonicalForm.hash(
+            AuditCanonicalForm.GENESIS,
+            AuditCanonicalForm.canonical(
+                new AuditCanonicalForm.Content(
                     1,
                     content.at(),
                     content.actor(),
@@ -296,12 +300,12 @@ class AuditCanonicalFormTest extends EngineTest {
    */
   private void forgeLegacy(String details) throws Exception {
     StoredAuditEvent original = original();
-    AuditJson.Content content = AuditJson.Content.of(1, original.event());
+    AuditCanonicalForm.Content content = AuditCanonicalForm.Content.of(1, original.event());
     String hash =
-        AuditJson.legacyHash(
-            AuditJson.GENESIS,
-            AuditJson.canonical(
-                new AuditJson.Content(
+        AuditCanonicalForm.legacyHash(
+            AuditCanonicalForm.GENESIS,
+            AuditCanonicalForm.canonical(
+                new AuditCanonicalForm.Content(
                     1,
                     content.at(),
                     content.actor(),
@@ -314,7 +318,7 @@ class AuditCanonicalFormTest extends EngineTest {
   }
 
   private StoredAuditEvent original() {
-    return new StoredAuditEvent(1, event(), AuditJson.GENESIS, "unused");
+    return new StoredAuditEvent(1, event(), AuditCanonicalForm.GENESIS, "unused");
   }
 
   private void rewrite(String details, String hash) throws Exception {

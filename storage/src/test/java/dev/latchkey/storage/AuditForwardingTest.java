@@ -456,6 +456,6 @@ class AuditForwardingTest extends EngineTest {
             + node.get("prev_hash").asText()
             + "\",";
     assertThat(line).contains(hashes);
-    return AuditJson.hash(node.get("prev_hash").asText(), line.replace(hashes, ""));
+    return AuditCanonicalForm.hash(node.get("prev_hash").asText(), line.replace(hashes, ""));
   }
 }

@@ -143,7 +143,8 @@ class AuditLogTest extends EngineTest {
     StoredAuditEvent one = db.audit().forRequest(id).getFirst();
     assertThat(one.previousHash()).isEqualTo("0".repeat(64));
     assertThat(one.hash()).isEqualTo(firstHash);
-    assertThat(AuditJson.canonical(AuditJson.Content.of(1, one.event()))).isEqualTo(first);
+    assertThat(AuditCanonicalForm.canonical(AuditCanonicalForm.Content.of(1, one.event())))
+        .isEqualTo(first);
     assertThat(db.audit().verify()).isEqualTo(new ChainCheck.Intact(2));
     assertThat(headHash()).isEqualTo(secondHash);
     assertThat(db.audit().head()).isEqualTo(new ChainHead(2, secondHash));

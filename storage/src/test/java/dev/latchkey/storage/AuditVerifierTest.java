@@ -95,16 +95,6 @@ class AuditVerifierTest extends EngineTest {
     assertThat(Files.exists(dir.resolve("nowhere"))).isFalse();
   }
 
-  @Test
-  void theUrlAsksH2ForReadOnlyAndNeverToCreate() {
-    assertThat(AuditVerifier.readOnly("jdbc:h2:file:./data/latchkey"))
-        .isEqualTo("jdbc:h2:file:./data/latchkey;IFEXISTS=TRUE;ACCESS_MODE_DATA=r");
-    assertThat(AuditVerifier.readOnly("jdbc:h2:file:/d/l;ifexists=false"))
-        .isEqualTo("jdbc:h2:file:/d/l;ifexists=false;ACCESS_MODE_DATA=r");
-    assertThat(AuditVerifier.readOnly("jdbc:postgresql://db/latchkey"))
-        .isEqualTo("jdbc:postgresql://db/latchkey");
-  }
-
   private AuditVerification verify() {
     return AuditVerifier.verify(engine.url(), engine.user(), engine.password());
   }

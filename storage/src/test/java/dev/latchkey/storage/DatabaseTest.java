@@ -24,42 +24,6 @@ class DatabaseTest {
   }
 
   @Test
-  void anH2FileGetsItsFolderAndSafeDefaults() {
-    Path nested = dir.resolve("a/b/latchkey");
-    String url = Database.prepare("jdbc:h2:file:" + nested);
-
-    assertThat(nested.getParent()).isDirectory();
-    assertThat(url)
-        .isEqualTo(
-            "jdbc:h2:file:" + nested + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0");
-    assertThat(url).doesNotContainIgnoringCase("AUTO_SERVER");
-  }
-
-  @Test
-  void optionsGivenInTheUrlAreKept() {
-    String url = Database.prepare("jdbc:h2:" + dir.resolve("x") + ";lock_timeout=500");
-
-    assertThat(url)
-        .isEqualTo(
-            "jdbc:h2:"
-                + dir.resolve("x")
-                + ";lock_timeout=500;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
-  }
-
-  @Test
-  void otherUrlsAreLeftAlone() {
-    assertThat(Database.prepare("jdbc:postgresql://db:5432/latchkey"))
-        .isEqualTo("jdbc:postgresql://db:5432/latchkey");
-    assertThat(Database.prepare("jdbc:h2:mem:test")).isEqualTo("jdbc:h2:mem:test");
-  }
-
-  @Test
-  void secretsInUrlsAreRedacted() {
-    assertThat(Database.redact("jdbc:postgresql://db/latchkey?user=lk&password=hunter2&ssl=true"))
-        .isEqualTo("jdbc:postgresql://db/latchkey?user=lk&password=***&ssl=true");
-  }
-
-  @Test
   void pingAnswersWhileOpenAndNotAfterClose() {
     Database db = Database.builder(url()).clock(new MutableClock(T0)).open();
     assertThat(db.ping()).isTrue();

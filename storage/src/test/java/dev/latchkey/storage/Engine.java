@@ -45,7 +45,7 @@ abstract class Engine implements AutoCloseable {
   }
 
   Connection connect() throws SQLException {
-    return DriverManager.getConnection(Database.prepare(url()), user(), password());
+    return DriverManager.getConnection(H2Urls.prepare(url()), user(), password());
   }
 
   int execute(String sql) throws SQLException {

@@ -33,7 +33,7 @@ final class LegacyAuditWriter {
   /** The schema as the first version left it: migration V1 only. */
   static void createV1Schema(Engine engine) {
     Flyway.configure()
-        .dataSource(Database.prepare(engine.url()), engine.user(), engine.password())
+        .dataSource(H2Urls.prepare(engine.url()), engine.user(), engine.password())
         .locations("classpath:db/migration")
         .target("1")
         .load()

@@ -84,7 +84,7 @@ abstract class PostgresHardeningTest extends EngineTest {
           .isEqualTo(new ChainCheck.Intact(5));
 
       try (Connection c =
-          DriverManager.getConnection(Database.prepare(engine.url()), app, "everyday")) {
+          DriverManager.getConnection(H2Urls.prepare(engine.url()), app, "everyday")) {
         for (String tampering :
             List.of(
                 "UPDATE audit_events SET actor = 'system' WHERE seq = 2",

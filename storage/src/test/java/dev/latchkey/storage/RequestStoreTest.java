@@ -159,7 +159,7 @@ class RequestStoreTest extends EngineTest {
     asked.add(id(7)); // unknown
     RequestStore inTwos =
         new JdbiRequestStore(
-            new Sql(Jdbi.create(Database.prepare(engine.url()), engine.user(), engine.password())),
+            new Sql(Jdbi.create(H2Urls.prepare(engine.url()), engine.user(), engine.password())),
             new AuditChain(() -> {}),
             clock,
             2);
@@ -487,8 +487,7 @@ class RequestStoreTest extends EngineTest {
   /** Any other text bound anywhere is refused too, so no path can pass a NUL to PostgreSQL. */
   @Test
   void noStatementBindsTextHoldingANul() {
-    Sql sql =
-        new Sql(Jdbi.create(Database.prepare(engine.url()), engine.user(), engine.password()));
+    Sql sql = new Sql(Jdbi.create(H2Urls.prepare(engine.url()), engine.user(), engine.password()));
 
     assertThatThrownBy(
             () ->

@@ -136,10 +136,10 @@ class RestartAndTamperTest extends EngineTest {
         events.stream().filter(e -> e.sequence() == 3).findFirst().orElseThrow();
     String forgedDetails = "{\"note\":\"forged\"}";
     String forgedHash =
-        AuditJson.hash(
+        AuditCanonicalForm.hash(
             original.previousHash(),
-            AuditJson.canonical(
-                new AuditJson.Content(
+            AuditCanonicalForm.canonical(
+                new AuditCanonicalForm.Content(
                     3,
                     original.event().at().toString(),
                     original.event().actor().audit(),

@@ -485,7 +485,8 @@ class SessionStoreTest extends EngineTest {
     assertThat(stored.subresource().orElseThrow()).hasSize(SessionRows.SUBRESOURCE);
     assertThat(stored.container().orElseThrow()).hasSize(SessionRows.NAME);
     assertThat(stored.refusal().orElseThrow()).hasSize(SessionRows.REFUSAL);
-    assertThat(Codec.texts(stored.command()).length()).isLessThanOrEqualTo(SessionRows.COMMAND);
+    assertThat(ColumnTypes.texts(stored.command()).length())
+        .isLessThanOrEqualTo(SessionRows.COMMAND);
     assertThat(stored.command()).hasSize(41); // 40 whole arguments of 101 characters in JSON
     assertThat(stored.command().subList(0, stored.command().size() - 1))
         .allMatch(longCommand.getFirst()::equals);
@@ -497,7 +498,7 @@ class SessionStoreTest extends EngineTest {
     assertThat(opened.container().orElseThrow()).hasSize(SessionRows.NAME);
     assertThat(opened.command()).hasSize(3).startsWith("sh", "-c");
     assertThat(opened.command().get(2)).startsWith("yyy").endsWith("y\u2026");
-    assertThat(Codec.texts(opened.command()).length()).isEqualTo(SessionRows.COMMAND);
+    assertThat(ColumnTypes.texts(opened.command()).length()).isEqualTo(SessionRows.COMMAND);
 
     // The database bounds a part by itself, whatever writes it.
     try (Connection c = engine.connect();
@@ -520,7 +521,7 @@ class SessionStoreTest extends EngineTest {
         assertThat(json.length())
             .as("%s × %s", unit, count)
             .isLessThanOrEqualTo(SessionRows.COMMAND);
-        List<String> back = Codec.texts(json);
+        List<String> back = ColumnTypes.texts(json);
         assertThat(back).allMatch(PlainText::isPlain);
       }
     }

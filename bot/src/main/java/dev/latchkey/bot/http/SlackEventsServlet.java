@@ -45,10 +45,6 @@ public class SlackEventsServlet extends SlackAppServlet {
   private final transient SlackRequestParser parser;
   private final transient LongSupplier wallClockMillis;
 
-  public SlackEventsServlet(App app, String signingSecret) {
-    this(app, signingSecret, System::currentTimeMillis);
-  }
-
   /** {@code wallClockMillis}: real time, to compare with Slack's request timestamps. */
   public SlackEventsServlet(App app, String signingSecret, LongSupplier wallClockMillis) {
     super(app);

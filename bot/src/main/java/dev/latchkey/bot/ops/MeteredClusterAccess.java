@@ -45,56 +45,41 @@ public final class MeteredClusterAccess implements ClusterAccess {
 
   @Override
   public RemovalResult revoke(Footprint footprint) {
-    RemovalResult result = time(revokes, () -> delegate.revoke(footprint));
-    if (result instanceof RemovalResult.Unavailable) {
-      error("revoke", "unavailable");
-    }
-    return result;
+    return unavailableCounted(
+        "revoke", RemovalResult.Unavailable.class, time(revokes, () -> delegate.revoke(footprint)));
   }
 
   @Override
   public RemovalResult removeListed(ClusterRef cluster, ManagedGrant found) {
-    RemovalResult result = time(revokes, () -> delegate.removeListed(cluster, found));
-    if (result instanceof RemovalResult.Unavailable) {
-      error("revoke", "unavailable");
-    }
-    return result;
+    return unavailableCounted(
+        "revoke",
+        RemovalResult.Unavailable.class,
+        time(revokes, () -> delegate.removeListed(cluster, found)));
   }
 
   @Override
   public Listing listManaged(ClusterRef cluster) {
-    Listing result = delegate.listManaged(cluster);
-    if (result instanceof Listing.Unavailable) {
-      error("list", "unavailable");
-    }
-    return result;
+    return unavailableCounted("list", Listing.Unavailable.class, delegate.listManaged(cluster));
   }
 
   @Override
   public CredentialResult issueCredential(ClusterRef cluster, RequestId id, Instant notAfter) {
-    CredentialResult result = delegate.issueCredential(cluster, id, notAfter);
-    if (result instanceof CredentialResult.Unavailable) {
-      error("token", "unavailable");
-    }
-    return result;
+    return unavailableCounted(
+        "token",
+        CredentialResult.Unavailable.class,
+        delegate.issueCredential(cluster, id, notAfter));
   }
 
   @Override
   public RoleCheck checkRole(ClusterRef cluster, String clusterRole) {
-    RoleCheck result = delegate.checkRole(cluster, clusterRole);
-    if (result instanceof RoleCheck.Unavailable) {
-      error("role_check", "unavailable");
-    }
-    return result;
+    return unavailableCounted(
+        "role_check", RoleCheck.Unavailable.class, delegate.checkRole(cluster, clusterRole));
   }
 
   @Override
   public UnmanagedListing listUnmanaged(ClusterRef cluster) {
-    UnmanagedListing result = delegate.listUnmanaged(cluster);
-    if (result instanceof UnmanagedListing.Unavailable) {
-      error("list_unmanaged", "unavailable");
-    }
-    return result;
+    return unavailableCounted(
+        "list_unmanaged", UnmanagedListing.Unavailable.class, delegate.listUnmanaged(cluster));
   }
 
   private static <T> T time(Timer timer, Supplier<T> call) {
@@ -104,6 +89,14 @@ public final class MeteredClusterAccess implements ClusterAccess {
     } finally {
       sample.stop(timer);
     }
+  }
+
+  /** {@code result}, counted as an "unavailable" error of {@code operation} when it is one. */
+  private <T> T unavailableCounted(String operation, Class<? extends T> unavailable, T result) {
+    if (unavailable.isInstance(result)) {
+      error(operation, "unavailable");
+    }
+    return result;
   }
 
   private void error(String operation, String kind) {

@@ -10,6 +10,7 @@ import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.Requester;
+import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.RoleDefinition;
 import dev.latchkey.core.Submission;
 import dev.latchkey.core.UseCases;
@@ -44,6 +45,7 @@ final class AccessCommands {
   private final SlackIdentities identities;
   private final Executor executor;
   private final Clock clock;
+  private final RetryPolicy retry;
 
   AccessCommands(
       UseCases core,
@@ -52,7 +54,8 @@ final class AccessCommands {
       SlackApi api,
       SlackIdentities identities,
       Executor executor,
-      Clock clock) {
+      Clock clock,
+      RetryPolicy retry) {
     this.core = core;
     this.sessions = sessions;
     this.cardSessions = cardSessions;
@@ -60,6 +63,7 @@ final class AccessCommands {
     this.identities = identities;
     this.executor = executor;
     this.clock = clock;
+    this.retry = retry;
   }
 
   /**
@@ -251,9 +255,9 @@ final class AccessCommands {
               RequestCard.Rendered card =
                   RequestCard.render(
                       r,
-                      RequestCard.Context.card(clock.instant(), description)
-                          .withSessions(cardSessions.apply(r))
-                          .readOnly());
+                      new RequestCard.Context(
+                              clock.instant(), description, false, retry.overdueNotice())
+                          .withSessions(cardSessions.apply(r)));
               answer(caller, card.text(), card.blocks(), false);
             });
   }

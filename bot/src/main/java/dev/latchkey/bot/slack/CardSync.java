@@ -1,8 +1,7 @@
 package dev.latchkey.bot.slack;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.Backoff;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
 import dev.latchkey.core.RequestId;
@@ -13,7 +12,6 @@ import dev.latchkey.core.port.CardStore.CardRef;
 import dev.latchkey.core.port.RequestStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,19 +21,17 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps every request's card in Slack in step with the stored request. A card is posted once (its
  * channel and ts saved in the {@link CardStore}) and afterwards only updated in place; a card that
- * may have been posted already (see {@link #postingNeeds}) is first looked for by its message
+ * may have been posted already (see {@link CardPosting}) is first looked for by its message
  * metadata and adopted if found. What a card shows is always rendered from the store, never from a
  * possibly older copy. The version each card shows is recorded, so a card update that failed or was
  * cut short by a crash stays "out of date" and is made by a later {@link #syncOutOfDate()}.
@@ -60,20 +56,9 @@ public final class CardSync implements AutoCloseable {
   static final Duration REMOVAL_WAIT = Duration.ofSeconds(3);
 
   private static final int MAX_ROUNDS = 20;
-  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-  private static final Duration MAX_RETRY = Duration.ofSeconds(30);
 
-  /**
-   * A missing card of a request older than this may have been posted by an earlier run or another
-   * process.
-   */
-  static final Duration LOOK_AFTER = Duration.ofSeconds(30);
-
-  /**
-   * How far Slack's clock and ours may disagree when looking for a card posted since its request
-   * was made.
-   */
-  private static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
+  /** Between repair passes while Slack fails (and between tries to note shown versions). */
+  private static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
   /**
    * Errors after which this version of the card is given up (the message is gone or can no longer
@@ -99,37 +84,22 @@ public final class CardSync implements AutoCloseable {
   }
 
   private final SlackApi api;
-  private final OwnBot ownBot;
   private final Customers customers;
   private final RequestStore requests;
   private final CardStore cards;
   private final Clock clock;
+  private final RetryPolicy retryPolicy;
   private final Executor executor;
   private final StripedLocks locks = new StripedLocks(64);
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean again = new AtomicBoolean();
-  private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
-  /** Cards this process tried to post. */
-  private final Cache<RequestId, Boolean> attempted =
-      Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(1)).maximumSize(100_000).build();
-
-  /** Cards whose post failed in a way that may still have posted them. */
-  private final Cache<RequestId, Boolean> uncertain =
-      Caffeine.newBuilder().expireAfterWrite(Duration.ofDays(1)).maximumSize(100_000).build();
-
-  /** No card call before this System.nanoTime(): the latest end of a Retry-After Slack gave. */
-  private final AtomicLong notBefore = new AtomicLong(System.nanoTime());
-
-  /**
-   * Versions cards were seen to show, written to the store together every {@link
-   * #SHOWN_FLUSH_DELAY} rather than one transaction per card: a crash in between only makes the
-   * next repair pass update those cards again.
-   */
-  private final Map<RequestId, Long> shownPending = new ConcurrentHashMap<>();
-
-  private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final Map<RequestId, Boolean> updatesDue = new ConcurrentHashMap<>();
+  private final CardPosting posting;
+  private final ShownVersions shown;
+
+  /** Slack's pacing of card calls: the next pass after a failure. */
+  private final CardRetries retryTimer;
 
   /**
    * Cards to redraw for a change of their sessions, which the request's version does not show: an
@@ -138,10 +108,6 @@ public final class CardSync implements AutoCloseable {
   private final Set<RequestId> sessionsBehind = ConcurrentHashMap.newKeySet();
 
   private final Function<AccessRequest, CardSessions> sessions;
-  private final Object retryLock = new Object();
-  private ScheduledFuture<?> retry;
-  private long retryAt;
-  private volatile Optional<Duration> scheduledWait = Optional.empty();
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -157,15 +123,31 @@ public final class CardSync implements AutoCloseable {
       CardStore cards,
       Function<AccessRequest, CardSessions> sessions,
       Clock clock,
+      LongSupplier ticker,
+      RetryPolicy retryPolicy,
       Executor executor) {
     this.sessions = sessions;
     this.api = api.background();
-    this.ownBot = new OwnBot(this.api);
+    this.posting = new CardPosting(this.api, cards, clock);
     this.customers = customers;
     this.requests = requests;
     this.cards = cards;
     this.clock = clock;
+    this.retryPolicy = retryPolicy;
     this.executor = executor;
+    this.shown = new ShownVersions(cards, retries, SHOWN_FLUSH_DELAY, RETRY.first());
+    this.retryTimer =
+        new CardRetries(
+            RETRY,
+            ticker,
+            retries,
+            () -> {
+              try {
+                executor.execute(this::syncOutOfDate);
+              } catch (RejectedExecutionException e) {
+                log.warn("card retry not run: executor is shut down");
+              }
+            });
   }
 
   /**
@@ -186,7 +168,7 @@ public final class CardSync implements AutoCloseable {
       } while (again.get());
     } catch (RuntimeException e) {
       log.error("card sync failed", e);
-      scheduleRetry(Optional.empty());
+      retryTimer.schedule(Optional.empty());
     } finally {
       running.set(false);
     }
@@ -345,43 +327,6 @@ public final class CardSync implements AutoCloseable {
     }
   }
 
-  /** How a missing card may be posted. */
-  enum Posting {
-    /** Nobody can have posted it: post. */
-    POST,
-    /**
-     * It may have been posted (a failure that left it unknown, another process, a crash): look for
-     * it first.
-     */
-    LOOK_FIRST,
-    /**
-     * A new request of another process, which posts its card itself; a later pass looks if it never
-     * does.
-     */
-    WAIT_FOR_OWNER
-  }
-
-  /**
-   * Whether a missing card can be posted right away. The process that stored a request posts its
-   * card at once ({@link #sync}); a card is only posted without looking first when nothing can have
-   * posted it: this process never had a failure that may have posted it, and it is new (younger
-   * than {@link #LOOK_AFTER}) — no crashed run or other replica can have posted it either, since a
-   * repair pass leaves new requests it did not try to their own process.
-   */
-  Posting postingNeeds(AccessRequest r, boolean repair) {
-    if (uncertain.getIfPresent(r.id()) != null) {
-      return Posting.LOOK_FIRST;
-    }
-    boolean recent = Duration.between(r.createdAt(), clock.instant()).compareTo(LOOK_AFTER) < 0;
-    if (!recent) {
-      return Posting.LOOK_FIRST;
-    }
-    if (repair && attempted.getIfPresent(r.id()) == null) {
-      return Posting.WAIT_FOR_OWNER;
-    }
-    return Posting.POST;
-  }
-
   private Result syncLogged(RequestId id, boolean repair, boolean onlyIfBehind) {
     return locks.locked(
         id,
@@ -391,7 +336,7 @@ public final class CardSync implements AutoCloseable {
             return Result.SKIPPED;
           }
           AccessRequest r = found.get();
-          if (onlyIfBehind && shownVersion(id) >= r.version()) {
+          if (onlyIfBehind && shown.shown(id) >= r.version()) {
             return Result.SHOWN;
           }
           Optional<Customer> customer = customers.find(r.cluster().customer());
@@ -403,49 +348,22 @@ public final class CardSync implements AutoCloseable {
                 r.cluster().customer());
             return Result.SKIPPED;
           }
-          if (System.nanoTime() - notBefore.get() < 0) {
-            scheduleRetry(Optional.empty()); // Slack asked to wait: not before then
+          if (retryTimer.mustWait()) {
+            retryTimer.schedule(Optional.empty()); // Slack asked to wait: not before then
             return Result.RETRY_LATER;
           }
           RequestCard.Rendered card = RequestCard.render(r, context(r));
           Optional<CardRef> ref = cards.find(id);
           try {
             if (ref.isEmpty()) {
-              String channel = customer.get().channelId();
-              Optional<String> posted = Optional.empty();
-              switch (postingNeeds(r, repair)) {
-                case WAIT_FOR_OWNER -> {
-                  return Result.SKIPPED;
-                }
-                case LOOK_FIRST -> posted = lookFor(channel, r);
-                case POST -> {}
+              if (!posting.postOrAdopt(r, customer.get().channelId(), card, repair)) {
+                return Result.SKIPPED; // a new request of another process, which posts it
               }
-              if (posted.isPresent()) {
-                log.info(
-                    "card of {} was posted before (ts {}); updating it instead of posting again",
-                    id,
-                    posted.get());
-                cards.save(id, new CardRef(channel, posted.get()));
-                api.update(channel, posted.get(), card.text(), card.blocks());
-              } else {
-                attempted.put(id, Boolean.TRUE);
-                try {
-                  String ts = api.postCard(channel, id.value(), card.text(), card.blocks());
-                  cards.save(id, new CardRef(channel, ts));
-                } catch (SlackCallException e) {
-                  if (e.outcomeUnknown()) {
-                    uncertain.put(
-                        id, Boolean.TRUE); // Slack may have posted it: look before posting again
-                  }
-                  throw e;
-                }
-              }
-              uncertain.invalidate(id);
             } else {
               api.update(ref.get().channelId(), ref.get().ts(), card.text(), card.blocks());
             }
-            noteShown(id, r.version());
-            consecutiveFailures.set(0);
+            shown.note(id, r.version());
+            retryTimer.succeeded();
             return Result.SHOWN;
           } catch (SlackCallException e) {
             if (e.retryable()) {
@@ -454,7 +372,7 @@ public final class CardSync implements AutoCloseable {
                   id,
                   ref.isEmpty() ? "posted" : "updated",
                   e.error());
-              scheduleRetry(e.retryAfter());
+              retryTimer.schedule(e.retryAfter());
               return Result.RETRY_LATER;
             }
             if (ref.isPresent() && GIVE_UP_ON_VERSION.contains(e.error())) {
@@ -463,7 +381,7 @@ public final class CardSync implements AutoCloseable {
                   id,
                   r.version(),
                   e.error());
-              noteShown(id, r.version());
+              shown.note(id, r.version());
             } else {
               log.error(
                   "card of {} not {}: {} (fix the app's access to the channel; retried on the next"
@@ -475,36 +393,6 @@ public final class CardSync implements AutoCloseable {
             return Result.SKIPPED;
           }
         });
-  }
-
-  /**
-   * The card of {@code r} if Slack has it, posted by Latchkey's own bot (another app's message
-   * carrying the request's metadata is never adopted: its thread would decide the request). A
-   * failure a retry may fix is thrown (the card is not posted blind); one it cannot (the history is
-   * not readable, Latchkey's own bot id cannot be learnt) is logged and the card posted, since a
-   * card lost for good is worse than one shown twice.
-   */
-  private Optional<String> lookFor(String channel, AccessRequest r) throws SlackCallException {
-    try {
-      Optional<OwnBot.Identity> self = ownBot.identity();
-      if (self.isEmpty()) {
-        log.error(
-            "card of {} not looked for: Latchkey's own bot id is unknown (see the auth.test error);"
-                + " posting it",
-            r.id());
-        return Optional.empty();
-      }
-      return api.findCard(channel, r.id().value(), r.createdAt().minus(CLOCK_SKEW), self.get());
-    } catch (SlackCallException e) {
-      if (e.retryable()) {
-        throw e;
-      }
-      log.error(
-          "could not look for the card of {} before posting it ({}); posting it",
-          r.id(),
-          e.error());
-      return Optional.empty();
-    }
   }
 
   /** Where the card of a request is, if it was posted. */
@@ -520,105 +408,19 @@ public final class CardSync implements AutoCloseable {
             .map(RoleDefinition::description)
             .orElse("");
     return new RequestCard.Context(
-        clock.instant(), description, true, RetryPolicy.DEFAULT.overdueNotice(), sessions.apply(r));
-  }
-
-  /**
-   * Makes sure a later pass runs: after a backoff (1 s doubling to 30 s), and never before a
-   * Retry-After Slack gave. A retry already due sooner is kept, unless Slack now asks to wait
-   * longer: the longest Retry-After wins.
-   */
-  private void scheduleRetry(Optional<Duration> retryAfter) {
-    long now = System.nanoTime();
-    retryAfter.ifPresent(wait -> notBefore.accumulateAndGet(now + wait.toNanos(), Math::max));
-    synchronized (retryLock) {
-      boolean pending = retry != null && !retry.isDone();
-      int failures = pending ? consecutiveFailures.get() : consecutiveFailures.incrementAndGet();
-      Duration backoff = FIRST_RETRY.multipliedBy(1L << Math.min(Math.max(failures, 1) - 1, 5));
-      if (backoff.compareTo(MAX_RETRY) > 0) {
-        backoff = MAX_RETRY;
-      }
-      long at = Math.max(now + backoff.toNanos(), notBefore.get());
-      if (pending && retryAt - notBefore.get() >= 0) {
-        return; // the retry already due runs no sooner than Slack allows
-      }
-      if (pending) {
-        retry.cancel(false); // due before a longer Retry-After ends: move it
-      }
-      long delay = Math.max(0, at - now);
-      scheduledWait = Optional.of(Duration.ofNanos(delay));
-      retryAt = at;
-      try {
-        retry =
-            retries.schedule(
-                () -> {
-                  synchronized (retryLock) {
-                    scheduledWait = Optional.empty();
-                  }
-                  try {
-                    executor.execute(this::syncOutOfDate);
-                  } catch (RejectedExecutionException e) {
-                    log.warn("card retry not run: executor is shut down");
-                  }
-                },
-                delay,
-                TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        scheduledWait = Optional.empty();
-      }
-    }
+        clock.instant(), description, true, retryPolicy.overdueNotice(), sessions.apply(r));
   }
 
   /**
    * How long the scheduled retry was set to wait, if one is scheduled (for tests and diagnostics).
    */
   Optional<Duration> scheduledRetry() {
-    return scheduledWait;
+    return retryTimer.scheduledWait();
   }
 
-  /**
-   * The version the card of {@code id} is known to show (recorded, or about to be); -1 without a
-   * card.
-   */
-  private long shownVersion(RequestId id) {
-    return Math.max(cards.shownVersion(id).orElse(-1), shownPending.getOrDefault(id, -1L));
-  }
-
-  private void noteShown(RequestId id, long version) {
-    shownPending.merge(id, version, Math::max);
-    if (flushScheduled.compareAndSet(false, true)) {
-      try {
-        retries.schedule(this::flushShown, SHOWN_FLUSH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (RejectedExecutionException e) {
-        flushScheduled.set(false);
-        flushShown();
-      }
-    }
-  }
-
-  /** Writes the versions noted since the last flush; what fails is kept for the next one. */
+  /** Writes the versions cards were seen to show since the last flush. */
   void flushShown() {
-    flushScheduled.set(false);
-    Map<RequestId, Long> batch = new HashMap<>(shownPending);
-    if (batch.isEmpty()) {
-      return;
-    }
-    try {
-      cards.markShownAll(batch);
-      batch.forEach(shownPending::remove); // only those not moved on meanwhile
-    } catch (RuntimeException e) {
-      log.warn(
-          "could not note the versions {} cards show; will try again: {}",
-          batch.size(),
-          e.toString());
-      if (flushScheduled.compareAndSet(false, true)) {
-        try {
-          retries.schedule(this::flushShown, FIRST_RETRY.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException rejected) {
-          flushScheduled.set(false);
-        }
-      }
-    }
+    shown.flush();
   }
 
   @Override

@@ -6,13 +6,9 @@ import com.slack.api.bolt.request.Request;
 import com.slack.api.bolt.request.builtin.BlockActionRequest;
 import com.slack.api.bolt.request.builtin.SlashCommandRequest;
 import com.slack.api.bolt.request.builtin.ViewSubmissionRequest;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
@@ -141,16 +137,6 @@ final class RepeatedDeliveryGuard {
     int colon = key.indexOf(':');
     String kind = key.substring(0, colon);
     String id = key.substring(colon + 1);
-    return PLAIN_ID.matcher(id).matches() ? key : kind + "#" + sha256(id);
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
+    return PLAIN_ID.matcher(id).matches() ? key : kind + "#" + ReplyText.sha256(id);
   }
 }

@@ -1,29 +1,23 @@
 package dev.latchkey.bot.slack;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.gson.Gson;
 import com.slack.api.Slack;
 import com.slack.api.SlackConfig;
 import com.slack.api.methods.MethodsClient;
 import com.slack.api.methods.SlackApiException;
 import com.slack.api.methods.SlackApiTextResponse;
 import com.slack.api.model.Message;
+import com.slack.api.model.ResponseMetadata;
 import com.slack.api.model.User;
 import com.slack.api.model.block.LayoutBlock;
 import com.slack.api.model.view.View;
 import com.slack.api.util.http.SlackHttpClient;
-import com.slack.api.util.json.GsonFactory;
-import com.slack.api.webhook.WebhookResponse;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -44,15 +38,15 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Every HTTP call is bounded by the client's timeouts. What still fails comes back as a {@link
- * SlackCallException} saying whether a later retry may help. Every method needs a bot scope; see
- * {@code manifest.yml}.
+ * SlackCallException} saying whether a later retry may help ({@link SlackCalls}). Every method
+ * needs a bot scope; see {@code manifest.yml}.
  */
 public class SlackApi {
   private static final Logger log = LoggerFactory.getLogger(SlackApi.class);
 
   /**
    * Tries per interactive call (429 waits do not count against them, up to {@link
-   * #MAX_RATE_LIMIT_WAITS}).
+   * SlackCalls#MAX_RATE_LIMIT_WAITS}).
    */
   public static final int ATTEMPTS = 3;
 
@@ -61,18 +55,6 @@ public class SlackApi {
    * call.
    */
   public static final Duration MAX_INLINE_WAIT = Duration.ofSeconds(10);
-
-  static final int MAX_RATE_LIMIT_WAITS = 3;
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
-  private static final Set<String> TRANSIENT_ERRORS =
-      Set.of(
-          "ratelimited",
-          "rate_limited",
-          "internal_error",
-          "fatal_error",
-          "service_unavailable",
-          "request_timeout",
-          "team_added_to_org");
 
   /** Waits between tries; replaced in tests that must not wait. */
   @FunctionalInterface
@@ -105,48 +87,31 @@ public class SlackApi {
 
   private final Slack slack;
   private final MethodsClient methods;
-  private final Sleeper sleeper;
-  private final Pacing pacing;
-  private final FailureListener failures;
-  private final ObjectMapper json = new ObjectMapper();
-
-  /**
-   * Renders blocks for response_url answers; built once (building a Gson is costly), thread-safe.
-   */
-  private static final Gson BLOCKS = GsonFactory.createSnakeCase();
+  private final SlackCalls calls;
 
   public SlackApi(Slack slack, String botToken, Sleeper sleeper) {
     this(
         slack,
         new SharedGsonMethodsClient(slack.getHttpClient(), botToken),
-        sleeper,
-        Pacing.INTERACTIVE,
-        (method, error) -> {});
+        new SlackCalls(sleeper, Pacing.INTERACTIVE, (method, error) -> {}));
   }
 
-  private SlackApi(
-      Slack slack,
-      MethodsClient methods,
-      Sleeper sleeper,
-      Pacing pacing,
-      FailureListener failures) {
+  private SlackApi(Slack slack, MethodsClient methods, SlackCalls calls) {
     this.slack = slack;
     this.methods = methods;
-    this.sleeper = sleeper;
-    this.pacing = pacing;
-    this.failures = failures;
+    this.calls = calls;
   }
 
   /** The same client, telling {@code listener} about every failed attempt. */
   public SlackApi withFailureListener(FailureListener listener) {
-    return new SlackApi(slack, methods, sleeper, pacing, listener);
+    return new SlackApi(slack, methods, calls.withFailureListener(listener));
   }
 
   /** The same client, retrying in place (for work someone waits on). */
   public SlackApi interactive() {
-    return pacing == Pacing.INTERACTIVE
+    return pacing() == Pacing.INTERACTIVE
         ? this
-        : new SlackApi(slack, methods, sleeper, Pacing.INTERACTIVE, failures);
+        : new SlackApi(slack, methods, calls.withPacing(Pacing.INTERACTIVE));
   }
 
   /**
@@ -154,17 +119,19 @@ public class SlackApi {
    * reschedules itself).
    */
   public SlackApi background() {
-    return pacing == Pacing.BACKGROUND
+    return pacing() == Pacing.BACKGROUND
         ? this
-        : new SlackApi(slack, methods, sleeper, Pacing.BACKGROUND, failures);
+        : new SlackApi(slack, methods, calls.withPacing(Pacing.BACKGROUND));
   }
 
   Pacing pacing() {
-    return pacing;
+    return calls.pacing();
   }
 
   /** A client for the settings' Web API URL with bounded timeouts and no background statistics. */
   public static SlackApi create(SlackSettings settings) {
+    // A real sleep is the right tool here: an interactive call waits in place for its retry, and
+    // its waits are bounded (ATTEMPTS tries, MAX_INLINE_WAIT in all); background calls never sleep.
     return new SlackApi(slackFor(settings), settings.botToken(), d -> Thread.sleep(d.toMillis()));
   }
 
@@ -232,10 +199,6 @@ public class SlackApi {
         .getTs();
   }
 
-  /** The Slack message metadata type every card carries, with the request id in its payload. */
-  static final String CARD_EVENT_TYPE = "latchkey_request";
-
-  static final String CARD_REQUEST_ID = "request_id";
   private static final int MAX_HISTORY_PAGES = 10;
 
   /**
@@ -245,11 +208,7 @@ public class SlackApi {
    */
   public String postCard(String channel, String requestId, String text, List<LayoutBlock> blocks)
       throws SlackCallException {
-    Message.Metadata metadata =
-        Message.Metadata.builder()
-            .eventType(CARD_EVENT_TYPE)
-            .eventPayload(Map.of(CARD_REQUEST_ID, requestId))
-            .build();
+    Message.Metadata metadata = CardMetadata.of(requestId);
     return call(
             "chat.postMessage",
             () ->
@@ -274,9 +233,7 @@ public class SlackApi {
   Optional<String> findCard(String channel, String requestId, Instant oldest, OwnBot.Identity self)
       throws SlackCallException {
     String since =
-        oldest.getEpochSecond()
-            + "."
-            + String.format(java.util.Locale.ROOT, "%06d", oldest.getNano() / 1000);
+        oldest.getEpochSecond() + "." + String.format(Locale.ROOT, "%06d", oldest.getNano() / 1000);
     String cursor = null;
     for (int page = 0; page < MAX_HISTORY_PAGES; page++) {
       String current = cursor;
@@ -298,20 +255,12 @@ public class SlackApi {
                       }));
       for (Message m :
           response.getMessages() == null ? List.<Message>of() : response.getMessages()) {
-        if (OwnBot.posted(self, m.getBotId(), m.getUser())
-            && m.getMetadata() != null
-            && CARD_EVENT_TYPE.equals(m.getMetadata().getEventType())
-            && m.getMetadata().getEventPayload() != null
-            && requestId.equals(
-                String.valueOf(m.getMetadata().getEventPayload().get(CARD_REQUEST_ID)))) {
+        if (CardMetadata.isCardOf(m, requestId, self)) {
           return Optional.ofNullable(m.getTs());
         }
       }
-      cursor =
-          response.getResponseMetadata() == null
-              ? null
-              : response.getResponseMetadata().getNextCursor();
-      if (cursor == null || cursor.isBlank()) {
+      cursor = nextCursor(response.getResponseMetadata());
+      if (cursor == null) {
         return Optional.empty();
       }
     }
@@ -378,15 +327,18 @@ public class SlackApi {
       if (response.getMessages() != null) {
         out.addAll(response.getMessages());
       }
-      cursor =
-          response.getResponseMetadata() == null
-              ? null
-              : response.getResponseMetadata().getNextCursor();
-      if (cursor == null || cursor.isBlank()) {
+      cursor = nextCursor(response.getResponseMetadata());
+      if (cursor == null) {
         break;
       }
     }
     return out;
+  }
+
+  /** The cursor of a listing's next page; null after the last. */
+  private static String nextCursor(ResponseMetadata page) {
+    String next = page == null ? null : page.getNextCursor();
+    return next == null || next.isBlank() ? null : next;
   }
 
   /** Latchkey's own bot id and bot user id (auth.test), or empty when Slack names none. */
@@ -428,44 +380,7 @@ public class SlackApi {
    */
   public void respond(String responseUrl, String text, List<LayoutBlock> blocks, boolean inChannel)
       throws SlackCallException {
-    ObjectNode body = json.createObjectNode();
-    body.put("response_type", inChannel ? "in_channel" : "ephemeral");
-    body.put("replace_original", false);
-    body.put("text", text);
-    if (!blocks.isEmpty()) {
-      try {
-        ArrayNode array = (ArrayNode) json.readTree(BLOCKS.toJson(blocks));
-        body.set("blocks", array);
-      } catch (IOException e) {
-        throw new SlackCallException(
-            "response_url", "unrenderable blocks", false, Optional.empty());
-      }
-    }
-    String payload = body.toString();
-    SlackCallException last = null;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      try {
-        WebhookResponse response = slack.send(responseUrl, payload);
-        int code = response.getCode() == null ? 0 : response.getCode();
-        if (code >= 200 && code < 300) {
-          return;
-        }
-        last =
-            new SlackCallException(
-                "response_url", "http_" + code, code == 429 || code >= 500, Optional.empty());
-        report(last);
-        if (!last.retryable()) {
-          throw last;
-        }
-      } catch (IOException e) {
-        last =
-            new SlackCallException(
-                "response_url", "io: " + e.getClass().getSimpleName(), true, Optional.empty());
-        report(last);
-      }
-      pause(backoff(attempt), "response_url");
-    }
-    throw last;
+    ResponseUrl.respond(slack, calls, responseUrl, text, blocks, inChannel);
   }
 
   // ---------------------------------------------------------------- retries
@@ -477,102 +392,6 @@ public class SlackApi {
 
   <T extends SlackApiTextResponse> T call(String method, ApiCall<T> apiCall)
       throws SlackCallException {
-    int failures = 0;
-    int waits = 0;
-    Duration waited = Duration.ZERO;
-    while (true) {
-      SlackCallException failure;
-      try {
-        T response = apiCall.run();
-        if (response.isOk()) {
-          return response;
-        }
-        String error = response.getError() == null ? "unknown_error" : response.getError();
-        failure =
-            new SlackCallException(
-                method, error, TRANSIENT_ERRORS.contains(error), Optional.empty());
-      } catch (SlackApiException e) {
-        int code = e.getResponse() == null ? 0 : e.getResponse().code();
-        Optional<Duration> retryAfter = code == 429 ? retryAfter(e) : Optional.empty();
-        String error =
-            e.getError() != null && e.getError().getError() != null
-                ? e.getError().getError()
-                : "http_" + code;
-        failure =
-            new SlackCallException(
-                method, error, code == 429 || code >= 500 || code == 408, retryAfter);
-      } catch (InterruptedIOException e) {
-        failure = new SlackCallException(method, "timeout", true, Optional.empty());
-      } catch (IOException e) {
-        failure =
-            new SlackCallException(
-                method, "io: " + e.getClass().getSimpleName(), true, Optional.empty());
-      } catch (RuntimeException e) {
-        // e.g. an unparsable answer from a proxy in front of Slack
-        failure =
-            new SlackCallException(
-                method, "bad_response: " + e.getClass().getSimpleName(), true, Optional.empty());
-      }
-      report(failure);
-      if (!failure.retryable() || pacing == Pacing.BACKGROUND) {
-        throw failure;
-      }
-      if (failure.retryAfter().isPresent()) {
-        Duration wait = failure.retryAfter().get();
-        waited = waited.plus(wait);
-        if (waited.compareTo(MAX_INLINE_WAIT) > 0 || ++waits > MAX_RATE_LIMIT_WAITS) {
-          throw failure;
-        }
-        log.info("Slack rate-limited {}; retrying after {} s", method, wait.toSeconds());
-        pause(wait, method);
-        continue;
-      }
-      if (++failures >= ATTEMPTS) {
-        throw failure;
-      }
-      log.info(
-          "Slack {} failed ({}); retry {} of {}", method, failure.error(), failures, ATTEMPTS - 1);
-      pause(backoff(failures), method);
-    }
-  }
-
-  /**
-   * Tells the listener, with the error reduced to a bounded set of values (no exception class
-   * names).
-   */
-  private void report(SlackCallException failure) {
-    String error = failure.error();
-    int colon = error.indexOf(':');
-    try {
-      failures.failed(failure.method(), colon < 0 ? error : error.substring(0, colon));
-    } catch (RuntimeException e) {
-      log.debug("failure listener failed: {}", e.toString());
-    }
-  }
-
-  private static Optional<Duration> retryAfter(SlackApiException e) {
-    String header = e.getResponse().header("Retry-After");
-    long seconds = 1;
-    if (header != null) {
-      try {
-        seconds = Math.max(0, Long.parseLong(header.strip()));
-      } catch (NumberFormatException ignored) {
-        seconds = 1;
-      }
-    }
-    return Optional.of(Duration.ofSeconds(seconds));
-  }
-
-  private static Duration backoff(int failures) {
-    return FIRST_BACKOFF.multipliedBy(1L << Math.min(failures - 1, 4));
-  }
-
-  private void pause(Duration wait, String method) throws SlackCallException {
-    try {
-      sleeper.sleep(wait);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SlackCallException(method, "interrupted", true, Optional.empty());
-    }
+    return calls.call(method, apiCall);
   }
 }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Actor;
 import dev.latchkey.core.AuditEvent;
+import dev.latchkey.core.Backoff;
 import dev.latchkey.core.CredentialMode;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
@@ -34,8 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SlackNotifier implements Notifier {
   private static final Logger log = LoggerFactory.getLogger(SlackNotifier.class);
-  static final Duration FIRST_BACKOFF = Duration.ofSeconds(2);
-  private static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
+  private static final Backoff BACKOFF = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(2));
 
   private final SlackApi api;
   private final CardSync cards;
@@ -286,8 +286,7 @@ public final class SlackNotifier implements Notifier {
   }
 
   static Duration backoff(int attempt) {
-    Duration wait = FIRST_BACKOFF.multipliedBy(1L << Math.min(Math.max(attempt, 1) - 1, 10));
-    return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
+    return BACKOFF.after(Math.max(attempt, 1));
   }
 
   static Optional<String> directMessageText(AccessRequest r, AuditEvent cause) {

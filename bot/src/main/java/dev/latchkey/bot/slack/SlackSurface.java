@@ -5,6 +5,7 @@ import com.slack.api.bolt.AppConfig;
 import com.slack.api.model.event.MessageEvent;
 import dev.latchkey.bot.http.SlackEventsServlet;
 import dev.latchkey.core.Customers;
+import dev.latchkey.core.RetryPolicy;
 import dev.latchkey.core.UseCases;
 import dev.latchkey.core.port.ApproverDirectory;
 import dev.latchkey.core.port.AuditLog;
@@ -20,7 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * ApproverDirectory}, and the Slack handlers need the use cases, so wiring takes two steps:
  *
  * <pre>{@code
- * SlackSurface.Foundation slack = SlackSurface.foundation(settings, customers, requests, cards, audit,
- *     sessions, clock, pool);
+ * SlackSurface.Foundation slack = SlackSurface.foundation(settings,
+ *     SlackApi.create(settings).withFailureListener(metrics), customers, requests, cards, audit,
+ *     sessions, clock, ticker, retryPolicy, pool);
  * UseCases core = UseCases.wire(new UseCases.Ports(customers, requests, enablements, audit,
  *     clusters, slack.notifier(), slack.approverDirectory()), clock, random, retryPolicy);
  * SlackSurface surface = slack.complete(core);
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * httpServer.addServlet(HttpServer.SLACK_EVENTS_PATH, surface.servlet());
  * }</pre>
  *
- * or in one call with {@link #create}.
+ * *
  *
  * <p>Two kinds of work run after Slack is answered, on separate threads so one cannot stall the
  * other: what a person waits for (the follow-up of a command, click, form or written reply:
@@ -66,53 +68,14 @@ public final class SlackSurface implements AutoCloseable {
     this.interactive = interactive;
   }
 
-  /** Step one: what the core's use cases need from Slack. */
-  public static Foundation foundation(
-      SlackSettings settings,
-      Customers customers,
-      RequestStore requests,
-      CardStore cards,
-      AuditLog audit,
-      SessionStore sessions,
-      Clock clock,
-      ExecutorService executor) {
-    return foundation(
-        settings,
-        SlackApi.create(settings),
-        customers,
-        requests,
-        cards,
-        audit,
-        sessions,
-        clock,
-        executor);
-  }
-
-  /** Step one, with every failed Web API call reported to {@code failures} (metrics). */
-  public static Foundation foundation(
-      SlackSettings settings,
-      Customers customers,
-      RequestStore requests,
-      CardStore cards,
-      AuditLog audit,
-      SessionStore sessions,
-      Clock clock,
-      ExecutorService executor,
-      SlackApi.FailureListener failures) {
-    return foundation(
-        settings,
-        SlackApi.create(settings).withFailureListener(failures),
-        customers,
-        requests,
-        cards,
-        audit,
-        sessions,
-        clock,
-        executor);
-  }
-
   /**
-   * Step one with a given Web API client (tests use one that does not really wait between retries).
+   * Step one: what the core's use cases need from Slack, over {@code api} ({@link SlackApi#create},
+   * with a failure listener for metrics; tests use one that does not really wait between retries).
+   *
+   * @param ticker elapsed time in nanoseconds, for pacing Slack calls (e.g. {@code
+   *     System::nanoTime})
+   * @param retry the retry policy the core is wired with (cards show a removal as overdue after its
+   *     {@link RetryPolicy#overdueNotice()})
    */
   public static Foundation foundation(
       SlackSettings settings,
@@ -123,26 +86,11 @@ public final class SlackSurface implements AutoCloseable {
       AuditLog audit,
       SessionStore sessions,
       Clock clock,
+      LongSupplier ticker,
+      RetryPolicy retry,
       ExecutorService executor) {
     return new Foundation(
-        settings, api, customers, requests, cards, audit, sessions, clock, executor);
-  }
-
-  /** Both steps; {@code useCases} wires the core's use cases from the notifier and directory. */
-  public static SlackSurface create(
-      SlackSettings settings,
-      Customers customers,
-      RequestStore requests,
-      CardStore cards,
-      AuditLog audit,
-      SessionStore sessions,
-      Clock clock,
-      ExecutorService executor,
-      BiFunction<Notifier, ApproverDirectory, UseCases> useCases) {
-    Foundation foundation =
-        foundation(settings, customers, requests, cards, audit, sessions, clock, executor);
-    return foundation.complete(
-        useCases.apply(foundation.notifier(), foundation.approverDirectory()));
+        settings, api, customers, requests, cards, audit, sessions, clock, ticker, retry, executor);
   }
 
   /** The Slack pieces the core's use cases need (they need no use case themselves). */
@@ -155,6 +103,7 @@ public final class SlackSurface implements AutoCloseable {
     private final AuditLog audit;
     private final SessionStore sessions;
     private final Clock clock;
+    private final RetryPolicy retry;
     private final ExecutorService executor;
     private final SlackIdentities identities;
     private final CardSessionsReader cardSessions;
@@ -173,6 +122,8 @@ public final class SlackSurface implements AutoCloseable {
         AuditLog audit,
         SessionStore sessions,
         Clock clock,
+        LongSupplier ticker,
+        RetryPolicy retry,
         ExecutorService executor) {
       this.settings = Objects.requireNonNull(settings, "settings");
       this.api = Objects.requireNonNull(api, "api");
@@ -182,11 +133,21 @@ public final class SlackSurface implements AutoCloseable {
       this.audit = Objects.requireNonNull(audit, "audit");
       this.sessions = Objects.requireNonNull(sessions, "sessions");
       this.clock = Objects.requireNonNull(clock, "clock");
+      this.retry = Objects.requireNonNull(retry, "retry");
       this.executor = Objects.requireNonNull(executor, "executor");
       this.identities = new SlackIdentities(api);
       this.cardSessions = new CardSessionsReader(sessions);
       this.cardSync =
-          new CardSync(api, customers, requests, cards, cardSessions::read, clock, executor);
+          new CardSync(
+              api,
+              customers,
+              requests,
+              cards,
+              cardSessions::read,
+              clock,
+              Objects.requireNonNull(ticker, "ticker"),
+              retry,
+              executor);
       this.notifier =
           new SlackNotifier(api, cardSync, customers, new KeyedSerialExecutor(executor));
       this.directory = new SlackApproverDirectory(api);
@@ -241,7 +202,14 @@ public final class SlackSurface implements AutoCloseable {
               clock);
       AccessCommands commands =
           new AccessCommands(
-              core, sessionUseCases, cardSessions::read, api, identities, interactive, clock);
+              core,
+              sessionUseCases,
+              cardSessions::read,
+              api,
+              identities,
+              interactive,
+              clock,
+              retry);
       CardActions actions = new CardActions(core, api, identities, interactive);
       WrittenDecisions decisions = new WrittenDecisions(core, cards, api, identities, interactive);
       ThreadReplay replay =

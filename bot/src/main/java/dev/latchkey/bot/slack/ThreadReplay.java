@@ -2,6 +2,7 @@ package dev.latchkey.bot.slack;
 
 import com.slack.api.model.Message;
 import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.Backoff;
 import dev.latchkey.core.Customer;
 import dev.latchkey.core.Customers;
 import dev.latchkey.core.RequestId;
@@ -53,7 +54,7 @@ public final class ThreadReplay implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("latchkey-thread-retry").daemon().factory());
   private final ConcurrentMap<RequestId, Due> due = new ConcurrentHashMap<>();
-  private volatile Duration firstRetry = FIRST_RETRY;
+  private volatile Backoff backoff = new Backoff(FIRST_RETRY, MAX_RETRY);
 
   ThreadReplay(
       Customers customers,
@@ -154,10 +155,7 @@ public final class ThreadReplay implements AutoCloseable {
   }
 
   private void schedule(RequestId id, int tries) {
-    Duration wait = firstRetry.multipliedBy(1L << Math.min(tries, 10));
-    if (wait.compareTo(MAX_RETRY) > 0) {
-      wait = MAX_RETRY;
-    }
+    Duration wait = backoff.after(tries + 1);
     try {
       timer.schedule(
           () -> {
@@ -217,7 +215,7 @@ public final class ThreadReplay implements AutoCloseable {
 
   /** Shortens the first wait (tests). */
   void firstRetry(Duration wait) {
-    this.firstRetry = wait;
+    this.backoff = new Backoff(wait, MAX_RETRY);
   }
 
   private Pass replay(AccessRequest r, CardRef card) {

@@ -3,6 +3,7 @@ package dev.latchkey.bot.socket;
 import com.slack.api.Slack;
 import com.slack.api.bolt.App;
 import com.slack.api.methods.response.apps.connections.AppsConnectionsOpenResponse;
+import dev.latchkey.core.Backoff;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -45,19 +46,9 @@ public final class SocketModeLink implements AutoCloseable {
     URI open() throws Exception;
   }
 
-  /** Reconnection delays: none for the first try after a drop, then doubling to {@code max}. */
-  public record Backoff(Duration first, Duration max) {
-    public static final Backoff DEFAULT =
-        new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
-
-    Duration after(int failures) {
-      if (failures <= 0) {
-        return Duration.ZERO;
-      }
-      long millis = first.toMillis() << Math.min(failures - 1, 20);
-      return Duration.ofMillis(Math.min(millis, max.toMillis()));
-    }
-  }
+  /** Reconnection delays: none for the first try after a drop, then doubling to 30 s. */
+  public static final Backoff RECONNECT =
+      new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
   private final Opener opener;
   private final Envelopes envelopes;

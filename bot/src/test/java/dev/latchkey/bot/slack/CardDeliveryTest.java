@@ -440,7 +440,7 @@ class CardDeliveryTest {
     slack.wm.stubFor(
         post("/api/conversations.history")
             .willReturn(okJson(history(card("1772442000.424242", r.id().value())))));
-    slack.clock.advance(CardSync.LOOK_AFTER);
+    slack.clock.advance(CardPosting.LOOK_AFTER);
 
     assertThat(slack.surface.cardSync().syncOutOfDate()).isEqualTo(1);
     assertThat(slack.cards.find(r.id()))

@@ -170,6 +170,8 @@ final class SlackHarness implements AutoCloseable {
             this.audit,
             sessions,
             clock,
+            System::nanoTime,
+            RetryPolicy.DEFAULT,
             executor);
     if (deliveries != null) {
       foundation.rememberDeliveriesIn(deliveries);

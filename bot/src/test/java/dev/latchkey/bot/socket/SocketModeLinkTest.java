@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.slack.api.bolt.App;
 import com.slack.api.bolt.AppConfig;
+import dev.latchkey.core.Backoff;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -16,8 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** How SocketModeLink keeps its connections: backoff, and Slack's link_disabled. */
 class SocketModeLinkTest {
-  private static final SocketModeLink.Backoff FAST =
-      new SocketModeLink.Backoff(Duration.ofMillis(20), Duration.ofMillis(80));
+  private static final Backoff FAST = new Backoff(Duration.ofMillis(20), Duration.ofMillis(80));
 
   private SocketModeStandIn standIn;
   private SocketModeLink link;
@@ -39,7 +39,7 @@ class SocketModeLinkTest {
   void backoffStartsAtOnceThenDoublesToItsCap() {
     assertThat(List.of(0, 1, 2, 3, 4, 5, 30).stream().map(n -> FAST.after(n).toMillis()))
         .containsExactly(0L, 20L, 40L, 80L, 80L, 80L, 80L);
-    assertThat(SocketModeLink.Backoff.DEFAULT.after(6)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(SocketModeLink.RECONNECT.after(6)).isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test

@@ -1,0 +1,88 @@
+package dev.latchkey.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * H2 URLs as Latchkey opens them: a file database gets its folder and safe options ({@link
+ * #prepare}); verification opens one read-only ({@link #readOnly}). An option given in the URL is
+ * never overridden. Other URLs pass through as they are.
+ */
+final class H2Urls {
+  private static final String H2 = "jdbc:h2:";
+
+  /**
+   * DB_CLOSE_ON_EXIT=FALSE: {@link Database} closes it, after the pool. WRITE_DELAY=0: a commit is
+   * on disk when it returns; H2's default (500 ms) would let a crash or SIGKILL undo decisions and
+   * revocations already reported to people and to the audit pipeline.
+   */
+  private static final List<String> FILE_DEFAULTS =
+      List.of("DB_CLOSE_ON_EXIT=FALSE", "LOCK_TIMEOUT=10000", "WRITE_DELAY=0");
+
+  /** Open the file read-only, and never create it. */
+  private static final List<String> READ_ONLY = List.of("IFEXISTS=TRUE", "ACCESS_MODE_DATA=r");
+
+  private H2Urls() {}
+
+  /**
+   * For an H2 file URL: creates the folder of the database file and adds the default options not
+   * given. Other URLs are returned as they are.
+   */
+  static String prepare(String jdbcUrl) {
+    if (!isH2(jdbcUrl)) {
+      return jdbcUrl;
+    }
+    String rest = jdbcUrl.substring(H2.length());
+    int semicolon = rest.indexOf(';');
+    String location = semicolon < 0 ? rest : rest.substring(0, semicolon);
+    String lower = location.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("mem:")
+        || lower.startsWith("tcp:")
+        || lower.startsWith("ssl:")
+        || lower.startsWith("zip:")) {
+      return jdbcUrl;
+    }
+    String path = lower.startsWith("file:") ? location.substring("file:".length()) : location;
+    if (path.startsWith("~")) {
+      path = System.getProperty("user.home") + path.substring(1);
+    }
+    Path parent = Path.of(path).toAbsolutePath().getParent();
+    if (parent != null) {
+      try {
+        Files.createDirectories(parent);
+      } catch (IOException e) {
+        throw new StoreException(
+            "could not create the database folder " + parent + ": " + e.getMessage(), e);
+      }
+    }
+    return withMissing(jdbcUrl, FILE_DEFAULTS);
+  }
+
+  /**
+   * The URL with H2 told to open the file read-only and never to create it; other URLs as they are.
+   */
+  static String readOnly(String jdbcUrl) {
+    return isH2(jdbcUrl) ? withMissing(jdbcUrl, READ_ONLY) : jdbcUrl;
+  }
+
+  private static boolean isH2(String jdbcUrl) {
+    return jdbcUrl.regionMatches(true, 0, H2, 0, H2.length());
+  }
+
+  /** {@code jdbcUrl} with each of {@code options} whose key it does not give yet appended. */
+  private static String withMissing(String jdbcUrl, List<String> options) {
+    // The location ends at the first semicolon, so ";KEY=" can only be a given option.
+    String given = jdbcUrl.toUpperCase(Locale.ROOT) + ";";
+    StringBuilder url = new StringBuilder(jdbcUrl);
+    for (String option : options) {
+      String key = option.substring(0, option.indexOf('=') + 1).toUpperCase(Locale.ROOT);
+      if (!given.contains(";" + key)) {
+        url.append(';').append(option);
+      }
+    }
+    return url.toString();
+  }
+}

@@ -1,0 +1,61 @@
+package dev.latchkey.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class H2UrlsTest {
+  @TempDir Path dir;
+
+  @Test
+  void anH2FileGetsItsFolderAndSafeDefaults() {
+    Path nested = dir.resolve("a/b/latchkey");
+    String url = H2Urls.prepare("jdbc:h2:file:" + nested);
+
+    assertThat(nested.getParent()).isDirectory();
+    assertThat(url)
+        .isEqualTo(
+            "jdbc:h2:file:" + nested + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0");
+    assertThat(url).doesNotContainIgnoringCase("AUTO_SERVER");
+  }
+
+  @Test
+  void optionsGivenInTheUrlAreKept() {
+    String url = H2Urls.prepare("jdbc:h2:" + dir.resolve("x") + ";lock_timeout=500");
+
+    assertThat(url)
+        .isEqualTo(
+            "jdbc:h2:"
+                + dir.resolve("x")
+                + ";lock_timeout=500;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
+  }
+
+  @Test
+  void otherUrlsAreLeftAlone() {
+    assertThat(H2Urls.prepare("jdbc:postgresql://db:5432/latchkey"))
+        .isEqualTo("jdbc:postgresql://db:5432/latchkey");
+    assertThat(H2Urls.prepare("jdbc:h2:mem:test")).isEqualTo("jdbc:h2:mem:test");
+  }
+
+  @Test
+  void anH2UrlWithoutFilePrefixAndARemoteOneAreTreatedApart() {
+    Path bare = dir.resolve("c/latchkey");
+    assertThat(H2Urls.prepare("jdbc:h2:" + bare + ";WRITE_DELAY=0"))
+        .isEqualTo("jdbc:h2:" + bare + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000");
+    assertThat(bare.getParent()).isDirectory();
+    assertThat(H2Urls.prepare("jdbc:h2:tcp://db/latchkey")).isEqualTo("jdbc:h2:tcp://db/latchkey");
+    assertThat(H2Urls.prepare("JDBC:H2:MEM:x")).isEqualTo("JDBC:H2:MEM:x");
+  }
+
+  @Test
+  void theUrlAsksH2ForReadOnlyAndNeverToCreate() {
+    assertThat(H2Urls.readOnly("jdbc:h2:file:./data/latchkey"))
+        .isEqualTo("jdbc:h2:file:./data/latchkey;IFEXISTS=TRUE;ACCESS_MODE_DATA=r");
+    assertThat(H2Urls.readOnly("jdbc:h2:file:/d/l;ifexists=false"))
+        .isEqualTo("jdbc:h2:file:/d/l;ifexists=false;ACCESS_MODE_DATA=r");
+    assertThat(H2Urls.readOnly("jdbc:postgresql://db/latchkey"))
+        .isEqualTo("jdbc:postgresql://db/latchkey");
+  }
+}
