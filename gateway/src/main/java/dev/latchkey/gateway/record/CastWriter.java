@@ -1,5 +1,6 @@
 package dev.latchkey.gateway.record;
 
+import dev.latchkey.core.port.SessionStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -7,11 +8,14 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Hands a recording's lines to its sink in numbered parts of whole lines, within the size cap, and
- * hashes exactly what the sink took. Once a part could not be stored, or the cap was reached,
- * nothing more is written.
+ * Hands a recording's lines to its sink in numbered parts of whole lines, each within what the
+ * store takes ({@link SessionStore#MAX_PART_BYTES}) and all within the size cap, and hashes exactly
+ * what the sink took. Once a part could not be stored, or the cap was reached, nothing more is
+ * written.
  */
 final class CastWriter {
+  private static final int PART_BYTES = SessionStore.MAX_PART_BYTES;
+
   private final RecordingSink sink;
   private final long capBytes;
   private final MessageDigest sha256;
@@ -56,27 +60,32 @@ final class CastWriter {
   }
 
   /**
-   * Hands the queued lines to the sink as one part. When they would pass the cap, the lines that
-   * fit are written and the recording is full.
+   * Hands the queued lines to the sink, in as few parts as the store's part size allows. When they
+   * would pass the cap, the lines that fit are written and the recording is full.
    */
   void write() {
     if (failure != null) {
       throw failure;
     }
-    if (lines == 0) {
-      return;
-    }
-    long room = capBytes - stored;
-    int fitting = lines;
-    while (fitting > 0 && lineEnds[fitting - 1] > room) {
-      fitting--;
-    }
-    if (fitting > 0) {
-      store(Arrays.copyOf(pending, lineEnds[fitting - 1]));
-    }
-    if (fitting < lines) {
-      failure = RecordingFailedException.full(capBytes);
-      throw failure;
+    int from = 0;
+    int next = 0;
+    while (next < lines) {
+      int end = next;
+      while (end < lines
+          && lineEnds[end] - from <= PART_BYTES
+          && stored + lineEnds[end] - from <= capBytes) {
+        end++;
+      }
+      if (end == next) {
+        failure =
+            stored + lineEnds[next] - from > capBytes
+                ? RecordingFailedException.full(capBytes)
+                : new RecordingFailedException("a recording line is longer than a part", null);
+        throw failure;
+      }
+      store(Arrays.copyOfRange(pending, from, lineEnds[end - 1]));
+      from = lineEnds[end - 1];
+      next = end;
     }
     pendingLength = 0;
     lines = 0;

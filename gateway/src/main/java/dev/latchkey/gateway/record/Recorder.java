@@ -28,6 +28,13 @@ final class Recorder {
   static final long HOLD_MILLIS = 5000;
   static final int HOLD_BYTES = 16 * 1024;
   private static final int RESIZE_MESSAGE_LIMIT = 1024;
+
+  /**
+   * The most characters one event holds: its JSON (at most six bytes a character, for an escaped
+   * control character) stays well within a stored part, so a large read becomes several events.
+   */
+  static final int EVENT_CHARS = 8 * 1024;
+
   private static final int TITLE_LIMIT = 512;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -150,7 +157,18 @@ final class Recorder {
     // The ticker is monotonic, but a recording's times must never go back even if it were not.
     long micros = Math.max(lastMicros, (nanoTicker.getAsLong() - startNanos) / 1000);
     lastMicros = micros;
-    byte[] line = CastJson.event(micros, code, data);
+    int from = 0;
+    while (from < data.length()) {
+      int to = Math.min(data.length(), from + EVENT_CHARS);
+      if (to < data.length() && Character.isHighSurrogate(data.charAt(to - 1))) {
+        to--; // a character outside the BMP stays whole
+      }
+      line(CastJson.event(micros, code, data.substring(from, to)));
+      from = to;
+    }
+  }
+
+  private void line(byte[] line) {
     if (headerWritten) {
       writer.line(line);
     } else {
