@@ -187,7 +187,10 @@ final class Recorder {
     heldBytes = 0;
   }
 
-  /** Writes what the last read produced, so a crash loses at most the latest moments. */
+  /**
+   * Queues what the last read produced for the store, so a crash loses at most the latest moments;
+   * a terminal's lines wait for its size (at most {@link #HOLD_BYTES} or {@link #HOLD_MILLIS}).
+   */
   void endOfRead() {
     if (!headerWritten
         && (!tty
@@ -195,26 +198,47 @@ final class Recorder {
             || nanoTicker.getAsLong() - startNanos >= HOLD_MILLIS * 1_000_000)) {
       writeHeader(DEFAULT_WIDTH, DEFAULT_HEIGHT);
     }
-    if (headerWritten) {
-      writer.write();
+  }
+
+  /** How many lines were ever queued for the store (see {@link CastWriter#queued}). */
+  long queued() {
+    return writer.queued();
+  }
+
+  /** The mark of the lines stored so far. */
+  long stored() {
+    return writer.stored();
+  }
+
+  /** Stores what is queued; blocking, so called off the stream's thread. */
+  long store() {
+    return writer.store();
+  }
+
+  Optional<RecordingFailedException> storeFailure() {
+    return writer.failure();
+  }
+
+  /** Ends the recording's text: what is still held or undecoded becomes its last lines. */
+  void end() {
+    if (writer.failure().isEmpty()) {
+      event("i", stdin.end());
+      event("o", stdout.end());
+      event("o", stderr.end());
+      event("m", status.end());
+      if (!headerWritten) {
+        writeHeader(DEFAULT_WIDTH, DEFAULT_HEIGHT);
+      }
     }
   }
 
   /**
-   * Ends the recording: what is still held is written if it can be, and the summary says exactly
-   * what the sink took.
+   * Stores the last lines if it can, and says exactly what the sink took: the recording's summary.
    */
   StreamTap.RecordingSummary finish() {
-    if (!writer.failed()) {
+    if (writer.failure().isEmpty()) {
       try {
-        event("i", stdin.end());
-        event("o", stdout.end());
-        event("o", stderr.end());
-        event("m", status.end());
-        if (!headerWritten) {
-          writeHeader(DEFAULT_WIDTH, DEFAULT_HEIGHT);
-        }
-        writer.write();
+        writer.store();
       } catch (RecordingFailedException e) {
         // The summary below covers what was stored; the session is over either way.
       }
