@@ -4,13 +4,14 @@
 #   bench/run.sh
 #
 # builds Latchkey and the bench module, starts a throw-away Kubernetes API server from ../shared/kube, runs
-# every benchmark, stops the server and writes bench/RESULTS.md (the part between its markers). About 12 minutes
-# on 2 cores. Settings (environment, all optional): BENCH_ONLY=due,ack,grants · BENCH_RATES=50,100,200 ·
+# every benchmark, stops the server and writes bench/RESULTS.md (the parts between its markers). About 18 minutes
+# on 2 cores. Settings (environment, all optional): BENCH_ONLY=due,ack,grants,gateway · BENCH_RATES=50,100,200 ·
 # BENCH_SECONDS=30 · BENCH_WARMUP_SECONDS=30 · BENCH_APPROVALS=1000 · BENCH_EXPIRY_GRANTS=10000 ·
 # BENCH_EXPIRY_TIMEOUT_SECONDS=600 · BENCH_RESULTS=bench/RESULTS.md · BENCH_WORKDIR (default: a new /tmp folder) ·
 # LATCHKEY_JAVA_OPTS (JVM options of the Latchkey process; default those of ./latchkey run) ·
 # BENCH_JAVA_OPTS (of the benchmark process, default -Xmx2g) · ADMIN_KUBECONFIG (use this API server instead of
-# starting one) · BENCH_SKIP_BUILD=1.
+# starting one) · BENCH_SKIP_BUILD=1 · the gateway's: BENCH_GATEWAY=6,7,8,9 · BENCH_EXEC_MB=100 ·
+# BENCH_EXEC_RUNS=3 · BENCH_RECORDING_CAP_MB=256 · BENCH_CUT_GRANTS=100 · BENCH_CUT_SESSIONS=10 · BENCH_WATCHES=1000.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -22,10 +22,11 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>ADMIN_KUBECONFIG (required), BENCH_WORKDIR, BENCH_RESULTS, LATCHKEY_JAR, DEPLOY_DIR;
- *   <li>BENCH_ONLY: a comma list of due, ack, grants (default all);
+ *   <li>BENCH_ONLY: a comma list of due, ack, grants, gateway (default all);
  *   <li>BENCH_RATES (50,100,200), BENCH_SECONDS (30), BENCH_WARMUP_SECONDS (30), BENCH_APPROVALS
  *       (1000), BENCH_EXPIRY_GRANTS (10000), BENCH_EXPIRY_TIMEOUT_SECONDS (600);
- *   <li>LATCHKEY_JAVA_OPTS: JVM options of the child processes (default those of ./latchkey run).
+ *   <li>LATCHKEY_JAVA_OPTS: JVM options of the child processes (default those of ./latchkey run);
+ *   <li>the session gateway's settings, read by {@link GatewayBench}.
  * </ul>
  */
 public final class BenchMain {
@@ -46,7 +47,7 @@ public final class BenchMain {
     Files.createDirectories(work);
     Path results = Path.of(env.getOrDefault("BENCH_RESULTS", "bench/RESULTS.md"));
     Set<String> only =
-        Arrays.stream(env.getOrDefault("BENCH_ONLY", "due,ack,grants").split(","))
+        Arrays.stream(env.getOrDefault("BENCH_ONLY", "due,ack,grants,gateway").split(","))
             .map(String::strip)
             .filter(s -> !s.isEmpty())
             .collect(Collectors.toSet());
@@ -57,6 +58,8 @@ public final class BenchMain {
     List<String> jvmOptions =
         List.of(env.getOrDefault("LATCHKEY_JAVA_OPTS", DEFAULT_JAVA_OPTS).strip().split("\\s+"));
     Report report = new Report();
+    Report gatewayReport =
+        new Report(Report.GATEWAY_START, Report.GATEWAY_END, "through the gateway");
     long started = System.nanoTime();
     try (SlackStub slack = SlackStub.start();
         Kube kube = new Kube(adminKubeconfig)) {
@@ -101,9 +104,22 @@ public final class BenchMain {
         new GrantBench(bench).run();
         kube.removeGrantObjects();
       }
+      if (only.contains("gateway")) {
+        Bench.log("6 to 9. the session gateway");
+        new GatewayBench(bench, gatewayReport, env).run();
+        kube.removeGrantObjects();
+      }
     }
     double minutes = (System.nanoTime() - started) / 60e9;
-    report.write(results, header(jvmOptions, minutes, only, env));
+    Set<String> main = new java.util.TreeSet<>(only);
+    main.retainAll(Set.of("due", "ack", "grants"));
+    if (!main.isEmpty()) {
+      report.write(results, header(jvmOptions, minutes, main));
+    }
+    if (only.contains("gateway")) {
+      gatewayReport.write(
+          results, GatewayBench.header(machine(), jvmOptions, minutes, main.isEmpty()));
+    }
     Bench.log("done in %.1f min; results in %s", minutes, results);
     System.exit(0);
   }
@@ -116,9 +132,36 @@ public final class BenchMain {
     return value;
   }
 
-  private static String header(
-      List<String> jvmOptions, double minutes, Set<String> only, Map<String, String> env)
+  private static String header(List<String> jvmOptions, double minutes, Set<String> only)
       throws IOException {
+    return "Run on "
+        + ZonedDateTime.now(ZoneOffset.UTC)
+            .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))
+        + " with `bench/run.sh` ("
+        + String.format(Locale.ROOT, "%.1f", minutes)
+        + " min"
+        + (only.size() < 3 ? ", only " + String.join(", ", only.stream().sorted().toList()) : "")
+        + ").\n\n"
+        + machine()
+        + " JDK: "
+        + System.getProperty("java.vm.name")
+        + " "
+        + System.getProperty("java.runtime.version")
+        + " ("
+        + System.getProperty("java.vendor")
+        + "); Latchkey and "
+        + "the floor processes run with `"
+        + String.join(" ", jvmOptions)
+        + "` (the defaults of `./latchkey run`), "
+        + "the benchmark process with `"
+        + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
+        + "`. Kubernetes: kube-apiserver v1.20.2 + etcd 3.4.23 from shared/kube on the same"
+        + " machine. Everything on loopback, all on the same two cores (load generator, Slack stub,"
+        + " API server, etcd and the server under test).";
+  }
+
+  /** "Machine: 2 cores (`nproc`), 23.5 GiB memory, <CPU>, <OS>." */
+  static String machine() throws IOException {
     String cpu =
         Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
             .filter(l -> l.startsWith("model name"))
@@ -137,15 +180,7 @@ public final class BenchMain {
                         Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0))
             .orElse("?");
     String os = System.getProperty("os.name") + " " + System.getProperty("os.version");
-    return "Run on "
-        + ZonedDateTime.now(ZoneOffset.UTC)
-            .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))
-        + " with `bench/run.sh` ("
-        + String.format(Locale.ROOT, "%.1f", minutes)
-        + " min"
-        + (only.size() < 3 ? ", only " + String.join(", ", only.stream().sorted().toList()) : "")
-        + ").\n\n"
-        + "Machine: "
+    return "Machine: "
         + Runtime.getRuntime().availableProcessors()
         + " cores (`nproc`), "
         + memory
@@ -153,20 +188,6 @@ public final class BenchMain {
         + cpu
         + ", "
         + os
-        + ". JDK: "
-        + System.getProperty("java.vm.name")
-        + " "
-        + System.getProperty("java.runtime.version")
-        + " ("
-        + System.getProperty("java.vendor")
-        + "); Latchkey and "
-        + "the floor processes run with `"
-        + String.join(" ", jvmOptions)
-        + "` (the defaults of `./latchkey run`), "
-        + "the benchmark process with `"
-        + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
-        + "`. Kubernetes: kube-apiserver v1.20.2 + etcd 3.4.23 from shared/kube on the same"
-        + " machine. Everything on loopback, all on the same two cores (load generator, Slack stub,"
-        + " API server, etcd and the server under test).";
+        + ".";
   }
 }

@@ -27,23 +27,33 @@ final class TokenProbe implements AutoCloseable {
   private final URI pods;
 
   TokenProbe(String server, String caData) throws Exception {
+    this.http =
+        HttpClient.newBuilder()
+            .sslContext(trusting(caData))
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    this.pods = URI.create(server + "/api/v1/pods?limit=1");
+  }
+
+  /** TLS that trusts only the given CAs (base64 PEM bundles, as kubeconfigs embed them). */
+  static SSLContext trusting(String... caData) throws Exception {
     CertificateFactory factory = CertificateFactory.getInstance("X.509");
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     int i = 0;
-    for (Certificate cert :
-        factory.generateCertificates(
-            new ByteArrayInputStream(Base64.getDecoder().decode(caData.strip())))) {
-      trust.setCertificateEntry("ca" + i++, cert);
+    for (String bundle : caData) {
+      for (Certificate cert :
+          factory.generateCertificates(
+              new ByteArrayInputStream(Base64.getDecoder().decode(bundle.strip())))) {
+        trust.setCertificateEntry("ca" + i++, cert);
+      }
     }
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ssl = SSLContext.getInstance("TLS");
     ssl.init(null, tmf.getTrustManagers(), null);
-    this.http =
-        HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(5)).build();
-    this.pods = URI.create(server + "/api/v1/pods?limit=1");
+    return ssl;
   }
 
   static String tokenOf(String kubeconfig) {

@@ -2,9 +2,14 @@ package dev.latchkey.gateway;
 
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestState;
 import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.session.Admission;
 import dev.latchkey.core.session.SessionEnd;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,23 +31,49 @@ final class EndCauses {
       case ENDED -> SessionEnd.Cause.EXPIRED;
       case NOT_ACTIVE -> {
         try {
-          yield requests
-              .find(id)
-              .map(AccessRequest::state)
-              .map(
-                  state ->
-                      switch (state) {
-                        case EXPIRED -> SessionEnd.Cause.EXPIRED;
-                        case REVOKED -> SessionEnd.Cause.REVOKED;
-                        default -> SessionEnd.Cause.GRANT_ENDED;
-                      })
-              .orElse(SessionEnd.Cause.GRANT_ENDED);
+          yield requests.find(id).map(r -> cause(r.state())).orElse(SessionEnd.Cause.GRANT_ENDED);
         } catch (RuntimeException e) {
           log.warn("could not read how {} ended: {}", id, e.getMessage());
           yield SessionEnd.Cause.GRANT_ENDED;
         }
       }
       case UNKNOWN_GRANT, WRONG_CLUSTER, NOT_GATEWAY_MODE -> SessionEnd.Cause.GRANT_ENDED;
+    };
+  }
+
+  /**
+   * The causes for many refusals at once (what the cutter finds in one sweep), with one read of the
+   * records for all of those no longer active, so a mass expiry is told in one query.
+   */
+  Map<RequestId, SessionEnd.Cause> of(Map<RequestId, Admission.Reason> refused) {
+    Map<RequestId, SessionEnd.Cause> causes = new HashMap<>();
+    List<RequestId> notActive = new ArrayList<>();
+    refused.forEach(
+        (id, reason) -> {
+          if (reason == Admission.Reason.NOT_ACTIVE) {
+            notActive.add(id);
+            causes.put(id, SessionEnd.Cause.GRANT_ENDED);
+          } else {
+            causes.put(id, of(id, reason));
+          }
+        });
+    if (!notActive.isEmpty()) {
+      try {
+        for (AccessRequest request : requests.findAll(notActive)) {
+          causes.put(request.id(), cause(request.state()));
+        }
+      } catch (RuntimeException e) {
+        log.warn("could not read how {} grants ended: {}", notActive.size(), e.getMessage());
+      }
+    }
+    return causes;
+  }
+
+  private static SessionEnd.Cause cause(RequestState state) {
+    return switch (state) {
+      case EXPIRED -> SessionEnd.Cause.EXPIRED;
+      case REVOKED -> SessionEnd.Cause.REVOKED;
+      default -> SessionEnd.Cause.GRANT_ENDED;
     };
   }
 

@@ -138,11 +138,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
     if (relay != null) {
-      relay.clientClosed();
-    } else if (exchange != null && exchange.grant != null && !exchange.responseComplete) {
-      logLine();
+      relay.clientClosed(); // closes the API server's side once what waits has passed
+    } else {
+      if (exchange != null && exchange.grant != null && !exchange.responseComplete) {
+        logLine();
+      }
+      upstream.close();
     }
-    upstream.close();
     RequestId grant = boundGrant;
     if (grant != null) {
       gw.registry.unbind(this, grant);

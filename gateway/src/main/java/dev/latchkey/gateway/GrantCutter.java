@@ -8,6 +8,7 @@ import dev.latchkey.core.session.SessionEnd;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,10 +55,18 @@ final class GrantCutter implements Runnable {
         verdicts = Map.of();
       }
       Instant now = clock.instant();
+      Map<RequestId, Admission.Reason> refused = new HashMap<>();
+      verdicts.forEach(
+          (id, verdict) -> {
+            if (verdict instanceof Admission.Refused r) {
+              refused.put(id, r.reason());
+            }
+          });
+      Map<RequestId, SessionEnd.Cause> ended = refused.isEmpty() ? Map.of() : causes.of(refused);
       for (RequestId id : open.keySet()) {
         Admission verdict = verdicts.get(id);
-        if (verdict instanceof Admission.Refused refused) {
-          cut(id, causes.of(id, refused.reason()));
+        if (verdict instanceof Admission.Refused) {
+          cut(id, ended.getOrDefault(id, SessionEnd.Cause.GRANT_ENDED));
         } else if (verdict instanceof Admission.Admitted admitted) {
           registry.refreshEnd(id, admitted.grant().endsAt());
         } else if (registry.endsAt(id).filter(end -> !end.isAfter(now)).isPresent()) {

@@ -17,18 +17,17 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One upgraded stream (exec, attach, port-forward): its session is recorded as started before the
- * first byte passes, then bytes are relayed unchanged both ways with a copy to the recorder, and
- * the session is recorded as ended once, however it ends. Runs on the connection's event loop,
- * except the records, which are written on the workers.
+ * first byte passes, then bytes are relayed unchanged both ways, each once the recording of what it
+ * carries is stored ({@link RecordingLane}), and the session is recorded as ended once, however it
+ * ends. Runs on the connection's event loop, except the records, which are written on the workers.
  */
-final class StreamRelay {
+final class StreamRelay implements RecordingLane.Out {
   private static final Logger log = LoggerFactory.getLogger(StreamRelay.class);
 
   /** How long a farewell may take to reach a client before the connection is closed anyway. */
@@ -39,8 +38,10 @@ final class StreamRelay {
   private final Channel upstream;
   private final Exchange exchange;
   private final StreamSession session;
+  private final SessionRecords records;
   private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
   private StreamTap tap;
+  private RecordingLane lane;
   private boolean opened;
   private boolean started;
   private boolean ended;
@@ -59,6 +60,7 @@ final class StreamRelay {
     this.upstream = upstream;
     this.exchange = exchange;
     this.session = session;
+    this.records = new SessionRecords(gw, session, exchange);
   }
 
   /** A relay for the stream an upgrade request of {@code exchange} opened. */
@@ -123,39 +125,13 @@ final class StreamRelay {
     client.config().setAutoRead(true);
   }
 
-  /** What opening the session came to: the tap, or nothing (the stream is refused). */
-  record Opening(boolean recorded, Optional<StreamTap> tap) {}
-
   /** Records the session as started and opens its recorder, on a worker; the future never fails. */
-  CompletableFuture<Opening> open(String transport, String subprotocol) {
-    return CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                gw.services.openSession().open(session);
-              } catch (RuntimeException e) {
-                log.warn(
-                    "session {} of {} not started: {}",
-                    session.id(),
-                    session.requestId(),
-                    e.toString());
-                return new Opening(false, Optional.empty());
-              }
-              gw.sessions.opened();
-              try {
-                return new Opening(
-                    true, Optional.of(gw.services.taps().open(session, transport, subprotocol)));
-              } catch (RuntimeException e) {
-                log.warn(
-                    "session {}: its recording could not start: {}", session.id(), e.toString());
-                return new Opening(true, Optional.empty());
-              }
-            },
-            gw.workers)
-        .exceptionally(e -> new Opening(false, Optional.empty()));
+  CompletableFuture<SessionRecords.Opening> open(String transport, String subprotocol) {
+    return records.open(transport, subprotocol);
   }
 
   /** On the event loop, once {@link #open} is done: whether the stream may now start. */
-  boolean opened(Opening opening) {
+  boolean opened(SessionRecords.Opening opening) {
     opened = opening.recorded();
     tap = opening.tap().orElse(null);
     if (ended) {
@@ -177,6 +153,7 @@ final class StreamRelay {
   /** Starts relaying: first what each side sent early (the client's bytes are given here). */
   private void start(ArrayDeque<Object> clientEarly) {
     started = true;
+    lane = new RecordingLane(tap, gw.workers, client.eventLoop(), this);
     while (!clientEarly.isEmpty()) {
       Object msg = clientEarly.poll();
       if (msg instanceof ByteBuf bytes && !ended) {
@@ -209,11 +186,7 @@ final class StreamRelay {
       recordingFailed(e);
       return;
     }
-    fromClient += bytes.readableBytes();
-    upstream.write(bytes, upstream.voidPromise());
-    if (!upstream.isWritable()) {
-      client.config().setAutoRead(false);
-    }
+    lane.fromClient(bytes);
   }
 
   /** Bytes from the API server: relayed once started, kept until then. */
@@ -237,6 +210,22 @@ final class StreamRelay {
       recordingFailed(e);
       return;
     }
+    lane.fromServer(bytes);
+  }
+
+  // ---------------------------------------------------------------- once recorded
+
+  @Override
+  public void toServer(ByteBuf bytes) {
+    fromClient += bytes.readableBytes();
+    upstream.write(bytes, upstream.voidPromise());
+    if (!upstream.isWritable()) {
+      client.config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void toClient(ByteBuf bytes) {
     fromServer += bytes.readableBytes();
     client.write(bytes, client.voidPromise());
     if (!client.isWritable()) {
@@ -244,17 +233,55 @@ final class StreamRelay {
     }
   }
 
-  void clientClosed() {
-    end(SessionEnd.Cause.CLIENT_CLOSED);
-    upstream.close();
+  @Override
+  public void flush() {
+    upstream.flush();
+    client.flush();
   }
 
-  void serverClosed() {
-    if (ended) {
-      return;
+  @Override
+  public void pause(boolean fromServer, boolean paused) {
+    if (fromServer) {
+      upstream.config().setAutoRead(!paused && client.isWritable());
+    } else {
+      client.config().setAutoRead(!paused && upstream.isWritable());
     }
-    end(SessionEnd.Cause.SERVER_CLOSED);
-    client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> client.close());
+  }
+
+  @Override
+  public void failed(RecordingFailedException failure) {
+    recordingFailed(failure);
+  }
+
+  /** The client went away; what it sent last still reaches the API server once recorded. */
+  void clientClosed() {
+    whenPassed(
+        () -> {
+          end(SessionEnd.Cause.CLIENT_CLOSED);
+          upstream.close();
+        });
+  }
+
+  /** The API server ended the stream; what it sent last still reaches the client once recorded. */
+  void serverClosed() {
+    whenPassed(
+        () -> {
+          if (!ended) {
+            end(SessionEnd.Cause.SERVER_CLOSED);
+            // Reading again (and dropping what comes): unread bytes at the close would make it a
+            // reset, which can cost the client the end of the output it has not read yet.
+            client.config().setAutoRead(true);
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> client.close());
+          }
+        });
+  }
+
+  private void whenPassed(Runnable then) {
+    if (lane == null || ended) {
+      then.run();
+    } else {
+      lane.whenPassed(then);
+    }
   }
 
   void failed() {
@@ -275,7 +302,9 @@ final class StreamRelay {
     upstream.config().setAutoRead(false);
     upstream.close();
     Optional<ByteBuf> farewell = Optional.empty();
-    if (started) {
+    // Only where what the client was shown is all the tap has read: else the line could fall inside
+    // a frame the client never got whole.
+    if (started && lane.idle()) {
       try {
         farewell = tap.farewell(line);
       } catch (RuntimeException e) {
@@ -313,6 +342,9 @@ final class StreamRelay {
     while (!early.isEmpty()) {
       early.poll().release();
     }
+    if (lane != null) {
+      lane.close();
+    }
     if (started) {
       record(cause);
     }
@@ -321,63 +353,6 @@ final class StreamRelay {
 
   /** Writes the session's end (and its request's log line) on a worker, once. */
   private void record(SessionEnd.Cause cause) {
-    long in = fromClient;
-    long out = fromServer;
-    long endNanos = gw.nanos();
-    StreamTap finished = tap;
-    boolean wasOpened = opened;
-    Runnable task =
-        () -> {
-          SessionEnd.Cause why = cause;
-          StreamTap.RecordingSummary summary = new StreamTap.RecordingSummary(0, Optional.empty());
-          if (finished != null) {
-            try {
-              summary = finished.finish();
-            } catch (RuntimeException e) {
-              log.warn(
-                  "session {}: its recording could not be finished: {}",
-                  session.id(),
-                  e.toString());
-              why = SessionEnd.Cause.RECORDING_FAILED;
-            }
-          }
-          try {
-            gw.services
-                .closeSession()
-                .close(
-                    session,
-                    new SessionEnd(
-                        gw.services.clock().instant(),
-                        why,
-                        in,
-                        out,
-                        summary.bytes(),
-                        summary.sha256()));
-          } catch (RuntimeException e) {
-            log.error(
-                "session {} of {}: its end could not be recorded: {}",
-                session.id(),
-                session.requestId(),
-                e.toString());
-          } finally {
-            if (wasOpened) {
-              gw.sessions.closed();
-            }
-          }
-          exchange
-              .line(
-                  Optional.of(session.requestId()),
-                  101,
-                  in + out,
-                  endNanos,
-                  Optional.empty(),
-                  Optional.of(session.id()))
-              .ifPresent(gw.activity::add);
-        };
-    try {
-      gw.workers.execute(task);
-    } catch (RejectedExecutionException e) {
-      CompletableFuture.runAsync(task);
-    }
+    records.ended(cause, fromClient, fromServer, tap, opened);
   }
 }

@@ -14,10 +14,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A tap factory for tests: each tap keeps the bytes it saw, can offer a farewell, and can be made
- * to fail or be full after some bytes.
+ * A tap factory for tests: each tap keeps the bytes it saw, can offer a farewell, can be made to
+ * fail or be full after some bytes, and can hold its store back (each read then waits for it).
  */
 final class CollectingTaps implements TapFactory {
   final List<Tap> opened = new CopyOnWriteArrayList<>();
@@ -25,6 +27,9 @@ final class CollectingTaps implements TapFactory {
   volatile long failAfter = Long.MAX_VALUE;
   volatile boolean failAsFull;
   volatile boolean refuseToOpen;
+
+  /** When set, each read records a line and the store waits until this opens. */
+  volatile CountDownLatch storeGate;
 
   @Override
   public StreamTap open(StreamSession session, String transport, String subprotocol) {
@@ -63,7 +68,38 @@ final class CollectingTaps implements TapFactory {
       server.writeBytes(ByteBufUtil.getBytes(bytes));
     }
 
+    private long recorded;
+    private volatile long stored;
+
+    @Override
+    public synchronized long recorded() {
+      return recorded;
+    }
+
+    @Override
+    public long stored() {
+      return stored;
+    }
+
+    @Override
+    public long store() {
+      long mark = recorded();
+      CountDownLatch gate = storeGate;
+      if (gate != null) {
+        try {
+          gate.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      stored = mark;
+      return mark;
+    }
+
     private void check(ByteBuf bytes) {
+      if (storeGate != null) {
+        recorded++;
+      }
       if (client.size() + server.size() + bytes.readableBytes() > failAfter) {
         throw failAsFull
             ? RecordingFailedException.full(failAfter)

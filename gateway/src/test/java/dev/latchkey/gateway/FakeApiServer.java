@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests with a JSON echo of what it saw, keeps {@code watch=true} requests open (events are
  * pushed by the test), counts request bodies, and upgrades exec/attach/port-forward requests to an
  * echo stream that greets with {@code ready\n}; a pod named {@code forbidden} refuses upgrades with
- * 403.
+ * 403, and one named {@code oneshot} says {@code ready\nbye\n} and ends its stream at once.
  */
 final class FakeApiServer implements AutoCloseable {
   static final String OWN_TOKEN = "latchkey-own-token";
@@ -205,6 +205,12 @@ final class FakeApiServer implements AutoCloseable {
               new DefaultHttpHeaders()));
       ctx.pipeline().remove("http");
       ctx.pipeline().replace(this, "echo", new Echo());
+      if (r.uri().contains("/pods/oneshot/")) {
+        ctx.channel()
+            .writeAndFlush(Unpooled.copiedBuffer("ready\nbye\n", StandardCharsets.UTF_8))
+            .addListener(ChannelFutureListener.CLOSE);
+        return;
+      }
       ctx.channel().writeAndFlush(Unpooled.copiedBuffer("ready\n", StandardCharsets.UTF_8));
     }
   }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -394,6 +395,69 @@ class GatewayTest {
     assertThat(api.seen.getFirst().headers().get("Sec-WebSocket-Protocol"))
         .isEqualTo("v5.channel.k8s.io");
     assertThat(rig.taps.opened.getFirst().transport).isEqualTo("websocket");
+  }
+
+  @Test
+  void aStreamsBytesWaitForTheirRecordingToBeStoredButTheEventLoopsDoNot() throws Exception {
+    AccessRequest grant = rig.active(rig.main, "operator", List.of());
+    String token = tokenFor(grant);
+    CountDownLatch gate = new CountDownLatch(1);
+    rig.taps.storeGate = gate;
+    try (RawClient client = client()) {
+      client.send(
+          upgrade(
+              rig.url(rig.main) + "/api/v1/namespaces/shop/pods/web-1/exec?command=sh",
+              token,
+              "SPDY/3.1"));
+      assertThat(client.head().status()).isEqualTo(101);
+      await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> rig.taps.opened.getFirst().serverText().equals("ready\n"));
+
+      // Two more connections: one shares the stream's event loop (the gateway's test settings
+      // have two), and both are served while the stream's store is stuck.
+      for (int i = 0; i < 2; i++) {
+        assertThat(status(c -> c.get(rig.url(rig.main) + "/api/v1/namespaces/shop/pods", token)))
+            .isEqualTo(200);
+      }
+      assertThat(client.quietFor(300)).as("nothing passes before it is stored").isTrue();
+
+      gate.countDown();
+      assertThat(client.readUntil("ready\n")).endsWith("ready\n");
+      client.send("echo hi\n");
+      assertThat(client.readUntil("echo hi\n")).endsWith("echo hi\n");
+    }
+  }
+
+  @Test
+  void whatTheServerSentLastStillPassesOnceStoredWhenItEndsTheStream() throws Exception {
+    AccessRequest grant = rig.active(rig.main, "operator", List.of());
+    CountDownLatch gate = new CountDownLatch(1);
+    rig.taps.storeGate = gate;
+    try (RawClient client = client()) {
+      client.send(
+          upgrade(
+              rig.url(rig.main) + "/api/v1/namespaces/shop/pods/oneshot/exec?command=sh",
+              tokenFor(grant),
+              "SPDY/3.1"));
+      assertThat(client.head().status()).isEqualTo(101);
+      await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> rig.taps.opened.getFirst().serverText().equals("ready\nbye\n"));
+      gate.countDown();
+
+      assertThat(client.readToEnd()).isEqualTo("ready\nbye\n");
+    }
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(rig.sessions.sessions(grant.id()).getFirst().end())
+                    .hasValueSatisfying(
+                        e -> {
+                          assertThat(e.cause()).isEqualTo(SessionEnd.Cause.SERVER_CLOSED);
+                          assertThat(e.bytesFromServer()).isEqualTo(10);
+                        }));
   }
 
   @Test

@@ -163,6 +163,19 @@ final class RawClient implements AutoCloseable {
     throw new IOException("closed before " + text + "; got: " + seen);
   }
 
+  /** Whether nothing arrives within {@code millis}; a byte that does is lost to later reads. */
+  boolean quietFor(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    try {
+      in.read();
+      return false;
+    } catch (SocketTimeoutException e) {
+      return true;
+    } finally {
+      socket.setSoTimeout(5000);
+    }
+  }
+
   /** Everything until the server closes the connection (within the socket timeout). */
   String readToEnd() throws IOException {
     ByteArrayOutputStream seen = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package dev.latchkey.gateway.record;
 
+import dev.latchkey.core.port.SessionStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -7,21 +8,36 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Hands a recording's lines to its sink in numbered parts of whole lines, within the size cap, and
- * hashes exactly what the sink took. Once a part could not be stored, or the cap was reached,
- * nothing more is written.
+ * Hands a recording's lines to its sink in numbered parts of whole lines, each within what the
+ * store takes ({@link SessionStore#MAX_PART_BYTES}) and all within the size cap, and hashes exactly
+ * what the sink took. Once a part could not be stored, or the cap was reached, nothing more is
+ * written.
+ *
+ * <p>Lines are queued by the stream's own thread and stored by {@link #store}, which may run on
+ * another thread while more lines are queued: everything queued by then goes in as few parts as
+ * fit, so a busy stream's recording is stored in large parts and its thread never waits for the
+ * store.
  */
 final class CastWriter {
+  private static final int PART_BYTES = SessionStore.MAX_PART_BYTES;
+
   private final RecordingSink sink;
   private final long capBytes;
-  private final MessageDigest sha256;
+
+  // The queue, guarded by this.
   private byte[] pending = new byte[1024];
   private int pendingLength;
   private int[] lineEnds = new int[16];
   private int lines;
+  private long queuedLines;
+
+  // The store, guarded by storing.
+  private final Object storing = new Object();
+  private final MessageDigest sha256;
   private long sequence;
   private long stored;
-  private RecordingFailedException failure;
+  private volatile long storedLines;
+  private volatile RecordingFailedException failure;
 
   CastWriter(RecordingSink sink, long capBytes) {
     if (capBytes <= 0) {
@@ -36,8 +52,8 @@ final class CastWriter {
     }
   }
 
-  /** Queues one line (its newline is added); written at the next {@link #write}. */
-  void line(byte[] json) {
+  /** Queues one line (its newline is added); stored at the next {@link #store}. */
+  synchronized void line(byte[] json) {
     int needed = pendingLength + json.length + 1;
     if (needed > pending.length) {
       pending = Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
@@ -49,40 +65,72 @@ final class CastWriter {
       lineEnds = Arrays.copyOf(lineEnds, lines * 2);
     }
     lineEnds[lines++] = pendingLength;
+    queuedLines++;
   }
 
-  int pendingBytes() {
-    return pendingLength;
+  /** How many lines were ever queued: a mark that {@link #store} reports back once stored. */
+  synchronized long queued() {
+    return queuedLines;
+  }
+
+  /** The mark of the lines stored so far. */
+  long stored() {
+    return storedLines;
   }
 
   /**
-   * Hands the queued lines to the sink as one part. When they would pass the cap, the lines that
-   * fit are written and the recording is full.
+   * Hands every line queued so far to the sink, in as few parts as the store's part size allows,
+   * and returns their mark. When they would pass the cap, the lines that fit are stored and the
+   * recording is full. Blocks while the sink writes; one call at a time.
    */
-  void write() {
-    if (failure != null) {
-      throw failure;
+  long store() {
+    synchronized (storing) {
+      if (failure != null) {
+        throw failure;
+      }
+      byte[] chunk;
+      int[] ends;
+      int count;
+      long mark;
+      synchronized (this) {
+        chunk = pending;
+        ends = lineEnds;
+        count = lines;
+        mark = queuedLines;
+        if (count == 0) {
+          return mark;
+        }
+        pending = new byte[Math.max(1024, Math.min(chunk.length, 4 * PART_BYTES))];
+        lineEnds = new int[Math.max(16, Math.min(ends.length, 1024))];
+        pendingLength = 0;
+        lines = 0;
+      }
+      int from = 0;
+      int next = 0;
+      while (next < count) {
+        int end = next;
+        while (end < count
+            && ends[end] - from <= PART_BYTES
+            && stored + ends[end] - from <= capBytes) {
+          end++;
+        }
+        if (end == next) {
+          failure =
+              stored + ends[next] - from > capBytes
+                  ? RecordingFailedException.full(capBytes)
+                  : new RecordingFailedException("a recording line is longer than a part", null);
+          throw failure;
+        }
+        part(Arrays.copyOfRange(chunk, from, ends[end - 1]));
+        from = ends[end - 1];
+        next = end;
+      }
+      storedLines = mark;
+      return mark;
     }
-    if (lines == 0) {
-      return;
-    }
-    long room = capBytes - stored;
-    int fitting = lines;
-    while (fitting > 0 && lineEnds[fitting - 1] > room) {
-      fitting--;
-    }
-    if (fitting > 0) {
-      store(Arrays.copyOf(pending, lineEnds[fitting - 1]));
-    }
-    if (fitting < lines) {
-      failure = RecordingFailedException.full(capBytes);
-      throw failure;
-    }
-    pendingLength = 0;
-    lines = 0;
   }
 
-  private void store(byte[] part) {
+  private void part(byte[] part) {
     try {
       sink.append(sequence, part);
     } catch (RuntimeException e) {
@@ -94,21 +142,24 @@ final class CastWriter {
     sha256.update(part);
   }
 
-  boolean failed() {
-    return failure != null;
+  /** Why nothing more is stored, once something could not be; empty before. */
+  Optional<RecordingFailedException> failure() {
+    return Optional.ofNullable(failure);
   }
 
   /** The size and hex SHA-256 of exactly the bytes the sink took, in order. */
   StreamTap.RecordingSummary summary() {
-    if (stored == 0) {
-      return new StreamTap.RecordingSummary(0, Optional.empty());
-    }
-    try {
-      MessageDigest copy = (MessageDigest) sha256.clone();
-      return new StreamTap.RecordingSummary(
-          stored, Optional.of(HexFormat.of().formatHex(copy.digest())));
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
+    synchronized (storing) {
+      if (stored == 0) {
+        return new StreamTap.RecordingSummary(0, Optional.empty());
+      }
+      try {
+        MessageDigest copy = (MessageDigest) sha256.clone();
+        return new StreamTap.RecordingSummary(
+            stored, Optional.of(HexFormat.of().formatHex(copy.digest())));
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
+      }
     }
   }
 }

@@ -28,6 +28,13 @@ final class Recorder {
   static final long HOLD_MILLIS = 5000;
   static final int HOLD_BYTES = 16 * 1024;
   private static final int RESIZE_MESSAGE_LIMIT = 1024;
+
+  /**
+   * The most characters one event holds: its JSON (at most six bytes a character, for an escaped
+   * control character) stays well within a stored part, so a large read becomes several events.
+   */
+  static final int EVENT_CHARS = 8 * 1024;
+
   private static final int TITLE_LIMIT = 512;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -150,7 +157,18 @@ final class Recorder {
     // The ticker is monotonic, but a recording's times must never go back even if it were not.
     long micros = Math.max(lastMicros, (nanoTicker.getAsLong() - startNanos) / 1000);
     lastMicros = micros;
-    byte[] line = CastJson.event(micros, code, data);
+    int from = 0;
+    while (from < data.length()) {
+      int to = Math.min(data.length(), from + EVENT_CHARS);
+      if (to < data.length() && Character.isHighSurrogate(data.charAt(to - 1))) {
+        to--; // a character outside the BMP stays whole
+      }
+      line(CastJson.event(micros, code, data.substring(from, to)));
+      from = to;
+    }
+  }
+
+  private void line(byte[] line) {
     if (headerWritten) {
       writer.line(line);
     } else {
@@ -169,7 +187,10 @@ final class Recorder {
     heldBytes = 0;
   }
 
-  /** Writes what the last read produced, so a crash loses at most the latest moments. */
+  /**
+   * Queues what the last read produced for the store, so a crash loses at most the latest moments;
+   * a terminal's lines wait for its size (at most {@link #HOLD_BYTES} or {@link #HOLD_MILLIS}).
+   */
   void endOfRead() {
     if (!headerWritten
         && (!tty
@@ -177,26 +198,47 @@ final class Recorder {
             || nanoTicker.getAsLong() - startNanos >= HOLD_MILLIS * 1_000_000)) {
       writeHeader(DEFAULT_WIDTH, DEFAULT_HEIGHT);
     }
-    if (headerWritten) {
-      writer.write();
+  }
+
+  /** How many lines were ever queued for the store (see {@link CastWriter#queued}). */
+  long queued() {
+    return writer.queued();
+  }
+
+  /** The mark of the lines stored so far. */
+  long stored() {
+    return writer.stored();
+  }
+
+  /** Stores what is queued; blocking, so called off the stream's thread. */
+  long store() {
+    return writer.store();
+  }
+
+  Optional<RecordingFailedException> storeFailure() {
+    return writer.failure();
+  }
+
+  /** Ends the recording's text: what is still held or undecoded becomes its last lines. */
+  void end() {
+    if (writer.failure().isEmpty()) {
+      event("i", stdin.end());
+      event("o", stdout.end());
+      event("o", stderr.end());
+      event("m", status.end());
+      if (!headerWritten) {
+        writeHeader(DEFAULT_WIDTH, DEFAULT_HEIGHT);
+      }
     }
   }
 
   /**
-   * Ends the recording: what is still held is written if it can be, and the summary says exactly
-   * what the sink took.
+   * Stores the last lines if it can, and says exactly what the sink took: the recording's summary.
    */
   StreamTap.RecordingSummary finish() {
-    if (!writer.failed()) {
+    if (writer.failure().isEmpty()) {
       try {
-        event("i", stdin.end());
-        event("o", stdout.end());
-        event("o", stderr.end());
-        event("m", status.end());
-        if (!headerWritten) {
-          writeHeader(DEFAULT_WIDTH, DEFAULT_HEIGHT);
-        }
-        writer.write();
+        writer.store();
       } catch (RecordingFailedException e) {
         // The summary below covers what was stored; the session is over either way.
       }

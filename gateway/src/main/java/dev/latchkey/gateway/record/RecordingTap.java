@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * What every recording tap shares: it counts what passes, hands each read to its protocol's decoder
- * and the result to the recording, and fails closed: after the first failure every later read fails
- * too, and nothing but a {@link RecordingFailedException} leaves it.
+ * and the result to the recording, whose store runs apart ({@link #store}), and fails closed: after
+ * the first failure, of the decoder or of the store, every later read fails too, and nothing but a
+ * {@link RecordingFailedException} leaves it.
  */
 abstract class RecordingTap implements CountingTap {
   private final Recorder recorder;
@@ -55,6 +56,10 @@ abstract class RecordingTap implements CountingTap {
     if (failure != null) {
       throw failure;
     }
+    Optional<RecordingFailedException> notStored = recorder.storeFailure();
+    if (notStored.isPresent()) {
+      throw failure = notStored.get();
+    }
     if (finished) {
       throw failure = new RecordingFailedException("the recording has already ended", null);
     }
@@ -71,23 +76,25 @@ abstract class RecordingTap implements CountingTap {
           e instanceof RecordingFailedException failed
               ? failed
               : new RecordingFailedException("the stream could not be decoded: " + e, e);
-      keepWhatWasDecoded();
+      recorder.endOfRead(); // what was decoded before is kept
       throw failure;
     }
-    try {
-      recorder.endOfRead();
-    } catch (RecordingFailedException e) {
-      failure = e;
-      throw e;
-    }
+    recorder.endOfRead();
   }
 
-  private void keepWhatWasDecoded() {
-    try {
-      recorder.endOfRead();
-    } catch (RecordingFailedException e) {
-      // The decoding failure is the one to report.
-    }
+  @Override
+  public final long recorded() {
+    return recorder.queued();
+  }
+
+  @Override
+  public final long stored() {
+    return recorder.stored();
+  }
+
+  @Override
+  public final long store() {
+    return recorder.store();
   }
 
   @Override
@@ -98,25 +105,25 @@ abstract class RecordingTap implements CountingTap {
     Optional<ByteBuf> frame =
         stdoutFrame(("\r\n" + line + "\r\n").getBytes(StandardCharsets.UTF_8));
     if (frame.isPresent()) {
-      try {
-        recorder.line(line);
-        recorder.endOfRead();
-      } catch (RecordingFailedException e) {
-        // Shown on the terminal even when the recording can take no more: the session ends now.
-        failure = failure == null ? e : failure;
-      }
+      // Stored with the rest when the recording finishes: the session ends now, and showing the
+      // line must not wait for the store.
+      recorder.line(line);
+      recorder.endOfRead();
     }
     return frame;
   }
 
   @Override
-  public final synchronized RecordingSummary finish() {
-    if (!finished) {
-      finished = true;
-      try {
-        closeDecoders();
-      } catch (Exception e) {
-        // A stream cut inside a frame: that frame's bytes are simply not part of the recording.
+  public final RecordingSummary finish() {
+    synchronized (this) {
+      if (!finished) {
+        finished = true;
+        try {
+          closeDecoders();
+        } catch (Exception e) {
+          // A stream cut inside a frame: that frame's bytes are simply not part of the recording.
+        }
+        recorder.end();
       }
     }
     return recorder.finish();

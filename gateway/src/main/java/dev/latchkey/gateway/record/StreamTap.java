@@ -12,11 +12,37 @@ import io.netty.buffer.ByteBuf;
  */
 public interface StreamTap {
 
-  /** Bytes the client sent towards the API server. */
+  /**
+   * Bytes the client sent towards the API server. What they record is queued for {@link #store}:
+   * the caller passes them on once their mark ({@link #recorded}, read after this call) is stored.
+   */
   void fromClient(ByteBuf bytes);
 
-  /** Bytes the API server sent towards the client. */
+  /** Bytes the API server sent towards the client; queued for the store as above. */
   void fromServer(ByteBuf bytes);
+
+  /**
+   * How much has been recorded so far, as a mark that grows with each line queued for the store;
+   * bytes whose mark is not above {@link #stored} need no store before they pass.
+   */
+  default long recorded() {
+    return 0;
+  }
+
+  /** The mark of what the store holds (see {@link #recorded}). */
+  default long stored() {
+    return 0;
+  }
+
+  /**
+   * Stores everything recorded so far, in as few parts as fit, and returns its mark. Blocks while
+   * the store writes, so it runs off the I/O threads, one call at a time; the stream's own thread
+   * may go on reading meanwhile. Throws {@link RecordingFailedException} when the recording cannot
+   * be stored or is full: the session then ends, and nothing not stored may pass.
+   */
+  default long store() {
+    return recorded();
+  }
 
   /**
    * Bytes that, written to the client now, show {@code line} on its terminal as output of the
@@ -29,8 +55,8 @@ public interface StreamTap {
   }
 
   /**
-   * Ends the recording (the stream is closed, for whatever reason) and says what was recorded.
-   * Called once.
+   * Ends the recording (the stream is closed, for whatever reason), stores what is left (blocking)
+   * and says what was stored. Called once.
    */
   RecordingSummary finish();
 

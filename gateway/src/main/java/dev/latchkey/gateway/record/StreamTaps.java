@@ -81,6 +81,7 @@ public final class StreamTaps {
     }
     // Without a terminal there is no size to wait for: the header is stored at once.
     tap.recorder().endOfRead();
+    tap.store();
     return tap;
   }
 

@@ -2,6 +2,7 @@ package dev.latchkey.gateway.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.core.port.SessionStore;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -9,7 +10,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-/** A sink that keeps the parts in memory, checks their order, and can be told to fail. */
+/**
+ * A sink that keeps the parts in memory, checks their order and size (as the store does), and can
+ * be told to fail.
+ */
 final class MemorySink implements RecordingSink {
   private final List<byte[]> parts = new ArrayList<>();
   private long failFrom = Long.MAX_VALUE;
@@ -23,6 +27,9 @@ final class MemorySink implements RecordingSink {
   @Override
   public synchronized void append(long sequence, byte[] part) {
     assertThat(sequence).as("parts come in order, from 0").isEqualTo(parts.size());
+    assertThat(part.length)
+        .as("a part the store takes")
+        .isLessThanOrEqualTo(SessionStore.MAX_PART_BYTES);
     if (sequence >= failFrom) {
       throw new IllegalStateException("the database is gone");
     }

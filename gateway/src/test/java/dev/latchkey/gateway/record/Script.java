@@ -71,6 +71,8 @@ final class Script {
     } else {
       tap.fromServer(view);
     }
+    // As the gateway does before it passes the bytes on.
+    tap.store();
     if (view.readerIndex() != before || view.readableBytes() != bytes.length) {
       throw new AssertionError("the tap moved the bytes it was lent");
     }

@@ -53,6 +53,26 @@ class StreamTapsTest {
   }
 
   @Test
+  void aReadLargerThanAPartIsStoredInPartsTheStoreTakesAndItsTextStaysWhole() {
+    MemorySink sink = new MemorySink();
+    CountingTap tap = open(false, sink, 1 << 22);
+    // NUL is escaped to six bytes in JSON; the emoji falls where an event is split.
+    String output =
+        "\u0000".repeat(Recorder.EVENT_CHARS - 1)
+            + "\uD83D\uDE00"
+            + "\u0000".repeat(30_000)
+            + "é\n";
+    Script.feed(tap, false, server.binary(1, output));
+    Script.feed(tap, false, server.binary(1, "after\n"));
+    StreamTap.RecordingSummary summary = tap.finish();
+
+    assertThat(sink.parts().size()).as("several parts").isGreaterThan(3);
+    assertThat(sink.cast().text("o")).isEqualTo(output + "after\n");
+    assertThat(summary.bytes()).isEqualTo(sink.bytes().length);
+    assertThat(summary.sha256()).contains(sink.sha256());
+  }
+
+  @Test
   void aFullRecordingEndsTheSessionAfterStoringTheLinesThatFit() {
     MemorySink sink = new MemorySink();
     int cap = 600;

@@ -275,6 +275,7 @@ final class TappingRelay implements AutoCloseable {
             } else {
               current.fromServer(view);
             }
+            current.store();
           }
           out.write(buffer, 0, n);
           out.flush();
