@@ -176,8 +176,8 @@ final class GatewayHost implements AutoCloseable {
         new GatewayServices(
             new AdmitConnection(database.requests(), customers, clock),
             database.requests(),
-            new OpenSession(sessions),
-            new CloseSession(sessions),
+            new OpenSession(sessions, SILENT),
+            new CloseSession(sessions, SILENT),
             new LogActivity(sessions),
             taps,
             clock,

@@ -57,6 +57,16 @@ final class TimedSessions implements SessionStore {
   }
 
   @Override
+  public Optional<SessionRecord> session(SessionId id) {
+    return store.session(id);
+  }
+
+  @Override
+  public List<LogCount> logCounts(RequestId id) {
+    return store.logCounts(id);
+  }
+
+  @Override
   public List<SessionRecord> sessions(RequestId id) {
     return store.sessions(id);
   }
