@@ -13,6 +13,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -149,15 +150,18 @@ final class SlackStub implements AutoCloseable {
   }
 
   private static String usersInfo(String user) {
-    String team =
-        user.startsWith("U0APPROVER") || user.startsWith("U0ADMIN")
-            ? SlackRequests.CUSTOMER_TEAM
-            : "T0VENDOR";
+    boolean customer = user.startsWith("U0APPROVER") || user.startsWith("U0ADMIN");
+    String team = customer ? SlackRequests.CUSTOMER_TEAM : "T0VENDOR";
+    // Each person has their own address: Latchkey refuses an approval by the requester's own email.
+    String email =
+        customer ? user.toLowerCase(Locale.ROOT) + "@acme.example" : "alice@vendor.example";
     return "{\"ok\":true,\"user\":{\"id\":\""
         + user
         + "\",\"team_id\":\""
         + team
-        + "\",\"profile\":{\"email\":\"alice@vendor.example\"}}}";
+        + "\",\"profile\":{\"email\":\""
+        + email
+        + "\"}}}";
   }
 
   private void count(String key) {
