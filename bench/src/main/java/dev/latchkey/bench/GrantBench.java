@@ -11,24 +11,17 @@ import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Requester;
-import dev.latchkey.core.Scope;
 import dev.latchkey.core.Subject;
 import dev.latchkey.core.Submission;
 import dev.latchkey.core.UseCases;
 import dev.latchkey.core.access.EnableSupportAccess;
-import dev.latchkey.core.port.ClusterAccess;
 import dev.latchkey.core.request.DecideRequest;
 import dev.latchkey.core.request.Decision;
 import dev.latchkey.core.request.IssueKubeconfig;
 import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.k8s.GrantObjects;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -38,20 +31,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -71,21 +58,20 @@ import org.HdrHistogram.Histogram;
  * works on one cluster), as the same identity.
  */
 final class GrantBench {
-  private static final ClusterRef PROD = new ClusterRef(new CustomerId("acme"), "prod");
+  static final ClusterRef PROD = new ClusterRef(new CustomerId("acme"), "prod");
   private static final Actor.SlackUser REQUESTER =
       new Actor.SlackUser(SlackRequests.VENDOR_TEAM, SlackRequests.REQUESTER);
-  private static final Actor.SlackUser APPROVER =
+  static final Actor.SlackUser APPROVER =
       new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.APPROVER);
   private static final Actor.SlackUser ADMIN =
       new Actor.SlackUser(SlackRequests.CUSTOMER_TEAM, SlackRequests.ADMIN);
-  private static final Duration WINDOW = Duration.ofHours(1);
-  private static final int WARMUP_APPROVALS = 50;
+  static final Duration WINDOW = Duration.ofHours(1);
+  static final int WARMUP_APPROVALS = 50;
 
   /** The floor deletes with the concurrency Latchkey's timer lane uses for one cluster. */
-  private static final int FLOOR_PARALLELISM = 4;
+  static final int FLOOR_PARALLELISM = 4;
 
   private final Bench bench;
-  private String floorCpu = "";
   private final HttpClient client =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -96,7 +82,7 @@ final class GrantBench {
     this.bench = bench;
   }
 
-  private record Expiry(
+  record Expiry(
       int grants,
       long creationMillis,
       double millis,
@@ -136,6 +122,7 @@ final class GrantBench {
     String loadBefore = Cpu.load();
     Expiry expiry;
     double floorDeleteMillis;
+    String floorCpu;
     try (KubernetesClient asLatchkey = Kube.clientFor(bench.latchkeyKubeconfig());
         TokenProbe probe = new TokenProbe(bench.kube().server, bench.kube().caData)) {
       try (Latchkey latchkey = Latchkey.start(settings, config, clock)) {
@@ -179,8 +166,8 @@ final class GrantBench {
                   TokenProbe.tokenOf(issued.kubeconfig().text()), Duration.ofSeconds(20));
           long tUsable = System.nanoTime();
           long floorMicros =
-              floorGrant(
-                  asLatchkey, probe, floorGrant(1_000_000 + i, clock.instant().plus(WINDOW)));
+              GrantFloor.grant(
+                  asLatchkey, probe, GrantFloor.grant(1_000_000 + i, clock.instant().plus(WINDOW)));
           if (i >= WARMUP_APPROVALS) {
             toActive.recordValue(Math.max(1, (tActive - t0) / 1000));
             toUsable.recordValue(Math.max(1, (tUsable - t0) / 1000));
@@ -198,12 +185,24 @@ final class GrantBench {
         bench.kube().removeGrantObjects(List.of(Kube.FLOOR_MANAGED_BY));
         expiry = expire(latchkey, clock, clicks);
       }
-      floorDeleteMillis = floorDeletes(asLatchkey, expiry.grants(), clock.instant().plus(WINDOW));
+      GrantFloor.Deletes floorDeletes =
+          GrantFloor.deletes(
+              bench, asLatchkey, expiry.grants(), clock.instant().plus(WINDOW), FLOOR_PARALLELISM);
+      floorDeleteMillis = floorDeletes.millis();
+      floorCpu = floorDeletes.cpu();
       bench.kube().removeGrantObjects();
     }
     loadBefore = loadBefore + "; after: " + Cpu.load();
-    report(
-        toActive, toUsable, probeRetries.get(), floorUsable, expiry, floorDeleteMillis, loadBefore);
+    GrantReport.write(
+        bench.report(),
+        toActive,
+        toUsable,
+        probeRetries.get(),
+        floorUsable,
+        expiry,
+        floorDeleteMillis,
+        floorCpu,
+        loadBefore);
   }
 
   // ---------------------------------------------------------------- 3: mass expiry through
@@ -217,7 +216,7 @@ final class GrantBench {
         "expiry: approving %d more requests (to %d ACTIVE grants, all expiring at %s)",
         extra, alreadyActive + extra, clock.instant().plus(WINDOW));
     long created = System.nanoTime();
-    parallel(
+    GrantFloor.parallel(
         2,
         extra,
         i -> {
@@ -246,13 +245,13 @@ final class GrantBench {
                 .rbac()
                 .clusterRoleBindings()
                 .withLabel(GrantObjects.MANAGED_BY, GrantObjects.MANAGED_BY_VALUE)
-                .watch(new Tracker<>(bindings, deleted, lastDeleteNanos));
+                .watch(new DeletionTracker<>(bindings, deleted, lastDeleteNanos));
         Watch w2 =
             admin
                 .serviceAccounts()
                 .inNamespace(Subject.GRANTS_NAMESPACE)
                 .withLabel(GrantObjects.MANAGED_BY, GrantObjects.MANAGED_BY_VALUE)
-                .watch(new Tracker<>(accounts, deleted, lastDeleteNanos))) {
+                .watch(new DeletionTracker<>(accounts, deleted, lastDeleteNanos))) {
       long seen = System.nanoTime() + 60_000_000_000L;
       while ((bindings.size() < total || accounts.size() < total) && System.nanoTime() < seen) {
         Thread.sleep(20);
@@ -365,145 +364,6 @@ final class GrantBench {
     }
   }
 
-  /** Follows one kind of grant object: ADDED (including the initial listing) and DELETED. */
-  private static final class Tracker<T extends HasMetadata> implements Watcher<T> {
-    private final Set<String> present;
-    private final AtomicInteger deleted;
-    private final AtomicLong lastDelete;
-
-    Tracker(Set<String> present, AtomicInteger deleted, AtomicLong lastDelete) {
-      this.present = present;
-      this.deleted = deleted;
-      this.lastDelete = lastDelete;
-    }
-
-    @Override
-    public void eventReceived(Action action, T resource) {
-      String name = resource.getMetadata().getName();
-      switch (action) {
-        case ADDED -> present.add(name);
-        case DELETED -> {
-          if (present.remove(name)) {
-            lastDelete.set(System.nanoTime());
-            deleted.incrementAndGet();
-          }
-        }
-        default -> {}
-      }
-    }
-
-    @Override
-    public void onClose(WatcherException cause) {
-      if (cause != null) {
-        Bench.log("watch closed: %s", cause.getMessage());
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- floors
-
-  /**
-   * Creates N grants' objects directly (not timed), then deletes them by name (timed): plain
-   * deletes as Latchkey's own identity, so the API server authorises them exactly as it does
-   * Latchkey's.
-   */
-  private double floorDeletes(KubernetesClient asLatchkey, int n, Instant expiresAt)
-      throws Exception {
-    Bench.log("expiry floor: creating %d grants' objects directly", n);
-    List<ClusterAccess.Grant> grants = Collections.synchronizedList(new ArrayList<>());
-    parallel(
-        4,
-        n,
-        i -> {
-          ClusterAccess.Grant grant = floorGrant(2_000_000 + i, expiresAt);
-          for (HasMetadata object : floorObjects(grant)) {
-            asLatchkey.resource(object).create();
-          }
-          grants.add(grant);
-        });
-    Bench.log(
-        "expiry floor: deleting %d bindings and %d ServiceAccounts by name, %d grants at a time (as"
-            + " a Latchkey lane does)",
-        n, n, FLOOR_PARALLELISM);
-    double[] cpu0 = Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid);
-    long t0 = System.nanoTime();
-    List<ClusterAccess.Grant> each = List.copyOf(grants);
-    parallel(
-        FLOOR_PARALLELISM,
-        each.size(),
-        i -> {
-          ClusterAccess.Grant grant = each.get(i);
-          asLatchkey
-              .rbac()
-              .clusterRoleBindings()
-              .withName(GrantObjects.bindingName(grant.id()))
-              .delete();
-          asLatchkey
-              .serviceAccounts()
-              .inNamespace(Subject.GRANTS_NAMESPACE)
-              .withName(grant.id().value())
-              .delete();
-        });
-    double millis = (System.nanoTime() - t0) / 1e6;
-    floorCpu =
-        Cpu.spent(
-            cpu0, Cpu.seconds(bench.kube().apiserverPid, bench.kube().etcdPid), "fabric8 client");
-    Bench.log("expiry floor: %.1f s; CPU %s", millis / 1000, floorCpu);
-    return millis;
-  }
-
-  /**
-   * The floor of benchmark 2: the grant's objects created directly, a token minted, the token
-   * accepted.
-   */
-  private static long floorGrant(
-      KubernetesClient asLatchkey, TokenProbe probe, ClusterAccess.Grant grant) throws Exception {
-    long t0 = System.nanoTime();
-    for (HasMetadata object : floorObjects(grant)) {
-      asLatchkey.resource(object).create();
-    }
-    String token =
-        asLatchkey
-            .serviceAccounts()
-            .inNamespace(Subject.GRANTS_NAMESPACE)
-            .withName(grant.id().value())
-            .tokenRequest(
-                new TokenRequestBuilder()
-                    .withNewSpec()
-                    .withExpirationSeconds(3595L)
-                    .endSpec()
-                    .build())
-            .getStatus()
-            .getToken();
-    probe.awaitAccepted(token, Duration.ofSeconds(20));
-    return Math.max(1, (System.nanoTime() - t0) / 1000);
-  }
-
-  private static ClusterAccess.Grant floorGrant(int n, Instant expiresAt) {
-    RequestId id = new RequestId(String.format(Locale.ROOT, "ar-%08d", n));
-    return new ClusterAccess.Grant(
-        id,
-        PROD,
-        "latchkey-readonly",
-        Scope.CLUSTER,
-        new Subject.ServiceAccount(Subject.GRANTS_NAMESPACE, id.value()),
-        expiresAt,
-        List.of(APPROVER.audit()),
-        "checking the api pods");
-  }
-
-  /** Exactly the objects Latchkey creates for a grant, marked as the floor's. */
-  private static List<HasMetadata> floorObjects(ClusterAccess.Grant grant) {
-    List<HasMetadata> objects = new ArrayList<>();
-    Optional<ServiceAccount> sa = GrantObjects.serviceAccount(grant);
-    sa.ifPresent(objects::add);
-    objects.addAll(GrantObjects.bindings(grant));
-    for (HasMetadata object : objects) {
-      object.getMetadata().getLabels().put(GrantObjects.MANAGED_BY, Kube.FLOOR_MANAGED_BY);
-    }
-    return objects;
-  }
-
   // ---------------------------------------------------------------- helpers
 
   private static RequestId submit(UseCases service) {
@@ -540,144 +400,5 @@ final class GrantBench {
       java.util.concurrent.locks.LockSupport.parkNanos(200_000);
     }
     throw new IllegalStateException(id + " not " + state + " within 30 s");
-  }
-
-  private static void parallel(int threads, int count, IntConsumer task) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      AtomicInteger nextIndex = new AtomicInteger();
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  int i;
-                  while ((i = nextIndex.getAndIncrement()) < count) {
-                    task.accept(i);
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-      pool.awaitTermination(10, TimeUnit.SECONDS);
-    }
-  }
-
-  // ---------------------------------------------------------------- report
-
-  private void report(
-      Histogram toActive,
-      Histogram toUsable,
-      long probeRetries,
-      Histogram floorUsable,
-      Expiry e,
-      double floorDeleteMillis,
-      String load) {
-    Report report = bench.report();
-    double p50 = toUsable.getValueAtPercentile(50) / 1000.0;
-    double p99 = toUsable.getValueAtPercentile(99) / 1000.0;
-    double f50 = floorUsable.getValueAtPercentile(50) / 1000.0;
-    double f99 = floorUsable.getValueAtPercentile(99) / 1000.0;
-    report.row(
-        "2. approve click → token accepted, p50 (" + toUsable.getTotalCount() + " approvals)",
-        Report.ms(p50),
-        Report.ms(f50),
-        Report.ratio(p50, f50),
-        "none set (reported)",
-        "—");
-    report.row(
-        "2. approve click → token accepted, p99",
-        Report.ms(p99),
-        Report.ms(f99),
-        Report.ratio(p99, f99),
-        "none set (reported)",
-        "—");
-    String expiryFigure =
-        "3. mass expiry: " + e.grants() + " grants expiring at one instant → all gone and EXPIRED";
-    if (e.finished()) {
-      report.row(
-          expiryFigure,
-          Report.ms(e.millis()),
-          Report.ms(floorDeleteMillis),
-          Report.ratio(e.millis(), floorDeleteMillis),
-          "≤ 1.25× floor",
-          Report.yesNo(e.millis() <= 1.25 * floorDeleteMillis));
-    } else {
-      report.row(
-          expiryFigure,
-          "not done after " + Report.ms(e.millis()),
-          Report.ms(floorDeleteMillis),
-          "> " + Report.ratio(e.millis(), floorDeleteMillis),
-          "≤ 1.25× floor",
-          Report.yesNo(false));
-    }
-    StringBuilder s = new StringBuilder();
-    s.append("### 2. Approve click → access usable\n\n");
-    s.append(toUsable.getTotalCount())
-        .append(" approvals one at a time (after ")
-        .append(WARMUP_APPROVALS)
-        .append(
-            " not counted), each on a new pending request: signed Approve click to Latchkey's"
-                + " `/slack/events` → request ACTIVE (ServiceAccount and ClusterRoleBinding created"
-                + " by Latchkey as its own least-privilege identity) → token minted by the"
-                + " kubeconfig use case (`/access kubeconfig`) → `GET /api/v1/pods` with that token"
-                + " answers 200. Floor: the same two objects created with fabric8 as the same"
-                + " identity, a token minted, the same list, right after each approval (so both see"
-                + " the same machine). Machine before: "
-                + load
-                + ".\n\n");
-    s.append("| | p50 | p90 | p99 | max |\n| --- | --- | --- | --- | --- |\n");
-    s.append(line("click → ACTIVE (binding present)", toActive));
-    s.append(line("click → token accepted", toUsable));
-    s.append(line("floor: create → token accepted", floorUsable));
-    s.append("\nTries of the pods list before it answered 200 (RBAC caches catching up): ")
-        .append(probeRetries)
-        .append(" extra in total.\n");
-    s.append("\n### 3. Mass expiry\n\n")
-        .append(e.grants())
-        .append(
-            " ACTIVE grants (a ServiceAccount and a ClusterRoleBinding each), all approved at the"
-                + " same instant with a 1 h window, made through the core use cases in ")
-        .append(String.format(Locale.ROOT, "%.1f s", e.creationMillis() / 1000.0))
-        .append(
-            "; then the clock moved past their end with Latchkey's real timers running (due pass"
-                + " every 500 ms, batches of 500). Figure: until the watches saw the last object"
-                + " deleted and the database held no request still ACTIVE or owing a removal."
-                + " Objects gone after ")
-        .append(Report.ms(e.k8sMillis()))
-        .append("; progress: ")
-        .append(String.join("; ", e.progress()))
-        .append(". CPU used meanwhile: ")
-        .append(e.cpu())
-        .append(
-            ". Floor: the same objects deleted by name, "
-                + FLOOR_PARALLELISM
-                + " grants at a time (as a "
-                + "Latchkey timer lane works), as the same identity: ")
-        .append(Report.ms(floorDeleteMillis))
-        .append(
-            String.format(
-                Locale.ROOT, " (%.1f ms per grant); CPU: ", floorDeleteMillis / e.grants()))
-        .append(floorCpu)
-        .append(".\n");
-    report.section(s.toString());
-  }
-
-  private static String line(String name, Histogram h) {
-    return "| "
-        + name
-        + " | "
-        + Report.ms(h.getValueAtPercentile(50) / 1000.0)
-        + " | "
-        + Report.ms(h.getValueAtPercentile(90) / 1000.0)
-        + " | "
-        + Report.ms(h.getValueAtPercentile(99) / 1000.0)
-        + " | "
-        + Report.ms(h.getMaxValue() / 1000.0)
-        + " |\n";
   }
 }
