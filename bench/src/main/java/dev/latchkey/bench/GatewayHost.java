@@ -168,7 +168,7 @@ final class GatewayHost implements AutoCloseable {
                 session,
                 transport,
                 subprotocol,
-                (sequence, part) -> sessions.appendRecording(session.id(), sequence, part),
+                (first, parts) -> sessions.appendRecording(session.id(), first, parts),
                 System::nanoTime,
                 clock,
                 recordingCapBytes);

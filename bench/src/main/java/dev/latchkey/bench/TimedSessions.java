@@ -47,6 +47,17 @@ final class TimedSessions implements SessionStore {
   }
 
   @Override
+  public void appendRecording(SessionId id, long firstSequence, List<byte[]> batch) {
+    long t0 = System.nanoTime();
+    store.appendRecording(id, firstSequence, batch);
+    partNanos.add(System.nanoTime() - t0);
+    for (byte[] part : batch) {
+      parts.increment();
+      partBytes.add(part.length);
+    }
+  }
+
+  @Override
   public void close(SessionId id, SessionEnd end, AuditEvent ended) {
     store.close(id, end, ended);
   }

@@ -94,7 +94,7 @@ final class GatewayWiring implements AutoCloseable {
                 session,
                 transport,
                 subprotocol,
-                (sequence, part) -> store.appendRecording(session.id(), sequence, part),
+                (first, parts) -> store.appendRecording(session.id(), first, parts),
                 ticker,
                 clock,
                 gatewaySettings.recordingCapBytes());

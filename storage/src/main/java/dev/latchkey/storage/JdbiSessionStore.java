@@ -119,35 +119,59 @@ final class JdbiSessionStore implements SessionStore {
 
   @Override
   public void appendRecording(SessionId id, long sequence, byte[] part) {
-    String what = "append part " + sequence + " to the recording of session " + id;
-    if (sequence < 0) {
+    appendRecording(id, sequence, List.of(part));
+  }
+
+  /** One transaction for all the parts: a busy stream's recording is one commit per store. */
+  @Override
+  public void appendRecording(SessionId id, long firstSequence, List<byte[]> parts) {
+    String what =
+        parts.size() == 1
+            ? "append part " + firstSequence + " to the recording of session " + id
+            : "append parts "
+                + firstSequence
+                + " to "
+                + (firstSequence + parts.size() - 1)
+                + " to the recording of session "
+                + id;
+    if (firstSequence < 0) {
       throw new StoreException("could not " + what + ": a part's sequence is never negative");
     }
-    if (part.length > MAX_PART_BYTES) {
-      throw new StoreException(
-          "could not "
-              + what
-              + ": it holds "
-              + part.length
-              + " bytes, more than the "
-              + MAX_PART_BYTES
-              + " a part may hold");
+    for (byte[] part : parts) {
+      if (part.length > MAX_PART_BYTES) {
+        throw new StoreException(
+            "could not "
+                + what
+                + (parts.size() == 1 ? ": it holds " : ": a part holds ")
+                + part.length
+                + " bytes, more than the "
+                + MAX_PART_BYTES
+                + " a part may hold");
+      }
+    }
+    if (parts.isEmpty()) {
+      return;
     }
     sql.inTransaction(
         what,
         h -> {
-          int claimed =
-              h.createUpdate(CLAIM_PART).bind("id", id.value()).bind("seq", sequence).execute();
-          if (claimed == 0) {
-            throw new StoreException("could not " + what + ": " + whyNoPart(h, id));
+          long sequence = firstSequence;
+          for (byte[] part : parts) {
+            int claimed =
+                h.createUpdate(CLAIM_PART).bind("id", id.value()).bind("seq", sequence).execute();
+            if (claimed == 0) {
+              throw new StoreException("could not " + what + ": " + whyNoPart(h, id));
+            }
+            h.createUpdate(
+                    "INSERT INTO recording_parts (session_id, seq, content) VALUES (:id, :seq,"
+                        + " :content)")
+                .bind("id", id.value())
+                .bind("seq", sequence)
+                .bind("content", part)
+                .execute();
+            sequence++;
           }
-          return h.createUpdate(
-                  "INSERT INTO recording_parts (session_id, seq, content) VALUES (:id, :seq,"
-                      + " :content)")
-              .bind("id", id.value())
-              .bind("seq", sequence)
-              .bind("content", part)
-              .execute();
+          return parts.size();
         });
   }
 

@@ -280,6 +280,32 @@ class SessionStoreTest extends EngineTest {
   }
 
   @Test
+  void partsGivenTogetherAreKeptTogetherOrNotAtAll() {
+    SessionId id = sessionId(1);
+    new OpenSession(store, new RecordingNotifier()).open(exec(id, grant.id(), T0));
+    store.appendRecording(id, 0, List.of(bytes("a"), bytes("b"), bytes("c")));
+
+    // The third part is too large: neither the parts before it nor it are kept.
+    assertThatThrownBy(
+            () ->
+                store.appendRecording(
+                    id,
+                    3,
+                    List.of(bytes("d"), bytes("e"), new byte[SessionStore.MAX_PART_BYTES + 1])))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("append parts 3 to 5");
+    store.appendRecording(id, 3, bytes("d"));
+    // Numbers already taken: nothing of the batch is kept.
+    assertThatThrownBy(() -> store.appendRecording(id, 3, List.of(bytes("x"), bytes("y"))))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("it does not come after part 3");
+    store.appendRecording(id, 4, List.of(bytes("e"), bytes("f")));
+
+    assertThat(store.recording(id))
+        .hasValueSatisfying(r -> assertThat(r).isEqualTo(bytes("abcdef")));
+  }
+
+  @Test
   void aPartThatCannotBeWrittenThrowsAndSaysWhy() {
     StreamSession session = exec(sessionId(1), grant.id(), T0);
     new OpenSession(store, new RecordingNotifier()).open(session);

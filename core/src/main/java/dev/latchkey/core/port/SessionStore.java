@@ -44,6 +44,19 @@ public interface SessionStore {
   void appendRecording(SessionId id, long sequence, byte[] part);
 
   /**
+   * Appends several parts at once, numbered from {@code firstSequence}, as {@link
+   * #appendRecording(SessionId, long, byte[])} appends one. A store that can takes them in one
+   * transaction (the database does: a busy stream's recording is then one commit per store rather
+   * than one per 64 KiB), so either all of them are kept or, when it throws, none.
+   */
+  default void appendRecording(SessionId id, long firstSequence, List<byte[]> parts) {
+    long sequence = firstSequence;
+    for (byte[] part : parts) {
+      appendRecording(id, sequence++, part);
+    }
+  }
+
+  /**
    * Records how a session ended, with its {@code session.ended} event; a second close is ignored.
    */
   void close(SessionId id, SessionEnd end, AuditEvent ended);

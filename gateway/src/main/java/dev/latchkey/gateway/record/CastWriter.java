@@ -3,8 +3,10 @@ package dev.latchkey.gateway.record;
 import dev.latchkey.core.port.SessionStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -105,41 +107,56 @@ final class CastWriter {
         pendingLength = 0;
         lines = 0;
       }
+      List<byte[]> parts = new ArrayList<>();
+      long size = 0;
       int from = 0;
       int next = 0;
+      RecordingFailedException stop = null;
       while (next < count) {
         int end = next;
         while (end < count
             && ends[end] - from <= PART_BYTES
-            && stored + ends[end] - from <= capBytes) {
+            && stored + size + ends[end] - from <= capBytes) {
           end++;
         }
         if (end == next) {
-          failure =
-              stored + ends[next] - from > capBytes
+          stop =
+              stored + size + ends[next] - from > capBytes
                   ? RecordingFailedException.full(capBytes)
                   : new RecordingFailedException("a recording line is longer than a part", null);
-          throw failure;
+          break;
         }
-        part(Arrays.copyOfRange(chunk, from, ends[end - 1]));
+        parts.add(Arrays.copyOfRange(chunk, from, ends[end - 1]));
+        size += ends[end - 1] - from;
         from = ends[end - 1];
         next = end;
+      }
+      store(parts); // what fits, also when the recording is full from here on
+      if (stop != null) {
+        failure = stop;
+        throw failure;
       }
       storedLines = mark;
       return mark;
     }
   }
 
-  private void part(byte[] part) {
+  /** Hands the parts to the sink in one call: the store keeps all of them or none. */
+  private void store(List<byte[]> parts) {
+    if (parts.isEmpty()) {
+      return;
+    }
     try {
-      sink.append(sequence, part);
+      sink.append(sequence, parts);
     } catch (RuntimeException e) {
       failure = new RecordingFailedException("the recording could not be stored", e);
       throw failure;
     }
-    sequence++;
-    stored += part.length;
-    sha256.update(part);
+    for (byte[] part : parts) {
+      sequence++;
+      stored += part.length;
+      sha256.update(part);
+    }
   }
 
   /** Why nothing more is stored, once something could not be; empty before. */

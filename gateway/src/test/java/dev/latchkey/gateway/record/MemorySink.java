@@ -25,15 +25,17 @@ final class MemorySink implements RecordingSink {
   }
 
   @Override
-  public synchronized void append(long sequence, byte[] part) {
-    assertThat(sequence).as("parts come in order, from 0").isEqualTo(parts.size());
-    assertThat(part.length)
-        .as("a part the store takes")
-        .isLessThanOrEqualTo(SessionStore.MAX_PART_BYTES);
-    if (sequence >= failFrom) {
-      throw new IllegalStateException("the database is gone");
+  public synchronized void append(long firstSequence, List<byte[]> batch) {
+    assertThat(firstSequence).as("parts come in order, from 0").isEqualTo(parts.size());
+    for (byte[] part : batch) {
+      assertThat(part.length)
+          .as("a part the store takes")
+          .isLessThanOrEqualTo(SessionStore.MAX_PART_BYTES);
     }
-    parts.add(part.clone());
+    if (firstSequence + batch.size() > failFrom) {
+      throw new IllegalStateException("the database is gone"); // none of them kept, as the store
+    }
+    batch.forEach(part -> parts.add(part.clone()));
   }
 
   synchronized List<byte[]> parts() {
