@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -73,7 +74,11 @@ final class AccessCommands {
    */
   record Caller(String userId, Customer customer, String channelId, String responseUrl) {}
 
-  Response handle(SlashCommandRequest request, SlashCommandContext ctx) {
+  /**
+   * {@code repeated}: whether Slack delivered this command before; asked where it is answered with
+   * words or acted on, and then nothing is said or done.
+   */
+  Response handle(SlashCommandRequest request, SlashCommandContext ctx, BooleanSupplier repeated) {
     SlashCommandPayload payload = request.getPayload();
     Optional<String> userId = Optional.ofNullable(payload.getUserId()).filter(s -> !s.isBlank());
     Optional<String> channelId =
@@ -83,14 +88,14 @@ final class AccessCommands {
     }
     Command command = Command.parse(payload.getText());
     if (command instanceof Command.Help) {
-      return ctx.ack(Texts.help());
+      return answer(ctx, repeated, Texts.help());
     }
     if (command instanceof Command.Invalid invalid) {
-      return ctx.ack(Texts.invalid(invalid));
+      return answer(ctx, repeated, Texts.invalid(invalid));
     }
     Optional<Customer> customer = core.settings().customers().byChannel(channelId.get());
     if (customer.isEmpty()) {
-      return ctx.ack(Texts.wrongChannel(core.settings().customers()));
+      return answer(ctx, repeated, Texts.wrongChannel(core.settings().customers()));
     }
     Caller caller =
         new Caller(
@@ -101,19 +106,31 @@ final class AccessCommands {
     if (command instanceof Command.OpenForm) {
       String triggerId = payload.getTriggerId();
       if (triggerId == null || triggerId.isBlank()) {
-        return ctx.ack(
+        return answer(
+            ctx,
+            repeated,
             Texts.problem(
                 "Slack sent no trigger to open the form with; type the request instead.",
                 Command.REQUEST_USAGE));
       }
-      return later(ctx, () -> openForm(caller, triggerId));
+      return later(ctx, repeated, () -> openForm(caller, triggerId));
     }
-    return later(ctx, () -> run(command, caller));
+    return later(ctx, repeated, () -> run(command, caller));
   }
 
-  private Response later(SlashCommandContext ctx, Runnable work) {
+  private static Response answer(SlashCommandContext ctx, BooleanSupplier repeated, String text) {
+    return repeated.getAsBoolean() ? ctx.ack() : ctx.ack(text);
+  }
+
+  /** Acknowledged at once; the work runs on a worker unless the command was delivered before. */
+  private Response later(SlashCommandContext ctx, BooleanSupplier repeated, Runnable work) {
     try {
-      executor.execute(work);
+      executor.execute(
+          () -> {
+            if (!repeated.getAsBoolean()) {
+              work.run();
+            }
+          });
       return ctx.ack();
     } catch (RejectedExecutionException e) {
       return ctx.ack(":warning: Latchkey is shutting down; try again in a minute.");

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,9 @@ final class CardActions {
     this.executor = executor;
   }
 
-  Response click(Kind kind, BlockActionRequest request, ActionContext ctx) {
+  /** {@code repeated}: whether Slack delivered this click before; then nothing is done. */
+  Response click(
+      Kind kind, BlockActionRequest request, ActionContext ctx, BooleanSupplier repeated) {
     BlockActionPayload payload = request.getPayload();
     JsonNode raw = Payloads.interaction(request.getRequestBodyAsString());
     Optional<String> userId = Payloads.text(raw, "user/id");
@@ -81,6 +84,9 @@ final class CardActions {
     try {
       executor.execute(
           () -> {
+            if (repeated.getAsBoolean()) {
+              return;
+            }
             if (id.isEmpty()) {
               ephemeral(
                   channel.get(),
@@ -177,7 +183,9 @@ final class CardActions {
 
   // ---------------------------------------------------------------- request form
 
-  Response submitForm(ViewSubmissionRequest request, ViewSubmissionContext ctx) {
+  /** {@code repeated}: whether Slack delivered this submission before; then nothing is done. */
+  Response submitForm(
+      ViewSubmissionRequest request, ViewSubmissionContext ctx, BooleanSupplier repeated) {
     ViewSubmissionPayload payload = request.getPayload();
     JsonNode raw = Payloads.interaction(request.getRequestBodyAsString());
     Optional<String> userId = Payloads.text(raw, "user/id");
@@ -187,21 +195,26 @@ final class CardActions {
     String channel = Optional.ofNullable(payload.getView().getPrivateMetadata()).orElse("");
     Optional<Customer> customer = core.settings().customers().byChannel(channel);
     if (customer.isEmpty()) {
-      return ctx.ackWithErrors(
-          Map.of(
-              RequestModal.REASON,
-              "This form no longer belongs to a support channel; "
-                  + "run /access request again in the channel."));
+      return repeated.getAsBoolean()
+          ? ctx.ack()
+          : ctx.ackWithErrors(
+              Map.of(
+                  RequestModal.REASON,
+                  "This form no longer belongs to a support channel; "
+                      + "run /access request again in the channel."));
     }
     RequestModal.Read read = RequestModal.read(payload.getView().getState());
     if (read instanceof RequestModal.Read.Errors errors) {
-      return ctx.ackWithErrors(errors.byBlock());
+      return repeated.getAsBoolean() ? ctx.ack() : ctx.ackWithErrors(errors.byBlock());
     }
     RequestModal.Read.Form form = (RequestModal.Read.Form) read;
     String user = userId.get();
     try {
       executor.execute(
           () -> {
+            if (repeated.getAsBoolean()) {
+              return;
+            }
             try {
               Requester requester;
               switch (identities.resolve(user, customer)) {

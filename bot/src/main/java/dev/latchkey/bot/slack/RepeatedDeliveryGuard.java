@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +29,11 @@ import org.slf4j.LoggerFactory;
  * check refuses it anyway.
  *
  * <p>This process's memory is asked first, so a retry to the same process costs no database call.
- * When the log cannot answer (the database is down, or the table is not writable), the delivery is
- * handled as new after memory said so, and the failure is logged: the core's conditional, audited
+ * The database is asked off the acknowledgement's path ({@link #once}): where the handler first
+ * answers with words or acts, usually on a worker after the plain acknowledgement, since that write
+ * waits for every other commit and would otherwise hold every answer to Slack behind them. When the
+ * log cannot answer (the database is down, or the table is not writable), the delivery is handled
+ * as new after memory said so, and the failure is logged: the core's conditional, audited
  * transitions still keep decisions, revocations and switches to one effect.
  */
 final class RepeatedDeliveryGuard {
@@ -48,6 +52,47 @@ final class RepeatedDeliveryGuard {
   RepeatedDeliveryGuard(DeliveryLog seen, Clock clock) {
     this.seen = seen;
     this.clock = clock;
+  }
+
+  /**
+   * True when this process already handled the delivery (a retry of Slack's, or a replay to the
+   * same process): from memory alone, so the acknowledgement waits for no database.
+   */
+  boolean seenHere(Request<?> req) {
+    return key(req)
+        .or(() -> signatureKey(req))
+        .map(k -> memory.getIfPresent(storable(k)) != null)
+        .orElse(false);
+  }
+
+  /** The same for an event. */
+  boolean seenHereEvent(String eventId) {
+    return memory.getIfPresent(storable("event:" + eventId)) != null;
+  }
+
+  /**
+   * The whole check of one delivery, memory then database, made the first time it is asked (where
+   * the handler first answers with words or acts) and remembered for the rest of its handling.
+   */
+  BooleanSupplier once(Request<?> req) {
+    return memoized(() -> repeated(req));
+  }
+
+  /** The same for an event. */
+  BooleanSupplier onceEvent(String eventId) {
+    return memoized(() -> repeatedEvent(eventId));
+  }
+
+  private static BooleanSupplier memoized(BooleanSupplier check) {
+    AtomicReference<Boolean> answer = new AtomicReference<>();
+    return () -> {
+      synchronized (answer) {
+        if (answer.get() == null) {
+          answer.set(check.getAsBoolean());
+        }
+        return answer.get();
+      }
+    };
   }
 
   /** True when this delivery was seen before: the caller acknowledges and does nothing else. */

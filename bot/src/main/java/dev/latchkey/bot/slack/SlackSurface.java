@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -242,36 +243,48 @@ public final class SlackSurface implements AutoCloseable {
       // wiring; left alone, Bolt does that on the first request (or start()).
       App app = new App(config);
       RepeatedDeliveryGuard guard = new RepeatedDeliveryGuard(deliveries, wallClock);
+      // Memory alone before the acknowledgement; the durable check where the handler answers or
+      // acts.
       app.command(
-          "/access", (req, ctx) -> guard.repeated(req) ? ctx.ack() : commands.handle(req, ctx));
+          "/access",
+          (req, ctx) ->
+              guard.seenHere(req) ? ctx.ack() : commands.handle(req, ctx, guard.once(req)));
       for (CardActions.Kind kind : CardActions.Kind.values()) {
         app.blockAction(
             RequestCard.actionId(kind),
-            (req, ctx) -> guard.repeated(req) ? ctx.ack() : actions.click(kind, req, ctx));
+            (req, ctx) ->
+                guard.seenHere(req) ? ctx.ack() : actions.click(kind, req, ctx, guard.once(req)));
       }
       app.viewSubmission(
           RequestModal.CALLBACK_ID,
-          (req, ctx) -> guard.repeated(req) ? ctx.ack() : actions.submitForm(req, ctx));
+          (req, ctx) ->
+              guard.seenHere(req) ? ctx.ack() : actions.submitForm(req, ctx, guard.once(req)));
       app.event(
           MessageEvent.class,
           (payload, ctx) -> {
             Optional<String> eventId =
                 Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
-            return eventId.isPresent() && guard.repeatedEvent(eventId.get())
+            return eventId.isPresent() && guard.seenHereEvent(eventId.get())
                 ? ctx.ack()
-                : decisions.onMessage(payload, ctx);
+                : decisions.onMessage(payload, ctx, repeatedEvent(guard, eventId));
           });
       app.event(
           BroadcastReply.class,
           (payload, ctx) -> {
             Optional<String> eventId =
                 Optional.ofNullable(payload.getEventId()).filter(id -> !id.isBlank());
-            return eventId.isPresent() && guard.repeatedEvent(eventId.get())
+            return eventId.isPresent() && guard.seenHereEvent(eventId.get())
                 ? ctx.ack()
-                : decisions.onBroadcast(payload, ctx);
+                : decisions.onBroadcast(payload, ctx, repeatedEvent(guard, eventId));
           });
       return new SlackSurface(this, app, replay, interactive);
     }
+  }
+
+  /** An event without an id cannot be recognised again: it counts as new. */
+  private static BooleanSupplier repeatedEvent(
+      RepeatedDeliveryGuard guard, Optional<String> eventId) {
+    return eventId.map(guard::onceEvent).orElse(() -> false);
   }
 
   public App app() {

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +99,8 @@ final class WrittenDecisions {
    * and other subtypes are ignored, so what decides is what the approver first wrote, the same text
    * a replay reads.
    */
-  Response onMessage(EventsApiPayload<MessageEvent> payload, EventContext ctx) {
+  Response onMessage(
+      EventsApiPayload<MessageEvent> payload, EventContext ctx, BooleanSupplier repeated) {
     MessageEvent event = payload.getEvent();
     if (event == null || event.getSubtype() != null || event.getBotId() != null) {
       return ctx.ack();
@@ -109,14 +111,16 @@ final class WrittenDecisions {
         event.getTs(),
         event.getUser(),
         event.getText(),
-        ctx);
+        ctx,
+        repeated);
   }
 
   /**
    * A reply also sent to the channel ("Also send to #channel"): a reply like any other, bots
    * ignored alike.
    */
-  Response onBroadcast(EventsApiPayload<BroadcastReply> payload, EventContext ctx) {
+  Response onBroadcast(
+      EventsApiPayload<BroadcastReply> payload, EventContext ctx, BooleanSupplier repeated) {
     BroadcastReply event = payload.getEvent();
     if (event == null || event.getBotId() != null) {
       return ctx.ack();
@@ -127,7 +131,8 @@ final class WrittenDecisions {
         event.getTs(),
         event.getUser(),
         event.getText(),
-        ctx);
+        ctx,
+        repeated);
   }
 
   /**
@@ -138,8 +143,15 @@ final class WrittenDecisions {
     return subtype == null || MessageThreadBroadcastEvent.SUBTYPE_NAME.equals(subtype);
   }
 
+  /** {@code repeated}: whether Slack delivered this event before; then nothing is done. */
   private Response onReply(
-      String channel, String threadTs, String ts, String user, String text, EventContext ctx) {
+      String channel,
+      String threadTs,
+      String ts,
+      String user,
+      String text,
+      EventContext ctx,
+      BooleanSupplier repeated) {
     if (user == null
         || threadTs == null
         || threadTs.equals(ts)
@@ -152,6 +164,9 @@ final class WrittenDecisions {
     try {
       executor.execute(
           () -> {
+            if (repeated.getAsBoolean()) {
+              return;
+            }
             try {
               if (apply(reply, true) instanceof Result.Deferred d) {
                 deferred.accept(d.id());

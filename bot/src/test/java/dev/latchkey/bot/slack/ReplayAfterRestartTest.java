@@ -9,12 +9,16 @@ import dev.latchkey.core.testing.MutableClock;
 import dev.latchkey.storage.Database;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,6 +125,51 @@ class ReplayAfterRestartTest {
       assertThat(late.statusCode()).isEqualTo(401);
       assertThat(late.body()).startsWith("Stale or invalid X-Slack-Request-Timestamp.");
       assertThat(db.requests().findOpen(Fixtures.ACME)).hasSize(1);
+    }
+  }
+
+  /**
+   * The database's answer is asked where the command is acted on, after the acknowledgement: the
+   * write waits for every other commit, and Slack gives up on an answer after 3 s.
+   */
+  @Test
+  void aCommandIsAcknowledgedBeforeTheDeliveryLogAnswers() throws Exception {
+    MutableClock clock = SlackHarness.start();
+    DeliveryLog memory = DeliveryLog.inMemory();
+    CountDownLatch logAnswers = new CountDownLatch(1);
+    DeliveryLog slowLog =
+        DeliveryLog.of(
+            (key, at) -> {
+              try {
+                logAnswers.await(20, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return memory.seenBefore(key, at);
+            },
+            memory::forgetBefore);
+    try (SlackHarness slack =
+        new SlackHarness(
+            Fixtures.customers(), clock, null, null, null, null, slowLog, Clock.systemUTC())) {
+      slack.core.enable().enable(Fixtures.PROD, Fixtures.ADMIN, Set.of("readonly"));
+      String body =
+          slack.commandBody(Fixtures.ENGINEER, Fixtures.CHANNEL, "request prod readonly 1h ok");
+
+      HttpResponse<String> ack =
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    try {
+                      return slack.postSigned(body, FORM, Map.of());
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                  })
+              .get(5, TimeUnit.SECONDS);
+
+      assertThat(ack.statusCode()).isEqualTo(200);
+      assertThat(slack.ids()).as("nothing acted on before the log answered").isEmpty();
+      logAnswers.countDown();
+      await().until(() -> slack.ids().size() == 1);
     }
   }
 }

@@ -64,7 +64,8 @@ class SmallPartsTest {
         var request =
             new BlockActionRequest(body, payload.toString(), new RequestHeaders(Map.of()));
 
-        var response = actions.click(CardActions.Kind.APPROVE, request, new ActionContext());
+        var response =
+            actions.click(CardActions.Kind.APPROVE, request, new ActionContext(), () -> false);
 
         assertThat(response.getStatusCode()).as(list).isEqualTo(400);
         assertThat(response.getBody()).contains("names no action");
