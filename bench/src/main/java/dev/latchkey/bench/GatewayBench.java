@@ -227,10 +227,10 @@ final class GatewayBench {
         + System.getProperty("java.vm.name")
         + " "
         + System.getProperty("java.runtime.version")
-        + ". The gateway runs as a library (the bot does not start it yet), with Latchkey's core on"
-        + " the real storage (H2 file: session-log lines, sessions, recordings and audit events"
-        + " are real writes) and grants made on the API server by the real adapter as Latchkey's"
-        + " own least-privilege identity; for 6 to 8 in the benchmark process (`"
+        + ". The gateway runs as a library (stood up as the bot stands it up, without Slack), with"
+        + " Latchkey's core on the real storage (H2 file: session-log lines, sessions, recordings"
+        + " and audit events are real writes) and grants made on the API server by the real adapter"
+        + " as Latchkey's own least-privilege identity; for 6 to 8 in the benchmark process (`"
         + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())
         + "`), for 9 alone in a child process with `"
         + String.join(" ", jvmOptions)
