@@ -121,13 +121,7 @@ public final class AuditEvents {
 
   public static AuditEvent revokeRefused(
       AccessRequest r, Instant now, Actor actor, Refusal.Reason reason) {
-    return AuditEvent.about(
-        r,
-        now,
-        actor,
-        AuditAction.REVOKE_REFUSED,
-        AuditResult.REFUSED,
-        Map.of("reason", reason.name()));
+    return refused(r, now, actor, AuditAction.REVOKE_REFUSED, reason);
   }
 
   public static AuditEvent extensionRequested(
@@ -176,13 +170,7 @@ public final class AuditEvents {
 
   public static AuditEvent credentialRefused(
       AccessRequest r, Instant now, Actor actor, Refusal.Reason reason) {
-    return AuditEvent.about(
-        r,
-        now,
-        actor,
-        AuditAction.CREDENTIAL_REFUSED,
-        AuditResult.REFUSED,
-        Map.of("reason", reason.name()));
+    return refused(r, now, actor, AuditAction.CREDENTIAL_REFUSED, reason);
   }
 
   public static AuditEvent credentialUnavailable(
@@ -317,5 +305,12 @@ public final class AuditEvents {
     Map<String, String> out = new HashMap<>(details);
     out.put(key, value);
     return out;
+  }
+
+  /** A refusal about a request: its reason, as the core named it. */
+  private static AuditEvent refused(
+      AccessRequest r, Instant now, Actor actor, AuditAction action, Refusal.Reason reason) {
+    return AuditEvent.about(
+        r, now, actor, action, AuditResult.REFUSED, Map.of("reason", reason.name()));
   }
 }
