@@ -154,23 +154,8 @@ class GatewaySessionsSlackTest {
       Optional<String> subresource,
       int status,
       Optional<String> refusal) {
-    return new ActivityLine(
-        slack.clock.instant(),
-        r.id(),
-        r.cluster(),
-        verb,
-        resource,
-        Optional.of("web"),
-        Optional.empty(),
-        subresource,
-        List.of(),
-        Optional.empty(),
-        false,
-        status,
-        512,
-        Duration.ofMillis(3),
-        refusal,
-        Optional.empty());
+    return SessionRig.line(
+        slack.clock.instant(), r.id(), r.cluster(), verb, resource, subresource, status, refusal);
   }
 
   /** The answer that came to a command's response_url and contains {@code marker}. */

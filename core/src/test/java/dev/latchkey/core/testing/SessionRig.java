@@ -137,8 +137,21 @@ public final class SessionRig {
       Optional<String> subresource,
       int status,
       Optional<String> refusal) {
+    return line(rig.clock.instant(), id, cluster, verb, resource, subresource, status, refusal);
+  }
+
+  /** A session-log line at {@code at}, as the gateway writes one for a plain request. */
+  public static ActivityLine line(
+      Instant at,
+      RequestId id,
+      ClusterRef cluster,
+      String verb,
+      String resource,
+      Optional<String> subresource,
+      int status,
+      Optional<String> refusal) {
     return new ActivityLine(
-        rig.clock.instant(),
+        at,
         id,
         cluster,
         verb,
