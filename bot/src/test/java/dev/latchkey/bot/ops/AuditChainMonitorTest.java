@@ -171,7 +171,11 @@ class AuditChainMonitorTest {
   }
 
   private List<String> lines(Level level) {
-    return log.list.stream()
+    List<ILoggingEvent> seen;
+    synchronized (log) { // the monitor's thread appends, holding the appender's monitor
+      seen = List.copyOf(log.list);
+    }
+    return seen.stream()
         .filter(e -> e.getLevel() == level)
         .map(ILoggingEvent::getFormattedMessage)
         .toList();

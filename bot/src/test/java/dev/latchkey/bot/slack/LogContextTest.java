@@ -75,7 +75,7 @@ class LogContextTest {
       await()
           .untilAsserted(
               () ->
-                  assertThat(captured.list)
+                  assertThat(seen(captured))
                       .anySatisfy(
                           e ->
                               assertThat(e.getFormattedMessage())
@@ -85,7 +85,7 @@ class LogContextTest {
     }
 
     // Every line of the notifier is about one request, whether or not its text names it.
-    assertThat(captured.list)
+    assertThat(seen(captured))
         .filteredOn(e -> e.getLoggerName().equals(SlackNotifier.class.getName()))
         .isNotEmpty()
         .allSatisfy(
@@ -95,7 +95,7 @@ class LogContextTest {
                     .containsEntry(LogContext.REQUEST_ID, id.value()));
     // Lines elsewhere that name a request carry that request's id.
     List<ILoggingEvent> naming =
-        captured.list.stream()
+        seen(captured).stream()
             .filter(e -> e.getLoggerName().startsWith("dev.latchkey.bot.slack."))
             .filter(e -> REQUEST_ID.matcher(e.getFormattedMessage()).find())
             .toList();
@@ -111,5 +111,15 @@ class LogContextTest {
                   .as(e.getFormattedMessage())
                   .containsEntry(LogContext.REQUEST_ID, named.group());
             });
+  }
+
+  /**
+   * What the appender holds so far, copied under its lock: it appends from Latchkey's threads while
+   * the test reads (AppenderBase appends holding the appender's monitor).
+   */
+  private static List<ILoggingEvent> seen(ListAppender<ILoggingEvent> captured) {
+    synchronized (captured) {
+      return List.copyOf(captured.list);
+    }
   }
 }
