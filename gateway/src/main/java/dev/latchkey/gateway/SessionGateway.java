@@ -13,9 +13,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -23,7 +21,6 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -114,8 +111,10 @@ public final class SessionGateway implements AutoCloseable {
             new SessionTracker(),
             workers);
     this.cutter = new GrantCutter(registry, services.admit(), causes, services.clock());
-    this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    this.io = new MultiThreadIoEventLoopGroup(settings.ioThreads(), NioIoHandler.newFactory());
+    this.boss = new MultiThreadIoEventLoopGroup(1, GatewayTransport.chosen().ioHandlers());
+    this.io =
+        new MultiThreadIoEventLoopGroup(
+            settings.ioThreads(), GatewayTransport.chosen().ioHandlers());
     this.channels = new DefaultChannelGroup("latchkey-gateway", GlobalEventExecutor.INSTANCE);
     try {
       this.server = bind(serverTls());
@@ -158,7 +157,7 @@ public final class SessionGateway implements AutoCloseable {
 
   private SslContext serverTls() throws SSLException {
     return SslContextBuilder.forServer(identity.key(), identity.chain())
-        .sslProvider(SslProvider.JDK)
+        .sslProvider(GatewayTls.provider())
         .protocols("TLSv1.3", "TLSv1.2")
         .applicationProtocolConfig(
             new ApplicationProtocolConfig(
@@ -182,7 +181,7 @@ public final class SessionGateway implements AutoCloseable {
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(boss, io)
-            .channel(NioServerSocketChannel.class)
+            .channel(GatewayTransport.chosen().serverChannel())
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(

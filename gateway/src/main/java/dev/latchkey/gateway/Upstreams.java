@@ -5,13 +5,11 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.resolver.NoopAddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -40,7 +38,7 @@ final class Upstreams {
   static SslContext tls(ApiServerUpstream api) throws SSLException {
     SslContextBuilder builder =
         SslContextBuilder.forClient()
-            .sslProvider(SslProvider.JDK)
+            .sslProvider(GatewayTls.provider())
             .protocols("TLSv1.3", "TLSv1.2")
             .trustManager(api.trustManager())
             .endpointIdentificationAlgorithm(api.verifyHostname() ? "HTTPS" : null);
@@ -97,7 +95,7 @@ final class Upstreams {
             .setMaxChunkSize(64 * 1024);
     return new Bootstrap()
         .group(client.eventLoop())
-        .channel(NioSocketChannel.class)
+        .channel(GatewayTransport.chosen().channel())
         .resolver(NoopAddressResolverGroup.INSTANCE)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
         .option(ChannelOption.TCP_NODELAY, true)
