@@ -2,9 +2,11 @@ package dev.latchkey.gateway.record;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /** The JSON of asciicast v2 lines: the header object and {@code [time, code, data]} events. */
@@ -31,16 +33,68 @@ final class CastJson {
         });
   }
 
-  /** An event {@code micros} after the start, the time written in seconds to the microsecond. */
-  static byte[] event(long micros, String code, String data) {
-    return write(
-        json -> {
-          json.writeStartArray();
-          json.writeNumber(seconds(micros));
-          json.writeString(code);
-          json.writeString(data);
-          json.writeEndArray();
-        });
+  /**
+   * Appends the event line {@code [time, code, text]} to {@code line}, its text given as
+   * well-formed UTF-8 and escaped as it is copied, without decoding it into characters first: the
+   * bytes Jackson writes for that string, but that a character beyond the BMP stays its own four
+   * bytes rather than two escapes. {@code code} is a plain ASCII word.
+   */
+  static void appendEvent(ByteBuf line, long micros, String code, byte[] utf8, int from, int to) {
+    line.writeByte('[').writeCharSequence(seconds(micros), StandardCharsets.US_ASCII);
+    line.writeByte(',').writeByte('"').writeCharSequence(code, StandardCharsets.US_ASCII);
+    line.writeByte('"').writeByte(',').writeByte('"');
+    // At most six bytes for each byte of text (a control character becomes a six-byte escape).
+    line.ensureWritable(6 * (to - from) + 2);
+    byte[] out = line.array();
+    int at = line.arrayOffset() + line.writerIndex();
+    int start = at;
+    int run = from;
+    for (int i = from; i < to; i++) {
+      byte b = utf8[i];
+      int escape = b < 0 ? 0 : ESCAPES[b];
+      if (escape == 0) {
+        continue;
+      }
+      System.arraycopy(utf8, run, out, at, i - run);
+      at += i - run;
+      run = i + 1;
+      out[at++] = '\\';
+      if (escape > 0) {
+        out[at++] = (byte) escape;
+      } else {
+        out[at++] = 'u';
+        out[at++] = '0';
+        out[at++] = '0';
+        out[at++] = HEX[b >> 4];
+        out[at++] = HEX[b & 0xF];
+      }
+    }
+    System.arraycopy(utf8, run, out, at, to - run);
+    at += to - run;
+    line.writerIndex(line.writerIndex() + at - start);
+    line.writeByte('"').writeByte(']');
+  }
+
+  private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * For each ASCII byte: 0 when it stands for itself in a JSON string, the letter of its short
+   * escape (n for a newline), or -1 for the six-byte escape of its code; as Jackson's default
+   * escapes.
+   */
+  private static final int[] ESCAPES = new int[128];
+
+  static {
+    for (int c = 0; c < 0x20; c++) {
+      ESCAPES[c] = -1;
+    }
+    ESCAPES['"'] = '"';
+    ESCAPES['\\'] = '\\';
+    ESCAPES['\b'] = 'b';
+    ESCAPES['\t'] = 't';
+    ESCAPES['\n'] = 'n';
+    ESCAPES['\f'] = 'f';
+    ESCAPES['\r'] = 'r';
   }
 
   static String seconds(long micros) {

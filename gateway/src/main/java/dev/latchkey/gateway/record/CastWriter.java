@@ -55,13 +55,18 @@ final class CastWriter {
   }
 
   /** Queues one line (its newline is added); stored at the next {@link #store}. */
-  synchronized void line(byte[] json) {
-    int needed = pendingLength + json.length + 1;
+  void line(byte[] json) {
+    line(json, 0, json.length);
+  }
+
+  /** Queues the line of {@code length} bytes at {@code offset} of {@code json}, copied. */
+  synchronized void line(byte[] json, int offset, int length) {
+    int needed = pendingLength + length + 1;
     if (needed > pending.length) {
       pending = Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
     }
-    System.arraycopy(json, 0, pending, pendingLength, json.length);
-    pendingLength += json.length;
+    System.arraycopy(json, offset, pending, pendingLength, length);
+    pendingLength += length;
     pending[pendingLength++] = '\n';
     if (lines == lineEnds.length) {
       lineEnds = Arrays.copyOf(lineEnds, lines * 2);

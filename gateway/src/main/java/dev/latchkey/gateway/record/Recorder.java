@@ -3,8 +3,12 @@ package dev.latchkey.gateway.record;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.latchkey.core.session.StreamSession;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +34,10 @@ final class Recorder {
   private static final int RESIZE_MESSAGE_LIMIT = 1024;
 
   /**
-   * The most characters one event holds: its JSON (at most six bytes a character, for an escaped
+   * The most bytes of text one event holds: its JSON (at most six bytes a byte, for an escaped
    * control character) stays well within a stored part, so a large read becomes several events.
    */
-  static final int EVENT_CHARS = 8 * 1024;
+  static final int EVENT_BYTES = 8 * 1024;
 
   private static final int TITLE_LIMIT = 512;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,6 +54,8 @@ final class Recorder {
   private final Utf8Stream status = new Utf8Stream();
   private final ByteArrayOutputStream resizeMessage = new ByteArrayOutputStream();
   private final List<byte[]> held = new ArrayList<>();
+  // One event line at a time, reused: a busy terminal writes thousands.
+  private final ByteBuf eventLine = Unpooled.buffer(1024);
   private int heldBytes;
   private boolean headerWritten;
   private long lastMicros;
@@ -77,28 +83,28 @@ final class Recorder {
     return title.length() <= TITLE_LIMIT ? title.toString() : title.substring(0, TITLE_LIMIT) + "…";
   }
 
-  void stdin(byte[] bytes) {
-    event("i", stdin.decode(bytes));
+  void stdin(ByteBuf bytes) {
+    text("i", stdin.decode(bytes));
   }
 
-  void stdout(byte[] bytes) {
-    event("o", stdout.decode(bytes));
+  void stdout(ByteBuf bytes) {
+    text("o", stdout.decode(bytes));
   }
 
-  void stderr(byte[] bytes) {
-    event("o", stderr.decode(bytes));
+  void stderr(ByteBuf bytes) {
+    text("o", stderr.decode(bytes));
   }
 
   /** The error channel: how the command ended (a Kubernetes Status), kept as a marker. */
-  void status(byte[] bytes) {
-    event("m", status.decode(bytes));
+  void status(ByteBuf bytes) {
+    text("m", status.decode(bytes));
   }
 
   /**
    * Bytes of the resize channel: JSON objects {@code {"Width":…,"Height":…}}, one after another.
    */
-  void resize(byte[] bytes) {
-    resizeMessage.writeBytes(bytes);
+  void resize(ByteBuf bytes) {
+    resizeMessage.writeBytes(ByteBufUtil.getBytes(bytes));
     byte[] buffered = resizeMessage.toByteArray();
     int start = 0;
     for (int i = 0; i < buffered.length; i++) {
@@ -151,29 +157,35 @@ final class Recorder {
   }
 
   private void event(String code, String data) {
-    if (data.isEmpty()) {
+    byte[] utf8 = data.getBytes(StandardCharsets.UTF_8);
+    text(code, new Utf8Stream.Text(utf8, 0, utf8.length));
+  }
+
+  /** One event per {@link #EVENT_BYTES} of text or less, each split between two characters. */
+  private void text(String code, Utf8Stream.Text text) {
+    if (text.isEmpty()) {
       return;
     }
     // The ticker is monotonic, but a recording's times must never go back even if it were not.
     long micros = Math.max(lastMicros, (nanoTicker.getAsLong() - startNanos) / 1000);
     lastMicros = micros;
-    int from = 0;
-    while (from < data.length()) {
-      int to = Math.min(data.length(), from + EVENT_CHARS);
-      if (to < data.length() && Character.isHighSurrogate(data.charAt(to - 1))) {
-        to--; // a character outside the BMP stays whole
+    byte[] utf8 = text.bytes();
+    int from = text.from();
+    while (from < text.to()) {
+      int to = Math.min(text.to(), from + EVENT_BYTES);
+      while (to < text.to() && (utf8[to] & 0xC0) == 0x80) {
+        to--; // not inside a character
       }
-      line(CastJson.event(micros, code, data.substring(from, to)));
+      eventLine.clear();
+      CastJson.appendEvent(eventLine, micros, code, utf8, from, to);
+      if (headerWritten) {
+        writer.line(eventLine.array(), eventLine.arrayOffset(), eventLine.readableBytes());
+      } else {
+        byte[] copy = ByteBufUtil.getBytes(eventLine);
+        held.add(copy);
+        heldBytes += copy.length;
+      }
       from = to;
-    }
-  }
-
-  private void line(byte[] line) {
-    if (headerWritten) {
-      writer.line(line);
-    } else {
-      held.add(line);
-      heldBytes += line.length;
     }
   }
 

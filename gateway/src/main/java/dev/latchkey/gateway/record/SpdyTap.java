@@ -1,7 +1,6 @@
 package dev.latchkey.gateway.record;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
@@ -68,6 +67,8 @@ final class SpdyTap extends RecordingTap {
 
   private void decode(
       EmbeddedChannel frames, FirstFailure failure, ByteBuf bytes, boolean fromClient) {
+    // A copy, not a duplicate sharing the bytes: the codec may compact what it keeps between reads,
+    // and the bytes themselves must pass unchanged (a shared read-only view broke SPDY streams).
     frames.writeInbound(bytes.copy());
     try {
       // Frames decoded before a bad one are still recorded.
@@ -144,11 +145,11 @@ final class SpdyTap extends RecordingTap {
     if (type == null) {
       throw new RecordingFailedException("SPDY data on a stream that was never opened", null);
     }
-    byte[] bytes = ByteBufUtil.getBytes(data.content());
+    ByteBuf bytes = data.content();
     if (!fromClient && data.isLast() && data.streamId() == stdoutStream) {
       stdoutOpen = false;
     }
-    if (bytes.length == 0) {
+    if (!bytes.isReadable()) {
       return;
     }
     switch (type) {

@@ -1,6 +1,7 @@
 package dev.latchkey.gateway.record;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
  * Reads WebSocket frames (RFC 6455) of one direction as their bytes arrive, without waiting for a
@@ -19,7 +20,8 @@ final class WebSocketFrameReader {
   interface Frames {
     void frameStart(int opcode, boolean fin);
 
-    void payload(byte[] bytes);
+    /** A piece of a frame's payload, unmasked; lent for the call, never to be kept or changed. */
+    void payload(ByteBuf bytes);
 
     void frameEnd();
   }
@@ -46,14 +48,19 @@ final class WebSocketFrameReader {
     while (i < end) {
       if (inPayload) {
         int length = (int) Math.min(remaining, end - i);
-        byte[] payload = new byte[length];
-        bytes.getBytes(i, payload);
-        i += length;
+        ByteBuf payload;
         if (masked) {
+          byte[] unmasked = new byte[length];
+          bytes.getBytes(i, unmasked);
           for (int j = 0; j < length; j++) {
-            payload[j] ^= mask[(int) (maskPosition++ & 3)];
+            unmasked[j] ^= mask[(int) (maskPosition++ & 3)];
           }
+          payload = Unpooled.wrappedBuffer(unmasked);
+        } else {
+          // A server's output, the bulk of a stream: read where it lies, not copied.
+          payload = bytes.slice(i, length);
         }
+        i += length;
         remaining -= length;
         frames.payload(payload);
         if (remaining == 0) {

@@ -1,6 +1,7 @@
 package dev.latchkey.gateway.record;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -115,19 +116,19 @@ final class WebSocketTap extends RecordingTap {
     }
 
     @Override
-    public void payload(byte[] bytes) {
-      if (opcode >= WebSocketFrameReader.CLOSE || bytes.length == 0) {
+    public void payload(ByteBuf bytes) {
+      if (opcode >= WebSocketFrameReader.CLOSE || !bytes.isReadable()) {
         return; // ping and pong payloads are opaque; a close frame's reason is not the terminal's
       }
-      int from = 0;
+      ByteBuf data = bytes;
       if (channel < 0) {
-        channel = channel(bytes[0]);
-        from = 1;
+        channel = channel(bytes.getByte(bytes.readerIndex()));
+        data = bytes.slice(bytes.readerIndex() + 1, bytes.readableBytes() - 1);
       }
       if (base64) {
-        base64(bytes, from);
-      } else if (from < bytes.length) {
-        deliver(Arrays.copyOfRange(bytes, from, bytes.length));
+        base64(ByteBufUtil.getBytes(data));
+      } else if (data.isReadable()) {
+        deliver(data);
       }
     }
 
@@ -155,10 +156,10 @@ final class WebSocketTap extends RecordingTap {
       return number;
     }
 
-    private void base64(byte[] bytes, int from) {
-      byte[] text = new byte[base64Pending.length + bytes.length - from];
+    private void base64(byte[] bytes) {
+      byte[] text = new byte[base64Pending.length + bytes.length];
       System.arraycopy(base64Pending, 0, text, 0, base64Pending.length);
-      System.arraycopy(bytes, from, text, base64Pending.length, bytes.length - from);
+      System.arraycopy(bytes, 0, text, base64Pending.length, bytes.length);
       int whole = text.length - text.length % 4;
       base64Pending = Arrays.copyOfRange(text, whole, text.length);
       if (whole == 0) {
@@ -174,11 +175,11 @@ final class WebSocketTap extends RecordingTap {
         throw new RecordingFailedException("a WebSocket message is not base64", e);
       }
       padded = text[whole - 1] == '=';
-      deliver(decoded);
+      deliver(Unpooled.wrappedBuffer(decoded));
     }
 
-    private void deliver(byte[] data) {
-      if (data.length == 0 || channel == CLOSE) {
+    private void deliver(ByteBuf data) {
+      if (!data.isReadable() || channel == CLOSE) {
         return; // a close names the channel closed: nothing of the terminal
       }
       Recorder recorder = recorder();

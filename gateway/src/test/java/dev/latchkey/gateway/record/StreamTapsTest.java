@@ -58,7 +58,7 @@ class StreamTapsTest {
     CountingTap tap = open(false, sink, 1 << 22);
     // NUL is escaped to six bytes in JSON; the emoji falls where an event is split.
     String output =
-        "\u0000".repeat(Recorder.EVENT_CHARS - 1)
+        "\u0000".repeat(Recorder.EVENT_BYTES - 1)
             + "\uD83D\uDE00"
             + "\u0000".repeat(30_000)
             + "é\n";
