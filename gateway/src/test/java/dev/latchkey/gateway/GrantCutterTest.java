@@ -97,7 +97,8 @@ class GrantCutterTest {
 
     assertThat(cut).allSatisfy(c -> assertThat(c.line).endsWith("ended: revoked"));
     assertThat(kept.line).isNull();
-    assertThat(reads.get("findAll")).as("the open grants, then the ended ones").hasValue(2);
-    assertThat(reads).as("no read per grant").doesNotContainKey("find");
+    assertThat(reads.get("standings")).as("the open grants").hasValue(1);
+    assertThat(reads.get("findAll")).as("then the ended ones, for why they ended").hasValue(1);
+    assertThat(reads).as("no read per grant").doesNotContainKeys("find", "standing");
   }
 }

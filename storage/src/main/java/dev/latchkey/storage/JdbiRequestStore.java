@@ -9,6 +9,7 @@ import dev.latchkey.core.RequestState;
 import dev.latchkey.core.StoredAuditEvent;
 import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.port.RequestStore.Change;
+import dev.latchkey.core.session.GrantStanding;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -100,6 +101,40 @@ final class JdbiRequestStore implements RequestStore {
   @Override
   public Optional<AccessRequest> find(RequestId id) {
     return sql.withHandle("read request " + id, h -> find(h, id));
+  }
+
+  @Override
+  public Optional<GrantStanding> standing(RequestId id) {
+    return sql.withHandle(
+        "read the standing of request " + id,
+        h ->
+            h.createQuery(RequestRows.SELECT_STANDING + " WHERE id = :id")
+                .bind("id", id.value())
+                .map(RequestRows::readStanding)
+                .findOne());
+  }
+
+  @Override
+  public List<GrantStanding> standings(Collection<RequestId> ids) {
+    List<String> distinct = ids.stream().map(RequestId::value).distinct().toList();
+    if (distinct.isEmpty()) {
+      return List.of();
+    }
+    return sql.withHandle(
+        "read the standing of " + distinct.size() + " requests",
+        h -> {
+          List<GrantStanding> found = new ArrayList<>(distinct.size());
+          for (int from = 0; from < distinct.size(); from += findAllChunk) {
+            found.addAll(
+                h.createQuery(RequestRows.SELECT_STANDING + " WHERE id IN (<ids>)")
+                    .bindList(
+                        "ids",
+                        distinct.subList(from, Math.min(from + findAllChunk, distinct.size())))
+                    .map(RequestRows::readStanding)
+                    .list());
+          }
+          return found;
+        });
   }
 
   @Override

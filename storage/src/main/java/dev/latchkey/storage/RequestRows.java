@@ -10,6 +10,7 @@ import dev.latchkey.core.RequestKind;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.Requester;
 import dev.latchkey.core.Scope;
+import dev.latchkey.core.session.GrantStanding;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -58,6 +59,10 @@ final class RequestRows {
 
   static final String SELECT = "SELECT " + String.join(", ", FIELDS) + ", version FROM requests";
 
+  /** The columns of a {@link GrantStanding}: what the gateway reads on every request. */
+  static final String SELECT_STANDING =
+      "SELECT id, kind, customer, cluster, role, credentials, state, expires_at FROM requests";
+
   private RequestRows() {}
 
   /**
@@ -105,6 +110,23 @@ final class RequestRows {
   }
 
   /** Reads a row of {@link #SELECT}. */
+  static GrantStanding readStanding(ResultSet rs, StatementContext ctx) throws SQLException {
+    String id = rs.getString("id");
+    Columns c = new Columns(rs, ctx);
+    try {
+      return new GrantStanding(
+          c.get("id", RequestId.class),
+          c.get("kind", RequestKind.class),
+          new ClusterRef(c.get("customer", CustomerId.class), c.get("cluster", String.class)),
+          c.get("role", String.class),
+          c.get("credentials", CredentialMode.class),
+          c.get("state", RequestState.class),
+          c.optional("expires_at", Instant.class));
+    } catch (RuntimeException e) {
+      throw new StoreException("request " + id + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
   static AccessRequest read(ResultSet rs, StatementContext ctx) throws SQLException {
     String id = rs.getString("id");
     Columns c = new Columns(rs, ctx);

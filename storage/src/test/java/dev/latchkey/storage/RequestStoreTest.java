@@ -25,6 +25,7 @@ import dev.latchkey.core.port.AuditLog.ChainCheck;
 import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.port.RequestStore.Update;
+import dev.latchkey.core.session.GrantStanding;
 import dev.latchkey.core.testing.Fixtures;
 import dev.latchkey.core.testing.MutableClock;
 import java.time.Duration;
@@ -168,6 +169,34 @@ class RequestStoreTest extends EngineTest {
     assertThat(store.findAll(asked)).containsExactlyInAnyOrderElementsOf(written);
     assertThat(store.findAll(List.of(id(5), id(8)))).containsExactly(written.getLast());
     assertThat(store.findAll(List.of())).isEmpty();
+  }
+
+  /** The gateway's narrow read says of every request what the whole record says. */
+  @Test
+  void theStandingOfARequestIsWhatItsWholeRecordSaysInEveryState() {
+    List<AccessRequest> written = new ArrayList<>();
+    int n = 0;
+    for (RequestState state : RequestState.values()) {
+      AccessRequest r = inState(state, id(++n), T0.plusNanos(n), Scope.CLUSTER);
+      store.insert(r, List.of());
+      written.add(r);
+    }
+    RequestStore inTwos =
+        new JdbiRequestStore(
+            new Sql(Jdbi.create(H2Urls.prepare(engine.url()), engine.user(), engine.password())),
+            new AuditChain(() -> {}),
+            clock,
+            2);
+    List<RequestId> asked = new ArrayList<>(written.stream().map(AccessRequest::id).toList());
+    asked.add(id(99)); // unknown
+
+    for (AccessRequest r : written) {
+      assertThat(store.standing(r.id())).as("%s", r.state()).contains(GrantStanding.of(r));
+    }
+    assertThat(store.standing(id(99))).isEmpty();
+    assertThat(inTwos.standings(asked))
+        .containsExactlyInAnyOrderElementsOf(written.stream().map(GrantStanding::of).toList());
+    assertThat(store.standings(List.of())).isEmpty();
   }
 
   @Test

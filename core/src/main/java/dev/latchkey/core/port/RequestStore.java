@@ -5,6 +5,7 @@ import dev.latchkey.core.AuditEvent;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
+import dev.latchkey.core.session.GrantStanding;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -29,6 +30,19 @@ public interface RequestStore {
    */
   default List<AccessRequest> findAll(Collection<RequestId> ids) {
     return ids.stream().map(this::find).flatMap(Optional::stream).toList();
+  }
+
+  /**
+   * What the gateway's admission reads of request {@code id} (see {@link GrantStanding}); a store
+   * reads just those fields, since the gateway asks on every request.
+   */
+  default Optional<GrantStanding> standing(RequestId id) {
+    return find(id).map(GrantStanding::of);
+  }
+
+  /** The same for many requests at once; those not found are left out. */
+  default List<GrantStanding> standings(Collection<RequestId> ids) {
+    return findAll(ids).stream().map(GrantStanding::of).toList();
   }
 
   /**

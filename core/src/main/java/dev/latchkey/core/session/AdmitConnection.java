@@ -1,6 +1,5 @@
 package dev.latchkey.core.session;
 
-import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.ClusterPolicy;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CredentialMode;
@@ -37,7 +36,7 @@ public final class AdmitConnection {
   public Admission admit(RequestId id, ClusterRef cluster) {
     Instant now = clock.instant();
     return requests
-        .find(id)
+        .standing(id)
         .map(r -> admission(r, cluster, now))
         .orElse(new Admission.Refused(Admission.Reason.UNKNOWN_GRANT));
   }
@@ -50,7 +49,7 @@ public final class AdmitConnection {
     Instant now = clock.instant();
     Map<RequestId, Admission> out = new HashMap<>();
     Collection<RequestId> ids = grants.keySet();
-    for (AccessRequest r : requests.findAll(ids)) {
+    for (GrantStanding r : requests.standings(ids)) {
       out.put(r.id(), admission(r, grants.get(r.id()), now));
     }
     for (RequestId id : ids) {
@@ -61,7 +60,7 @@ public final class AdmitConnection {
 
   /** The rule itself: a pure function of the record, the cluster named, the policy and now. */
   static Admission admission(
-      AccessRequest r, ClusterRef cluster, Instant now, Customers customers) {
+      GrantStanding r, ClusterRef cluster, Instant now, Customers customers) {
     if (r.kind() != RequestKind.ACCESS) {
       return new Admission.Refused(Admission.Reason.UNKNOWN_GRANT);
     }
@@ -86,7 +85,7 @@ public final class AdmitConnection {
         new GatewayGrant(r.id(), r.cluster(), r.role(), end, policy.get().protectedNamespaces()));
   }
 
-  private Admission admission(AccessRequest r, ClusterRef cluster, Instant now) {
+  private Admission admission(GrantStanding r, ClusterRef cluster, Instant now) {
     return admission(r, cluster, now, customers);
   }
 }
