@@ -49,12 +49,16 @@ final class JdbiSessionStore implements SessionStore {
           + " NULL";
 
   /**
-   * Takes the session's row for the part: only while it is open and only after the last part. The
-   * row lock also makes a close wait for a part being written, and a part wait for a close.
+   * Takes the session's row for parts {@code first} to {@code last}: only while it is open and only
+   * after the last part stored. The row lock also makes a close wait for parts being written, and
+   * parts wait for a close.
    */
-  private static final String CLAIM_PART =
-      "UPDATE gateway_sessions SET last_part = :seq WHERE id = :id AND ended_at IS NULL AND"
-          + " (last_part IS NULL OR last_part < :seq)";
+  private static final String CLAIM_PARTS =
+      "UPDATE gateway_sessions SET last_part = :last WHERE id = :id AND ended_at IS NULL AND"
+          + " (last_part IS NULL OR last_part < :first)";
+
+  private static final String INSERT_PART =
+      "INSERT INTO recording_parts (session_id, seq, content) VALUES (:id, :seq, :content)";
 
   private final Sql sql;
   private final AuditChain chain;
@@ -155,22 +159,21 @@ final class JdbiSessionStore implements SessionStore {
     sql.inTransaction(
         what,
         h -> {
+          int claimed =
+              h.createUpdate(CLAIM_PARTS)
+                  .bind("id", id.value())
+                  .bind("first", firstSequence)
+                  .bind("last", firstSequence + parts.size() - 1)
+                  .execute();
+          if (claimed == 0) {
+            throw new StoreException("could not " + what + ": " + whyNoPart(h, id));
+          }
+          PreparedBatch insert = h.prepareBatch(INSERT_PART);
           long sequence = firstSequence;
           for (byte[] part : parts) {
-            int claimed =
-                h.createUpdate(CLAIM_PART).bind("id", id.value()).bind("seq", sequence).execute();
-            if (claimed == 0) {
-              throw new StoreException("could not " + what + ": " + whyNoPart(h, id));
-            }
-            h.createUpdate(
-                    "INSERT INTO recording_parts (session_id, seq, content) VALUES (:id, :seq,"
-                        + " :content)")
-                .bind("id", id.value())
-                .bind("seq", sequence)
-                .bind("content", part)
-                .execute();
-            sequence++;
+            insert.bind("id", id.value()).bind("seq", sequence++).bind("content", part).add();
           }
+          insert.execute();
           return parts.size();
         });
   }
@@ -275,7 +278,7 @@ final class JdbiSessionStore implements SessionStore {
                 .list());
   }
 
-  /** Why {@link #CLAIM_PART} changed nothing, in words for the log of the session that ends. */
+  /** Why {@link #CLAIM_PARTS} changed nothing, in words for the log of the session that ends. */
   private static String whyNoPart(Handle h, SessionId id) {
     return h.createQuery("SELECT ended_at, last_part FROM gateway_sessions WHERE id = :id")
         .bind("id", id.value())
