@@ -11,7 +11,7 @@
 # LATCHKEY_JAVA_OPTS (JVM options of the Latchkey process; default those of ./latchkey run) ·
 # BENCH_JAVA_OPTS (of the benchmark process, default -Xmx2g) · ADMIN_KUBECONFIG (use this API server instead of
 # starting one) · BENCH_SKIP_BUILD=1 · the gateway's: BENCH_GATEWAY=6,7,8,9 · BENCH_EXEC_MB=100 ·
-# BENCH_EXEC_RUNS=3 · BENCH_RECORDING_CAP_MB=256 · BENCH_CUT_GRANTS=100 · BENCH_CUT_SESSIONS=10 · BENCH_WATCHES=1000.
+# BENCH_EXEC_RUNS=3 · BENCH_EXEC_WARMUPS=2 · BENCH_RECORDING_CAP_MB=256 · BENCH_CUT_GRANTS=100 · BENCH_CUT_SESSIONS=10 · BENCH_WATCHES=1000.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
