@@ -6,6 +6,9 @@ import io.netty.buffer.ByteBuf;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -49,15 +52,21 @@ final class CastJson {
     int at = line.arrayOffset() + line.writerIndex();
     int start = at;
     int run = from;
-    for (int i = from; i < to; i++) {
-      byte b = utf8[i];
+    int i = from;
+    while (i < to) {
+      // Eight bytes at a time while none of them needs an escape: most of a terminal's output.
+      if (i + 8 <= to && !anyEscaped((long) LONGS.get(utf8, i))) {
+        i += 8;
+        continue;
+      }
+      byte b = utf8[i++];
       int escape = b < 0 ? 0 : ESCAPES[b];
       if (escape == 0) {
         continue;
       }
-      System.arraycopy(utf8, run, out, at, i - run);
-      at += i - run;
-      run = i + 1;
+      System.arraycopy(utf8, run, out, at, i - 1 - run);
+      at += i - 1 - run;
+      run = i;
       out[at++] = '\\';
       if (escape > 0) {
         out[at++] = (byte) escape;
@@ -73,6 +82,24 @@ final class CastJson {
     at += to - run;
     line.writerIndex(line.writerIndex() + at - start);
     line.writeByte('"').writeByte(']');
+  }
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+
+  /**
+   * Whether any of the eight bytes is a control character, a quote or a backslash (bytes of
+   * characters beyond ASCII never are): the bit tricks that find a byte below a value or equal to
+   * one, in all eight at once.
+   */
+  static boolean anyEscaped(long bytes) {
+    long below = (bytes - 0x20 * ONES) & ~bytes & HIGHS;
+    long quote = bytes ^ ('"' * ONES);
+    long backslash = bytes ^ ('\\' * ONES);
+    return (below | ((quote - ONES) & ~quote & HIGHS) | ((backslash - ONES) & ~backslash & HIGHS))
+        != 0;
   }
 
   private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);

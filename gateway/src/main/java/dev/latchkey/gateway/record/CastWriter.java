@@ -23,6 +23,9 @@ import java.util.Optional;
 final class CastWriter {
   private static final int PART_BYTES = SessionStore.MAX_PART_BYTES;
 
+  /** The largest emptied queue kept for reuse; a larger one (a long wait for the store) goes. */
+  private static final int SPARE_LIMIT = 2 * 1024 * 1024;
+
   private final RecordingSink sink;
   private final long capBytes;
 
@@ -32,6 +35,7 @@ final class CastWriter {
   private int[] lineEnds = new int[16];
   private int lines;
   private long queuedLines;
+  private byte[] spare; // the array the last store emptied, for the queue after the next
 
   // The store, guarded by storing.
   private final Object storing = new Object();
@@ -107,7 +111,11 @@ final class CastWriter {
         if (count == 0) {
           return mark;
         }
-        pending = new byte[Math.max(1024, Math.min(chunk.length, 4 * PART_BYTES))];
+        // The queue goes on in the array the last store emptied, as large as the last queue grew:
+        // a busy stream neither allocates a queue per store nor grows one by copying.
+        int size = Math.max(1024, Math.min(chunk.length, SPARE_LIMIT));
+        pending = spare != null && spare.length >= size ? spare : new byte[size];
+        spare = null;
         lineEnds = new int[Math.max(16, Math.min(ends.length, 1024))];
         pendingLength = 0;
         lines = 0;
@@ -137,6 +145,9 @@ final class CastWriter {
         next = end;
       }
       store(parts); // what fits, also when the recording is full from here on
+      synchronized (this) {
+        spare = chunk.length <= SPARE_LIMIT ? chunk : null;
+      }
       if (stop != null) {
         failure = stop;
         throw failure;

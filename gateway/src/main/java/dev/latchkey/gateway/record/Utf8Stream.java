@@ -1,7 +1,10 @@
 package dev.latchkey.gateway.record;
 
 import io.netty.buffer.ByteBuf;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -16,6 +19,8 @@ import java.util.Arrays;
  */
 final class Utf8Stream {
   private static final byte[] NOTHING = new byte[0];
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** Well-formed UTF-8 bytes from {@code from} to {@code to} of {@code bytes}. */
   record Text(byte[] bytes, int from, int to) {
@@ -104,6 +109,10 @@ final class Utf8Stream {
   static int wellFormedUpTo(byte[] b, int to) {
     int i = 0;
     while (i < to) {
+      if (i + 8 <= to && ((long) LONGS.get(b, i) & 0x8080808080808080L) == 0) {
+        i += 8; // eight ASCII bytes
+        continue;
+      }
       int lead = b[i];
       if (lead >= 0) {
         i++;

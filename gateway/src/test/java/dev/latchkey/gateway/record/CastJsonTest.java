@@ -11,6 +11,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -90,5 +92,31 @@ class CastJsonTest {
       json.writeEndArray();
     }
     return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void eightBytesAtATimeFindEveryByteThatNeedsAnEscapeAndNoOther() {
+    for (int position = 0; position < 8; position++) {
+      for (int value = 0; value < 256; value++) {
+        byte[] block = "abcdefgh".getBytes(StandardCharsets.US_ASCII);
+        block[position] = (byte) value;
+        boolean escaped = value < 0x20 || value == '"' || value == '\\';
+        assertThat(
+                CastJson.anyEscaped(
+                    ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN).getLong()))
+            .as("byte %d at %d", value, position)
+            .isEqualTo(escaped);
+      }
+    }
+    Random random = new Random(7);
+    for (int n = 0; n < 100_000; n++) {
+      long bytes = random.nextLong();
+      boolean escaped = false;
+      for (int k = 0; k < 8; k++) {
+        int b = (int) (bytes >>> (8 * k)) & 0xFF;
+        escaped |= b < 0x20 || b == '"' || b == '\\';
+      }
+      assertThat(CastJson.anyEscaped(bytes)).as("%x", bytes).isEqualTo(escaped);
+    }
   }
 }

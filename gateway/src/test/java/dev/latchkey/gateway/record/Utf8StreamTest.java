@@ -56,7 +56,7 @@ class Utf8StreamTest {
     Random random = new Random(20261207);
     byte[] valid = "aé€\uD83D\uDE00\n\"".getBytes(StandardCharsets.UTF_8);
     for (int n = 0; n < 3_000; n++) {
-      byte[] bytes = new byte[random.nextInt(40)];
+      byte[] bytes = new byte[random.nextInt(100)];
       for (int i = 0; i < bytes.length; i++) {
         // Mostly pieces of real characters, so sequences are often nearly right.
         bytes[i] =
@@ -73,7 +73,7 @@ class Utf8StreamTest {
     StringBuilder decoded = new StringBuilder();
     int at = 0;
     while (at < bytes.length) {
-      int to = Math.min(bytes.length, at + 1 + random.nextInt(6));
+      int to = Math.min(bytes.length, at + 1 + random.nextInt(random.nextBoolean() ? 6 : 40));
       byte[] piece = Arrays.copyOfRange(bytes, at, to);
       decoded.append(
           string(
