@@ -101,7 +101,8 @@ final class GatewayExecBench {
       for (int w = 0; w < run.settings().execWarmups(); w++) {
         for (Variant v : variants) {
           Kubectl.Run warm =
-              exec(v.gateway() ? gatewayConfig : directConfig, v, pod, "cat", GatewayBench.BIG_FILE);
+              exec(
+                  v.gateway() ? gatewayConfig : directConfig, v, pod, "cat", GatewayBench.BIG_FILE);
           Bench.log("throughput: warm-up %d of %s: %.2f s", w + 1, v.name(), warm.nanos() / 1e9);
         }
       }
