@@ -6,7 +6,6 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.spdy.SpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyFrameCodec;
 import io.netty.handler.codec.spdy.SpdyFrameEncoder;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
@@ -23,9 +22,10 @@ import java.util.Optional;
  * protocols, {@code v4} and older): the client opens one stream per channel, named by its {@code
  * streamtype} header, and the data frames of each stream carry that channel.
  *
- * <p>Netty's SPDY frame codec does the decoding (including the header blocks, compressed with zlib
- * and the SPDY/3 dictionary in one context per direction), one instance for each direction, on
- * copies of the bytes.
+ * <p>{@link SpdyFrameReader} follows the frames: a data frame's payload is recorded where it lies;
+ * control frames go whole to Netty's SPDY frame codec, which reads them (including the header
+ * blocks, compressed with zlib and the SPDY/3 dictionary in one context per direction), one
+ * instance for each direction.
  */
 final class SpdyTap extends RecordingTap {
   private static final SpdyVersion VERSION = SpdyVersion.SPDY_3_1;
@@ -45,7 +45,8 @@ final class SpdyTap extends RecordingTap {
       new EmbeddedChannel(new SpdyFrameCodec(VERSION), clientFailure);
   private final EmbeddedChannel serverFrames =
       new EmbeddedChannel(new SpdyFrameCodec(VERSION), serverFailure);
-  private final SpdyFrameBoundary towardsClient = new SpdyFrameBoundary();
+  private final SpdyFrameReader clientReader = new SpdyFrameReader(new Side(true));
+  private final SpdyFrameReader serverReader = new SpdyFrameReader(new Side(false));
   private final Map<Integer, StreamType> streams = new HashMap<>();
   private int stdoutStream;
   private boolean stdoutOpen;
@@ -56,20 +57,48 @@ final class SpdyTap extends RecordingTap {
 
   @Override
   void decodeFromClient(ByteBuf bytes) {
-    decode(clientFrames, clientFailure, bytes, true);
+    clientReader.read(bytes);
   }
 
   @Override
   void decodeFromServer(ByteBuf bytes) {
-    towardsClient.follow(bytes);
-    decode(serverFrames, serverFailure, bytes, false);
+    serverReader.read(bytes);
   }
 
+  /** The frames of one direction: data where it lies, control frames through Netty's codec. */
+  private final class Side implements SpdyFrameReader.Frames {
+    private final boolean fromClient;
+
+    Side(boolean fromClient) {
+      this.fromClient = fromClient;
+    }
+
+    @Override
+    public void data(int streamId, ByteBuf payload) {
+      SpdyTap.this.data(streamId, payload, fromClient);
+    }
+
+    @Override
+    public void dataEnd(int streamId, boolean fin) {
+      if (!fromClient && fin && streamId == stdoutStream) {
+        stdoutOpen = false;
+      }
+    }
+
+    @Override
+    public void control(ByteBuf frame) {
+      if (fromClient) {
+        decode(clientFrames, clientFailure, frame, true);
+      } else {
+        decode(serverFrames, serverFailure, frame, false);
+      }
+    }
+  }
+
+  /** One whole control frame, given to the codec of its direction (which releases it). */
   private void decode(
-      EmbeddedChannel frames, FirstFailure failure, ByteBuf bytes, boolean fromClient) {
-    // A copy, not a duplicate sharing the bytes: the codec may compact what it keeps between reads,
-    // and the bytes themselves must pass unchanged (a shared read-only view broke SPDY streams).
-    frames.writeInbound(bytes.copy());
+      EmbeddedChannel frames, FirstFailure failure, ByteBuf controlFrame, boolean fromClient) {
+    frames.writeInbound(controlFrame);
     try {
       // Frames decoded before a bad one are still recorded.
       for (Object frame = frames.readInbound(); frame != null; frame = frames.readInbound()) {
@@ -106,7 +135,6 @@ final class SpdyTap extends RecordingTap {
   private void frame(Object frame, boolean fromClient) {
     switch (frame) {
       case SpdySynStreamFrame open -> opened(open, fromClient);
-      case SpdyDataFrame data -> data(data, fromClient);
       case SpdyRstStreamFrame reset -> {
         if (reset.streamId() == stdoutStream) {
           stdoutOpen = false;
@@ -140,14 +168,10 @@ final class SpdyTap extends RecordingTap {
     }
   }
 
-  private void data(SpdyDataFrame data, boolean fromClient) {
-    StreamType type = streams.get(data.streamId());
+  private void data(int streamId, ByteBuf bytes, boolean fromClient) {
+    StreamType type = streams.get(streamId);
     if (type == null) {
       throw new RecordingFailedException("SPDY data on a stream that was never opened", null);
-    }
-    ByteBuf bytes = data.content();
-    if (!fromClient && data.isLast() && data.streamId() == stdoutStream) {
-      stdoutOpen = false;
     }
     if (!bytes.isReadable()) {
       return;
@@ -171,7 +195,7 @@ final class SpdyTap extends RecordingTap {
 
   @Override
   Optional<ByteBuf> stdoutFrame(byte[] output) {
-    if (!stdoutOpen || !towardsClient.atBoundary()) {
+    if (!stdoutOpen || !serverReader.atBoundary()) {
       return Optional.empty();
     }
     return Optional.of(
@@ -185,6 +209,8 @@ final class SpdyTap extends RecordingTap {
 
   @Override
   void closeDecoders() {
+    clientReader.close();
+    serverReader.close();
     clientFrames.finishAndReleaseAll();
     serverFrames.finishAndReleaseAll();
   }

@@ -217,7 +217,15 @@ class SpdyTapTest {
         new Script()
             .client(new SpdyFrames().open(RESIZE, "resize"))
             .client(new SpdyFrames().data(RESIZE, "{\"Width\":\"wide\"}")),
-        "Width");
+        "Width"); // A control frame (SYN_STREAM, version 3) claiming 16 MB: refused before it is
+    // gathered.
+    assertFails(
+        new Script()
+            .client(
+                new byte[] {
+                  (byte) 0x80, 3, 0, 1, 0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0, 0, 0, 1
+                }),
+        "too large");
   }
 
   private void assertFails(Script script, String why) {
