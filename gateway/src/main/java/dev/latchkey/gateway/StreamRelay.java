@@ -45,6 +45,7 @@ final class StreamRelay implements RecordingLane.Out {
   private boolean opened;
   private boolean started;
   private boolean ended;
+  private boolean serverClosedBeforeStart;
   private SessionEnd.Cause endCause = SessionEnd.Cause.CLIENT_CLOSED;
   private long fromClient;
   private long fromServer;
@@ -172,6 +173,9 @@ final class StreamRelay implements RecordingLane.Out {
     }
     upstream.flush();
     client.flush();
+    if (serverClosedBeforeStart) {
+      serverClosed();
+    }
   }
 
   void fromClient(ByteBuf bytes) {
@@ -264,6 +268,12 @@ final class StreamRelay implements RecordingLane.Out {
 
   /** The API server ended the stream; what it sent last still reaches the client once recorded. */
   void serverClosed() {
+    if (!started && !ended) {
+      // The switch is still being recorded, and the client has not been told of it: the close
+      // waits for the start, so the client gets the switch and what the server sent first.
+      serverClosedBeforeStart = true;
+      return;
+    }
     whenPassed(
         () -> {
           if (!ended) {

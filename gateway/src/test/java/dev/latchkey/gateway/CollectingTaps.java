@@ -31,8 +31,19 @@ final class CollectingTaps implements TapFactory {
   /** When set, each read records a line and the store waits until this opens. */
   volatile CountDownLatch storeGate;
 
+  /** When set, opening a recorder waits until this opens (the session's start is being written). */
+  volatile CountDownLatch openGate;
+
   @Override
   public StreamTap open(StreamSession session, String transport, String subprotocol) {
+    CountDownLatch gate = openGate;
+    if (gate != null) {
+      try {
+        gate.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (refuseToOpen) {
       throw new IllegalStateException("no recorder (test)");
     }

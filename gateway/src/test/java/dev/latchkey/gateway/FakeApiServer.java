@@ -55,6 +55,10 @@ final class FakeApiServer implements AutoCloseable {
   final List<Seen> seen = new CopyOnWriteArrayList<>();
   final List<Channel> watches = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
+
+  /** How many {@code oneshot} streams this server has ended. */
+  final AtomicInteger oneshotsEnded = new AtomicInteger();
+
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final Channel server;
@@ -208,7 +212,8 @@ final class FakeApiServer implements AutoCloseable {
       if (r.uri().contains("/pods/oneshot/")) {
         ctx.channel()
             .writeAndFlush(Unpooled.copiedBuffer("ready\nbye\n", StandardCharsets.UTF_8))
-            .addListener(ChannelFutureListener.CLOSE);
+            .addListener(ChannelFutureListener.CLOSE)
+            .addListener(f -> oneshotsEnded.incrementAndGet());
         return;
       }
       ctx.channel().writeAndFlush(Unpooled.copiedBuffer("ready\n", StandardCharsets.UTF_8));

@@ -461,6 +461,38 @@ class GatewayTest {
   }
 
   @Test
+  void aStreamTheServerEndsWhileItsStartIsBeingRecordedStillReachesTheClient() throws Exception {
+    AccessRequest grant = rig.active(rig.main, "operator", List.of());
+    CountDownLatch gate = new CountDownLatch(1);
+    rig.taps.openGate = gate;
+    int ended = api.oneshotsEnded.get();
+    try (RawClient client = client()) {
+      client.send(
+          upgrade(
+              rig.url(rig.main) + "/api/v1/namespaces/shop/pods/oneshot/exec?command=sh",
+              tokenFor(grant),
+              "SPDY/3.1"));
+      // The API server switches, sends its two lines and closes while the session's start is
+      // still being written: the close must wait for the start, not end the stream unseen.
+      await().atMost(Duration.ofSeconds(2)).until(() -> api.oneshotsEnded.get() > ended);
+      Thread.sleep(100); // for the close to cross the loopback to the gateway (no timer involved)
+      gate.countDown();
+
+      assertThat(client.head().status()).isEqualTo(101);
+      assertThat(client.readToEnd()).isEqualTo("ready\nbye\n");
+    } finally {
+      rig.taps.openGate = null;
+    }
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .untilAsserted(
+            () ->
+                assertThat(rig.sessions.sessions(grant.id()).getFirst().end())
+                    .hasValueSatisfying(
+                        e -> assertThat(e.cause()).isEqualTo(SessionEnd.Cause.SERVER_CLOSED)));
+  }
+
+  @Test
   void anUpgradeTheServerRefusesComesBackAsIs() throws Exception {
     AccessRequest grant = rig.active(rig.main, "readonly", List.of());
     try (RawClient client = client()) {
