@@ -23,8 +23,11 @@ import java.util.Optional;
 final class CastWriter {
   private static final int PART_BYTES = SessionStore.MAX_PART_BYTES;
 
-  /** The largest emptied queue kept for reuse; a larger one (a long wait for the store) goes. */
-  private static final int SPARE_LIMIT = 2 * 1024 * 1024;
+  /**
+   * The largest queue array a session keeps between stores (two of them: the queue and the one the
+   * store empties); a larger one, from a long wait for the store, is let go.
+   */
+  private static final int SPARE_LIMIT = 1024 * 1024;
 
   private final RecordingSink sink;
   private final long capBytes;
@@ -84,6 +87,11 @@ final class CastWriter {
     return queuedLines;
   }
 
+  /** The bytes of queue arrays this writer holds now, the queue's and the spare one. */
+  synchronized int queueCapacity() {
+    return pending.length + (spare == null ? 0 : spare.length);
+  }
+
   /** The mark of the lines stored so far. */
   long stored() {
     return storedLines;
@@ -111,9 +119,10 @@ final class CastWriter {
         if (count == 0) {
           return mark;
         }
-        // The queue goes on in the array the last store emptied, as large as the last queue grew:
-        // a busy stream neither allocates a queue per store nor grows one by copying.
-        int size = Math.max(1024, Math.min(chunk.length, SPARE_LIMIT));
+        // A busy stream's queue goes on in the array the last store emptied, as large as the last
+        // queue was, so it neither allocates a queue per store nor grows one by copying; a quiet
+        // one's goes back to a small array, so a burst of output is not kept for the session.
+        int size = Math.max(1024, Math.min(ends[count - 1], SPARE_LIMIT));
         pending = spare != null && spare.length >= size ? spare : new byte[size];
         spare = null;
         lineEnds = new int[Math.max(16, Math.min(ends.length, 1024))];
@@ -145,8 +154,10 @@ final class CastWriter {
         next = end;
       }
       store(parts); // what fits, also when the recording is full from here on
-      synchronized (this) {
-        spare = chunk.length <= SPARE_LIMIT ? chunk : null;
+      if (count > 0 && ends[count - 1] >= PART_BYTES && chunk.length <= SPARE_LIMIT) {
+        synchronized (this) {
+          spare = chunk;
+        }
       }
       if (stop != null) {
         failure = stop;

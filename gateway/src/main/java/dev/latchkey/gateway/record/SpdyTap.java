@@ -80,6 +80,10 @@ final class SpdyTap extends RecordingTap {
 
     @Override
     public void dataEnd(int streamId, boolean fin) {
+      if (!streams.containsKey(streamId)) {
+        // An empty frame carries nothing to record, but no Kubernetes stream sends one unopened.
+        throw new RecordingFailedException("SPDY data on a stream that was never opened", null);
+      }
       if (!fromClient && fin && streamId == stdoutStream) {
         stdoutOpen = false;
       }

@@ -19,6 +19,7 @@ import java.util.Arrays;
  */
 final class Utf8Stream {
   private static final byte[] NOTHING = new byte[0];
+  private static final int SMALL = 16 * 1024;
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -77,6 +78,8 @@ final class Utf8Stream {
     int total = carried + length;
     if (total > buffer.length) {
       buffer = Arrays.copyOf(buffer, Math.max(total, 2 * buffer.length));
+    } else if (buffer.length > SMALL && total <= buffer.length / 8) {
+      buffer = Arrays.copyOf(buffer, Math.max(SMALL, total)); // not kept large after a burst
     }
     return total;
   }

@@ -206,6 +206,7 @@ class SpdyTapTest {
   void refusesWhatNoKubernetesStreamSends() {
     SpdyFrames client = new SpdyFrames();
     assertFails(new Script().client(new SpdyFrames().data(STDIN, "typed")), "never opened");
+    assertFails(new Script().client(new SpdyFrames().data(7, new byte[0], true)), "never opened");
     assertFails(new Script().server(new SpdyFrames().open(2, "stdout")), "server opened");
     assertFails(new Script().client(new SpdyFrames().open(1, "video")), "unknown type");
     assertFails(
