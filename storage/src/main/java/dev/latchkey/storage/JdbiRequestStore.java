@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * Requests in table {@code requests}. Every write is one transaction holding the row change and its
@@ -116,44 +117,33 @@ final class JdbiRequestStore implements RequestStore {
 
   @Override
   public List<GrantStanding> standings(Collection<RequestId> ids) {
-    List<String> distinct = ids.stream().map(RequestId::value).distinct().toList();
-    if (distinct.isEmpty()) {
-      return List.of();
-    }
-    return sql.withHandle(
-        "read the standing of " + distinct.size() + " requests",
-        h -> {
-          List<GrantStanding> found = new ArrayList<>(distinct.size());
-          for (int from = 0; from < distinct.size(); from += findAllChunk) {
-            found.addAll(
-                h.createQuery(RequestRows.SELECT_STANDING + " WHERE id IN (<ids>)")
-                    .bindList(
-                        "ids",
-                        distinct.subList(from, Math.min(from + findAllChunk, distinct.size())))
-                    .map(RequestRows::readStanding)
-                    .list());
-          }
-          return found;
-        });
+    return inChunks(
+        "read the standing of", RequestRows.SELECT_STANDING, RequestRows::readStanding, ids);
   }
 
   @Override
   public List<AccessRequest> findAll(Collection<RequestId> ids) {
+    return inChunks("read", RequestRows.SELECT, RequestRows::read, ids);
+  }
+
+  /** The rows of many requests, asked {@code findAllChunk} ids at a time; unknown ids left out. */
+  private <T> List<T> inChunks(
+      String reading, String select, RowMapper<T> rows, Collection<RequestId> ids) {
     List<String> distinct = ids.stream().map(RequestId::value).distinct().toList();
     if (distinct.isEmpty()) {
       return List.of();
     }
     return sql.withHandle(
-        "read " + distinct.size() + " requests",
+        reading + " " + distinct.size() + " requests",
         h -> {
-          List<AccessRequest> found = new ArrayList<>(distinct.size());
+          List<T> found = new ArrayList<>(distinct.size());
           for (int from = 0; from < distinct.size(); from += findAllChunk) {
             found.addAll(
-                h.createQuery(RequestRows.SELECT + " WHERE id IN (<ids>)")
+                h.createQuery(select + " WHERE id IN (<ids>)")
                     .bindList(
                         "ids",
                         distinct.subList(from, Math.min(from + findAllChunk, distinct.size())))
-                    .map(RequestRows::read)
+                    .map(rows)
                     .list());
           }
           return found;
