@@ -52,12 +52,6 @@ final class Utf8Stream {
     return decoded(total);
   }
 
-  Text decode(byte[] bytes) {
-    int total = frontCarried(bytes.length);
-    System.arraycopy(bytes, 0, buffer, carried, bytes.length);
-    return decoded(total);
-  }
-
   /** What is left at the end of the stream: an unfinished character, as U+FFFD. */
   String end() {
     ByteBuffer in = ByteBuffer.wrap(buffer, carriedFrom, carried);
