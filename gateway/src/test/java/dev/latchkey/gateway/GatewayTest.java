@@ -483,13 +483,7 @@ class GatewayTest {
     } finally {
       rig.taps.openGate = null;
     }
-    await()
-        .atMost(Duration.ofSeconds(2))
-        .untilAsserted(
-            () ->
-                assertThat(rig.sessions.sessions(grant.id()).getFirst().end())
-                    .hasValueSatisfying(
-                        e -> assertThat(e.cause()).isEqualTo(SessionEnd.Cause.SERVER_CLOSED)));
+    awaitSessionEnded(grant, SessionEnd.Cause.SERVER_CLOSED);
   }
 
   @Test
@@ -540,13 +534,17 @@ class GatewayTest {
 
       assertThat(client.readToEnd()).contains("could not be recorded").doesNotContain("this is");
     }
+    awaitSessionEnded(grant, SessionEnd.Cause.RECORDING_FAILED);
+  }
+
+  /** Waits until the grant's first session is recorded as ended, for {@code cause}. */
+  private void awaitSessionEnded(AccessRequest grant, SessionEnd.Cause cause) {
     await()
         .atMost(Duration.ofSeconds(2))
         .untilAsserted(
             () ->
                 assertThat(rig.sessions.sessions(grant.id()).getFirst().end())
-                    .hasValueSatisfying(
-                        e -> assertThat(e.cause()).isEqualTo(SessionEnd.Cause.RECORDING_FAILED)));
+                    .hasValueSatisfying(e -> assertThat(e.cause()).isEqualTo(cause)));
   }
 
   // ---------------------------------------------------------------- cutting
@@ -589,13 +587,7 @@ class GatewayTest {
       idle.close();
       unrelated.close();
     }
-    await()
-        .atMost(Duration.ofSeconds(2))
-        .untilAsserted(
-            () ->
-                assertThat(rig.sessions.sessions(grant.id()).getFirst().end())
-                    .hasValueSatisfying(
-                        e -> assertThat(e.cause()).isEqualTo(SessionEnd.Cause.REVOKED)));
+    awaitSessionEnded(grant, SessionEnd.Cause.REVOKED);
   }
 
   @Test

@@ -158,12 +158,7 @@ class RequestStoreTest extends EngineTest {
     }
     asked.add(id(1)); // named twice
     asked.add(id(7)); // unknown
-    RequestStore inTwos =
-        new JdbiRequestStore(
-            new Sql(Jdbi.create(H2Urls.prepare(engine.url()), engine.user(), engine.password())),
-            new AuditChain(() -> {}),
-            clock,
-            2);
+    RequestStore inTwos = readingInChunksOf(2);
 
     assertThat(inTwos.findAll(asked)).containsExactlyInAnyOrderElementsOf(written);
     assertThat(store.findAll(asked)).containsExactlyInAnyOrderElementsOf(written);
@@ -181,12 +176,7 @@ class RequestStoreTest extends EngineTest {
       store.insert(r, List.of());
       written.add(r);
     }
-    RequestStore inTwos =
-        new JdbiRequestStore(
-            new Sql(Jdbi.create(H2Urls.prepare(engine.url()), engine.user(), engine.password())),
-            new AuditChain(() -> {}),
-            clock,
-            2);
+    RequestStore inTwos = readingInChunksOf(2);
     List<RequestId> asked = new ArrayList<>(written.stream().map(AccessRequest::id).toList());
     asked.add(id(99)); // unknown
 
@@ -197,6 +187,15 @@ class RequestStoreTest extends EngineTest {
     assertThat(inTwos.standings(asked))
         .containsExactlyInAnyOrderElementsOf(written.stream().map(GrantStanding::of).toList());
     assertThat(store.standings(List.of())).isEmpty();
+  }
+
+  /** The same database, read through a store that asks for {@code chunk} ids at a time. */
+  private RequestStore readingInChunksOf(int chunk) {
+    return new JdbiRequestStore(
+        new Sql(Jdbi.create(H2Urls.prepare(engine.url()), engine.user(), engine.password())),
+        new AuditChain(() -> {}),
+        clock,
+        chunk);
   }
 
   @Test
