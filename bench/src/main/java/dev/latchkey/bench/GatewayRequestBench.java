@@ -220,10 +220,11 @@ final class GatewayRequestBench {
                     + " connections per path kept open throughout, as kubectl keeps its connection"
                     + " (%d had to be opened again), after a warm-up of %d s each path; the paths"
                     + " take turns in blocks of %d s, %d s each in all. Every request through the"
-                    + " gateway is reviewed (token reviews reused 5 s), checked in the records (a"
-                    + " read of the grant's standing in the request's row), forwarded as the"
-                    + " ServiceAccount, and logged: %,d session-log lines written for %,d requests."
-                    + " Machine before: %s; after: %s.\n\n",
+                    + " gateway is reviewed (token reviews reused 5 s), checked in the records (the"
+                    + " grant's standing as the H2 store keeps it in memory, replaced on every"
+                    + " write of the request; the first request of a grant reads its row),"
+                    + " forwarded as the ServiceAccount, and logged: %,d session-log lines written"
+                    + " for %,d requests. Machine before: %s; after: %s.\n\n",
                 GatewayBench.PODS,
                 bodyBytes,
                 RATE,

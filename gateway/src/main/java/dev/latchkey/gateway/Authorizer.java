@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Decides whether a request may pass: the token is reviewed on the cluster the URL names, for the
  * gateway's audience (reviews reused for a few seconds), then the records are asked about its
  * grant, every time, and last the request must not address a namespace the grant's cluster
- * protects. Everything blocking runs on the worker executor.
+ * protects. Everything blocking runs on the worker executor; what memory answers, on the caller's
+ * thread.
  */
 final class Authorizer {
   private static final Logger log = LoggerFactory.getLogger(Authorizer.class);
@@ -98,7 +99,12 @@ final class Authorizer {
     return Objects.requireNonNull(review, "review");
   }
 
-  /** Decides; the future never fails. */
+  /**
+   * Decides; the future never fails. When the review is at hand and the store knows the grant's
+   * standing in memory, the decision is made on the calling thread and the future is already
+   * complete: the records are still asked, without a trip to a worker. Otherwise (a review to make,
+   * a standing to read, a refusal whose cause must be read) a worker decides.
+   */
   CompletableFuture<Decision> authorize(GatewayCluster cluster, String token, KubeRequest request) {
     CompletableFuture<GatewayTokens.Review> review;
     try {
@@ -106,54 +112,84 @@ final class Authorizer {
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(busy());
     }
+    if (review.isDone() && !review.isCompletedExceptionally()) {
+      Optional<Decision> decided = decide(cluster.ref(), review.join(), request, false);
+      if (decided.isPresent()) {
+        return CompletableFuture.completedFuture(decided.get());
+      }
+    }
     return review
-        .thenApplyAsync(r -> decide(cluster.ref(), r, request), workers)
+        .thenApplyAsync(r -> decide(cluster.ref(), r, request, true).orElseThrow(), workers)
         .exceptionally(Authorizer::failed);
   }
 
-  private Decision decide(ClusterRef cluster, GatewayTokens.Review review, KubeRequest request) {
+  /**
+   * The decision; with {@code mayBlock} false, only what needs no wait (empty when the records must
+   * be read).
+   */
+  private Optional<Decision> decide(
+      ClusterRef cluster, GatewayTokens.Review review, KubeRequest request, boolean mayBlock) {
     if (!(review instanceof GatewayTokens.Review.Authenticated authenticated)) {
-      return new Decision.Denied(
-          HttpResponseStatus.UNAUTHORIZED,
-          "the token is not valid for this Latchkey gateway (expired, revoked, or not a gateway"
-              + " token): fetch a new kubeconfig with /access kubeconfig",
-          Optional.empty());
+      return Optional.of(
+          new Decision.Denied(
+              HttpResponseStatus.UNAUTHORIZED,
+              "the token is not valid for this Latchkey gateway (expired, revoked, or not a gateway"
+                  + " token): fetch a new kubeconfig with /access kubeconfig",
+              Optional.empty()));
     }
     RequestId id = authenticated.id();
     if (!authenticated.expiresAt().isAfter(clock.instant())) {
-      return new Decision.Denied(
-          HttpResponseStatus.UNAUTHORIZED,
-          "the token of access " + id + " has expired",
-          Optional.of(id));
+      return Optional.of(
+          new Decision.Denied(
+              HttpResponseStatus.UNAUTHORIZED,
+              "the token of access " + id + " has expired",
+              Optional.of(id)));
     }
     Optional<ConnectionRegistry.Ended> ended = registry.ended(id);
     if (ended.isPresent()) {
-      return new Decision.Denied(
-          HttpResponseStatus.FORBIDDEN, EndCauses.line(id, ended.get().cause()), Optional.of(id));
-    }
-    Admission admission = admit.admit(id, cluster);
-    return switch (admission) {
-      case Admission.Admitted admitted -> {
-        Optional<String> namespace = request.namespace();
-        if (namespace.isPresent() && admitted.grant().protects(namespace.get())) {
-          yield new Decision.Denied(
+      return Optional.of(
+          new Decision.Denied(
               HttpResponseStatus.FORBIDDEN,
-              "namespace "
-                  + namespace.get()
-                  + " is protected: no access through Latchkey reaches it, whatever the role"
-                  + " allows",
-              Optional.of(id));
-        }
-        yield new Decision.Allowed(admitted.grant(), authenticated.expiresAt());
-      }
-      case Admission.Refused refused -> {
-        SessionEnd.Cause cause = causes.of(id, refused.reason());
-        yield new Decision.Denied(
-            HttpResponseStatus.FORBIDDEN,
-            EndCauses.refusal(id, refused.reason(), cause),
-            Optional.of(id));
-      }
-    };
+              EndCauses.line(id, ended.get().cause()),
+              Optional.of(id)));
+    }
+    Optional<Admission> admission =
+        mayBlock ? Optional.of(admit.admit(id, cluster)) : admit.admitInMemory(id, cluster);
+    return admission.flatMap(
+        a ->
+            switch (a) {
+              case Admission.Admitted admitted ->
+                  Optional.of(allowedUnlessProtected(id, admitted, authenticated, request));
+              case Admission.Refused refused ->
+                  mayBlock ? Optional.of(refusal(id, refused)) : Optional.empty();
+            });
+  }
+
+  private static Decision allowedUnlessProtected(
+      RequestId id,
+      Admission.Admitted admitted,
+      GatewayTokens.Review.Authenticated authenticated,
+      KubeRequest request) {
+    Optional<String> namespace = request.namespace();
+    if (namespace.isPresent() && admitted.grant().protects(namespace.get())) {
+      return new Decision.Denied(
+          HttpResponseStatus.FORBIDDEN,
+          "namespace "
+              + namespace.get()
+              + " is protected: no access through Latchkey reaches it, whatever the role"
+              + " allows",
+          Optional.of(id));
+    }
+    return new Decision.Allowed(admitted.grant(), authenticated.expiresAt());
+  }
+
+  /** Reads how the grant ended (blocking), to say expired or revoked. */
+  private Decision refusal(RequestId id, Admission.Refused refused) {
+    SessionEnd.Cause cause = causes.of(id, refused.reason());
+    return new Decision.Denied(
+        HttpResponseStatus.FORBIDDEN,
+        EndCauses.refusal(id, refused.reason(), cause),
+        Optional.of(id));
   }
 
   private static Decision failed(Throwable failure) {

@@ -145,6 +145,38 @@ class GatewayTest {
   }
 
   @Test
+  void aGrantWhoseStandingIsInMemoryIsDecidedWithoutAReadAndItsEndIsSeenAtOnce() throws Exception {
+    AccessRequest grant = rig.active(rig.main, "operator", List.of());
+    String token = tokenFor(grant);
+    int reads;
+    try (RawClient client = client()) {
+      assertThat(client.get(rig.url(rig.main) + "/api/v1/pods", token).response().status())
+          .isEqualTo(200);
+      reads = rig.rig.requests.standingReads();
+      rig.rig.requests.answerStandingsInMemory();
+      for (int i = 0; i < 2; i++) {
+        assertThat(client.get(rig.url(rig.main) + "/api/v1/pods", token).response().status())
+            .isEqualTo(200);
+      }
+      RawClient.Response guarded =
+          client.get(rig.url(rig.main) + "/api/v1/namespaces/latchkey/pods", token).response();
+      assertThat(guarded.status()).isEqualTo(403);
+      assertThat(guarded.body()).contains("is protected");
+    }
+    assertThat(reads).as("the first request read the records").isEqualTo(1);
+    assertThat(rig.rig.requests.standingReads()).as("the others, memory").isEqualTo(reads);
+    assertThat(api.seen).hasSize(3);
+
+    rig.revoke(grant);
+    try (RawClient client = client()) {
+      RawClient.Response refused = client.get(rig.url(rig.main) + "/api/v1/pods", token).response();
+      assertThat(refused.status()).isEqualTo(403);
+      assertThat(refused.body()).contains("access " + grant.id() + " ended: revoked");
+    }
+    assertThat(api.seen).hasSize(3);
+  }
+
+  @Test
   void aRequestBodyStreamsUpstreamWhole() throws Exception {
     AccessRequest grant = rig.active(rig.main, "operator", List.of());
     byte[] chunk = "x".repeat(8000).getBytes();

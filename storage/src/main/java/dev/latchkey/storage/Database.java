@@ -52,6 +52,7 @@ public final class Database implements AutoCloseable {
   private final CardStore cards;
   private final SessionStore sessions;
   private final SeenDeliveries seenDeliveries;
+  private final Standings standings;
   private final String description;
 
   private Database(
@@ -59,13 +60,15 @@ public final class Database implements AutoCloseable {
       List<AuditSink> sinks,
       Clock clock,
       LongSupplier ticker,
+      Standings standings,
       String description) {
     this.pool = pool;
+    this.standings = standings;
     this.description = description;
     Sql sql = new Sql(Jdbi.create(pool));
     this.forwarder = new AuditForwarder(sql, sinks, ticker);
     AuditChain chain = new AuditChain(forwarder::wake);
-    this.requests = new JdbiRequestStore(sql, chain, clock);
+    this.requests = new JdbiRequestStore(sql, chain, clock, standings);
     this.audit = new JdbiAuditLog(sql, chain);
     this.enablements = new JdbiEnablementStore(sql, chain);
     this.cards = new JdbiCardStore(sql, clock);
@@ -173,6 +176,7 @@ public final class Database implements AutoCloseable {
       }
       pool.close();
       forwarder.closeSinks();
+      standings.release();
     }
   }
 
@@ -291,10 +295,12 @@ public final class Database implements AutoCloseable {
         throw e;
       }
       Database database;
+      Standings standings = Standings.of(url);
       try {
-        database = new Database(pool, sinks, clock, ticker, description);
+        database = new Database(pool, sinks, clock, ticker, standings, description);
         database.forwarder.register();
       } catch (RuntimeException e) {
+        standings.release();
         pool.close();
         throw e;
       }

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * H2 URLs as Latchkey opens them: a file database gets its folder and safe options ({@link
@@ -24,6 +26,8 @@ final class H2Urls {
 
   /** Open the file read-only, and never create it. */
   private static final List<String> READ_ONLY = List.of("IFEXISTS=TRUE", "ACCESS_MODE_DATA=r");
+
+  private static final Pattern OTHER_FILE_SYSTEM = Pattern.compile("[A-Za-z][A-Za-z0-9]+:");
 
   private H2Urls() {}
 
@@ -66,6 +70,34 @@ final class H2Urls {
    */
   static String readOnly(String jdbcUrl) {
     return isH2(jdbcUrl) ? withMissing(jdbcUrl, READ_ONLY) : jdbcUrl;
+  }
+
+  /**
+   * The file of an embedded H2 database that no other process can write while this one holds it
+   * open (H2 locks the file): its absolute path. Empty for H2 in memory, over the network, with
+   * {@code AUTO_SERVER=TRUE} (which lets other processes in) or {@code FILE_LOCK=NO}, and for every
+   * other database.
+   */
+  static Optional<Path> ownedFile(String jdbcUrl) {
+    if (!isH2(jdbcUrl)) {
+      return Optional.empty();
+    }
+    String rest = jdbcUrl.substring(H2.length());
+    int semicolon = rest.indexOf(';');
+    String location = semicolon < 0 ? rest : rest.substring(0, semicolon);
+    String options =
+        (semicolon < 0 ? "" : rest.substring(semicolon)).toUpperCase(Locale.ROOT) + ";";
+    String path = location.regionMatches(true, 0, "file:", 0, 5) ? location.substring(5) : location;
+    // mem:, tcp:, ssl:, zip:, nio…:, split:, async: … are other places than this process's file.
+    if (OTHER_FILE_SYSTEM.matcher(path).lookingAt()
+        || options.contains(";AUTO_SERVER=TRUE;")
+        || options.contains(";FILE_LOCK=NO;")) {
+      return Optional.empty();
+    }
+    if (path.startsWith("~")) {
+      path = System.getProperty("user.home") + path.substring(1);
+    }
+    return Optional.of(Path.of(path).toAbsolutePath().normalize());
   }
 
   private static boolean isH2(String jdbcUrl) {

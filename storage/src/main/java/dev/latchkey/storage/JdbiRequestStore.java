@@ -64,16 +64,18 @@ final class JdbiRequestStore implements RequestStore {
   private final AuditChain chain;
   private final Clock clock;
   private final int findAllChunk;
+  private final Standings standings;
 
-  JdbiRequestStore(Sql sql, AuditChain chain, Clock clock) {
-    this(sql, chain, clock, FIND_ALL_CHUNK);
+  JdbiRequestStore(Sql sql, AuditChain chain, Clock clock, Standings standings) {
+    this(sql, chain, clock, standings, FIND_ALL_CHUNK);
   }
 
   /** With another chunk size for {@link #findAll}, so a test crosses chunks with a few rows. */
-  JdbiRequestStore(Sql sql, AuditChain chain, Clock clock, int findAllChunk) {
+  JdbiRequestStore(Sql sql, AuditChain chain, Clock clock, Standings standings, int findAllChunk) {
     this.sql = sql;
     this.chain = chain;
     this.clock = clock;
+    this.standings = standings;
     this.findAllChunk = findAllChunk;
   }
 
@@ -81,22 +83,29 @@ final class JdbiRequestStore implements RequestStore {
   public void insert(AccessRequest request, List<AuditEvent> events) {
     List<StoredAuditEvent> stored;
     try {
-      stored =
-          sql.inTransaction(
-              "store request " + request.id(),
-              h -> {
-                RequestRows.bind(h.createUpdate(INSERT), request)
-                    .bind("changed_at", clock.instant())
-                    .execute();
-                return chain.append(h, events);
-              });
+      stored = insertRow(request, events);
+    } finally {
+      standings.written(List.of(request.id()));
+    }
+    chain.committed(stored);
+  }
+
+  private List<StoredAuditEvent> insertRow(AccessRequest request, List<AuditEvent> events) {
+    try {
+      return sql.inTransaction(
+          "store request " + request.id(),
+          h -> {
+            RequestRows.bind(h.createUpdate(INSERT), request)
+                .bind("changed_at", clock.instant())
+                .execute();
+            return chain.append(h, events);
+          });
     } catch (StoreException e) {
       if (Sql.isUniqueViolation(e) && exists(request.id())) {
         throw new StoreException("request " + request.id() + " already exists", e.getCause());
       }
       throw e;
     }
-    chain.committed(stored);
   }
 
   @Override
@@ -106,19 +115,36 @@ final class JdbiRequestStore implements RequestStore {
 
   @Override
   public Optional<GrantStanding> standing(RequestId id) {
-    return sql.withHandle(
-        "read the standing of request " + id,
-        h ->
-            h.createQuery(RequestRows.SELECT_STANDING + " WHERE id = :id")
-                .bind("id", id.value())
-                .map(RequestRows::readStanding)
-                .findOne());
+    Optional<GrantStanding> known = standings.known(id);
+    if (known.isPresent()) {
+      return known;
+    }
+    long stamp = standings.readStarts();
+    Optional<GrantStanding> read =
+        sql.withHandle(
+            "read the standing of request " + id,
+            h ->
+                h.createQuery(RequestRows.SELECT_STANDING + " WHERE id = :id")
+                    .bind("id", id.value())
+                    .map(RequestRows::readStanding)
+                    .findOne());
+    read.ifPresent(r -> standings.read(stamp, r));
+    return read;
+  }
+
+  @Override
+  public Optional<GrantStanding> standingInMemory(RequestId id) {
+    return standings.known(id);
   }
 
   @Override
   public List<GrantStanding> standings(Collection<RequestId> ids) {
-    return inChunks(
-        "read the standing of", RequestRows.SELECT_STANDING, RequestRows::readStanding, ids);
+    long stamp = standings.readStarts();
+    List<GrantStanding> read =
+        inChunks(
+            "read the standing of", RequestRows.SELECT_STANDING, RequestRows::readStanding, ids);
+    read.forEach(r -> standings.read(stamp, r));
+    return read;
   }
 
   @Override
@@ -156,9 +182,14 @@ final class JdbiRequestStore implements RequestStore {
       throw new IllegalArgumentException(
           "an update cannot change the id: " + current.id() + " to " + next.id());
     }
-    Outcome outcome =
-        sql.inTransaction(
-            "update request " + current.id(), h -> update(h, new Change(current, next, events)));
+    Outcome outcome;
+    try {
+      outcome =
+          sql.inTransaction(
+              "update request " + current.id(), h -> update(h, new Change(current, next, events)));
+    } finally {
+      standings.written(List.of(current.id()));
+    }
     chain.committed(outcome.events());
     return outcome.update();
   }
@@ -180,23 +211,32 @@ final class JdbiRequestStore implements RequestStore {
             .sorted(Comparator.comparing(i -> changes.get(i).current().id().value()))
             .toList();
     Update[] updates = new Update[changes.size()];
-    List<StoredAuditEvent> stored =
-        sql.inTransaction(
-            "update " + changes.size() + " requests",
-            h -> {
-              for (int i : byId) {
-                updates[i] = updateRow(h, changes.get(i));
-              }
-              List<AuditEvent> events = new ArrayList<>();
-              for (int i = 0; i < changes.size(); i++) {
-                if (updates[i] instanceof Update.Applied) {
-                  events.addAll(changes.get(i).events());
-                }
-              }
-              return chain.append(h, events);
-            });
+    List<StoredAuditEvent> stored;
+    try {
+      stored = updateRows(changes, byId, updates);
+    } finally {
+      standings.written(changes.stream().map(c -> c.current().id()).toList());
+    }
     chain.committed(stored);
     return List.of(updates);
+  }
+
+  private List<StoredAuditEvent> updateRows(
+      List<Change> changes, List<Integer> byId, Update[] updates) {
+    return sql.inTransaction(
+        "update " + changes.size() + " requests",
+        h -> {
+          for (int i : byId) {
+            updates[i] = updateRow(h, changes.get(i));
+          }
+          List<AuditEvent> events = new ArrayList<>();
+          for (int i = 0; i < changes.size(); i++) {
+            if (updates[i] instanceof Update.Applied) {
+              events.addAll(changes.get(i).events());
+            }
+          }
+          return chain.append(h, events);
+        });
   }
 
   private Outcome update(Handle h, Change change) {

@@ -58,4 +58,27 @@ class H2UrlsTest {
     assertThat(H2Urls.readOnly("jdbc:postgresql://db/latchkey"))
         .isEqualTo("jdbc:postgresql://db/latchkey");
   }
+
+  @Test
+  void onlyAnEmbeddedFileNoOtherProcessCanWriteIsOwned() {
+    Path file = dir.resolve("latchkey");
+    assertThat(H2Urls.ownedFile("jdbc:h2:file:" + file + ";WRITE_DELAY=0")).contains(file);
+    assertThat(H2Urls.ownedFile("jdbc:h2:" + dir + "/./x/../latchkey")).contains(file);
+    assertThat(H2Urls.ownedFile("JDBC:H2:FILE:" + file)).contains(file);
+
+    for (String shared :
+        new String[] {
+          "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE",
+          "jdbc:h2:file:" + file + ";write_delay=0;auto_server=true",
+          "jdbc:h2:file:" + file + ";FILE_LOCK=NO",
+          "jdbc:h2:tcp://db:9092/latchkey",
+          "jdbc:h2:ssl://db/latchkey",
+          "jdbc:h2:mem:latchkey",
+          "jdbc:h2:file:nioMapped:" + file,
+          "jdbc:h2:zip:/backup.zip!/latchkey",
+          "jdbc:postgresql://db/latchkey"
+        }) {
+      assertThat(H2Urls.ownedFile(shared)).as(shared).isEmpty();
+    }
+  }
 }

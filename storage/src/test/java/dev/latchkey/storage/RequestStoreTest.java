@@ -195,6 +195,7 @@ class RequestStoreTest extends EngineTest {
         new Sql(Jdbi.create(H2Urls.prepare(engine.url()), engine.user(), engine.password())),
         new AuditChain(() -> {}),
         clock,
+        Standings.NONE,
         chunk);
   }
 

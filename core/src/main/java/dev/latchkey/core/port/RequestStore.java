@@ -40,7 +40,19 @@ public interface RequestStore {
     return find(id).map(GrantStanding::of);
   }
 
-  /** The same for many requests at once; those not found are left out. */
+  /**
+   * What {@link #standing} answers, when the store can tell without waiting on its database: a
+   * store that alone writes its records may keep standings in memory, replaced on every write.
+   * Empty when only {@link #standing} can tell (never for a missing request alone). Never blocks.
+   */
+  default Optional<GrantStanding> standingInMemory(RequestId id) {
+    return Optional.empty();
+  }
+
+  /**
+   * The same as {@link #standing} for many requests at once, always read from the records (the
+   * gateway's sweep over open sessions checks what memory holds); those not found are left out.
+   */
   default List<GrantStanding> standings(Collection<RequestId> ids) {
     return findAll(ids).stream().map(GrantStanding::of).toList();
   }

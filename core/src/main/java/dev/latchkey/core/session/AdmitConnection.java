@@ -42,6 +42,15 @@ public final class AdmitConnection {
   }
 
   /**
+   * The same answer as {@link #admit} when the store knows the grant's standing without waiting on
+   * its database; empty when only {@link #admit} can tell. Never blocks, so an I/O thread may ask.
+   */
+  public Optional<Admission> admitInMemory(RequestId id, ClusterRef cluster) {
+    Instant now = clock.instant();
+    return requests.standingInMemory(id).map(r -> admission(r, cluster, now));
+  }
+
+  /**
    * The same for many grants at once, each on the cluster it was admitted on: what the gateway asks
    * about every grant with an open session. A grant missing from the records is refused.
    */

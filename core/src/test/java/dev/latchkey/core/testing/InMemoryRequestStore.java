@@ -8,6 +8,7 @@ import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestKind;
 import dev.latchkey.core.RequestState;
 import dev.latchkey.core.port.RequestStore;
+import dev.latchkey.core.session.GrantStanding;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -25,6 +26,8 @@ public final class InMemoryRequestStore implements RequestStore {
   private final InMemoryAuditLog audit;
   private final Set<RequestId> unwritable = new HashSet<>();
   private boolean down;
+  private boolean standingsInMemory;
+  private int standingReads;
 
   public InMemoryRequestStore(InMemoryAuditLog audit) {
     this.audit = audit;
@@ -42,6 +45,32 @@ public final class InMemoryRequestStore implements RequestStore {
   public synchronized Optional<AccessRequest> find(RequestId id) {
     failIfDown();
     return Optional.ofNullable(rows.get(id));
+  }
+
+  /**
+   * From now on, standings are also answered from memory, as a store that alone writes its records
+   * answers them (the gateway then decides without a worker); not while down.
+   */
+  public synchronized void answerStandingsInMemory() {
+    standingsInMemory = true;
+  }
+
+  @Override
+  public synchronized Optional<GrantStanding> standingInMemory(RequestId id) {
+    return standingsInMemory && !down
+        ? Optional.ofNullable(rows.get(id)).map(GrantStanding::of)
+        : Optional.empty();
+  }
+
+  @Override
+  public synchronized Optional<GrantStanding> standing(RequestId id) {
+    standingReads++;
+    return find(id).map(GrantStanding::of);
+  }
+
+  /** How often one grant's standing was read (not from memory). */
+  public synchronized int standingReads() {
+    return standingReads;
   }
 
   /** While down, every read and write fails, as with a database that does not answer. */
