@@ -113,9 +113,14 @@ final class Authorizer {
       return CompletableFuture.completedFuture(busy());
     }
     if (review.isDone() && !review.isCompletedExceptionally()) {
-      Optional<Decision> decided = decide(cluster.ref(), review.join(), request, false);
-      if (decided.isPresent()) {
-        return CompletableFuture.completedFuture(decided.get());
+      try {
+        Optional<Decision> decided = decide(cluster.ref(), review.join(), request, false);
+        if (decided.isPresent()) {
+          return CompletableFuture.completedFuture(decided.get());
+        }
+      } catch (RuntimeException e) {
+        // The worker decides again and answers what went wrong, as for any failure there.
+        log.debug("deciding from memory failed: {}", e.toString());
       }
     }
     return review

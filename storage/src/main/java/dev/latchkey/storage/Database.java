@@ -174,9 +174,12 @@ public final class Database implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("audit forwarding could not finish before closing: {}", e.getMessage());
       }
-      pool.close();
-      forwarder.closeSinks();
       standings.release();
+      try {
+        pool.close();
+      } finally {
+        forwarder.closeSinks();
+      }
     }
   }
 
@@ -254,8 +257,19 @@ public final class Database implements AutoCloseable {
      * cannot.
      */
     public Database open() {
-      String description = JdbcUrls.redact(jdbcUrl);
       String url = H2Urls.prepare(jdbcUrl);
+      // Before the file is opened: a URL that lets other processes in stops memory at once.
+      Standings standings = Standings.of(url);
+      try {
+        return open(url, standings);
+      } catch (RuntimeException e) {
+        standings.release();
+        throw e;
+      }
+    }
+
+    private Database open(String url, Standings standings) {
+      String description = JdbcUrls.redact(jdbcUrl);
       HikariConfig config = new HikariConfig();
       config.setPoolName("latchkey-db");
       config.setJdbcUrl(url);
@@ -295,19 +309,22 @@ public final class Database implements AutoCloseable {
         throw e;
       }
       Database database;
-      Standings standings = Standings.of(url);
       try {
         database = new Database(pool, sinks, clock, ticker, standings, description);
         database.forwarder.register();
       } catch (RuntimeException e) {
-        standings.release();
         pool.close();
         throw e;
       }
       LOG.info("database {} open", description);
       // Catches up in the background on events committed but not forwarded (a crash, a sink that
       // was down).
-      database.forwarder.start();
+      try {
+        database.forwarder.start();
+      } catch (RuntimeException e) {
+        database.close();
+        throw e;
+      }
       return database;
     }
   }

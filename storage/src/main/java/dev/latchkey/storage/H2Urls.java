@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +29,8 @@ final class H2Urls {
   private static final List<String> READ_ONLY = List.of("IFEXISTS=TRUE", "ACCESS_MODE_DATA=r");
 
   private static final Pattern OTHER_FILE_SYSTEM = Pattern.compile("[A-Za-z][A-Za-z0-9]+:");
+  private static final Set<String> OFF = Set.of("FALSE", "0", "NO", "N", "F", "OFF");
+  private static final Set<String> LOCKING = Set.of("FILE", "FS", "SOCKET");
 
   private H2Urls() {}
 
@@ -74,30 +77,66 @@ final class H2Urls {
 
   /**
    * The file of an embedded H2 database that no other process can write while this one holds it
-   * open (H2 locks the file): its absolute path. Empty for H2 in memory, over the network, with
-   * {@code AUTO_SERVER=TRUE} (which lets other processes in) or {@code FILE_LOCK=NO}, and for every
-   * other database.
+   * open (H2 locks the file): its path, symbolic links resolved as H2 resolves them. Empty when
+   * other processes may write it ({@link #othersMayWrite}), for H2 in memory or over the network,
+   * and for every other database.
    */
   static Optional<Path> ownedFile(String jdbcUrl) {
+    return othersMayWrite(jdbcUrl) ? Optional.empty() : embeddedFile(jdbcUrl);
+  }
+
+  /**
+   * The file an embedded H2 URL opens, whatever its options: two URLs naming one file open one
+   * database in this process. Empty for H2 in memory or over the network and other databases.
+   */
+  static Optional<Path> embeddedFile(String jdbcUrl) {
     if (!isH2(jdbcUrl)) {
       return Optional.empty();
     }
     String rest = jdbcUrl.substring(H2.length());
     int semicolon = rest.indexOf(';');
     String location = semicolon < 0 ? rest : rest.substring(0, semicolon);
-    String options =
-        (semicolon < 0 ? "" : rest.substring(semicolon)).toUpperCase(Locale.ROOT) + ";";
     String path = location.regionMatches(true, 0, "file:", 0, 5) ? location.substring(5) : location;
     // mem:, tcp:, ssl:, zip:, nio…:, split:, async: … are other places than this process's file.
-    if (OTHER_FILE_SYSTEM.matcher(path).lookingAt()
-        || options.contains(";AUTO_SERVER=TRUE;")
-        || options.contains(";FILE_LOCK=NO;")) {
+    if (OTHER_FILE_SYSTEM.matcher(path).lookingAt()) {
       return Optional.empty();
     }
     if (path.startsWith("~")) {
       path = System.getProperty("user.home") + path.substring(1);
     }
-    return Optional.of(Path.of(path).toAbsolutePath().normalize());
+    Path file = Path.of(path).toAbsolutePath().normalize();
+    Path folder = file.getParent();
+    try {
+      return Optional.of(folder == null ? file : folder.toRealPath().resolve(file.getFileName()));
+    } catch (IOException e) {
+      return Optional.of(file); // no folder yet: no link to resolve either
+    }
+  }
+
+  /**
+   * Whether the URL lets other processes write its database: {@code AUTO_SERVER} switched on (H2
+   * reads {@code TRUE}, {@code 1}, {@code YES} … as on) or a {@code FILE_LOCK} that locks nothing.
+   */
+  static boolean othersMayWrite(String jdbcUrl) {
+    if (!isH2(jdbcUrl)) {
+      return true;
+    }
+    String[] parts = jdbcUrl.split(";");
+    for (int i = 1; i < parts.length; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq < 0) {
+        continue;
+      }
+      String key = parts[i].substring(0, eq).trim().toUpperCase(Locale.ROOT);
+      String value = parts[i].substring(eq + 1).trim().toUpperCase(Locale.ROOT);
+      if (key.equals("AUTO_SERVER") && !OFF.contains(value)) {
+        return true;
+      }
+      if (key.equals("FILE_LOCK") && !LOCKING.contains(value)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isH2(String jdbcUrl) {

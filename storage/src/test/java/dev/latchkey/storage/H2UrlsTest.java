@@ -2,6 +2,7 @@ package dev.latchkey.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,12 +66,18 @@ class H2UrlsTest {
     assertThat(H2Urls.ownedFile("jdbc:h2:file:" + file + ";WRITE_DELAY=0")).contains(file);
     assertThat(H2Urls.ownedFile("jdbc:h2:" + dir + "/./x/../latchkey")).contains(file);
     assertThat(H2Urls.ownedFile("JDBC:H2:FILE:" + file)).contains(file);
+    assertThat(H2Urls.ownedFile("jdbc:h2:" + file + ";AUTO_SERVER=FALSE;FILE_LOCK=FS"))
+        .contains(file);
 
     for (String shared :
         new String[] {
           "jdbc:h2:file:" + file + ";AUTO_SERVER=TRUE",
           "jdbc:h2:file:" + file + ";write_delay=0;auto_server=true",
+          "jdbc:h2:file:" + file + ";AUTO_SERVER=yes",
+          "jdbc:h2:file:" + file + ";AUTO_SERVER=1",
+          "jdbc:h2:file:" + file + ";AUTO_SERVER=Y",
           "jdbc:h2:file:" + file + ";FILE_LOCK=NO",
+          "jdbc:h2:file:" + file + ";FILE_LOCK=whatever",
           "jdbc:h2:tcp://db:9092/latchkey",
           "jdbc:h2:ssl://db/latchkey",
           "jdbc:h2:mem:latchkey",
@@ -80,5 +87,17 @@ class H2UrlsTest {
         }) {
       assertThat(H2Urls.ownedFile(shared)).as(shared).isEmpty();
     }
+  }
+
+  @Test
+  void oneFileIsOneFileThroughALinkAndWhateverTheOptions() throws Exception {
+    Path real = Files.createDirectories(dir.resolve("real"));
+    Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+    Path file = real.toRealPath().resolve("latchkey");
+
+    assertThat(H2Urls.embeddedFile("jdbc:h2:file:" + link + "/latchkey")).contains(file);
+    assertThat(H2Urls.embeddedFile("jdbc:h2:" + real + "/latchkey;AUTO_SERVER=TRUE"))
+        .contains(file);
+    assertThat(H2Urls.embeddedFile("jdbc:h2:tcp://db/latchkey")).isEmpty();
   }
 }

@@ -12,6 +12,8 @@ import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.port.RequestStore.Change;
 import dev.latchkey.core.session.GrantStanding;
 import dev.latchkey.core.testing.MutableClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -190,5 +193,51 @@ class StandingsTest extends EngineTest {
       reader.join();
     }
     assertThat(failure.get()).isNull();
+  }
+
+  @Test
+  void aClosedDatabaseAnswersNothingFromMemory() {
+    AccessRequest active = inState(RequestState.ACTIVE, id(1), T0, Scope.CLUSTER);
+    store.insert(active, List.of());
+    store.standing(active.id());
+    db.close();
+    assertThat(store.standingInMemory(active.id())).isEmpty();
+  }
+
+  @Test
+  void theSameFileThroughALinkSharesOneMemory() throws Exception {
+    Path file = H2Urls.embeddedFile(engine.url()).orElse(null);
+    Assumptions.assumeTrue(file != null, "an H2 file");
+    Path link = Files.createSymbolicLink(dir.resolve("link"), file.getParent());
+    Standings viaLink = Standings.of("jdbc:h2:file:" + link.resolve(file.getFileName()));
+    try {
+      AccessRequest active = inState(RequestState.ACTIVE, id(1), T0, Scope.CLUSTER);
+      store.insert(active, List.of());
+      viaLink.read(viaLink.readStarts(), GrantStanding.of(active));
+      assertThat(viaLink.known(active.id())).isPresent();
+
+      store.update(active, active.withState(RequestState.REVOKED), List.of());
+      assertThat(viaLink.known(active.id())).isEmpty();
+    } finally {
+      viaLink.release();
+    }
+  }
+
+  @Test
+  void oneUrlLettingOtherProcessesInStopsMemoryForTheWholeFile() {
+    Assumptions.assumeTrue(keepsStandings(), "an H2 file");
+    AccessRequest active = inState(RequestState.ACTIVE, id(1), T0, Scope.CLUSTER);
+    store.insert(active, List.of());
+    store.standing(active.id());
+    assertThat(store.standingInMemory(active.id())).isPresent();
+
+    Standings shared = Standings.of(engine.url() + ";AUTO_SERVER=TRUE");
+    try {
+      assertThat(store.standingInMemory(active.id())).isEmpty();
+      store.standing(active.id());
+      assertThat(store.standingInMemory(active.id())).as("nothing kept any more").isEmpty();
+    } finally {
+      shared.release();
+    }
   }
 }
