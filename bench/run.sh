@@ -10,7 +10,7 @@
 # BENCH_EXPIRY_TIMEOUT_SECONDS=600 · BENCH_RESULTS=bench/RESULTS.md · BENCH_WORKDIR (default: a new /tmp folder) ·
 # LATCHKEY_JAVA_OPTS (JVM options of the Latchkey process; default those of ./latchkey run) ·
 # BENCH_JAVA_OPTS (of the benchmark process, default -Xmx2g) · ADMIN_KUBECONFIG (use this API server instead of
-# starting one) · BENCH_SKIP_BUILD=1 · the gateway's: BENCH_GATEWAY=6,7,8,9 · BENCH_EXEC_MB=100 ·
+# starting one) · BENCH_SKIP_BUILD=1 · the gateway's: BENCH_GATEWAY=6,7,8,9 · BENCH_GATEWAY_WARMUP_SECONDS=90 · BENCH_EXEC_MB=100 ·
 # BENCH_EXEC_RUNS=3 · BENCH_EXEC_WARMUPS=2 · BENCH_RECORDING_CAP_MB=256 · BENCH_CUT_GRANTS=100 · BENCH_CUT_SESSIONS=10 · BENCH_WATCHES=1000.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
