@@ -42,9 +42,7 @@ final class H2Urls {
     if (!isH2(jdbcUrl)) {
       return jdbcUrl;
     }
-    String rest = jdbcUrl.substring(H2.length());
-    int semicolon = rest.indexOf(';');
-    String location = semicolon < 0 ? rest : rest.substring(0, semicolon);
+    String location = location(jdbcUrl);
     String lower = location.toLowerCase(Locale.ROOT);
     if (lower.startsWith("mem:")
         || lower.startsWith("tcp:")
@@ -52,11 +50,7 @@ final class H2Urls {
         || lower.startsWith("zip:")) {
       return jdbcUrl;
     }
-    String path = lower.startsWith("file:") ? location.substring("file:".length()) : location;
-    if (path.startsWith("~")) {
-      path = System.getProperty("user.home") + path.substring(1);
-    }
-    Path parent = Path.of(path).toAbsolutePath().getParent();
+    Path parent = Path.of(localPath(location)).toAbsolutePath().getParent();
     if (parent != null) {
       try {
         Files.createDirectories(parent);
@@ -76,16 +70,6 @@ final class H2Urls {
   }
 
   /**
-   * The file of an embedded H2 database that no other process can write while this one holds it
-   * open (H2 locks the file): its path, symbolic links resolved as H2 resolves them. Empty when
-   * other processes may write it ({@link #othersMayWrite}), for H2 in memory or over the network,
-   * and for every other database.
-   */
-  static Optional<Path> ownedFile(String jdbcUrl) {
-    return othersMayWrite(jdbcUrl) ? Optional.empty() : embeddedFile(jdbcUrl);
-  }
-
-  /**
    * The file an embedded H2 URL opens, whatever its options: two URLs naming one file open one
    * database in this process. Empty for H2 in memory or over the network and other databases.
    */
@@ -93,16 +77,10 @@ final class H2Urls {
     if (!isH2(jdbcUrl)) {
       return Optional.empty();
     }
-    String rest = jdbcUrl.substring(H2.length());
-    int semicolon = rest.indexOf(';');
-    String location = semicolon < 0 ? rest : rest.substring(0, semicolon);
-    String path = location.regionMatches(true, 0, "file:", 0, 5) ? location.substring(5) : location;
+    String path = localPath(location(jdbcUrl));
     // mem:, tcp:, ssl:, zip:, nio…:, split:, async: … are other places than this process's file.
     if (OTHER_FILE_SYSTEM.matcher(path).lookingAt()) {
       return Optional.empty();
-    }
-    if (path.startsWith("~")) {
-      path = System.getProperty("user.home") + path.substring(1);
     }
     Path file = Path.of(path).toAbsolutePath().normalize();
     Path folder = file.getParent();
@@ -137,6 +115,22 @@ final class H2Urls {
       }
     }
     return false;
+  }
+
+  /** What names the database: the URL after {@code jdbc:h2:}, up to its options. */
+  private static String location(String jdbcUrl) {
+    String rest = jdbcUrl.substring(H2.length());
+    int semicolon = rest.indexOf(';');
+    return semicolon < 0 ? rest : rest.substring(0, semicolon);
+  }
+
+  /** A location as a path: without {@code file:}, and {@code ~} as the user's home. */
+  private static String localPath(String location) {
+    String path =
+        location.regionMatches(true, 0, "file:", 0, "file:".length())
+            ? location.substring("file:".length())
+            : location;
+    return path.startsWith("~") ? System.getProperty("user.home") + path.substring(1) : path;
   }
 
   private static boolean isH2(String jdbcUrl) {

@@ -49,7 +49,7 @@ class StandingsTest extends EngineTest {
 
   /** Whether this engine's database is one only this process writes (the H2 file). */
   boolean keepsStandings() {
-    return H2Urls.ownedFile(engine.url()).isPresent();
+    return H2Urls.embeddedFile(engine.url()).isPresent() && !H2Urls.othersMayWrite(engine.url());
   }
 
   @Test
