@@ -1,5 +1,7 @@
 package dev.latchkey.storage;
 
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.CustomerId;
 import java.lang.reflect.Type;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -32,6 +34,11 @@ final class Columns {
 
   <T> Optional<T> optional(String column, Class<T> type) throws SQLException {
     return Optional.ofNullable(read(column, type, type));
+  }
+
+  /** The cluster a row names, by its {@code customer} and {@code cluster} columns. */
+  ClusterRef cluster() throws SQLException {
+    return new ClusterRef(get("customer", CustomerId.class), get("cluster", String.class));
   }
 
   private <T> T read(String column, Type type, Object name) throws SQLException {

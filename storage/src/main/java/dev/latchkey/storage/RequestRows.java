@@ -2,9 +2,7 @@ package dev.latchkey.storage;
 
 import dev.latchkey.core.AccessRequest;
 import dev.latchkey.core.Actor;
-import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CredentialMode;
-import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestKind;
 import dev.latchkey.core.RequestState;
@@ -109,7 +107,7 @@ final class RequestRows {
     return s;
   }
 
-  /** Reads a row of {@link #SELECT}. */
+  /** Reads a row of {@link #SELECT_STANDING}. */
   static GrantStanding readStanding(ResultSet rs, StatementContext ctx) throws SQLException {
     String id = rs.getString("id");
     Columns c = new Columns(rs, ctx);
@@ -117,7 +115,7 @@ final class RequestRows {
       return new GrantStanding(
           c.get("id", RequestId.class),
           c.get("kind", RequestKind.class),
-          new ClusterRef(c.get("customer", CustomerId.class), c.get("cluster", String.class)),
+          c.cluster(),
           c.get("role", String.class),
           c.get("credentials", CredentialMode.class),
           c.get("state", RequestState.class),
@@ -135,7 +133,7 @@ final class RequestRows {
           c.get("id", RequestId.class),
           c.get("kind", RequestKind.class),
           c.optional("extends_request", RequestId.class),
-          new ClusterRef(c.get("customer", CustomerId.class), c.get("cluster", String.class)),
+          c.cluster(),
           c.get("role", String.class),
           c.get("scope", Scope.class),
           c.get("credentials", CredentialMode.class),

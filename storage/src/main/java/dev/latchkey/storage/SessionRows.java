@@ -1,7 +1,5 @@
 package dev.latchkey.storage;
 
-import dev.latchkey.core.ClusterRef;
-import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.PlainText;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.port.SessionStore.SessionRecord;
@@ -174,7 +172,7 @@ final class SessionRows {
         return new ActivityLine(
             c.get("at", Instant.class),
             c.get("request_id", RequestId.class),
-            cluster(c),
+            c.cluster(),
             c.get("verb", String.class),
             c.get("resource", String.class),
             c.optional("namespace", String.class),
@@ -206,7 +204,7 @@ final class SessionRows {
             new StreamSession(
                 c.get("id", SessionId.class),
                 c.get("request_id", RequestId.class),
-                cluster(c),
+                c.cluster(),
                 c.get("kind", StreamKind.class),
                 c.get("namespace", String.class),
                 c.get("pod", String.class),
@@ -232,9 +230,5 @@ final class SessionRows {
         throw new StoreException("session " + id + " cannot be read: " + e.getMessage(), e);
       }
     }
-  }
-
-  private static ClusterRef cluster(Columns c) throws SQLException {
-    return new ClusterRef(c.get("customer", CustomerId.class), c.get("cluster", String.class));
   }
 }
