@@ -34,9 +34,26 @@ final class GatewayExecBench {
     this.kube = run.bench().kube();
   }
 
-  private record Variant(String transport, boolean gateway) {
+  /** The ways a stream reaches the API server. */
+  private enum Route {
+    GATEWAY(" through the gateway"),
+    DIRECT(" direct"),
+    PIPE(" through a TLS pipe");
+
+    final String words;
+
+    Route(String words) {
+      this.words = words;
+    }
+  }
+
+  private record Variant(String transport, Route route) {
+    boolean gateway() {
+      return route == Route.GATEWAY;
+    }
+
     String name() {
-      return transport + (gateway ? " through the gateway" : " direct");
+      return transport + route.words;
     }
   }
 
@@ -62,6 +79,12 @@ final class GatewayExecBench {
     Path directConfig =
         GatewayBench.kubeconfig(
             dir.resolve("direct.kubeconfig"), kube.server, kube.caData, directToken);
+    TlsPipe pipe = new TlsPipe(dir.resolve("pipe"), java.net.URI.create(kube.server), kube.caData);
+    Path pipeConfig =
+        GatewayBench.kubeconfig(
+            dir.resolve("pipe.kubeconfig"), pipe.server(), pipe.caData(), directToken);
+    Map<Route, Path> configs =
+        Map.of(Route.GATEWAY, gatewayConfig, Route.DIRECT, directConfig, Route.PIPE, pipeConfig);
     try {
       Kubectl.Run made =
           Kubectl.run(
@@ -82,13 +105,15 @@ final class GatewayExecBench {
       }
       List<Variant> variants =
           List.of(
-              new Variant("WebSocket", true),
-              new Variant("WebSocket", false),
-              new Variant("SPDY", true),
-              new Variant("SPDY", false));
+              new Variant("WebSocket", Route.GATEWAY),
+              new Variant("WebSocket", Route.DIRECT),
+              new Variant("WebSocket", Route.PIPE),
+              new Variant("SPDY", Route.GATEWAY),
+              new Variant("SPDY", Route.DIRECT),
+              new Variant("SPDY", Route.PIPE));
       Map<Variant, Measured> measured = new LinkedHashMap<>();
       for (Variant v : variants) {
-        Path config = v.gateway() ? gatewayConfig : directConfig;
+        Path config = configs.get(v.route());
         long[] setup = new long[3];
         for (int i = 0; i < setup.length; i++) {
           setup[i] = exec(config, v, pod, "true").nanos();
@@ -100,9 +125,7 @@ final class GatewayExecBench {
       // one spends the first runs in the JIT compiler (half a core, measured) on the same cores.
       for (int w = 0; w < run.settings().execWarmups(); w++) {
         for (Variant v : variants) {
-          Kubectl.Run warm =
-              exec(
-                  v.gateway() ? gatewayConfig : directConfig, v, pod, "cat", GatewayBench.BIG_FILE);
+          Kubectl.Run warm = exec(configs.get(v.route()), v, pod, "cat", GatewayBench.BIG_FILE);
           Bench.log("throughput: warm-up %d of %s: %.2f s", w + 1, v.name(), warm.nanos() / 1e9);
         }
       }
@@ -110,7 +133,7 @@ final class GatewayExecBench {
       for (int r = 0; r < run.settings().execRuns(); r++) {
         List<Variant> order = new ArrayList<>(variants);
         if (r % 2 == 1) {
-          order.sort(Comparator.comparing(v -> v.gateway() ? 1 : 0));
+          order.sort(Comparator.comparing(v -> v.route() == Route.DIRECT ? 0 : 1));
         }
         for (Variant v : order) {
           Measured m = measured.get(v);
@@ -118,9 +141,7 @@ final class GatewayExecBench {
           long partBytes0 = host.sessions.partBytes.sum();
           long partNanos0 = host.sessions.partNanos.sum();
           Set<String> ended0 = v.gateway() ? endedSessions() : Set.of();
-          Kubectl.Run cat =
-              exec(
-                  v.gateway() ? gatewayConfig : directConfig, v, pod, "cat", GatewayBench.BIG_FILE);
+          Kubectl.Run cat = exec(configs.get(v.route()), v, pod, "cat", GatewayBench.BIG_FILE);
           double seconds = (cat.nanos() / 1e6 - m.setupMillis()) / 1000;
           double mbs = bytes / 1e6 / seconds;
           String note =
@@ -174,8 +195,10 @@ final class GatewayExecBench {
           "-f",
           GatewayBench.BIG_FILE);
     } finally {
+      pipe.close();
       Files.deleteIfExists(gatewayConfig);
       Files.deleteIfExists(directConfig);
+      Files.deleteIfExists(pipeConfig);
     }
   }
 
@@ -217,8 +240,9 @@ final class GatewayExecBench {
   private void reportThroughput(Map<Variant, Measured> measured, long bytes, String loadBefore) {
     Report report = run.report();
     for (String transport : List.of("WebSocket", "SPDY")) {
-      Measured through = measured.get(new Variant(transport, true));
-      Measured direct = measured.get(new Variant(transport, false));
+      Measured through = measured.get(new Variant(transport, Route.GATEWAY));
+      Measured direct = measured.get(new Variant(transport, Route.DIRECT));
+      Measured piped = measured.get(new Variant(transport, Route.PIPE));
       double ratio = direct.median() == 0 ? 0 : through.median() / direct.median();
       report.row(
           "7. exec `cat` of " + bytes / 1_000_000 + " MB over " + transport + ", median MB/s",
@@ -227,6 +251,16 @@ final class GatewayExecBench {
           String.format(Locale.ROOT, "%.0f%%", ratio * 100),
           "≥ 80% of direct",
           Report.yesNo(ratio >= 0.8 && through.mbPerSecond().size() == run.settings().execRuns()));
+      report.row(
+          "7. the same through a TLS pipe that only relays (the extra hop alone), median MB/s",
+          String.format(Locale.ROOT, "%.1f MB/s", piped.median()),
+          String.format(Locale.ROOT, "%.1f MB/s", direct.median()),
+          String.format(
+              Locale.ROOT,
+              "%.0f%%",
+              direct.median() == 0 ? 0 : piped.median() / direct.median() * 100),
+          "(no target: the floor of any gateway that reads what passes)",
+          "—");
     }
     StringBuilder out = new StringBuilder();
     out.append("### 7. Exec stream throughput\n\n")
@@ -239,15 +273,18 @@ final class GatewayExecBench {
                     + " (`v5.channel.k8s.io`, its default) and over SPDY"
                     + " (`KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false`), through the gateway with the"
                     + " grant's gateway kubeconfig and directly with the API-server-audience token"
-                    + " of the same ServiceAccount. %d runs of each, the order alternating, after"
-                    + " %d not counted (warm-up); MB/s"
-                    + " is the file's size over the run's time less the median time of `kubectl"
-                    + " exec -- true` by the same path (kubectl's start, TLS, token review,"
-                    + " session records), shown beside it. The recording is on: every"
-                    + " byte of output is decoded on the side and stored in the database as"
-                    + " asciicast v2 (recording cap raised to %d MB for this run: the default"
-                    + " 64 MB would end this session when its recording is full). Machine before:"
-                    + " %s; after: %s.\n\n",
+                    + " of the same ServiceAccount, and with that token through a TLS pipe"
+                    + " (`TlsPipe`: the client's TLS ended and the API server's opened with the"
+                    + " gateway's TLS engine and sockets, bytes relayed and nothing else, no HTTP,"
+                    + " no checks, no records), the floor of any gateway that must read what"
+                    + " passes. %d runs of each, the order alternating, after %d not counted"
+                    + " (warm-up); MB/s is the file's size over the run's time less the median time"
+                    + " of `kubectl exec -- true` by the same path (kubectl's start, TLS, token"
+                    + " review, session records), shown beside it. The recording is on: every byte"
+                    + " of output is decoded on the side and stored in the database as asciicast v2"
+                    + " (recording cap raised to %d MB for this run: the default 64 MB would end"
+                    + " this session when its recording is full). Machine before: %s; after:"
+                    + " %s.\n\n",
                 GatewayBench.BIG_FILE,
                 bytes,
                 run.settings().execRuns(),

@@ -222,7 +222,7 @@ final class GatewayHost implements AutoCloseable {
                 Map.of(CLUSTER.name(), policy))));
   }
 
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
