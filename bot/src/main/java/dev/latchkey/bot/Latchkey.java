@@ -145,6 +145,7 @@ public final class Latchkey implements AutoCloseable {
               .sinks(sinks)
               .clock(clock)
               .ticker(ticker)
+              .leadershipLease(settings.leaderLease())
               .open();
       opened.add(database);
       PrivateFiles.restrictDatabase(url);
@@ -233,7 +234,8 @@ public final class Latchkey implements AutoCloseable {
                 why.ifPresent(reason -> log.warn("cluster {} does not answer: {}", ref, reason));
                 return why.isEmpty();
               },
-              List.of(repairCards));
+              List.of(repairCards),
+              database.leadership());
       opened.add(timers);
 
       // Health first, so the process is seen alive while it catches up; Slack waits until then

@@ -5,13 +5,17 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.latchkey.core.port.AuditLog;
 import dev.latchkey.core.port.CardStore;
 import dev.latchkey.core.port.EnablementStore;
+import dev.latchkey.core.port.Leadership;
 import dev.latchkey.core.port.RequestStore;
 import dev.latchkey.core.port.SessionStore;
 import java.io.UncheckedIOException;
+import java.sql.DriverManager;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.function.LongSupplier;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -44,6 +48,12 @@ public final class Database implements AutoCloseable {
 
   static final int DEFAULT_POOL_SIZE = 10;
 
+  /**
+   * How long a PostgreSQL leader may go silent before the server ends its session; a replica that
+   * takes the lock then waits as long again, so a frozen leader is replaced within about two.
+   */
+  public static final Duration DEFAULT_LEADERSHIP_LEASE = Duration.ofSeconds(10);
+
   private final HikariDataSource pool;
   private final AuditForwarder forwarder;
   private final RequestStore requests;
@@ -54,6 +64,8 @@ public final class Database implements AutoCloseable {
   private final SeenDeliveries seenDeliveries;
   private final Standings standings;
   private final String description;
+  private volatile Leadership leadership = Leadership.sole();
+  private volatile AutoCloseable leadershipSession = () -> {};
 
   private Database(
       HikariDataSource pool,
@@ -147,6 +159,16 @@ public final class Database implements AutoCloseable {
     return seenDeliveries;
   }
 
+  /**
+   * Whether this process leads among the replicas sharing this database: with PostgreSQL, the one
+   * replica whose own session holds Latchkey's advisory lock ({@link PostgresLeadership}); with H2,
+   * always (the file is this process's; an H2 URL that lets other processes in gives every one of
+   * them the timers, as before leadership existed).
+   */
+  public Leadership leadership() {
+    return leadership;
+  }
+
   /** Whether the database answers a trivial query now; never throws. */
   public boolean ping() {
     if (pool.isClosed()) {
@@ -174,6 +196,11 @@ public final class Database implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("audit forwarding could not finish before closing: {}", e.getMessage());
       }
+      try {
+        leadershipSession.close();
+      } catch (Exception e) {
+        LOG.warn("the leadership session could not be closed: {}", e.toString());
+      }
       standings.release();
       try {
         pool.close();
@@ -197,6 +224,7 @@ public final class Database implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private LongSupplier ticker = System::nanoTime;
     private int poolSize = DEFAULT_POOL_SIZE;
+    private Duration leadershipLease = DEFAULT_LEADERSHIP_LEASE;
 
     private Builder(String jdbcUrl) {
       this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -249,6 +277,18 @@ public final class Database implements AutoCloseable {
         throw new IllegalArgumentException("pool size must be at least 1");
       }
       this.poolSize = size;
+      return this;
+    }
+
+    /**
+     * With PostgreSQL: how long a leader may go silent before another replica may lead (at least 1
+     * s; {@link #DEFAULT_LEADERSHIP_LEASE} unless set).
+     */
+    public Builder leadershipLease(Duration lease) {
+      if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("the leadership lease must be at least 1 s: " + lease);
+      }
+      this.leadershipLease = lease;
       return this;
     }
 
@@ -316,6 +356,23 @@ public final class Database implements AutoCloseable {
         pool.close();
         throw e;
       }
+      if (url.startsWith("jdbc:postgresql:")) {
+        try {
+          PostgresLeadership leading =
+              new PostgresLeadership(
+                      () -> DriverManager.getConnection(url, leaderSessionProperties()),
+                      leadershipLease,
+                      // Real elapsed time, as the server counts a silent session's.
+                      System::nanoTime,
+                      description)
+                  .start();
+          database.leadership = leading;
+          database.leadershipSession = leading;
+        } catch (RuntimeException e) {
+          database.close();
+          throw e;
+        }
+      }
       LOG.info("database {} open", description);
       // Catches up in the background on events committed but not forwarded (a crash, a sink that
       // was down).
@@ -326,6 +383,19 @@ public final class Database implements AutoCloseable {
         throw e;
       }
       return database;
+    }
+
+    /** The leader's own session: never waiting on the network longer than its lease. */
+    private Properties leaderSessionProperties() {
+      Properties properties = new Properties();
+      properties.setProperty("user", user);
+      properties.setProperty("password", password);
+      properties.setProperty("logServerErrorDetail", "false");
+      properties.setProperty("tcpKeepAlive", "true");
+      long seconds = Math.max(1, leadershipLease.toSeconds());
+      properties.setProperty("connectTimeout", Long.toString(seconds));
+      properties.setProperty("socketTimeout", Long.toString(seconds));
+      return properties;
     }
   }
 }

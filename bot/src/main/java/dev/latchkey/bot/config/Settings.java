@@ -1,9 +1,11 @@
 package dev.latchkey.bot.config;
 
 import dev.latchkey.gateway.GatewaySettings;
+import dev.latchkey.storage.Database;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +29,14 @@ public record Settings(
     Optional<String> databaseUrl,
     Optional<String> databaseUser,
     Optional<String> databasePassword,
+    Duration leaderLease,
     Optional<GatewaySettings> gateway) {
 
   public static final String DEFAULT_SLACK_API_URL = "https://slack.com/api/";
   public static final int DEFAULT_PORT = 3000;
   public static final int DEFAULT_MANAGEMENT_PORT = 9090;
   public static final String DEFAULT_MANAGEMENT_ADDRESS = "127.0.0.1";
+  static final String LEADER_LEASE = "LATCHKEY_LEADER_LEASE_SECONDS";
 
   /** Socket Mode: Latchkey connects out to Slack and serves no Slack endpoint of its own. */
   public boolean socketMode() {
@@ -61,6 +65,7 @@ public record Settings(
         value(env, "LATCHKEY_DB_URL"),
         value(env, "LATCHKEY_DB_USER"),
         value(env, "LATCHKEY_DB_PASSWORD"),
+        leaderLease(env, new ArrayList<>()),
         GatewayEnvironment.from(env));
   }
 
@@ -103,6 +108,7 @@ public record Settings(
               + apiUrl
               + ")");
     }
+    leaderLease(env, problems);
     int port = port(env, "PORT", DEFAULT_PORT, problems);
     int management = port(env, "MANAGEMENT_PORT", DEFAULT_MANAGEMENT_PORT, problems);
     if (port != 0 && port == management && appToken.isEmpty()) {
@@ -120,6 +126,30 @@ public record Settings(
               + ")");
     }
     return problems;
+  }
+
+  /** With PostgreSQL, how long a silent leader keeps leading (whole seconds, 1 to 300). */
+  private static Duration leaderLease(Map<String, String> env, List<String> out) {
+    Optional<String> text = value(env, LEADER_LEASE);
+    if (text.isEmpty()) {
+      return Database.DEFAULT_LEADERSHIP_LEASE;
+    }
+    try {
+      int seconds = Integer.parseInt(text.get());
+      if (seconds >= 1 && seconds <= 300) {
+        return Duration.ofSeconds(seconds);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    out.add(
+        LEADER_LEASE
+            + " must be a whole number of seconds from 1 to 300 (got "
+            + text.get()
+            + "); "
+            + Database.DEFAULT_LEADERSHIP_LEASE.toSeconds()
+            + " when unset");
+    return Database.DEFAULT_LEADERSHIP_LEASE;
   }
 
   private static int port(Map<String, String> env, String key, int fallback, List<String> out) {

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The gauges read from the records: open requests by state, overdue revocations, and what reaches
- * latchkey-grants that Latchkey did not make.
+ * latchkey-grants that Latchkey did not make; and whether this replica leads.
  */
 public final class RequestGauges {
   private RequestGauges() {}
@@ -45,6 +45,11 @@ public final class RequestGauges {
         .description(
             "Objects reaching latchkey-grants that Latchkey did not make, by the last"
                 + " reconciliation of each cluster")
+        .register(metrics);
+    Gauge.builder("latchkey.leader", () -> database.leadership().leads() ? 1 : 0)
+        .description(
+            "1 while this replica runs the timers, reconciliation and card repair; 0 while another"
+                + " does")
         .register(metrics);
   }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -33,6 +34,7 @@ final class Lane {
   private final ClusterRef cluster;
   private final UseCases core;
   private final ExecutorService runners;
+  private final BooleanSupplier leads;
   private final AtomicBoolean passRunning = new AtomicBoolean();
   private final Set<String> tasksRunning = ConcurrentHashMap.newKeySet();
   private final ThreadPoolExecutor workers;
@@ -40,11 +42,14 @@ final class Lane {
   /**
    * @param runners runs the lane's passes and tasks (shared by every lane; a thread each while they
    *     run)
+   * @param leads whether this replica leads now: asked before each batch, so a replica that stops
+   *     leading stops within one batch
    */
-  Lane(ClusterRef cluster, UseCases core, ExecutorService runners) {
+  Lane(ClusterRef cluster, UseCases core, ExecutorService runners, BooleanSupplier leads) {
     this.cluster = cluster;
     this.core = core;
     this.runners = runners;
+    this.leads = leads;
     this.workers =
         new ThreadPoolExecutor(
             Timers.LANE_PARALLELISM,
@@ -107,6 +112,9 @@ final class Lane {
    */
   void drain() {
     for (int batches = 0; batches < 1_000; batches++) {
+      if (!leads.getAsBoolean()) {
+        return;
+      }
       List<AccessRequest> due = core.due().dueOn(cluster);
       if (due.isEmpty()) {
         return;

@@ -4,6 +4,7 @@ import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.DueReport;
 import dev.latchkey.core.ReconcileReport;
 import dev.latchkey.core.UseCases;
+import dev.latchkey.core.port.Leadership;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,9 +16,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +52,11 @@ public final class Timers implements AutoCloseable {
   private final Duration reconcileInterval;
   private final Predicate<ClusterRef> reachable;
   private final List<Runnable> afterEachPass;
+  private final Leadership leadership;
+
+  /** Whether this replica led when last asked; empty before the first time. */
+  private final AtomicReference<Boolean> leading = new AtomicReference<>();
+
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("latchkey-timers").daemon().factory());
@@ -69,18 +77,32 @@ public final class Timers implements AutoCloseable {
    *     cluster)
    * @param reachable a cheap check that a cluster's API server answers (no side effects)
    * @param afterEachPass housekeeping to run after each due pass (e.g. bringing cards up to date)
+   * @param leadership whether this replica is the one that runs all of this now: asked before every
+   *     pass, reconciliation, probe, housekeeping and batch; the others wait their turn
    */
   public Timers(
       UseCases core,
       List<ClusterRef> clusters,
       Duration reconcileInterval,
       Predicate<ClusterRef> reachable,
-      List<Runnable> afterEachPass) {
+      List<Runnable> afterEachPass,
+      Leadership leadership) {
     this.core = core;
     this.clusters = List.copyOf(clusters);
     this.reconcileInterval = reconcileInterval;
     this.reachable = reachable;
     this.afterEachPass = List.copyOf(afterEachPass);
+    this.leadership = leadership;
+  }
+
+  /** Timers of the only process there is: it always leads. */
+  public Timers(
+      UseCases core,
+      List<ClusterRef> clusters,
+      Duration reconcileInterval,
+      Predicate<ClusterRef> reachable,
+      List<Runnable> afterEachPass) {
+    this(core, clusters, reconcileInterval, reachable, afterEachPass, Leadership.sole());
   }
 
   /**
@@ -90,6 +112,12 @@ public final class Timers implements AutoCloseable {
    * the removals follow once it answers), so one unreachable cluster cannot hold up the start.
    */
   public void catchUp() {
+    if (!leads()) {
+      log.info(
+          "another replica leads: it runs the timers, reconciliation and card repair; this one"
+              + " takes over if it stops");
+      return;
+    }
     settle();
     Set<ClusterRef> due = new LinkedHashSet<>(core.due().clustersWithDueWork());
     List<Future<?>> work = new ArrayList<>();
@@ -145,6 +173,9 @@ public final class Timers implements AutoCloseable {
    * then housekeeping.
    */
   void duePass() {
+    if (!leads()) {
+      return;
+    }
     settle();
     for (ClusterRef cluster : core.due().clustersWithDueWork()) {
       lane(cluster).startPass();
@@ -182,6 +213,9 @@ public final class Timers implements AutoCloseable {
    * lane).
    */
   void probeOwedClusters() {
+    if (!leads()) {
+      return;
+    }
     for (ClusterRef cluster : core.removals().clustersOwing()) {
       lane(cluster)
           .startExclusive(
@@ -195,6 +229,9 @@ public final class Timers implements AutoCloseable {
   }
 
   private void reconcileAll() {
+    if (!leads()) {
+      return;
+    }
     for (ClusterRef cluster : clusters) {
       lane(cluster).startExclusive("reconcile", () -> reconcile(cluster));
     }
@@ -206,10 +243,35 @@ public final class Timers implements AutoCloseable {
   }
 
   private Lane lane(ClusterRef cluster) {
-    return lanes.computeIfAbsent(cluster, c -> new Lane(c, core, runners));
+    return lanes.computeIfAbsent(cluster, c -> new Lane(c, core, runners, this::leads));
+  }
+
+  /** Whether this replica may act now; says so in the log when that changes. */
+  boolean leads() {
+    boolean now = leadership.leads();
+    Boolean before = leading.getAndSet(now);
+    if (before != null && before != now) {
+      log.info(
+          now
+              ? "this replica runs the timers, reconciliation and card repair"
+              : "this replica stops running the timers: another replica may lead now");
+      if (now) {
+        // A new leader catches up as a starting one does: due work comes with the next pass, and
+        // every cluster is compared with the records at once rather than at the next interval.
+        try {
+          scheduler.execute(guarded("reconcile", this::reconcileAll));
+        } catch (RejectedExecutionException e) {
+          // stopping
+        }
+      }
+    }
+    return now;
   }
 
   private void reconcile(ClusterRef cluster) {
+    if (!leads()) {
+      return;
+    }
     try {
       ReconcileReport report = core.reconcile().reconcile(cluster);
       if (report.unavailable().isPresent()) {

@@ -353,6 +353,26 @@ class ConfigLoaderTest {
         .doesNotContain("very-secret");
   }
 
+  @Test
+  void theLeaderLeaseIsWholeSecondsWithinReason() {
+    Map<String, String> base =
+        Map.of("SLACK_BOT_TOKEN", "xoxb-secret-token", "SLACK_SIGNING_SECRET", "very-secret");
+    assertThat(Settings.from(base).leaderLease()).isEqualTo(java.time.Duration.ofSeconds(10));
+    Map<String, String> five = new java.util.HashMap<>(base);
+    five.put("LATCHKEY_LEADER_LEASE_SECONDS", "5");
+    assertThat(Settings.from(five).leaderLease()).isEqualTo(java.time.Duration.ofSeconds(5));
+    for (String bad : java.util.List.of("0", "301", "10s", "-1")) {
+      Map<String, String> env = new java.util.HashMap<>(base);
+      env.put("LATCHKEY_LEADER_LEASE_SECONDS", bad);
+      assertThatThrownBy(() -> Settings.from(env))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining(
+              "LATCHKEY_LEADER_LEASE_SECONDS must be a whole number of seconds from 1 to 300 (got "
+                  + bad
+                  + ")");
+    }
+  }
+
   private static void assertError(String yaml, String expected) {
     assertThatThrownBy(() -> ConfigLoader.parse(yaml, "latchkey.yml"))
         .isInstanceOf(ConfigException.class)

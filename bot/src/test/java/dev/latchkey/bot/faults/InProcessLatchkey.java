@@ -36,10 +36,14 @@ import java.util.Queue;
 final class InProcessLatchkey implements AutoCloseable {
   final Latchkey latchkey;
   private final String jdbcUrl;
+  private final String user;
+  private final String password;
 
-  private InProcessLatchkey(Latchkey latchkey, String jdbcUrl) {
+  private InProcessLatchkey(Latchkey latchkey, String jdbcUrl, Map<String, String> env) {
     this.latchkey = latchkey;
     this.jdbcUrl = jdbcUrl;
+    this.user = env.getOrDefault("LATCHKEY_DB_USER", "");
+    this.password = env.getOrDefault("LATCHKEY_DB_PASSWORD", "");
   }
 
   /**
@@ -48,6 +52,31 @@ final class InProcessLatchkey implements AutoCloseable {
    */
   static InProcessLatchkey start(
       Path dir, FakeSlack slack, KubernetesClient cluster, Clock clock, List<String> approvers)
+      throws Exception {
+    String file = dir.resolve("latchkey").toAbsolutePath().toString();
+    return start(
+        "jdbc:h2:file:" + file,
+        "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000",
+        Map.of(),
+        slack,
+        cluster,
+        clock,
+        approvers);
+  }
+
+  /**
+   * The same on the database at {@code databaseUrl} (read directly through {@code readUrl}), with
+   * {@code env} added to the environment (database credentials, say): a replica, when several share
+   * one PostgreSQL database.
+   */
+  static InProcessLatchkey start(
+      String databaseUrl,
+      String readUrl,
+      Map<String, String> env,
+      FakeSlack slack,
+      KubernetesClient cluster,
+      Clock clock,
+      List<String> approvers)
       throws Exception {
     for (String role : List.of("latchkey-readonly", "latchkey-operator")) {
       if (cluster.rbac().clusterRoles().withName(role).get() == null) {
@@ -68,11 +97,10 @@ final class InProcessLatchkey implements AutoCloseable {
             .create();
       }
     }
-    String file = dir.resolve("latchkey").toAbsolutePath().toString();
     String yaml =
         """
         database:
-          url: jdbc:h2:file:%s
+          url: %s
         customers:
           - id: acme
             slack:
@@ -86,14 +114,14 @@ final class InProcessLatchkey implements AutoCloseable {
                 supportServer: https://support.vendor.example:6443
         """
             .formatted(
-                file,
+                databaseUrl,
                 FakeSlack.CUSTOMER_TEAM,
                 FakeSlack.CHANNEL,
                 String.join(", ", approvers),
                 FakeSlack.ADMIN);
     LatchkeyConfig config = ConfigLoader.parse(yaml, "latchkey.yml");
-    Settings settings =
-        Settings.from(
+    Map<String, String> environment =
+        new HashMap<>(
             Map.of(
                 "SLACK_BOT_TOKEN",
                 FakeSlack.BOT_TOKEN,
@@ -105,14 +133,15 @@ final class InProcessLatchkey implements AutoCloseable {
                 "0",
                 "MANAGEMENT_PORT",
                 "0"));
+    environment.putAll(env);
+    Settings settings = Settings.from(environment);
     Latchkey latchkey =
         Latchkey.start(
             settings,
             config,
             clock,
             c -> ClusterConnections.of(cluster.getConfiguration(), c.supportServer()));
-    return new InProcessLatchkey(
-        latchkey, "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000");
+    return new InProcessLatchkey(latchkey, readUrl, env);
   }
 
   /**
@@ -148,7 +177,7 @@ final class InProcessLatchkey implements AutoCloseable {
   // ---------------------------------------------------------------- the tables themselves
 
   long count(String sql, Object... args) {
-    try (Connection c = DriverManager.getConnection(jdbcUrl, "", "");
+    try (Connection c = DriverManager.getConnection(jdbcUrl, user, password);
         PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         s.setObject(i + 1, args[i]);
@@ -176,7 +205,7 @@ final class InProcessLatchkey implements AutoCloseable {
   }
 
   List<String> strings(String sql, Object... args) {
-    try (Connection c = DriverManager.getConnection(jdbcUrl, "", "");
+    try (Connection c = DriverManager.getConnection(jdbcUrl, user, password);
         PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         s.setObject(i + 1, args[i]);

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -102,6 +104,66 @@ class TimersTest {
       timers.duePass();
       settle(timers);
       assertThat(housekeeping).hasValue(1);
+    }
+  }
+
+  @Test
+  void aReplicaThatDoesNotLeadLeavesEverythingToTheLeaderUntilItLeadsItself() {
+    AccessRequest active = rig.active();
+    AccessRequest pending = rig.pending();
+    rig.clock.advance(Duration.ofHours(3));
+    AtomicBoolean leads = new AtomicBoolean(false);
+    AtomicInteger housekeeping = new AtomicInteger();
+    try (Timers timers =
+        new Timers(
+            rig.core,
+            List.of(Fixtures.PROD),
+            Duration.ofMinutes(1),
+            c -> true,
+            List.of(housekeeping::incrementAndGet),
+            leads::get)) {
+
+      timers.catchUp();
+      timers.duePass();
+      timers.probeOwedClusters();
+      settle(timers);
+
+      assertThat(rig.get(active.id()).state()).isEqualTo(RequestState.ACTIVE);
+      assertThat(rig.cluster.holds(active.id())).isTrue();
+      assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.PENDING);
+      assertThat(housekeeping).hasValue(0);
+
+      leads.set(true); // the leader stopped; this replica was chosen
+      timers.duePass();
+      settle(timers);
+
+      assertThat(rig.get(active.id()).state()).isEqualTo(RequestState.EXPIRED);
+      assertThat(rig.cluster.holds(active.id())).isFalse();
+      assertThat(rig.get(pending.id()).state()).isEqualTo(RequestState.TIMED_OUT);
+      assertThat(housekeeping).hasValue(1);
+    }
+  }
+
+  @Test
+  void aLeaderThatStopsLeadingStopsWithinOneBatch() {
+    List<AccessRequest> active = new java.util.ArrayList<>();
+    for (int i = 0; i < SettleDue.DUE_BATCH * 2; i++) {
+      active.add(rig.active());
+    }
+    rig.clock.advance(Duration.ofHours(3));
+    AtomicInteger asked = new AtomicInteger();
+    ExecutorService runners = Executors.newSingleThreadExecutor();
+    try {
+      // Leads when the first batch starts, no longer when the second would.
+      Lane lane = new Lane(Fixtures.PROD, rig.core, runners, () -> asked.incrementAndGet() <= 1);
+
+      lane.drain();
+
+      assertThat(active.stream().filter(r -> rig.get(r.id()).state() == RequestState.EXPIRED))
+          .hasSize(SettleDue.DUE_BATCH);
+      assertThat(asked).hasValue(2);
+    } finally {
+      runners.shutdownNow();
     }
   }
 

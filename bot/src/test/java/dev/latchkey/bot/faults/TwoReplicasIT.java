@@ -1,0 +1,189 @@
+package dev.latchkey.bot.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.latchkey.core.Actor;
+import dev.latchkey.core.ClusterRef;
+import dev.latchkey.core.CustomerId;
+import dev.latchkey.core.RequestId;
+import dev.latchkey.core.RequestState;
+import dev.latchkey.core.Requester;
+import dev.latchkey.core.Submission;
+import dev.latchkey.core.UseCases;
+import dev.latchkey.core.access.EnableSupportAccess;
+import dev.latchkey.core.request.DecideRequest;
+import dev.latchkey.core.request.Decision;
+import dev.latchkey.core.request.SubmitRequest;
+import dev.latchkey.core.testing.MutableClock;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+/**
+ * Two whole Latchkeys on one PostgreSQL database, as two replicas behind one Service: both serve,
+ * one runs the timers; when it stops, the other takes over and access still ends, once. Opt-in like
+ * the storage module's PostgreSQL tests ({@code LATCHKEY_TEST_POSTGRES_URL}).
+ */
+@EnableKubernetesMockClient(crud = true)
+@EnabledIfEnvironmentVariable(named = "LATCHKEY_TEST_POSTGRES_URL", matches = ".+")
+class TwoReplicasIT {
+  private static final ClusterRef PROD = new ClusterRef(new CustomerId("acme"), "prod");
+  private static final String APPROVER_ID = "U0APPROVER1";
+  private static final Actor.SlackUser ADMIN =
+      new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, FakeSlack.ADMIN);
+  private static final Actor.SlackUser APPROVER =
+      new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, APPROVER_ID);
+  private static final Actor.SlackUser ENGINEER =
+      new Actor.SlackUser(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER);
+
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+
+  private final String server0 = System.getenv("LATCHKEY_TEST_POSTGRES_URL");
+  private final String user =
+      Optional.ofNullable(System.getenv("LATCHKEY_TEST_POSTGRES_USER")).orElse("postgres");
+  private final String password =
+      Optional.ofNullable(System.getenv("LATCHKEY_TEST_POSTGRES_PASSWORD")).orElse("");
+  private final String name =
+      "latchkey_replicas_"
+          + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+  private final MutableClock clock = MutableClock.at("2026-03-02T09:00:00Z");
+  private FakeSlack slack;
+  private InProcessLatchkey first;
+  private InProcessLatchkey second;
+
+  @BeforeEach
+  void start() throws Exception {
+    execute("CREATE DATABASE " + name);
+    slack = new FakeSlack();
+    first = replica();
+    second = replica();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (InProcessLatchkey replica : new InProcessLatchkey[] {second, first}) {
+      if (replica != null) {
+        replica.close();
+      }
+    }
+    if (slack != null) {
+      slack.close();
+    }
+    execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+
+  @Test
+  void oneReplicaRunsTheTimersAndAnotherTakesOverWhenItStops() {
+    await().atMost(Duration.ofSeconds(10)).until(() -> leads(first));
+    assertThat(leads(second)).as("one leader at a time").isFalse();
+    assertThat(gauge(first)).isEqualTo(1);
+    assertThat(gauge(second)).isEqualTo(0);
+
+    // Both serve: a grant made through the replica that does not lead, and one through the leader.
+    assertThat(second.latchkey.core().enable().enable(PROD, ADMIN, Set.of("operator")))
+        .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
+    RequestId early = activeForAnHour(second.latchkey.core());
+    RequestId late = activeForAnHour(first.latchkey.core());
+    assertThat(bindings()).isEqualTo(2);
+
+    first.close(); // the leader stops (its session ends, freeing the lock)
+    first = null;
+    await().atMost(Duration.ofSeconds(10)).until(() -> leads(second));
+
+    clock.advance(Duration.ofHours(2));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                second.latchkey.database().requests().find(early).orElseThrow().state()
+                        == RequestState.EXPIRED
+                    && second.latchkey.database().requests().find(late).orElseThrow().state()
+                        == RequestState.EXPIRED
+                    && bindings() == 0);
+    assertThat(second.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.expired'"))
+        .as("each grant ended once")
+        .isEqualTo(2);
+  }
+
+  private InProcessLatchkey replica() throws Exception {
+    String url = databaseUrl();
+    return InProcessLatchkey.start(
+        url,
+        url,
+        Map.of(
+            "LATCHKEY_DB_USER", user,
+            "LATCHKEY_DB_PASSWORD", password,
+            "LATCHKEY_LEADER_LEASE_SECONDS", "1"),
+        slack,
+        client,
+        clock,
+        List.of(APPROVER_ID));
+  }
+
+  private static boolean leads(InProcessLatchkey replica) {
+    return replica.latchkey.database().leadership().leads();
+  }
+
+  private static double gauge(InProcessLatchkey replica) {
+    return replica.latchkey.metrics().get("latchkey.leader").gauge().value();
+  }
+
+  private RequestId activeForAnHour(UseCases core) {
+    RequestId id =
+        ((SubmitRequest.Result.Submitted)
+                core.submit()
+                    .submit(
+                        new Submission(
+                            PROD.customer(),
+                            PROD.name(),
+                            "operator",
+                            Optional.of(Duration.ofHours(1)),
+                            List.of(),
+                            new Requester(ENGINEER, Optional.of("alice@vendor.example")),
+                            "INC-18 replicas drill")))
+            .request()
+            .id();
+    assertThat(core.decide().decide(Decision.click(id, APPROVER, Decision.Verdict.APPROVE)))
+        .isInstanceOf(DecideRequest.Result.Approved.class);
+    return id;
+  }
+
+  private int bindings() {
+    return client
+        .rbac()
+        .clusterRoleBindings()
+        .withLabel("app.kubernetes.io/managed-by", "latchkey")
+        .list()
+        .getItems()
+        .size();
+  }
+
+  private String databaseUrl() {
+    int slash = server0.indexOf('/', "jdbc:postgresql://".length());
+    int query = server0.indexOf('?');
+    String params = query < 0 ? "" : server0.substring(query);
+    return (slash < 0 ? server0 : server0.substring(0, slash)) + "/" + name + params;
+  }
+
+  private void execute(String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(server0, user, password);
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}
