@@ -313,7 +313,9 @@ public final class Latchkey implements AutoCloseable {
       if (!reachingLatchkey.isEmpty()) {
         throw new ConfigException(reachingLatchkey);
       }
-      slack.cardSync().syncOutOfDate();
+      if (database.leadership().leads()) {
+        slack.cardSync().syncOutOfDate(); // else the leader's housekeeping does
+      }
 
       slackGate.ifPresent(StartingGate::open);
       link.ifPresent(SocketModeLink::start);

@@ -360,14 +360,14 @@ public final class Database implements AutoCloseable {
         try {
           PostgresLeadership leading =
               new PostgresLeadership(
-                      () -> DriverManager.getConnection(url, leaderSessionProperties()),
-                      leadershipLease,
-                      // Real elapsed time, as the server counts a silent session's.
-                      System::nanoTime,
-                      description)
-                  .start();
+                  () -> DriverManager.getConnection(url, leaderSessionProperties()),
+                  leadershipLease,
+                  // Real elapsed time, as the server counts a silent session's.
+                  System::nanoTime,
+                  description);
           database.leadership = leading;
           database.leadershipSession = leading;
+          leading.start();
         } catch (RuntimeException e) {
           database.close();
           throw e;
@@ -385,14 +385,19 @@ public final class Database implements AutoCloseable {
       return database;
     }
 
-    /** The leader's own session: never waiting on the network longer than its lease. */
+    /**
+     * The leader's own session: on the primary of a multi-host URL, and never waiting on the
+     * network for long (a leader that cannot confirm stops leading at its lease's end anyway; a
+     * stop should not wait for a hung confirmation).
+     */
     private Properties leaderSessionProperties() {
       Properties properties = new Properties();
       properties.setProperty("user", user);
       properties.setProperty("password", password);
       properties.setProperty("logServerErrorDetail", "false");
       properties.setProperty("tcpKeepAlive", "true");
-      long seconds = Math.max(1, leadershipLease.toSeconds());
+      properties.setProperty("targetServerType", "primary");
+      long seconds = Math.max(1, Math.min(5, leadershipLease.toSeconds() / 2));
       properties.setProperty("connectTimeout", Long.toString(seconds));
       properties.setProperty("socketTimeout", Long.toString(seconds));
       return properties;

@@ -36,8 +36,14 @@ import org.slf4j.LoggerFactory;
 final class PostgresLeadership implements Leadership, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresLeadership.class);
 
-  /** The advisory lock's key: "Latchkey" in ASCII, so that no other application picks it. */
-  static final long LOCK_KEY = 0x4c617463686b6579L;
+  /**
+   * The advisory lock's key: "Latc" in ASCII in its upper half, so that no other application picks
+   * it, and the schema's name hashed in its lower half, so that deployments sharing a database in
+   * schemas of their own each have a leader.
+   */
+  static long lockKey(String schema) {
+    return 0x4c61746300000000L | (schema.hashCode() & 0xffffffffL);
+  }
 
   /** Opens the leader's own session; throws when the database cannot be reached. */
   interface Sessions {
@@ -55,10 +61,14 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
 
   // Only the beat thread touches the session.
   private Connection session;
+  private long lockKey;
+  private int backend; // the server process of the session, which holds the lock
   private boolean serverEndsSilentSessions;
   private volatile boolean held;
   private volatile long actsFrom;
   private volatile long leaseEndsAt;
+  private volatile long
+      leaseEndsAtMillis; // by the wall clock too: the ticker stops while a VM sleeps
   private volatile boolean paused; // for tests: a leader that is frozen
   private boolean reaching = true; // whether the last try reached the database
 
@@ -84,7 +94,10 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
   @Override
   public boolean leads() {
     long now = ticker.getAsLong();
-    return held && now - actsFrom >= 0 && leaseEndsAt - now > 0;
+    return held
+        && now - actsFrom >= 0
+        && leaseEndsAt - now > 0
+        && System.currentTimeMillis() < leaseEndsAtMillis;
   }
 
   /** Stops confirming, as a frozen process would (tests only). */
@@ -115,6 +128,7 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
       return;
     }
     long sentAt = ticker.getAsLong();
+    long sentAtMillis = System.currentTimeMillis();
     try {
       if (session == null || session.isClosed()) {
         session = open();
@@ -133,6 +147,7 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
               serverEndsSilentSessions ? "" : "; a frozen leader keeps it until its session ends");
         }
         leaseEndsAt = sentAt + leaseNanos;
+        leaseEndsAtMillis = sentAtMillis + lease.toMillis();
       } else if (held) {
         lose("its lock is no longer held by its session");
       }
@@ -158,6 +173,16 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
   private Connection open() throws SQLException {
     Connection opened = sessions.open();
     try (Statement s = opened.createStatement()) {
+      try (ResultSet rs =
+          s.executeQuery("SELECT pg_is_in_recovery(), current_schema(), pg_backend_pid()")) {
+        rs.next();
+        if (rs.getBoolean(1)) {
+          // A standby would give its own lock to whoever reaches it: two leaders.
+          throw new SQLException("the leadership session reached a standby, not the primary");
+        }
+        lockKey = lockKey(String.valueOf(rs.getString(2)));
+        backend = rs.getInt(3);
+      }
       s.execute("SET application_name = 'latchkey leadership'");
       try {
         s.execute("SET idle_session_timeout = " + lease.toMillis());
@@ -178,11 +203,29 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
   }
 
   private boolean tryLock() throws SQLException {
-    try (PreparedStatement s = session.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-      s.setLong(1, LOCK_KEY);
+    try (PreparedStatement s =
+        session.prepareStatement("SELECT pg_try_advisory_lock(?), pg_backend_pid()")) {
+      s.setLong(1, lockKey);
       try (ResultSet rs = s.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
+        rs.next();
+        sameBackend(rs.getInt(2));
+        return rs.getBoolean(1);
       }
+    }
+  }
+
+  /**
+   * A session-level lock belongs to one server process: a pooler in transaction mode hands each
+   * statement to any of them, and a lock taken there is kept by a connection no one confirms.
+   */
+  private void sameBackend(int pid) throws SQLException {
+    if (pid != backend) {
+      LOG.error(
+          "leadership: {} is reached through a pooler in transaction mode (each statement ran on"
+              + " another server connection): no replica can lead so; connect directly or in"
+              + " session mode",
+          description);
+      throw new SQLException("statements of the leadership session ran on different connections");
     }
   }
 
@@ -192,10 +235,12 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
         session.prepareStatement(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid"
                 + " = pg_backend_pid() AND objsubid = 1 AND ((classid::bigint << 32) |"
-                + " objid::bigint) = ?)")) {
-      s.setLong(1, LOCK_KEY);
+                + " objid::bigint) = ?), pg_backend_pid()")) {
+      s.setLong(1, lockKey);
       try (ResultSet rs = s.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
+        rs.next();
+        sameBackend(rs.getInt(2));
+        return rs.getBoolean(1);
       }
     }
   }

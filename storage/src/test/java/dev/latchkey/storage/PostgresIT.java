@@ -140,12 +140,4 @@ class PostgresIT {
       return Engine.postgres();
     }
   }
-
-  @Nested
-  class ReplicasStandings extends StandingsTest {
-    @Override
-    Engine engine(Path dir) throws Exception {
-      return Engine.postgres();
-    }
-  }
 }

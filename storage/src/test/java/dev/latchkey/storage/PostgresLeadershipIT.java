@@ -4,6 +4,10 @@ import static dev.latchkey.storage.TestData.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.latchkey.core.AccessRequest;
+import dev.latchkey.core.RequestState;
+import dev.latchkey.core.Scope;
+import dev.latchkey.core.session.GrantStanding;
 import dev.latchkey.core.testing.MutableClock;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -35,8 +39,6 @@ class PostgresLeadershipIT {
   @BeforeEach
   void create() throws Exception {
     engine = Engine.postgres();
-    // The schema is not needed by the lock, but a replica always opens a migrated database.
-    engine.open(new MutableClock(T0)).close();
   }
 
   @AfterEach
@@ -61,8 +63,8 @@ class PostgresLeadershipIT {
   @Test
   void exactlyOneReplicaLeadsAndAnotherTakesOverOnceItStops() {
     PostgresLeadership first = replica();
-    PostgresLeadership second = replica();
     assertThat(first.leads()).as("a new leader waits out any former one's lease").isFalse();
+    PostgresLeadership second = replica();
 
     await().atMost(Duration.ofSeconds(5)).until(first::leads);
     assertThat(second.leads()).isFalse();
@@ -121,6 +123,47 @@ class PostgresLeadershipIT {
 
     first.close();
     await().atMost(Duration.ofSeconds(5)).until(() -> second.leadership().leads());
+  }
+
+  @Test
+  void deploymentsInSchemasOfTheirOwnEachHaveALeader() throws Exception {
+    engine.execute("CREATE SCHEMA staging");
+    PostgresLeadership prod = replica();
+    PostgresLeadership staging =
+        new PostgresLeadership(
+            () -> {
+              Connection c =
+                  DriverManager.getConnection(engine.url(), engine.user(), engine.password());
+              try (Statement s = c.createStatement()) {
+                s.execute("SET search_path TO staging");
+              }
+              return c;
+            },
+            LEASE,
+            System::nanoTime,
+            "test database, schema staging");
+    opened.add(staging);
+    staging.start();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> prod.leads() && staging.leads());
+  }
+
+  @Test
+  void aReplicaSeesAnotherReplicasWriteAtItsNextReadAndKeepsNothingInMemory() {
+    Database first = engine.builder(new MutableClock(T0)).leadershipLease(LEASE).open();
+    opened.add(first);
+    Database second = engine.builder(new MutableClock(T0)).leadershipLease(LEASE).open();
+    opened.add(second);
+    AccessRequest active = TestData.inState(RequestState.ACTIVE, TestData.id(1), T0, Scope.CLUSTER);
+    first.requests().insert(active, List.of());
+    assertThat(second.requests().standing(active.id())).contains(GrantStanding.of(active));
+
+    second.requests().update(active, active.withState(RequestState.REVOKED), List.of());
+
+    assertThat(first.requests().standingInMemory(active.id())).isEmpty();
+    assertThat(first.requests().standing(active.id()))
+        .map(GrantStanding::state)
+        .contains(RequestState.REVOKED);
   }
 
   /** Samples both replicas every millisecond until the test ends; holds the first overlap seen. */

@@ -42,8 +42,8 @@ final class Lane {
   /**
    * @param runners runs the lane's passes and tasks (shared by every lane; a thread each while they
    *     run)
-   * @param leads whether this replica leads now: asked before each batch, so a replica that stops
-   *     leading stops within one batch
+   * @param leads whether this replica leads now: asked before each batch and each cluster call, so
+   *     a replica that stops leading stops within the calls under way
    */
   Lane(ClusterRef cluster, UseCases core, ExecutorService runners, BooleanSupplier leads) {
     this.cluster = cluster;
@@ -145,6 +145,9 @@ final class Lane {
       results.add(
           workers.submit(
               () -> {
+                if (!leads.getAsBoolean()) {
+                  return Optional.<String>empty(); // another replica leads now: it takes this over
+                }
                 try (var id = MDC.putCloseable(REQUEST_ID, r.id().value())) {
                   return core.queries()
                       .find(r.id())

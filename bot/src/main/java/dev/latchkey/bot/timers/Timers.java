@@ -20,7 +20,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +53,8 @@ public final class Timers implements AutoCloseable {
   private final List<Runnable> afterEachPass;
   private final Leadership leadership;
 
-  /** Whether this replica led when last asked; empty before the first time. */
-  private final AtomicReference<Boolean> leading = new AtomicReference<>();
+  /** Whether this replica led when last asked; null before the first time. Guarded by this. */
+  private Boolean leading;
 
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
@@ -184,7 +183,9 @@ public final class Timers implements AutoCloseable {
       runners.execute(
           () -> {
             try {
-              afterEachPass.forEach(Runnable::run);
+              if (leads()) {
+                afterEachPass.forEach(Runnable::run);
+              }
             } catch (RuntimeException e) {
               log.error("housekeeping after the due pass failed, will retry", e);
             } finally {
@@ -221,7 +222,7 @@ public final class Timers implements AutoCloseable {
           .startExclusive(
               "probe",
               () -> {
-                if (reachable.test(cluster)) {
+                if (leads() && reachable.test(cluster)) {
                   core.removals().retryNow(cluster);
                 }
               });
@@ -247,9 +248,10 @@ public final class Timers implements AutoCloseable {
   }
 
   /** Whether this replica may act now; says so in the log when that changes. */
-  boolean leads() {
+  synchronized boolean leads() {
     boolean now = leadership.leads();
-    Boolean before = leading.getAndSet(now);
+    Boolean before = leading;
+    leading = now;
     if (before != null && before != now) {
       log.info(
           now

@@ -89,35 +89,61 @@ class TwoReplicasIT {
 
   @Test
   void oneReplicaRunsTheTimersAndAnotherTakesOverWhenItStops() {
-    await().atMost(Duration.ofSeconds(10)).until(() -> leads(first));
-    assertThat(leads(second)).as("one leader at a time").isFalse();
-    assertThat(gauge(first)).isEqualTo(1);
-    assertThat(gauge(second)).isEqualTo(0);
+    await().atMost(Duration.ofSeconds(15)).until(() -> leads(first) || leads(second));
+    InProcessLatchkey leader = leads(first) ? first : second;
+    InProcessLatchkey other = leader == first ? second : first;
+    assertThat(leads(other)).as("one leader at a time").isFalse();
+    assertThat(gauge(leader)).isEqualTo(1);
+    assertThat(gauge(other)).isEqualTo(0);
 
-    // Both serve: a grant made through the replica that does not lead, and one through the leader.
-    assertThat(second.latchkey.core().enable().enable(PROD, ADMIN, Set.of("operator")))
+    // Both serve: grants made through the replica that does not lead and through the leader.
+    assertThat(other.latchkey.core().enable().enable(PROD, ADMIN, Set.of("operator")))
         .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
-    RequestId early = activeForAnHour(second.latchkey.core());
-    RequestId late = activeForAnHour(first.latchkey.core());
-    assertThat(bindings()).isEqualTo(2);
+    RequestId soon = activeFor(other.latchkey.core(), Duration.ofMinutes(30));
+    RequestId early = activeFor(other.latchkey.core(), Duration.ofHours(1));
+    RequestId late = activeFor(leader.latchkey.core(), Duration.ofHours(1));
+    assertThat(bindings()).isEqualTo(3);
 
-    first.close(); // the leader stops (its session ends, freeing the lock)
-    first = null;
-    await().atMost(Duration.ofSeconds(10)).until(() -> leads(second));
+    // While both run, only the leader's timers act: it alone removes what ended.
+    clock.advance(Duration.ofMinutes(45));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                state(other, soon) == RequestState.EXPIRED
+                    && bindings() == 2
+                    && removals(leader) == 1); // counted once the removal call has returned
+    assertThat(removals(other)).isZero();
+
+    leader.close(); // the leader stops: its session ends, freeing the lock
+    if (leader == first) {
+      first = null;
+    } else {
+      second = null;
+    }
+    await().atMost(Duration.ofSeconds(15)).until(() -> leads(other));
 
     clock.advance(Duration.ofHours(2));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                second.latchkey.database().requests().find(early).orElseThrow().state()
-                        == RequestState.EXPIRED
-                    && second.latchkey.database().requests().find(late).orElseThrow().state()
-                        == RequestState.EXPIRED
-                    && bindings() == 0);
-    assertThat(second.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.expired'"))
+                state(other, early) == RequestState.EXPIRED
+                    && state(other, late) == RequestState.EXPIRED
+                    && bindings() == 0
+                    && removals(other) == 2);
+    assertThat(other.count("SELECT COUNT(*) FROM audit_events WHERE action = 'request.expired'"))
         .as("each grant ended once")
-        .isEqualTo(2);
+        .isEqualTo(3);
+  }
+
+  private static RequestState state(InProcessLatchkey replica, RequestId id) {
+    return replica.latchkey.database().requests().find(id).orElseThrow().state();
+  }
+
+  /** How many removals this replica's cluster adapter made (its own metrics). */
+  private static long removals(InProcessLatchkey replica) {
+    return replica.latchkey.metrics().get("latchkey.revoke").timer().count();
   }
 
   private InProcessLatchkey replica() throws Exception {
@@ -128,7 +154,7 @@ class TwoReplicasIT {
         Map.of(
             "LATCHKEY_DB_USER", user,
             "LATCHKEY_DB_PASSWORD", password,
-            "LATCHKEY_LEADER_LEASE_SECONDS", "1"),
+            "LATCHKEY_LEADER_LEASE_SECONDS", "2"),
         slack,
         client,
         clock,
@@ -143,7 +169,7 @@ class TwoReplicasIT {
     return replica.latchkey.metrics().get("latchkey.leader").gauge().value();
   }
 
-  private RequestId activeForAnHour(UseCases core) {
+  private RequestId activeFor(UseCases core, Duration window) {
     RequestId id =
         ((SubmitRequest.Result.Submitted)
                 core.submit()
@@ -152,7 +178,7 @@ class TwoReplicasIT {
                             PROD.customer(),
                             PROD.name(),
                             "operator",
-                            Optional.of(Duration.ofHours(1)),
+                            Optional.of(window),
                             List.of(),
                             new Requester(ENGINEER, Optional.of("alice@vendor.example")),
                             "INC-18 replicas drill")))
