@@ -117,20 +117,8 @@ public final class GatewayEnvironment {
   }
 
   private static int port(Map<String, String> env, List<String> problems) {
-    Optional<String> text = value(env, PORT);
-    if (text.isEmpty()) {
-      return GatewaySettings.DEFAULT_PORT;
-    }
-    try {
-      int port = Integer.parseInt(text.get());
-      if (port >= 1 && port <= 65535) {
-        return port;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    problems.add(PORT + " must be a port number from 1 to 65535 (got " + text.get() + ")");
-    return GatewaySettings.DEFAULT_PORT;
+    return WholeNumbers.within(
+        env, PORT, 1, 65535, GatewaySettings.DEFAULT_PORT, "a port number", problems);
   }
 
   private static Optional<String> value(Map<String, String> env, String key) {

@@ -130,26 +130,15 @@ public record Settings(
 
   /** With PostgreSQL, how long a silent leader keeps leading (whole seconds, 1 to 300). */
   private static Duration leaderLease(Map<String, String> env, List<String> out) {
-    Optional<String> text = value(env, LEADER_LEASE);
-    if (text.isEmpty()) {
-      return Database.DEFAULT_LEADERSHIP_LEASE;
-    }
-    try {
-      int seconds = Integer.parseInt(text.get());
-      if (seconds >= 1 && seconds <= 300) {
-        return Duration.ofSeconds(seconds);
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    out.add(
-        LEADER_LEASE
-            + " must be a whole number of seconds from 1 to 300 (got "
-            + text.get()
-            + "); "
-            + Database.DEFAULT_LEADERSHIP_LEASE.toSeconds()
-            + " when unset");
-    return Database.DEFAULT_LEADERSHIP_LEASE;
+    return Duration.ofSeconds(
+        WholeNumbers.within(
+            env,
+            LEADER_LEASE,
+            1,
+            300,
+            (int) Database.DEFAULT_LEADERSHIP_LEASE.toSeconds(),
+            "a whole number of seconds",
+            out));
   }
 
   private static int port(Map<String, String> env, String key, int fallback, List<String> out) {

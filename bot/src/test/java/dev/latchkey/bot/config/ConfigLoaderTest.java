@@ -354,7 +354,7 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void theLeaderLeaseIsWholeSecondsWithinReason() {
+  void wholeNumbersFromTheEnvironmentAreCheckedAndNamed() {
     Map<String, String> base =
         Map.of("SLACK_BOT_TOKEN", "xoxb-secret-token", "SLACK_SIGNING_SECRET", "very-secret");
     assertThat(Settings.from(base).leaderLease()).isEqualTo(java.time.Duration.ofSeconds(10));
@@ -371,6 +371,11 @@ class ConfigLoaderTest {
                   + bad
                   + ")");
     }
+    Map<String, String> port = new java.util.HashMap<>(base);
+    port.put("LATCHKEY_GATEWAY_PORT", "70000");
+    assertThatThrownBy(() -> Settings.from(port))
+        .hasMessageContaining(
+            "LATCHKEY_GATEWAY_PORT must be a port number from 1 to 65535 (got 70000)");
   }
 
   private static void assertError(String yaml, String expected) {

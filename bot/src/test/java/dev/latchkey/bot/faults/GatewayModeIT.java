@@ -10,16 +10,10 @@ import dev.latchkey.core.Actor;
 import dev.latchkey.core.ClusterRef;
 import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
-import dev.latchkey.core.RequestState;
-import dev.latchkey.core.Requester;
-import dev.latchkey.core.Submission;
 import dev.latchkey.core.UseCases;
 import dev.latchkey.core.access.EnableSupportAccess;
-import dev.latchkey.core.request.DecideRequest;
-import dev.latchkey.core.request.Decision;
 import dev.latchkey.core.request.IssueKubeconfig;
 import dev.latchkey.core.request.RevokeAccess;
-import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.gateway.Kubectl;
 import dev.latchkey.k8s.ClusterConnection;
 import dev.latchkey.k8s.RealCluster;
@@ -90,7 +84,8 @@ class GatewayModeIT {
       UseCases core = latchkey.core();
       assertThat(core.enable().enable(PROD, ADMIN, Set.of("operator")))
           .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
-      RequestId id = activeOperator(core, ns);
+      RequestId id =
+          Grants.activeOperator(core, List.of(ns), Duration.ofHours(1), "INC-17 gateway drill");
 
       var issued = core.kubeconfig().issue(id, ENGINEER);
       assertThat(issued).isInstanceOf(IssueKubeconfig.Result.Issued.class);
@@ -132,28 +127,6 @@ class GatewayModeIT {
                 assertThat(recordingHoldsTheTypedCommand(id)).isTrue();
               });
     }
-  }
-
-  private static RequestId activeOperator(UseCases core, String ns) {
-    RequestId id =
-        ((SubmitRequest.Result.Submitted)
-                core.submit()
-                    .submit(
-                        new Submission(
-                            PROD.customer(),
-                            PROD.name(),
-                            "operator",
-                            Optional.of(Duration.ofHours(1)),
-                            List.of(ns),
-                            new Requester(ENGINEER, Optional.of("alice@vendor.example")),
-                            "INC-17 gateway drill")))
-            .request()
-            .id();
-    var decided = core.decide().decide(Decision.click(id, APPROVER, Decision.Verdict.APPROVE));
-    assertThat(decided).isInstanceOf(DecideRequest.Result.Approved.class);
-    assertThat(((DecideRequest.Result.Approved) decided).request().state())
-        .isEqualTo(RequestState.ACTIVE);
-    return id;
   }
 
   /** The status of a pod list sent with the kubeconfig's token straight to the API server. */

@@ -3,18 +3,10 @@ package dev.latchkey.bot.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.latchkey.core.Actor;
-import dev.latchkey.core.ClusterRef;
-import dev.latchkey.core.CustomerId;
 import dev.latchkey.core.RequestId;
 import dev.latchkey.core.RequestState;
-import dev.latchkey.core.Requester;
-import dev.latchkey.core.Submission;
 import dev.latchkey.core.UseCases;
 import dev.latchkey.core.access.EnableSupportAccess;
-import dev.latchkey.core.request.DecideRequest;
-import dev.latchkey.core.request.Decision;
-import dev.latchkey.core.request.SubmitRequest;
 import dev.latchkey.core.testing.MutableClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -41,15 +33,6 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 @EnableKubernetesMockClient(crud = true)
 @EnabledIfEnvironmentVariable(named = "LATCHKEY_TEST_POSTGRES_URL", matches = ".+")
 class TwoReplicasIT {
-  private static final ClusterRef PROD = new ClusterRef(new CustomerId("acme"), "prod");
-  private static final String APPROVER_ID = "U0APPROVER1";
-  private static final Actor.SlackUser ADMIN =
-      new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, FakeSlack.ADMIN);
-  private static final Actor.SlackUser APPROVER =
-      new Actor.SlackUser(FakeSlack.CUSTOMER_TEAM, APPROVER_ID);
-  private static final Actor.SlackUser ENGINEER =
-      new Actor.SlackUser(FakeSlack.VENDOR_TEAM, FakeSlack.ENGINEER);
-
   static KubernetesMockServer server;
   static KubernetesClient client;
 
@@ -97,7 +80,7 @@ class TwoReplicasIT {
     assertThat(gauge(other)).isEqualTo(0);
 
     // Both serve: grants made through the replica that does not lead and through the leader.
-    assertThat(other.latchkey.core().enable().enable(PROD, ADMIN, Set.of("operator")))
+    assertThat(other.latchkey.core().enable().enable(Grants.PROD, Grants.ADMIN, Set.of("operator")))
         .isInstanceOf(EnableSupportAccess.Result.Enabled.class);
     RequestId soon = activeFor(other.latchkey.core(), Duration.ofMinutes(30));
     RequestId early = activeFor(other.latchkey.core(), Duration.ofHours(1));
@@ -158,7 +141,7 @@ class TwoReplicasIT {
         slack,
         client,
         clock,
-        List.of(APPROVER_ID));
+        List.of(Grants.APPROVER_ID));
   }
 
   private static boolean leads(InProcessLatchkey replica) {
@@ -169,24 +152,8 @@ class TwoReplicasIT {
     return replica.latchkey.metrics().get("latchkey.leader").gauge().value();
   }
 
-  private RequestId activeFor(UseCases core, Duration window) {
-    RequestId id =
-        ((SubmitRequest.Result.Submitted)
-                core.submit()
-                    .submit(
-                        new Submission(
-                            PROD.customer(),
-                            PROD.name(),
-                            "operator",
-                            Optional.of(window),
-                            List.of(),
-                            new Requester(ENGINEER, Optional.of("alice@vendor.example")),
-                            "INC-18 replicas drill")))
-            .request()
-            .id();
-    assertThat(core.decide().decide(Decision.click(id, APPROVER, Decision.Verdict.APPROVE)))
-        .isInstanceOf(DecideRequest.Result.Approved.class);
-    return id;
+  private static RequestId activeFor(UseCases core, Duration window) {
+    return Grants.activeOperator(core, List.of(), window, "INC-18 replicas drill");
   }
 
   private int bindings() {
