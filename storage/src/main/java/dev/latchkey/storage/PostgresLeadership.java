@@ -67,8 +67,8 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
   private volatile boolean held;
   private volatile long actsFrom;
   private volatile long leaseEndsAt;
-  private volatile long
-      leaseEndsAtMillis; // by the wall clock too: the ticker stops while a VM sleeps
+  // The lease's end by the wall clock too: the ticker stops while a VM is suspended.
+  private volatile long leaseEndsAtMillis;
   private volatile boolean paused; // for tests: a leader that is frozen
   private boolean reaching = true; // whether the last try reached the database
 
@@ -83,7 +83,10 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
     this.description = Objects.requireNonNull(description, "description");
   }
 
-  /** Tries for the lock at once (so the first replica leads at its start), then every beat. */
+  /**
+   * Tries for the lock at once (the first replica to start then leads a lease later), then every
+   * beat.
+   */
   PostgresLeadership start() {
     beat();
     long every = Math.max(100, lease.toMillis() / 5);
