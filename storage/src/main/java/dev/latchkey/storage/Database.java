@@ -64,8 +64,9 @@ public final class Database implements AutoCloseable {
   private final SeenDeliveries seenDeliveries;
   private final Standings standings;
   private final String description;
-  private volatile Leadership leadership = Leadership.sole();
-  private volatile AutoCloseable leadershipSession = () -> {};
+
+  /** With PostgreSQL, this replica's part in choosing the leader; null with H2. */
+  private volatile PostgresLeadership elected;
 
   private Database(
       HikariDataSource pool,
@@ -166,7 +167,8 @@ public final class Database implements AutoCloseable {
    * them the timers, as before leadership existed).
    */
   public Leadership leadership() {
-    return leadership;
+    PostgresLeadership leading = elected;
+    return leading == null ? Leadership.sole() : leading;
   }
 
   /** Whether the database answers a trivial query now; never throws. */
@@ -196,10 +198,8 @@ public final class Database implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("audit forwarding could not finish before closing: {}", e.getMessage());
       }
-      try {
-        leadershipSession.close();
-      } catch (Exception e) {
-        LOG.warn("the leadership session could not be closed: {}", e.toString());
+      if (elected != null) {
+        elected.close();
       }
       standings.release();
       try {
@@ -285,10 +285,7 @@ public final class Database implements AutoCloseable {
      * s; {@link #DEFAULT_LEADERSHIP_LEASE} unless set).
      */
     public Builder leadershipLease(Duration lease) {
-      if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("the leadership lease must be at least 1 s: " + lease);
-      }
-      this.leadershipLease = lease;
+      this.leadershipLease = PostgresLeadership.checkedLease(lease);
       return this;
     }
 
@@ -319,7 +316,8 @@ public final class Database implements AutoCloseable {
       config.setMinimumIdle(Math.min(2, poolSize));
       config.setConnectionTimeout(10_000);
       config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-      if (url.startsWith("jdbc:postgresql:")) {
+      boolean postgres = url.startsWith("jdbc:postgresql:");
+      if (postgres) {
         // PostgreSQL's error detail quotes the failing row ("Failing row contains (…)": reasons,
         // emails); its
         // message and SQLSTATE say enough, and exceptions reach the logs.
@@ -356,18 +354,16 @@ public final class Database implements AutoCloseable {
         pool.close();
         throw e;
       }
-      if (url.startsWith("jdbc:postgresql:")) {
+      if (postgres) {
         try {
-          PostgresLeadership leading =
+          database.elected =
               new PostgresLeadership(
                   () -> DriverManager.getConnection(url, leaderSessionProperties()),
                   leadershipLease,
                   // Real elapsed time, as the server counts a silent session's.
                   System::nanoTime,
                   description);
-          database.leadership = leading;
-          database.leadershipSession = leading;
-          leading.start();
+          database.elected.start();
         } catch (RuntimeException e) {
           database.close();
           throw e;

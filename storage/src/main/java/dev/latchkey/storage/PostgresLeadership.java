@@ -74,13 +74,18 @@ final class PostgresLeadership implements Leadership, AutoCloseable {
 
   PostgresLeadership(Sessions sessions, Duration lease, LongSupplier ticker, String description) {
     this.sessions = Objects.requireNonNull(sessions, "sessions");
-    if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new IllegalArgumentException("the leadership lease must be at least 1 s: " + lease);
-    }
-    this.lease = lease;
+    this.lease = checkedLease(lease);
     this.leaseNanos = lease.toNanos();
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.description = Objects.requireNonNull(description, "description");
+  }
+
+  /** {@code lease}, when it is one a leader can keep: at least 1 s. */
+  static Duration checkedLease(Duration lease) {
+    if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("the leadership lease must be at least 1 s: " + lease);
+    }
+    return lease;
   }
 
   /**

@@ -77,7 +77,8 @@ public final class Timers implements AutoCloseable {
    * @param reachable a cheap check that a cluster's API server answers (no side effects)
    * @param afterEachPass housekeeping to run after each due pass (e.g. bringing cards up to date)
    * @param leadership whether this replica is the one that runs all of this now: asked before every
-   *     pass, reconciliation, probe, housekeeping and batch; the others wait their turn
+   *     pass, reconciliation, probe, housekeeping run, batch and cluster call; the others wait
+   *     their turn
    */
   public Timers(
       UseCases core,
